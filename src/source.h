@@ -1,0 +1,63 @@
+/* execmon - sources of events: the registry of their state and the kinds table. */
+#ifndef EXECMON_SOURCE_H
+#define EXECMON_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+enum source_state {
+	SRC_IDLE = 0,
+	SRC_CONNECTING,
+	SRC_BACKFILLING,
+	SRC_LIVE,
+	SRC_RETRYING,  /* waiting to reconnect; see retry_at_ms and error */
+	SRC_DONE,      /* a finite source (replay) reached its end */
+	SRC_GONE,      /* the thing it follows no longer exists */
+	SRC__COUNT
+};
+
+/* What every source reports, for the header, the snapshot and stderr. */
+struct source_info {
+	char *name;            /* display name, password masked */
+	const char *kind;      /* "redis", "ws", "bullmq", "replay" */
+	enum source_state state;
+	char error[256];       /* last error, sanitized; "" = none */
+	int64_t retry_at_ms;   /* wall clock of the next attempt (SRC_RETRYING) */
+	int64_t state_since_ms;/* wall clock of the last state change */
+	uint64_t events;       /* well-formed events received (duplicates included) */
+	uint64_t malformed[MAL__COUNT];
+	uint64_t malformed_total;
+	uint64_t reconnects;
+	uint64_t gaps;         /* times entries were found trimmed away */
+	int64_t gap_entries;   /* entries lost in total, -1 = unknown size */
+	int64_t last_recv_ms;  /* wall clock of the last entry, 0 = none */
+	int64_t last_event_ms; /* event time of the newest entry, 0 = none */
+	double backfill;       /* 0..1 while backfilling */
+	int insecure;          /* TLS verification disabled */
+};
+
+/* Registry: sources are added once and live until sources_clear(). */
+int sources_add(const char *kind, const char *name);
+/* Index of the source with this name, adding a "replay"-kind one if unknown. */
+int sources_intern(const char *kind, const char *name);
+size_t sources_count(void);
+struct source_info *sources_get(int idx);
+void sources_clear(void);
+
+void source_set_state(int idx, enum source_state, int64_t now_ms);
+void source_set_error(int idx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void source_count_malformed(int idx, enum event_malformed);
+const char *source_state_name(enum source_state);
+
+/* Where decoded events go. ev is handed over: the sink owns its contents. */
+struct sink {
+	void (*event)(void *ctx, struct event *ev);
+	/* Called when a source changes state or reports something (may be NULL). */
+	void (*notice)(void *ctx, int source, const char *msg);
+	void *ctx;
+};
+
+#endif

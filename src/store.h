@@ -1,0 +1,130 @@
+/* execmon - the model: runs, their event logs, traces, queues, workers. */
+#ifndef EXECMON_STORE_H
+#define EXECMON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+enum run_status {
+	RUN_UNKNOWN = 0, /* only seen through llm/tool/log events */
+	RUN_QUEUED,
+	RUN_RUNNING,
+	RUN_COMPLETED,
+	RUN_FAILED,
+	RUN_CANCELLED,
+	RUN__COUNT
+};
+
+/* Bound on one run's event log; older events (by event time) are dropped. */
+#define STORE_LOG_MAX 1000
+/* Bound on runs held; beyond it the oldest finished runs are evicted. */
+#define STORE_RUNS_MAX 2000000
+/* Bound on worker.status samples kept for the resource series. */
+#define STORE_WORKER_SAMPLES 4096
+
+/*
+ * One run. Derived only from the set of its events, never from their order:
+ * the same events in any order, any number of times, give the same run.
+ * Times are event times in epoch ms; 0 = unknown.
+ */
+struct run {
+	char *id;
+	enum run_status status;
+	int64_t queued_ms;     /* earliest run.queued */
+	int64_t started_ms;    /* earliest run.started */
+	int64_t finished_ms;   /* the deciding terminal event's time */
+	int64_t first_ms, last_ms; /* earliest and latest event time */
+
+	/* Identity: the first value seen wins; on conflict the smallest string. */
+	char *agent_id, *agent_name, *agent_version;
+	char *trace_id, *span_id, *parent_run_id, *root_run_id, *request_id;
+	char *user_id, *workspace_id, *origin;
+	char *queue;           /* from run.queued; NULL = "default" */
+	char *model_id;        /* terminal event's, else the most recent llm.call's */
+	char *error_class, *error_message; /* from the deciding run.failed */
+	char *fallback_reason;
+
+	int64_t priority;
+	int64_t estimated_ms;  /* 0 = none */
+	double progress;       /* latest run.progress by event time; <0 = none */
+	int64_t progress_ms;   /* its event time */
+
+	int64_t llm_calls, tool_calls, tool_errors, retries;
+	int64_t input_tokens, output_tokens; /* totals (see store.c) */
+	int64_t cost_nusd;     /* cost in nano-USD, exact integer sums */
+	int64_t last_llm_ms;   /* latest llm.call event time */
+	int has_totals;        /* terminal event carried token/cost totals */
+
+	struct event *log;     /* sorted by (ts, source, entry id, arrival) */
+	size_t nlog, log_cap;
+	uint64_t log_dropped;  /* events beyond STORE_LOG_MAX */
+
+	/* private to store.c */
+	uint64_t *seen;        /* hashes of (source, entry id) seen, sorted */
+	size_t nseen, seen_cap;
+	int64_t llm_in, llm_out, llm_nusd;   /* sums over llm.call */
+	int64_t tot_in, tot_out, tot_nusd;   /* totals from the terminal event */
+	int64_t term_key_ms; int term_key_type;
+	size_t index;          /* position in the store's run vector */
+};
+
+struct queue_state {
+	char *name;
+	int64_t gauge;         /* latest queue.depth, -1 = never sent */
+	int64_t gauge_ms;      /* its event time */
+	int64_t queued;        /* runs of this queue now in RUN_QUEUED */
+	int64_t oldest_queued_ms; /* 0 when none (recomputed by store_queues_refresh) */
+};
+
+struct worker_sample {
+	int64_t ts_ms;
+	uint32_t has;          /* EF_WORKERS_TOTAL ... EF_MEMORY */
+	int64_t total, busy;
+	double cpu, memory;
+};
+
+struct store;
+
+struct store *store_create(void);
+void store_free(struct store *);
+
+/*
+ * Apply one event. The store takes ownership of ev's contents (ev is left
+ * empty). Returns 1 when it changed the model, 0 when it was a duplicate of an
+ * event already held (same source and entry ID).
+ */
+int store_apply(struct store *, struct event *ev);
+
+/* Counter that changes whenever the model does (for redraw decisions). */
+uint64_t store_version(const struct store *);
+
+size_t store_nruns(const struct store *);
+struct run *store_run_at(const struct store *, size_t i);
+struct run *store_find(const struct store *, const char *run_id);
+
+/* Runs sharing trace_id (in first-seen order); *out is owned by the store. */
+size_t store_trace(const struct store *, const char *trace_id, struct run *const **out);
+
+size_t store_nqueues(const struct store *);
+struct queue_state *store_queue_at(const struct store *, size_t i);
+/* Recompute per-queue queued counts and oldest waits. */
+void store_queues_refresh(struct store *);
+
+/* worker.status samples, oldest first (at most STORE_WORKER_SAMPLES). */
+size_t store_workers(const struct store *, const struct worker_sample **out);
+
+/* Events without a run that we still count, by type. */
+uint64_t store_type_count(const struct store *, enum event_type);
+uint64_t store_duplicates(const struct store *);
+uint64_t store_evicted(const struct store *);
+
+/* Evict finished runs whose finished_ms < horizon_ms (and ended runs' logs). */
+void store_evict(struct store *, int64_t horizon_ms);
+
+const char *run_status_name(enum run_status);
+int run_status_from_name(const char *); /* -1 if unknown */
+int run_is_finished(const struct run *);
+
+#endif

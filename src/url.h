@@ -1,0 +1,32 @@
+/* execmon - parsing of source addresses (redis://, unix://, ws://, wss://). */
+#ifndef EXECMON_URL_H
+#define EXECMON_URL_H
+
+#include <stddef.h>
+
+enum url_scheme { URL_REDIS, URL_UNIX, URL_WS, URL_WSS };
+
+struct url {
+	enum url_scheme scheme;
+	char *host;     /* NULL for unix://; IPv6 without brackets */
+	int port;       /* default 6379 (redis), 80 (ws), 443 (wss) */
+	char *path;     /* unix socket path, or ws path ("/" default); NULL for redis */
+	char *password; /* redis only; NULL = none */
+	char *user;     /* redis ACL user (redis://user:pw@host), or NULL */
+	int db;         /* redis only; 0 default */
+};
+
+/*
+ * Parse a URL. Accepted forms:
+ *   redis://[[user]:password@]host[:port][/db]   (host may be [v6])
+ *   unix:///path/to.sock[?db=N]
+ *   ws://host[:port][/path]   wss://host[:port][/path]
+ * Percent-escapes in the password are decoded. Returns 0 on success; on error
+ * returns -1 and writes a one-line reason (without the password) to err.
+ */
+int url_parse(struct url *, const char *text, char *err, size_t errlen);
+void url_done(struct url *);
+/* The URL for display, password masked: "redis://:***@host:6379/0". */
+void url_display(const struct url *, char *buf, size_t size);
+
+#endif

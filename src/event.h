@@ -119,26 +119,50 @@ struct event_field_kv {
 
 /* Largest accepted single field value, bytes (bigger: MAL_TOO_LARGE). */
 #define EVENT_FIELD_MAX (1024 * 1024)
+/* Largest accepted JSON text (a json/data field, a message), bytes. */
+#define EVENT_JSON_MAX (4 * EVENT_FIELD_MAX)
+/* Deepest accepted nesting of arrays and objects in JSON text. */
+#define EVENT_JSON_DEPTH 64
 
 void event_init(struct event *);
 void event_done(struct event *);
-/* Deep copy (src keeps its strings). */
+/* Deep copy (src keeps its strings); dst's old contents are not freed. */
 void event_copy(struct event *dst, const struct event *src);
 
 /*
- * Decode a stream entry: flat fields or one "json"/"data" field. id_ms is the
- * millisecond part of the entry ID (used when there is no ts), or -1.
+ * Decode a stream entry: flat fields or, when there is no "type" field, one
+ * "json" (else "data") field holding the event as a JSON object, which the
+ * entry's other fields complete but never override. Fields named with a
+ * leading '_' are ignored. id_ms is the millisecond part of the entry ID (used
+ * when there is no ts), or -1.
  * On success returns MAL_NONE and fills ev (which the caller must event_done);
  * otherwise returns the reason and leaves ev empty.
  */
 enum event_malformed event_decode_fields(struct event *ev,
     const struct event_field_kv *kv, size_t n, int64_t id_ms);
 
-/* Decode one JSON object (json form). recv_ms is used when there is no ts. */
+/*
+ * Decode one JSON object (json form). recv_ms is used when there is no ts.
+ * Keys starting with '_' (record's "_source", "_id") are ignored. obj is not
+ * changed; values kept in ev->extra are copies.
+ */
 enum event_malformed event_decode_json(struct event *ev, const json_t *obj,
     int64_t recv_ms);
 
-/* The event in the json form of SPEC §3 (a new reference). */
+/*
+ * Parse JSON text from a feed: any bytes, at most EVENT_JSON_MAX of them and
+ * EVENT_JSON_DEPTH levels deep (else MAL_TOO_LARGE); invalid UTF-8 becomes
+ * U+FFFD first. Any JSON value is accepted. Returns MAL_NONE with a new
+ * reference in *out, or MAL_BAD_JSON / MAL_TOO_LARGE with *out NULL.
+ */
+enum event_malformed event_json_parse(const char *buf, size_t len,
+    json_t **out);
+
+/*
+ * The event in the json form of SPEC §3 (a new reference): known fields in a
+ * fixed order, "ts" always, then the keys of extra (whose values it shares).
+ * entry_id and source are not included.
+ */
 json_t *event_to_json(const struct event *ev);
 
 enum event_type event_type_from_name(const char *);

@@ -57,6 +57,8 @@ struct sink {
 	void (*event)(void *ctx, struct event *ev);
 	/* Called when a source changes state or reports something (may be NULL). */
 	void (*notice)(void *ctx, int source, const char *msg);
+	/* Called once a source has read everything its backfill asked for. */
+	void (*caught_up)(void *ctx, int source);
 	void *ctx;
 };
 

@@ -62,11 +62,20 @@ struct run {
 	uint64_t log_dropped;  /* events beyond STORE_LOG_MAX */
 
 	/* private to store.c */
-	uint64_t *seen;        /* hashes of (source, entry id) seen, sorted */
+	uint64_t *seen;        /* hashes of (source, entry id): open-addressing set */
 	size_t nseen, seen_cap;
 	int64_t llm_in, llm_out, llm_nusd;   /* sums over llm.call */
 	int64_t tot_in, tot_out, tot_nusd;   /* totals from the terminal event */
-	int64_t term_key_ms; int term_key_type;
+	int64_t term_key_ms; int term_key_type; /* deciding terminal; type 0 = none */
+	uint64_t term_key_id;  /* its (source, entry id) hash, 0 = none */
+	uint32_t tot_has;      /* EF_INPUT_TOKENS|EF_OUTPUT_TOKENS|EF_COST_USD on it */
+	char *term_model;      /* its model_id */
+	char *llm_model;       /* model_id of the latest llm.call */
+	int64_t llm_model_ms;  /* that llm.call's event time */
+	uint32_t types;        /* bit (1 << type) per event type seen */
+	int has_priority;
+	uint64_t nevents;      /* distinct events applied */
+	struct event *log_base; /* the log's allocation (log points into it) */
 	size_t index;          /* position in the store's run vector */
 };
 
@@ -83,6 +92,7 @@ struct worker_sample {
 	uint32_t has;          /* EF_WORKERS_TOTAL ... EF_MEMORY */
 	int64_t total, busy;
 	double cpu, memory;
+	uint64_t key;          /* private: (source, entry id) hash, 0 = none */
 };
 
 struct store;
@@ -120,8 +130,14 @@ uint64_t store_type_count(const struct store *, enum event_type);
 uint64_t store_duplicates(const struct store *);
 uint64_t store_evicted(const struct store *);
 
-/* Evict finished runs whose finished_ms < horizon_ms (and ended runs' logs). */
+/* Evict finished runs whose finished_ms < horizon_ms, with their logs. */
 void store_evict(struct store *, int64_t horizon_ms);
+
+/*
+ * Set the bound on runs held (default STORE_RUNS_MAX, at least 1); it is
+ * enforced when the next new run is created.
+ */
+void store_set_max_runs(struct store *, size_t max);
 
 const char *run_status_name(enum run_status);
 int run_status_from_name(const char *); /* -1 if unknown */

@@ -7,7 +7,7 @@
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 void *xrealloc(void *, size_t);
-/* Grow an array to hold at least n items of size sz; doubles. */
+/* Resize an array to n items of size sz, checking the multiplication. */
 void *xreallocarray(void *, size_t n, size_t sz);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);

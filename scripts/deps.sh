@@ -1,0 +1,31 @@
+# Sourced by scripts/check and scripts/demo: install the Debian packages that
+# are missing (apt-get update first), build execmon.
+
+EXECMON_PKGS="build-essential autoconf automake libtool pkg-config libncurses-dev
+libhiredis-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjansson-dev
+redis-server redis-tools tmux python3 ncurses-term locales"
+
+# deps_install: returns non-zero (after saying why) if something can't be installed.
+deps_install() {
+	local missing="" p
+	for p in $EXECMON_PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "${0##*/}: installing:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "${0##*/}: need root to install:$missing" >&2
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null || { echo "${0##*/}: apt-get update failed" >&2; return 1; }
+	apt-get install -y -q $missing >/dev/null || { echo "${0##*/}: apt-get install failed" >&2; return 1; }
+}
+
+# deps_build [configure args...]: autoreconf when needed, configure, make.
+deps_build() {
+	autoreconf -fi >/dev/null 2>&1 || { echo "${0##*/}: autoreconf failed" >&2; return 1; }
+	./configure -q "$@" >/dev/null || { echo "${0##*/}: configure failed" >&2; return 1; }
+	make -j"$(nproc)" >/dev/null || { echo "${0##*/}: build failed" >&2; return 1; }
+}

@@ -1,0 +1,529 @@
+/* execmon - the command line and config file: options, precedence, parsing. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "event.h"
+#include "log.h"
+#include "url.h"
+#include "xmalloc.h"
+
+enum {
+	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
+	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
+	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR,
+	O_VERSION, O_HELP
+};
+
+static const struct option longopts[] = {
+	{ "redis", required_argument, NULL, O_REDIS },
+	{ "stream", required_argument, NULL, O_STREAM },
+	{ "ws", required_argument, NULL, O_WS },
+	{ "bullmq", required_argument, NULL, O_BULLMQ },
+	{ "replay", required_argument, NULL, O_REPLAY },
+	{ "window", required_argument, NULL, O_WINDOW },
+	{ "now", required_argument, NULL, O_NOW },
+	{ "filter", required_argument, NULL, O_FILTER },
+	{ "theme", required_argument, NULL, O_THEME },
+	{ "config", required_argument, NULL, O_CONFIG },
+	{ "refresh", required_argument, NULL, O_REFRESH },
+	{ "connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "count", required_argument, NULL, O_COUNT },
+	{ "duration", required_argument, NULL, O_DURATION },
+	{ "format", required_argument, NULL, O_FORMAT },
+	{ "status", required_argument, NULL, O_STATUS },
+	{ "agent", required_argument, NULL, O_AGENT },
+	{ "trace", required_argument, NULL, O_TRACE },
+	{ "since", required_argument, NULL, O_SINCE },
+	{ "limit", required_argument, NULL, O_LIMIT },
+	{ "no-color", no_argument, NULL, O_NO_COLOR },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char *const command_names[] = {
+	[CMD_DASHBOARD] = "", [CMD_SNAPSHOT] = "snapshot", [CMD_RUNS] = "runs",
+	[CMD_EVENTS] = "events", [CMD_RECORD] = "record",
+};
+
+/* Which level last set each list option: later levels replace, not append. */
+enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
+static enum level redis_level, stream_level;
+
+int64_t
+cli_parse_duration(const char *s)
+{
+	char *end;
+	double v;
+	int64_t mul = 1000;
+
+	if (s == NULL || *s == '\0' || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mul = 1000;
+	else if (strcmp(end, "m") == 0)
+		mul = 60 * 1000;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600 * 1000;
+	else if (strcmp(end, "d") == 0)
+		mul = 86400 * 1000;
+	else
+		return -1;
+	if (v < 0 || v * (double)mul > 1e15)
+		return -1;
+	return (int64_t)(v * (double)mul + 0.5);
+}
+
+static int
+parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+static int
+list_add(char **list, int *n, enum level *cur, enum level at, const char *v,
+    const char *what)
+{
+	if (*cur < at) {
+		for (int i = 0; i < *n; i++)
+			free(list[i]);
+		*n = 0;
+		*cur = at;
+	}
+	if (*n == CLI_MAX_LIST) {
+		fprintf(stderr, "execmon: --%s: at most %d allowed\n", what, CLI_MAX_LIST);
+		return 2;
+	}
+	list[(*n)++] = xstrdup(v);
+	return 0;
+}
+
+static int
+bad(const char *opt, const char *val, const char *why)
+{
+	char safe[128];
+
+	event_sanitize(val != NULL ? val : "", safe, sizeof safe, 0);
+	fprintf(stderr, "execmon: --%s '%s': %s\n", opt, safe, why);
+	return 2;
+}
+
+/* Apply one option (from the config file or argv). Returns 0 or 2. */
+static int
+apply(struct opts *o, int id, const char *name, const char *v, enum level at)
+{
+	int64_t n;
+
+	switch (id) {
+	case O_REDIS: {
+		struct url u;
+		char err[128];
+
+		if (url_parse(&u, v, err, sizeof err) != 0) {
+			fprintf(stderr, "execmon: --%s: %s\n", name, err);
+			return 2;
+		}
+		n = u.scheme == URL_REDIS || u.scheme == URL_UNIX;
+		url_done(&u);
+		if (!n) {
+			fprintf(stderr, "execmon: --%s: not a redis:// or unix:// URL\n", name);
+			return 2;
+		}
+	}
+		return list_add(o->redis, &o->nredis, &redis_level, at, v, name);
+	case O_STREAM:
+		if (*v == '\0')
+			return bad(name, v, "empty stream key");
+		return list_add(o->streams, &o->nstreams, &stream_level, at, v, name);
+	case O_WS:
+		fprintf(stderr, "execmon: --ws: WebSocket feeds are not available in this build yet\n");
+		return 2;
+	case O_BULLMQ:
+		fprintf(stderr, "execmon: --bullmq: BullMQ queues are not available in this build yet\n");
+		return 2;
+	case O_REPLAY:
+		set_str(&o->replay, v);
+		return 0;
+	case O_WINDOW:
+		if ((o->window_ms = cli_parse_duration(v)) <= 0)
+			return bad(name, v, "not a duration (like 90s, 15m, 1h, 7d)");
+		return 0;
+	case O_NOW:
+		if (event_parse_time(v, strlen(v), &o->now_ms) != 0)
+			return bad(name, v, "not a time (epoch ms or RFC 3339)");
+		return 0;
+	case O_FILTER:
+		set_str(&o->filter, v);
+		return 0;
+	case O_THEME:
+		set_str(&o->theme, v);
+		return 0;
+	case O_CONFIG:
+		set_str(&o->config, v);
+		return 0;
+	case O_REFRESH:
+		if (parse_int(v, 10, 10000, &n) != 0)
+			return bad(name, v, "not a frame period in ms (10..10000)");
+		o->refresh_ms = (int)n;
+		return 0;
+	case O_CONNECT_TIMEOUT:
+		if ((o->connect_timeout_ms = cli_parse_duration(v)) <= 0)
+			return bad(name, v, "not a duration");
+		return 0;
+	case 'o':
+		set_str(&o->output, v);
+		return 0;
+	case O_COUNT:
+		if (parse_int(v, 1, INT64_MAX, &o->count) != 0)
+			return bad(name, v, "not a positive count");
+		return 0;
+	case O_DURATION:
+		if ((o->duration_ms = cli_parse_duration(v)) <= 0)
+			return bad(name, v, "not a duration");
+		return 0;
+	case O_FORMAT:
+		if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0)
+			return bad(name, v, "want table or json");
+		set_str(&o->format, v);
+		return 0;
+	case O_STATUS:
+		set_str(&o->status, v);
+		return 0;
+	case O_AGENT:
+		set_str(&o->agent, v);
+		return 0;
+	case O_TRACE:
+		set_str(&o->trace, v);
+		return 0;
+	case O_SINCE:
+		if ((o->since_ms = cli_parse_duration(v)) <= 0)
+			return bad(name, v, "not a duration");
+		return 0;
+	case O_LIMIT:
+		if (parse_int(v, 1, 100000000, &o->limit) != 0)
+			return bad(name, v, "not a positive number");
+		return 0;
+	case O_NO_COLOR:
+		o->no_color = 1;
+		return 0;
+	case 'v':
+		o->verbose = 1;
+		return 0;
+	}
+	return 2;
+}
+
+static int
+option_id(const char *name, int *has_arg)
+{
+	for (const struct option *lo = longopts; lo->name != NULL; lo++) {
+		if (strcmp(lo->name, name) == 0) {
+			*has_arg = lo->has_arg;
+			return lo->val;
+		}
+	}
+	return -1;
+}
+
+/* Read "name = value" lines; names are the long options without dashes. */
+static int
+read_config(struct opts *o, const char *path, int required)
+{
+	char line[4096];
+	FILE *f;
+	int lineno = 0, rc = 0;
+	struct stat st;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		if (!required && errno == ENOENT)
+			return 0;
+		fprintf(stderr, "execmon: config %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+		char *p = line, *name, *val, *e;
+		int id, has_arg;
+
+		lineno++;
+		p[strcspn(p, "\r\n")] = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '#' || *p == '\0')
+			continue;
+		name = p;
+		while (*p != '\0' && *p != '=' && !isspace((unsigned char)*p))
+			p++;
+		e = p;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '=')
+			p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		*e = '\0';
+		val = p;
+		for (e = val + strlen(val); e > val && isspace((unsigned char)e[-1]); e--)
+			e[-1] = '\0';
+		id = option_id(name, &has_arg);
+		if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h') {
+			fprintf(stderr, "execmon: config %s:%d: unknown setting '%s'\n",
+			    path, lineno, name);
+			rc = 2;
+		} else if (has_arg == no_argument) {
+			if (strcmp(val, "") != 0 && strcmp(val, "true") != 0 &&
+			    strcmp(val, "yes") != 0 && strcmp(val, "1") != 0) {
+				if (strcmp(val, "false") != 0 && strcmp(val, "no") != 0 &&
+				    strcmp(val, "0") != 0) {
+					fprintf(stderr, "execmon: config %s:%d: %s wants true or false\n",
+					    path, lineno, name);
+					rc = 2;
+				}
+			} else
+				rc = apply(o, id, name, val, L_CONFIG);
+		} else {
+			if (id == O_REDIS && strchr(val, '@') != NULL &&
+			    fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
+				log_msg(LOG_WARN, "config %s holds a password and is readable by"
+				    " others (chmod 600 it)", path);
+			rc = apply(o, id, name, val, L_CONFIG);
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+void
+cli_usage(FILE *f, enum cli_command cmd)
+{
+	static const char *const common =
+	    "Sources (with none given, the default stream on the default Redis):\n"
+	    "  --redis URL          redis://[[user]:password@]host[:port][/db] or\n"
+	    "                       unix:///path.sock; repeatable\n"
+	    "                       (default $EXECMON_REDIS_URL, else redis://127.0.0.1:6379;\n"
+	    "                       password also from $EXECMON_REDIS_PASSWORD)\n"
+	    "  --stream KEY         a Redis stream to follow; repeatable (default execmon:events)\n"
+	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
+	    "Common options:\n"
+	    "  --window DUR         history window: 90s, 15m, 1h, 7d (default 1h)\n"
+	    "  --now TIME           pin \"now\" (epoch ms or RFC 3339)\n"
+	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9\n"
+	    "  --connect-timeout D  give up when no source answers within D (default 5s)\n"
+	    "  --config FILE        settings file (default $XDG_CONFIG_HOME/execmon/config)\n"
+	    "  -v, --verbose        more detail on stderr\n"
+	    "  -h, --help           this help;  --version  the version\n";
+
+	switch (cmd) {
+	case CMD_RECORD:
+		fprintf(f, "Usage: execmon record [OPTIONS] -o FILE.jsonl [--count N] [--duration DUR]\n\n"
+		    "Write every event (backfill over --window, then live) as one JSON object a\n"
+		    "line, with \"_source\" and \"_id\". Stops after --count events, --duration,\n"
+		    "or SIGINT/SIGTERM; the last line is always complete. -o - = stdout.\n\n%s",
+		    common);
+		break;
+	case CMD_EVENTS:
+		fprintf(f, "Usage: execmon events [OPTIONS] RUN_ID [--format table|json]\n\n"
+		    "Print one run's event log in event-time order.\n\n%s", common);
+		break;
+	case CMD_SNAPSHOT:
+		fprintf(f, "Usage: execmon snapshot [OPTIONS] [-o FILE]\n\n"
+		    "Compute every metric over --window and write it as JSON.\n\n%s", common);
+		break;
+	case CMD_RUNS:
+		fprintf(f, "Usage: execmon runs [OPTIONS] [--status S] [--agent A] [--trace T]\n"
+		    "                   [--since DUR] [--limit N] [--format table|json]\n\n"
+		    "List recent runs.\n\n%s", common);
+		break;
+	default:
+		fprintf(f, "Usage: execmon [COMMAND] [OPTIONS]\n\n"
+		    "A terminal live monitor for AI-agent and job executions.\n\n"
+		    "Commands:\n"
+		    "  (none)               the live dashboard\n"
+		    "  snapshot [-o FILE]   compute metrics over --window, write JSON, exit\n"
+		    "  runs                 list recent runs (table or json)\n"
+		    "  events RUN_ID        one run's event log\n"
+		    "  record -o FILE       write events as JSON lines (for --replay)\n"
+		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s"
+		    "Exit status: 0 success, 1 runtime failure (e.g. no source reachable),\n"
+		    "2 usage error.\n", common);
+		break;
+	}
+}
+
+int
+cli_parse(struct opts *o, int argc, char **argv)
+{
+	int c, rc, idx;
+	const char *env, *cmdname = NULL;
+	char *xdg_path = NULL;
+
+	memset(o, 0, sizeof *o);
+	o->window_ms = 3600 * 1000;
+	o->refresh_ms = 100;
+	o->connect_timeout_ms = 5000;
+	redis_level = stream_level = L_DEFAULT;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		for (int i = 1; i < (int)(sizeof command_names / sizeof command_names[0]); i++) {
+			if (strcmp(argv[1], command_names[i]) == 0) {
+				o->command = (enum cli_command)i;
+				cmdname = argv[1];
+			}
+		}
+		if (cmdname == NULL) {
+			char safe[64];
+
+			event_sanitize(argv[1], safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: unknown command '%s' (try --help)\n", safe);
+			return 2;
+		}
+		argv++;
+		argc--;
+	}
+
+	/* Environment. */
+	if ((env = getenv("EXECMON_REDIS_URL")) != NULL && *env != '\0')
+		list_add(o->redis, &o->nredis, &redis_level, L_ENV, env, "redis");
+	if ((env = getenv("EXECMON_REDIS_PASSWORD")) != NULL && *env != '\0')
+		o->password = xstrdup(env);
+
+	/* Find --config first: the file sits below the command line. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			set_str(&o->config, argv[i + 1]);
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			set_str(&o->config, argv[i] + 9);
+	}
+	if (o->config != NULL) {
+		if ((rc = read_config(o, o->config, 1)) != 0)
+			return rc;
+	} else {
+		if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env != '\0')
+			xasprintf(&xdg_path, "%s/execmon/config", env);
+		else if ((env = getenv("HOME")) != NULL && *env != '\0')
+			xasprintf(&xdg_path, "%s/.config/execmon/config", env);
+		if (xdg_path != NULL) {
+			rc = read_config(o, xdg_path, 0);
+			free(xdg_path);
+			if (rc != 0)
+				return rc;
+		}
+	}
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:vh", longopts, &idx)) != -1) {
+		const char *name;
+
+		if (c == 'h' || c == O_HELP) {
+			cli_usage(stdout, o->command);
+			return 1;
+		}
+		if (c == O_VERSION) {
+			printf("execmon %s\n", PACKAGE_VERSION);
+			return 1;
+		}
+		if (c == '?') {
+			char safe[64];
+
+			event_sanitize(argv[optind - 1], safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: unknown option '%s' (try --help)\n", safe);
+			return 2;
+		}
+		if (c == ':') {
+			char safe[64];
+
+			event_sanitize(argv[optind - 1], safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: option '%s' needs a value\n", safe);
+			return 2;
+		}
+		name = c == 'o' ? "output" : c == 'v' ? "verbose" : longopts[idx].name;
+		if (c == O_CONFIG)
+			continue;
+		if ((rc = apply(o, c, name, optarg, L_ARGV)) != 0)
+			return rc;
+	}
+	if (o->command == CMD_EVENTS) {
+		if (optind >= argc) {
+			fprintf(stderr, "execmon: events: missing RUN_ID\n");
+			return 2;
+		}
+		o->run_id = xstrdup(argv[optind++]);
+	}
+	if (optind < argc) {
+		char safe[64];
+
+		event_sanitize(argv[optind], safe, sizeof safe, 0);
+		fprintf(stderr, "execmon: unexpected argument '%s' (try --help)\n", safe);
+		return 2;
+	}
+	if (o->command == CMD_RECORD && o->output == NULL) {
+		fprintf(stderr, "execmon: record: missing -o FILE (- for stdout)\n");
+		return 2;
+	}
+	if (o->nredis == 0)
+		list_add(o->redis, &o->nredis, &redis_level, L_DEFAULT,
+		    "redis://127.0.0.1:6379", "redis");
+	if (o->nstreams == 0 && o->replay == NULL)
+		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
+		    "execmon:events", "stream");
+	if (o->format == NULL)
+		o->format = xstrdup("table");
+	return 0;
+}
+
+void
+cli_free(struct opts *o)
+{
+	for (int i = 0; i < o->nredis; i++)
+		free(o->redis[i]);
+	for (int i = 0; i < o->nstreams; i++)
+		free(o->streams[i]);
+	free(o->replay);
+	free(o->filter);
+	free(o->theme);
+	free(o->config);
+	free(o->output);
+	free(o->format);
+	free(o->status);
+	free(o->agent);
+	free(o->trace);
+	free(o->run_id);
+	if (o->password != NULL) {
+		memset(o->password, 0, strlen(o->password));
+		free(o->password);
+	}
+	memset(o, 0, sizeof *o);
+}

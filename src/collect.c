@@ -1,0 +1,250 @@
+/* execmon - wire the configured sources to a sink and run the loop (headless). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect.h"
+#include "log.h"
+#include "loop.h"
+#include "source-redis.h"
+#include "source-replay.h"
+#include "url.h"
+#include "xmalloc.h"
+
+struct running {
+	struct collect *c;
+	struct redis_conn *conns[CLI_MAX_LIST];
+	int nconns;
+	struct replay *replay;
+	uv_timer_t connect_timer;
+	uv_timer_t duration_timer;
+	int have_duration;
+};
+
+static void
+on_event(void *ctx, struct event *ev)
+{
+	struct running *r = ctx;
+
+	if (loop_stopping())
+		return;
+	r->c->events++;
+	r->c->event(r->c, ev);
+}
+
+static void
+on_notice(void *ctx, int source, const char *msg)
+{
+	(void)ctx;
+	(void)source;
+	log_msg(LOG_INFO, "%s", msg);
+}
+
+static void
+on_caught_up(void *ctx, int source)
+{
+	struct running *r = ctx;
+
+	(void)source;
+	r->c->caught_up++;
+	if (!r->c->follow && r->c->caught_up >= r->c->nsources)
+		loop_stop(r->c->exit_status);
+}
+
+/* After --connect-timeout: fail if nothing answered; else go on without the rest. */
+static void
+connect_timeout(uv_timer_t *t)
+{
+	struct running *r = t->data;
+	int reached = 0;
+	const struct source_info *first_bad = NULL;
+
+	for (size_t i = 0; i < sources_count(); i++) {
+		const struct source_info *si = sources_get((int)i);
+
+		if (si->state == SRC_LIVE || si->state == SRC_BACKFILLING ||
+		    si->state == SRC_DONE || si->events > 0 || si->malformed_total > 0)
+			reached++;
+		else if (first_bad == NULL)
+			first_bad = si;
+	}
+	if (reached == 0) {
+		if (first_bad != NULL)
+			fprintf(stderr, "execmon: %s: %s\n", first_bad->name,
+			    first_bad->error[0] ? first_bad->error : "no answer");
+		loop_stop(1);
+		return;
+	}
+	if (!r->c->follow && first_bad != NULL) {
+		/* Report with what we have: the unreachable ones count as done. */
+		for (size_t i = 0; i < sources_count(); i++) {
+			const struct source_info *si = sources_get((int)i);
+
+			if (si->state == SRC_CONNECTING || si->state == SRC_RETRYING) {
+				log_msg(LOG_WARN, "%s: unreachable (%s), going on without it",
+				    si->name, si->error);
+				on_caught_up(r, (int)i);
+			}
+		}
+	}
+}
+
+static void
+duration_done(uv_timer_t *t)
+{
+	(void)t;
+	loop_stop(0);
+}
+
+static void
+stop_all(void *arg)
+{
+	struct running *r = arg;
+
+	for (int i = 0; i < r->nconns; i++)
+		source_redis_stop(r->conns[i]);
+	source_replay_stop(r->replay);
+	uv_timer_stop(&r->connect_timer);
+	uv_close((uv_handle_t *)&r->connect_timer, NULL);
+	if (r->have_duration) {
+		uv_timer_stop(&r->duration_timer);
+		uv_close((uv_handle_t *)&r->duration_timer, NULL);
+	}
+}
+
+void
+collect_stop(struct collect *c, int status)
+{
+	(void)c;
+	loop_stop(status);
+}
+
+int
+collect_run(struct collect *c)
+{
+	const struct opts *o = c->o;
+	struct running r;
+	struct sink sink = { on_event, on_notice, on_caught_up, &r };
+	struct source_redis_opts ro;
+	int status;
+
+	memset(&r, 0, sizeof r);
+	r.c = c;
+	if (o->replay != NULL)
+		c->follow = 0; /* a file ends */
+	loop_init();
+	uv_timer_init(loop_uv(), &r.connect_timer);
+	r.connect_timer.data = &r;
+	loop_on_stop(stop_all, &r);
+
+	if (o->replay != NULL) {
+		char err[256];
+
+		r.replay = source_replay_start(o->replay, &sink, err, sizeof err);
+		if (r.replay == NULL) {
+			char safe[256];
+
+			event_sanitize(o->replay, safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: replay %s: %s\n", safe, err);
+			uv_close((uv_handle_t *)&r.connect_timer, NULL);
+			loop_done();
+			return 1;
+		}
+		c->nsources = 1;
+	} else {
+		source_redis_opts_default(&ro);
+		ro.from_ms = c->from_ms < 0 ? 0 : c->from_ms;
+		ro.to_ms = c->to_ms;
+		ro.follow = c->follow;
+		if (getenv("EXECMON_BLOCK_MS") != NULL) /* tuning knob for tests */
+			ro.block_ms = atoi(getenv("EXECMON_BLOCK_MS")) > 0 ?
+			    atoi(getenv("EXECMON_BLOCK_MS")) : ro.block_ms;
+		if (o->connect_timeout_ms < ro.connect_timeout_ms)
+			ro.connect_timeout_ms = (int)o->connect_timeout_ms;
+		for (int i = 0; i < o->nredis; i++) {
+			struct url u;
+			char err[256];
+			int rc = url_parse(&u, o->redis[i], err, sizeof err);
+
+			if (rc == 0 && u.scheme != URL_REDIS && u.scheme != URL_UNIX) {
+				url_done(&u);
+				snprintf(err, sizeof err, "not a redis:// or unix:// URL");
+				rc = -1;
+			}
+			if (rc != 0) {
+				fprintf(stderr, "execmon: --redis: %s\n", err);
+				loop_stop(2);
+				break;
+			}
+			if (u.password == NULL && o->password != NULL)
+				u.password = xstrdup(o->password);
+			r.conns[r.nconns++] = source_redis_start(&u, o->streams, o->nstreams,
+			    &ro, &sink);
+			url_done(&u);
+		}
+		c->nsources = o->nredis * o->nstreams;
+	}
+	if (!loop_stopping() && c->started != NULL)
+		c->started(c);
+	if (!loop_stopping()) {
+		uv_timer_start(&r.connect_timer, connect_timeout,
+		    (uint64_t)o->connect_timeout_ms, 0);
+		if (c->follow && o->duration_ms > 0) {
+			r.have_duration = 1;
+			uv_timer_init(loop_uv(), &r.duration_timer);
+			uv_timer_start(&r.duration_timer, duration_done,
+			    (uint64_t)o->duration_ms, 0);
+		}
+	}
+	status = loop_run();
+	loop_done();
+	return status;
+}
+
+void
+collect_summary(const struct collect *c)
+{
+	char line[1024];
+	size_t n;
+	uint64_t mal[MAL__COUNT] = { 0 }, mal_total = 0, gaps = 0;
+	int64_t gap_entries = 0;
+
+	for (size_t i = 0; i < sources_count(); i++) {
+		const struct source_info *si = sources_get((int)i);
+
+		for (int k = 0; k < MAL__COUNT; k++)
+			mal[k] += si->malformed[k];
+		mal_total += si->malformed_total;
+		gaps += si->gaps;
+		if (si->gap_entries < 0 || gap_entries < 0)
+			gap_entries = -1;
+		else
+			gap_entries += si->gap_entries;
+	}
+	n = (size_t)snprintf(line, sizeof line, "%" PRIu64 " events, %" PRIu64 " malformed",
+	    c->events, mal_total);
+	if (mal_total > 0) {
+		const char *sep = " (";
+
+		for (int k = 1; k < MAL__COUNT && n < sizeof line; k++) {
+			if (mal[k] == 0)
+				continue;
+			n += (size_t)snprintf(line + n, sizeof line - n, "%s%s %" PRIu64, sep,
+			    event_malformed_name((enum event_malformed)k), mal[k]);
+			sep = ", ";
+		}
+		if (n < sizeof line)
+			n += (size_t)snprintf(line + n, sizeof line - n, ")");
+	}
+	if (n < sizeof line) {
+		if (gap_entries < 0)
+			snprintf(line + n, sizeof line - n, ", %" PRIu64 " gaps (size unknown)", gaps);
+		else
+			snprintf(line + n, sizeof line - n, ", %" PRIu64 " gaps (%" PRId64 " entries lost)",
+			    gaps, gap_entries);
+	}
+	fprintf(stderr, "execmon: %s\n", line);
+}

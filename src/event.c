@@ -1,0 +1,1207 @@
+/* execmon - the wire format: decoding, encoding and displaying one event. */
+#include "config.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "xmalloc.h"
+
+/* Event times outside [1970-01-01, 2201-01-01) are not times. */
+#define TIME_MAX_MS INT64_C(7289654400000)
+
+/* Longest numeric text we parse (longer is not a number anyone sends). */
+#define NUMBER_TEXT_MAX 128
+
+enum field_kind { FK_TYPE, FK_TS, FK_STR, FK_INT, FK_DBL, FK_BOOL };
+
+/* What range a numeric field must lie in. */
+enum field_range { FR_ANY, FR_NONNEG, FR_UNIT, FR_PERCENT };
+
+struct field_def {
+	const char *name;
+	uint8_t len;
+	uint8_t kind;    /* enum field_kind */
+	uint8_t range;   /* enum field_range */
+	uint16_t off;    /* offset of the member in struct event */
+	uint32_t bit;    /* EF_* for numbers and booleans */
+};
+
+/* Field ids; the order is the key order of the json form. 0 = none. */
+enum {
+	FD_NONE, FD_TYPE, FD_TS, FD_RUN_ID, FD_AGENT_ID, FD_AGENT_NAME,
+	FD_AGENT_VERSION, FD_TRACE_ID, FD_SPAN_ID, FD_PARENT_RUN_ID,
+	FD_ROOT_RUN_ID, FD_REQUEST_ID, FD_USER_ID, FD_WORKSPACE_ID, FD_SOURCE,
+	FD_QUEUE, FD_PRIORITY, FD_ESTIMATED_MS, FD_PROGRESS, FD_MESSAGE,
+	FD_MODEL_ID, FD_INPUT_TOKENS, FD_OUTPUT_TOKENS, FD_COST_USD,
+	FD_DURATION_MS, FD_TTFT_MS, FD_STREAMING, FD_CACHE_HIT,
+	FD_FINISH_REASON, FD_ATTEMPT, FD_FALLBACK_REASON, FD_RETRYABLE,
+	FD_RATE_LIMITED, FD_ERROR_CLASS, FD_ERROR_MESSAGE, FD_TOOL_ID,
+	FD_OUTCOME, FD_ERROR_KIND, FD_EXIT_CODE, FD_OUTPUT_BYTES, FD_DEPTH,
+	FD_WORKERS_TOTAL, FD_WORKERS_BUSY, FD_CPU, FD_MEMORY, FD__COUNT
+};
+
+#define FIELD(n, k, m, b, r) [FD_##k] = \
+	{ n, sizeof n - 1, FK_##b, FR_##r, offsetof(struct event, m), 0 }
+#define NUMBER(n, k, m, b, r) [FD_##k] = \
+	{ n, sizeof n - 1, FK_##b, FR_##r, offsetof(struct event, m), EF_##k }
+
+static const struct field_def fields[FD__COUNT] = {
+	FIELD("type", TYPE, type_name, TYPE, ANY),
+	FIELD("ts", TS, ts_ms, TS, ANY),
+	FIELD("run_id", RUN_ID, run_id, STR, ANY),
+	FIELD("agent_id", AGENT_ID, agent_id, STR, ANY),
+	FIELD("agent_name", AGENT_NAME, agent_name, STR, ANY),
+	FIELD("agent_version", AGENT_VERSION, agent_version, STR, ANY),
+	FIELD("trace_id", TRACE_ID, trace_id, STR, ANY),
+	FIELD("span_id", SPAN_ID, span_id, STR, ANY),
+	FIELD("parent_run_id", PARENT_RUN_ID, parent_run_id, STR, ANY),
+	FIELD("root_run_id", ROOT_RUN_ID, root_run_id, STR, ANY),
+	FIELD("request_id", REQUEST_ID, request_id, STR, ANY),
+	FIELD("user_id", USER_ID, user_id, STR, ANY),
+	FIELD("workspace_id", WORKSPACE_ID, workspace_id, STR, ANY),
+	FIELD("source", SOURCE, origin, STR, ANY),
+	FIELD("queue", QUEUE, queue, STR, ANY),
+	NUMBER("priority", PRIORITY, priority, INT, ANY),
+	NUMBER("estimated_ms", ESTIMATED_MS, estimated_ms, INT, NONNEG),
+	NUMBER("progress", PROGRESS, progress, DBL, UNIT),
+	FIELD("message", MESSAGE, message, STR, ANY),
+	FIELD("model_id", MODEL_ID, model_id, STR, ANY),
+	NUMBER("input_tokens", INPUT_TOKENS, input_tokens, INT, NONNEG),
+	NUMBER("output_tokens", OUTPUT_TOKENS, output_tokens, INT, NONNEG),
+	NUMBER("cost_usd", COST_USD, cost_usd, DBL, NONNEG),
+	NUMBER("duration_ms", DURATION_MS, duration_ms, INT, NONNEG),
+	NUMBER("ttft_ms", TTFT_MS, ttft_ms, INT, NONNEG),
+	NUMBER("streaming", STREAMING, streaming, BOOL, ANY),
+	NUMBER("cache_hit", CACHE_HIT, cache_hit, BOOL, ANY),
+	FIELD("finish_reason", FINISH_REASON, finish_reason, STR, ANY),
+	NUMBER("attempt", ATTEMPT, attempt, INT, NONNEG),
+	FIELD("fallback_reason", FALLBACK_REASON, fallback_reason, STR, ANY),
+	NUMBER("retryable", RETRYABLE, retryable, BOOL, ANY),
+	NUMBER("rate_limited", RATE_LIMITED, rate_limited, BOOL, ANY),
+	FIELD("error_class", ERROR_CLASS, error_class, STR, ANY),
+	FIELD("error_message", ERROR_MESSAGE, error_message, STR, ANY),
+	FIELD("tool_id", TOOL_ID, tool_id, STR, ANY),
+	FIELD("outcome", OUTCOME, outcome, STR, ANY),
+	FIELD("error_kind", ERROR_KIND, error_kind, STR, ANY),
+	NUMBER("exit_code", EXIT_CODE, exit_code, INT, ANY),
+	NUMBER("output_bytes", OUTPUT_BYTES, output_bytes, INT, NONNEG),
+	NUMBER("depth", DEPTH, depth, INT, NONNEG),
+	NUMBER("workers_total", WORKERS_TOTAL, workers_total, INT, NONNEG),
+	NUMBER("workers_busy", WORKERS_BUSY, workers_busy, INT, NONNEG),
+	NUMBER("cpu", CPU, cpu, DBL, PERCENT),
+	NUMBER("memory", MEMORY, memory, DBL, PERCENT),
+};
+
+/* Field ids by name length, zero-terminated: the decoder's name lookup. */
+static const uint8_t fields_by_len[16][8] = {
+	[2] = { FD_TS },
+	[3] = { FD_CPU },
+	[4] = { FD_TYPE },
+	[5] = { FD_QUEUE, FD_DEPTH },
+	[6] = { FD_RUN_ID, FD_SOURCE, FD_MEMORY },
+	[7] = { FD_SPAN_ID, FD_USER_ID, FD_MESSAGE, FD_TTFT_MS, FD_ATTEMPT,
+	    FD_TOOL_ID, FD_OUTCOME },
+	[8] = { FD_AGENT_ID, FD_TRACE_ID, FD_PRIORITY, FD_PROGRESS,
+	    FD_MODEL_ID, FD_COST_USD },
+	[9] = { FD_STREAMING, FD_CACHE_HIT, FD_RETRYABLE, FD_EXIT_CODE },
+	[10] = { FD_AGENT_NAME, FD_REQUEST_ID, FD_ERROR_KIND },
+	[11] = { FD_ROOT_RUN_ID, FD_DURATION_MS, FD_ERROR_CLASS },
+	[12] = { FD_WORKSPACE_ID, FD_ESTIMATED_MS, FD_INPUT_TOKENS,
+	    FD_RATE_LIMITED, FD_OUTPUT_BYTES, FD_WORKERS_BUSY },
+	[13] = { FD_AGENT_VERSION, FD_PARENT_RUN_ID, FD_OUTPUT_TOKENS,
+	    FD_FINISH_REASON, FD_ERROR_MESSAGE, FD_WORKERS_TOTAL },
+	[15] = { FD_FALLBACK_REASON },
+};
+
+static const char *const type_names[EV__COUNT] = {
+	[EV_OTHER] = "other",
+	[EV_RUN_QUEUED] = "run.queued",
+	[EV_RUN_STARTED] = "run.started",
+	[EV_RUN_PROGRESS] = "run.progress",
+	[EV_RUN_COMPLETED] = "run.completed",
+	[EV_RUN_FAILED] = "run.failed",
+	[EV_RUN_CANCELLED] = "run.cancelled",
+	[EV_RUN_RETRY] = "run.retry",
+	[EV_LLM_CALL] = "llm.call",
+	[EV_TOOL_CALL] = "tool.call",
+	[EV_AGENT_THINKING] = "agent.thinking",
+	[EV_LOG] = "log",
+	[EV_QUEUE_DEPTH] = "queue.depth",
+	[EV_WORKER_STATUS] = "worker.status",
+};
+
+static const char *const malformed_names[MAL__COUNT] = {
+	[MAL_NONE] = "none",
+	[MAL_NO_TYPE] = "no_type",
+	[MAL_BAD_JSON] = "bad_json",
+	[MAL_BAD_NUMBER] = "bad_number",
+	[MAL_BAD_BOOL] = "bad_bool",
+	[MAL_BAD_TS] = "bad_ts",
+	[MAL_NO_RUN_ID] = "no_run_id",
+	[MAL_BAD_TYPE] = "bad_type",
+	[MAL_BAD_VALUE] = "bad_value",
+	[MAL_TOO_LARGE] = "too_large",
+	[MAL_BINARY] = "binary",
+	[MAL_EMPTY] = "empty",
+};
+
+/* The member of struct event that a field_def describes, as a t. */
+#define MEMBER(ev, f, t) ((t *)(void *)((char *)(ev) + (f)->off))
+#define CMEMBER(ev, f, t) \
+	((const t *)(const void *)((const char *)(ev) + (f)->off))
+
+/*
+ * Length of the valid UTF-8 sequence at s (n bytes available) with its code
+ * point in *cp, or 0 when the bytes there are not one; then *skip is the
+ * length of the invalid part (its longest valid-looking prefix, at least 1).
+ */
+static size_t
+utf8_next(const unsigned char *s, size_t n, uint32_t *cp, size_t *skip)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need, i;
+	uint32_t v;
+
+	*skip = 1;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	if (c < 0xe0) {
+		need = 1;
+		v = c & 0x1f;
+	} else if (c < 0xf0) {
+		need = 2;
+		v = c & 0x0f;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else {
+		need = 3;
+		v = c & 0x07;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	}
+	for (i = 1; i <= need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi) {
+			*skip = i;
+			return 0;
+		}
+		v = (v << 6) | (s[i] & 0x3f);
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*cp = v;
+	return need + 1;
+}
+
+/*
+ * Copy len bytes into a new NUL-terminated string, replacing invalid UTF-8
+ * and NUL bytes with U+FFFD. The result's length goes to *outlen if not NULL.
+ */
+static char *
+utf8_dup(const char *in, size_t len, size_t *outlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o, k, skip;
+	uint32_t cp;
+	char *out;
+
+	while (i < len && s[i] != 0) {
+		if (s[i] < 0x80)
+			i++;
+		else if ((k = utf8_next(s + i, len - i, &cp, &skip)) != 0)
+			i += k;
+		else
+			break;
+	}
+	if (i == len) {
+		if (outlen != NULL)
+			*outlen = len;
+		return xstrndup(in, len);
+	}
+
+	out = xmalloc(len * 3 + 1);
+	memcpy(out, in, i);
+	o = i;
+	while (i < len) {
+		if (s[i] == 0) {
+			k = 0;
+			skip = 1;
+		} else
+			k = utf8_next(s + i, len - i, &cp, &skip);
+		if (k != 0) {
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i += skip;
+		}
+	}
+	out[o] = '\0';
+	if (outlen != NULL)
+		*outlen = o;
+	return xrealloc(out, o + 1);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The date of a day number (the inverse of days_from_civil). */
+static void
+civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int
+days_in_month(int64_t y, int m)
+{
+	static const int dm[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+/* Read exactly n ASCII digits as a number, or -1. */
+static int
+read_digits(const char *s, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* Parse an RFC 3339 date-time into epoch ms (no range check). */
+static int
+parse_rfc3339(const char *s, size_t len, int64_t *ms)
+{
+	int year, mon, day, hour, min, sec, frac = 0, oh, om, scale = 100;
+	int64_t v, off = 0;
+	size_t i;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' || s[13] != ':' ||
+	    s[16] != ':' || (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
+		return -1;
+	year = read_digits(s, 4);
+	mon = read_digits(s + 5, 2);
+	day = read_digits(s + 8, 2);
+	hour = read_digits(s + 11, 2);
+	min = read_digits(s + 14, 2);
+	sec = read_digits(s + 17, 2);
+	if (year < 0 || mon < 1 || mon > 12 || day < 1 ||
+	    day > days_in_month(year, mon) || hour < 0 || hour > 23 ||
+	    min < 0 || min > 59 || sec < 0 || sec > 60)
+		return -1;
+	i = 19;
+	if (s[i] == '.') {
+		if (++i >= len || s[i] < '0' || s[i] > '9')
+			return -1;
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (i < len && (s[i] == 'Z' || s[i] == 'z'))
+		i++;
+	else if (i < len && (s[i] == '+' || s[i] == '-')) {
+		if (len - i < 6 || s[i + 3] != ':')
+			return -1;
+		oh = read_digits(s + i + 1, 2);
+		om = read_digits(s + i + 4, 2);
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			return -1;
+		off = (int64_t)oh * 60 + om;
+		if (s[i] == '-')
+			off = -off;
+		i += 6;
+	} else
+		return -1;
+	if (i != len)
+		return -1;
+
+	v = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 +
+	    sec - off * 60;
+	*ms = v * 1000 + frac;
+	return 0;
+}
+
+int
+event_parse_time(const char *s, size_t len, int64_t *ms)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (len == 0)
+		return -1;
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (v > TIME_MAX_MS)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (i != len && parse_rfc3339(s, len, &v) != 0)
+		return -1;
+	if (v < 0 || v >= TIME_MAX_MS)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
+int64_t
+event_id_ms(const char *id)
+{
+	int64_t v = 0;
+	const char *p;
+
+	if (id == NULL || *id < '0' || *id > '9')
+		return -1;
+	for (p = id; *p >= '0' && *p <= '9'; p++) {
+		if (v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p == '\0')
+		return v;
+	if (*p++ != '-' || *p == '\0')
+		return -1;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '\0' ? v : -1;
+}
+
+void
+event_format_time(int64_t ms, char *buf, size_t size)
+{
+	int64_t days, rem, y;
+	int m, d;
+
+	if (size == 0)
+		return;
+	if (ms <= 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	days = ms / 86400000;
+	rem = ms % 86400000;
+	civil_from_days(days, &y, &m, &d);
+	snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    (long long)y, m, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
+	    (int)(rem / 1000 % 60), (int)(rem % 1000));
+}
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Strip ASCII blanks from both ends of a value. */
+static void
+trim(const char **s, size_t *len)
+{
+	while (*len > 0 && is_blank((*s)[0])) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_blank((*s)[*len - 1]))
+		(*len)--;
+}
+
+/* Compare len bytes with a lowercase ASCII word, ignoring ASCII case. */
+static int
+ascii_word(const char *s, size_t len, const char *word)
+{
+	size_t i;
+	char c;
+
+	if (strlen(word) != len)
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != word[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* A strtod that always reads '.' as the decimal point, whatever the locale. */
+static double
+c_strtod(const char *s)
+{
+	static locale_t c_locale;
+
+	if (c_locale == (locale_t)0)
+		c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (c_locale == (locale_t)0)
+		return strtod(s, NULL);
+	return strtod_l(s, NULL, c_locale);
+}
+
+/*
+ * Parse decimal number text ([+-]digits[.digits][e[+-]digits]). Sets *isint
+ * and *iv when it is an integer that fits in int64, and always *dv.
+ * Returns -1 when the text is not a finite number.
+ */
+static int
+parse_number(const char *s, size_t len, int *isint, int64_t *iv, double *dv)
+{
+	char buf[NUMBER_TEXT_MAX + 1];
+	size_t i = 0, digits = 0;
+	uint64_t u = 0;
+	int neg = 0, plain = 1, big = 0;
+
+	if (len == 0 || len > NUMBER_TEXT_MAX)
+		return -1;
+	if (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-';
+		i++;
+	}
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+		if (u > (UINT64_MAX - 9) / 10)
+			big = 1;
+		else
+			u = u * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (i < len && s[i] == '.') {
+		plain = 0;
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+	}
+	if (digits == 0)
+		return -1;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		plain = 0;
+		i++;
+		if (i < len && (s[i] == '-' || s[i] == '+'))
+			i++;
+		if (i >= len || s[i] < '0' || s[i] > '9')
+			return -1;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i != len)
+		return -1;
+
+	*isint = 0;
+	if (plain && !big && (neg ? u <= (uint64_t)INT64_MAX + 1 :
+	    u <= (uint64_t)INT64_MAX)) {
+		*isint = 1;
+		*iv = neg ? (int64_t)(0 - u) : (int64_t)u;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	*dv = c_strtod(buf);
+	return isfinite(*dv) ? 0 : -1;
+}
+
+/* A finite double with an integral value that fits int64, as one. */
+static int
+double_to_int(double d, int64_t *out)
+{
+	if (!isfinite(d) || d != floor(d) || d < -9223372036854775808.0 ||
+	    d >= 9223372036854775808.0)
+		return -1;
+	*out = (int64_t)d;
+	return 0;
+}
+
+static int
+in_range(const struct field_def *f, double v)
+{
+	switch (f->range) {
+	case FR_NONNEG:
+		return v >= 0;
+	case FR_UNIT:
+		return v >= 0 && v <= 1;
+	case FR_PERCENT:
+		return v >= 0 && v <= 100;
+	}
+	return 1;
+}
+
+static int
+field_is_set(const struct event *ev, const struct field_def *f)
+{
+	switch (f->kind) {
+	case FK_TYPE:
+	case FK_STR:
+		return *CMEMBER(ev, f, char *) != NULL;
+	case FK_TS:
+		return (ev->has & EF_TS) != 0;
+	}
+	return (ev->has & f->bit) != 0;
+}
+
+/* Forget a field's value. */
+static void
+field_clear(struct event *ev, const struct field_def *f)
+{
+	char **sp;
+
+	switch (f->kind) {
+	case FK_TYPE:
+	case FK_STR:
+		sp = MEMBER(ev, f, char *);
+		free(*sp);
+		*sp = NULL;
+		break;
+	case FK_TS:
+		ev->has &= ~(uint32_t)EF_TS;
+		ev->ts_ms = 0;
+		break;
+	default:
+		ev->has &= ~f->bit;
+		break;
+	}
+}
+
+static enum event_malformed
+set_int(struct event *ev, const struct field_def *f, int64_t v)
+{
+	if (!in_range(f, (double)v))
+		return MAL_BAD_VALUE;
+	*MEMBER(ev, f, int64_t) = v;
+	ev->has |= f->bit;
+	return MAL_NONE;
+}
+
+static enum event_malformed
+set_double(struct event *ev, const struct field_def *f, double v)
+{
+	if (!isfinite(v))
+		return MAL_BAD_NUMBER;
+	if (!in_range(f, v))
+		return MAL_BAD_VALUE;
+	*MEMBER(ev, f, double) = v;
+	ev->has |= f->bit;
+	return MAL_NONE;
+}
+
+static enum event_malformed
+set_bool(struct event *ev, const struct field_def *f, int v)
+{
+	*MEMBER(ev, f, int) = v != 0;
+	ev->has |= f->bit;
+	return MAL_NONE;
+}
+
+static enum event_malformed
+set_ts(struct event *ev, int64_t v)
+{
+	if (v < 0 || v >= TIME_MAX_MS)
+		return MAL_BAD_TS;
+	ev->ts_ms = v;
+	ev->has |= EF_TS;
+	return MAL_NONE;
+}
+
+/* Set a field from its text form (a flat value, or a JSON string). */
+static enum event_malformed
+set_text(struct event *ev, const struct field_def *f, const char *s,
+    size_t len)
+{
+	int64_t iv;
+	double dv;
+	int isint;
+
+	if (len > EVENT_FIELD_MAX)
+		return MAL_TOO_LARGE;
+	if (f->kind != FK_STR && f->kind != FK_TYPE)
+		trim(&s, &len);
+	field_clear(ev, f);
+	if (len == 0)
+		return MAL_NONE; /* an empty value is an absent one */
+
+	switch (f->kind) {
+	case FK_TYPE:
+	case FK_STR:
+		*MEMBER(ev, f, char *) = utf8_dup(s, len, NULL);
+		return MAL_NONE;
+	case FK_TS:
+		if (event_parse_time(s, len, &iv) != 0)
+			return MAL_BAD_TS;
+		return set_ts(ev, iv);
+	case FK_INT:
+		if (parse_number(s, len, &isint, &iv, &dv) != 0)
+			return MAL_BAD_NUMBER;
+		if (!isint && double_to_int(dv, &iv) != 0)
+			return MAL_BAD_NUMBER;
+		return set_int(ev, f, iv);
+	case FK_DBL:
+		if (parse_number(s, len, &isint, &iv, &dv) != 0)
+			return MAL_BAD_NUMBER;
+		return set_double(ev, f, dv);
+	case FK_BOOL:
+		if (ascii_word(s, len, "true") || ascii_word(s, len, "1"))
+			return set_bool(ev, f, 1);
+		if (ascii_word(s, len, "false") || ascii_word(s, len, "0"))
+			return set_bool(ev, f, 0);
+		return MAL_BAD_BOOL;
+	}
+	return MAL_NONE;
+}
+
+/* Set a field from a JSON value of the json form. */
+static enum event_malformed
+set_json(struct event *ev, const struct field_def *f, json_t *v)
+{
+	enum event_malformed r;
+	int64_t iv;
+	char *text;
+
+	if (json_is_string(v))
+		return set_text(ev, f, json_string_value(v),
+		    json_string_length(v));
+	if (json_is_null(v)) {
+		field_clear(ev, f);
+		return MAL_NONE;
+	}
+	if (json_is_object(v) || json_is_array(v))
+		return MAL_BAD_TYPE;
+
+	switch (f->kind) {
+	case FK_TYPE:
+		return MAL_BAD_TYPE;
+	case FK_STR:
+		/* A number or boolean where text is expected: keep its text. */
+		text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		if (text == NULL)
+			return MAL_BAD_TYPE;
+		r = set_text(ev, f, text, strlen(text));
+		free(text);
+		return r;
+	case FK_TS:
+		if (json_is_integer(v))
+			return set_ts(ev, json_integer_value(v));
+		if (json_is_real(v) &&
+		    double_to_int(floor(json_real_value(v)), &iv) == 0)
+			return set_ts(ev, iv);
+		return json_is_real(v) ? MAL_BAD_TS : MAL_BAD_TYPE;
+	case FK_INT:
+		if (json_is_integer(v))
+			return set_int(ev, f, json_integer_value(v));
+		if (!json_is_real(v))
+			return MAL_BAD_TYPE;
+		if (double_to_int(json_real_value(v), &iv) != 0)
+			return MAL_BAD_NUMBER;
+		return set_int(ev, f, iv);
+	case FK_DBL:
+		if (!json_is_number(v))
+			return MAL_BAD_TYPE;
+		return set_double(ev, f, json_number_value(v));
+	case FK_BOOL:
+		if (json_is_boolean(v))
+			return set_bool(ev, f, json_is_true(v));
+		if (json_is_integer(v) && (json_integer_value(v) == 0 ||
+		    json_integer_value(v) == 1))
+			return set_bool(ev, f, json_integer_value(v) == 1);
+		return json_is_number(v) ? MAL_BAD_BOOL : MAL_BAD_TYPE;
+	}
+	return MAL_NONE;
+}
+
+/* The field id of a name, or FD_NONE. */
+static int
+field_lookup(const char *name, size_t len)
+{
+	const uint8_t *p;
+
+	if (len >= 16 || len == 0)
+		return FD_NONE;
+	for (p = fields_by_len[len]; *p != FD_NONE; p++) {
+		if (fields[*p].name[0] == name[0] &&
+		    memcmp(fields[*p].name, name, len) == 0)
+			return *p;
+	}
+	return FD_NONE;
+}
+
+static void
+set_extra(struct event *ev, const char *key, json_t *v, int replace)
+{
+	if (ev->extra == NULL)
+		ev->extra = json_object();
+	if (!replace && json_object_get(ev->extra, key) != NULL) {
+		json_decref(v);
+		return;
+	}
+	json_object_set_new(ev->extra, key, v);
+}
+
+/*
+ * Apply one flat stream field. With replace off, a field the event already
+ * has is left alone (the other fields of a json-form entry).
+ */
+static enum event_malformed
+apply_flat(struct event *ev, const struct event_field_kv *kv, int replace,
+    enum event_malformed *type_err)
+{
+	enum event_malformed r;
+	const struct field_def *f;
+	char *key, *value;
+	size_t vlen;
+	int id;
+
+	if (kv->name_len > 0 && kv->name[0] == '_')
+		return MAL_NONE;
+	id = field_lookup(kv->name, kv->name_len);
+	if (id != FD_NONE) {
+		f = &fields[id];
+		if (!replace && field_is_set(ev, f))
+			return MAL_NONE;
+		r = set_text(ev, f, kv->value, kv->value_len);
+		if (id == FD_TYPE)
+			*type_err = r;
+		return r;
+	}
+	if (kv->name_len > EVENT_FIELD_MAX || kv->value_len > EVENT_FIELD_MAX)
+		return MAL_TOO_LARGE;
+	key = utf8_dup(kv->name, kv->name_len, NULL);
+	value = utf8_dup(kv->value, kv->value_len, &vlen);
+	set_extra(ev, key, json_stringn_nocheck(value, vlen), replace);
+	free(value);
+	free(key);
+	return MAL_NONE;
+}
+
+/*
+ * Apply every key of a json-form object; own: obj's values may be shared.
+ * A problem with the type field itself is also left in *type_err.
+ */
+static enum event_malformed
+apply_object(struct event *ev, json_t *obj, int own,
+    enum event_malformed *type_err)
+{
+	enum event_malformed r, first = MAL_NONE;
+	const char *key;
+	json_t *v;
+	int id;
+
+	json_object_foreach(obj, key, v) {
+		if (key[0] == '_')
+			continue;
+		id = field_lookup(key, strlen(key));
+		if (id != FD_NONE) {
+			r = set_json(ev, &fields[id], v);
+			if (id == FD_TYPE)
+				*type_err = r;
+		} else if (json_is_string(v) &&
+		    json_string_length(v) > EVENT_FIELD_MAX)
+			r = MAL_TOO_LARGE;
+		else {
+			set_extra(ev, key, own ? json_incref(v) :
+			    json_deep_copy(v), 1);
+			r = MAL_NONE;
+		}
+		if (first == MAL_NONE)
+			first = r;
+	}
+	return first;
+}
+
+/*
+ * Finish decoding: a missing or unusable type wins over other problems, then
+ * the first field error, then a missing run_id; the time falls back to
+ * fallback_ms.
+ */
+static enum event_malformed
+decode_finish(struct event *ev, enum event_malformed r,
+    enum event_malformed type_err, int64_t fallback_ms)
+{
+	if (ev->type_name == NULL)
+		r = type_err != MAL_NONE ? type_err : MAL_NO_TYPE;
+	if (r == MAL_NONE) {
+		ev->type = event_type_from_name(ev->type_name);
+		if (event_type_needs_run(ev->type) && ev->run_id == NULL)
+			r = MAL_NO_RUN_ID;
+	}
+	if (r == MAL_NONE && (ev->has & EF_TS) == 0) {
+		if (fallback_ms < 0)
+			r = MAL_BAD_TS;
+		else
+			ev->ts_ms = fallback_ms;
+	}
+	if (r != MAL_NONE)
+		event_done(ev);
+	return r;
+}
+
+enum event_malformed
+event_json_parse(const char *buf, size_t len, json_t **out)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = 0, k, skip;
+	int depth = 0, instr = 0, esc = 0, bad = 0;
+	json_error_t err;
+	uint32_t cp;
+	char *fixed = NULL;
+
+	*out = NULL;
+	if (len > EVENT_JSON_MAX)
+		return MAL_TOO_LARGE;
+	while (i < len) {
+		if (s[i] >= 0x80) {
+			if ((k = utf8_next(s + i, len - i, &cp, &skip)) == 0) {
+				bad = 1;
+				k = skip;
+			}
+			i += k;
+			continue;
+		}
+		if (instr) {
+			if (esc)
+				esc = 0;
+			else if (s[i] == '\\')
+				esc = 1;
+			else if (s[i] == '"')
+				instr = 0;
+		} else if (s[i] == '"')
+			instr = 1;
+		else if (s[i] == '[' || s[i] == '{') {
+			if (++depth > EVENT_JSON_DEPTH)
+				return MAL_TOO_LARGE;
+		} else if (s[i] == ']' || s[i] == '}')
+			depth--;
+		i++;
+	}
+	if (bad) {
+		fixed = utf8_dup(buf, len, &len);
+		buf = fixed;
+	}
+	*out = json_loadb(buf, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+	free(fixed);
+	return *out == NULL ? MAL_BAD_JSON : MAL_NONE;
+}
+
+/*
+ * A field is the json form's document when the entry has no "type" field; a
+ * "json" field is preferred to a "data" one. The entry's other fields fill in
+ * what the document leaves out.
+ */
+enum event_malformed
+event_decode_fields(struct event *ev, const struct event_field_kv *kv,
+    size_t n, int64_t id_ms)
+{
+	enum event_malformed r, first = MAL_NONE, type_err = MAL_NONE;
+	size_t i, doc = n;
+	json_t *root;
+
+	event_init(ev);
+	if (n == 0)
+		return MAL_EMPTY;
+	for (i = 0; i < n; i++) {
+		if (kv[i].name_len == 4 && memcmp(kv[i].name, "type", 4) == 0)
+			break;
+		if (kv[i].name_len == 4 && memcmp(kv[i].name, "json", 4) == 0)
+			doc = i;
+		else if (doc == n && kv[i].name_len == 4 &&
+		    memcmp(kv[i].name, "data", 4) == 0)
+			doc = i;
+	}
+	if (i < n)
+		doc = n; /* a type field: flat */
+
+	if (doc < n) {
+		first = event_json_parse(kv[doc].value, kv[doc].value_len,
+		    &root);
+		if (first != MAL_NONE)
+			return first;
+		if (!json_is_object(root)) {
+			json_decref(root);
+			return MAL_BAD_JSON;
+		}
+		first = apply_object(ev, root, 1, &type_err);
+		json_decref(root);
+	}
+	for (i = 0; i < n; i++) {
+		if (i == doc)
+			continue;
+		r = apply_flat(ev, &kv[i], doc == n, &type_err);
+		if (first == MAL_NONE)
+			first = r;
+	}
+	return decode_finish(ev, first, type_err, id_ms);
+}
+
+enum event_malformed
+event_decode_json(struct event *ev, const json_t *obj, int64_t recv_ms)
+{
+	enum event_malformed r, type_err = MAL_NONE;
+
+	event_init(ev);
+	if (obj == NULL || !json_is_object(obj))
+		return MAL_BAD_JSON;
+	/* Values are deep-copied (own = 0), so obj is never changed. */
+	r = apply_object(ev, (json_t *)obj, 0, &type_err);
+	return decode_finish(ev, r, type_err, recv_ms);
+}
+
+/* A JSON string of s, repairing it if it is not valid UTF-8. */
+static json_t *
+string_to_json(const char *s)
+{
+	json_t *v;
+	char *fixed;
+	size_t len;
+
+	if ((v = json_string(s)) != NULL)
+		return v;
+	fixed = utf8_dup(s, strlen(s), &len);
+	v = json_stringn_nocheck(fixed, len);
+	free(fixed);
+	return v;
+}
+
+json_t *
+event_to_json(const struct event *ev)
+{
+	const struct field_def *f;
+	const char *key, *s;
+	json_t *out, *v;
+	size_t i;
+
+	out = json_object();
+	for (i = 1; i < FD__COUNT; i++) {
+		f = &fields[i];
+		v = NULL;
+		switch (f->kind) {
+		case FK_TYPE:
+			s = ev->type_name != NULL ? ev->type_name :
+			    event_type_name(ev->type);
+			v = string_to_json(s);
+			break;
+		case FK_TS:
+			v = json_integer(ev->ts_ms);
+			break;
+		case FK_STR:
+			if ((s = *CMEMBER(ev, f, char *)) != NULL)
+				v = string_to_json(s);
+			break;
+		case FK_INT:
+			if (ev->has & f->bit)
+				v = json_integer(*CMEMBER(ev, f, int64_t));
+			break;
+		case FK_DBL:
+			if (ev->has & f->bit)
+				v = json_real(*CMEMBER(ev, f, double));
+			break;
+		case FK_BOOL:
+			if (ev->has & f->bit)
+				v = json_boolean(*CMEMBER(ev, f, int));
+			break;
+		}
+		if (v != NULL)
+			json_object_set_new_nocheck(out, f->name, v);
+	}
+	if (ev->extra != NULL) {
+		json_object_foreach(ev->extra, key, v) {
+			if (key[0] != '_' && json_object_get(out, key) == NULL)
+				json_object_set(out, key, v);
+		}
+	}
+	return out;
+}
+
+void
+event_init(struct event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->source = -1;
+}
+
+void
+event_done(struct event *ev)
+{
+	size_t i;
+
+	for (i = 1; i < FD__COUNT; i++) {
+		if (fields[i].kind == FK_STR || fields[i].kind == FK_TYPE)
+			free(*MEMBER(ev, &fields[i], char *));
+	}
+	free(ev->entry_id);
+	json_decref(ev->extra);
+	event_init(ev);
+}
+
+void
+event_copy(struct event *dst, const struct event *src)
+{
+	const char *s;
+	size_t i;
+
+	memcpy(dst, src, sizeof *dst);
+	for (i = 1; i < FD__COUNT; i++) {
+		if (fields[i].kind != FK_STR && fields[i].kind != FK_TYPE)
+			continue;
+		if ((s = *CMEMBER(src, &fields[i], char *)) != NULL)
+			*MEMBER(dst, &fields[i], char *) = xstrdup(s);
+	}
+	if (src->entry_id != NULL)
+		dst->entry_id = xstrdup(src->entry_id);
+	if (src->extra != NULL)
+		dst->extra = json_deep_copy(src->extra);
+}
+
+enum event_type
+event_type_from_name(const char *name)
+{
+	int t;
+
+	if (name == NULL)
+		return EV_OTHER;
+	for (t = EV_OTHER + 1; t < EV__COUNT; t++) {
+		if (name[0] == type_names[t][0] &&
+		    strcmp(name, type_names[t]) == 0)
+			return (enum event_type)t;
+	}
+	return EV_OTHER;
+}
+
+const char *
+event_type_name(enum event_type t)
+{
+	if ((unsigned)t >= EV__COUNT)
+		return "other";
+	return type_names[t];
+}
+
+const char *
+event_malformed_name(enum event_malformed m)
+{
+	if ((unsigned)m >= MAL__COUNT)
+		return "unknown";
+	return malformed_names[m];
+}
+
+int
+event_type_needs_run(enum event_type t)
+{
+	switch (t) {
+	case EV_RUN_QUEUED:
+	case EV_RUN_STARTED:
+	case EV_RUN_PROGRESS:
+	case EV_RUN_COMPLETED:
+	case EV_RUN_FAILED:
+	case EV_RUN_CANCELLED:
+	case EV_RUN_RETRY:
+	case EV_LLM_CALL:
+	case EV_TOOL_CALL:
+	case EV_AGENT_THINKING:
+	case EV_LOG:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Characters that change text direction or are invisible on a terminal. */
+static int
+is_invisible(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x180e ||
+	    (cp >= 0x200b && cp <= 0x200f) ||
+	    (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2060 && cp <= 0x206f) ||
+	    cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) ||
+	    (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
+/* Write a character's escape (\x1b, \u202e, \U000e0041); returns its length. */
+static size_t
+escape_char(char *buf, char kind, uint32_t cp)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = kind == 'x' ? 2 : kind == 'u' ? 4 : 8, i;
+
+	buf[0] = '\\';
+	buf[1] = kind;
+	for (i = 0; i < n; i++)
+		buf[2 + i] = hex[(cp >> (4 * (n - 1 - i))) & 0xf];
+	return n + 2;
+}
+
+size_t
+event_sanitize(const char *in, char *out, size_t size, int keep_newlines)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t n, i = 0, o = 0, k, plen, skip;
+	const char *piece;
+	char esc[12];
+	uint32_t cp;
+
+	if (size == 0)
+		return 0;
+	n = in == NULL ? 0 : strlen(in);
+	while (i < n) {
+		k = utf8_next(s + i, n - i, &cp, &skip);
+		piece = (const char *)s + i;
+		plen = k;
+		if (k == 0) {
+			plen = escape_char(esc, 'x', s[i]);
+			piece = esc;
+			k = 1;
+		} else if (cp == '\t' || (cp == '\n' && !keep_newlines)) {
+			piece = " ";
+		} else if (cp == '\n') {
+			/* kept as it is */
+		} else if (cp < 0x20 || cp == 0x7f) {
+			plen = escape_char(esc, 'x', cp);
+			piece = esc;
+		} else if ((cp >= 0x80 && cp <= 0x9f) || is_invisible(cp)) {
+			plen = escape_char(esc, cp > 0xffff ? 'U' : 'u', cp);
+			piece = esc;
+		}
+		if (o + plen > size - 1)
+			break;
+		memcpy(out + o, piece, plen);
+		o += plen;
+		i += k;
+	}
+	out[o] = '\0';
+	return o;
+}

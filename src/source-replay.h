@@ -1,0 +1,19 @@
+/* execmon - read events from a JSONL file written by `execmon record`. */
+#ifndef EXECMON_SOURCE_REPLAY_H
+#define EXECMON_SOURCE_REPLAY_H
+
+#include "source.h"
+
+struct replay;
+
+/* Start reading path ("-" = stdin). NULL and errstr filled if it can't open. */
+struct replay *source_replay_start(const char *path, const struct sink *,
+    char *errstr, size_t errlen);
+void source_replay_stop(struct replay *);
+/* Largest accepted line, bytes; longer lines are counted as too_large. */
+#define REPLAY_LINE_MAX (16 * 1024 * 1024)
+
+/* Decode one line (no newline) and hand it to the sink; used by tests too. */
+void source_replay_line(int source, const char *line, size_t len, const struct sink *);
+
+#endif

@@ -1,0 +1,1072 @@
+/* execmon - the model: runs, their event logs, traces, queues, workers. */
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "map.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/*
+ * The contract.
+ *
+ * Idempotency. An event with an entry ID is identified by (source, entry ID),
+ * kept as a 64-bit hash: per run in the run's seen set, and for events
+ * without a run (queue.depth, worker.status, unknown types) in a global set
+ * of the last STORE_GLOBAL_SEEN keys; worker samples also carry their key, so
+ * a sample still held is never stored twice. A repeat returns 0 and changes
+ * nothing but store_duplicates. Events without an entry ID (WebSocket feeds)
+ * cannot be recognised and always count.
+ *
+ * Order independence. Every derived field of a run is a commutative,
+ * associative fold over its events: minimum times (queued, started, first),
+ * maximum times (last, last llm.call), the smallest string where identity
+ * values conflict, the largest estimate, the smallest priority, counts and
+ * sums. The terminal state comes from the terminal event with the greatest
+ * key (event time, then failed > cancelled > completed, then the entry hash);
+ * when two distinct events share the whole key their fields merge by the same
+ * min/max rules. The latest progress and the latest llm.call's model break
+ * time ties by the larger value and the smaller string. So the same set of
+ * events in any order gives the same run, field for field; only the order of
+ * events with equal (time, source, entry ID) in the log, and the order of
+ * runs in the run vector and trace index (first seen), follow arrival.
+ *
+ * Tokens and cost. Input tokens, output tokens and cost are each the deciding
+ * terminal event's total when it carries that field, else the sum over the
+ * run's llm.call events. Cost is summed in integer nano-dollars
+ * (llround(usd * 1e9)), so sums are exact and do not depend on order.
+ *
+ * Eviction. store_evict(horizon) drops finished runs that finished before
+ * the horizon. On creating a run beyond the bound (STORE_RUNS_MAX, or
+ * store_set_max_runs), about 1/64 of the bound is evicted at once: the
+ * finished runs that finished first, and only when there are not enough of
+ * those, the unfinished runs seen first. An event for an evicted run starts a
+ * new run.
+ *
+ * Memory. Runs are bounded as above. A run's log holds at most STORE_LOG_MAX
+ * events (the oldest by event time go first, counted in log_dropped, after
+ * their effect on the run is applied); its seen set holds 8 bytes per distinct
+ * event and lives as long as the run. Worker samples: STORE_WORKER_SAMPLES.
+ * The global seen set: STORE_GLOBAL_SEEN keys. Queues: one per name seen.
+ */
+
+#define STORE_GLOBAL_SEEN 65536
+#define TOTALS_MASK (EF_INPUT_TOKENS | EF_OUTPUT_TOKENS | EF_COST_USD)
+#define TYPE_BIT(t) (1u << (t))
+
+struct trace {
+	struct run **runs;     /* first-seen order */
+	size_t n, cap;
+	uint64_t gen;          /* last eviction pass that compacted it */
+};
+
+struct store {
+	struct run **runs;     /* dense, first-seen order */
+	size_t nruns, runs_cap;
+	size_t max_runs;
+	struct map *by_id;     /* run id -> struct run */
+	struct map *traces;    /* trace id -> struct trace */
+	uint64_t evict_gen;
+
+	struct queue_state **queues;
+	size_t nqueues, queues_cap;
+	struct map *by_queue;  /* name -> struct queue_state */
+
+	struct worker_sample *wbuf; /* 2 * STORE_WORKER_SAMPLES, lazily */
+	size_t wstart, nw;     /* samples are wbuf[wstart .. wstart + nw) */
+
+	uint64_t *gring;       /* global seen keys, oldest at ghead when full */
+	size_t gn, ghead;
+	uint64_t *gtab;        /* open-addressing set, 2 * STORE_GLOBAL_SEEN */
+
+	uint64_t version;
+	uint64_t duplicates;
+	uint64_t evicted;
+	uint64_t type_count[EV__COUNT];
+};
+
+/* Saturating signed add, so hostile totals cannot overflow. */
+static int64_t
+add_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/* US dollars to nano-dollars, rounded to the nearest, clamped. */
+static int64_t
+usd_to_nusd(double usd)
+{
+	double x;
+
+	if (!isfinite(usd))
+		return 0;
+	x = usd * 1e9;
+	if (x >= 9.2e18)
+		return INT64_MAX;
+	if (x <= -9.2e18)
+		return INT64_MIN;
+	return (int64_t)llround(x);
+}
+
+/* The identity of an event, or 0 when it has no entry ID. */
+static uint64_t
+event_key(const struct event *ev)
+{
+	uint64_t pair[2];
+
+	if (ev->entry_id == NULL)
+		return 0;
+	pair[0] = map_hash(ev->entry_id, strlen(ev->entry_id));
+	pair[1] = (uint64_t)(int64_t)ev->source;
+	pair[0] = map_hash(pair, sizeof pair);
+	return pair[0] == 0 ? 1 : pair[0];
+}
+
+/* Add key to an open-addressing set of nonzero keys; 1 if it was there. */
+static int
+keyset_add(uint64_t *tab, size_t cap, uint64_t key)
+{
+	size_t mask = cap - 1, i = key & mask;
+
+	while (tab[i] != 0) {
+		if (tab[i] == key)
+			return 1;
+		i = (i + 1) & mask;
+	}
+	tab[i] = key;
+	return 0;
+}
+
+static int
+keyset_has(const uint64_t *tab, size_t cap, uint64_t key)
+{
+	size_t mask = cap - 1, i = key & mask;
+
+	while (tab[i] != 0) {
+		if (tab[i] == key)
+			return 1;
+		i = (i + 1) & mask;
+	}
+	return 0;
+}
+
+/* Remove key from an open-addressing set, shifting its cluster back. */
+static void
+keyset_del(uint64_t *tab, size_t cap, uint64_t key)
+{
+	size_t mask = cap - 1, i = key & mask, j, home;
+
+	while (tab[i] != key) {
+		if (tab[i] == 0)
+			return;
+		i = (i + 1) & mask;
+	}
+	tab[i] = 0;
+	for (j = (i + 1) & mask; tab[j] != 0; j = (j + 1) & mask) {
+		home = tab[j] & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			tab[i] = tab[j];
+			tab[j] = 0;
+			i = j;
+		}
+	}
+}
+
+/* Record key in a run's seen set; 1 if it was already there. */
+static int
+run_seen_add(struct run *r, uint64_t key)
+{
+	uint64_t *old = r->seen;
+	size_t i, oldcap = r->seen_cap;
+
+	if (oldcap != 0 && keyset_has(old, oldcap, key))
+		return 1;
+	if ((r->nseen + 1) * 2 > oldcap) {
+		r->seen_cap = oldcap == 0 ? 8 : oldcap * 2;
+		r->seen = xcalloc(r->seen_cap, sizeof *r->seen);
+		for (i = 0; i < oldcap; i++) {
+			if (old[i] != 0)
+				keyset_add(r->seen, r->seen_cap, old[i]);
+		}
+		free(old);
+	}
+	keyset_add(r->seen, r->seen_cap, key);
+	r->nseen++;
+	return 0;
+}
+
+/* Record key in the bounded global set; 1 if it was already there. */
+static int
+global_seen_add(struct store *st, uint64_t key)
+{
+	if (st->gtab == NULL) {
+		st->gtab = xcalloc(2 * STORE_GLOBAL_SEEN, sizeof *st->gtab);
+		st->gring = xcalloc(STORE_GLOBAL_SEEN, sizeof *st->gring);
+	}
+	if (keyset_has(st->gtab, 2 * STORE_GLOBAL_SEEN, key))
+		return 1;
+	if (st->gn == STORE_GLOBAL_SEEN) {
+		keyset_del(st->gtab, 2 * STORE_GLOBAL_SEEN,
+		    st->gring[st->ghead]);
+		st->gring[st->ghead] = key;
+		st->ghead = (st->ghead + 1) % STORE_GLOBAL_SEEN;
+	} else
+		st->gring[st->gn++] = key;
+	keyset_add(st->gtab, 2 * STORE_GLOBAL_SEEN, key);
+	return 0;
+}
+
+/* Keep the smaller of *dst and src (NULL = absent); 1 if *dst changed. */
+static int
+str_min(char **dst, const char *src)
+{
+	if (src == NULL || (*dst != NULL && strcmp(src, *dst) >= 0))
+		return 0;
+	free(*dst);
+	*dst = xstrdup(src);
+	return 1;
+}
+
+/* Make *dst a copy of src (either may be NULL). */
+static void
+str_set(char **dst, const char *src)
+{
+	if (*dst == src ||
+	    (*dst != NULL && src != NULL && strcmp(*dst, src) == 0))
+		return;
+	free(*dst);
+	*dst = src == NULL ? NULL : xstrdup(src);
+}
+
+/* Trace index: append r to its trace's list. */
+static void
+trace_add(struct store *st, struct run *r)
+{
+	struct trace *t = map_get(st->traces, r->trace_id);
+
+	if (t == NULL) {
+		t = xcalloc(1, sizeof *t);
+		map_put(st->traces, r->trace_id, t);
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap == 0 ? 4 : t->cap * 2;
+		t->runs = xreallocarray(t->runs, t->cap, sizeof *t->runs);
+	}
+	t->runs[t->n++] = r;
+}
+
+static void
+trace_drop(struct store *st, const char *id, struct trace *t)
+{
+	map_del(st->traces, id);
+	free(t->runs);
+	free(t);
+}
+
+/* Trace index: remove r from its trace's list. */
+static void
+trace_remove(struct store *st, struct run *r)
+{
+	struct trace *t = map_get(st->traces, r->trace_id);
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		if (t->runs[i] == r) {
+			memmove(t->runs + i, t->runs + i + 1,
+			    (t->n - i - 1) * sizeof *t->runs);
+			t->n--;
+			break;
+		}
+	}
+	if (t->n == 0)
+		trace_drop(st, r->trace_id, t);
+}
+
+/* Find or create the queue named name. */
+static struct queue_state *
+queue_get(struct store *st, const char *name)
+{
+	struct queue_state *q = map_get(st->by_queue, name);
+
+	if (q != NULL)
+		return q;
+	q = xcalloc(1, sizeof *q);
+	q->name = xstrdup(name);
+	q->gauge = -1;
+	if (st->nqueues == st->queues_cap) {
+		st->queues_cap = st->queues_cap == 0 ? 8 : st->queues_cap * 2;
+		st->queues = xreallocarray(st->queues, st->queues_cap,
+		    sizeof *st->queues);
+	}
+	st->queues[st->nqueues++] = q;
+	map_put(st->by_queue, name, q);
+	return q;
+}
+
+static void
+run_free(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nlog; i++)
+		event_done(&r->log[i]);
+	free(r->log_base);
+	free(r->seen);
+	free(r->id);
+	free(r->agent_id);
+	free(r->agent_name);
+	free(r->agent_version);
+	free(r->trace_id);
+	free(r->span_id);
+	free(r->parent_run_id);
+	free(r->root_run_id);
+	free(r->request_id);
+	free(r->user_id);
+	free(r->workspace_id);
+	free(r->origin);
+	free(r->queue);
+	free(r->model_id);
+	free(r->error_class);
+	free(r->error_message);
+	free(r->fallback_reason);
+	free(r->term_model);
+	free(r->llm_model);
+	free(r);
+}
+
+/*
+ * Remove every run whose index is SIZE_MAX, keeping the others' order. Each
+ * trace touched is compacted once.
+ */
+static void
+store_remove_marked(struct store *st)
+{
+	struct run *r;
+	struct trace *t;
+	size_t i, j, k, n;
+
+	st->evict_gen++;
+	for (i = 0; i < st->nruns; i++) {
+		r = st->runs[i];
+		if (r->index != SIZE_MAX || r->trace_id == NULL)
+			continue;
+		t = map_get(st->traces, r->trace_id);
+		if (t == NULL || t->gen == st->evict_gen)
+			continue;
+		t->gen = st->evict_gen;
+		for (j = k = 0; j < t->n; j++) {
+			if (t->runs[j]->index != SIZE_MAX)
+				t->runs[k++] = t->runs[j];
+		}
+		t->n = k;
+		if (t->n == 0)
+			trace_drop(st, r->trace_id, t);
+	}
+	n = 0;
+	for (i = j = 0; i < st->nruns; i++) {
+		r = st->runs[i];
+		if (r->index == SIZE_MAX) {
+			map_del(st->by_id, r->id);
+			run_free(r);
+			n++;
+			continue;
+		}
+		r->index = j;
+		st->runs[j++] = r;
+	}
+	st->nruns = j;
+	st->evicted += n;
+	if (n > 0)
+		st->version++;
+}
+
+static int
+cmp_finished(const void *a, const void *b)
+{
+	const struct run *x = *(struct run *const *)a;
+	const struct run *y = *(struct run *const *)b;
+
+	if (x->finished_ms != y->finished_ms)
+		return x->finished_ms < y->finished_ms ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+cmp_first(const void *a, const void *b)
+{
+	const struct run *x = *(struct run *const *)a;
+	const struct run *y = *(struct run *const *)b;
+
+	if (x->first_ms != y->first_ms)
+		return x->first_ms < y->first_ms ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Make room for one more run: evict a batch, finished runs first. */
+static void
+store_make_room(struct store *st)
+{
+	struct run **fin, **unfin;
+	size_t batch, need, nfin = 0, nunfin = 0, i;
+
+	batch = st->max_runs / 64;
+	if (batch == 0)
+		batch = 1;
+	need = st->nruns + batch - st->max_runs;
+	if (need > st->nruns)
+		need = st->nruns;
+
+	fin = xreallocarray(NULL, st->nruns, sizeof *fin);
+	unfin = xreallocarray(NULL, st->nruns, sizeof *unfin);
+	for (i = 0; i < st->nruns; i++) {
+		if (run_is_finished(st->runs[i]))
+			fin[nfin++] = st->runs[i];
+		else
+			unfin[nunfin++] = st->runs[i];
+	}
+	qsort(fin, nfin, sizeof *fin, cmp_finished);
+	for (i = 0; i < nfin && need > 0; i++, need--)
+		fin[i]->index = SIZE_MAX;
+	if (need > 0) {
+		qsort(unfin, nunfin, sizeof *unfin, cmp_first);
+		for (i = 0; i < nunfin && need > 0; i++, need--)
+			unfin[i]->index = SIZE_MAX;
+	}
+	free(fin);
+	free(unfin);
+	store_remove_marked(st);
+}
+
+static struct run *
+run_create(struct store *st, const char *id)
+{
+	struct run *r;
+
+	if (st->nruns >= st->max_runs)
+		store_make_room(st);
+	r = xcalloc(1, sizeof *r);
+	r->id = xstrdup(id);
+	r->progress = -1;
+	if (st->nruns == st->runs_cap) {
+		st->runs_cap = st->runs_cap == 0 ? 64 : st->runs_cap * 2;
+		st->runs = xreallocarray(st->runs, st->runs_cap,
+		    sizeof *st->runs);
+	}
+	r->index = st->nruns;
+	st->runs[st->nruns++] = r;
+	map_put(st->by_id, id, r);
+	return r;
+}
+
+static int
+terminal_rank(int type)
+{
+	switch (type) {
+	case EV_RUN_COMPLETED:
+		return 1;
+	case EV_RUN_CANCELLED:
+		return 2;
+	case EV_RUN_FAILED:
+		return 3;
+	}
+	return 0;
+}
+
+/* Compare a terminal event's key with the run's deciding one. */
+static int
+terminal_cmp(const struct run *r, const struct event *ev, uint64_t key)
+{
+	int a, b;
+
+	if (r->term_key_type == 0)
+		return 1;
+	if (ev->ts_ms != r->term_key_ms)
+		return ev->ts_ms > r->term_key_ms ? 1 : -1;
+	a = terminal_rank(ev->type);
+	b = terminal_rank(r->term_key_type);
+	if (a != b)
+		return a > b ? 1 : -1;
+	if (key != r->term_key_id)
+		return key > r->term_key_id ? 1 : -1;
+	return 0;
+}
+
+static int64_t
+event_total(const struct event *ev, uint32_t bit)
+{
+	switch (bit) {
+	case EF_INPUT_TOKENS:
+		return ev->input_tokens;
+	case EF_OUTPUT_TOKENS:
+		return ev->output_tokens;
+	}
+	return usd_to_nusd(ev->cost_usd);
+}
+
+/* Fold a terminal event into the run's terminal decision. */
+static void
+run_terminal(struct run *r, const struct event *ev, uint64_t key)
+{
+	static const uint32_t bits[] = {
+	    EF_INPUT_TOKENS, EF_OUTPUT_TOKENS, EF_COST_USD
+	};
+	int64_t *tot[] = { &r->tot_in, &r->tot_out, &r->tot_nusd };
+	int c = terminal_cmp(r, ev, key);
+	int failed = ev->type == EV_RUN_FAILED;
+	int64_t v;
+	size_t i;
+
+	if (c < 0)
+		return;
+	if (c > 0) {
+		r->term_key_ms = ev->ts_ms;
+		r->term_key_type = ev->type;
+		r->term_key_id = key;
+		str_set(&r->error_class, failed ? ev->error_class : NULL);
+		str_set(&r->error_message, failed ? ev->error_message : NULL);
+		str_set(&r->term_model, ev->model_id);
+		r->tot_has = ev->has & TOTALS_MASK;
+		for (i = 0; i < 3; i++) {
+			*tot[i] = (ev->has & bits[i]) ?
+			    event_total(ev, bits[i]) : 0;
+		}
+		return;
+	}
+
+	/* Two distinct events with the same key: merge them. */
+	if (failed) {
+		str_min(&r->error_class, ev->error_class);
+		str_min(&r->error_message, ev->error_message);
+	}
+	str_min(&r->term_model, ev->model_id);
+	for (i = 0; i < 3; i++) {
+		if (!(ev->has & bits[i]))
+			continue;
+		v = event_total(ev, bits[i]);
+		if (!(r->tot_has & bits[i]) || v > *tot[i])
+			*tot[i] = v;
+		r->tot_has |= bits[i];
+	}
+}
+
+/* Recompute the fields that combine several private ones. */
+static void
+run_derive(struct run *r)
+{
+	switch (r->term_key_type) {
+	case EV_RUN_COMPLETED:
+		r->status = RUN_COMPLETED;
+		break;
+	case EV_RUN_FAILED:
+		r->status = RUN_FAILED;
+		break;
+	case EV_RUN_CANCELLED:
+		r->status = RUN_CANCELLED;
+		break;
+	default:
+		if (r->types & TYPE_BIT(EV_RUN_STARTED))
+			r->status = RUN_RUNNING;
+		else if (r->types & TYPE_BIT(EV_RUN_QUEUED))
+			r->status = RUN_QUEUED;
+		else
+			r->status = RUN_UNKNOWN;
+		break;
+	}
+	r->finished_ms = r->term_key_type != 0 ? r->term_key_ms : 0;
+	str_set(&r->model_id, r->term_model != NULL ? r->term_model :
+	    r->llm_model);
+	r->has_totals = r->tot_has != 0;
+	r->input_tokens = (r->tot_has & EF_INPUT_TOKENS) ? r->tot_in :
+	    r->llm_in;
+	r->output_tokens = (r->tot_has & EF_OUTPUT_TOKENS) ? r->tot_out :
+	    r->llm_out;
+	r->cost_nusd = (r->tot_has & EF_COST_USD) ? r->tot_nusd : r->llm_nusd;
+}
+
+/* Fold one new event into the run's derived state. */
+static void
+run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
+{
+	int64_t ts = ev->ts_ms;
+	uint32_t bit = (unsigned)ev->type < EV__COUNT ? TYPE_BIT(ev->type) : 0;
+
+	if (r->nevents == 0 || ts < r->first_ms)
+		r->first_ms = ts;
+	if (r->nevents == 0 || ts > r->last_ms)
+		r->last_ms = ts;
+	r->nevents++;
+
+	str_min(&r->agent_id, ev->agent_id);
+	str_min(&r->agent_name, ev->agent_name);
+	str_min(&r->agent_version, ev->agent_version);
+	str_min(&r->span_id, ev->span_id);
+	str_min(&r->parent_run_id, ev->parent_run_id);
+	str_min(&r->root_run_id, ev->root_run_id);
+	str_min(&r->request_id, ev->request_id);
+	str_min(&r->user_id, ev->user_id);
+	str_min(&r->workspace_id, ev->workspace_id);
+	str_min(&r->origin, ev->origin);
+	str_min(&r->queue, ev->queue);
+	str_min(&r->fallback_reason, ev->fallback_reason);
+	if (ev->trace_id != NULL && (r->trace_id == NULL ||
+	    strcmp(ev->trace_id, r->trace_id) < 0)) {
+		if (r->trace_id != NULL)
+			trace_remove(st, r);
+		str_min(&r->trace_id, ev->trace_id);
+		trace_add(st, r);
+	}
+	if ((ev->has & EF_ESTIMATED_MS) && ev->estimated_ms > r->estimated_ms)
+		r->estimated_ms = ev->estimated_ms;
+
+	switch (ev->type) {
+	case EV_RUN_QUEUED:
+		if (!(r->types & bit) || ts < r->queued_ms)
+			r->queued_ms = ts;
+		if ((ev->has & EF_PRIORITY) && (!r->has_priority ||
+		    ev->priority < r->priority)) {
+			r->priority = ev->priority;
+			r->has_priority = 1;
+		}
+		queue_get(st, ev->queue != NULL ? ev->queue : "default");
+		break;
+	case EV_RUN_STARTED:
+		if (!(r->types & bit) || ts < r->started_ms)
+			r->started_ms = ts;
+		break;
+	case EV_RUN_PROGRESS:
+		if ((ev->has & EF_PROGRESS) && (r->progress < 0 ||
+		    ts > r->progress_ms || (ts == r->progress_ms &&
+		    ev->progress > r->progress))) {
+			r->progress = ev->progress;
+			r->progress_ms = ts;
+		}
+		break;
+	case EV_RUN_COMPLETED:
+	case EV_RUN_FAILED:
+	case EV_RUN_CANCELLED:
+		run_terminal(r, ev, key);
+		break;
+	case EV_RUN_RETRY:
+		r->retries = add_sat(r->retries, 1);
+		break;
+	case EV_LLM_CALL:
+		r->llm_calls = add_sat(r->llm_calls, 1);
+		if (ev->has & EF_INPUT_TOKENS)
+			r->llm_in = add_sat(r->llm_in, ev->input_tokens);
+		if (ev->has & EF_OUTPUT_TOKENS)
+			r->llm_out = add_sat(r->llm_out, ev->output_tokens);
+		if (ev->has & EF_COST_USD)
+			r->llm_nusd = add_sat(r->llm_nusd,
+			    usd_to_nusd(ev->cost_usd));
+		if (!(r->types & bit) || ts > r->last_llm_ms)
+			r->last_llm_ms = ts;
+		if (ev->model_id != NULL && (r->llm_model == NULL ||
+		    ts > r->llm_model_ms)) {
+			str_set(&r->llm_model, ev->model_id);
+			r->llm_model_ms = ts;
+		} else if (ev->model_id != NULL && ts == r->llm_model_ms)
+			str_min(&r->llm_model, ev->model_id);
+		break;
+	case EV_TOOL_CALL:
+		r->tool_calls = add_sat(r->tool_calls, 1);
+		if (ev->outcome != NULL && strcmp(ev->outcome, "success") != 0)
+			r->tool_errors = add_sat(r->tool_errors, 1);
+		break;
+	default:
+		break;
+	}
+	r->types |= bit;
+	run_derive(r);
+}
+
+static int
+strcmp_null(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* Log order: event time, source, entry ID (arrival breaks the rest). */
+static int
+log_cmp(const struct event *a, const struct event *b)
+{
+	if (a->ts_ms != b->ts_ms)
+		return a->ts_ms < b->ts_ms ? -1 : 1;
+	if (a->source != b->source)
+		return a->source < b->source ? -1 : 1;
+	return strcmp_null(a->entry_id, b->entry_id);
+}
+
+/* Make room for one more event at the end of the log's allocation. */
+static void
+log_reserve(struct run *r)
+{
+	size_t off = (size_t)(r->log - r->log_base);
+
+	if (r->log_base == NULL) {
+		r->log_cap = 8;
+		r->log_base = r->log = xreallocarray(NULL, r->log_cap,
+		    sizeof *r->log);
+		return;
+	}
+	if (off + r->nlog < r->log_cap)
+		return;
+	if (off > 0) {
+		memmove(r->log_base, r->log, r->nlog * sizeof *r->log);
+		r->log = r->log_base;
+		if (r->nlog <= r->log_cap / 2)
+			return;
+	}
+	r->log_cap *= 2;
+	r->log_base = r->log = xreallocarray(r->log_base, r->log_cap,
+	    sizeof *r->log);
+}
+
+/* Move ev into the run's log at its place, dropping the oldest when full. */
+static void
+log_insert(struct run *r, struct event *ev)
+{
+	size_t lo = 0, hi = r->nlog, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (log_cmp(&r->log[mid], ev) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (r->nlog >= STORE_LOG_MAX) {
+		r->log_dropped++;
+		if (lo == 0) {
+			event_done(ev);
+			return;
+		}
+		event_done(&r->log[0]);
+		r->log++;
+		r->nlog--;
+		lo--;
+	}
+	log_reserve(r);
+	memmove(r->log + lo + 1, r->log + lo, (r->nlog - lo) * sizeof *r->log);
+	r->log[lo] = *ev;
+	r->nlog++;
+	event_init(ev);
+}
+
+/* Add a worker sample in time order; 0 if it is one already held. */
+static int
+worker_add(struct store *st, const struct event *ev, uint64_t key)
+{
+	struct worker_sample *w, s;
+	size_t lo = 0, hi = st->nw, mid, i;
+
+	if (st->wbuf == NULL)
+		st->wbuf = xcalloc(2 * STORE_WORKER_SAMPLES, sizeof *st->wbuf);
+	w = st->wbuf + st->wstart;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (w[mid].ts_ms <= ev->ts_ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; key != 0 && i > 0 && w[i - 1].ts_ms == ev->ts_ms; i--) {
+		if (w[i - 1].key == key)
+			return 0;
+	}
+
+	memset(&s, 0, sizeof s);
+	s.ts_ms = ev->ts_ms;
+	s.has = ev->has & (EF_WORKERS_TOTAL | EF_WORKERS_BUSY | EF_CPU |
+	    EF_MEMORY);
+	s.total = ev->workers_total;
+	s.busy = ev->workers_busy;
+	s.cpu = ev->cpu;
+	s.memory = ev->memory;
+	s.key = key;
+
+	if (st->nw == STORE_WORKER_SAMPLES) {
+		if (lo == 0)
+			return 1;
+		st->wstart++;
+		st->nw--;
+		w++;
+		lo--;
+	}
+	if (st->wstart + st->nw == 2 * STORE_WORKER_SAMPLES) {
+		memmove(st->wbuf, w, st->nw * sizeof *w);
+		st->wstart = 0;
+		w = st->wbuf;
+	}
+	memmove(w + lo + 1, w + lo, (st->nw - lo) * sizeof *w);
+	w[lo] = s;
+	st->nw++;
+	return 1;
+}
+
+/* An event without a run: a gauge, a worker sample, or just a count. */
+static int
+store_apply_global(struct store *st, const struct event *ev, uint64_t key)
+{
+	struct queue_state *q;
+
+	if (key != 0 && global_seen_add(st, key))
+		return 0;
+	switch (ev->type) {
+	case EV_QUEUE_DEPTH:
+		q = queue_get(st, ev->queue != NULL ? ev->queue : "default");
+		if ((ev->has & EF_DEPTH) && ev->depth >= 0 && (q->gauge < 0 ||
+		    ev->ts_ms > q->gauge_ms || (ev->ts_ms == q->gauge_ms &&
+		    ev->depth > q->gauge))) {
+			q->gauge = ev->depth;
+			q->gauge_ms = ev->ts_ms;
+		}
+		break;
+	case EV_WORKER_STATUS:
+		if (!worker_add(st, ev, key))
+			return 0;
+		break;
+	default:
+		break;
+	}
+	if ((unsigned)ev->type < EV__COUNT)
+		st->type_count[ev->type]++;
+	return 1;
+}
+
+struct store *
+store_create(void)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+
+	st->max_runs = STORE_RUNS_MAX;
+	st->by_id = map_create();
+	st->traces = map_create();
+	st->by_queue = map_create();
+	return st;
+}
+
+void
+store_free(struct store *st)
+{
+	void *t;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nruns; i++)
+		run_free(st->runs[i]);
+	free(st->runs);
+	map_free(st->by_id);
+	i = 0;
+	while (map_next(st->traces, &i, NULL, &t)) {
+		free(((struct trace *)t)->runs);
+		free(t);
+	}
+	map_free(st->traces);
+	for (i = 0; i < st->nqueues; i++) {
+		free(st->queues[i]->name);
+		free(st->queues[i]);
+	}
+	free(st->queues);
+	map_free(st->by_queue);
+	free(st->wbuf);
+	free(st->gring);
+	free(st->gtab);
+	free(st);
+}
+
+void
+store_set_max_runs(struct store *st, size_t max)
+{
+	st->max_runs = max == 0 ? 1 : max;
+}
+
+int
+store_apply(struct store *st, struct event *ev)
+{
+	uint64_t key = event_key(ev);
+	struct run *r;
+	int changed;
+
+	if (ev->run_id == NULL || *ev->run_id == '\0' ||
+	    ev->type == EV_QUEUE_DEPTH || ev->type == EV_WORKER_STATUS) {
+		changed = store_apply_global(st, ev, key);
+		event_done(ev);
+		event_init(ev);
+	} else {
+		r = map_get(st->by_id, ev->run_id);
+		if (r == NULL)
+			r = run_create(st, ev->run_id);
+		if (key != 0 && run_seen_add(r, key)) {
+			event_done(ev);
+			event_init(ev);
+			changed = 0;
+		} else {
+			run_fold(st, r, ev, key);
+			log_insert(r, ev);
+			changed = 1;
+		}
+	}
+	if (changed)
+		st->version++;
+	else
+		st->duplicates++;
+	return changed;
+}
+
+uint64_t
+store_version(const struct store *st)
+{
+	return st->version;
+}
+
+size_t
+store_nruns(const struct store *st)
+{
+	return st->nruns;
+}
+
+struct run *
+store_run_at(const struct store *st, size_t i)
+{
+	return i < st->nruns ? st->runs[i] : NULL;
+}
+
+struct run *
+store_find(const struct store *st, const char *run_id)
+{
+	return map_get(st->by_id, run_id);
+}
+
+size_t
+store_trace(const struct store *st, const char *trace_id,
+    struct run *const **out)
+{
+	struct trace *t = map_get(st->traces, trace_id);
+
+	if (t == NULL) {
+		*out = NULL;
+		return 0;
+	}
+	*out = t->runs;
+	return t->n;
+}
+
+size_t
+store_nqueues(const struct store *st)
+{
+	return st->nqueues;
+}
+
+struct queue_state *
+store_queue_at(const struct store *st, size_t i)
+{
+	return i < st->nqueues ? st->queues[i] : NULL;
+}
+
+void
+store_queues_refresh(struct store *st)
+{
+	struct queue_state *q;
+	struct run *r;
+	size_t i;
+
+	for (i = 0; i < st->nqueues; i++) {
+		st->queues[i]->queued = 0;
+		st->queues[i]->oldest_queued_ms = 0;
+	}
+	for (i = 0; i < st->nruns; i++) {
+		r = st->runs[i];
+		if (r->status != RUN_QUEUED)
+			continue;
+		q = queue_get(st, r->queue != NULL ? r->queue : "default");
+		if (q->queued == 0 || r->queued_ms < q->oldest_queued_ms)
+			q->oldest_queued_ms = r->queued_ms;
+		q->queued++;
+	}
+}
+
+size_t
+store_workers(const struct store *st, const struct worker_sample **out)
+{
+	*out = st->wbuf == NULL ? NULL : st->wbuf + st->wstart;
+	return st->nw;
+}
+
+uint64_t
+store_type_count(const struct store *st, enum event_type type)
+{
+	return (unsigned)type < EV__COUNT ? st->type_count[type] : 0;
+}
+
+uint64_t
+store_duplicates(const struct store *st)
+{
+	return st->duplicates;
+}
+
+uint64_t
+store_evicted(const struct store *st)
+{
+	return st->evicted;
+}
+
+void
+store_evict(struct store *st, int64_t horizon_ms)
+{
+	struct run *r;
+	size_t i, n = 0;
+
+	for (i = 0; i < st->nruns; i++) {
+		r = st->runs[i];
+		if (run_is_finished(r) && r->finished_ms < horizon_ms) {
+			r->index = SIZE_MAX;
+			n++;
+		}
+	}
+	if (n > 0)
+		store_remove_marked(st);
+}
+
+static const char *const run_status_names[RUN__COUNT] = {
+	"unknown", "queued", "running", "completed", "failed", "cancelled"
+};
+
+const char *
+run_status_name(enum run_status s)
+{
+	return (unsigned)s < RUN__COUNT ? run_status_names[s] : "unknown";
+}
+
+int
+run_status_from_name(const char *name)
+{
+	int i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < RUN__COUNT; i++) {
+		if (strcmp(name, run_status_names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int
+run_is_finished(const struct run *r)
+{
+	return r->status == RUN_COMPLETED || r->status == RUN_FAILED ||
+	    r->status == RUN_CANCELLED;
+}

@@ -1,0 +1,32 @@
+/* execmon - filters on runs: agent, status, trace, model, user, queue, text. */
+#ifndef EXECMON_FILTER_H
+#define EXECMON_FILTER_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+/* Every set field must match (AND). NULL/-1 = any. */
+struct filter {
+	char *agent;   /* agent_name or agent_id, exact */
+	int status;    /* enum run_status, -1 = any */
+	char *trace;   /* trace_id prefix */
+	char *model;   /* model_id, exact */
+	char *user;    /* user_id, exact */
+	char *queue;   /* queue name, exact ("default" when the run has none) */
+	char *text;    /* case-insensitive substring of id, agent, trace, error */
+};
+
+void filter_init(struct filter *);
+void filter_done(struct filter *);
+/*
+ * Parse "agent=planner,status=failed,trace=4bf9,model=..,user=..,queue=..,
+ * text=..". Returns 0, or -1 with a one-line reason in err.
+ */
+int filter_parse(struct filter *, const char *expr, char *err, size_t errlen);
+int filter_active(const struct filter *);
+int filter_match(const struct filter *, const struct run *);
+/* The filter as an expression (parseable by filter_parse); "" when none. */
+void filter_format(const struct filter *, char *buf, size_t size);
+
+#endif

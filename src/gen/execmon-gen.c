@@ -1,4 +1,4 @@
-/* execmon-gen - publish a simulated AI-agent workload to Redis streams (demo, tests, benchmarks). */
+/* execmon-gen - write a simulated AI-agent workload to Redis streams. */
 #include "config.h"
 
 #include <errno.h>
@@ -46,7 +46,7 @@ gen_usage(FILE *f)
 "  --stream KEY        a stream to write; repeatable; each run stays on one\n"
 "                      stream, chosen by a hash of its id; gauges go to the\n"
 "                      first (default execmon:events)\n"
-"  --rate N            runs started per second, a Poisson process (default 5);\n"
+"  --rate N            runs started per second, Poisson arrivals (default 5);\n"
 "                      0 = no pacing: as fast as possible, keeping the worker\n"
 "                      pool busy and one pool's worth of runs queued\n"
 "  --runs N            start N runs in all (child runs count), then exit once\n"
@@ -79,7 +79,8 @@ gen_usage(FILE *f)
 "  --maxlen N          XADD MAXLEN ~ N (default none)\n"
 "  --pipeline N        commands per round trip (default 64)\n"
 "  --print             print every entry written on stdout as one JSON line:\n"
-"                      {\"stream\":..,\"id\":..,\"fields\":{..}[,\"malformed\":..]}\n"
+"                      {\"stream\":..,\"id\":..,\"fields\":{..}}, and\n"
+"                      \"malformed\":\"<reason>\" for a malformed one\n"
 "  -h, --help          this text\n"
 "\n"
 "At exit: \"execmon-gen: N runs, N events, N malformed\" on stderr.\n"
@@ -275,8 +276,8 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 		case OPT_DURATION:
 			o->duration_ms = gen_parse_dur(optarg);
 			if (o->duration_ms <= 0)
-				gen_usage_error("--duration: expected 90s, 15m, "
-				    "1h and the like, not '%s'", optarg);
+				gen_usage_error("--duration: expected 90s, "
+				    "15m, 1h and the like, not '%s'", optarg);
 			break;
 		case OPT_SEED:
 			o->seed = gen_parse_uint("--seed", optarg, 0,
@@ -298,8 +299,8 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 			else if (strcmp(optarg, "mixed") == 0)
 				o->encoding = GEN_ENC_MIXED;
 			else
-				gen_usage_error("--encoding: expected flat, json "
-				    "or mixed, not '%s'", optarg);
+				gen_usage_error("--encoding: expected flat, "
+				    "json or mixed, not '%s'", optarg);
 			break;
 		case OPT_MALFORMED:
 			o->malformed = gen_parse_real("--malformed", optarg, 0,
@@ -312,8 +313,8 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 			gen_parse_inject(o, optarg);
 			break;
 		case OPT_MAXLEN:
-			o->maxlen = (long long)gen_parse_uint("--maxlen", optarg,
-			    1, INT64_MAX);
+			o->maxlen = (long long)gen_parse_uint("--maxlen",
+			    optarg, 1, INT64_MAX);
 			break;
 		case OPT_PIPELINE:
 			o->pipeline = (int)gen_parse_uint("--pipeline", optarg,
@@ -349,7 +350,8 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 			if (optopt != 0 && strncmp(opt, "--", 2) == 0)
 				gen_usage_error("option '%.*s' takes no value",
 				    (int)strcspn(opt, "="), opt);
-			gen_usage_error("unknown option '%s' (see --help)", opt);
+			gen_usage_error("unknown option '%s' (see --help)",
+			    opt);
 		}
 	}
 	if (optind < argc)
@@ -409,6 +411,8 @@ gen_emit(void *arg, struct gen_event *ev)
 		ev->ts_ms = gen_clock_ms(CLOCK_REALTIME);
 	if (gen_out_event(m->out, ev) != 0)
 		m->failed = 1;
+	if (m->o->print && ferror(stdout))
+		gen_stop = 1; /* the reader went away (--print | head) */
 }
 
 /* Flush stdout; a reader that went away (--print | head) stops us. */
@@ -443,8 +447,10 @@ gen_run(const struct gen_opts *o, struct gen_sim *sim, struct gen_main *m)
 			}
 			if (o->print)
 				gen_flush_stdout();
+			/* In slices, so a signal that just missed is seen. */
 			if (!gen_stop)
-				gen_sleep_until(origin + next);
+				gen_sleep_until(origin + next < now + 250 ?
+				    origin + next : now + 250);
 			continue;
 		}
 		gen_sim_step(sim);
@@ -482,7 +488,7 @@ main(int argc, char **argv)
 	memset(&m, 0, sizeof m);
 	m.o = &o;
 	m.out = gen_out_create(c, &o);
-	/* Unpaced in real time, --duration is wall time: gen_run() watches it. */
+	/* Unpaced in real time, --duration is wall time (see gen_run). */
 	sim_opts = o;
 	if (o.start_ts < 0 && o.rate <= 0)
 		sim_opts.duration_ms = 0;

@@ -1,4 +1,4 @@
-/* execmon-gen - building events field by field, and their values as text and JSON. */
+/* execmon-gen - events built field by field; values as text and JSON. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -144,7 +144,7 @@ gen_event_find(const struct gen_event *ev, const char *name)
 	return NULL;
 }
 
-/* Reals are written with their decimals, trailing zeros dropped: "0.25", "43". */
+/* Reals are written with their decimals, trailing zeros dropped: "0.25". */
 const char *
 gen_field_text(const struct gen_field *f, char *buf, size_t size)
 {

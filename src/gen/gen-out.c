@@ -1,4 +1,4 @@
-/* execmon-gen - events to stream entries: encodings, malformed entries, XADD pipelines. */
+/* execmon-gen - events to stream entries: encodings, defects, pipelines. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -206,7 +206,7 @@ gen_out_malformed(struct gen_out *out, const struct gen_event *ev)
 		e = gen_out_encode(out, ev, ev->json, NULL, "ts",
 		    gen_bad_times[gen_rng_below(r, GEN_NELEM(gen_bad_times))]);
 	else if (strcmp(kind, "bad_number") == 0) {
-		/* Flat: in JSON a string where a number belongs is ambiguous. */
+		/* Flat: in JSON, a string for a number is ambiguous. */
 		for (i = n = 0; i < ev->nfields; i++) {
 			if (ev->fields[i].kind == GEN_INT ||
 			    ev->fields[i].kind == GEN_REAL)
@@ -241,7 +241,7 @@ static void
 gen_out_id(struct gen_out *out, int stream, int64_t ms, char *buf,
     size_t size)
 {
-	if (ms > out->last_ms[stream] || out->last_seq[stream] == UINT64_MAX) {
+	if (ms > out->last_ms[stream]) {
 		out->last_ms[stream] = ms;
 		out->last_seq[stream] = ms == 0 ? 1 : 0;
 	} else

@@ -1,4 +1,4 @@
-/* execmon-gen - the Redis address (redis://, unix://) and a connected, selected context. */
+/* execmon-gen - the Redis address (redis://, unix://) and the connection. */
 #include "config.h"
 
 #include <errno.h>
@@ -118,8 +118,8 @@ gen_redis_parse(const char *url, struct gen_redis_addr *a, char *err,
 			    (size_t)(at - colon - 1));
 			if ((colon > p && a->user == NULL) ||
 			    a->password == NULL)
-				return gen_redis_fail(a, err, errlen,
-				    "bad %-escape in the URL's user or password");
+				return gen_redis_fail(a, err, errlen, "bad "
+				    "%-escape in the URL's user or password");
 		} else if ((a->password = gen_redis_unescape(p,
 		    (size_t)(at - p))) == NULL)
 			return gen_redis_fail(a, err, errlen,

@@ -1,4 +1,4 @@
-/* execmon-gen - a deterministic PRNG (splitmix64) and the distributions used. */
+/* execmon-gen - a deterministic PRNG (splitmix64) and its distributions. */
 #include "config.h"
 
 #include <math.h>
@@ -6,7 +6,7 @@
 
 #include "gen.h"
 
-/* Seed one independent stream of numbers: the same (seed, stream), the same numbers. */
+/* Seed one independent sequence: the same (seed, stream), the same numbers. */
 void
 gen_rng_seed(struct gen_rng *r, uint64_t seed, uint64_t stream)
 {

@@ -1,9 +1,10 @@
-/* execmon-gen - what one agent run does: the catalogue, its plan, its events. */
+/* execmon-gen - what one agent run does: the catalogue, plan and events. */
 #include "config.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gen.h"
@@ -109,23 +110,26 @@ struct gen_error {
 static const struct gen_error gen_errors[] = {
 	{ "RateLimitError", "429 Too Many Requests from the model provider",
 	    1, 1, 0.20, 0.60 },
-	{ "TimeoutError", "LLM call exceeded the 30s deadline", 1, 0, 0.15, 0.10 },
+	{ "TimeoutError", "LLM call exceeded the 30s deadline", 1, 0,
+	    0.15, 0.10 },
 	{ "ToolExecutionError", "tool exited with a non-zero status", 0, 0,
 	    0.20, 0.02 },
 	{ "ContextLengthExceeded",
 	    "prompt of 131072 tokens exceeds the model's context window", 0, 0,
 	    0.10, 0.01 },
-	{ "InvalidResponseError", "model returned malformed JSON for a tool call",
-	    1, 0, 0.15, 0.02 },
+	{ "InvalidResponseError",
+	    "model returned malformed JSON for a tool call", 1, 0, 0.15, 0.02 },
 	{ "ProviderError", "upstream returned 503 Service Unavailable", 1, 0,
 	    0.10, 0.25 },
-	{ "ValidationError", "output failed schema validation: missing 'summary'",
-	    0, 0, 0.10, 0.00 },
+	{ "ValidationError",
+	    "output failed schema validation: missing 'summary'", 0, 0,
+	    0.10, 0.00 },
 };
 #define GEN_ERRORS (sizeof gen_errors / sizeof gen_errors[0])
 
 static const char *const gen_fallbacks[] = {
-	"rate_limit", "timeout", "quality_fail", "price_limit", "safety", "other"
+	"rate_limit", "timeout", "quality_fail", "price_limit", "safety",
+	"other"
 };
 static const double gen_fallback_weights[] = { 0.40, 0.25, 0.15, 0.10, 0.05,
 	0.05 };
@@ -169,17 +173,17 @@ static const char *const gen_cancels[] = {
  * title changes, bidi overrides, zero-width and C1 characters. All valid UTF-8.
  */
 static const char *const gen_hostile[] = {
-	"\033[2J\033[H",
-	"\033]52;c;cm0gLXJmIH4vKg==\007",
-	"\033]0;pwned\007",
-	"\342\200\256",
-	"\342\201\246\342\200\256gnp.exe\342\201\251",
-	"\342\200\213",
-	("\302\233" "31m"), /* C1 CSI */
-	"\033[31;1;5m!!\033[0m",
-	"\033P+q544e\033\\",
-	"\r\n[ok] all systems normal",
-	"\010\010\010\177",
+	"\033[2J\033[H",                        /* clear the screen, home */
+	"\033]52;c;cm0gLXJmIH4vKg==\007",       /* OSC 52: set the clipboard */
+	"\033]0;pwned\007",                     /* OSC 0: window title */
+	"\342\200\256",                         /* U+202E RTL override */
+	"\342\201\246\342\200\256gnp.exe\342\201\251", /* isolate, override */
+	"\342\200\213",                         /* U+200B zero width space */
+	("\302\233" "31m"),                     /* U+009B: C1 CSI */
+	"\033[31;1;5m!!\033[0m",                /* colour and blink */
+	"\033P+q544e\033\\",                    /* DCS: terminal answers */
+	"\r\n[ok] all systems normal",          /* a forged line */
+	"\010\010\010\177",                     /* backspaces and DEL */
 };
 #define GEN_HOSTILE (sizeof gen_hostile / sizeof gen_hostile[0])
 
@@ -406,7 +410,7 @@ gen_run_begin(struct gen_run *run, struct gen_rng *rng, int surge,
 	u = gen_rng_unit(rng);
 	if (u < fail_p + 0.02) {
 		cut = 1 + (size_t)gen_rng_below(rng, run->nsteps - 1);
-		s = gen_run_add_at(run, cut, u < fail_p ? GEN_STEP_FAIL :
+		gen_run_add_at(run, cut, u < fail_p ? GEN_STEP_FAIL :
 		    GEN_STEP_CANCEL, gen_scale(gen_rng_lognormal(rng, 30, 0.5),
 		    scale));
 		run->nsteps = cut + 1;
@@ -663,8 +667,8 @@ gen_run_step(struct gen_run *run, const struct gen_step *s,
 		gen_event_int(ev, "attempt", run->attempt);
 		gen_event_str(ev, "fallback_reason", gen_fallbacks[i]);
 		if (i <= 3) { /* fall back to another model */
-			run->model = (run->model + 1 +
-			    (int)gen_rng_below(rng, GEN_MODELS - 1)) % GEN_MODELS;
+			run->model = (run->model + 1 + (int)gen_rng_below(rng,
+			    GEN_MODELS - 1)) % GEN_MODELS;
 			snprintf(buf, sizeof buf, "falling back to %s",
 			    gen_models[run->model].id);
 			gen_event_str(ev, "message", buf);

@@ -1,4 +1,4 @@
-/* execmon-gen - the simulation: arrivals, queues and a worker pool on a timer heap. */
+/* execmon-gen - the simulation: arrivals, queues, workers, a timer heap. */
 #include "config.h"
 
 #include <math.h>
@@ -402,8 +402,8 @@ gen_sim_run_step(struct gen_sim *sim, struct gen_run *run)
 	if (s->kind >= GEN_STEP_COMPLETE || run->next == run->nsteps)
 		gen_sim_finish(sim, run, 1);
 	else
-		gen_sim_schedule(sim, run->started_at + run->steps[run->next].at,
-		    GEN_T_STEP, run);
+		gen_sim_schedule(sim, run->started_at +
+		    run->steps[run->next].at, GEN_T_STEP, run);
 }
 
 static struct gen_event *

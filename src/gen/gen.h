@@ -26,7 +26,7 @@ struct gen_opts {
 	const char *redis_url;
 	const char *streams[GEN_STREAMS_MAX];
 	int nstreams;
-	double rate;          /* runs started per second; 0 = saturate the pool */
+	double rate;          /* runs started per second; 0 = no pacing */
 	uint64_t runs;        /* total runs, children included; 0 = no limit */
 	int64_t duration_ms;  /* stop starting runs after this; 0 = never */
 	uint64_t seed;
@@ -39,7 +39,7 @@ struct gen_opts {
 	int ninjects;
 	long long maxlen;     /* XADD MAXLEN ~ N; 0 = none */
 	int pipeline;         /* commands per round trip */
-	int ts_id;            /* 1 = no ts field: the entry ID carries the time */
+	int ts_id;            /* 1 = no ts field: the entry ID is the time */
 	int out_of_order;     /* shuffle window, entries; 0 = in order */
 	int print;            /* echo every entry written on stdout */
 	int workers;          /* worker pool size */
@@ -249,7 +249,10 @@ struct gen_out *gen_out_create(redisContext *, const struct gen_opts *);
 void gen_out_free(struct gen_out *);
 /* Write one event (taking it); -1 once Redis has failed (see gen_out_error). */
 int gen_out_event(struct gen_out *, struct gen_event *);
-/* Send what is buffered and read every reply; -1 on a Redis failure. */
+/*
+ * Send what is buffered and read every reply; final also empties the
+ * --out-of-order windows. -1 on a Redis failure.
+ */
 int gen_out_flush(struct gen_out *, int final);
 const char *gen_out_error(const struct gen_out *);
 /* "N runs, N events, N malformed" and per stream when there are several. */

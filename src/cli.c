@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "event.h"
 #include "log.h"
+#include "ui.h"
 #include "url.h"
 #include "xmalloc.h"
 
@@ -376,8 +377,13 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "  events RUN_ID        one run's event log\n"
 		    "  record -o FILE       write events as JSON lines (for --replay)\n"
 		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s"
-		    "Exit status: 0 success, 1 runtime failure (e.g. no source reachable),\n"
-		    "2 usage error.\n", common);
+		    "  --theme NAME         default, light, high-contrast, solarized-dark, mono, or a path\n"
+		    "  --no-color           no colours (also when NO_COLOR is set)\n"
+		    "  --refresh MS         dashboard frame period (default 100)\n\n"
+		    "Keys in the dashboard:\n", common);
+		keys_write_help(f);
+		fprintf(f, "\nExit status: 0 success, 1 runtime failure (e.g. no source reachable),\n"
+		    "2 usage error.\n");
 		break;
 	}
 }

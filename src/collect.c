@@ -71,6 +71,8 @@ connect_timeout(uv_timer_t *t)
 		else if (first_bad == NULL)
 			first_bad = si;
 	}
+	if (r->c->interactive)
+		return;
 	if (reached == 0) {
 		if (first_bad != NULL)
 			fprintf(stderr, "execmon: %s: %s\n", first_bad->name,
@@ -133,7 +135,7 @@ collect_run(struct collect *c)
 
 	memset(&r, 0, sizeof r);
 	r.c = c;
-	if (o->replay != NULL)
+	if (o->replay != NULL && !c->interactive)
 		c->follow = 0; /* a file ends */
 	loop_init();
 	uv_timer_init(loop_uv(), &r.connect_timer);

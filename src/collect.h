@@ -12,6 +12,7 @@ struct collect {
 	int64_t from_ms;       /* backfill start */
 	int64_t to_ms;         /* backfill end, -1 = newest */
 	int follow;            /* go on live after the backfill */
+	int interactive;       /* the dashboard: never give up on sources */
 	/* Each well-formed event; the callee owns ev's contents. */
 	void (*event)(struct collect *, struct event *ev);
 	void *ctx;

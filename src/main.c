@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "dash.h"
 #include "record.h"
 #include "report.h"
 #include "source.h"
@@ -27,9 +28,14 @@ main(int argc, char **argv)
 	case CMD_EVENTS:
 		rc = report_events_main(&o);
 		break;
+	case CMD_SNAPSHOT:
+		rc = report_snapshot_main(&o);
+		break;
+	case CMD_RUNS:
+		rc = report_runs_main(&o);
+		break;
 	default:
-		fprintf(stderr, "execmon: this command is not available in this build yet\n");
-		rc = 1;
+		rc = dash_main(&o);
 		break;
 	}
 	cli_free(&o);

@@ -15,6 +15,11 @@
  * events came in. Times are epoch ms, durations ms. "In the window" means
  * finished_ms in (now - window, now]; the previous window is the one just
  * before it. Nothing here sorts all samples: latencies go through hist.
+ * The full definitions are the prose contract at the top of metrics.c.
+ *
+ * Lifetime: the result borrows from the store (run pointers, names, worker
+ * samples); it is valid until the store next changes (store_apply,
+ * store_evict) or is freed. A NULL filter matches every run.
  */
 
 /* The latencyDistribution buckets (execution latency), exact counts. */
@@ -49,7 +54,8 @@ struct tool_stats {
 	struct hist dur;       /* duration_ms */
 	double p95_ms;         /* <0 = unknown */
 	struct { const char *kind; uint64_t count; } kinds[METRICS_ERROR_KINDS];
-	int nkinds;            /* further kinds are counted under "other" */
+	int nkinds;            /* the top kinds, count desc then name */
+	uint64_t kinds_other;  /* calls with any further kind ("other") */
 };
 
 struct queue_stats {
@@ -66,6 +72,7 @@ struct minute {            /* one minute of the window, in event time */
 	uint64_t finished, completed, failed, cancelled, started;
 	int64_t exec_sum_ms;   /* of finished runs with a start */
 	uint64_t exec_n;
+	int64_t exec_max_ms;   /* the longest of them; 0 when exec_n is 0 */
 };
 
 struct hour_of_day {
@@ -98,7 +105,8 @@ struct flagged {
 	const struct run *run;
 	enum flag_reason reason;
 	int64_t elapsed_ms;
-	int64_t expected_ms;   /* the estimate or the agent p99 it passed */
+	int64_t expected_ms;   /* the estimate or the agent p99 it passed;
+	                          runaway: the run's expected time or -1 */
 	int64_t cost_nusd;     /* so far */
 	int64_t projected_nusd;/* at the expected end rate; -1 = unknown */
 	char why[160];
@@ -150,8 +158,8 @@ struct metrics {
 
 	/* patterns */
 	struct anomaly *anomalies; size_t nanomalies; /* newest first */
-	struct burst *bursts; size_t nbursts;
-	struct flagged *flags; size_t nflags;
+	struct burst *bursts; size_t nbursts;     /* oldest first */
+	struct flagged *flags; size_t nflags;     /* in the order of running */
 
 	/* totals over runs finished in the window */
 	int64_t input_tokens, output_tokens, cost_nusd;

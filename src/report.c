@@ -5,13 +5,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "collect.h"
+#include "filter.h"
 #include "loop.h"
+#include "metrics.h"
+#include "outfile.h"
 #include "record.h"
 #include "report.h"
+#include "snapshot.h"
+#include "source.h"
 #include "store.h"
+#include "xmalloc.h"
+
+/* Default number of rows of `execmon runs`. */
+#define REPORT_RUNS_LIMIT 50
 
 static void
 to_store(struct collect *c, struct event *ev)
@@ -19,9 +30,36 @@ to_store(struct collect *c, struct event *ev)
 	store_apply(c->ctx, ev);
 }
 
-/* Load the window (two back, for runs that began before it) into a store. */
+/* The newest event time seen by any source (or held by the store), 0 if none. */
+static int64_t
+newest_event_ms(const struct store *st)
+{
+	int64_t newest = 0;
+	size_t i;
+
+	for (i = 0; i < sources_count(); i++) {
+		const struct source_info *si = sources_get((int)i);
+
+		if (si->last_event_ms > newest)
+			newest = si->last_event_ms;
+	}
+	for (i = 0; newest == 0 && i < store_nruns(st); i++) {
+		const struct run *r = store_run_at(st, i);
+
+		if (r->last_ms > newest)
+			newest = r->last_ms;
+	}
+	return newest;
+}
+
+/*
+ * Load span_ms back from now into a store (the callers ask for two windows,
+ * for the runs that began before the window). "Now" is --now, else with
+ * --replay the newest event's time, else the wall clock.
+ */
 static int
-load(const struct opts *o, struct store *st, int64_t *now_out)
+load_span(const struct opts *o, struct store *st, int64_t span_ms,
+    int summary, int64_t *now_out)
 {
 	struct collect c;
 	int64_t now = o->now_ms ? o->now_ms : loop_now_ms();
@@ -29,16 +67,29 @@ load(const struct opts *o, struct store *st, int64_t *now_out)
 
 	memset(&c, 0, sizeof c);
 	c.o = o;
-	c.from_ms = now - 2 * o->window_ms;
+	c.from_ms = now - span_ms;
 	c.to_ms = o->now_ms ? o->now_ms : -1;
 	c.follow = 0;
 	c.event = to_store;
 	c.ctx = st;
 	status = collect_run(&c);
-	if (o->verbose)
+	if (summary || o->verbose)
 		collect_summary(&c);
+	if (o->now_ms == 0 && o->replay != NULL) {
+		int64_t newest = newest_event_ms(st);
+
+		if (newest > 0)
+			now = newest;
+	}
 	*now_out = now;
 	return status;
+}
+
+/* Load the window (two back, for runs that began before it) into a store. */
+static int
+load(const struct opts *o, struct store *st, int64_t *now_out)
+{
+	return load_span(o, st, 2 * o->window_ms, 0, now_out);
 }
 
 /* A short human summary of what an event says. */
@@ -130,4 +181,338 @@ report_events_main(const struct opts *o)
 	}
 	store_free(st);
 	return 0;
+}
+
+/* Parse --filter into f; on error, say why in one line and return 2. */
+static int
+report_filter(const struct opts *o, struct filter *f)
+{
+	char err[256], safe[256];
+
+	filter_init(f);
+	if (o->filter == NULL || *o->filter == '\0')
+		return 0;
+	if (filter_parse(f, o->filter, err, sizeof err) != 0) {
+		event_sanitize(o->filter, safe, sizeof safe, 0);
+		fprintf(stderr, "execmon: --filter '%s': %s\n", safe, err);
+		filter_done(f);
+		return 2;
+	}
+	return 0;
+}
+
+int
+report_snapshot_main(const struct opts *o)
+{
+	const char *path = o->output != NULL ? o->output : "-";
+	struct outfile out;
+	struct filter f;
+	struct store *st;
+	struct metrics *m;
+	json_t *j;
+	char err[256], safe[256];
+	int64_t now;
+	int status;
+
+	if ((status = report_filter(o, &f)) != 0)
+		return status;
+	event_sanitize(path, safe, sizeof safe, 0);
+	if (outfile_open(&out, path, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: snapshot %s: %s\n", safe, err);
+		filter_done(&f);
+		return 1;
+	}
+	st = store_create();
+	status = load_span(o, st, 2 * o->window_ms, 1, &now);
+	if (status != 0) {
+		outfile_abort(&out);
+		store_free(st);
+		filter_done(&f);
+		return status;
+	}
+	m = metrics_compute(st, &f, now, o->window_ms);
+	j = snapshot_build(m, st, &f, o->filter);
+	if (snapshot_write(j, out.f) != 0) {
+		fprintf(stderr, "execmon: snapshot %s: write failed\n", safe);
+		outfile_abort(&out);
+		status = 1;
+	} else if (outfile_commit(&out, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: snapshot %s: %s\n", safe, err);
+		status = 1;
+	}
+	json_decref(j);
+	metrics_free(m);
+	store_free(st);
+	filter_done(&f);
+	return status;
+}
+
+/*
+ * Copy s into out for a table cell of exactly width columns: sanitized for
+ * the terminal, cut on a character boundary with a '~' when it is too wide,
+ * padded with spaces (on the left when right is set).
+ */
+static void
+report_cell(const char *s, int width, int right, char *out, size_t size)
+{
+	char clean[512], *p = clean;
+	size_t n = 0, keep = 0;
+	int cols = 0, keep_cols = 0, cut = 0;
+
+	event_sanitize(s != NULL ? s : "", clean, sizeof clean, 0);
+	while (*p != '\0') {
+		unsigned char c = (unsigned char)*p;
+		uint32_t cp = c;
+		size_t len = 1;
+		int w;
+
+		if (c >= 0xc0) {
+			int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+
+			cp = c & (0x3f >> more);
+			while (more-- > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
+				cp = (cp << 6) | ((unsigned char)p[len++] & 0x3f);
+		}
+		w = c < 0x80 ? 1 : wcwidth((wchar_t)cp);
+		if (w < 0)
+			w = 1;
+		if (cols + w > width) {
+			cut = 1;
+			break;
+		}
+		if (cols + w <= width - 1) {
+			keep = n + len;
+			keep_cols = cols + w;
+		}
+		cols += w;
+		n += len;
+		p += len;
+	}
+	if (cut) {
+		n = keep;
+		cols = keep_cols + 1;
+	}
+	if (size < n + (size_t)(width - cols) + 3)
+		n = 0, cols = 0, cut = 0; /* cannot happen with our buffers */
+	p = out;
+	if (right) {
+		memset(p, ' ', (size_t)(width - cols));
+		p += width - cols;
+	}
+	memcpy(p, clean, n);
+	p += n;
+	if (cut)
+		*p++ = '~';
+	if (!right) {
+		memset(p, ' ', (size_t)(width - cols));
+		p += width - cols;
+	}
+	*p = '\0';
+}
+
+static void
+report_duration(int64_t ms, char *buf, size_t size)
+{
+	int64_t s = ms / 1000;
+
+	if (ms < 0)
+		snprintf(buf, size, "-");
+	else if (ms < 1000)
+		snprintf(buf, size, "%" PRId64 "ms", ms);
+	else if (ms < 60000)
+		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10);
+	else if (s < 3600)
+		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+	else if (s < 100 * 3600)
+		snprintf(buf, size, "%" PRId64 "h%02" PRId64 "m", s / 3600,
+		    s / 60 % 60);
+	else
+		snprintf(buf, size, "%" PRId64 "d%02" PRId64 "h", s / 86400,
+		    s / 3600 % 24);
+}
+
+static void
+report_tokens(int64_t n, char *buf, size_t size)
+{
+	if (n < 100000)
+		snprintf(buf, size, "%" PRId64, n);
+	else if (n < 999950)
+		snprintf(buf, size, "%.1fk", (double)n / 1e3);
+	else if (n < 999950000)
+		snprintf(buf, size, "%.1fM", (double)n / 1e6);
+	else
+		snprintf(buf, size, "%.1fG", (double)n / 1e9);
+}
+
+static void
+report_cost(int64_t nusd, char *buf, size_t size)
+{
+	double usd = (double)nusd / 1e9;
+
+	if (usd < 9.99995)
+		snprintf(buf, size, "$%.4f", usd);
+	else if (usd < 999.995)
+		snprintf(buf, size, "$%.2f", usd);
+	else if (usd < 999999.5)
+		snprintf(buf, size, "$%.0f", usd);
+	else
+		snprintf(buf, size, "$%.1fM", usd / 1e6);
+}
+
+/* Start time: the time of day within a day of now, else month-day and minute. */
+static void
+report_started(int64_t ms, int64_t now_ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	if (now_ms - ms < 86400 * (int64_t)1000 && now_ms >= ms)
+		strftime(buf, size, "%H:%M:%S", &tm);
+	else
+		strftime(buf, size, "%m-%d %H:%M", &tm);
+}
+
+/* Table columns: name, width, right-aligned. They add up to 120 columns. */
+static const struct {
+	const char *name;
+	int width;
+	int right;
+} report_cols[] = {
+	{ "STATUS", 9, 0 }, { "RUN", 20, 0 }, { "AGENT", 13, 0 },
+	{ "MODEL", 13, 0 }, { "STARTED", 11, 0 }, { "DURATION", 8, 1 },
+	{ "TOKENS", 6, 1 }, { "COST", 8, 1 }, { "ERROR", 24, 0 },
+};
+#define REPORT_NCOLS (sizeof report_cols / sizeof report_cols[0])
+
+static void
+report_row(const char *const *vals)
+{
+	char cell[2048], line[4096];
+	size_t i, n = 0;
+
+	for (i = 0; i < REPORT_NCOLS; i++) {
+		report_cell(vals[i], report_cols[i].width, report_cols[i].right,
+		    cell, sizeof cell);
+		n += (size_t)snprintf(line + n, sizeof line - n, "%s%s",
+		    i > 0 ? " " : "", cell);
+	}
+	while (n > 0 && line[n - 1] == ' ')
+		n--;
+	line[n] = '\0';
+	puts(line);
+}
+
+static void
+report_run_row(const struct run *r, int64_t now_ms)
+{
+	char dur[32], tok[32], cost[32], started[32], err[1536], summary[1024];
+	const char *vals[REPORT_NCOLS];
+	int usage = r->llm_calls > 0 || r->has_totals;
+
+	if (r->started_ms > 0 && run_is_finished(r))
+		report_duration(r->finished_ms - r->started_ms, dur, sizeof dur);
+	else if (r->started_ms > 0 && r->status == RUN_RUNNING)
+		report_duration(now_ms > r->started_ms ? now_ms - r->started_ms : 0,
+		    dur, sizeof dur);
+	else
+		snprintf(dur, sizeof dur, "-");
+	if (usage) {
+		report_tokens(r->input_tokens + r->output_tokens, tok, sizeof tok);
+		report_cost(r->cost_nusd, cost, sizeof cost);
+	} else {
+		snprintf(tok, sizeof tok, "-");
+		snprintf(cost, sizeof cost, "-");
+	}
+	report_started(r->started_ms, now_ms, started, sizeof started);
+	snapshot_error_summary(r->error_message, summary, sizeof summary);
+	if (r->error_class != NULL && summary[0] != '\0')
+		snprintf(err, sizeof err, "%s: %s", r->error_class, summary);
+	else
+		snprintf(err, sizeof err, "%s", r->error_class != NULL ?
+		    r->error_class : summary);
+	vals[0] = run_status_name(r->status);
+	vals[1] = r->id;
+	vals[2] = r->agent_name != NULL ? r->agent_name :
+	    r->agent_id != NULL ? r->agent_id : "-";
+	vals[3] = r->model_id != NULL ? r->model_id : "-";
+	vals[4] = started;
+	vals[5] = dur;
+	vals[6] = tok;
+	vals[7] = cost;
+	vals[8] = err;
+	report_row(vals);
+}
+
+static void
+report_set(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+int
+report_runs_main(const struct opts *o)
+{
+	struct filter f;
+	struct store *st;
+	const struct run **list;
+	int64_t now, since = o->since_ms > 0 ? o->since_ms : o->window_ms;
+	size_t i, n, limit = o->limit > 0 ? (size_t)o->limit : REPORT_RUNS_LIMIT;
+	int status;
+
+	if ((status = report_filter(o, &f)) != 0)
+		return status;
+	if (o->status != NULL) {
+		if ((f.status = run_status_from_name(o->status)) < 0) {
+			char safe[64];
+
+			event_sanitize(o->status, safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: --status '%s': not a status (queued,"
+			    " running, completed, failed, cancelled, unknown)\n", safe);
+			filter_done(&f);
+			return 2;
+		}
+	}
+	if (o->agent != NULL)
+		report_set(&f.agent, o->agent);
+	if (o->trace != NULL)
+		report_set(&f.trace, o->trace);
+
+	st = store_create();
+	status = load_span(o, st, 2 * since, 1, &now);
+	if (status != 0) {
+		store_free(st);
+		filter_done(&f);
+		return status;
+	}
+	n = snapshot_select_runs(st, &f, now, since, 0, &list);
+	if (n > limit)
+		n = limit;
+	if (strcmp(o->format, "json") == 0) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, snapshot_run_json(list[i], now));
+		if (snapshot_write(arr, stdout) != 0)
+			status = 1;
+		json_decref(arr);
+	} else {
+		const char *hdr[REPORT_NCOLS];
+
+		for (i = 0; i < REPORT_NCOLS; i++)
+			hdr[i] = report_cols[i].name;
+		report_row(hdr);
+		for (i = 0; i < n; i++)
+			report_run_row(list[i], now);
+	}
+	if (fflush(stdout) != 0)
+		status = 1;
+	free(list);
+	store_free(st);
+	filter_done(&f);
+	return status;
 }

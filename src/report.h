@@ -5,5 +5,9 @@
 #include "cli.h"
 
 int report_events_main(const struct opts *);
+/* execmon snapshot: the metrics of --window as JSON, to -o or stdout. */
+int report_snapshot_main(const struct opts *);
+/* execmon runs: recent runs as a table or JSON. */
+int report_runs_main(const struct opts *);
 
 #endif

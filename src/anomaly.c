@@ -1,0 +1,493 @@
+/* execmon - anomaly rules over the per-minute series: spikes, drops, surges, bursts. */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anomaly.h"
+#include "metrics.h"
+#include "xmalloc.h"
+
+/*
+ * The rules (doc/anomalies.md says the same for people).
+ *
+ * Minutes judged. Only complete minutes count: wholly inside the window, so
+ * neither the partial first minute nor the minute holding now (still
+ * filling) is ever judged or used as history. History starts at the first
+ * minute in which anything started or finished: before it there was no data,
+ * which is not the same as no load (a stream trimmed short, a monitor just
+ * started). A minute is judged only with at least BASE_MIN (10) minutes of
+ * history before it.
+ *
+ * Baseline. For each judged minute: the previous BASE_MINUTES (30) complete
+ * minutes of history (fewer early on). Its level is the median, its spread
+ * the MAD (median absolute deviation), both robust: a few odd minutes move
+ * neither. Counts are compared on the Anscombe scale y = 2 sqrt(c + 3/8), on
+ * which a Poisson count has a standard deviation of about 1 whatever its
+ * rate, so one threshold suits 2 runs a minute and 2000. The spread used is
+ * max(1.4826 MAD(y), 1): never below the Poisson noise, wider when the load
+ * is burstier than Poisson. z = (y - median(y)) / spread.
+ *
+ * spike: z > 5 and the count is more than 2 x the median count.
+ * drop: z < -5 and the count is at most half the median count.
+ * failure_surge: the minute has >= 5 finishes, >= 50 % of them failed, the
+ *   baseline failure rate (median over history minutes with a finish, at
+ *   least 10 of them) is <= 20 %, and the failures exceed n p + 5 max(sqrt(n
+ *   p (1 - p)), 1), p the larger of that median and the pooled baseline rate
+ *   (so a handful of finishes cannot fire on chance).
+ * latency_spike: the minute has >= 5 runs with an execution time, their mean
+ *   is > 3 x the baseline (median of the per-minute means over history minutes
+ *   with samples, at least 10 of them, and > 0), and so is their mean without
+ *   the longest one: one slow run alone is not a spike.
+ *
+ * Severity, by how far the worst minute is from the baseline:
+ *   spike: < 3x low, < 6x medium, else high (a baseline of 0: high);
+ *   drop: > 1/3 of the baseline low, > 1/6 medium, else high;
+ *   failure_surge: failure rate < 70 % low, < 90 % medium, else high;
+ *   latency_spike: < 5x low, < 10x medium, else high.
+ *
+ * Consecutive minutes that fire the same rule are one anomaly: ts is its
+ * first minute, the baseline that of the first minute (later baselines
+ * already hold the anomaly), observed the worst minute. Newest first.
+ *
+ * Bursts: maximal runs of consecutive judged minutes whose finished count is
+ * > 2 x the baseline median, >= 5, and z >= 4. peak is the busiest minute,
+ * total the sum; impact by peak / the first minute's baseline median: < 3x
+ * low, < 6x medium, else high. Oldest first.
+ *
+ * Why quiet data stays quiet: for steady Poisson load z > 5 has a chance of
+ * about 3e-7 a minute (once in six years of minutes), and the ratio
+ * conditions (2x, half) rule out statistically-significant-but-small moves at
+ * high rates. The MAD widens the band for load that is bursty by nature.
+ */
+
+#define BASE_MINUTES 30
+#define BASE_MIN 10
+#define Z_ANOMALY 5.0
+#define Z_BURST 4.0
+#define SURGE_MIN_FINISHED 5
+#define SURGE_RATE 0.5
+#define SURGE_BASE_RATE 0.2
+#define LAT_MIN_SAMPLES 5
+#define LAT_RATIO 3.0
+#define MINUTE_MS 60000
+
+#define NTYPES 4
+
+struct base {
+	size_t n;              /* history minutes */
+	double med_c;          /* median finished count */
+	double med_y, sd_y;    /* on the Anscombe scale */
+	size_t nrate;          /* minutes with a finish */
+	double med_rate, pool_rate;
+	size_t nlat;           /* minutes with execution samples */
+	double med_lat;        /* median of their means, ms */
+};
+
+/* A rule that fired on one minute. */
+struct hit {
+	double observed, baseline;
+	uint64_t a, b;         /* failed/finished, or samples */
+	size_t nbase;
+};
+
+struct open {
+	int active;
+	size_t first, last;    /* minute indices */
+	struct hit first_hit, worst;
+};
+
+struct out {
+	struct anomaly *v;
+	size_t n, cap;
+};
+
+static const char *const type_names[] = {
+	"spike", "drop", "failure_surge", "latency_spike"
+};
+static const char *const severity_names[] = { "low", "medium", "high" };
+
+const char *
+anomaly_type_name(enum anomaly_type t)
+{
+	return (unsigned)t < NTYPES ? type_names[t] : "unknown";
+}
+
+const char *
+severity_name(enum severity s)
+{
+	return (unsigned)s <= SEV_HIGH ? severity_names[s] : "unknown";
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of v[0..n) (n > 0); sorts v. */
+static double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	if (n % 2 == 1)
+		return v[n / 2];
+	return (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+static double
+anscombe(double c)
+{
+	return 2.0 * sqrt(c + 0.375);
+}
+
+/* The baseline of minutes [lo, hi). */
+static void
+base_compute(const struct minute *mn, size_t lo, size_t hi, struct base *b)
+{
+	double v[BASE_MINUTES], y[BASE_MINUTES];
+	uint64_t failed = 0, finished = 0;
+	size_t i, n = hi - lo;
+
+	memset(b, 0, sizeof *b);
+	b->n = n;
+	for (i = 0; i < n; i++)
+		v[i] = (double)mn[lo + i].finished;
+	b->med_c = median(v, n);
+	for (i = 0; i < n; i++)
+		y[i] = anscombe((double)mn[lo + i].finished);
+	b->med_y = median(y, n);
+	for (i = 0; i < n; i++)
+		v[i] = fabs(y[i] - b->med_y);
+	b->sd_y = 1.4826 * median(v, n);
+	if (b->sd_y < 1.0)
+		b->sd_y = 1.0;
+
+	for (i = lo; i < hi; i++) {
+		if (mn[i].finished == 0)
+			continue;
+		v[b->nrate++] = (double)mn[i].failed / (double)mn[i].finished;
+		failed += mn[i].failed;
+		finished += mn[i].finished;
+	}
+	if (b->nrate > 0) {
+		b->med_rate = median(v, b->nrate);
+		b->pool_rate = (double)failed / (double)finished;
+	}
+	for (i = lo; i < hi; i++) {
+		if (mn[i].exec_n > 0)
+			v[b->nlat++] = (double)mn[i].exec_sum_ms /
+			    (double)mn[i].exec_n;
+	}
+	if (b->nlat > 0)
+		b->med_lat = median(v, b->nlat);
+}
+
+/* Does rule t fire on minute mn against b? Fills h when it does. */
+static int
+rule_fires(int t, const struct minute *mn, const struct base *b,
+    struct hit *h)
+{
+	double c = (double)mn->finished, z, n, p, mean, trimmed;
+
+	memset(h, 0, sizeof *h);
+	h->nbase = b->n;
+	z = (anscombe(c) - b->med_y) / b->sd_y;
+	switch (t) {
+	case ANOM_SPIKE:
+		if (!(z > Z_ANOMALY && c > 2.0 * b->med_c))
+			return 0;
+		h->observed = c;
+		h->baseline = b->med_c;
+		return 1;
+	case ANOM_DROP:
+		if (!(z < -Z_ANOMALY && c <= b->med_c / 2.0))
+			return 0;
+		h->observed = c;
+		h->baseline = b->med_c;
+		return 1;
+	case ANOM_FAILURE_SURGE:
+		n = c;
+		if (mn->finished < SURGE_MIN_FINISHED || b->nrate < BASE_MIN ||
+		    b->med_rate > SURGE_BASE_RATE ||
+		    (double)mn->failed < SURGE_RATE * n)
+			return 0;
+		p = b->med_rate > b->pool_rate ? b->med_rate : b->pool_rate;
+		if ((double)mn->failed <= n * p + Z_ANOMALY *
+		    fmax(sqrt(n * p * (1.0 - p)), 1.0))
+			return 0;
+		h->observed = (double)mn->failed / n;
+		h->baseline = b->med_rate;
+		h->a = mn->failed;
+		h->b = mn->finished;
+		return 1;
+	case ANOM_LATENCY_SPIKE:
+		if (mn->exec_n < LAT_MIN_SAMPLES || b->nlat < BASE_MIN ||
+		    b->med_lat <= 0)
+			return 0;
+		mean = (double)mn->exec_sum_ms / (double)mn->exec_n;
+		trimmed = (double)(mn->exec_sum_ms - mn->exec_max_ms) /
+		    (double)(mn->exec_n - 1);
+		if (!(mean > LAT_RATIO * b->med_lat &&
+		    trimmed > LAT_RATIO * b->med_lat))
+			return 0;
+		h->observed = mean;
+		h->baseline = b->med_lat;
+		h->a = mn->exec_n;
+		return 1;
+	}
+	return 0;
+}
+
+/* Is h further from normal than the worst so far? */
+static int
+worse(int t, const struct hit *h, const struct hit *worst)
+{
+	if (t == ANOM_DROP)
+		return h->observed < worst->observed;
+	return h->observed > worst->observed;
+}
+
+static enum severity
+severity_of(int t, double observed, double baseline)
+{
+	double r = baseline > 0 ? observed / baseline : HUGE_VAL;
+
+	switch (t) {
+	case ANOM_SPIKE:
+		return r < 3 ? SEV_LOW : r < 6 ? SEV_MEDIUM : SEV_HIGH;
+	case ANOM_DROP:
+		return r > 1.0 / 3 ? SEV_LOW : r > 1.0 / 6 ? SEV_MEDIUM :
+		    SEV_HIGH;
+	case ANOM_FAILURE_SURGE:
+		return observed < 0.7 ? SEV_LOW : observed < 0.9 ?
+		    SEV_MEDIUM : SEV_HIGH;
+	default:
+		return r < 5 ? SEV_LOW : r < 10 ? SEV_MEDIUM : SEV_HIGH;
+	}
+}
+
+/* A count or a median of counts: whole when it is, else one decimal. */
+static void
+fmt_count(double v, char *buf, size_t size)
+{
+	if (v == floor(v))
+		snprintf(buf, size, "%.0f", v);
+	else
+		snprintf(buf, size, "%.1f", v);
+}
+
+static void
+fmt_ms(double ms, char *buf, size_t size)
+{
+	if (ms < 1000)
+		snprintf(buf, size, "%.0fms", ms);
+	else if (ms < 60000)
+		snprintf(buf, size, "%.1fs", ms / 1000);
+	else
+		snprintf(buf, size, "%.1fm", ms / 60000);
+}
+
+/* Write the description; a long one is cut at the buffer's end. */
+static void __attribute__((format(printf, 2, 3)))
+describe(struct anomaly *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->description, sizeof a->description, fmt, ap);
+	va_end(ap);
+}
+
+/* Emit the anomaly an open run of minutes makes. */
+static void
+emit(struct out *o, int t, const struct open *op,
+    const struct minute *minutes)
+{
+	const struct hit *w = &op->worst;
+	struct anomaly *a;
+	double base = op->first_hit.baseline, ratio;
+	size_t nmin = op->last - op->first + 1;
+	char obs[32], bs[32], where[64];
+
+	if (o->n == o->cap) {
+		o->cap = o->cap == 0 ? 8 : o->cap * 2;
+		o->v = xreallocarray(o->v, o->cap, sizeof *o->v);
+	}
+	a = &o->v[o->n++];
+	memset(a, 0, sizeof *a);
+	a->ts_ms = minutes[op->first].t0;
+	a->type = t;
+	a->observed = w->observed;
+	a->baseline = base;
+	a->severity = severity_of(t, w->observed, base);
+	ratio = base > 0 ? w->observed / base : 0;
+	if (nmin == 1)
+		snprintf(where, sizeof where, "in the minute");
+	else if (t == ANOM_DROP)
+		snprintf(where, sizeof where, "in the quietest of %zu minutes",
+		    nmin);
+	else if (t == ANOM_SPIKE)
+		snprintf(where, sizeof where, "in the busiest of %zu minutes",
+		    nmin);
+	else
+		snprintf(where, sizeof where, "in the worst of %zu minutes",
+		    nmin);
+
+	switch (t) {
+	case ANOM_SPIKE:
+	case ANOM_DROP:
+		fmt_count(w->observed, obs, sizeof obs);
+		fmt_count(base, bs, sizeof bs);
+		if (base > 0)
+			describe(a,
+			    "%s runs finished %s vs a baseline of %s (median "
+			    "of %zu min), %.*fx", obs, where, bs,
+			    op->first_hit.nbase, ratio < 1 ? 2 : 1, ratio);
+		else
+			describe(a,
+			    "%s runs finished %s vs a baseline of 0 (median "
+			    "of %zu min)", obs, where, op->first_hit.nbase);
+		break;
+	case ANOM_FAILURE_SURGE:
+		describe(a,
+		    "%llu of %llu runs failed %s (%.0f%%) vs a baseline "
+		    "failure rate of %.0f%% (median of %zu min)",
+		    (unsigned long long)w->a, (unsigned long long)w->b, where,
+		    100 * w->observed, 100 * base, op->first_hit.nbase);
+		break;
+	default:
+		fmt_ms(w->observed, obs, sizeof obs);
+		fmt_ms(base, bs, sizeof bs);
+		describe(a,
+		    "mean execution time %s over %llu runs %s vs a baseline "
+		    "of %s (median of %zu min), %.1fx", obs,
+		    (unsigned long long)w->a, where, bs, op->first_hit.nbase,
+		    ratio);
+		break;
+	}
+}
+
+static int
+cmp_anomaly(const void *a, const void *b)
+{
+	const struct anomaly *x = a, *y = b;
+
+	if (x->ts_ms != y->ts_ms)
+		return x->ts_ms > y->ts_ms ? -1 : 1;
+	return (int)x->type - (int)y->type;
+}
+
+static void
+burst_add(struct metrics *m, size_t *cap, const struct minute *mn,
+    double base)
+{
+	struct burst *b;
+	double r;
+
+	if (m->nbursts == *cap) {
+		*cap = *cap == 0 ? 4 : *cap * 2;
+		m->bursts = xreallocarray(m->bursts, *cap, sizeof *m->bursts);
+	}
+	b = &m->bursts[m->nbursts++];
+	memset(b, 0, sizeof *b);
+	b->start_ms = mn->t0;
+	b->end_ms = mn->t0 + MINUTE_MS;
+	b->peak = b->total = mn->finished;
+	r = base > 0 ? (double)b->peak / base : HUGE_VAL;
+	b->impact = r < 3 ? SEV_LOW : r < 6 ? SEV_MEDIUM : SEV_HIGH;
+}
+
+void
+anomaly_detect(struct metrics *m)
+{
+	const struct minute *mn = m->minutes;
+	struct open open[NTYPES];
+	struct out o;
+	struct base b;
+	struct hit h;
+	struct burst *bu;
+	size_t i, lo, first, last, bcap = 0, burst_last = 0;
+	double burst_base = 0, r;
+	int t, in_burst = 0;
+
+	free(m->anomalies);
+	free(m->bursts);
+	m->anomalies = NULL;
+	m->bursts = NULL;
+	m->nanomalies = m->nbursts = 0;
+	memset(&o, 0, sizeof o);
+	memset(open, 0, sizeof open);
+
+	/* Complete minutes are [first, last]; history starts at activity. */
+	for (first = 0; first < m->nminutes; first++) {
+		if (mn[first].t0 > m->from_ms)
+			break;
+	}
+	for (last = m->nminutes; last > 0; last--) {
+		if (mn[last - 1].t0 + MINUTE_MS - 1 <= m->now_ms)
+			break;
+	}
+	if (last == 0)
+		return;
+	last--;
+	while (first <= last && mn[first].finished == 0 &&
+	    mn[first].started == 0)
+		first++;
+
+	for (i = first + BASE_MIN; i <= last && i < m->nminutes; i++) {
+		lo = i - first > BASE_MINUTES ? i - BASE_MINUTES : first;
+		base_compute(mn, lo, i, &b);
+
+		for (t = 0; t < NTYPES; t++) {
+			if (!rule_fires(t, &mn[i], &b, &h))
+				continue;
+			if (open[t].active && open[t].last + 1 == i) {
+				open[t].last = i;
+				if (worse(t, &h, &open[t].worst))
+					open[t].worst = h;
+				continue;
+			}
+			if (open[t].active)
+				emit(&o, t, &open[t], mn);
+			open[t].active = 1;
+			open[t].first = open[t].last = i;
+			open[t].first_hit = open[t].worst = h;
+		}
+
+		if ((double)mn[i].finished > 2.0 * b.med_c &&
+		    mn[i].finished >= 5 &&
+		    (anscombe((double)mn[i].finished) - b.med_y) / b.sd_y >=
+		    Z_BURST) {
+			if (in_burst && burst_last + 1 == i) {
+				bu = &m->bursts[m->nbursts - 1];
+				bu->end_ms = mn[i].t0 + MINUTE_MS;
+				bu->total += mn[i].finished;
+				if (mn[i].finished > bu->peak)
+					bu->peak = mn[i].finished;
+				r = burst_base > 0 ? (double)bu->peak /
+				    burst_base : HUGE_VAL;
+				bu->impact = r < 3 ? SEV_LOW : r < 6 ?
+				    SEV_MEDIUM : SEV_HIGH;
+			} else {
+				burst_base = b.med_c;
+				burst_add(m, &bcap, &mn[i], burst_base);
+			}
+			in_burst = 1;
+			burst_last = i;
+		}
+	}
+	for (t = 0; t < NTYPES; t++) {
+		if (open[t].active)
+			emit(&o, t, &open[t], mn);
+	}
+	if (o.n > 1)
+		qsort(o.v, o.n, sizeof *o.v, cmp_anomaly);
+	m->anomalies = o.v;
+	m->nanomalies = o.n;
+}

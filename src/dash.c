@@ -1,0 +1,711 @@
+/* execmon - the dashboard: terminal set-up, the frame tick, input, layout. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+#include <uv.h>
+
+#include "collect.h"
+#include "dash.h"
+#include "log.h"
+#include "outfile.h"
+#include "snapshot.h"
+#include "loop.h"
+#include "source.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+#define DASH_MIN_W 80
+#define DASH_MIN_H 24
+
+/* The pane table: adding a pane is one file and one line here. */
+static const struct pane_kind *const pane_table[] = {
+	&pane_runs, &pane_throughput, &pane_latency, &pane_queues,
+	&pane_anomalies, &pane_agents, &pane_models, &pane_tools,
+};
+#define NPANES ((int)(sizeof pane_table / sizeof pane_table[0]))
+
+static struct dash D;
+static int curses_on;
+static uv_timer_t frame;
+static uv_poll_t input;
+static int have_input;
+
+/* Restore the terminal; safe to call from any exit path, twice. */
+static void
+terminal_restore(void)
+{
+	if (!curses_on)
+		return;
+	curses_on = 0;
+	endwin();
+}
+
+static void
+crash(int sig)
+{
+	static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n";
+
+	/* Only async-signal-safe calls: put the terminal back, then die. */
+	if (curses_on) {
+		struct termios t;
+
+		if (tcgetattr(STDIN_FILENO, &t) == 0) {
+			t.c_lflag |= ICANON | ECHO;
+			tcsetattr(STDIN_FILENO, TCSANOW, &t);
+		}
+		if (write(STDOUT_FILENO, reset, sizeof reset - 1) < 0) {
+			/* nothing more we can do */
+		}
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+dash_set_status(struct dash *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->status, sizeof d->status, fmt, ap);
+	va_end(ap);
+	d->status_until_ms = loop_now_ms() + 5000;
+	d->dirty = 1;
+}
+
+void
+dash_recompute(struct dash *d)
+{
+	int64_t now = d->pinned_now_ms ? d->pinned_now_ms : loop_now_ms();
+
+	metrics_free(d->m);
+	d->m = metrics_compute(d->store, &d->filter, now, d->window_ms);
+	d->now_ms = now;
+	d->drawn_version = store_version(d->store);
+	d->dirty = 1;
+}
+
+static int
+cmp_newest(const void *a, const void *b)
+{
+	const struct live_run *x = *(const struct live_run *const *)a;
+	const struct live_run *y = *(const struct live_run *const *)b;
+
+	return x->run->started_ms > y->run->started_ms ? -1 :
+	    x->run->started_ms < y->run->started_ms ? 1 : strcmp(x->run->id, y->run->id);
+}
+
+static int
+cmp_longest(const void *a, const void *b)
+{
+	const struct live_run *x = *(const struct live_run *const *)a;
+	const struct live_run *y = *(const struct live_run *const *)b;
+
+	return x->elapsed_ms > y->elapsed_ms ? -1 : x->elapsed_ms < y->elapsed_ms ? 1 :
+	    strcmp(x->run->id, y->run->id);
+}
+
+static const char *
+agent_of(const struct run *r)
+{
+	return r->agent_name ? r->agent_name : r->agent_id ? r->agent_id : "";
+}
+
+static int
+cmp_agent(const void *a, const void *b)
+{
+	const struct live_run *x = *(const struct live_run *const *)a;
+	const struct live_run *y = *(const struct live_run *const *)b;
+	int c = strcmp(agent_of(x->run), agent_of(y->run));
+
+	return c != 0 ? c : cmp_newest(a, b);
+}
+
+static int
+cmp_status(const void *a, const void *b)
+{
+	const struct live_run *x = *(const struct live_run *const *)a;
+	const struct live_run *y = *(const struct live_run *const *)b;
+
+	if ((x->flagged != 0) != (y->flagged != 0))
+		return x->flagged ? -1 : 1;
+	if (x->run->status != y->run->status)
+		return x->run->status > y->run->status ? -1 : 1;
+	return cmp_newest(a, b);
+}
+
+/* Running runs then queued ones, in the chosen order; the array is reused. */
+int
+dash_runs(struct dash *d, const struct live_run ***out)
+{
+	static const struct live_run **v;
+	static size_t cap;
+	size_t n = 0;
+	int (*cmp[SORT_COUNT])(const void *, const void *) = {
+		cmp_newest, cmp_longest, cmp_agent, cmp_status
+	};
+
+	if (d->m == NULL) {
+		*out = NULL;
+		return 0;
+	}
+	if (cap < d->m->nrunning + d->m->nqueued) {
+		cap = d->m->nrunning + d->m->nqueued + 64;
+		v = xreallocarray(v, cap, sizeof *v);
+	}
+	for (size_t i = 0; i < d->m->nrunning; i++)
+		v[n++] = &d->m->running[i];
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp[d->sort % SORT_COUNT]);
+	for (size_t i = 0; i < d->m->nqueued; i++)
+		v[n++] = &d->m->queued[i];
+	*out = v;
+	return (int)n;
+}
+
+struct run *
+dash_selected_run(struct dash *d)
+{
+	const struct live_run **v;
+	int n = dash_runs(d, &v);
+	int i = d->sel[0];
+
+	if (n == 0)
+		return NULL;
+	if (i >= n)
+		i = n - 1;
+	return store_find(d->store, v[i]->run->id);
+}
+
+void
+dash_open_log(struct dash *d, const char *run_id)
+{
+	free(d->run_id);
+	d->run_id = xstrdup(run_id);
+	d->view = VIEW_LOG;
+	d->log_sel = 0;
+	d->log_top = 0;
+	d->log_follow = 1;
+	d->need_clear = 1;
+	d->dirty = 1;
+}
+
+void
+dash_open_trace(struct dash *d, const char *trace_id)
+{
+	free(d->trace_id);
+	d->trace_id = xstrdup(trace_id);
+	d->view = VIEW_TRACE;
+	d->trace_sel = 0;
+	d->trace_top = 0;
+	d->need_clear = 1;
+	d->dirty = 1;
+}
+
+/* The header: sources, rates, window, filters, PAUSED, clock. */
+static void
+draw_header(struct dash *d, int w)
+{
+	char buf[256], t[32];
+	int x = 0, right;
+	int64_t now = loop_now_ms();
+	uint64_t mal = 0;
+	time_t secs = (time_t)(now / 1000);
+	struct tm tm;
+
+	attrset(ui_attr(d, TH_HEADER));
+	mvhline(0, 0, ' ', w);
+	gmtime_r(&secs, &tm);
+	strftime(t, sizeof t, "%H:%M:%SZ", &tm);
+	right = w - (int)strlen(t) - 1;
+	x += ui_text(d, 0, x, right - x, TH_HEADER, " execmon ");
+	for (size_t i = 0; i < sources_count() && x < right; i++) {
+		const struct source_info *si = sources_get((int)i);
+		enum theme_role role = TH_HEADER;
+		const char *short_name = strrchr(si->name, '/');
+		char age[32] = "";
+
+		mal += si->malformed_total;
+		if (si->state == SRC_LIVE || si->state == SRC_DONE) {
+			int64_t quiet = si->last_recv_ms ? now - si->last_recv_ms : now - si->state_since_ms;
+
+			if (quiet > 60000)
+				role = TH_ERR;
+			else if (quiet > 15000)
+				role = TH_WARN;
+			if (quiet > 15000)
+				snprintf(age, sizeof age, " quiet %s", fmt_dur(quiet / 1000 * 1000, buf, sizeof buf));
+		} else if (si->state == SRC_RETRYING) {
+			int64_t in = si->retry_at_ms - now;
+
+			role = TH_ERR;
+			snprintf(age, sizeof age, " in %.1fs", in > 0 ? (double)in / 1000 : 0.0);
+		} else if (si->state == SRC_BACKFILLING) {
+			role = TH_WARN;
+		} else if (si->state == SRC_GONE || si->state == SRC_CONNECTING)
+			role = TH_WARN;
+		x += ui_textf(d, 0, x, right - x, role, "%s %s%s%s%s ",
+		    d->utf8 ? "●" : "*", short_name ? short_name + 1 : si->name,
+		    si->state == SRC_LIVE ? "" : " ", si->state == SRC_LIVE ? "" :
+		    source_state_name(si->state), age);
+		if (si->state == SRC_BACKFILLING && right - x > 12) {
+			ui_bar(d, 0, x, 8, si->backfill, TH_HEADER);
+			x += 9;
+		}
+		if (si->gaps > 0)
+			x += ui_textf(d, 0, x, right - x, TH_ERR, "gap%s%" PRId64 " ",
+			    si->gap_entries >= 0 ? " " : "", si->gap_entries >= 0 ? si->gap_entries : 0);
+		if (si->state == SRC_RETRYING && si->error[0] && sources_count() == 1)
+			x += ui_textf(d, 0, x, right - x, TH_ERR, "(%s) ", si->error);
+	}
+	x += ui_textf(d, 0, x, right - x, TH_HEADER, "│ %s ev/s ",
+	    fmt_count(d->events_per_s, buf, sizeof buf));
+	if (mal > 0)
+		x += ui_textf(d, 0, x, right - x, TH_ERR, "%" PRIu64 " malformed ", mal);
+	x += ui_textf(d, 0, x, right - x, TH_HEADER, "│ window %s ",
+	    fmt_window(d->window_ms, buf, sizeof buf));
+	if (filter_active(&d->filter)) {
+		filter_format(&d->filter, buf, sizeof buf);
+		x += ui_textf(d, 0, x, right - x, TH_WARN, "│ filter %s ", buf);
+	}
+	if (d->paused)
+		x += ui_text(d, 0, x, right - x, TH_BADGE, " PAUSED ");
+	ui_text(d, 0, right, w - right, TH_HEADER, t);
+}
+
+/* The second line: the figures on-call read first. */
+static void
+draw_summary(struct dash *d, int w)
+{
+	const struct metrics *m = d->m;
+	char a[32], b[32], c[32], e[32];
+	int x = 1;
+	double rate = m->total ? 100.0 * (double)m->completed / (double)m->total : -1;
+
+	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%zu", m->nrunning);
+	x += ui_text(d, 1, x, w - x, TH_DIM, " running  ");
+	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%" PRId64, m->queue_depth);
+	x += ui_text(d, 1, x, w - x, TH_DIM, " queued  ");
+	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%s",
+	    fmt_count(m->window_ms > 0 ? (double)m->total * 60000.0 / (double)m->window_ms : 0,
+	    a, sizeof a));
+	x += ui_text(d, 1, x, w - x, TH_DIM, "/min  ");
+	if (rate >= 0)
+		x += ui_textf(d, 1, x, w - x, rate >= 95 ? TH_OK : rate >= 80 ? TH_WARN : TH_ERR,
+		    "%.1f%%", rate);
+	else
+		x += ui_text(d, 1, x, w - x, TH_DIM, "-");
+	x += ui_text(d, 1, x, w - x, TH_DIM, " ok  ");
+	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "p50 %s p95 %s",
+	    m->exec.n ? fmt_dur((int64_t)m->exec.p50, b, sizeof b) : "-",
+	    m->exec.n ? fmt_dur((int64_t)m->exec.p95, c, sizeof c) : "-");
+	x += ui_text(d, 1, x, w - x, TH_DIM, "  ");
+	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%s", fmt_cost(m->cost_nusd, e, sizeof e));
+	x += ui_text(d, 1, x, w - x, TH_DIM, " spent  ");
+	if (m->nflags > 0)
+		x += ui_textf(d, 1, x, w - x, TH_ERR, "%zu stuck ", m->nflags);
+	if (m->nanomalies > 0)
+		ui_textf(d, 1, x, w - x, TH_WARN, "%zu anomal%s", m->nanomalies,
+		    m->nanomalies == 1 ? "y" : "ies");
+}
+
+static void
+draw_status(struct dash *d, int y, int w)
+{
+	ui_blank(y, 0, w);
+	if (d->overlay == OV_PROMPT) {
+		int x = ui_text(d, y, 0, w, TH_ACCENT, "/");
+
+		x += ui_text(d, y, x, w - x, TH_NORMAL, d->prompt);
+		move(y, x);
+		return;
+	}
+	if (d->status[0] != '\0' && loop_now_ms() < d->status_until_ms) {
+		ui_text(d, y, 0, w, TH_ACCENT, d->status);
+		return;
+	}
+	ui_text(d, y, 0, w, TH_DIM,
+	    "q quit  ? help  p pause  / search  a agent  s status  t trace  f clear  "
+	    "w window  Tab pane  Enter open  S snapshot");
+}
+
+/* Pane rectangles for this size; returns how many. */
+static int
+layout(int H, int W, struct rect *r)
+{
+	int ch = H - 3, y = 2, n = 0;
+
+	if (W >= 160) {
+		int h1 = ch * 2 / 5, h2 = ch * 3 / 10;
+		int wr = W * 62 / 100, w3 = (W - 2) / 3;
+
+		r[n++] = (struct rect){ y, 0, h1, wr };                 /* runs */
+		r[n++] = (struct rect){ y + h1, 0, h2, w3 };            /* throughput */
+		r[n++] = (struct rect){ y + h1, w3 + 1, h2, w3 };       /* latency */
+		r[n++] = (struct rect){ y, wr + 1, h1, W - wr - 1 };    /* queues */
+		r[n++] = (struct rect){ y + h1, 2 * w3 + 2, h2, W - 2 * w3 - 2 }; /* anomalies */
+		y += h1 + h2;
+	} else {
+		int h4 = ch * 22 / 100 < 4 ? 4 : ch * 22 / 100;
+		int h3 = ch * 18 / 100 < 5 ? 5 : ch * 18 / 100;
+		int h2 = ch / 4 < 6 ? 6 : ch / 4;
+		int h1 = ch - h2 - h3 - h4;
+		int half = (W - 1) / 2, q = W * 35 / 100;
+
+		r[n++] = (struct rect){ y, 0, h1, W };
+		r[n++] = (struct rect){ y + h1, 0, h2, half };
+		r[n++] = (struct rect){ y + h1, half + 1, h2, W - half - 1 };
+		r[n++] = (struct rect){ y + h1 + h2, 0, h3, q };
+		r[n++] = (struct rect){ y + h1 + h2, q + 1, h3, W - q - 1 };
+		y += h1 + h2 + h3;
+	}
+	{
+		int w3 = (W - 2) / 3, h = H - 1 - y;
+
+		r[n++] = (struct rect){ y, 0, h, w3 };
+		r[n++] = (struct rect){ y, w3 + 1, h, w3 };
+		r[n++] = (struct rect){ y, 2 * w3 + 2, h, W - 2 * w3 - 2 };
+	}
+	return n;
+}
+
+static void
+draw_dash(struct dash *d, int H, int W)
+{
+	struct rect r[PANES_MAX];
+	int n = layout(H, W, r);
+
+	for (int i = 0; i < n && i < NPANES; i++) {
+		const struct pane_kind *pk = pane_table[i];
+		int focused = d->focus == i && d->overlay == OV_NONE;
+		struct rect c = { r[i].y + 1, r[i].x, r[i].h - 1, r[i].w };
+
+		ui_blank(r[i].y, r[i].x, r[i].w);
+		ui_textf(d, r[i].y, r[i].x, r[i].w, focused ? TH_FOCUS : TH_TITLE, " %s ",
+		    pk->title);
+		if (c.h > 0)
+			pk->draw(d, c, focused);
+	}
+}
+
+static void
+draw_pick(struct dash *d, int H, int W)
+{
+	int w = W / 2 < 30 ? W - 4 : W / 2, h = d->pick_n + 2;
+	int x = (W - w) / 2, y = 3, top = 0;
+
+	if (h > H - 5)
+		h = H - 5;
+	if (d->pick_sel >= top + h - 2)
+		top = d->pick_sel - (h - 3);
+	for (int i = 0; i < h; i++)
+		ui_blank(y + i, x, w);
+	ui_textf(d, y, x, w, TH_FOCUS, " pick %s (Enter choose, Esc cancel) ",
+	    d->pick_kind == 'a' ? "an agent" : "a model");
+	for (int i = 0; i < h - 2 && top + i < d->pick_n; i++)
+		ui_textf(d, y + 1 + i, x, w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
+		    " %s", d->pick_items[top + i]);
+}
+
+static void
+draw(struct dash *d)
+{
+	int H = LINES, W = COLS;
+
+	if (d->need_clear) {
+		clearok(curscr, TRUE);
+		d->need_clear = 0;
+	}
+	erase();
+	if (H < DASH_MIN_H || W < DASH_MIN_W) {
+		char msg[128];
+
+		snprintf(msg, sizeof msg, "execmon needs %dx%d, this terminal is %dx%d",
+		    DASH_MIN_W, DASH_MIN_H, W, H);
+		ui_text(d, H / 2, 0, W, TH_WARN, msg);
+		refresh();
+		return;
+	}
+	draw_header(d, W);
+	if (d->m != NULL) {
+		struct rect body = { 2, 0, H - 3, W };
+
+		draw_summary(d, W);
+		if (d->view == VIEW_LOG)
+			view_runlog_draw(d, body);
+		else if (d->view == VIEW_TRACE)
+			view_trace_draw(d, body);
+		else
+			draw_dash(d, H, W);
+		if (d->overlay == OV_HELP)
+			keys_help_draw(d, body);
+		else if (d->overlay == OV_PICK)
+			draw_pick(d, H, W);
+	}
+	draw_status(d, H - 1, W);
+	if (d->overlay != OV_PROMPT)
+		move(H - 1, W - 1);
+	refresh();
+	d->dirty = 0;
+}
+
+static void
+update_rate(struct dash *d, int64_t now)
+{
+	int64_t sec = now / 1000;
+
+	if (d->rate_sec == 0)
+		d->rate_sec = sec;
+	while (d->rate_sec < sec) {
+		uint64_t sum = 0;
+
+		for (int i = 4; i > 0; i--)
+			d->rate_hist[i] = d->rate_hist[i - 1];
+		d->rate_hist[0] = 0;
+		for (int i = 1; i < 5; i++)
+			sum += d->rate_hist[i];
+		d->events_per_s = (double)sum / 4.0;
+		d->rate_sec++;
+		d->dirty = 1; /* the clock and elapsed times move */
+	}
+}
+
+static void
+on_frame(uv_timer_t *t)
+{
+	struct dash *d = t->data;
+	int64_t now = loop_now_ms();
+
+	update_rate(d, now);
+	if (!d->paused && (d->dirty || store_version(d->store) != d->drawn_version))
+		dash_recompute(d);
+	if (d->dirty)
+		draw(d);
+}
+
+void
+dash_set_refresh(struct dash *d, int ms)
+{
+	if (ms < 25)
+		ms = 25;
+	if (ms > 2000)
+		ms = 2000;
+	d->refresh_ms = ms;
+	uv_timer_set_repeat(&frame, (uint64_t)ms);
+}
+
+static void
+on_input(uv_poll_t *h, int status, int events)
+{
+	struct dash *d = h->data;
+	int ch;
+
+	(void)events;
+	if (status < 0) {
+		loop_stop(0);
+		return;
+	}
+	while ((ch = getch()) != ERR) {
+		if (keys_dispatch(d, ch) < 0) {
+			loop_stop(0);
+			return;
+		}
+		d->dirty = 1;
+	}
+	if (d->dirty)
+		on_frame(&frame);
+}
+
+static void
+on_winch(int signum, void *arg)
+{
+	struct dash *d = arg;
+	struct winsize ws;
+
+	(void)signum;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	d->need_clear = 1;
+	d->dirty = 1;
+	draw(d);
+}
+
+static void
+ui_stop(void *arg)
+{
+	struct dash *d = arg;
+
+	uv_timer_stop(&frame);
+	uv_close((uv_handle_t *)&frame, NULL);
+	if (have_input) {
+		uv_poll_stop(&input);
+		uv_close((uv_handle_t *)&input, NULL);
+	}
+	(void)d;
+	terminal_restore();
+}
+
+static void
+on_event(struct collect *c, struct event *ev)
+{
+	struct dash *d = c->ctx;
+
+	d->events_total++;
+	d->rate_hist[0]++;
+	store_apply(d->store, ev);
+}
+
+/* Bring the screen up once the loop runs. */
+static void
+started(struct collect *c)
+{
+	struct dash *d = c->ctx;
+
+	initscr();
+	curses_on = 1;
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	if (d->color && has_colors()) {
+		start_color();
+		use_default_colors();
+	}
+	ui_colors_init(d);
+	xmalloc_fatal_hook = terminal_restore;
+	signal(SIGSEGV, crash);
+	signal(SIGBUS, crash);
+	signal(SIGFPE, crash);
+	signal(SIGABRT, crash);
+	loop_on_signal(SIGWINCH, on_winch, d);
+
+	uv_timer_init(loop_uv(), &frame);
+	frame.data = d;
+	uv_timer_start(&frame, on_frame, 0, (uint64_t)d->refresh_ms);
+	if (uv_poll_init(loop_uv(), &input, STDIN_FILENO) == 0) {
+		have_input = 1;
+		input.data = d;
+		uv_poll_start(&input, UV_READABLE, on_input);
+	}
+	loop_on_stop(ui_stop, d);
+	dash_recompute(d);
+	draw(d);
+}
+
+static void
+on_exit_restore(void)
+{
+	terminal_restore();
+}
+
+int
+dash_main(const struct opts *o)
+{
+	struct collect c;
+	struct dash *d = &D;
+	char err[256];
+	const char *nc = getenv("NO_COLOR");
+	int status;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "execmon: the dashboard needs a terminal (try execmon snapshot, runs or record)\n");
+		return 1;
+	}
+	memset(d, 0, sizeof *d);
+	filter_init(&d->filter);
+	if (o->filter != NULL && filter_parse(&d->filter, o->filter, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: --filter: %s\n", err);
+		filter_done(&d->filter);
+		return 2;
+	}
+	if (theme_load(&d->theme, o->theme ? o->theme : "default", err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: --theme: %s\n", err);
+		filter_done(&d->filter);
+		return 2;
+	}
+	d->color = !o->no_color && !(nc != NULL && nc[0] != '\0');
+	{
+		const char *cs = nl_langinfo(CODESET);
+
+		d->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
+	}
+	d->store = store_create();
+	d->window_ms = o->window_ms;
+	d->pinned_now_ms = o->now_ms;
+	d->refresh_ms = o->refresh_ms;
+	d->log_follow = 1;
+	d->need_clear = 1;
+	log_set_stderr(0);
+	atexit(on_exit_restore);
+
+	memset(&c, 0, sizeof c);
+	c.o = o;
+	c.from_ms = (o->now_ms ? o->now_ms : loop_now_ms()) - 2 * o->window_ms;
+	d->loaded_from_ms = c.from_ms;
+	c.to_ms = -1;
+	c.follow = 1;
+	c.interactive = 1;
+	c.event = on_event;
+	c.ctx = d;
+	c.started = started;
+	status = collect_run(&c);
+	terminal_restore();
+	log_set_stderr(1);
+
+	metrics_free(d->m);
+	store_free(d->store);
+	filter_done(&d->filter);
+	free(d->run_id);
+	free(d->trace_id);
+	for (int i = 0; i < d->pick_n; i++)
+		free(d->pick_items[i]);
+	free(d->pick_items);
+	return status;
+}
+
+int
+dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t errlen)
+{
+	struct outfile of;
+	char expr[256], stamp[32];
+	time_t secs = (time_t)(loop_now_ms() / 1000);
+	struct tm tm;
+	json_t *j;
+	int rc;
+
+	if (d->m == NULL) {
+		snprintf(err, errlen, "nothing computed yet");
+		return -1;
+	}
+	gmtime_r(&secs, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(path, size, "%s/execmon-snapshot-%s.json",
+	    d->snapshot_dir ? d->snapshot_dir : ".", stamp);
+	if (outfile_open(&of, path, err, errlen) != 0)
+		return -1;
+	filter_format(&d->filter, expr, sizeof expr);
+	j = snapshot_build(d->m, d->store, &d->filter, expr[0] ? expr : NULL);
+	rc = snapshot_write(j, of.f);
+	json_decref(j);
+	if (rc != 0) {
+		snprintf(err, errlen, "write failed");
+		outfile_abort(&of);
+		return -1;
+	}
+	return outfile_commit(&of, err, errlen);
+}

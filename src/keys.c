@@ -1,0 +1,487 @@
+/* execmon - the key table: what each key does, and the help generated from it. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "dash.h"
+#include "loop.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+#define V_DASH (1 << VIEW_DASH)
+#define V_LOG (1 << VIEW_LOG)
+#define V_TRACE (1 << VIEW_TRACE)
+#define V_ALL (V_DASH | V_LOG | V_TRACE)
+
+struct key {
+	int ch, ch2, ch3;      /* the keys (0 = none) */
+	const char *label;     /* as shown in help */
+	const char *help;
+	int views;
+	int (*fn)(struct dash *, int ch); /* <0 quits */
+};
+
+static const int windows[] = { 5 * 60000, 15 * 60000, 3600000, 6 * 3600000, 24 * 3600000 };
+
+static int
+k_quit(struct dash *d, int ch)
+{
+	(void)d;
+	(void)ch;
+	return -1;
+}
+
+static int
+k_help(struct dash *d, int ch)
+{
+	(void)ch;
+	d->overlay = OV_HELP;
+	return 0;
+}
+
+static int
+k_pause(struct dash *d, int ch)
+{
+	(void)ch;
+	d->paused = !d->paused;
+	if (!d->paused)
+		dash_recompute(d); /* catch up at once */
+	dash_set_status(d, d->paused ? "paused: the screen is frozen, events are still read" :
+	    "resumed");
+	return 0;
+}
+
+static int
+k_search(struct dash *d, int ch)
+{
+	(void)ch;
+	d->overlay = OV_PROMPT;
+	snprintf(d->prompt, sizeof d->prompt, "%s", d->filter.text ? d->filter.text : "");
+	d->prompt_len = (int)strlen(d->prompt);
+	curs_set(1);
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+pick_clear(struct dash *d)
+{
+	for (int i = 0; i < d->pick_n; i++)
+		free(d->pick_items[i]);
+	free(d->pick_items);
+	d->pick_items = NULL;
+	d->pick_n = d->pick_sel = 0;
+}
+
+/* Open the pick list of agents ('a') or models ('m') seen in the store. */
+static int
+k_pick(struct dash *d, int ch)
+{
+	size_t n = store_nruns(d->store);
+	int cap = 0;
+
+	pick_clear(d);
+	d->pick_kind = ch;
+	for (size_t i = 0; i < n; i++) {
+		const struct run *r = store_run_at(d->store, i);
+		const char *v = ch == 'a' ? (r->agent_name ? r->agent_name : r->agent_id) :
+		    r->model_id;
+		int dup = 0;
+
+		if (v == NULL)
+			continue;
+		for (int k = 0; k < d->pick_n && !dup; k++)
+			dup = strcmp(d->pick_items[k], v) == 0;
+		if (dup)
+			continue;
+		if (d->pick_n == cap) {
+			cap = cap ? cap * 2 : 16;
+			d->pick_items = xreallocarray(d->pick_items, (size_t)cap, sizeof *d->pick_items);
+		}
+		d->pick_items[d->pick_n++] = xstrdup(v);
+		if (d->pick_n >= 500)
+			break;
+	}
+	if (d->pick_n == 0) {
+		dash_set_status(d, "no %s seen yet", ch == 'a' ? "agents" : "models");
+		return 0;
+	}
+	qsort(d->pick_items, (size_t)d->pick_n, sizeof *d->pick_items, cmp_str);
+	d->overlay = OV_PICK;
+	return 0;
+}
+
+static void
+filter_changed(struct dash *d)
+{
+	char buf[256];
+
+	for (int i = 0; i < PANES_MAX; i++)
+		d->sel[i] = d->top[i] = 0;
+	dash_recompute(d);
+	filter_format(&d->filter, buf, sizeof buf);
+	dash_set_status(d, "filter: %s", buf[0] ? buf : "none");
+}
+
+static int
+k_trace(struct dash *d, int ch)
+{
+	struct run *r;
+
+	(void)ch;
+	if (d->view == VIEW_LOG) {
+		r = store_find(d->store, d->run_id);
+		if (r == NULL || r->trace_id == NULL) {
+			dash_set_status(d, "this run has no trace id");
+			return 0;
+		}
+		dash_open_trace(d, r->trace_id);
+		return 0;
+	}
+	r = dash_selected_run(d);
+	if (r == NULL || r->trace_id == NULL) {
+		dash_set_status(d, "the selected run has no trace id");
+		return 0;
+	}
+	free(d->filter.trace);
+	d->filter.trace = xstrdup(r->trace_id);
+	filter_changed(d);
+	return 0;
+}
+
+static int
+k_status(struct dash *d, int ch)
+{
+	static const int cycle[] = { -1, RUN_RUNNING, RUN_QUEUED, RUN_COMPLETED, RUN_FAILED,
+		RUN_CANCELLED };
+	int i;
+
+	(void)ch;
+	for (i = 0; i < 6 && cycle[i] != d->filter.status; i++)
+		;
+	d->filter.status = cycle[(i + 1) % 6];
+	filter_changed(d);
+	return 0;
+}
+
+static int
+k_clear(struct dash *d, int ch)
+{
+	(void)ch;
+	filter_done(&d->filter);
+	filter_init(&d->filter);
+	filter_changed(d);
+	return 0;
+}
+
+static int
+k_focus(struct dash *d, int ch)
+{
+	d->focus = (d->focus + (ch == KEY_BTAB ? 7 : 1)) % 8;
+	return 0;
+}
+
+static int
+k_move(struct dash *d, int ch)
+{
+	int delta = ch == KEY_UP || ch == 'k' ? -1 : ch == KEY_DOWN || ch == 'j' ? 1 :
+	    ch == KEY_PPAGE ? -10 : ch == KEY_NPAGE ? 10 : ch == KEY_HOME || ch == 'g' ? -1000000 :
+	    1000000;
+
+	if (d->view == VIEW_LOG) {
+		d->log_sel += delta;
+		if (d->log_sel < 0)
+			d->log_sel = 0;
+		d->log_follow = delta >= 1000000;
+		return 0;
+	}
+	if (d->view == VIEW_TRACE) {
+		d->trace_sel += delta;
+		if (d->trace_sel < 0)
+			d->trace_sel = 0;
+		return 0;
+	}
+	d->sel[d->focus] += delta;
+	if (d->sel[d->focus] < 0)
+		d->sel[d->focus] = 0;
+	return 0;
+}
+
+static int
+k_enter(struct dash *d, int ch)
+{
+	(void)ch;
+	if (d->view == VIEW_TRACE)
+		return view_trace_key(d, '\r');
+	if (d->view == VIEW_LOG)
+		return view_runlog_key(d, '\r');
+	{
+		struct run *r = dash_selected_run(d);
+
+		if (d->focus == 0) {
+			if (r == NULL)
+				dash_set_status(d, "no run selected");
+			else
+				dash_open_log(d, r->id);
+		}
+	}
+	return 0;
+}
+
+static int
+k_back(struct dash *d, int ch)
+{
+	(void)ch;
+	if (d->view == VIEW_TRACE && d->run_id != NULL)
+		d->view = VIEW_LOG;
+	else
+		d->view = VIEW_DASH;
+	d->need_clear = 1;
+	return 0;
+}
+
+static int
+k_window(struct dash *d, int ch)
+{
+	int i, n = (int)(sizeof windows / sizeof windows[0]);
+	char buf[32];
+
+	(void)ch;
+	for (i = 0; i < n && windows[i] <= d->window_ms; i++)
+		;
+	d->window_ms = windows[i % n];
+	dash_recompute(d);
+	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms)
+		dash_set_status(d, "window %s: history before the start covers only what was loaded (since %s ago)",
+		    fmt_window(d->window_ms, buf, sizeof buf),
+		    fmt_dur(d->now_ms - d->loaded_from_ms, buf, sizeof buf));
+	else
+		dash_set_status(d, "window %s", fmt_window(d->window_ms, buf, sizeof buf));
+	return 0;
+}
+
+static int
+k_sort(struct dash *d, int ch)
+{
+	static const char *const names[SORT_COUNT] = { "newest", "longest", "agent", "status" };
+
+	(void)ch;
+	d->sort = (d->sort + 1) % SORT_COUNT;
+	dash_set_status(d, "runs sorted by %s", names[d->sort]);
+	return 0;
+}
+
+static int
+k_snapshot(struct dash *d, int ch)
+{
+	char path[512], err[256];
+
+	(void)ch;
+	if (dash_write_snapshot(d, path, sizeof path, err, sizeof err) == 0)
+		dash_set_status(d, "snapshot written to %s", path);
+	else
+		dash_set_status(d, "snapshot failed: %s", err);
+	return 0;
+}
+
+/* Copy text to the local clipboard with OSC 52 (works through SSH). */
+static void
+osc52(const char *text)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(text), o = 0;
+	char *out = xmalloc(4 * (n / 3 + 1) + 16);
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)text[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned char)text[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)text[i + 2];
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	printf("\033]52;c;%s\a", out);
+	fflush(stdout);
+	free(out);
+}
+
+static int
+k_copy(struct dash *d, int ch)
+{
+	struct run *r = d->view == VIEW_DASH ? dash_selected_run(d) :
+	    d->run_id ? store_find(d->store, d->run_id) : NULL;
+	const char *what = ch == 'Y' ? "trace id" : "run id";
+	const char *v = r == NULL ? NULL : ch == 'Y' ? r->trace_id : r->id;
+
+	if (d->view == VIEW_TRACE && ch == 'Y')
+		v = d->trace_id;
+	if (v == NULL) {
+		dash_set_status(d, "no %s to copy", what);
+		return 0;
+	}
+	osc52(v);
+	dash_set_status(d, "copied %s to the clipboard", what);
+	return 0;
+}
+
+static int
+k_refresh(struct dash *d, int ch)
+{
+	dash_set_refresh(d, ch == '+' ? d->refresh_ms / 2 : d->refresh_ms * 2);
+	dash_set_status(d, "refresh every %d ms", d->refresh_ms);
+	return 0;
+}
+
+static int
+k_view(struct dash *d, int ch)
+{
+	return d->view == VIEW_LOG ? view_runlog_key(d, ch) : 0;
+}
+
+static const struct key keys[] = {
+	{ 'q', 0, 0, "q", "quit", V_ALL, k_quit },
+	{ '?', KEY_F(1), 0, "?", "this help", V_ALL, k_help },
+	{ 'p', ' ', 0, "p, space", "pause the screen (events are still read)", V_ALL, k_pause },
+	{ '/', 0, 0, "/", "text filter: runs whose id, agent, trace or error contains it", V_DASH, k_search },
+	{ 'a', 0, 0, "a", "agent filter: pick from a list", V_DASH, k_pick },
+	{ 'm', 0, 0, "m", "model filter: pick from a list", V_DASH, k_pick },
+	{ 't', 0, 0, "t", "filter to the selected run's trace (in a run's log: open its trace)", V_DASH | V_LOG, k_trace },
+	{ 's', 0, 0, "s", "cycle the status filter", V_DASH, k_status },
+	{ 'f', 0, 0, "f", "clear every filter", V_DASH, k_clear },
+	{ '\t', KEY_BTAB, 0, "Tab, S-Tab", "next / previous pane", V_DASH, k_focus },
+	{ KEY_UP, 'k', 0, "Up, k", "move up", V_ALL, k_move },
+	{ KEY_DOWN, 'j', 0, "Down, j", "move down", V_ALL, k_move },
+	{ KEY_PPAGE, KEY_NPAGE, 0, "PgUp, PgDn", "move a page", V_ALL, k_move },
+	{ KEY_HOME, 'g', 0, "Home, g", "first row", V_ALL, k_move },
+	{ KEY_END, 'G', 0, "End, G", "last row (a run's log then follows live)", V_ALL, k_move },
+	{ '\r', '\n', KEY_ENTER, "Enter", "open the selected run's event log; in a trace, that run's log", V_ALL, k_enter },
+	{ 27, KEY_BACKSPACE, 'h', "Esc", "back", V_LOG | V_TRACE, k_back },
+	{ 'r', 0, 0, "r", "in a run's log: relative / absolute times", V_LOG, k_view },
+	{ 'w', 0, 0, "w", "cycle the window: 5m, 15m, 1h, 6h, 24h", V_ALL, k_window },
+	{ 'o', 0, 0, "o", "cycle the runs order: newest, longest, agent, status", V_DASH, k_sort },
+	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },
+	{ 'y', 0, 0, "y", "copy the selected run id to the clipboard (OSC 52)", V_ALL, k_copy },
+	{ 'Y', 0, 0, "Y", "copy the selected trace id to the clipboard (OSC 52)", V_ALL, k_copy },
+	{ '+', '=', 0, "+", "refresh faster", V_ALL, k_refresh },
+	{ '-', 0, 0, "-", "refresh slower", V_ALL, k_refresh },
+};
+#define NKEYS ((int)(sizeof keys / sizeof keys[0]))
+
+/* Keys while the text prompt is open. */
+static int
+prompt_key(struct dash *d, int ch)
+{
+	if (ch == 27) {
+		d->overlay = OV_NONE;
+		curs_set(0);
+		return 0;
+	}
+	if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+		free(d->filter.text);
+		d->filter.text = d->prompt_len > 0 ? xstrdup(d->prompt) : NULL;
+		d->overlay = OV_NONE;
+		curs_set(0);
+		filter_changed(d);
+		return 0;
+	}
+	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		/* drop a whole UTF-8 character */
+		while (d->prompt_len > 0) {
+			unsigned char c = (unsigned char)d->prompt[--d->prompt_len];
+
+			if ((c & 0xc0) != 0x80)
+				break;
+		}
+		d->prompt[d->prompt_len] = '\0';
+		return 0;
+	}
+	if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && d->prompt_len + 1 < (int)sizeof d->prompt &&
+	    ch != ',' && ch != '=') {
+		d->prompt[d->prompt_len++] = (char)ch;
+		d->prompt[d->prompt_len] = '\0';
+	}
+	return 0;
+}
+
+static int
+pick_key(struct dash *d, int ch)
+{
+	if (ch == 27 || ch == 'q') {
+		d->overlay = OV_NONE;
+		return 0;
+	}
+	if (ch == KEY_UP || ch == 'k')
+		d->pick_sel = d->pick_sel > 0 ? d->pick_sel - 1 : 0;
+	else if (ch == KEY_DOWN || ch == 'j')
+		d->pick_sel = d->pick_sel + 1 < d->pick_n ? d->pick_sel + 1 : d->pick_sel;
+	else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+		char **slot = d->pick_kind == 'a' ? &d->filter.agent : &d->filter.model;
+
+		free(*slot);
+		*slot = xstrdup(d->pick_items[d->pick_sel]);
+		d->overlay = OV_NONE;
+		filter_changed(d);
+	}
+	return 0;
+}
+
+int
+keys_dispatch(struct dash *d, int ch)
+{
+	if (ch == KEY_RESIZE) {
+		d->need_clear = 1;
+		return 0;
+	}
+	if (d->overlay == OV_PROMPT)
+		return prompt_key(d, ch);
+	if (d->overlay == OV_PICK)
+		return pick_key(d, ch);
+	if (d->overlay == OV_HELP) {
+		d->overlay = OV_NONE;
+		d->need_clear = 1;
+		return ch == 'q' ? 0 : 0;
+	}
+	for (int i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+
+		if ((k->ch == ch || (k->ch2 != 0 && k->ch2 == ch) || (k->ch3 != 0 && k->ch3 == ch)) &&
+		    (k->views & (1 << d->view)))
+			return k->fn(d, ch);
+	}
+	return 0;
+}
+
+void
+keys_help_draw(struct dash *d, struct rect r)
+{
+	int y = r.y, w = r.w - 4 < 90 ? r.w - 4 : 90, x = (r.w - w) / 2;
+
+	for (int i = 0; i < r.h; i++)
+		ui_blank(r.y + i, x - 1, w + 2);
+	ui_text(d, y++, x, w, TH_FOCUS, " keys (any key closes this) ");
+	for (int i = 0; i < NKEYS && y < r.y + r.h; i++) {
+		ui_textf(d, y, x, 12, TH_ACCENT, "%s", keys[i].label);
+		ui_text(d, y++, x + 12, w - 12, TH_NORMAL, keys[i].help);
+	}
+}
+
+void
+keys_write_help(FILE *f)
+{
+	for (int i = 0; i < NKEYS; i++)
+		fprintf(f, "  %-12s %s\n", keys[i].label, keys[i].help);
+}

@@ -1,0 +1,1191 @@
+/* execmon - the metrics engine: every figure derived from the model over a window. */
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anomaly.h"
+#include "filter.h"
+#include "hist.h"
+#include "map.h"
+#include "metrics.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/*
+ * The contract. metrics_compute(store, filter, now, window) is a pure
+ * function: the same store content and the same now give the same struct,
+ * field for field, whatever order the events arrived in. Runs are visited in
+ * store order, but every output is a count, an exact integer sum, a histogram
+ * (which holds counts) or a figure derived from those at the end, and every
+ * list is sorted on a total order. Means are integer sum / count.
+ *
+ * Windows. W = (now - window, now]; the previous window P = (now - 2 window,
+ * now - window]. A run "finished in W" has status completed, failed or
+ * cancelled and finished_ms in W.
+ *
+ * Filter. Only runs passing filter_match() count for anything run-based, and
+ * model and tool figures come only from the logs of those runs. Queue gauges
+ * and worker samples are global and never filtered.
+ *
+ * Latencies (ms) of a finished run: queue = started - queued (needs both);
+ * execution = finished - started (needs started); end-to-end = finished -
+ * queued, or finished - started when it was never queued. A negative latency
+ * (clock skew between producers) is skipped and not counted. Times of 0 are
+ * unknown (store.h).
+ *
+ * performance: total/completed/failed/cancelled count runs finished in W;
+ * queue, exec and e2e go through a hist each: avg is the exact mean,
+ * p50..p99 hist_quantile (within 0.4 % of PERCENTILE_CONT). dist[] counts
+ * execution latency exactly: < 1 s, < 5 s, < 10 s, < 30 s, < 60 s, else.
+ * prev holds the same counts and execution latency for P.
+ *
+ * realtime is the state at now. running = runs started at or before now
+ * and not finished by then, elapsed = now - started, newest start first
+ * (then id); queued = runs queued at or before now and neither started nor
+ * finished by then, elapsed = the wait so far, by priority desc, queued_ms
+ * asc, id. Live, with nothing later than now, these are exactly the runs
+ * whose status is running or queued; with a pinned now in the past, a run
+ * that finished after now was still running at now. Flags and costs use the
+ * run's figures as held. A live run's expected time is its estimated_ms when it
+ * sent one, else its agent's p50 execution latency over W and P when the
+ * agent has at least 5 such samples, else unknown (-1). The eta of a running
+ * run is started + expected; of a queued run, queued + its queue's avg_wait
+ * (the expected start; it may already be past), -1 when unknown.
+ * avg_queue_wait_ms is the mean wait of the runs queued now; queue_depth is
+ * the sum of the queues' depths. worker is the latest worker sample at or
+ * before now; samples are those in W.
+ *
+ * throughput: one minute per 60 s from floor((now - window) / 60 s) up to the
+ * minute holding now (so the first and last are partial). finished and its
+ * split count runs finished in W by the minute of finished_ms; started counts
+ * runs whose started_ms is in W. peak is the minute with the most finished,
+ * the earliest on ties (none, 0, when nothing finished).
+ *
+ * agents are keyed by agent_name, else agent_id, else "(none)"; agent_id is
+ * the smallest id seen in the group. Counts, tokens and cost are of runs
+ * finished in W, avg_runtime their mean execution latency; exec is the hist
+ * of execution latency over W and P (for ETAs and the p99 rule); running and
+ * queued count live runs. An agent is listed when it has a run finished in W
+ * or a live run.
+ *
+ * models and tools come from the runs' event logs: llm.call and tool.call
+ * events whose ts is in W. A log keeps at most STORE_LOG_MAX events (the
+ * oldest go), so these are figures over the events still held: a run with a
+ * longer log counts only its latest ones. A model's avg latency is the mean
+ * duration_ms of the calls that sent one; errors are calls whose
+ * finish_reason is "error". A tool counts errors (outcome "error"), timeouts
+ * (outcome "timeout"), the p95 of duration_ms, and the error_kind of every
+ * call whose outcome is not "success": the top METRICS_ERROR_KINDS kinds by
+ * count (then name), the rest in kinds_other. Missing names are "(none)".
+ *
+ * queues: every queue the store knows. depth = its gauge when one was sent
+ * (the latest queue.depth, whatever its time), else the runs queued now for
+ * it; oldest_wait = now - the earliest queued_ms of those runs; avg_wait =
+ * the mean queue latency of its runs that started in W.
+ *
+ * hours: by the UTC hour of finished_ms of runs finished in W. totals: the
+ * run totals (store.c: terminal totals, else llm.call sums) of runs finished
+ * in W; cost in nano-USD, integer sums.
+ *
+ * Flags (running runs only). A run that sent an estimate is flagged
+ * past_estimate when elapsed > 2 x estimated_ms and elapsed > 30 s. A run
+ * without one is flagged past_p99 when its agent has at least 20 execution
+ * samples (W and P) and elapsed > 1.5 x that p99 and > 30 s. Independently, a
+ * run is flagged runaway_tokens when its latest llm.call is within the last
+ * 60 s, it made at least 5 llm calls and has used tokens, and its last
+ * progress (or its start, when it never sent any) is more than 5 minutes ago
+ * and older than that call. cost_nusd is the run's cost so far; projected is
+ * the cost at its current rate over a horizon: the expected time while the
+ * run is within it, else twice the elapsed time (a run past its expected end
+ * is assumed to go on as long again as it has, the even-odds guess when
+ * nothing else is known), -1 when there is no expected time.
+ */
+
+#define MINUTE_MS 60000
+#define HOUR_MS 3600000
+#define DAY_MS 86400000
+
+#define ETA_MIN_SAMPLES 5     /* agent samples for a p50-based ETA */
+#define P99_MIN_SAMPLES 20    /* agent samples for the p99 rule */
+#define FLAG_MIN_MS 30000     /* nothing is flagged before 30 s */
+#define RUNAWAY_LLM_MS 60000  /* an llm.call within the last minute */
+#define RUNAWAY_CALLS 5
+#define RUNAWAY_QUIET_MS 300000 /* no progress for 5 minutes */
+
+#define NONE_NAME "(none)"
+
+const char *const metrics_dist_names[DIST__COUNT] = {
+	"0-1s", "1-5s", "5-10s", "10-30s", "30-60s", "60s+"
+};
+
+/* Private per-group accumulators, parallel to the public arrays. */
+struct agent_acc {
+	int64_t exec_sum;      /* execution latency of runs finished in W */
+	uint64_t exec_n;
+	double p50, p99;       /* of exec (W and P); -1 unknown */
+	size_t keep;           /* index after pruning + 1, 0 = dropped */
+};
+
+struct model_acc {
+	int64_t dur_sum;
+	uint64_t dur_n;
+};
+
+struct kind_count {
+	const char *kind;
+	uint64_t count;
+};
+
+struct tool_acc {
+	struct map *kinds;     /* kind -> index + 1 in k */
+	struct kind_count *k;
+	size_t nk, capk;
+};
+
+struct queue_acc {
+	int64_t wait_sum;      /* queue latency of runs started in W */
+	uint64_t wait_n;
+	int64_t oldest_ms;     /* earliest queued_ms of runs queued now */
+};
+
+struct ctx {
+	struct metrics *m;
+	const struct store *st;
+	int64_t now, from, pfrom; /* W = (from, now], P = (pfrom, from] */
+	int64_t m0;            /* first minute's start */
+
+	struct hist queue, exec, e2e, pexec;
+
+	struct map *agent_map;
+	struct agent_acc *aacc;
+	size_t acap;
+	struct map *model_map;
+	struct model_acc *macc;
+	size_t mcap;
+	struct map *tool_map;
+	struct tool_acc *tacc;
+	size_t tcap;
+	struct map *queue_map; /* name -> index + 1 in m->queues */
+	struct queue_acc *qacc;
+
+	size_t rcap, qcap;     /* of m->running, m->queued */
+	int64_t wait_sum;      /* of the runs queued now */
+
+	const char *last_model; /* one-entry caches for log scans */
+	size_t last_model_i;
+	const char *last_tool;
+	size_t last_tool_i;
+};
+
+/* Saturating signed add: hostile totals must not overflow. */
+static int64_t
+add_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/* US dollars to nano-dollars, rounded as the store rounds them. */
+static int64_t
+usd_to_nusd(double usd)
+{
+	double x;
+
+	if (!isfinite(usd))
+		return 0;
+	x = usd * 1e9;
+	if (x >= 9.2e18)
+		return INT64_MAX;
+	if (x <= -9.2e18)
+		return INT64_MIN;
+	return (int64_t)llround(x);
+}
+
+/* Round down to a multiple of d (d > 0), also for negative values. */
+static int64_t
+floor_to(int64_t v, int64_t d)
+{
+	int64_t q = v / d;
+
+	if (v % d != 0 && v < 0)
+		q--;
+	return q * d;
+}
+
+/* qsort that accepts an empty (NULL) array. */
+static void
+sort(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, sz, cmp);
+}
+
+/* Grow *p (of *cap items of size sz) to hold at least n. */
+static void *
+grow(void *p, size_t *cap, size_t n, size_t sz)
+{
+	if (n <= *cap)
+		return p;
+	*cap = *cap == 0 ? 8 : *cap * 2;
+	if (*cap < n)
+		*cap = n;
+	return xreallocarray(p, *cap, sz);
+}
+
+static void
+lat_fill(struct lat_stats *ls, const struct hist *h)
+{
+	memset(ls, 0, sizeof *ls);
+	ls->n = h->count;
+	if (h->count == 0)
+		return;
+	ls->avg = hist_mean(h);
+	ls->p50 = hist_quantile(h, 0.50);
+	ls->p75 = hist_quantile(h, 0.75);
+	ls->p90 = hist_quantile(h, 0.90);
+	ls->p95 = hist_quantile(h, 0.95);
+	ls->p99 = hist_quantile(h, 0.99);
+}
+
+static const char *
+agent_key(const struct run *r)
+{
+	if (r->agent_name != NULL)
+		return r->agent_name;
+	if (r->agent_id != NULL)
+		return r->agent_id;
+	return NONE_NAME;
+}
+
+static const char *
+run_queue(const struct run *r)
+{
+	return r->queue != NULL ? r->queue : "default";
+}
+
+/* The index of r's agent group, created on first use. */
+static size_t
+agent_index(struct ctx *c, const struct run *r)
+{
+	struct metrics *m = c->m;
+	struct agent_stats *a;
+	const char *key = agent_key(r);
+	void *v = map_get(c->agent_map, key);
+	size_t i;
+
+	if (v != NULL) {
+		i = (size_t)(uintptr_t)v - 1;
+		a = &m->agents[i];
+		if (r->agent_id != NULL && (a->agent_id == NULL ||
+		    strcmp(r->agent_id, a->agent_id) < 0))
+			a->agent_id = r->agent_id;
+		return i;
+	}
+	i = m->nagents++;
+	m->agents = grow(m->agents, &c->acap, m->nagents, sizeof *m->agents);
+	c->aacc = xreallocarray(c->aacc, c->acap, sizeof *c->aacc);
+	a = &m->agents[i];
+	memset(a, 0, sizeof *a);
+	hist_init(&a->exec);
+	a->agent_name = key;
+	a->agent_id = r->agent_id;
+	a->avg_runtime_ms = -1;
+	memset(&c->aacc[i], 0, sizeof c->aacc[i]);
+	c->aacc[i].p50 = c->aacc[i].p99 = -1;
+	map_put(c->agent_map, key, (void *)(uintptr_t)(i + 1));
+	return i;
+}
+
+static size_t
+model_index(struct ctx *c, const char *key)
+{
+	struct metrics *m = c->m;
+	struct model_stats *ms;
+	void *v;
+	size_t i;
+
+	if (c->last_model != NULL && strcmp(c->last_model, key) == 0)
+		return c->last_model_i;
+	v = map_get(c->model_map, key);
+	if (v != NULL)
+		i = (size_t)(uintptr_t)v - 1;
+	else {
+		i = m->nmodels++;
+		m->models = grow(m->models, &c->mcap, m->nmodels,
+		    sizeof *m->models);
+		c->macc = xreallocarray(c->macc, c->mcap, sizeof *c->macc);
+		ms = &m->models[i];
+		memset(ms, 0, sizeof *ms);
+		ms->model_id = key;
+		ms->avg_latency_ms = -1;
+		memset(&c->macc[i], 0, sizeof c->macc[i]);
+		map_put(c->model_map, key, (void *)(uintptr_t)(i + 1));
+	}
+	c->last_model = key;
+	c->last_model_i = i;
+	return i;
+}
+
+static size_t
+tool_index(struct ctx *c, const char *key)
+{
+	struct metrics *m = c->m;
+	struct tool_stats *ts;
+	void *v;
+	size_t i;
+
+	if (c->last_tool != NULL && strcmp(c->last_tool, key) == 0)
+		return c->last_tool_i;
+	v = map_get(c->tool_map, key);
+	if (v != NULL)
+		i = (size_t)(uintptr_t)v - 1;
+	else {
+		i = m->ntools++;
+		m->tools = grow(m->tools, &c->tcap, m->ntools,
+		    sizeof *m->tools);
+		c->tacc = xreallocarray(c->tacc, c->tcap, sizeof *c->tacc);
+		ts = &m->tools[i];
+		memset(ts, 0, sizeof *ts);
+		ts->tool_id = key;
+		ts->p95_ms = -1;
+		hist_init(&ts->dur);
+		memset(&c->tacc[i], 0, sizeof c->tacc[i]);
+		map_put(c->tool_map, key, (void *)(uintptr_t)(i + 1));
+	}
+	c->last_tool = key;
+	c->last_tool_i = i;
+	return i;
+}
+
+static void
+tool_kind(struct tool_acc *ta, const char *kind)
+{
+	void *v;
+	size_t i;
+
+	if (ta->kinds == NULL)
+		ta->kinds = map_create();
+	v = map_get(ta->kinds, kind);
+	if (v != NULL) {
+		ta->k[(size_t)(uintptr_t)v - 1].count++;
+		return;
+	}
+	i = ta->nk++;
+	ta->k = grow(ta->k, &ta->capk, ta->nk, sizeof *ta->k);
+	ta->k[i].kind = kind;
+	ta->k[i].count = 1;
+	map_put(ta->kinds, kind, (void *)(uintptr_t)(i + 1));
+}
+
+/* Fold the llm.call and tool.call events of r's log that lie in W. */
+static void
+scan_log(struct ctx *c, const struct run *r)
+{
+	const struct event *ev;
+	struct model_stats *ms;
+	struct tool_stats *ts;
+	size_t lo = 0, hi = r->nlog, mid, i;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (r->log[mid].ts_ms <= c->from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (ev = r->log + lo; ev < r->log + r->nlog && ev->ts_ms <= c->now;
+	    ev++) {
+		if (ev->type == EV_LLM_CALL) {
+			i = model_index(c, ev->model_id != NULL ?
+			    ev->model_id : NONE_NAME);
+			ms = &c->m->models[i];
+			ms->calls++;
+			if (ev->has & EF_INPUT_TOKENS)
+				ms->input_tokens = add_sat(ms->input_tokens,
+				    ev->input_tokens);
+			if (ev->has & EF_OUTPUT_TOKENS)
+				ms->output_tokens = add_sat(ms->output_tokens,
+				    ev->output_tokens);
+			if (ev->has & EF_COST_USD)
+				ms->cost_nusd = add_sat(ms->cost_nusd,
+				    usd_to_nusd(ev->cost_usd));
+			if (ev->has & EF_DURATION_MS) {
+				c->macc[i].dur_sum = add_sat(c->macc[i].dur_sum,
+				    ev->duration_ms);
+				c->macc[i].dur_n++;
+			}
+			if (ev->finish_reason != NULL &&
+			    strcmp(ev->finish_reason, "error") == 0)
+				ms->errors++;
+		} else if (ev->type == EV_TOOL_CALL) {
+			i = tool_index(c, ev->tool_id != NULL ?
+			    ev->tool_id : NONE_NAME);
+			ts = &c->m->tools[i];
+			ts->calls++;
+			if (ev->outcome != NULL &&
+			    strcmp(ev->outcome, "error") == 0)
+				ts->errors++;
+			else if (ev->outcome != NULL &&
+			    strcmp(ev->outcome, "timeout") == 0)
+				ts->timeouts++;
+			if (ev->has & EF_DURATION_MS)
+				hist_record(&ts->dur, ev->duration_ms);
+			if (ev->error_kind != NULL && (ev->outcome == NULL ||
+			    strcmp(ev->outcome, "success") != 0))
+				tool_kind(&c->tacc[i], ev->error_kind);
+		}
+	}
+}
+
+static int
+dist_bucket(int64_t ms)
+{
+	if (ms < 1000)
+		return DIST_0_1;
+	if (ms < 5000)
+		return DIST_1_5;
+	if (ms < 10000)
+		return DIST_5_10;
+	if (ms < 30000)
+		return DIST_10_30;
+	if (ms < 60000)
+		return DIST_30_60;
+	return DIST_60_UP;
+}
+
+/* The latencies of a finished run; -1 where unknown or negative. */
+static void
+run_latencies(const struct run *r, int64_t *q, int64_t *x, int64_t *e)
+{
+	*q = *x = *e = -1;
+	if (r->queued_ms != 0 && r->started_ms != 0)
+		*q = r->started_ms - r->queued_ms;
+	if (r->started_ms != 0)
+		*x = r->finished_ms - r->started_ms;
+	if (r->queued_ms != 0)
+		*e = r->finished_ms - r->queued_ms;
+	else if (r->started_ms != 0)
+		*e = r->finished_ms - r->started_ms;
+	if (*q < 0)
+		*q = -1;
+	if (*x < 0)
+		*x = -1;
+	if (*e < 0)
+		*e = -1;
+}
+
+/* A run finished in W: counts, latencies, series, its agent. */
+static void
+fold_current(struct ctx *c, const struct run *r, size_t ai)
+{
+	struct metrics *m = c->m;
+	struct agent_stats *a = &m->agents[ai];
+	struct minute *mn;
+	struct hour_of_day *h;
+	int64_t q, x, e;
+	int hour;
+
+	run_latencies(r, &q, &x, &e);
+	mn = &m->minutes[(floor_to(r->finished_ms, MINUTE_MS) - c->m0) /
+	    MINUTE_MS];
+	hour = (int)(floor_to(r->finished_ms, HOUR_MS) / HOUR_MS % 24);
+	if (hour < 0)
+		hour += 24;
+	h = &m->hours[hour];
+
+	m->total++;
+	a->executions++;
+	mn->finished++;
+	h->executions++;
+	switch (r->status) {
+	case RUN_COMPLETED:
+		m->completed++;
+		a->completed++;
+		mn->completed++;
+		h->completed++;
+		break;
+	case RUN_FAILED:
+		m->failed++;
+		a->failed++;
+		mn->failed++;
+		break;
+	default:
+		m->cancelled++;
+		a->cancelled++;
+		mn->cancelled++;
+		break;
+	}
+	if (q >= 0)
+		hist_record(&c->queue, q);
+	if (e >= 0)
+		hist_record(&c->e2e, e);
+	if (x >= 0) {
+		hist_record(&c->exec, x);
+		hist_record(&a->exec, x);
+		m->dist[dist_bucket(x)]++;
+		c->aacc[ai].exec_sum = add_sat(c->aacc[ai].exec_sum, x);
+		c->aacc[ai].exec_n++;
+		mn->exec_sum_ms = add_sat(mn->exec_sum_ms, x);
+		mn->exec_n++;
+		if (x > mn->exec_max_ms)
+			mn->exec_max_ms = x;
+		h->exec_sum_ms = add_sat(h->exec_sum_ms, x);
+		h->exec_n++;
+	}
+	a->input_tokens = add_sat(a->input_tokens, r->input_tokens);
+	a->output_tokens = add_sat(a->output_tokens, r->output_tokens);
+	a->cost_nusd = add_sat(a->cost_nusd, r->cost_nusd);
+	m->input_tokens = add_sat(m->input_tokens, r->input_tokens);
+	m->output_tokens = add_sat(m->output_tokens, r->output_tokens);
+	m->cost_nusd = add_sat(m->cost_nusd, r->cost_nusd);
+}
+
+/* A run finished in P: the previous period's figures. */
+static void
+fold_previous(struct ctx *c, const struct run *r, size_t ai)
+{
+	int64_t q, x, e;
+
+	run_latencies(r, &q, &x, &e);
+	c->m->prev.total++;
+	if (r->status == RUN_COMPLETED)
+		c->m->prev.completed++;
+	if (x >= 0) {
+		hist_record(&c->pexec, x);
+		hist_record(&c->m->agents[ai].exec, x);
+	}
+}
+
+static struct live_run *
+live_push(struct live_run **v, size_t *n, size_t *cap, const struct run *r,
+    int64_t elapsed)
+{
+	struct live_run *lr;
+
+	*v = grow(*v, cap, *n + 1, sizeof **v);
+	lr = &(*v)[(*n)++];
+	memset(lr, 0, sizeof *lr);
+	lr->run = r;
+	lr->elapsed_ms = elapsed;
+	lr->expected_ms = lr->eta_ms = -1;
+	return lr;
+}
+
+/* The queue stats entry named name, or NULL. */
+static struct queue_stats *
+queue_find(struct ctx *c, const char *name, struct queue_acc **acc)
+{
+	void *v = map_get(c->queue_map, name);
+	size_t i;
+
+	if (v == NULL)
+		return NULL;
+	i = (size_t)(uintptr_t)v - 1;
+	*acc = &c->qacc[i];
+	return &c->m->queues[i];
+}
+
+/* One pass over the runs. */
+static void
+fold_runs(struct ctx *c, const struct filter *f)
+{
+	struct metrics *m = c->m;
+	struct queue_stats *qs;
+	struct queue_acc *qa;
+	const struct run *r;
+	size_t i, n = store_nruns(c->st), ai;
+	int cur, prev, live, running, queued, started;
+
+	for (i = 0; i < n; i++) {
+		r = store_run_at(c->st, i);
+		if (f != NULL && !filter_match(f, r))
+			continue;
+		m->runs_seen++;
+		cur = prev = 0;
+		if (run_is_finished(r)) {
+			cur = r->finished_ms > c->from &&
+			    r->finished_ms <= c->now;
+			prev = r->finished_ms > c->pfrom &&
+			    r->finished_ms <= c->from;
+		}
+		live = !cur && !prev && !(run_is_finished(r) &&
+		    r->finished_ms <= c->now);
+		running = live && r->started_ms != 0 &&
+		    r->started_ms <= c->now;
+		queued = live && !running && r->queued_ms != 0 &&
+		    r->queued_ms <= c->now;
+		started = r->started_ms != 0 && r->started_ms > c->from &&
+		    r->started_ms <= c->now;
+
+		if (cur || prev || running || queued) {
+			ai = agent_index(c, r);
+			if (cur)
+				fold_current(c, r, ai);
+			else if (prev)
+				fold_previous(c, r, ai);
+			if (running) {
+				m->agents[ai].running++;
+				live_push(&m->running, &m->nrunning, &c->rcap,
+				    r, c->now - r->started_ms);
+			}
+			if (queued) {
+				m->agents[ai].queued++;
+				live_push(&m->queued, &m->nqueued, &c->qcap,
+				    r, c->now - r->queued_ms);
+				c->wait_sum = add_sat(c->wait_sum,
+				    c->now - r->queued_ms);
+				qs = queue_find(c, run_queue(r), &qa);
+				if (qs != NULL) {
+					if (qs->queued == 0 ||
+					    r->queued_ms < qa->oldest_ms)
+						qa->oldest_ms = r->queued_ms;
+					qs->queued++;
+				}
+			}
+		}
+		if (started) {
+			m->minutes[(floor_to(r->started_ms, MINUTE_MS) -
+			    c->m0) / MINUTE_MS].started++;
+			if (r->queued_ms != 0 && r->started_ms >= r->queued_ms &&
+			    (qs = queue_find(c, run_queue(r), &qa)) != NULL) {
+				qa->wait_sum = add_sat(qa->wait_sum,
+				    r->started_ms - r->queued_ms);
+				qa->wait_n++;
+			}
+		}
+		if (r->nlog > 0 && r->last_ms > c->from && r->first_ms <= c->now)
+			scan_log(c, r);
+	}
+}
+
+static int
+cmp_running(const void *a, const void *b)
+{
+	const struct run *x = ((const struct live_run *)a)->run;
+	const struct run *y = ((const struct live_run *)b)->run;
+
+	if (x->started_ms != y->started_ms)
+		return x->started_ms > y->started_ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static int
+cmp_queued(const void *a, const void *b)
+{
+	const struct run *x = ((const struct live_run *)a)->run;
+	const struct run *y = ((const struct live_run *)b)->run;
+
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	if (x->queued_ms != y->queued_ms)
+		return x->queued_ms < y->queued_ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static int
+cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a > b ? -1 : a < b;
+}
+
+static int
+cmp_agent(const void *a, const void *b)
+{
+	const struct agent_stats *x = a, *y = b;
+	int d = cmp_u64_desc(x->executions, y->executions);
+
+	return d != 0 ? d : strcmp(x->agent_name, y->agent_name);
+}
+
+static int
+cmp_model(const void *a, const void *b)
+{
+	const struct model_stats *x = a, *y = b;
+	int d = cmp_u64_desc(x->calls, y->calls);
+
+	return d != 0 ? d : strcmp(x->model_id, y->model_id);
+}
+
+static int
+cmp_tool(const void *a, const void *b)
+{
+	const struct tool_stats *x = a, *y = b;
+	int d = cmp_u64_desc(x->calls, y->calls);
+
+	return d != 0 ? d : strcmp(x->tool_id, y->tool_id);
+}
+
+static int
+cmp_queue(const void *a, const void *b)
+{
+	const struct queue_stats *x = a, *y = b;
+
+	if (x->depth != y->depth)
+		return x->depth > y->depth ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int
+cmp_kind(const void *a, const void *b)
+{
+	const struct kind_count *x = a, *y = b;
+	int d = cmp_u64_desc(x->count, y->count);
+
+	return d != 0 ? d : strcmp(x->kind, y->kind);
+}
+
+/* Format a duration for people: 850ms, 4.2s, 45s, 12m40s, 4m, 2h05m, 3d04h. */
+static void
+fmt_dur(int64_t ms, char *buf, size_t size)
+{
+	int64_t s = ms / 1000;
+
+	if (ms < 0)
+		snprintf(buf, size, "?");
+	else if (ms < 1000)
+		snprintf(buf, size, "%lldms", (long long)ms);
+	else if (ms < 10000)
+		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10.0);
+	else if (s < 60)
+		snprintf(buf, size, "%llds", (long long)s);
+	else if (s < 3600 && s % 60 == 0)
+		snprintf(buf, size, "%lldm", (long long)(s / 60));
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60),
+		    (long long)(s % 60));
+	else if (s < 86400 && s % 3600 / 60 == 0)
+		snprintf(buf, size, "%lldh", (long long)(s / 3600));
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400),
+		    (long long)(s % 86400 / 3600));
+}
+
+/* Cost at the run's current rate over the horizon of the contract. */
+static int64_t
+projected_cost(int64_t cost, int64_t elapsed, int64_t expected)
+{
+	double horizon, v;
+
+	if (expected < 0 || elapsed <= 0)
+		return -1;
+	horizon = expected > elapsed ? (double)expected : 2.0 * (double)elapsed;
+	v = (double)cost * horizon / (double)elapsed;
+	if (v >= 9.2e18)
+		return INT64_MAX;
+	if (v <= -9.2e18)
+		return INT64_MIN;
+	return (int64_t)llround(v);
+}
+
+static struct flagged *
+flag_push(struct metrics *m, size_t *cap, struct live_run *lr,
+    enum flag_reason reason, int64_t expected)
+{
+	struct flagged *fl;
+
+	m->flags = grow(m->flags, cap, m->nflags + 1, sizeof *m->flags);
+	fl = &m->flags[m->nflags++];
+	memset(fl, 0, sizeof *fl);
+	fl->run = lr->run;
+	fl->reason = reason;
+	fl->elapsed_ms = lr->elapsed_ms;
+	fl->expected_ms = expected;
+	fl->cost_nusd = lr->run->cost_nusd;
+	if (lr->flagged == 0)
+		lr->flagged = (int)m->nflags;
+	return fl;
+}
+
+/* Expected times and ETAs of the live runs; flags on the running ones. */
+static void
+live_finish(struct ctx *c)
+{
+	struct metrics *m = c->m;
+	struct live_run *lr;
+	struct agent_acc *aa;
+	struct agent_stats *a;
+	struct queue_stats *qs;
+	struct queue_acc *qa;
+	struct flagged *fl;
+	const struct run *r;
+	char e1[32], e2[32], e3[32];
+	size_t i, fcap = 0;
+	int64_t ref, est;
+	double p99;
+
+	for (i = 0; i < m->nrunning + m->nqueued; i++) {
+		lr = i < m->nrunning ? &m->running[i] :
+		    &m->queued[i - m->nrunning];
+		r = lr->run;
+		if (r->estimated_ms > 0)
+			lr->expected_ms = r->estimated_ms;
+		else {
+			aa = &c->aacc[(size_t)(uintptr_t)map_get(c->agent_map,
+			    agent_key(r)) - 1];
+			if (aa->p50 >= 0 && m->agents[aa - c->aacc].exec.count >=
+			    ETA_MIN_SAMPLES)
+				lr->expected_ms = llround(aa->p50);
+		}
+		if (i < m->nrunning) {
+			if (lr->expected_ms >= 0)
+				lr->eta_ms = add_sat(r->started_ms,
+				    lr->expected_ms);
+		} else {
+			qs = queue_find(c, run_queue(r), &qa);
+			if (qs != NULL && qs->avg_wait_ms >= 0)
+				lr->eta_ms = r->queued_ms +
+				    llround(qs->avg_wait_ms);
+		}
+	}
+
+	for (i = 0; i < m->nrunning; i++) {
+		lr = &m->running[i];
+		r = lr->run;
+		est = r->estimated_ms;
+		a = &m->agents[(size_t)(uintptr_t)map_get(c->agent_map,
+		    agent_key(r)) - 1];
+		aa = &c->aacc[a - m->agents];
+		fmt_dur(lr->elapsed_ms, e1, sizeof e1);
+		if (est > 0) {
+			if ((double)lr->elapsed_ms > 2.0 * (double)est &&
+			    lr->elapsed_ms > FLAG_MIN_MS) {
+				fl = flag_push(m, &fcap, lr,
+				    FLAG_PAST_ESTIMATE, est);
+				fl->projected_nusd = projected_cost(
+				    fl->cost_nusd, lr->elapsed_ms, est);
+				fmt_dur(est, e2, sizeof e2);
+				snprintf(fl->why, sizeof fl->why,
+				    "running %s, %.1fx its estimate of %s", e1,
+				    (double)lr->elapsed_ms / (double)est, e2);
+			}
+		} else if (a->exec.count >= P99_MIN_SAMPLES && aa->p99 > 0) {
+			p99 = aa->p99;
+			if ((double)lr->elapsed_ms > 1.5 * p99 &&
+			    lr->elapsed_ms > FLAG_MIN_MS) {
+				fl = flag_push(m, &fcap, lr, FLAG_PAST_P99,
+				    llround(p99));
+				fl->projected_nusd = projected_cost(
+				    fl->cost_nusd, lr->elapsed_ms,
+				    fl->expected_ms);
+				fmt_dur(fl->expected_ms, e2, sizeof e2);
+				snprintf(fl->why, sizeof fl->why,
+				    "running %s, %.1fx the p99 of %s (%s over "
+				    "%llu runs)", e1,
+				    (double)lr->elapsed_ms / p99,
+				    a->agent_name, e2,
+				    (unsigned long long)a->exec.count);
+			}
+		}
+
+		ref = r->progress >= 0 ? r->progress_ms : r->started_ms;
+		if (r->last_llm_ms <= c->now &&
+		    c->now - r->last_llm_ms <= RUNAWAY_LLM_MS &&
+		    r->llm_calls >= RUNAWAY_CALLS &&
+		    add_sat(r->input_tokens, r->output_tokens) > 0 &&
+		    c->now - ref > RUNAWAY_QUIET_MS && r->last_llm_ms > ref) {
+			fl = flag_push(m, &fcap, lr, FLAG_RUNAWAY_TOKENS,
+			    lr->expected_ms);
+			fl->projected_nusd = projected_cost(fl->cost_nusd,
+			    lr->elapsed_ms, lr->expected_ms);
+			fmt_dur(c->now - r->last_llm_ms, e2, sizeof e2);
+			fmt_dur(c->now - ref, e3, sizeof e3);
+			snprintf(fl->why, sizeof fl->why,
+			    "%lld LLM calls and %lld tokens so far, the last "
+			    "%s ago, but no progress %s%s%s", (long long)
+			    r->llm_calls, (long long)add_sat(r->input_tokens,
+			    r->output_tokens), e2, r->progress >= 0 ?
+			    "for " : "in the ", e3, r->progress >= 0 ? "" :
+			    " since it started");
+		}
+	}
+}
+
+/* Drop agents with nothing in W and nothing live; sort the rest. */
+static void
+agents_finish(struct ctx *c)
+{
+	struct metrics *m = c->m;
+	struct agent_stats *a;
+	size_t i, n = 0;
+
+	for (i = 0; i < m->nagents; i++) {
+		a = &m->agents[i];
+		if (a->executions == 0 && a->running == 0 && a->queued == 0) {
+			hist_done(&a->exec);
+			continue;
+		}
+		if (c->aacc[i].exec_n > 0)
+			a->avg_runtime_ms = (double)c->aacc[i].exec_sum /
+			    (double)c->aacc[i].exec_n;
+		m->agents[n++] = *a;
+	}
+	m->nagents = n;
+	sort(m->agents, n, sizeof *m->agents, cmp_agent);
+}
+
+static void
+models_finish(struct ctx *c)
+{
+	struct metrics *m = c->m;
+	size_t i;
+
+	for (i = 0; i < m->nmodels; i++) {
+		if (c->macc[i].dur_n > 0)
+			m->models[i].avg_latency_ms =
+			    (double)c->macc[i].dur_sum /
+			    (double)c->macc[i].dur_n;
+	}
+	sort(m->models, m->nmodels, sizeof *m->models, cmp_model);
+}
+
+static void
+tools_finish(struct ctx *c)
+{
+	struct metrics *m = c->m;
+	struct tool_stats *ts;
+	struct tool_acc *ta;
+	size_t i, k;
+
+	for (i = 0; i < m->ntools; i++) {
+		ts = &m->tools[i];
+		ta = &c->tacc[i];
+		if (ts->dur.count > 0)
+			ts->p95_ms = hist_quantile(&ts->dur, 0.95);
+		sort(ta->k, ta->nk, sizeof *ta->k, cmp_kind);
+		for (k = 0; k < ta->nk; k++) {
+			if (k < METRICS_ERROR_KINDS) {
+				ts->kinds[k].kind = ta->k[k].kind;
+				ts->kinds[k].count = ta->k[k].count;
+				ts->nkinds++;
+			} else
+				ts->kinds_other += ta->k[k].count;
+		}
+	}
+	sort(m->tools, m->ntools, sizeof *m->tools, cmp_tool);
+}
+
+/* Every queue of the store, before the run pass (which fills counts). */
+static void
+queues_start(struct ctx *c)
+{
+	struct metrics *m = c->m;
+	const struct queue_state *qst;
+	size_t i, n = store_nqueues(c->st);
+
+	m->nqueues = n;
+	m->queues = xcalloc(n, sizeof *m->queues);
+	c->qacc = xcalloc(n, sizeof *c->qacc);
+	for (i = 0; i < n; i++) {
+		qst = store_queue_at(c->st, i);
+		m->queues[i].name = qst->name;
+		map_put(c->queue_map, qst->name, (void *)(uintptr_t)(i + 1));
+	}
+}
+
+static void
+queues_finish(struct ctx *c)
+{
+	struct metrics *m = c->m;
+	const struct queue_state *qst;
+	struct queue_stats *qs;
+	size_t i;
+
+	for (i = 0; i < m->nqueues; i++) {
+		qs = &m->queues[i];
+		qst = store_queue_at(c->st, i);
+		qs->from_gauge = qst->gauge >= 0;
+		qs->depth = qs->from_gauge ? qst->gauge : (int64_t)qs->queued;
+		qs->oldest_wait_ms = qs->queued > 0 ?
+		    c->now - c->qacc[i].oldest_ms : -1;
+		qs->avg_wait_ms = c->qacc[i].wait_n > 0 ?
+		    (double)c->qacc[i].wait_sum / (double)c->qacc[i].wait_n :
+		    -1;
+		m->queue_depth = add_sat(m->queue_depth, qs->depth);
+	}
+}
+
+static void
+queues_sort(struct ctx *c)
+{
+	sort(c->m->queues, c->m->nqueues, sizeof *c->m->queues, cmp_queue);
+}
+
+/* The latest worker sample at or before now, and the samples in W. */
+static void
+workers(struct ctx *c)
+{
+	struct metrics *m = c->m;
+	const struct worker_sample *w;
+	size_t n = store_workers(c->st, &w), lo, hi, mid, first;
+
+	if (n == 0)
+		return;
+	lo = 0;
+	hi = n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (w[mid].ts_ms <= c->from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	hi = n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (w[mid].ts_ms <= c->now)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		m->worker = &w[lo - 1];
+		m->have_workers = 1;
+	}
+	if (lo > first) {
+		m->samples = w + first;
+		m->nsamples = lo - first;
+	}
+}
+
+static void
+ctx_done(struct ctx *c)
+{
+	size_t i;
+
+	hist_done(&c->queue);
+	hist_done(&c->exec);
+	hist_done(&c->e2e);
+	hist_done(&c->pexec);
+	map_free(c->agent_map);
+	map_free(c->model_map);
+	map_free(c->tool_map);
+	map_free(c->queue_map);
+	free(c->aacc);
+	free(c->macc);
+	for (i = 0; i < c->m->ntools; i++) {
+		map_free(c->tacc[i].kinds);
+		free(c->tacc[i].k);
+	}
+	free(c->tacc);
+	free(c->qacc);
+}
+
+struct metrics *
+metrics_compute(const struct store *st, const struct filter *f,
+    int64_t now_ms, int64_t window_ms)
+{
+	struct metrics *m = xcalloc(1, sizeof *m);
+	struct ctx c;
+	struct minute *mn;
+	size_t i;
+
+	if (window_ms < 1)
+		window_ms = 1;
+	if (!filter_active(f))
+		f = NULL;
+	memset(&c, 0, sizeof c);
+	c.m = m;
+	c.st = st;
+	c.now = now_ms;
+	c.from = now_ms - window_ms;
+	c.pfrom = c.from - window_ms;
+	c.m0 = floor_to(c.from, MINUTE_MS);
+	c.agent_map = map_create();
+	c.model_map = map_create();
+	c.tool_map = map_create();
+	c.queue_map = map_create();
+
+	m->now_ms = now_ms;
+	m->window_ms = window_ms;
+	m->from_ms = c.from;
+	m->avg_queue_wait_ms = -1;
+	m->nminutes = (size_t)((floor_to(now_ms, MINUTE_MS) - c.m0) /
+	    MINUTE_MS) + 1;
+	m->minutes = xcalloc(m->nminutes, sizeof *m->minutes);
+	for (i = 0; i < m->nminutes; i++)
+		m->minutes[i].t0 = c.m0 + (int64_t)i * MINUTE_MS;
+
+	queues_start(&c);
+	fold_runs(&c, f);
+
+	lat_fill(&m->queue, &c.queue);
+	lat_fill(&m->exec, &c.exec);
+	lat_fill(&m->e2e, &c.e2e);
+	lat_fill(&m->prev.exec, &c.pexec);
+	for (i = 0; i < m->nagents; i++) {
+		if (m->agents[i].exec.count > 0) {
+			c.aacc[i].p50 = hist_quantile(&m->agents[i].exec, 0.50);
+			c.aacc[i].p99 = hist_quantile(&m->agents[i].exec, 0.99);
+		}
+	}
+	if (m->nqueued > 0)
+		m->avg_queue_wait_ms = (double)c.wait_sum / (double)m->nqueued;
+	queues_finish(&c);
+
+	sort(m->running, m->nrunning, sizeof *m->running, cmp_running);
+	sort(m->queued, m->nqueued, sizeof *m->queued, cmp_queued);
+	live_finish(&c);
+
+	agents_finish(&c);
+	models_finish(&c);
+	tools_finish(&c);
+	queues_sort(&c);
+	workers(&c);
+
+	for (i = 0; i < m->nminutes; i++) {
+		mn = &m->minutes[i];
+		if (mn->finished > m->peak_per_minute) {
+			m->peak_per_minute = mn->finished;
+			m->peak_ms = mn->t0;
+		}
+	}
+	ctx_done(&c);
+	anomaly_detect(m);
+	return m;
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	free(m->running);
+	free(m->queued);
+	free(m->minutes);
+	for (i = 0; i < m->nagents; i++)
+		hist_done(&m->agents[i].exec);
+	free(m->agents);
+	free(m->models);
+	for (i = 0; i < m->ntools; i++)
+		hist_done(&m->tools[i].dur);
+	free(m->tools);
+	free(m->queues);
+	free(m->anomalies);
+	free(m->bursts);
+	free(m->flags);
+	free(m);
+}
+
+static const char *const flag_names[] = {
+	"past_estimate", "past_p99", "runaway_tokens"
+};
+
+const char *
+flag_reason_name(enum flag_reason r)
+{
+	return (unsigned)r < sizeof flag_names / sizeof flag_names[0] ?
+	    flag_names[r] : "unknown";
+}

@@ -1,0 +1,58 @@
+/* execmon - the latency pane: distribution bars and percentiles of the three latencies. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "ui.h"
+
+static void
+row(struct dash *d, int y, int x, int w, const char *name, const struct lat_stats *s)
+{
+	char p[5][16];
+	const double *q[5] = { &s->p50, &s->p75, &s->p90, &s->p95, &s->p99 };
+
+	if (s->n == 0) {
+		ui_textf(d, y, x, w, TH_DIM, "%-6s -", name);
+		return;
+	}
+	for (int i = 0; i < 5; i++)
+		fmt_dur((int64_t)(*q[i] + 0.5), p[i], sizeof p[i]);
+	x += ui_textf(d, y, x, w, TH_DIM, "%-6s", name);
+	ui_textf(d, y, x, w - 6, TH_ACCENT, "%7s %7s %7s %7s %7s", p[0], p[1], p[2], p[3], p[4]);
+}
+
+static void
+draw(struct dash *d, struct rect r, int focused)
+{
+	const struct metrics *m = d->m;
+	uint64_t total = 0, max = 0;
+	int y = r.y, x = r.x + 1, w = r.w - 1;
+
+	(void)focused;
+	ui_textf(d, y++, x, w, TH_DIM, "%-6s%7s %7s %7s %7s %7s", "", "p50", "p75", "p90", "p95", "p99");
+	if (y < r.y + r.h)
+		row(d, y++, x, w, "queue", &m->queue);
+	if (y < r.y + r.h)
+		row(d, y++, x, w, "exec", &m->exec);
+	if (y < r.y + r.h)
+		row(d, y++, x, w, "e2e", &m->e2e);
+	for (int i = 0; i < DIST__COUNT; i++) {
+		total += m->dist[i];
+		max = m->dist[i] > max ? m->dist[i] : max;
+	}
+	for (int i = 0; i < DIST__COUNT && y < r.y + r.h; i++, y++) {
+		int bw = w - 22;
+
+		ui_textf(d, y, x, 7, TH_DIM, "%-6s", metrics_dist_names[i]);
+		if (bw > 3)
+			ui_bar(d, y, x + 7, bw, max ? (double)m->dist[i] / (double)max : 0, TH_BAR);
+		ui_textf(d, y, x + 7 + (bw > 3 ? bw : 0) + 1, 14, TH_NORMAL, "%6llu %5.1f%%",
+		    (unsigned long long)m->dist[i], total ? 100.0 * (double)m->dist[i] / (double)total : 0.0);
+	}
+}
+
+const struct pane_kind pane_latency = {
+	.name = "latency",
+	.title = "Latency (finished in window)",
+	.draw = draw,
+};

@@ -1,0 +1,107 @@
+/* execmon - the live runs pane: progress, elapsed, ETA, agent, trace, status. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "ui.h"
+
+static void
+short_id(const char *id, char *buf, size_t size, int w)
+{
+	int n = (int)strlen(id);
+
+	if (n <= w)
+		snprintf(buf, size, "%s", id);
+	else
+		snprintf(buf, size, "…%s", id + n - (w - 1)); /* the tail tells runs apart */
+}
+
+static void
+draw(struct dash *d, struct rect r, int focused)
+{
+	const struct live_run **v;
+	int n = dash_runs(d, &v), *sel = &d->sel[0], *top = &d->top[0];
+	int wide = r.w >= 110;
+	int idw = wide ? 16 : 12, agw = wide ? 14 : 10, barw = wide ? 16 : 10;
+
+	if (n == 0) {
+		ui_text(d, r.y, r.x + 1, r.w - 1, TH_DIM, filter_active(&d->filter) ?
+		    "no running or queued runs match the filter" : "no running or queued runs");
+		return;
+	}
+	if (*sel >= n)
+		*sel = n - 1;
+	if (*sel < *top)
+		*top = *sel;
+	if (*sel >= *top + r.h)
+		*top = *sel - r.h + 1;
+	for (int i = 0; i < r.h && *top + i < n; i++) {
+		const struct live_run *lr = v[*top + i];
+		const struct run *run = lr->run;
+		int y = r.y + i, x = r.x, selected = focused && *top + i == *sel;
+		enum theme_role base = selected ? TH_SELECT : TH_NORMAL;
+		char id[64], a[32], b[32];
+		double frac = -1;
+
+		if (selected)
+			ui_blank(y, r.x, r.w), attrset(ui_attr(d, TH_SELECT)), mvhline(y, r.x, ' ', r.w);
+		x += ui_textf(d, y, x, 2, selected ? TH_SELECT : status_role(run->status), "%s ",
+		    status_glyph(d, run->status));
+		short_id(run->id, id, sizeof id, idw);
+		x += ui_textf(d, y, x, idw + 1, base, "%-*s ", idw, id);
+		x += ui_textf(d, y, x, agw + 1, selected ? TH_SELECT : TH_ACCENT, "%-*.*s ", agw, agw,
+		    run->agent_name ? run->agent_name : run->agent_id ? run->agent_id : "-");
+		if (run->status == RUN_QUEUED) {
+			x += ui_textf(d, y, x, r.w - (x - r.x), base, "queued %-8s in %s",
+			    fmt_dur(lr->elapsed_ms, a, sizeof a), run->queue ? run->queue : "default");
+			if (run->priority)
+				x += ui_textf(d, y, x, r.w - (x - r.x), TH_DIM, " prio %lld",
+				    (long long)run->priority);
+			continue;
+		}
+		if (run->progress >= 0)
+			frac = run->progress;
+		else if (lr->expected_ms > 0)
+			frac = (double)lr->elapsed_ms / (double)lr->expected_ms;
+		if (frac >= 0) {
+			ui_bar(d, y, x, barw, frac > 1 ? 1 : frac, lr->flagged ? TH_ERR : TH_BAR);
+			x += barw;
+			x += ui_textf(d, y, x, 6, base, "%4.0f%% ", (frac > 9.99 ? 9.99 : frac) * 100);
+		} else {
+			x += ui_textf(d, y, x, barw + 6, TH_DIM, "%-*s", barw + 6, "  (no estimate)");
+		}
+		x += ui_textf(d, y, x, 9, base, "%8s ", fmt_dur(lr->elapsed_ms, a, sizeof a));
+		if (lr->eta_ms > 0 && lr->eta_ms > d->now_ms)
+			x += ui_textf(d, y, x, 12, TH_DIM, "eta %-7s ",
+			    fmt_dur(lr->eta_ms - d->now_ms, b, sizeof b));
+		else if (lr->eta_ms > 0)
+			x += ui_textf(d, y, x, 12, TH_WARN, "%-11s ", "overdue");
+		else
+			x += ui_textf(d, y, x, 12, TH_DIM, "%-11s ", "eta -");
+		if (run->trace_id && r.w - (x - r.x) > 16)
+			x += ui_textf(d, y, x, 9, TH_DIM, "%.8s ", run->trace_id);
+		if (lr->flagged)
+			ui_text(d, y, x, r.w - (x - r.x), TH_ERR,
+			    d->m->flags[lr->flagged - 1].reason == FLAG_RUNAWAY_TOKENS ? "RUNAWAY" : "STUCK");
+	}
+	if (n > r.h)
+		ui_textf(d, r.y - 1, r.x + r.w - 12, 12, TH_DIM, "%d/%d", *sel + 1, n);
+}
+
+static int
+rows(struct dash *d)
+{
+	const struct live_run **v;
+
+	return dash_runs(d, &v);
+}
+
+const struct pane_kind pane_runs = {
+	.name = "runs",
+	.title = "Live runs",
+	.draw = draw,
+	.rows = rows,
+};

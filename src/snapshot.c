@@ -1,0 +1,966 @@
+/* execmon - the snapshot: every computed figure as one JSON document (SPEC §4). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot.h"
+#include "source.h"
+#include "xmalloc.h"
+
+/*
+ * Number rules, so that the same metrics always give the same bytes and a
+ * reader never meets NaN, infinity or -0: durations are seconds rounded to
+ * the millisecond, percentages and rates are rounded to 2 or 3 decimals,
+ * money is USD rounded to the micro-dollar (from exact nano-dollar sums), and
+ * a figure that cannot be known is null. Reals are printed with 15
+ * significant digits, which gives back the rounded decimal exactly.
+ */
+#define SNAP_DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | \
+    JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15))
+
+/* Weekend days need a window of a week before their averages mean anything. */
+#define SNAP_DAY_MS (86400 * (int64_t)1000)
+#define SNAP_WEEK_MS (7 * SNAP_DAY_MS)
+#define SNAP_PEAK_HOURS 3
+
+static double
+snap_round(double v, int decimals)
+{
+	double scale = 1;
+
+	while (decimals-- > 0)
+		scale *= 10;
+	v = round(v * scale) / scale;
+	return v == 0 ? 0 : v; /* no -0 */
+}
+
+/* A real rounded to decimals places; null when it is not finite. */
+static json_t *
+snap_num(double v, int decimals)
+{
+	if (!isfinite(v))
+		return json_null();
+	return json_real(snap_round(v, decimals));
+}
+
+/* Milliseconds as seconds with millisecond precision; null when ms < 0. */
+static json_t *
+snap_sec(double ms)
+{
+	if (!isfinite(ms) || ms < 0)
+		return json_null();
+	return json_real(snap_round(ms / 1000, 3));
+}
+
+/* A signed span in ms as seconds (for differences that may be negative). */
+static json_t *
+snap_span(int64_t ms)
+{
+	return json_real(snap_round((double)ms / 1000, 3));
+}
+
+/* Epoch ms as RFC 3339; null when unknown (0). */
+static json_t *
+snap_time(int64_t ms)
+{
+	char buf[64];
+
+	if (ms <= 0)
+		return json_null();
+	event_format_time(ms, buf, sizeof buf);
+	return json_string(buf);
+}
+
+static json_t *
+snap_str(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+snap_count(uint64_t n)
+{
+	return json_integer(n > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)n);
+}
+
+/* Nano-USD as USD rounded to the micro-dollar (half away from zero). */
+static json_t *
+snap_usd(int64_t nusd)
+{
+	int64_t a = nusd < 0 ? -(nusd == INT64_MIN ? nusd + 1 : nusd) : nusd;
+	int64_t micro = a / 1000 + (a % 1000 >= 500);
+
+	if (nusd < 0)
+		micro = -micro;
+	return json_real(snap_round((double)micro / 1e6, 6));
+}
+
+/* part / whole in percent, 2 decimals; null when whole is 0. */
+static json_t *
+snap_pct(uint64_t part, uint64_t whole)
+{
+	if (whole == 0)
+		return json_null();
+	return json_real(snap_round((double)part * 100 / (double)whole, 2));
+}
+
+static void
+snap_set(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new(o, key, v != NULL ? v : json_null());
+}
+
+/* The window as a short duration: "1h", "15m", "90s", "7d", "250ms". */
+static void
+snap_timeframe(int64_t ms, char *buf, size_t size)
+{
+	static const struct {
+		int64_t ms;
+		const char *unit;
+	} units[] = {
+		{ 86400000, "d" }, { 3600000, "h" }, { 60000, "m" }, { 1000, "s" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (ms > 0 && ms % units[i].ms == 0) {
+			snprintf(buf, size, "%" PRId64 "%s", ms / units[i].ms,
+			    units[i].unit);
+			return;
+		}
+	}
+	snprintf(buf, size, "%" PRId64 "ms", ms);
+}
+
+static int
+snap_match(const struct filter *f, const struct run *r)
+{
+	return f == NULL || filter_match(f, r);
+}
+
+/* The one workspace_id among the runs that pass the filter, else null. */
+static json_t *
+snap_workspace(const struct store *st, const struct filter *f)
+{
+	const char *ws = NULL;
+	size_t i, n = store_nruns(st);
+
+	for (i = 0; i < n; i++) {
+		const struct run *r = store_run_at(st, i);
+
+		if (r->workspace_id == NULL || !snap_match(f, r))
+			continue;
+		if (ws == NULL)
+			ws = r->workspace_id;
+		else if (strcmp(ws, r->workspace_id) != 0)
+			return json_null();
+	}
+	return snap_str(ws);
+}
+
+static json_t *
+snap_lat(const struct lat_stats *l)
+{
+	json_t *o = json_object();
+	int known = l->n > 0;
+
+	snap_set(o, "avg", known ? snap_sec(l->avg) : NULL);
+	snap_set(o, "median", known ? snap_sec(l->p50) : NULL);
+	snap_set(o, "p50", known ? snap_sec(l->p50) : NULL);
+	snap_set(o, "p75", known ? snap_sec(l->p75) : NULL);
+	snap_set(o, "p90", known ? snap_sec(l->p90) : NULL);
+	snap_set(o, "p95", known ? snap_sec(l->p95) : NULL);
+	snap_set(o, "p99", known ? snap_sec(l->p99) : NULL);
+	snap_set(o, "count", snap_count(l->n));
+	return o;
+}
+
+static json_t *
+snap_system_load(const struct metrics *m)
+{
+	const struct worker_sample *w = m->worker;
+	json_t *o, *workers;
+	int have_total, have_busy;
+
+	if (!m->have_workers || w == NULL)
+		return json_null();
+	have_total = (w->has & EF_WORKERS_TOTAL) != 0;
+	have_busy = (w->has & EF_WORKERS_BUSY) != 0;
+	o = json_object();
+	snap_set(o, "cpu", (w->has & EF_CPU) ? snap_num(w->cpu, 2) : NULL);
+	snap_set(o, "memory", (w->has & EF_MEMORY) ? snap_num(w->memory, 2) : NULL);
+	workers = json_object();
+	snap_set(workers, "total", have_total ? json_integer(w->total) : NULL);
+	snap_set(workers, "busy", have_busy ? json_integer(w->busy) : NULL);
+	snap_set(workers, "idle", have_total && have_busy ?
+	    json_integer(w->total > w->busy ? w->total - w->busy : 0) : NULL);
+	snap_set(o, "workers", workers);
+	snap_set(o, "sampledAt", snap_time(w->ts_ms));
+	return o;
+}
+
+static json_t *
+snap_realtime(const struct metrics *m)
+{
+	json_t *o = json_object(), *a;
+	size_t i;
+
+	snap_set(o, "currentlyRunning", snap_count(m->nrunning));
+	snap_set(o, "queueDepth", json_integer(m->queue_depth));
+	snap_set(o, "avgQueueWaitTime", snap_sec(m->avg_queue_wait_ms));
+
+	a = json_array();
+	for (i = 0; i < m->nrunning; i++) {
+		const struct live_run *lr = &m->running[i];
+		const struct run *r = lr->run;
+		json_t *e = json_object();
+
+		snap_set(e, "runId", json_string(r->id));
+		snap_set(e, "agentId", snap_str(r->agent_id));
+		snap_set(e, "agentName", snap_str(r->agent_name));
+		snap_set(e, "userId", snap_str(r->user_id));
+		snap_set(e, "startedAt", snap_time(r->started_ms));
+		snap_set(e, "elapsedTime", snap_sec((double)lr->elapsed_ms));
+		snap_set(e, "estimatedCompletion", lr->eta_ms >= 0 ?
+		    snap_time(lr->eta_ms) : NULL);
+		snap_set(e, "expectedDuration", lr->expected_ms >= 0 ?
+		    snap_sec((double)lr->expected_ms) : NULL);
+		snap_set(e, "progress", r->progress >= 0 ?
+		    snap_num(r->progress, 4) : NULL);
+		snap_set(e, "traceId", snap_str(r->trace_id));
+		snap_set(e, "flagged", json_boolean(lr->flagged != 0));
+		json_array_append_new(a, e);
+	}
+	snap_set(o, "executionsInProgress", a);
+
+	a = json_array();
+	for (i = 0; i < m->nqueued; i++) {
+		const struct live_run *lr = &m->queued[i];
+		const struct run *r = lr->run;
+		json_t *e = json_object();
+
+		snap_set(e, "queueId", json_string(r->queue != NULL ? r->queue :
+		    "default"));
+		snap_set(e, "runId", json_string(r->id));
+		snap_set(e, "agentId", snap_str(r->agent_id));
+		snap_set(e, "agentName", snap_str(r->agent_name));
+		snap_set(e, "priority", r->has_priority ?
+		    json_integer(r->priority) : NULL);
+		snap_set(e, "queuedAt", snap_time(r->queued_ms));
+		snap_set(e, "waitTime", snap_sec((double)lr->elapsed_ms));
+		snap_set(e, "estimatedStartTime", lr->eta_ms >= 0 ?
+		    snap_time(lr->eta_ms) : NULL);
+		json_array_append_new(a, e);
+	}
+	snap_set(o, "queuedExecutions", a);
+	snap_set(o, "systemLoad", snap_system_load(m));
+	return o;
+}
+
+/* Finished runs per unit of time, from the window's count scaled. */
+static json_t *
+snap_rate(const struct metrics *m, int64_t unit_ms)
+{
+	if (m->window_ms <= 0)
+		return json_null();
+	return snap_num((double)m->total * (double)unit_ms /
+	    (double)m->window_ms, 3);
+}
+
+static json_t *
+snap_throughput(const struct metrics *m)
+{
+	const struct worker_sample *w = m->worker;
+	json_t *o = json_object(), *a, *peak;
+	size_t i;
+	int have_total = w != NULL && (w->has & EF_WORKERS_TOTAL);
+	int have_busy = w != NULL && (w->has & EF_WORKERS_BUSY);
+
+	snap_set(o, "executionsPerMinute", snap_rate(m, 60000));
+	snap_set(o, "executionsPerHour", snap_rate(m, 3600000));
+	snap_set(o, "executionsPerDay", snap_rate(m, SNAP_DAY_MS));
+	a = json_array();
+	for (i = 0; i < m->nminutes; i++) {
+		json_t *e = json_object();
+
+		snap_set(e, "timestamp", snap_time(m->minutes[i].t0));
+		snap_set(e, "value", snap_count(m->minutes[i].finished));
+		json_array_append_new(a, e);
+	}
+	snap_set(o, "throughputTrend", a);
+	if (m->peak_ms > 0) {
+		peak = json_object();
+		snap_set(peak, "value", snap_count(m->peak_per_minute));
+		snap_set(peak, "timestamp", snap_time(m->peak_ms));
+	} else
+		peak = json_null();
+	snap_set(o, "peakThroughput", peak);
+	snap_set(o, "capacityUtilization", have_total && have_busy &&
+	    w->total > 0 ? snap_num((double)w->busy * 100 / (double)w->total, 2) :
+	    NULL);
+	snap_set(o, "maxCapacity", have_total ? json_integer(w->total) : NULL);
+	return o;
+}
+
+static json_t *
+snap_latency(const struct metrics *m)
+{
+	json_t *o = json_object(), *a;
+	uint64_t sum = 0;
+	int i;
+
+	snap_set(o, "queueLatency", snap_lat(&m->queue));
+	snap_set(o, "executionLatency", snap_lat(&m->exec));
+	snap_set(o, "endToEndLatency", snap_lat(&m->e2e));
+	for (i = 0; i < DIST__COUNT; i++)
+		sum += m->dist[i];
+	a = json_array();
+	for (i = 0; i < DIST__COUNT; i++) {
+		json_t *e = json_object();
+
+		snap_set(e, "bucket", json_string(metrics_dist_names[i]));
+		snap_set(e, "count", snap_count(m->dist[i]));
+		snap_set(e, "percentage", snap_pct(m->dist[i], sum));
+		json_array_append_new(a, e);
+	}
+	snap_set(o, "latencyDistribution", a);
+	return o;
+}
+
+static json_t *
+snap_vs_last(const struct metrics *m)
+{
+	json_t *o = json_object();
+	double cur, prev;
+
+	if (m->prev.total > 0) {
+		snap_set(o, "executionsChange", snap_num(((double)m->total -
+		    (double)m->prev.total) * 100 / (double)m->prev.total, 2));
+	} else
+		snap_set(o, "executionsChange", NULL);
+	if (m->prev.total > 0 && m->total > 0) {
+		cur = (double)m->completed * 100 / (double)m->total;
+		prev = (double)m->prev.completed * 100 / (double)m->prev.total;
+		snap_set(o, "successRateChange", snap_num(snap_round(cur, 2) -
+		    snap_round(prev, 2), 2));
+	} else
+		snap_set(o, "successRateChange", NULL);
+	if (m->prev.exec.n > 0 && m->exec.n > 0 && m->prev.exec.avg > 0) {
+		snap_set(o, "latencyChange", snap_num((m->exec.avg -
+		    m->prev.exec.avg) * 100 / m->prev.exec.avg, 2));
+	} else
+		snap_set(o, "latencyChange", NULL);
+	snap_set(o, "previousExecutions", snap_count(m->prev.total));
+	snap_set(o, "previousSuccessRate", snap_pct(m->prev.completed,
+	    m->prev.total));
+	snap_set(o, "previousAvgLatency", m->prev.exec.n > 0 ?
+	    snap_sec(m->prev.exec.avg) : NULL);
+	return o;
+}
+
+static json_t *
+snap_performance(const struct metrics *m)
+{
+	json_t *o = json_object(), *a;
+	size_t i;
+
+	snap_set(o, "totalExecutions", snap_count(m->total));
+	snap_set(o, "successfulExecutions", snap_count(m->completed));
+	snap_set(o, "failedExecutions", snap_count(m->failed));
+	snap_set(o, "cancelledExecutions", snap_count(m->cancelled));
+	snap_set(o, "successRate", snap_pct(m->completed, m->total));
+	snap_set(o, "failureRate", snap_pct(m->failed, m->total));
+	snap_set(o, "cancellationRate", snap_pct(m->cancelled, m->total));
+
+	a = json_array();
+	for (i = 0; i < m->nagents; i++) {
+		const struct agent_stats *ag = &m->agents[i];
+		json_t *e = json_object();
+
+		snap_set(e, "agentId", snap_str(ag->agent_id));
+		snap_set(e, "agentName", snap_str(ag->agent_name));
+		snap_set(e, "executions", snap_count(ag->executions));
+		snap_set(e, "successRate", snap_pct(ag->completed, ag->executions));
+		snap_set(e, "avgRuntime", snap_sec(ag->avg_runtime_ms));
+		snap_set(e, "errorRate", snap_pct(ag->failed, ag->executions));
+		snap_set(e, "completed", snap_count(ag->completed));
+		snap_set(e, "failed", snap_count(ag->failed));
+		snap_set(e, "cancelled", snap_count(ag->cancelled));
+		snap_set(e, "running", snap_count(ag->running));
+		snap_set(e, "queued", snap_count(ag->queued));
+		snap_set(e, "inputTokens", json_integer(ag->input_tokens));
+		snap_set(e, "outputTokens", json_integer(ag->output_tokens));
+		snap_set(e, "cost", snap_usd(ag->cost_nusd));
+		json_array_append_new(a, e);
+	}
+	snap_set(o, "byAgent", a);
+
+	/* All 24 UTC hours, so that byHour[h].hour == h. */
+	a = json_array();
+	for (i = 0; i < 24; i++) {
+		const struct hour_of_day *h = &m->hours[i];
+		json_t *e = json_object();
+
+		snap_set(e, "hour", json_integer((json_int_t)i));
+		snap_set(e, "executions", snap_count(h->executions));
+		snap_set(e, "successRate", snap_pct(h->completed, h->executions));
+		snap_set(e, "avgLatency", h->exec_n > 0 ?
+		    snap_sec((double)h->exec_sum_ms / (double)h->exec_n) : NULL);
+		json_array_append_new(a, e);
+	}
+	snap_set(o, "byHour", a);
+	snap_set(o, "vsLastPeriod", snap_vs_last(m));
+	return o;
+}
+
+static int
+snap_weekend(int64_t ms)
+{
+	int64_t days = ms / SNAP_DAY_MS;
+	int dow = (int)((days + 4) % 7); /* 1970-01-01 was a Thursday; 0 = Sunday */
+
+	return dow == 0 || dow == 6;
+}
+
+/* Hours ordered busiest first (or quietest first), ties by hour. */
+static json_t *
+snap_hours(const struct metrics *m, int quiet)
+{
+	json_t *a = json_array();
+	int used[24] = { 0 };
+	int k, h, best;
+
+	for (k = 0; k < SNAP_PEAK_HOURS; k++) {
+		best = -1;
+		for (h = 0; h < 24; h++) {
+			if (used[h])
+				continue;
+			if (!quiet && m->hours[h].executions == 0)
+				continue;
+			if (best < 0 || (quiet ?
+			    m->hours[h].executions < m->hours[best].executions :
+			    m->hours[h].executions > m->hours[best].executions))
+				best = h;
+		}
+		if (best < 0)
+			break;
+		used[best] = 1;
+		json_array_append_new(a, json_integer(best));
+	}
+	return a;
+}
+
+static json_t *
+snap_pattern_summary(const struct metrics *m)
+{
+	json_t *o = json_object();
+	uint64_t wd = 0, we = 0;
+	size_t i, wd_min = 0, we_min = 0;
+	int day = m->window_ms >= SNAP_DAY_MS, week = m->window_ms >= SNAP_WEEK_MS;
+
+	snap_set(o, "peakHours", day ? snap_hours(m, 0) : NULL);
+	snap_set(o, "quietHours", day ? snap_hours(m, 1) : NULL);
+	snap_set(o, "averageDaily", day ? snap_num((double)m->total *
+	    (double)SNAP_DAY_MS / (double)m->window_ms, 2) : NULL);
+	for (i = 0; i < m->nminutes; i++) {
+		if (snap_weekend(m->minutes[i].t0)) {
+			we += m->minutes[i].finished;
+			we_min++;
+		} else {
+			wd += m->minutes[i].finished;
+			wd_min++;
+		}
+	}
+	snap_set(o, "weekdayAverage", week && wd_min > 0 ?
+	    snap_num((double)wd * 1440 / (double)wd_min, 2) : NULL);
+	snap_set(o, "weekendAverage", week && we_min > 0 ?
+	    snap_num((double)we * 1440 / (double)we_min, 2) : NULL);
+	return o;
+}
+
+/*
+ * An anomaly's observed and baseline figures in the snapshot's units: runs
+ * finished per minute (spike, drop), percent failed (failure_surge), seconds
+ * of mean execution time (latency_spike).
+ */
+static void
+snap_anomaly_values(const struct anomaly *an, json_t *e)
+{
+	const char *unit = "per_minute";
+	double scale = 1;
+	int decimals = 3;
+
+	if (an->type == ANOM_FAILURE_SURGE) {
+		unit = "percent";
+		scale = 100;
+		decimals = 2;
+	} else if (an->type == ANOM_LATENCY_SPIKE) {
+		unit = "seconds";
+		scale = 0.001;
+	}
+	snap_set(e, "observed", snap_num(an->observed * scale, decimals));
+	snap_set(e, "baseline", snap_num(an->baseline * scale, decimals));
+	snap_set(e, "unit", json_string(unit));
+}
+
+static json_t *
+snap_patterns(const struct metrics *m)
+{
+	json_t *o = json_object(), *a;
+	size_t i;
+
+	a = json_array();
+	for (i = 0; i < m->nminutes; i++) {
+		const struct minute *mi = &m->minutes[i];
+		json_t *e = json_object();
+
+		snap_set(e, "timestamp", snap_time(mi->t0));
+		snap_set(e, "executions", snap_count(mi->finished));
+		snap_set(e, "successRate", snap_pct(mi->completed, mi->finished));
+		snap_set(e, "avgDuration", mi->exec_n > 0 ?
+		    snap_sec((double)mi->exec_sum_ms / (double)mi->exec_n) : NULL);
+		snap_set(e, "failed", snap_count(mi->failed));
+		snap_set(e, "cancelled", snap_count(mi->cancelled));
+		snap_set(e, "started", snap_count(mi->started));
+		json_array_append_new(a, e);
+	}
+	snap_set(o, "timeline", a);
+
+	a = json_array();
+	for (i = 0; i < m->nbursts; i++) {
+		const struct burst *b = &m->bursts[i];
+		json_t *e = json_object();
+
+		snap_set(e, "startTime", snap_time(b->start_ms));
+		snap_set(e, "endTime", snap_time(b->end_ms));
+		snap_set(e, "peakExecutions", snap_count(b->peak));
+		snap_set(e, "totalExecutions", snap_count(b->total));
+		snap_set(e, "impact", json_string(severity_name(b->impact)));
+		json_array_append_new(a, e);
+	}
+	snap_set(o, "bursts", a);
+	snap_set(o, "patterns", snap_pattern_summary(m));
+
+	a = json_array();
+	for (i = 0; i < m->nanomalies; i++) {
+		const struct anomaly *an = &m->anomalies[i];
+		json_t *e = json_object();
+
+		snap_set(e, "timestamp", snap_time(an->ts_ms));
+		snap_set(e, "type", json_string(anomaly_type_name(an->type)));
+		snap_set(e, "severity", json_string(severity_name(an->severity)));
+		snap_set(e, "description", json_string(an->description));
+		snap_anomaly_values(an, e);
+		json_array_append_new(a, e);
+	}
+	snap_set(o, "anomalies", a);
+	return o;
+}
+
+static json_t *
+snap_resources(const struct metrics *m)
+{
+	json_t *o = json_object(), *compute = json_object(), *cpu, *mem, *models;
+	size_t i;
+
+	cpu = json_array();
+	mem = json_array();
+	for (i = 0; i < m->nsamples; i++) {
+		const struct worker_sample *w = &m->samples[i];
+		json_t *e;
+
+		if (w->has & EF_CPU) {
+			e = json_object();
+			snap_set(e, "timestamp", snap_time(w->ts_ms));
+			snap_set(e, "value", snap_num(w->cpu, 2));
+			json_array_append_new(cpu, e);
+		}
+		if (w->has & EF_MEMORY) {
+			e = json_object();
+			snap_set(e, "timestamp", snap_time(w->ts_ms));
+			snap_set(e, "value", snap_num(w->memory, 2));
+			json_array_append_new(mem, e);
+		}
+	}
+	snap_set(compute, "cpuUsage", cpu);
+	snap_set(compute, "memoryUsage", mem);
+	snap_set(o, "compute", compute);
+
+	models = json_object();
+	for (i = 0; i < m->nmodels; i++) {
+		const struct model_stats *ms = &m->models[i];
+		json_t *e = json_object();
+
+		if (ms->model_id == NULL)
+			continue;
+		snap_set(e, "calls", snap_count(ms->calls));
+		snap_set(e, "tokens", json_integer(ms->input_tokens +
+		    ms->output_tokens));
+		snap_set(e, "avgLatency", snap_sec(ms->avg_latency_ms));
+		snap_set(e, "cost", snap_usd(ms->cost_nusd));
+		json_object_set_new(models, ms->model_id, e);
+	}
+	snap_set(o, "modelUsage", models);
+	snap_set(o, "databaseLoad", NULL); /* execmon cannot see it */
+	return o;
+}
+
+static json_t *
+snap_sources(int64_t now_ms)
+{
+	json_t *a = json_array();
+	size_t i, n = sources_count();
+	int k;
+
+	for (i = 0; i < n; i++) {
+		const struct source_info *si = sources_get((int)i);
+		json_t *e = json_object(), *mal = json_object();
+
+		snap_set(e, "kind", json_string(si->kind));
+		snap_set(e, "address", json_string(si->name));
+		snap_set(e, "state", json_string(source_state_name(si->state)));
+		snap_set(e, "error", si->error[0] != '\0' ?
+		    json_string(si->error) : NULL);
+		snap_set(e, "events", snap_count(si->events));
+		for (k = 1; k < MAL__COUNT; k++) {
+			if (si->malformed[k] > 0)
+				json_object_set_new(mal, event_malformed_name(
+				    (enum event_malformed)k), snap_count(si->malformed[k]));
+		}
+		snap_set(e, "malformed", mal);
+		snap_set(e, "malformedTotal", snap_count(si->malformed_total));
+		snap_set(e, "gaps", snap_count(si->gaps));
+		snap_set(e, "gapEntries", si->gap_entries >= 0 ?
+		    json_integer(si->gap_entries) : NULL);
+		snap_set(e, "lag", si->last_event_ms > 0 ?
+		    snap_sec((double)(now_ms > si->last_event_ms ?
+		    now_ms - si->last_event_ms : 0)) : NULL);
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
+static json_t *
+snap_by_model(const struct metrics *m)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < m->nmodels; i++) {
+		const struct model_stats *ms = &m->models[i];
+		json_t *e = json_object();
+
+		snap_set(e, "modelId", snap_str(ms->model_id));
+		snap_set(e, "calls", snap_count(ms->calls));
+		snap_set(e, "inputTokens", json_integer(ms->input_tokens));
+		snap_set(e, "outputTokens", json_integer(ms->output_tokens));
+		snap_set(e, "cost", snap_usd(ms->cost_nusd));
+		snap_set(e, "avgLatency", snap_sec(ms->avg_latency_ms));
+		snap_set(e, "errors", snap_count(ms->errors));
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
+/* Add n to the count under key in o (a kind may be named "other" too). */
+static void
+snap_add_count(json_t *o, const char *key, uint64_t n)
+{
+	json_t *prev = json_object_get(o, key);
+
+	if (prev != NULL)
+		n += (uint64_t)json_integer_value(prev);
+	json_object_set_new(o, key, snap_count(n));
+}
+
+static json_t *
+snap_tools(const struct metrics *m)
+{
+	json_t *a = json_array();
+	size_t i;
+	int k;
+
+	for (i = 0; i < m->ntools; i++) {
+		const struct tool_stats *t = &m->tools[i];
+		json_t *e = json_object(), *kinds = json_object();
+
+		snap_set(e, "toolId", snap_str(t->tool_id));
+		snap_set(e, "calls", snap_count(t->calls));
+		snap_set(e, "p95", snap_sec(t->p95_ms));
+		snap_set(e, "errors", snap_count(t->errors));
+		for (k = 0; k < t->nkinds && k < METRICS_ERROR_KINDS; k++) {
+			if (t->kinds[k].kind != NULL)
+				snap_add_count(kinds, t->kinds[k].kind,
+				    t->kinds[k].count);
+		}
+		if (t->kinds_other > 0)
+			snap_add_count(kinds, "other", t->kinds_other);
+		snap_set(e, "errorsByKind", kinds);
+		snap_set(e, "timeouts", snap_count(t->timeouts));
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
+static json_t *
+snap_queues(const struct metrics *m)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < m->nqueues; i++) {
+		const struct queue_stats *q = &m->queues[i];
+		json_t *e = json_object();
+
+		snap_set(e, "name", snap_str(q->name));
+		snap_set(e, "depth", json_integer(q->depth));
+		snap_set(e, "depthSource", json_string(q->from_gauge ? "gauge" :
+		    "events"));
+		snap_set(e, "queued", snap_count(q->queued));
+		snap_set(e, "oldestWait", q->oldest_wait_ms >= 0 ?
+		    snap_sec((double)q->oldest_wait_ms) : NULL);
+		snap_set(e, "avgWait", snap_sec(q->avg_wait_ms));
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
+static json_t *
+snap_flagged(const struct metrics *m)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < m->nflags; i++) {
+		const struct flagged *f = &m->flags[i];
+		json_t *e = json_object();
+
+		snap_set(e, "runId", json_string(f->run->id));
+		snap_set(e, "agentName", snap_str(f->run->agent_name));
+		snap_set(e, "reason", json_string(flag_reason_name(f->reason)));
+		snap_set(e, "elapsed", snap_sec((double)f->elapsed_ms));
+		snap_set(e, "expected", snap_sec((double)f->expected_ms));
+		snap_set(e, "cost", snap_usd(f->cost_nusd));
+		snap_set(e, "projectedCost", f->projected_nusd >= 0 ?
+		    snap_usd(f->projected_nusd) : NULL);
+		snap_set(e, "why", json_string(f->why));
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
+static json_t *
+snap_totals(const struct metrics *m)
+{
+	json_t *o = json_object();
+
+	snap_set(o, "inputTokens", json_integer(m->input_tokens));
+	snap_set(o, "outputTokens", json_integer(m->output_tokens));
+	snap_set(o, "tokens", json_integer(m->input_tokens + m->output_tokens));
+	snap_set(o, "cost", snap_usd(m->cost_nusd));
+	return o;
+}
+
+void
+snapshot_error_summary(const char *msg, char *buf, size_t size)
+{
+	size_t i = 0, n = 0, chars = 0, len;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	if (msg == NULL)
+		return;
+	while (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\n' ||
+	    msg[i] == '\r')
+		i++;
+	while (msg[i] != '\0' && msg[i] != '\n' && msg[i] != '\r' &&
+	    chars < SNAPSHOT_ERROR_SUMMARY) {
+		len = 1;
+		while ((msg[i + len] & 0xc0) == 0x80)
+			len++;
+		if (n + len >= size)
+			break;
+		memcpy(buf + n, msg + i, len);
+		n += len;
+		i += len;
+		chars++;
+	}
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	buf[n] = '\0';
+}
+
+json_t *
+snapshot_run_json(const struct run *r, int64_t now_ms)
+{
+	json_t *o = json_object();
+	char summary[SNAPSHOT_ERROR_SUMMARY * 4 + 1];
+	int finished = run_is_finished(r);
+	int usage = r->llm_calls > 0 || r->has_totals;
+
+	snap_set(o, "runId", json_string(r->id));
+	snap_set(o, "agentId", snap_str(r->agent_id));
+	snap_set(o, "agentName", snap_str(r->agent_name));
+	snap_set(o, "status", json_string(run_status_name(r->status)));
+	snap_set(o, "queuedAt", snap_time(r->queued_ms));
+	snap_set(o, "startedAt", snap_time(r->started_ms));
+	snap_set(o, "finishedAt", finished ? snap_time(r->finished_ms) : NULL);
+	if (r->started_ms > 0 && finished && r->finished_ms > 0)
+		snap_set(o, "duration", snap_span(r->finished_ms - r->started_ms));
+	else if (r->started_ms > 0 && r->status == RUN_RUNNING)
+		snap_set(o, "duration", snap_span(now_ms > r->started_ms ?
+		    now_ms - r->started_ms : 0));
+	else
+		snap_set(o, "duration", NULL);
+	if (r->queued_ms > 0 && r->started_ms > 0)
+		snap_set(o, "queueWait", snap_span(r->started_ms - r->queued_ms));
+	else if (r->queued_ms > 0 && r->status == RUN_QUEUED)
+		snap_set(o, "queueWait", snap_span(now_ms > r->queued_ms ?
+		    now_ms - r->queued_ms : 0));
+	else
+		snap_set(o, "queueWait", NULL);
+	snap_set(o, "model", snap_str(r->model_id));
+	snap_set(o, "inputTokens", usage ? json_integer(r->input_tokens) : NULL);
+	snap_set(o, "outputTokens", usage ? json_integer(r->output_tokens) : NULL);
+	snap_set(o, "cost", usage ? snap_usd(r->cost_nusd) : NULL);
+	snap_set(o, "traceId", snap_str(r->trace_id));
+	snap_set(o, "parentRunId", snap_str(r->parent_run_id));
+	snap_set(o, "errorClass", snap_str(r->error_class));
+	if (r->error_message != NULL) {
+		snapshot_error_summary(r->error_message, summary, sizeof summary);
+		snap_set(o, "errorSummary", json_string(summary));
+	} else
+		snap_set(o, "errorSummary", NULL);
+	snap_set(o, "queue", r->queued_ms > 0 || r->queue != NULL ?
+	    json_string(r->queue != NULL ? r->queue : "default") : NULL);
+	snap_set(o, "userId", snap_str(r->user_id));
+	snap_set(o, "progress", r->progress >= 0 ? snap_num(r->progress, 4) : NULL);
+	snap_set(o, "llmCalls", json_integer(r->llm_calls));
+	snap_set(o, "toolCalls", json_integer(r->tool_calls));
+	snap_set(o, "toolErrors", json_integer(r->tool_errors));
+	snap_set(o, "retries", json_integer(r->retries));
+	return o;
+}
+
+struct snap_pick {
+	const struct run *run;
+	int active;            /* not finished */
+	int64_t key;           /* start (active) or finish time */
+};
+
+static int
+snap_pick_cmp(const void *a, const void *b)
+{
+	const struct snap_pick *x = a, *y = b;
+
+	if (x->active != y->active)
+		return x->active ? -1 : 1;
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;
+	return strcmp(x->run->id, y->run->id);
+}
+
+size_t
+snapshot_select_runs(const struct store *st, const struct filter *f,
+    int64_t now_ms, int64_t since_ms, size_t max_finished,
+    const struct run ***out)
+{
+	size_t i, n = store_nruns(st), np = 0, nout = 0, nfin = 0;
+	struct snap_pick *p = xcalloc(n > 0 ? n : 1, sizeof *p);
+	const struct run **list;
+	int64_t from = now_ms - since_ms;
+
+	for (i = 0; i < n; i++) {
+		const struct run *r = store_run_at(st, i);
+		struct snap_pick *k = &p[np];
+
+		if (r->first_ms > now_ms || !snap_match(f, r))
+			continue;
+		if (run_is_finished(r)) {
+			if (r->finished_ms <= from || r->finished_ms > now_ms)
+				continue;
+			k->active = 0;
+			k->key = r->finished_ms;
+		} else {
+			if (r->status != RUN_QUEUED && r->status != RUN_RUNNING &&
+			    r->last_ms <= from)
+				continue;
+			k->active = 1;
+			k->key = r->started_ms > 0 ? r->started_ms :
+			    r->queued_ms > 0 ? r->queued_ms : r->first_ms;
+		}
+		k->run = r;
+		np++;
+	}
+	qsort(p, np, sizeof *p, snap_pick_cmp);
+	list = xcalloc(np > 0 ? np : 1, sizeof *list);
+	for (i = 0; i < np; i++) {
+		if (!p[i].active && max_finished > 0 && nfin++ >= max_finished)
+			continue;
+		list[nout++] = p[i].run;
+	}
+	free(p);
+	*out = list;
+	return nout;
+}
+
+json_t *
+snapshot_build(const struct metrics *m, const struct store *st,
+    const struct filter *f, const char *filter_expr)
+{
+	json_t *o = json_object(), *win, *runs;
+	const struct run **list;
+	char tf[32];
+	size_t i, n;
+
+	snap_set(o, "schemaVersion", json_integer(SNAPSHOT_SCHEMA_VERSION));
+	snap_set(o, "generatedAt", snap_time(m->now_ms));
+	snap_timeframe(m->window_ms, tf, sizeof tf);
+	snap_set(o, "timeframe", json_string(tf));
+	snap_set(o, "workspaceId", snap_workspace(st, f));
+	win = json_object();
+	snap_set(win, "from", snap_time(m->now_ms - m->window_ms));
+	snap_set(win, "to", snap_time(m->now_ms));
+	if (m->window_ms % 1000 == 0)
+		snap_set(win, "seconds", json_integer(m->window_ms / 1000));
+	else
+		snap_set(win, "seconds", snap_sec((double)m->window_ms));
+	snap_set(o, "window", win);
+	snap_set(o, "filter", filter_expr != NULL && *filter_expr != '\0' ?
+	    json_string(filter_expr) : NULL);
+
+	snap_set(o, "realtime", snap_realtime(m));
+	snap_set(o, "throughput", snap_throughput(m));
+	snap_set(o, "latency", snap_latency(m));
+	snap_set(o, "performance", snap_performance(m));
+	snap_set(o, "patterns", snap_patterns(m));
+	snap_set(o, "resources", snap_resources(m));
+
+	snap_set(o, "sources", snap_sources(m->now_ms));
+	snap_set(o, "byModel", snap_by_model(m));
+	snap_set(o, "tools", snap_tools(m));
+	snap_set(o, "queues", snap_queues(m));
+	runs = json_array();
+	n = snapshot_select_runs(st, f, m->now_ms, m->window_ms,
+	    SNAPSHOT_RUNS_FINISHED, &list);
+	for (i = 0; i < n; i++)
+		json_array_append_new(runs, snapshot_run_json(list[i], m->now_ms));
+	free(list);
+	snap_set(o, "runs", runs);
+	snap_set(o, "flagged", snap_flagged(m));
+	snap_set(o, "totals", snap_totals(m));
+	return o;
+}
+
+int
+snapshot_write(const json_t *j, FILE *f)
+{
+	if (json_dumpf(j, f, SNAP_DUMP_FLAGS) != 0 || fputc('\n', f) == EOF)
+		return -1;
+	return 0;
+}

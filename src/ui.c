@@ -1,0 +1,413 @@
+/* execmon - the dashboard's drawing helpers: colours, clipped text, bars, sparklines. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <curses.h>
+
+#include "event.h"
+#include "ui.h"
+
+/* The rgb of an xterm-256 palette index. */
+static void
+xterm_rgb(int i, int *r, int *g, int *b)
+{
+	static const int base[16][3] = {
+		{0,0,0},{205,0,0},{0,205,0},{205,205,0},{0,0,238},{205,0,205},{0,205,205},{229,229,229},
+		{127,127,127},{255,0,0},{0,255,0},{255,255,0},{92,92,255},{255,0,255},{0,255,255},{255,255,255}
+	};
+
+	if (i < 16) {
+		*r = base[i][0], *g = base[i][1], *b = base[i][2];
+	} else if (i < 232) {
+		static const int lv[6] = { 0, 95, 135, 175, 215, 255 };
+
+		i -= 16;
+		*r = lv[i / 36], *g = lv[(i / 6) % 6], *b = lv[i % 6];
+	} else {
+		*r = *g = *b = 8 + (i - 232) * 10;
+	}
+}
+
+/* The nearest of the first n palette colours to an rgb. */
+static int
+nearest(int r, int g, int b, int n)
+{
+	int best = 0;
+	long bestd = -1;
+
+	for (int i = 0; i < n; i++) {
+		int pr, pg, pb;
+		long d;
+
+		xterm_rgb(i, &pr, &pg, &pb);
+		d = (long)(pr - r) * (pr - r) + (long)(pg - g) * (pg - g) + (long)(pb - b) * (pb - b);
+		if (bestd < 0 || d < bestd) {
+			bestd = d;
+			best = i;
+		}
+	}
+	return best;
+}
+
+/* Map a theme colour onto what the terminal has. */
+static int
+map_color(int c)
+{
+	int r, g, b;
+
+	if (c < 0)
+		return -1;
+	if (c & 0x1000000) {
+		r = (c >> 16) & 0xff, g = (c >> 8) & 0xff, b = c & 0xff;
+		if (COLORS >= 0x1000000)
+			return c & 0xffffff;
+		if (COLORS >= 256) {
+			int best = 16;
+			long bestd = -1;
+
+			for (int i = 16; i < 256; i++) {
+				int pr, pg, pb;
+				long d;
+
+				xterm_rgb(i, &pr, &pg, &pb);
+				d = (long)(pr - r) * (pr - r) + (long)(pg - g) * (pg - g) +
+				    (long)(pb - b) * (pb - b);
+				if (bestd < 0 || d < bestd) {
+					bestd = d;
+					best = i;
+				}
+			}
+			return best;
+		}
+		return nearest(r, g, b, COLORS >= 16 ? 16 : 8);
+	}
+	if (c < COLORS)
+		return c;
+	xterm_rgb(c, &r, &g, &b);
+	return nearest(r, g, b, COLORS >= 16 ? 16 : 8);
+}
+
+static int role_attr[TH__COUNT];
+
+void
+ui_colors_init(struct dash *d)
+{
+	for (int i = 0; i < TH__COUNT; i++) {
+		const struct theme_style *s = &d->theme.s[i];
+		int a = 0;
+
+		if (s->attrs & THEME_BOLD)
+			a |= A_BOLD;
+		if (s->attrs & THEME_UNDERLINE)
+			a |= A_UNDERLINE;
+		if (s->attrs & THEME_REVERSE)
+			a |= A_REVERSE;
+		if (s->attrs & THEME_DIMATTR)
+			a |= A_DIM;
+		if (d->color && has_colors()) {
+			init_extended_pair(i + 1, map_color(s->fg), map_color(s->bg));
+			a |= (int)COLOR_PAIR(i + 1);
+		} else if (i == TH_HEADER || i == TH_SELECT || i == TH_BADGE || i == TH_FOCUS) {
+			a |= A_REVERSE; /* without colour, keep them apart by reverse video */
+		}
+		role_attr[i] = a;
+	}
+}
+
+int
+ui_attr(const struct dash *d, enum theme_role r)
+{
+	(void)d;
+	return role_attr[r];
+}
+
+int
+ui_width(const char *s)
+{
+	mbstate_t st;
+	int w = 0;
+
+	memset(&st, 0, sizeof st);
+	while (*s != '\0') {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+		int cw;
+
+		if (n == 0 || n == (size_t)-1 || n == (size_t)-2) {
+			s++;
+			w++;
+			memset(&st, 0, sizeof st);
+			continue;
+		}
+		cw = wcwidth(wc);
+		w += cw > 0 ? cw : 0;
+		s += n;
+	}
+	return w;
+}
+
+int
+ui_text(const struct dash *d, int y, int x, int w, enum theme_role role, const char *s)
+{
+	char safe[1024];
+	const char *p;
+	mbstate_t st;
+	int used = 0;
+
+	if (w <= 0 || s == NULL)
+		return 0;
+	event_sanitize(s, safe, sizeof safe, 0);
+	attrset(ui_attr(d, role));
+	move(y, x);
+	memset(&st, 0, sizeof st);
+	for (p = safe; *p != '\0';) {
+		wchar_t wc;
+		size_t n;
+		int cw;
+
+		if (!d->utf8) {
+			if (used + 1 > w)
+				break;
+			addch((unsigned char)*p < 0x80 ? (chtype)(unsigned char)*p : '?');
+			/* skip the rest of a UTF-8 sequence */
+			if ((unsigned char)*p >= 0x80) {
+				p++;
+				while ((*p & 0xc0) == 0x80)
+					p++;
+			} else
+				p++;
+			used++;
+			continue;
+		}
+		n = mbrtowc(&wc, p, MB_CUR_MAX, &st);
+		if (n == 0 || n == (size_t)-1 || n == (size_t)-2)
+			break;
+		cw = wcwidth(wc);
+		if (cw < 0)
+			cw = 1, wc = L'?';
+		if (used + cw > w)
+			break;
+		addnwstr(&wc, 1);
+		used += cw;
+		p += n;
+	}
+	attrset(A_NORMAL);
+	return used;
+}
+
+int
+ui_textf(const struct dash *d, int y, int x, int w, enum theme_role role, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return ui_text(d, y, x, w, role, buf);
+}
+
+void
+ui_blank(int y, int x, int w)
+{
+	attrset(A_NORMAL);
+	if (w > 0)
+		mvhline(y, x, ' ', w);
+}
+
+void
+ui_bar(const struct dash *d, int y, int x, int w, double frac, enum theme_role role)
+{
+	static const wchar_t *const eighths = L" ▏▎▍▌▋▊▉";
+	int full, rem, i;
+
+	if (w <= 0)
+		return;
+	if (!(frac >= 0))
+		frac = 0;
+	if (frac > 1)
+		frac = 1;
+	full = (int)(frac * w);
+	rem = (int)((frac * w - full) * 8);
+	attrset(ui_attr(d, role));
+	move(y, x);
+	for (i = 0; i < full; i++) {
+		if (d->utf8)
+			addnwstr(L"█", 1);
+		else
+			addch('#');
+	}
+	if (i < w) {
+		if (d->utf8 && rem > 0)
+			addnwstr(&eighths[rem], 1);
+		else
+			addch(!d->utf8 && rem >= 4 ? '=' : ' ');
+		i++;
+	}
+	attrset(ui_attr(d, TH_DIM));
+	for (; i < w; i++) {
+		if (d->utf8)
+			addnwstr(L"·", 1);
+		else
+			addch('.');
+	}
+	attrset(A_NORMAL);
+}
+
+void
+ui_spark(const struct dash *d, int y, int x, int w, const double *v, int n, enum theme_role role)
+{
+	static const wchar_t *const blocks = L"▁▂▃▄▅▆▇█";
+	static const char *const ascii = "_.-:=+*#";
+	double max = 0;
+	int start = n > w ? n - w : 0;
+
+	for (int i = start; i < n; i++) {
+		if (v[i] > max)
+			max = v[i];
+	}
+	attrset(ui_attr(d, role));
+	move(y, x);
+	for (int i = 0; i < w - (n - start); i++)
+		addch(' ');
+	for (int i = start; i < n; i++) {
+		int k = max > 0 ? (int)(v[i] / max * 7.0 + 0.5) : 0;
+
+		if (k < 0)
+			k = 0;
+		if (k > 7)
+			k = 7;
+		if (v[i] <= 0 && d->utf8)
+			addch(' ');
+		else if (d->utf8)
+			addnwstr(&blocks[k], 1);
+		else
+			addch((chtype)(v[i] <= 0 ? ' ' : ascii[k]));
+	}
+	attrset(A_NORMAL);
+}
+
+char *
+fmt_dur(int64_t ms, char *buf, size_t size)
+{
+	if (ms < 0)
+		snprintf(buf, size, "-");
+	else if (ms < 1000)
+		snprintf(buf, size, "%" PRId64 "ms", ms);
+	else if (ms < 60000)
+		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
+	else if (ms < 3600000)
+		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", ms / 60000, (ms / 1000) % 60);
+	else if (ms < 86400000)
+		snprintf(buf, size, "%" PRId64 "h%02" PRId64 "m", ms / 3600000, (ms / 60000) % 60);
+	else
+		snprintf(buf, size, "%" PRId64 "d%02" PRId64 "h", ms / 86400000, (ms / 3600000) % 24);
+	return buf;
+}
+
+char *
+fmt_window(int64_t ms, char *buf, size_t size)
+{
+	if (ms % 86400000 == 0)
+		snprintf(buf, size, "%" PRId64 "d", ms / 86400000);
+	else if (ms % 3600000 == 0)
+		snprintf(buf, size, "%" PRId64 "h", ms / 3600000);
+	else if (ms % 60000 == 0)
+		snprintf(buf, size, "%" PRId64 "m", ms / 60000);
+	else
+		snprintf(buf, size, "%" PRId64 "s", ms / 1000);
+	return buf;
+}
+
+char *
+fmt_count(double n, char *buf, size_t size)
+{
+	if (n < 0)
+		snprintf(buf, size, "-");
+	else if (n < 1000)
+		snprintf(buf, size, n == (double)(int64_t)n ? "%.0f" : "%.1f", n);
+	else if (n < 1e6)
+		snprintf(buf, size, "%.1fk", n / 1e3);
+	else if (n < 1e9)
+		snprintf(buf, size, "%.1fM", n / 1e6);
+	else
+		snprintf(buf, size, "%.1fG", n / 1e9);
+	return buf;
+}
+
+char *
+fmt_cost(int64_t nusd, char *buf, size_t size)
+{
+	double usd = (double)nusd / 1e9;
+
+	if (usd < 10)
+		snprintf(buf, size, "$%.3f", usd);
+	else if (usd < 10000)
+		snprintf(buf, size, "$%.2f", usd);
+	else
+		snprintf(buf, size, "$%.1fk", usd / 1000);
+	return buf;
+}
+
+const char *
+status_glyph(const struct dash *d, enum run_status s)
+{
+	static const char *const u[RUN__COUNT] = { "?", "◷", "▶", "✔", "✖", "⊘" };
+	static const char *const a[RUN__COUNT] = { "?", "q", ">", "+", "x", "-" };
+
+	return d->utf8 ? u[s] : a[s];
+}
+
+enum theme_role
+status_role(enum run_status s)
+{
+	switch (s) {
+	case RUN_COMPLETED:
+		return TH_OK;
+	case RUN_FAILED:
+		return TH_ERR;
+	case RUN_CANCELLED:
+	case RUN_QUEUED:
+		return TH_WARN;
+	case RUN_RUNNING:
+		return TH_ACCENT;
+	default:
+		return TH_DIM;
+	}
+}
+
+void
+ui_chart(const struct dash *d, struct rect r, const double *v, int n, enum theme_role role)
+{
+	static const wchar_t *const blocks = L" ▁▂▃▄▅▆▇█";
+	static const char *const ascii = " ..::||##";
+	int start = n > r.w ? n - r.w : 0, off = r.w - (n - start);
+	double max = 0;
+
+	for (int i = start; i < n; i++)
+		max = v[i] > max ? v[i] : max;
+	attrset(ui_attr(d, role));
+	for (int i = start; i < n; i++) {
+		int eighths = max > 0 ? (int)(v[i] / max * r.h * 8 + 0.5) : 0;
+
+		if (v[i] > 0 && eighths == 0)
+			eighths = 1;
+		for (int row = 0; row < r.h; row++) {
+			int fill = eighths - (r.h - 1 - row) * 8;
+
+			fill = fill < 0 ? 0 : fill > 8 ? 8 : fill;
+			move(r.y + row, r.x + off + (i - start));
+			if (d->utf8)
+				addnwstr(&blocks[fill], 1);
+			else
+				addch((chtype)ascii[fill]);
+		}
+	}
+	attrset(A_NORMAL);
+}

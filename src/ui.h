@@ -1,0 +1,136 @@
+/* execmon - the dashboard: its state, the pane table, drawing helpers. */
+#ifndef EXECMON_UI_H
+#define EXECMON_UI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "filter.h"
+#include "metrics.h"
+#include "store.h"
+#include "theme.h"
+
+struct rect {
+	int y, x, h, w;
+};
+
+struct dash;
+
+/* A kind of pane: one file pane-x.c and one line in the pane table (ui.c). */
+struct pane_kind {
+	const char *name;
+	const char *title;
+	/* Draw the pane's content into r (the title line is drawn by ui.c). */
+	void (*draw)(struct dash *, struct rect r, int focused);
+	/* Rows the pane can select in (0 = none); Enter calls enter(). */
+	int (*rows)(struct dash *);
+	void (*enter)(struct dash *, int row);
+};
+
+enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE };
+enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT };
+
+#define PANES_MAX 12
+#define SORT_COUNT 4
+
+struct dash {
+	struct store *store;
+	struct metrics *m;        /* what is shown (kept while paused) */
+	struct filter filter;
+	int64_t window_ms;
+	int64_t loaded_from_ms;   /* oldest time the backfill covers */
+	int64_t pinned_now_ms;    /* --now, 0 = wall clock */
+	int64_t now_ms;           /* the now of m */
+	int paused;
+	int refresh_ms;
+	int sort;                 /* runs pane: 0 newest, 1 longest, 2 agent, 3 status */
+	int utf8, color;
+	struct theme theme;
+
+	enum view view;
+	enum overlay overlay;
+	int focus;                /* index into the visible panes */
+	int npanes;
+	const struct pane_kind *panes[PANES_MAX];
+	int sel[PANES_MAX], top[PANES_MAX];
+
+	/* run log / trace views */
+	char *run_id;
+	int log_sel, log_top, log_follow, log_abs;
+	char *trace_id;
+	int trace_sel, trace_top;
+
+	/* pick list (agent/model filter) and prompt (text filter) */
+	int pick_kind;            /* 'a' or 'm' */
+	char **pick_items;
+	int pick_n, pick_sel;
+	char prompt[128];
+	int prompt_len;
+
+	char status[256];
+	int64_t status_until_ms;
+
+	/* rates for the header */
+	uint64_t events_total;
+	uint64_t rate_hist[5];    /* events in each of the last 5 seconds */
+	int64_t rate_sec;
+	double events_per_s;
+
+	uint64_t drawn_version;   /* store version of the last recompute */
+	int dirty;                /* something to redraw */
+	int need_clear;           /* full repaint (resize, view change) */
+	char *snapshot_dir;
+	const char *filter_expr_cli;
+};
+
+/* ui.c: colours and text. Every string passes through event_sanitize. */
+void ui_colors_init(struct dash *);
+int ui_attr(const struct dash *, enum theme_role);
+/* Draw text clipped to w columns; returns the columns used. */
+int ui_text(const struct dash *, int y, int x, int w, enum theme_role, const char *utf8);
+/* printf-style ui_text. */
+int ui_textf(const struct dash *, int y, int x, int w, enum theme_role, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void ui_blank(int y, int x, int w);
+/* A bar of frac (0..1) over w columns, eighth blocks in UTF-8. */
+void ui_bar(const struct dash *, int y, int x, int w, double frac, enum theme_role);
+/* A sparkline of n values scaled to their max, the last w values. */
+void ui_spark(const struct dash *, int y, int x, int w, const double *v, int n, enum theme_role);
+/* A bar chart of n values over a rectangle, the last r.w values, eighth blocks. */
+void ui_chart(const struct dash *, struct rect r, const double *v, int n, enum theme_role);
+/* Text width in columns of a UTF-8 string. */
+int ui_width(const char *utf8);
+
+/* Formatting: durations, counts, money. Each writes into buf and returns it. */
+char *fmt_dur(int64_t ms, char *buf, size_t size);
+char *fmt_count(double n, char *buf, size_t size);
+/* A window length as the user wrote it: 15m, 1h, 7d. */
+char *fmt_window(int64_t ms, char *buf, size_t size);
+char *fmt_cost(int64_t nusd, char *buf, size_t size);
+const char *status_glyph(const struct dash *, enum run_status);
+enum theme_role status_role(enum run_status);
+
+/* The runs shown in the runs pane, in the current sort (used by several panes). */
+int dash_runs(struct dash *, const struct live_run ***out);
+struct run *dash_selected_run(struct dash *);
+void dash_set_status(struct dash *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dash_recompute(struct dash *);
+void dash_open_log(struct dash *, const char *run_id);
+void dash_open_trace(struct dash *, const char *trace_id);
+
+/* Views. */
+void view_runlog_draw(struct dash *, struct rect);
+int view_runlog_key(struct dash *, int ch);
+void view_trace_draw(struct dash *, struct rect);
+int view_trace_key(struct dash *, int ch);
+
+/* Keys (keys.c): the one table that both dispatch and help come from. */
+int keys_dispatch(struct dash *, int ch);
+void keys_help_draw(struct dash *, struct rect);
+void keys_write_help(FILE *); /* for the man page / tests */
+
+/* Panes. */
+extern const struct pane_kind pane_runs, pane_queues, pane_throughput,
+    pane_latency, pane_anomalies, pane_agents, pane_models, pane_tools;
+
+#endif

@@ -1,0 +1,195 @@
+# execmon terminal tests: run the real binary in a private tmux server and read
+# the screen back. Sourced after tests/integration/lib.sh (which provides TMP,
+# ok/is/check and the cleanup trap); this file extends that trap so the tmux
+# server is always killed.
+#
+#   tui_init                     start the private server (no status line)
+#   tui_run NAME W H [VAR=V..] [ARG..]
+#                                run execmon ARGS in a new WxH session; its exit
+#                                status lands in $TMP/NAME.exit as EXIT=N, its
+#                                stderr in $TMP/NAME.err, `stty -a` taken after
+#                                it exits in $TMP/NAME.stty
+#   tui_pid NAME                 the execmon process id
+#   tui_keys NAME KEY..          tmux send-keys
+#   tui_cap NAME [-e]            the screen, one line per row
+#   tui_wait NAME SECS ERE       until the screen matches the regex
+#   tui_wait_titles NAME SECS    until every pane title is on the screen
+#   tui_resize NAME W H          resize the session's window
+#   tui_pane FILE TITLE          the rows of the pane under TITLE in a capture
+#   tui_fmt NAME FORMAT          tmux display-message -p for the pane
+
+TUI_SOCK="execmon-tui-$$"
+TUI_DIR="$TMP/run"
+: "${SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+
+TUI_TITLES=("Live runs" "Throughput (finished / min)" "Latency (finished in window)"
+	"Queues (depth, oldest wait)" "Anomalies & stuck runs" "Agents"
+	"Models (tokens, cost)" "Tools")
+
+tui() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
+
+tui_cleanup() {
+	tmux -L "$TUI_SOCK" -f /dev/null kill-server >/dev/null 2>&1
+}
+trap 'tui_cleanup; cleanup' EXIT
+trap 'exit 130' INT TERM
+
+tui_init() {
+	mkdir -p "$TUI_DIR" "$TMP/xdg/execmon" || return 1
+	# themes found by name from the user's config folder, no config file
+	ln -sfn "$SRCDIR/themes" "$TMP/xdg/execmon/themes"
+	tui_write_py
+	tui new-session -d -s _keep -x 80 -y 24 "exec sleep 3600" \; \
+		set-option -g status off \; \
+		set-option -g set-clipboard on \; \
+		set-option -g history-limit 0 >/dev/null 2>&1
+}
+
+tui_run() {
+	local name=$1 w=$2 h=$3 envs=() args=() q a
+	shift 3
+	while [ $# -gt 0 ] && [[ $1 == [A-Z_]*=* ]]; do
+		envs+=("$1")
+		shift
+	done
+	args=("$@")
+	rm -f "$TMP/$name.exit" "$TMP/$name.pid" "$TMP/$name.stty"
+	q=""
+	for a in env -u NO_COLOR -u COLORTERM -u EXECMON_REDIS_URL -u EXECMON_REDIS_PASSWORD \
+		TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+		XDG_CONFIG_HOME="$TMP/xdg" "${envs[@]}" "$EXECMON" "${args[@]}"; do
+		q+=$(printf '%q ' "$a")
+	done
+	cat >"$TMP/$name.sh" <<EOF
+cd $(printf '%q' "$TUI_DIR") || exit 1
+bash -c 'echo \$\$ >"\$0"; exec "\$@"' $(printf '%q' "$TMP/$name.pid") $q 2>$(printf '%q' "$TMP/$name.err")
+echo "EXIT=\$?" >$(printf '%q' "$TMP/$name.exit")
+stty -a >$(printf '%q' "$TMP/$name.stty") 2>&1
+echo "[execmon has exited]"
+exec sleep 3600
+EOF
+	tui new-session -d -s "$name" -x "$w" -y "$h" "bash $(printf '%q' "$TMP/$name.sh")"
+}
+
+tui_pid() {
+	wait_for 5 test -s "$TMP/$1.pid" && cat "$TMP/$1.pid"
+}
+
+tui_alive() { # tui_alive NAME: the execmon process still runs
+	local pid
+	pid=$(cat "$TMP/$1.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+		[ ! -e "$TMP/$1.exit" ]
+}
+
+tui_keys() {
+	local name=$1
+	shift
+	tui send-keys -t "$name" "$@"
+}
+
+tui_cap() {
+	local name=$1
+	shift
+	tui capture-pane -p -t "$name" "$@"
+}
+
+tui_fmt() { tui display-message -p -t "$1" "$2"; }
+
+tui_match() { tui_cap "$1" | grep -Eq -- "$2"; }
+
+tui_wait() { # tui_wait NAME SECS ERE
+	wait_for "$2" tui_match "$1" "$3"
+}
+
+tui_has_titles() {
+	local s t
+	s=$(tui_cap "$1") || return 1
+	for t in "${TUI_TITLES[@]}"; do
+		grep -qF -- " $t " <<<"$s" || return 1
+	done
+}
+
+tui_wait_titles() { wait_for "$2" tui_has_titles "$1"; }
+
+tui_missing_titles() { # the titles absent from a capture file
+	local t
+	for t in "${TUI_TITLES[@]}"; do
+		grep -qF -- " $t " "$1" || echo "missing: $t"
+	done
+}
+
+tui_resize() {
+	tui resize-window -t "$1" -x "$2" -y "$3" >/dev/null 2>&1
+}
+
+# tui_pane FILE TITLE: print the lines of the pane titled TITLE in a capture.
+# The pane spans from its title's column to the next title on that row, and
+# down to the next title below it (or to the status line). The same function
+# is pane(path, title) in the Python module $TMP/tui_screen.py.
+tui_pane() { python3 "$TMP/tui_screen.py" "$1" "$2"; }
+
+tui_write_py() {
+	cat >"$TMP/tui_screen.py" <<'EOF'
+import sys
+
+TITLES = ["Live runs", "Throughput (finished / min)", "Latency (finished in window)",
+          "Queues (depth, oldest wait)", "Anomalies & stuck runs", "Agents",
+          "Models (tokens, cost)", "Tools"]
+
+
+def rows(path):
+    r = open(path, encoding="utf-8", errors="replace").read().split("\n")
+    if r and r[-1] == "":
+        r.pop()
+    return r
+
+
+def pane(path, want):
+    rs = rows(path)
+    H = len(rs)
+    W = max((len(r) for r in rs), default=0)
+    rs = [r.ljust(W) for r in rs]
+    found = []
+    for t in TITLES:
+        for y in range(1, H - 1):
+            x = rs[y].find(" %s " % t)
+            if x >= 0:
+                found.append((y, x, t))
+                break
+    me = [f for f in found if f[2] == want]
+    if not me:
+        return None
+    y0, x0, _ = me[0]
+    x1 = min([x for (y, x, t) in found if y == y0 and x > x0] + [W])
+    y1 = min([y for (y, x, t) in found if y > y0 and x < x1] + [H - 1])
+    return [rs[y][x0:x1].rstrip() for y in range(y0 + 1, y1)]
+
+
+if __name__ == "__main__":
+    p = pane(sys.argv[1], sys.argv[2])
+    if p is None:
+        sys.exit(1)
+    for line in p:
+        print(line)
+EOF
+}
+
+# tui_body FILE: the rows between the header and the status line
+tui_body() { sed '1d;$d' "$1"; }
+
+# tui_colours FILE: how many colour escapes (SGR 30-38, 40-48, 90-97, 100-107;
+# not the resets 39 and 49) a `capture-pane -e` holds
+tui_colours() {
+	python3 - "$1" <<'EOF'
+import re, sys
+s = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+n = 0
+for m in re.finditer(r"\x1b\[([0-9;:]*)m", s):
+    ps = [p for p in re.split("[;:]", m.group(1)) if p != ""]
+    c = [int(p) for p in ps if p.isdigit()]
+    if c and c[0] != 38 and c[0] != 48:
+        c = [p for p in c if p not in (39, 49)]
+    n += any(30 <= p <= 48 or 90 <= p <= 97 or 100 <= p <= 107 for p in c)
+print(n)
+EOF
+}

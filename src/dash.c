@@ -84,16 +84,34 @@ dash_set_status(struct dash *d, const char *fmt, ...)
 	d->dirty = 1;
 }
 
+/* With --replay and no --now, now is the newest event's time. */
+static int64_t
+replay_now(void)
+{
+	int64_t now = 0;
+
+	for (size_t i = 0; i < sources_count(); i++) {
+		if (sources_get((int)i)->last_event_ms > now)
+			now = sources_get((int)i)->last_event_ms;
+	}
+	return now ? now : loop_now_ms();
+}
+
 void
 dash_recompute(struct dash *d)
 {
 	int64_t now = d->pinned_now_ms ? d->pinned_now_ms : loop_now_ms();
+	uint64_t t0 = uv_hrtime();
 
+	if (d->replay && !d->pinned_now_ms)
+		now = replay_now();
 	metrics_free(d->m);
 	d->m = metrics_compute(d->store, &d->filter, now, d->window_ms);
 	d->now_ms = now;
 	d->drawn_version = store_version(d->store);
 	d->dirty = 1;
+	d->compute_ns = uv_hrtime() - t0;
+	d->computed_at_ms = loop_now_ms();
 }
 
 static int
@@ -488,7 +506,12 @@ on_frame(uv_timer_t *t)
 	int64_t now = loop_now_ms();
 
 	update_rate(d, now);
-	if (!d->paused && (d->dirty || store_version(d->store) != d->drawn_version))
+	/*
+	 * Recompute when the model changed, but keep the work under a quarter
+	 * of the time: a big backfill must not starve the loop of reading.
+	 */
+	if (!d->paused && (d->dirty || store_version(d->store) != d->drawn_version) &&
+	    now - d->computed_at_ms >= (int64_t)(d->compute_ns * 4 / 1000000))
 		dash_recompute(d);
 	if (d->dirty)
 		draw(d);
@@ -647,6 +670,7 @@ dash_main(const struct opts *o)
 	d->store = store_create();
 	d->window_ms = o->window_ms;
 	d->pinned_now_ms = o->now_ms;
+	d->replay = o->replay != NULL;
 	d->refresh_ms = o->refresh_ms;
 	d->log_follow = 1;
 	d->need_clear = 1;

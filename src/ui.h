@@ -77,6 +77,9 @@ struct dash {
 	double events_per_s;
 
 	uint64_t drawn_version;   /* store version of the last recompute */
+	uint64_t compute_ns;      /* how long the last recompute took */
+	int64_t computed_at_ms;
+	int replay;               /* reading --replay: now is its newest event */
 	int dirty;                /* something to redraw */
 	int need_clear;           /* full repaint (resize, view change) */
 	char *snapshot_dir;

@@ -15,7 +15,10 @@ static void
 detail(const struct event *ev, char *buf, size_t size)
 {
 	json_t *o = event_to_json(ev);
-	const char *skip[] = { "type", "ts", "run_id", NULL };
+	/* identity fields are in the view's header line; show what changes */
+	const char *skip[] = { "type", "ts", "run_id", "agent_id", "agent_name",
+		"agent_version", "trace_id", "span_id", "parent_run_id", "root_run_id",
+		"request_id", "user_id", "workspace_id", "source", NULL };
 	const char *k;
 	json_t *v;
 	size_t n = 0;

@@ -67,6 +67,7 @@
 #define BASE_MINUTES 30
 #define BASE_MIN 10
 #define Z_ANOMALY 5.0
+#define Z_CONTINUE 3.0
 #define Z_BURST 4.0
 #define SURGE_MIN_FINISHED 5
 #define SURGE_RATE 0.5
@@ -85,6 +86,7 @@ struct base {
 	double med_rate, pool_rate;
 	size_t nlat;           /* minutes with execution samples */
 	double med_lat;        /* median of their means, ms */
+	double sd_run;         /* pooled sd of one run's execution time, ms */
 };
 
 /* A rule that fired on one minute. */
@@ -151,7 +153,8 @@ static void
 base_compute(const struct minute *mn, size_t lo, size_t hi, struct base *b)
 {
 	double v[BASE_MINUTES], y[BASE_MINUTES];
-	uint64_t failed = 0, finished = 0;
+	uint64_t failed = 0, finished = 0, xn = 0;
+	double xs = 0, xq = 0, var;
 	size_t i, n = hi - lo;
 
 	memset(b, 0, sizeof *b);
@@ -180,33 +183,43 @@ base_compute(const struct minute *mn, size_t lo, size_t hi, struct base *b)
 		b->pool_rate = (double)failed / (double)finished;
 	}
 	for (i = lo; i < hi; i++) {
-		if (mn[i].exec_n > 0)
-			v[b->nlat++] = (double)mn[i].exec_sum_ms /
-			    (double)mn[i].exec_n;
+		if (mn[i].exec_n == 0)
+			continue;
+		v[b->nlat++] = (double)mn[i].exec_sum_ms /
+		    (double)mn[i].exec_n;
+		xn += mn[i].exec_n;
+		xs += (double)mn[i].exec_sum_ms;
+		xq += (double)mn[i].exec_sumsq;
 	}
-	if (b->nlat > 0)
+	if (b->nlat > 0) {
 		b->med_lat = median(v, b->nlat);
+		var = xq / (double)xn - (xs / (double)xn) * (xs / (double)xn);
+		b->sd_run = var > 0 ? sqrt(var) : 0;
+	}
 }
 
-/* Does rule t fire on minute mn against b? Fills h when it does. */
+/*
+ * Does rule t hold on minute mn against b, with zt as the z threshold? Fills
+ * h when it does.
+ */
 static int
-rule_fires(int t, const struct minute *mn, const struct base *b,
+rule_fires(int t, const struct minute *mn, const struct base *b, double zt,
     struct hit *h)
 {
-	double c = (double)mn->finished, z, n, p, mean, trimmed;
+	double c = (double)mn->finished, z, n, p, mean, trimmed, se;
 
 	memset(h, 0, sizeof *h);
 	h->nbase = b->n;
 	z = (anscombe(c) - b->med_y) / b->sd_y;
 	switch (t) {
 	case ANOM_SPIKE:
-		if (!(z > Z_ANOMALY && c > 2.0 * b->med_c))
+		if (!(z > zt && c > 2.0 * b->med_c))
 			return 0;
 		h->observed = c;
 		h->baseline = b->med_c;
 		return 1;
 	case ANOM_DROP:
-		if (!(z < -Z_ANOMALY && c <= b->med_c / 2.0))
+		if (!(z < -zt && c <= b->med_c / 2.0))
 			return 0;
 		h->observed = c;
 		h->baseline = b->med_c;
@@ -218,7 +231,7 @@ rule_fires(int t, const struct minute *mn, const struct base *b,
 		    (double)mn->failed < SURGE_RATE * n)
 			return 0;
 		p = b->med_rate > b->pool_rate ? b->med_rate : b->pool_rate;
-		if ((double)mn->failed <= n * p + Z_ANOMALY *
+		if ((double)mn->failed <= n * p + zt *
 		    fmax(sqrt(n * p * (1.0 - p)), 1.0))
 			return 0;
 		h->observed = (double)mn->failed / n;
@@ -233,8 +246,9 @@ rule_fires(int t, const struct minute *mn, const struct base *b,
 		mean = (double)mn->exec_sum_ms / (double)mn->exec_n;
 		trimmed = (double)(mn->exec_sum_ms - mn->exec_max_ms) /
 		    (double)(mn->exec_n - 1);
-		if (!(mean > LAT_RATIO * b->med_lat &&
-		    trimmed > LAT_RATIO * b->med_lat))
+		se = b->sd_run / sqrt((double)(mn->exec_n - 1));
+		if (!(trimmed > LAT_RATIO * b->med_lat &&
+		    (se == 0 || (trimmed - b->med_lat) / se > zt)))
 			return 0;
 		h->observed = mean;
 		h->baseline = b->med_lat;
@@ -414,7 +428,7 @@ anomaly_detect(struct metrics *m)
 	struct burst *bu;
 	size_t i, lo, first, last, bcap = 0, burst_last = 0;
 	double burst_base = 0, r;
-	int t, in_burst = 0;
+	int t, in_burst = 0, cont;
 
 	free(m->anomalies);
 	free(m->bursts);
@@ -445,9 +459,11 @@ anomaly_detect(struct metrics *m)
 		base_compute(mn, lo, i, &b);
 
 		for (t = 0; t < NTYPES; t++) {
-			if (!rule_fires(t, &mn[i], &b, &h))
+			cont = open[t].active && open[t].last + 1 == i;
+			if (!rule_fires(t, &mn[i], &b, cont ? Z_CONTINUE :
+			    Z_ANOMALY, &h))
 				continue;
-			if (open[t].active && open[t].last + 1 == i) {
+			if (cont) {
 				open[t].last = i;
 				if (worse(t, &h, &open[t].worst))
 					open[t].worst = h;

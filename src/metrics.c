@@ -536,6 +536,8 @@ fold_current(struct ctx *c, const struct run *r, size_t ai)
 		mn->exec_n++;
 		if (x > mn->exec_max_ms)
 			mn->exec_max_ms = x;
+		mn->exec_sumsq = add_sat(mn->exec_sumsq, x > 3000000000LL ?
+		    INT64_MAX : x * x);
 		h->exec_sum_ms = add_sat(h->exec_sum_ms, x);
 		h->exec_n++;
 	}

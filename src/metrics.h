@@ -73,6 +73,7 @@ struct minute {            /* one minute of the window, in event time */
 	int64_t exec_sum_ms;   /* of finished runs with a start */
 	uint64_t exec_n;
 	int64_t exec_max_ms;   /* the longest of them; 0 when exec_n is 0 */
+	int64_t exec_sumsq;    /* sum of their squares, ms^2 (saturating) */
 };
 
 struct hour_of_day {

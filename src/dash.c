@@ -97,10 +97,41 @@ replay_now(void)
 	return now ? now : loop_now_ms();
 }
 
+/*
+ * While paused, events are held here and not applied: what is shown (the
+ * metrics and the runs they point to, the run log, the trace) lives in the
+ * store, so leaving the store alone is what freezes the screen. They are
+ * applied in order when the pause ends; past HELD_MAX they are applied anyway.
+ */
+#define HELD_MAX 200000
+static struct event *held;
+static size_t nheld, held_cap;
+
+static void
+held_apply(struct dash *d)
+{
+	for (size_t i = 0; i < nheld; i++)
+		store_apply(d->store, &held[i]);
+	nheld = 0;
+}
+
+static void
+held_free(void)
+{
+	for (size_t i = 0; i < nheld; i++)
+		event_done(&held[i]);
+	free(held);
+	held = NULL;
+	nheld = held_cap = 0;
+}
+
 void
 dash_recompute(struct dash *d)
 {
 	int64_t now = d->pinned_now_ms ? d->pinned_now_ms : loop_now_ms();
+
+	if (!d->paused && nheld > 0)
+		held_apply(d);
 	uint64_t t0 = uv_hrtime();
 
 	if (d->replay && !d->pinned_now_ms)
@@ -586,6 +617,16 @@ on_event(struct collect *c, struct event *ev)
 
 	d->events_total++;
 	d->rate_hist[0]++;
+	if (d->paused && nheld < HELD_MAX) {
+		if (nheld == held_cap) {
+			held_cap = held_cap ? 2 * held_cap : 1024;
+			held = xreallocarray(held, held_cap, sizeof *held);
+		}
+		held[nheld++] = *ev; /* the event's strings move with it */
+		event_init(ev);
+		return;
+	}
+	held_apply(d);
 	store_apply(d->store, ev);
 }
 
@@ -692,6 +733,7 @@ dash_main(const struct opts *o)
 	log_set_stderr(1);
 
 	metrics_free(d->m);
+	held_free();
 	store_free(d->store);
 	filter_done(&d->filter);
 	free(d->run_id);

@@ -107,7 +107,6 @@
 
 #define MINUTE_MS 60000
 #define HOUR_MS 3600000
-#define DAY_MS 86400000
 
 #define ETA_MIN_SAMPLES 5     /* agent samples for a p50-based ETA */
 #define P99_MIN_SAMPLES 20    /* agent samples for the p99 rule */
@@ -127,7 +126,6 @@ struct agent_acc {
 	int64_t exec_sum;      /* execution latency of runs finished in W */
 	uint64_t exec_n;
 	double p50, p99;       /* of exec (W and P); -1 unknown */
-	size_t keep;           /* index after pruning + 1, 0 = dropped */
 };
 
 struct model_acc {
@@ -391,7 +389,7 @@ scan_log(struct ctx *c, const struct run *r)
 	const struct event *ev;
 	struct model_stats *ms;
 	struct tool_stats *ts;
-	size_t lo = 0, hi = r->nlog, mid, i;
+	size_t lo = 0, hi = r->first_ms > c->from ? 0 : r->nlog, mid, i;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -662,7 +660,8 @@ fold_runs(struct ctx *c, const struct filter *f)
 				qa->wait_n++;
 			}
 		}
-		if (r->nlog > 0 && r->last_ms > c->from && r->first_ms <= c->now)
+		if (r->nlog > 0 && (r->llm_calls > 0 || r->tool_calls > 0) &&
+		    r->last_ms > c->from && r->first_ms <= c->now)
 			scan_log(c, r);
 	}
 }
@@ -881,10 +880,9 @@ live_finish(struct ctx *c)
 				    fl->expected_ms);
 				fmt_dur(fl->expected_ms, e2, sizeof e2);
 				snprintf(fl->why, sizeof fl->why,
-				    "running %s, %.1fx the p99 of %s (%s over "
-				    "%llu runs)", e1,
-				    (double)lr->elapsed_ms / p99,
-				    a->agent_name, e2,
+				    "running %s, %.1fx its agent's p99 of %s "
+				    "(%llu runs)", e1,
+				    (double)lr->elapsed_ms / p99, e2,
 				    (unsigned long long)a->exec.count);
 			}
 		}

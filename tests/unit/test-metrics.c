@@ -1488,8 +1488,8 @@ test_flags(void)
 			ok(fl != NULL && fl->reason == FLAG_PAST_P99 &&
 			    fl->expected_ms == 60000,
 			    "fB: past 1.5 x the agent p99");
-			ok(fl != NULL && strstr(fl->why, "1.7x the p99 of slow")
-			    != NULL, "fB why: %s", fl ? fl->why : "");
+			ok(fl != NULL && strstr(fl->why, "running 1m40s, 1.7x its "
+			    "agent's p99 of 1m (30 runs)") != NULL, "fB why: %s", fl ? fl->why : "");
 			ok(lr->expected_ms == 60000 && lr->eta_ms == n -
 			    100000 + 60000, "fB: ETA from the agent p50");
 		} else if (!strcmp(lr->run->id, "fC")) {

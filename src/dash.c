@@ -1,6 +1,7 @@
 /* execmon - the dashboard: terminal set-up, the frame tick, input, layout. */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <langinfo.h>
 #include <signal.h>
@@ -507,6 +508,18 @@ draw(struct dash *d)
 		move(H - 1, W - 1);
 	refresh();
 	d->dirty = 0;
+	if (d->stats != NULL) {
+		/* wall ms, events drawn, ms from the oldest one's arrival to this frame */
+		uint64_t now_ns = uv_hrtime();
+
+		fprintf(d->stats, "%" PRId64 " %" PRIu64 " %.3f\n", loop_now_ms(), d->pending_events,
+		    d->pending_ns ? (double)(now_ns - d->pending_ns) / 1e6 : -1.0);
+		fflush(d->stats);
+	}
+	if (!d->paused) {
+		d->pending_ns = 0;
+		d->pending_events = 0;
+	}
 }
 
 static void
@@ -617,6 +630,9 @@ on_event(struct collect *c, struct event *ev)
 
 	d->events_total++;
 	d->rate_hist[0]++;
+	if (d->pending_ns == 0)
+		d->pending_ns = uv_hrtime();
+	d->pending_events++;
 	if (d->paused && nheld < HELD_MAX) {
 		if (nheld == held_cap) {
 			held_cap = held_cap ? 2 * held_cap : 1024;
@@ -712,6 +728,12 @@ dash_main(const struct opts *o)
 	d->window_ms = o->window_ms;
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
+	if (o->stats != NULL && (d->stats = fopen(o->stats, "w")) == NULL) {
+		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, strerror(errno));
+		filter_done(&d->filter);
+		store_free(d->store);
+		return 1;
+	}
 	d->refresh_ms = o->refresh_ms;
 	d->log_follow = 1;
 	d->need_clear = 1;

@@ -250,6 +250,39 @@ def bench_bandwidth(execmon, gen, redis):
            nbytes / secs <= 10240, "%.0f bytes/frame at 10 frames/s" % (nbytes / secs / 10))
 
 
+def bench_latency(execmon, gen, redis):
+    """Event to screen: the dashboard's --stats lines at 1k and 10k events/s."""
+    secs = int(os.environ.get("BENCH_LATENCY_SECONDS", "20"))
+    env = {"TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    for rate in (1000, 10000):
+        stream = "bench:lat%d" % rate
+        stats = tempfile.mktemp(prefix="execmon-stats-")
+        g = subprocess.Popen([gen, "--redis", redis.url, "--stream", stream, "--rate",
+                              "%.1f" % (rate / 9.4), "--workers", "4000"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            in_pty([execmon, "--redis", redis.url, "--stream", stream, "--window", "5m",
+                    "--stats", stats], secs, env)
+        finally:
+            g.terminate()
+            g.wait()
+        lat = []
+        with open(stats) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 3 and float(parts[2]) >= 0:
+                    lat.append(float(parts[2]))
+        os.unlink(stats)
+        lat.sort()
+        if not lat:
+            record("2. event to screen at %d ev/s" % rate, -1.0, "ms", "p99 <= 100", False, "no frames")
+            continue
+        p50 = lat[len(lat) // 2]
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        record("2. event to screen p99 at %d ev/s" % rate, p99, "ms", "<= 100", p99 <= 100,
+               "p50 %.1f ms over %d frames" % (p50, len(lat)))
+
+
 def bench_postgres(execmon, gen, redis, now_ms):
     pg_bin = None
     for v in ("15", "16", "14"):
@@ -346,6 +379,8 @@ def main():
             bench_postgres(execmon, gen, redis, now_ms)
         if want("accuracy"):
             bench_accuracy()
+        if want("latency"):
+            bench_latency(execmon, gen, redis)
         if want("idle"):
             bench_idle(execmon, redis)
         if want("bandwidth"):

@@ -1,4 +1,4 @@
-/* execmon - anomaly rules over the per-minute series: spikes, drops, surges, bursts. */
+/* execmon - anomaly rules over the per-minute series, and bursts. */
 #include "config.h"
 
 #include <math.h>
@@ -406,12 +406,20 @@ cmp_anomaly(const void *a, const void *b)
 	return (int)x->type - (int)y->type;
 }
 
+/* A burst's impact: its peak against the baseline median. */
+static enum severity
+burst_impact(uint64_t peak, double base)
+{
+	double r = base > 0 ? (double)peak / base : HUGE_VAL;
+
+	return r < 3 ? SEV_LOW : r < 6 ? SEV_MEDIUM : SEV_HIGH;
+}
+
 static void
 burst_add(struct metrics *m, size_t *cap, const struct minute *mn,
     double base)
 {
 	struct burst *b;
-	double r;
 
 	if (m->nbursts == *cap) {
 		*cap = *cap == 0 ? 4 : *cap * 2;
@@ -422,8 +430,7 @@ burst_add(struct metrics *m, size_t *cap, const struct minute *mn,
 	b->start_ms = mn->t0;
 	b->end_ms = mn->t0 + MINUTE_MS;
 	b->peak = b->total = mn->finished;
-	r = base > 0 ? (double)b->peak / base : HUGE_VAL;
-	b->impact = r < 3 ? SEV_LOW : r < 6 ? SEV_MEDIUM : SEV_HIGH;
+	b->impact = burst_impact(b->peak, base);
 }
 
 void
@@ -436,7 +443,7 @@ anomaly_detect(struct metrics *m)
 	struct hit h;
 	struct burst *bu;
 	size_t i, lo, first, last, bcap = 0, burst_last = 0;
-	double burst_base = 0, r;
+	double burst_base = 0;
 	int t, in_burst = 0, cont;
 
 	free(m->anomalies);
@@ -463,7 +470,7 @@ anomaly_detect(struct metrics *m)
 	    mn[first].started == 0)
 		first++;
 
-	for (i = first + BASE_MIN; i <= last && i < m->nminutes; i++) {
+	for (i = first + BASE_MIN; i <= last; i++) {
 		lo = i - first > BASE_MINUTES ? i - BASE_MINUTES : first;
 		base_compute(mn, lo, i, &b);
 
@@ -495,10 +502,8 @@ anomaly_detect(struct metrics *m)
 				bu->total += mn[i].finished;
 				if (mn[i].finished > bu->peak)
 					bu->peak = mn[i].finished;
-				r = burst_base > 0 ? (double)bu->peak /
-				    burst_base : HUGE_VAL;
-				bu->impact = r < 3 ? SEV_LOW : r < 6 ?
-				    SEV_MEDIUM : SEV_HIGH;
+				bu->impact = burst_impact(bu->peak,
+				    burst_base);
 			} else {
 				burst_base = b.med_c;
 				burst_add(m, &bcap, &mn[i], burst_base);

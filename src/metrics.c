@@ -1,4 +1,4 @@
-/* execmon - the metrics engine: every figure derived from the model over a window. */
+/* execmon - the metrics engine: every figure derived from the model. */
 #include "config.h"
 
 #include <math.h>
@@ -299,6 +299,13 @@ agent_index(struct ctx *c, const struct run *r)
 	c->aacc[i].p50 = c->aacc[i].p99 = -1;
 	map_put(c->agent_map, key, (void *)(uintptr_t)(i + 1));
 	return i;
+}
+
+/* The index of the group of a run agent_index() has seen. */
+static size_t
+agent_find(struct ctx *c, const struct run *r)
+{
+	return (size_t)(uintptr_t)map_get(c->agent_map, agent_key(r)) - 1;
 }
 
 static size_t
@@ -615,8 +622,7 @@ fold_runs(struct ctx *c, const struct filter *f)
 			prev = r->finished_ms > c->pfrom &&
 			    r->finished_ms <= c->from;
 		}
-		live = !cur && !prev && !(run_is_finished(r) &&
-		    r->finished_ms <= c->now);
+		live = !(run_is_finished(r) && r->finished_ms <= c->now);
 		running = live && r->started_ms != 0 &&
 		    r->started_ms <= c->now;
 		queued = live && !running && r->queued_ms != 0 &&
@@ -653,8 +659,10 @@ fold_runs(struct ctx *c, const struct filter *f)
 		if (started) {
 			m->minutes[(floor_to(r->started_ms, MINUTE_MS) -
 			    c->m0) / MINUTE_MS].started++;
-			if (r->queued_ms != 0 && r->started_ms >= r->queued_ms &&
-			    (qs = queue_find(c, run_queue(r), &qa)) != NULL) {
+			qs = r->queued_ms != 0 && r->started_ms >=
+			    r->queued_ms ? queue_find(c, run_queue(r), &qa) :
+			    NULL;
+			if (qs != NULL) {
 				qa->wait_sum = add_sat(qa->wait_sum,
 				    r->started_ms - r->queued_ms);
 				qa->wait_n++;
@@ -820,7 +828,7 @@ live_finish(struct ctx *c)
 	struct flagged *fl;
 	const struct run *r;
 	char e1[32], e2[32], e3[32];
-	size_t i, fcap = 0;
+	size_t i, ai, fcap = 0;
 	int64_t ref, est;
 	double p99;
 
@@ -831,10 +839,10 @@ live_finish(struct ctx *c)
 		if (r->estimated_ms > 0)
 			lr->expected_ms = r->estimated_ms;
 		else {
-			aa = &c->aacc[(size_t)(uintptr_t)map_get(c->agent_map,
-			    agent_key(r)) - 1];
-			if (aa->p50 >= 0 && m->agents[aa - c->aacc].exec.count >=
-			    ETA_MIN_SAMPLES)
+			ai = agent_find(c, r);
+			aa = &c->aacc[ai];
+			a = &m->agents[ai];
+			if (aa->p50 >= 0 && a->exec.count >= ETA_MIN_SAMPLES)
 				lr->expected_ms = llround(aa->p50);
 		}
 		if (i < m->nrunning) {
@@ -853,9 +861,9 @@ live_finish(struct ctx *c)
 		lr = &m->running[i];
 		r = lr->run;
 		est = r->estimated_ms;
-		a = &m->agents[(size_t)(uintptr_t)map_get(c->agent_map,
-		    agent_key(r)) - 1];
-		aa = &c->aacc[a - m->agents];
+		ai = agent_find(c, r);
+		a = &m->agents[ai];
+		aa = &c->aacc[ai];
 		fmt_dur(lr->elapsed_ms, e1, sizeof e1);
 		if (est > 0) {
 			if ((double)lr->elapsed_ms > 2.0 * (double)est &&

@@ -551,6 +551,21 @@ on_frame(uv_timer_t *t)
 
 	update_rate(d, now);
 	/*
+	 * Every 10 s drop runs that finished more than two windows ago (the
+	 * metrics hold pointers into the store: recompute right after).
+	 */
+	if (!d->paused && now - d->evicted_at_ms >= 10000) {
+		uint64_t before = store_evicted(d->store);
+
+		d->evicted_at_ms = now;
+		store_evict(d->store, (d->pinned_now_ms ? d->pinned_now_ms : now) - 2 * d->window_ms);
+		if (store_evicted(d->store) != before) {
+			if (d->loaded_from_ms < now - 2 * d->window_ms)
+				d->loaded_from_ms = now - 2 * d->window_ms;
+			dash_recompute(d);
+		}
+	}
+	/*
 	 * Recompute when the model changed, but keep the work under a quarter
 	 * of the time: a big backfill must not starve the loop of reading.
 	 */

@@ -984,8 +984,9 @@ source_redis_add_stream(struct redis_conn *c, const char *key)
 	int idx = stream_add(c, key);
 
 	/* A connection that is up picks it up at its next read. */
-	source_set_state(idx, c->ac != NULL ? SRC_BACKFILLING : SRC_CONNECTING,
-	    loop_now_ms());
+	source_set_state(idx, c->phase == P_RETRY ? SRC_RETRYING :
+	    c->phase > P_CONNECTING && c->phase < P_RETRY ? SRC_BACKFILLING :
+	    SRC_CONNECTING, loop_now_ms());
 	if (c->ac != NULL && c->phase == P_IDLE_WAIT) {
 		timer_disarm(c);
 		c->phase = P_LIVE;

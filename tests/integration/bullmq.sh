@@ -79,6 +79,7 @@ elif kind == "snapshot":
     snap = json.load(open(sys.argv[3]))
     for q in sorted(snap["queues"], key=lambda q: q["name"]):
         out(q["name"] + ".depth", q["depth"])
+        out(q["name"] + ".paused", str(q["paused"]).lower())
 EOF
 py() { python3 "$TMP/compare.py" "$TMP/main.json" "$@"; }
 py truth >"$TMP/truth"
@@ -130,8 +131,8 @@ is "$(awk '$1 ~ /\.failed$/ {s += $2} END {print s}' "$TMP/bf.runs")" \
 "$EXECMON" snapshot --redis "$URL" --bullmq '*' -o "$TMP/snap.json" 2>"$TMP/err"
 ok $? "snapshot --bullmq '*'"
 py snapshot "$TMP/snap.json" >"$TMP/snap.depth"
-grep -E '^(agents|tools)\.depth' "$TMP/truth" | diff "$TMP/snap.depth" - >"$TMP/diff"
-ok $? "snapshot: queue depths equal getJobCounts() (waiting + prioritized)"
+grep -E '^(agents|tools)\.(depth|paused)' "$TMP/truth" | diff "$TMP/snap.depth" - >"$TMP/diff"
+ok $? "snapshot: queue depths equal getJobCounts() (waiting + prioritized), paused as isPaused()"
 sed 's/^/#   /' "$TMP/diff" | head
 
 # The stall is a retry with its reason; a retry with backoff says so.

@@ -367,16 +367,26 @@ test_depth(void)
 {
 	struct bullmq_counts c = { 3, 1, 2, 4, 5, 6, 1 };
 	struct event ev;
+	struct store *st;
+	struct queue_state *q;
 	json_t *v;
 
 	bullmq_depth_event(&ev, "agentq", 2, &c, 1000);
 	ok(ev.type == EV_QUEUE_DEPTH && ev.depth == 8 && ev.ts_ms == 1000 &&
 	    strcmp(ev.queue, "agentq") == 0 && ev.source == 2,
 	    "depth = wait + paused + prioritized");
-	v = ev.extra != NULL ? json_object_get(ev.extra, "paused") : NULL;
-	ok(json_is_true(v), "the paused flag is on the event");
+	ok((ev.has & EF_PAUSED) && ev.paused == 1, "the paused flag is on the event");
 	v = ev.extra != NULL ? json_object_get(ev.extra, "delayed") : NULL;
 	ok(json_is_integer(v) && json_integer_value(v) == 5, "every count is too");
+	st = store_create();
+	store_apply(st, &ev);
+	q = store_queue_at(st, 0);
+	ok(q != NULL && q->gauge == 8 && q->paused == 1, "the model keeps depth and flag");
+	c.queue_paused = 0;
+	bullmq_depth_event(&ev, "agentq", 2, &c, 2000);
+	store_apply(st, &ev);
+	ok(q != NULL && q->paused == 0, "a resumed queue is no longer paused");
+	store_free(st);
 	event_done(&ev);
 }
 

@@ -3,7 +3,7 @@
 //   node workload.js main PORT        the workload, to a quiescent end; prints a summary
 //   node workload.js state PORT Q...  getJobCounts() and every job's final state, as JSON
 //   node workload.js long PORT        one job that runs 8 s in queue "slow"; prints its processedOn
-//   node workload.js late PORT        a job added to paused "late" then run 3 s later
+//   node workload.js late PORT        a job added to paused "late" then run 5 s later
 //   node workload.js victim PORT      a worker that takes the "stall-me" job and hangs
 //   node workload.js obliterate PORT Q
 'use strict';
@@ -170,7 +170,7 @@ async function late() {
 	const q = new Queue('late', { connection });
 	await q.pause();
 	await q.add('late-name', {});
-	await sleep(3000);
+	await sleep(5000);
 	const w = new Worker('late', async () => 1, { connection });
 	await q.resume();
 	await until('the late job to finish', async () => (await q.getJobCounts()).completed === 1);

@@ -147,8 +147,8 @@ ok $? "a job retried twice with backoff has two run.retry, reason backoff"
 
 # A job first seen mid-life gets its name from its hash.
 wl late "$P" 2>"$TMP/late.err"
-ok $? "a job added to a paused queue, run 3 s later"
-"$EXECMON" runs --redis "$URL" --bullmq late --window 1s --format json >"$TMP/late.json" 2>"$TMP/err"
+ok $? "a job added to a paused queue, run 5 s later"
+"$EXECMON" runs --redis "$URL" --bullmq late --window 2s --format json >"$TMP/late.json" 2>"$TMP/err"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(not (len(r)==1 and r[0]["agentName"]=="late-name" and r[0]["status"]=="completed"))' "$TMP/late.json"
 ok $? "its added entry is outside the window: the name comes from the job's hash"
 wait_for 5 grep -q '"queue":"late".*"type":"run.completed"\|"type":"run.completed".*"queue":"late"' "$TMP/live.jsonl"

@@ -18,7 +18,7 @@
 enum {
 	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
-	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR,
+	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
 	O_VERSION, O_HELP
 };
 
@@ -46,6 +46,7 @@ static const struct option longopts[] = {
 	{ "since", required_argument, NULL, O_SINCE },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "no-color", no_argument, NULL, O_NO_COLOR },
+	{ "stats", required_argument, NULL, O_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -243,6 +244,9 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		if (parse_int(v, 1, 100000000, &o->limit) != 0)
 			return bad(name, v, "not a positive number");
 		return 0;
+	case O_STATS:
+		set_str(&o->stats, v);
+		return 0;
 	case O_NO_COLOR:
 		o->no_color = 1;
 		return 0;
@@ -389,7 +393,8 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s"
 		    "  --theme NAME         default, light, high-contrast, solarized-dark, mono, or a path\n"
 		    "  --no-color           no colours (also when NO_COLOR is set)\n"
-		    "  --refresh MS         dashboard frame period (default 100)\n\n"
+		    "  --refresh MS         dashboard frame period (default 100)\n"
+		    "  --stats FILE         log one line per frame: time, events, event-to-screen ms\n\n"
 		    "Keys in the dashboard:\n", common);
 		keys_write_help(f);
 		fprintf(f, "\nExit status: 0 success, 1 runtime failure (e.g. no source reachable),\n"
@@ -542,6 +547,7 @@ cli_free(struct opts *o)
 	free(o->agent);
 	free(o->trace);
 	free(o->run_id);
+	free(o->stats);
 	if (o->password != NULL) {
 		memset(o->password, 0, strlen(o->password));
 		free(o->password);

@@ -43,6 +43,7 @@ struct opts {
 	char *run_id;             /* events RUN_ID */
 	char *password;           /* from EXECMON_REDIS_PASSWORD */
 	int verbose;
+	char *stats;              /* --stats FILE: per-frame figures */
 };
 
 /*

@@ -80,6 +80,9 @@ struct dash {
 	uint64_t compute_ns;      /* how long the last recompute took */
 	int64_t computed_at_ms;
 	int replay;               /* reading --replay: now is its newest event */
+	FILE *stats;              /* --stats: one line per frame */
+	uint64_t pending_ns;      /* arrival of the oldest event not yet drawn, 0 = none */
+	uint64_t pending_events;  /* events since the last frame */
 	int dirty;                /* something to redraw */
 	int need_clear;           /* full repaint (resize, view change) */
 	char *snapshot_dir;

@@ -16,7 +16,7 @@
 #include "xmalloc.h"
 
 enum {
-	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
+	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
 	O_VERSION, O_HELP
@@ -27,6 +27,7 @@ static const struct option longopts[] = {
 	{ "stream", required_argument, NULL, O_STREAM },
 	{ "ws", required_argument, NULL, O_WS },
 	{ "bullmq", required_argument, NULL, O_BULLMQ },
+	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
 	{ "replay", required_argument, NULL, O_REPLAY },
 	{ "window", required_argument, NULL, O_WINDOW },
 	{ "now", required_argument, NULL, O_NOW },
@@ -59,7 +60,7 @@ static const char *const command_names[] = {
 
 /* Which level last set each list option: later levels replace, not append. */
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
-static enum level redis_level, stream_level;
+static enum level redis_level, stream_level, bullmq_level;
 
 int64_t
 cli_parse_duration(const char *s)
@@ -173,8 +174,14 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		fprintf(stderr, "execmon: --ws: WebSocket feeds are not available in this build yet\n");
 		return 2;
 	case O_BULLMQ:
-		fprintf(stderr, "execmon: --bullmq: BullMQ queues are not available in this build yet\n");
-		return 2;
+		if (*v == '\0')
+			return bad(name, v, "empty queue name");
+		return list_add(o->bullmq, &o->nbullmq, &bullmq_level, at, v, name);
+	case O_BULLMQ_PREFIX:
+		if (*v == '\0')
+			return bad(name, v, "empty key prefix");
+		set_str(&o->bullmq_prefix, v);
+		return 0;
 	case O_REPLAY:
 		set_str(&o->replay, v);
 		return 0;
@@ -340,6 +347,9 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       (default $EXECMON_REDIS_URL, else redis://127.0.0.1:6379;\n"
 	    "                       password also from $EXECMON_REDIS_PASSWORD)\n"
 	    "  --stream KEY         a Redis stream to follow; repeatable (default execmon:events)\n"
+	    "  --bullmq QUEUE       follow a BullMQ queue (its events and depth); repeatable;\n"
+	    "                       '*' = every queue found under the prefix\n"
+	    "  --bullmq-prefix P    BullMQ key prefix (default bull)\n"
 	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
 	    "Common options:\n"
 	    "  --window DUR         history window: 90s, 15m, 1h, 7d (default 1h)\n"
@@ -404,7 +414,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
-	redis_level = stream_level = L_DEFAULT;
+	redis_level = stream_level = bullmq_level = L_DEFAULT;
 
 	if (argc > 1 && argv[1][0] != '-') {
 		for (int i = 1; i < (int)(sizeof command_names / sizeof command_names[0]); i++) {
@@ -507,11 +517,13 @@ cli_parse(struct opts *o, int argc, char **argv)
 	if (o->nredis == 0)
 		list_add(o->redis, &o->nredis, &redis_level, L_DEFAULT,
 		    "redis://127.0.0.1:6379", "redis");
-	if (o->nstreams == 0 && o->replay == NULL)
+	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL)
 		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
 		    "execmon:events", "stream");
 	if (o->format == NULL)
 		o->format = xstrdup("table");
+	if (o->bullmq_prefix == NULL)
+		o->bullmq_prefix = xstrdup("bull");
 	return 0;
 }
 
@@ -522,6 +534,9 @@ cli_free(struct opts *o)
 		free(o->redis[i]);
 	for (int i = 0; i < o->nstreams; i++)
 		free(o->streams[i]);
+	for (int i = 0; i < o->nbullmq; i++)
+		free(o->bullmq[i]);
+	free(o->bullmq_prefix);
 	free(o->replay);
 	free(o->filter);
 	free(o->theme);

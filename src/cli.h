@@ -21,6 +21,9 @@ struct opts {
 	int nredis;
 	char *streams[CLI_MAX_LIST];
 	int nstreams;
+	char *bullmq[CLI_MAX_LIST]; /* BullMQ queue names, "*" = every queue */
+	int nbullmq;
+	char *bullmq_prefix;      /* default "bull" */
 	char *replay;
 	int64_t window_ms;        /* default 1 h */
 	int64_t now_ms;           /* 0 = wall clock (or replay's last event) */

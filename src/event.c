@@ -44,6 +44,7 @@ enum {
 	FD_FINISH_REASON, FD_ATTEMPT, FD_FALLBACK_REASON, FD_RETRYABLE,
 	FD_RATE_LIMITED, FD_ERROR_CLASS, FD_ERROR_MESSAGE, FD_TOOL_ID,
 	FD_OUTCOME, FD_ERROR_KIND, FD_EXIT_CODE, FD_OUTPUT_BYTES, FD_DEPTH,
+	FD_PAUSED,
 	FD_WORKERS_TOTAL, FD_WORKERS_BUSY, FD_CPU, FD_MEMORY, FD__COUNT
 };
 
@@ -93,6 +94,7 @@ static const struct field_def fields[FD__COUNT] = {
 	NUMBER("exit_code", EXIT_CODE, exit_code, INT, ANY),
 	NUMBER("output_bytes", OUTPUT_BYTES, output_bytes, INT, NONNEG),
 	NUMBER("depth", DEPTH, depth, INT, NONNEG),
+	NUMBER("paused", PAUSED, paused, BOOL, ANY),
 	NUMBER("workers_total", WORKERS_TOTAL, workers_total, INT, NONNEG),
 	NUMBER("workers_busy", WORKERS_BUSY, workers_busy, INT, NONNEG),
 	NUMBER("cpu", CPU, cpu, DBL, PERCENT),
@@ -105,7 +107,7 @@ static const uint8_t fields_by_len[16][8] = {
 	[3] = { FD_CPU },
 	[4] = { FD_TYPE },
 	[5] = { FD_QUEUE, FD_DEPTH },
-	[6] = { FD_RUN_ID, FD_SOURCE, FD_MEMORY },
+	[6] = { FD_RUN_ID, FD_SOURCE, FD_MEMORY, FD_PAUSED },
 	[7] = { FD_SPAN_ID, FD_USER_ID, FD_MESSAGE, FD_TTFT_MS, FD_ATTEMPT,
 	    FD_TOOL_ID, FD_OUTCOME },
 	[8] = { FD_AGENT_ID, FD_TRACE_ID, FD_PRIORITY, FD_PROGRESS,

@@ -1012,6 +1012,7 @@ queues_finish(struct ctx *c)
 		qs = &m->queues[i];
 		qst = store_queue_at(c->st, i);
 		qs->from_gauge = qst->gauge >= 0;
+		qs->paused = qst->paused;
 		qs->depth = qs->from_gauge ? qst->gauge : (int64_t)qs->queued;
 		qs->oldest_wait_ms = qs->queued > 0 ?
 		    c->now - c->qacc[i].oldest_ms : -1;

@@ -762,6 +762,8 @@ snap_queues(const struct metrics *m)
 		snap_set(e, "depth", json_integer(q->depth));
 		snap_set(e, "depthSource", json_string(q->from_gauge ? "gauge" :
 		    "events"));
+		snap_set(e, "paused", q->paused >= 0 ? json_boolean(q->paused) :
+		    NULL);
 		snap_set(e, "queued", snap_count(q->queued));
 		snap_set(e, "oldestWait", q->oldest_wait_ms >= 0 ?
 		    snap_sec((double)q->oldest_wait_ms) : NULL);

@@ -80,7 +80,8 @@ load_span(const struct opts *o, struct store *st, int64_t span_ms,
 
 		if (newest > 0)
 			now = newest;
-	}
+	} else if (o->now_ms == 0 && o->nws > 0)
+		now = loop_now_ms(); /* a feed was read until now */
 	*now_out = now;
 	return status;
 }

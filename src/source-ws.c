@@ -436,6 +436,7 @@ connect_error(struct lws *wsi, const void *in, size_t len, char *why,
 {
 	int fd = lws_get_socket_fd(wsi), e = 0;
 	socklen_t elen = sizeof e;
+	unsigned int status;
 
 	if (ws_tls_error[0] != '\0') {
 		snprintf(why, size, "TLS: certificate not trusted: %s",
@@ -444,6 +445,10 @@ connect_error(struct lws *wsi, const void *in, size_t len, char *why,
 	} else if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e,
 	    &elen) == 0 && e != 0)
 		snprintf(why, size, "%s", strerror(e));
+	else if ((status = lws_http_client_http_response(wsi)) > 0 &&
+	    status != 101)
+		snprintf(why, size, "the server answered HTTP %u, not a"
+		    " WebSocket upgrade", status);
 	else if (in != NULL && len > 0)
 		snprintf(why, size, "%.*s", (int)strnlen(in, len), (const char *)in);
 	else

@@ -283,7 +283,9 @@ draw_header(struct dash *d, int w)
 	for (size_t i = 0; i < sources_count() && x < right; i++) {
 		const struct source_info *si = sources_get((int)i);
 		enum theme_role role = TH_HEADER;
-		const char *short_name = strrchr(si->name, '/');
+		/* A stream is known by its key; a feed by its whole URL. */
+		const char *short_name = strcmp(si->kind, "redis") == 0 ?
+		    strrchr(si->name, '/') : NULL;
 		char age[32] = "";
 
 		mal += si->malformed_total;
@@ -313,6 +315,8 @@ draw_header(struct dash *d, int w)
 			ui_bar(d, 0, x, 8, si->backfill, TH_HEADER);
 			x += 9;
 		}
+		if (si->insecure)
+			x += ui_textf(d, 0, x, right - x, TH_ERR, "INSECURE ");
 		if (si->gaps > 0)
 			x += ui_textf(d, 0, x, right - x, TH_ERR, "gap%s%" PRId64 " ",
 			    si->gap_entries >= 0 ? " " : "", si->gap_entries >= 0 ? si->gap_entries : 0);

@@ -225,7 +225,7 @@ collect_run(struct collect *c)
 			    atoi(getenv("EXECMON_BLOCK_MS")) : ro.block_ms;
 		if (o->connect_timeout_ms < ro.connect_timeout_ms)
 			ro.connect_timeout_ms = (int)o->connect_timeout_ms;
-		for (int i = 0; o->nstreams > 0 && i < o->nredis; i++) {
+		for (int i = 0; (o->nstreams > 0 || o->nbullmq > 0) && i < o->nredis; i++) {
 			struct url u;
 			char err[256];
 			int rc = url_parse(&u, o->redis[i], err, sizeof err);

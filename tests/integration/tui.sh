@@ -271,8 +271,9 @@ shown = []  # (depth, run id)
 for r in rows[head + 1:-1]:
     m = re.match(r"^ (.*?)\S (\S+)  \S+  (queued|running|completed|failed|cancelled|unknown)  ", r)
     if m:
-        # a child's prefix: 3 columns per level above it, then "├─ "
-        shown.append((max(len(m.group(1)) // 3 - 1, 0), m.group(2)))
+        # a child's prefix: 3 columns per level between it and the root
+        # ("│  " or blank), then "├─ " or "└─ "; a root has none
+        shown.append((len(m.group(1)) // 3, m.group(2)))
 ids = [x for _, x in shown]
 assert rid in ids, "%s not in %r" % (rid, ids)
 assert len(shown) == n, "the header says %d runs, %d shown" % (n, len(shown))

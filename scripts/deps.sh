@@ -1,9 +1,10 @@
 # Sourced by scripts/check and scripts/demo: install the Debian packages that
-# are missing (apt-get update first), build execmon.
+# are missing (apt-get update first), the test's npm packages, build execmon.
 
 EXECMON_PKGS="build-essential autoconf automake libtool pkg-config libncurses-dev
 libhiredis-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjansson-dev
-redis-server redis-tools tmux python3 python3-websockets openssl ncurses-term locales"
+redis-server redis-tools tmux python3 python3-jsonschema python3-websockets openssl
+ncurses-term locales"
 
 # deps_install: returns non-zero (after saying why) if something can't be installed.
 deps_install() {
@@ -21,6 +22,33 @@ deps_install() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >/dev/null || { echo "${0##*/}: apt-get update failed" >&2; return 1; }
 	apt-get install -y -q $missing >/dev/null || { echo "${0##*/}: apt-get install failed" >&2; return 1; }
+}
+
+# deps_node: node and npm for the BullMQ test (from Debian unless some are
+# there already, e.g. NodeSource's nodejs, which brings its own npm), then the
+# test's npm packages, exactly as tests/bullmq/package-lock.json pins them.
+deps_node() {
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		echo "${0##*/}: installing: nodejs npm"
+		if [ "$(id -u)" != 0 ]; then
+			echo "${0##*/}: need root to install: nodejs npm" >&2
+			return 1
+		fi
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q >/dev/null && apt-get install -y -q nodejs npm >/dev/null ||
+			{ echo "${0##*/}: apt-get install nodejs npm failed" >&2; return 1; }
+	fi
+	if [ ! -f tests/bullmq/node_modules/.package-lock.json ] ||
+	    ! cmp -s tests/bullmq/package-lock.json tests/bullmq/node_modules/.lock-installed; then
+		# Some npm 11 releases call a lock file that leaves out other
+		# platforms' optional packages out of sync; install the same
+		# versions from it then, without touching it.
+		(cd tests/bullmq && { npm ci --no-audit --no-fund --loglevel=error \
+			>/dev/null 2>&1 || npm install --no-save --no-audit --no-fund \
+			--loglevel=error >/dev/null; } &&
+			cp package-lock.json node_modules/.lock-installed) ||
+			{ echo "${0##*/}: npm ci in tests/bullmq failed" >&2; return 1; }
+	fi
 }
 
 # deps_build [configure args...]: autoreconf when needed, configure, make.

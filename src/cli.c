@@ -19,9 +19,9 @@
 #include "xmalloc.h"
 
 enum {
-	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
+	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
-	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR,
+	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
 	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP
 };
 
@@ -34,6 +34,7 @@ static const struct option longopts[] = {
 	{ "ws-header", required_argument, NULL, O_WS_HEADER },
 	{ "ws-max-message", required_argument, NULL, O_WS_MAX_MESSAGE },
 	{ "bullmq", required_argument, NULL, O_BULLMQ },
+	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
 	{ "replay", required_argument, NULL, O_REPLAY },
 	{ "window", required_argument, NULL, O_WINDOW },
 	{ "now", required_argument, NULL, O_NOW },
@@ -52,6 +53,7 @@ static const struct option longopts[] = {
 	{ "since", required_argument, NULL, O_SINCE },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "no-color", no_argument, NULL, O_NO_COLOR },
+	{ "stats", required_argument, NULL, O_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -65,7 +67,7 @@ static const char *const command_names[] = {
 
 /* Which level last set each list option: later levels replace, not append. */
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
-static enum level redis_level, stream_level, ws_level, ws_header_level;
+static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level;
 
 int64_t
 cli_parse_duration(const char *s)
@@ -243,8 +245,14 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 			return bad(name, v, "not a size from 64 bytes to 4M");
 		return 0;
 	case O_BULLMQ:
-		fprintf(stderr, "execmon: --bullmq: BullMQ queues are not available in this build yet\n");
-		return 2;
+		if (*v == '\0')
+			return bad(name, v, "empty queue name");
+		return list_add(o->bullmq, &o->nbullmq, &bullmq_level, at, v, name);
+	case O_BULLMQ_PREFIX:
+		if (*v == '\0')
+			return bad(name, v, "empty key prefix");
+		set_str(&o->bullmq_prefix, v);
+		return 0;
 	case O_REPLAY:
 		set_str(&o->replay, v);
 		return 0;
@@ -306,6 +314,9 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case O_LIMIT:
 		if (parse_int(v, 1, 100000000, &o->limit) != 0)
 			return bad(name, v, "not a positive number");
+		return 0;
+	case O_STATS:
+		set_str(&o->stats, v);
 		return 0;
 	case O_NO_COLOR:
 		o->no_color = 1;
@@ -407,6 +418,9 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       (default $EXECMON_REDIS_URL, else redis://127.0.0.1:6379;\n"
 	    "                       password also from $EXECMON_REDIS_PASSWORD)\n"
 	    "  --stream KEY         a Redis stream to follow; repeatable (default execmon:events)\n"
+	    "  --bullmq QUEUE       follow a BullMQ queue (its events and depth); repeatable;\n"
+	    "                       '*' = every queue found under the prefix\n"
+	    "  --bullmq-prefix P    BullMQ key prefix (default bull)\n"
 	    "  --ws URL             a WebSocket feed, ws://host[:port][/path] or wss://...;\n"
 	    "                       repeatable\n"
 	    "  --ws-ca FILE         trust the CA certificates in FILE for wss://\n"
@@ -460,7 +474,8 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s"
 		    "  --theme NAME         default, light, high-contrast, solarized-dark, mono, or a path\n"
 		    "  --no-color           no colours (also when NO_COLOR is set)\n"
-		    "  --refresh MS         dashboard frame period (default 100)\n\n"
+		    "  --refresh MS         dashboard frame period (default 100)\n"
+		    "  --stats FILE         log one line per frame: time, events, event-to-screen ms\n\n"
 		    "Keys in the dashboard:\n", common);
 		keys_write_help(f);
 		fprintf(f, "\nExit status: 0 success, 1 runtime failure (e.g. no source reachable),\n"
@@ -480,7 +495,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
-	redis_level = stream_level = ws_level = ws_header_level = L_DEFAULT;
+	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
 	o->ws_max_message = WSMSG_MAX_DEFAULT;
 
 	if (argc > 1 && argv[1][0] != '-') {
@@ -584,11 +599,13 @@ cli_parse(struct opts *o, int argc, char **argv)
 	if (o->nredis == 0)
 		list_add(o->redis, &o->nredis, &redis_level, L_DEFAULT,
 		    "redis://127.0.0.1:6379", "redis");
-	if (o->nstreams == 0 && o->replay == NULL && o->nws == 0)
+	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0)
 		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
 		    "execmon:events", "stream");
 	if (o->format == NULL)
 		o->format = xstrdup("table");
+	if (o->bullmq_prefix == NULL)
+		o->bullmq_prefix = xstrdup("bull");
 	return 0;
 }
 
@@ -599,6 +616,9 @@ cli_free(struct opts *o)
 		free(o->redis[i]);
 	for (int i = 0; i < o->nstreams; i++)
 		free(o->streams[i]);
+	for (int i = 0; i < o->nbullmq; i++)
+		free(o->bullmq[i]);
+	free(o->bullmq_prefix);
 	for (int i = 0; i < o->nws; i++)
 		free(o->ws[i]);
 	for (int i = 0; i < o->nws_headers; i++)
@@ -614,6 +634,7 @@ cli_free(struct opts *o)
 	free(o->agent);
 	free(o->trace);
 	free(o->run_id);
+	free(o->stats);
 	if (o->password != NULL) {
 		memset(o->password, 0, strlen(o->password));
 		free(o->password);

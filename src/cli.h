@@ -21,6 +21,9 @@ struct opts {
 	int nredis;
 	char *streams[CLI_MAX_LIST];
 	int nstreams;
+	char *bullmq[CLI_MAX_LIST]; /* BullMQ queue names, "*" = every queue */
+	int nbullmq;
+	char *bullmq_prefix;      /* default "bull" */
 	char *ws[CLI_MAX_LIST];     /* --ws URLs */
 	int nws;
 	char *ws_headers[CLI_MAX_LIST]; /* --ws-header, as given (env: unresolved) */
@@ -47,6 +50,7 @@ struct opts {
 	char *run_id;             /* events RUN_ID */
 	char *password;           /* from EXECMON_REDIS_PASSWORD */
 	int verbose;
+	char *stats;              /* --stats FILE: per-frame figures */
 };
 
 /*

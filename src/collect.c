@@ -9,6 +9,7 @@
 #include "collect.h"
 #include "log.h"
 #include "loop.h"
+#include "source-bullmq.h"
 #include "source-redis.h"
 #include "source-replay.h"
 #include "source-ws.h"
@@ -19,6 +20,8 @@ struct running {
 	struct collect *c;
 	struct redis_conn *conns[CLI_MAX_LIST];
 	int nconns;
+	struct bullmq_source *bullmq[CLI_MAX_LIST];
+	int nbullmq;
 	struct replay *replay;
 	struct source_ws *ws;
 	char *ws_headers[CLI_MAX_LIST];
@@ -123,6 +126,8 @@ stop_all(void *arg)
 
 	for (int i = 0; i < r->nconns; i++)
 		source_redis_stop(r->conns[i]);
+	for (int i = 0; i < r->nbullmq; i++)
+		source_bullmq_stop(r->bullmq[i]);
 	source_replay_stop(r->replay);
 	source_ws_stop(r->ws);
 	uv_timer_stop(&r->connect_timer);
@@ -240,11 +245,16 @@ collect_run(struct collect *c)
 			}
 			if (u.password == NULL && o->password != NULL)
 				u.password = xstrdup(o->password);
-			r.conns[r.nconns++] = source_redis_start(&u, o->streams, o->nstreams,
-			    &ro, &sink);
+			if (o->nstreams > 0)
+				r.conns[r.nconns++] = source_redis_start(&u, o->streams,
+				    o->nstreams, &ro, &sink);
+			if (o->nbullmq > 0)
+				r.bullmq[r.nbullmq++] = source_bullmq_start(&u, o->bullmq,
+				    o->nbullmq, o->bullmq_prefix, &ro, &sink);
 			url_done(&u);
 		}
-		c->nsources = o->nredis * o->nstreams;
+		/* A BullMQ connection reports caught up once, for all its queues. */
+		c->nsources = o->nredis * (o->nstreams + (o->nbullmq > 0));
 		if (!loop_stopping() && o->nws > 0 && start_ws(&r, &sink) != 0)
 			loop_stop(2);
 		c->nsources += o->nws;

@@ -1,6 +1,7 @@
 /* execmon - the dashboard: terminal set-up, the frame tick, input, layout. */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <langinfo.h>
 #include <signal.h>
@@ -97,10 +98,41 @@ replay_now(void)
 	return now ? now : loop_now_ms();
 }
 
+/*
+ * While paused, events are held here and not applied: what is shown (the
+ * metrics and the runs they point to, the run log, the trace) lives in the
+ * store, so leaving the store alone is what freezes the screen. They are
+ * applied in order when the pause ends; past HELD_MAX they are applied anyway.
+ */
+#define HELD_MAX 200000
+static struct event *held;
+static size_t nheld, held_cap;
+
+static void
+held_apply(struct dash *d)
+{
+	for (size_t i = 0; i < nheld; i++)
+		store_apply(d->store, &held[i]);
+	nheld = 0;
+}
+
+static void
+held_free(void)
+{
+	for (size_t i = 0; i < nheld; i++)
+		event_done(&held[i]);
+	free(held);
+	held = NULL;
+	nheld = held_cap = 0;
+}
+
 void
 dash_recompute(struct dash *d)
 {
 	int64_t now = d->pinned_now_ms ? d->pinned_now_ms : loop_now_ms();
+
+	if (!d->paused && nheld > 0)
+		held_apply(d);
 	uint64_t t0 = uv_hrtime();
 
 	if (d->replay && !d->pinned_now_ms)
@@ -480,6 +512,18 @@ draw(struct dash *d)
 		move(H - 1, W - 1);
 	refresh();
 	d->dirty = 0;
+	if (d->stats != NULL) {
+		/* wall ms, events drawn, ms from the oldest one's arrival to this frame */
+		uint64_t now_ns = uv_hrtime();
+
+		fprintf(d->stats, "%" PRId64 " %" PRIu64 " %.3f\n", loop_now_ms(), d->pending_events,
+		    d->pending_ns ? (double)(now_ns - d->pending_ns) / 1e6 : -1.0);
+		fflush(d->stats);
+	}
+	if (!d->paused) {
+		d->pending_ns = 0;
+		d->pending_events = 0;
+	}
 }
 
 static void
@@ -510,6 +554,21 @@ on_frame(uv_timer_t *t)
 	int64_t now = loop_now_ms();
 
 	update_rate(d, now);
+	/*
+	 * Every 10 s drop runs that finished more than two windows ago (the
+	 * metrics hold pointers into the store: recompute right after).
+	 */
+	if (!d->paused && now - d->evicted_at_ms >= 10000) {
+		uint64_t before = store_evicted(d->store);
+
+		d->evicted_at_ms = now;
+		store_evict(d->store, (d->pinned_now_ms ? d->pinned_now_ms : now) - 2 * d->window_ms);
+		if (store_evicted(d->store) != before) {
+			if (d->loaded_from_ms < now - 2 * d->window_ms)
+				d->loaded_from_ms = now - 2 * d->window_ms;
+			dash_recompute(d);
+		}
+	}
 	/*
 	 * Recompute when the model changed, but keep the work under a quarter
 	 * of the time: a big backfill must not starve the loop of reading.
@@ -590,6 +649,19 @@ on_event(struct collect *c, struct event *ev)
 
 	d->events_total++;
 	d->rate_hist[0]++;
+	if (d->pending_ns == 0)
+		d->pending_ns = uv_hrtime();
+	d->pending_events++;
+	if (d->paused && nheld < HELD_MAX) {
+		if (nheld == held_cap) {
+			held_cap = held_cap ? 2 * held_cap : 1024;
+			held = xreallocarray(held, held_cap, sizeof *held);
+		}
+		held[nheld++] = *ev; /* the event's strings move with it */
+		event_init(ev);
+		return;
+	}
+	held_apply(d);
 	store_apply(d->store, ev);
 }
 
@@ -675,6 +747,12 @@ dash_main(const struct opts *o)
 	d->window_ms = o->window_ms;
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
+	if (o->stats != NULL && (d->stats = fopen(o->stats, "w")) == NULL) {
+		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, strerror(errno));
+		filter_done(&d->filter);
+		store_free(d->store);
+		return 1;
+	}
 	d->refresh_ms = o->refresh_ms;
 	d->log_follow = 1;
 	d->need_clear = 1;
@@ -696,6 +774,7 @@ dash_main(const struct opts *o)
 	log_set_stderr(1);
 
 	metrics_free(d->m);
+	held_free();
 	store_free(d->store);
 	filter_done(&d->filter);
 	free(d->run_id);

@@ -64,7 +64,8 @@ enum event_field {
 	EF_WORKERS_BUSY = 1u << 17,
 	EF_CPU = 1u << 18,
 	EF_MEMORY = 1u << 19,
-	EF_TS = 1u << 20 /* ts came from the event itself (not the entry ID) */
+	EF_TS = 1u << 20, /* ts came from the event itself (not the entry ID) */
+	EF_PAUSED = 1u << 21
 };
 
 /*
@@ -103,6 +104,7 @@ struct event {
 	int64_t attempt;
 	int64_t exit_code, output_bytes;
 	int64_t depth;
+	int paused;            /* on queue.depth: the queue is paused (0/1) */
 	int64_t workers_total, workers_busy;
 	double cpu, memory;    /* percent */
 

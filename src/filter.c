@@ -1,4 +1,4 @@
-/* execmon - filters on runs: parse, match and print "key=value,..." expressions. */
+/* execmon - filters on runs: parse, match and print key=value lists. */
 #include "config.h"
 
 #include <stdio.h>
@@ -92,7 +92,8 @@ filter_parse(struct filter *f, const char *expr, char *err, size_t errlen)
 	filter_init(&nf);
 	if (err != NULL && errlen > 0)
 		*err = '\0';
-	for (p = expr != NULL ? expr : ""; *p != '\0'; p = *end ? end + 1 : end) {
+	p = expr != NULL ? expr : "";
+	for (; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
 		end = strchr(p, ',');
 		if (end == NULL)
 			end = p + strlen(p);

@@ -21,12 +21,20 @@ void filter_init(struct filter *);
 void filter_done(struct filter *);
 /*
  * Parse "agent=planner,status=failed,trace=4bf9,model=..,user=..,queue=..,
- * text=..". Returns 0, or -1 with a one-line reason in err.
+ * text=..". Returns 0, or -1 with a one-line reason in err. f must have been
+ * filter_init'ed: on success its old contents are replaced, on error it is
+ * left as it was. Spaces around keys and values are ignored, empty items
+ * skipped; a value cannot contain ',' (it may contain '='); a key given
+ * twice, an unknown key, an empty value or an unknown status is an error.
  */
 int filter_parse(struct filter *, const char *expr, char *err, size_t errlen);
 int filter_active(const struct filter *);
 int filter_match(const struct filter *, const struct run *);
-/* The filter as an expression (parseable by filter_parse); "" when none. */
+/*
+ * The filter as an expression, keys in the order above (parseable by
+ * filter_parse unless a value holds a ','); "" when none. Always
+ * NUL-terminated; cut short when size is too small.
+ */
 void filter_format(const struct filter *, char *buf, size_t size);
 
 #endif

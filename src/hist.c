@@ -15,7 +15,8 @@
  * midpoint m = lo + (w - 1) / 2, clamped to the exact min and max; |m - v| <=
  * (w - 1) / 2 < w / 2, hence |m - v| / v < (w / 2) / (HIST_SUB * w) =
  * 1 / (2 * HIST_SUB) = 1/256 < 0.4 %. Below HIST_LINEAR every bucket holds one
- * value and the answer is exact.
+ * value and the answer is exact. (Values of 2^HIST_MAX_BITS ms and more, over
+ * a century, all land in the last bucket: the bound holds only below that.)
  *
  * A quantile interpolates between the values at two ranks: q = x_k + f (x_k+1
  * - x_k) with 0 <= f < 1, a convex combination. Replacing x_k and x_k+1 by
@@ -111,7 +112,7 @@ hist_merge(struct hist *dst, const struct hist *src)
 	dst->sum += src->sum;
 }
 
-/* The value estimate of the bucket holding rank r (0-based); *from walks forward. */
+/* The value estimate at rank r (0-based): exact at the ends, else its bucket's midpoint. */
 static double
 value_at_rank(const struct hist *h, uint64_t r)
 {

@@ -468,14 +468,20 @@ keys_dispatch(struct dash *d, int ch)
 void
 keys_help_draw(struct dash *d, struct rect r)
 {
-	int y = r.y, w = r.w - 4 < 90 ? r.w - 4 : 90, x = (r.w - w) / 2;
+	int w = r.w - 4 < 90 ? r.w - 4 : 90, x = (r.w - w) / 2;
+	/* one column when every key fits under the title, else two (80x24) */
+	int cols = r.h - 1 >= NKEYS ? 1 : 2, per = (NKEYS + cols - 1) / cols, cw = w / cols;
 
 	for (int i = 0; i < r.h; i++)
 		ui_blank(r.y + i, x - 1, w + 2);
-	ui_text(d, y++, x, w, TH_FOCUS, " keys (any key closes this) ");
-	for (int i = 0; i < NKEYS && y < r.y + r.h; i++) {
-		ui_textf(d, y, x, 12, TH_ACCENT, "%s", keys[i].label);
-		ui_text(d, y++, x + 12, w - 12, TH_NORMAL, keys[i].help);
+	ui_text(d, r.y, x, w, TH_FOCUS, " keys (any key closes this) ");
+	for (int i = 0; i < NKEYS; i++) {
+		int y = r.y + 1 + i % per, cx = x + i / per * cw;
+
+		if (y >= r.y + r.h)
+			continue;
+		ui_textf(d, y, cx, 12, TH_ACCENT, "%s", keys[i].label);
+		ui_text(d, y, cx + 12, cw - 13, TH_NORMAL, keys[i].help);
 	}
 }
 

@@ -1,4 +1,4 @@
-/* execmon - the metrics engine: every figure derived from the model over a window. */
+/* execmon - the metrics engine: every figure derived from the model. */
 #include "config.h"
 
 #include <math.h>
@@ -107,7 +107,6 @@
 
 #define MINUTE_MS 60000
 #define HOUR_MS 3600000
-#define DAY_MS 86400000
 
 #define ETA_MIN_SAMPLES 5     /* agent samples for a p50-based ETA */
 #define P99_MIN_SAMPLES 20    /* agent samples for the p99 rule */
@@ -127,7 +126,6 @@ struct agent_acc {
 	int64_t exec_sum;      /* execution latency of runs finished in W */
 	uint64_t exec_n;
 	double p50, p99;       /* of exec (W and P); -1 unknown */
-	size_t keep;           /* index after pruning + 1, 0 = dropped */
 };
 
 struct model_acc {
@@ -303,6 +301,13 @@ agent_index(struct ctx *c, const struct run *r)
 	return i;
 }
 
+/* The index of the group of a run agent_index() has seen. */
+static size_t
+agent_find(struct ctx *c, const struct run *r)
+{
+	return (size_t)(uintptr_t)map_get(c->agent_map, agent_key(r)) - 1;
+}
+
 static size_t
 model_index(struct ctx *c, const char *key)
 {
@@ -391,7 +396,7 @@ scan_log(struct ctx *c, const struct run *r)
 	const struct event *ev;
 	struct model_stats *ms;
 	struct tool_stats *ts;
-	size_t lo = 0, hi = r->nlog, mid, i;
+	size_t lo = 0, hi = r->first_ms > c->from ? 0 : r->nlog, mid, i;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -536,6 +541,8 @@ fold_current(struct ctx *c, const struct run *r, size_t ai)
 		mn->exec_n++;
 		if (x > mn->exec_max_ms)
 			mn->exec_max_ms = x;
+		mn->exec_sumsq = add_sat(mn->exec_sumsq, x > 3000000000LL ?
+		    INT64_MAX : x * x);
 		h->exec_sum_ms = add_sat(h->exec_sum_ms, x);
 		h->exec_n++;
 	}
@@ -615,8 +622,7 @@ fold_runs(struct ctx *c, const struct filter *f)
 			prev = r->finished_ms > c->pfrom &&
 			    r->finished_ms <= c->from;
 		}
-		live = !cur && !prev && !(run_is_finished(r) &&
-		    r->finished_ms <= c->now);
+		live = !(run_is_finished(r) && r->finished_ms <= c->now);
 		running = live && r->started_ms != 0 &&
 		    r->started_ms <= c->now;
 		queued = live && !running && r->queued_ms != 0 &&
@@ -653,14 +659,17 @@ fold_runs(struct ctx *c, const struct filter *f)
 		if (started) {
 			m->minutes[(floor_to(r->started_ms, MINUTE_MS) -
 			    c->m0) / MINUTE_MS].started++;
-			if (r->queued_ms != 0 && r->started_ms >= r->queued_ms &&
-			    (qs = queue_find(c, run_queue(r), &qa)) != NULL) {
+			qs = r->queued_ms != 0 && r->started_ms >=
+			    r->queued_ms ? queue_find(c, run_queue(r), &qa) :
+			    NULL;
+			if (qs != NULL) {
 				qa->wait_sum = add_sat(qa->wait_sum,
 				    r->started_ms - r->queued_ms);
 				qa->wait_n++;
 			}
 		}
-		if (r->nlog > 0 && r->last_ms > c->from && r->first_ms <= c->now)
+		if (r->nlog > 0 && (r->llm_calls > 0 || r->tool_calls > 0) &&
+		    r->last_ms > c->from && r->first_ms <= c->now)
 			scan_log(c, r);
 	}
 }
@@ -819,7 +828,7 @@ live_finish(struct ctx *c)
 	struct flagged *fl;
 	const struct run *r;
 	char e1[32], e2[32], e3[32];
-	size_t i, fcap = 0;
+	size_t i, ai, fcap = 0;
 	int64_t ref, est;
 	double p99;
 
@@ -830,10 +839,10 @@ live_finish(struct ctx *c)
 		if (r->estimated_ms > 0)
 			lr->expected_ms = r->estimated_ms;
 		else {
-			aa = &c->aacc[(size_t)(uintptr_t)map_get(c->agent_map,
-			    agent_key(r)) - 1];
-			if (aa->p50 >= 0 && m->agents[aa - c->aacc].exec.count >=
-			    ETA_MIN_SAMPLES)
+			ai = agent_find(c, r);
+			aa = &c->aacc[ai];
+			a = &m->agents[ai];
+			if (aa->p50 >= 0 && a->exec.count >= ETA_MIN_SAMPLES)
 				lr->expected_ms = llround(aa->p50);
 		}
 		if (i < m->nrunning) {
@@ -852,9 +861,9 @@ live_finish(struct ctx *c)
 		lr = &m->running[i];
 		r = lr->run;
 		est = r->estimated_ms;
-		a = &m->agents[(size_t)(uintptr_t)map_get(c->agent_map,
-		    agent_key(r)) - 1];
-		aa = &c->aacc[a - m->agents];
+		ai = agent_find(c, r);
+		a = &m->agents[ai];
+		aa = &c->aacc[ai];
 		fmt_dur(lr->elapsed_ms, e1, sizeof e1);
 		if (est > 0) {
 			if ((double)lr->elapsed_ms > 2.0 * (double)est &&
@@ -879,10 +888,9 @@ live_finish(struct ctx *c)
 				    fl->expected_ms);
 				fmt_dur(fl->expected_ms, e2, sizeof e2);
 				snprintf(fl->why, sizeof fl->why,
-				    "running %s, %.1fx the p99 of %s (%s over "
-				    "%llu runs)", e1,
-				    (double)lr->elapsed_ms / p99,
-				    a->agent_name, e2,
+				    "running %s, %.1fx its agent's p99 of %s "
+				    "(%llu runs)", e1,
+				    (double)lr->elapsed_ms / p99, e2,
 				    (unsigned long long)a->exec.count);
 			}
 		}
@@ -1004,6 +1012,7 @@ queues_finish(struct ctx *c)
 		qs = &m->queues[i];
 		qst = store_queue_at(c->st, i);
 		qs->from_gauge = qst->gauge >= 0;
+		qs->paused = qst->paused;
 		qs->depth = qs->from_gauge ? qst->gauge : (int64_t)qs->queued;
 		qs->oldest_wait_ms = qs->queued > 0 ?
 		    c->now - c->qacc[i].oldest_ms : -1;

@@ -62,6 +62,7 @@ struct queue_stats {
 	const char *name;
 	int64_t depth;         /* gauge if one was sent, else runs queued now */
 	int from_gauge;
+	int paused;            /* from the gauge: 1 paused, 0 not, -1 unknown */
 	uint64_t queued;       /* runs now in RUN_QUEUED */
 	int64_t oldest_wait_ms;/* of the runs queued now; -1 = none */
 	double avg_wait_ms;    /* queue latency of runs that started in the window; <0 = unknown */
@@ -73,6 +74,7 @@ struct minute {            /* one minute of the window, in event time */
 	int64_t exec_sum_ms;   /* of finished runs with a start */
 	uint64_t exec_n;
 	int64_t exec_max_ms;   /* the longest of them; 0 when exec_n is 0 */
+	int64_t exec_sumsq;    /* sum of their squares, ms^2 (saturating) */
 };
 
 struct hour_of_day {

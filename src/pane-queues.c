@@ -71,6 +71,8 @@ draw(struct dash *d, struct rect r, int focused)
 		    (long long)q->depth);
 		x += ui_textf(d, r.y + (int)i, x, 8, q->oldest_wait_ms > 60000 ? TH_WARN : TH_DIM,
 		    "%7s ", fmt_dur(q->oldest_wait_ms, a, sizeof a));
+		if (q->paused == 1 && r.w - (x - r.x) > 8)
+			x += ui_textf(d, r.y + (int)i, x, 7, TH_WARN, "paused ");
 		if (v != NULL && r.w - (x - r.x) > 4)
 			ui_spark(d, r.y + (int)i, x, r.w - (x - r.x) - 1, v, n, TH_SPARK);
 	}

@@ -1,4 +1,4 @@
-/* execmon - the runs and events commands: tables and JSON for people and scripts. */
+/* execmon - the snapshot, runs and events commands: JSON and tables for people and scripts. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -80,8 +80,10 @@ load_span(const struct opts *o, struct store *st, int64_t span_ms,
 
 		if (newest > 0)
 			now = newest;
-	} else if (o->now_ms == 0 && o->nws > 0)
-		now = loop_now_ms(); /* a feed was read until now */
+	} else if (o->now_ms == 0) {
+		/* The backfill read up to the newest entry: now is when it ended. */
+		now = loop_now_ms();
+	}
 	*now_out = now;
 	return status;
 }

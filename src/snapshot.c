@@ -99,13 +99,40 @@ snap_usd(int64_t nusd)
 	return json_real(snap_round((double)micro / 1e6, 6));
 }
 
+/*
+ * num / den rounded half away from zero to decimals places, exactly (in
+ * integers) when num fits, so that a ratio of counts rounds as its decimal
+ * value does; null when den is 0.
+ */
+static json_t *
+snap_ratio(int64_t num, uint64_t den, int decimals)
+{
+	uint64_t scale = 1, a, q, r;
+	int d;
+
+	if (den == 0)
+		return json_null();
+	for (d = 0; d < decimals; d++)
+		scale *= 10;
+	a = num < 0 ? (uint64_t)0 - (uint64_t)num : (uint64_t)num;
+	if (a > (UINT64_C(1) << 53) / scale)
+		return snap_num((double)num / (double)den, decimals);
+	q = a * scale / den;
+	r = a * scale % den;
+	if (r >= den - r)
+		q++;
+	return json_real(snap_round((num < 0 ? -(double)q : (double)q) /
+	    (double)scale, decimals));
+}
+
 /* part / whole in percent, 2 decimals; null when whole is 0. */
 static json_t *
 snap_pct(uint64_t part, uint64_t whole)
 {
-	if (whole == 0)
-		return json_null();
-	return json_real(snap_round((double)part * 100 / (double)whole, 2));
+	if (part > INT64_MAX / 100)
+		return whole == 0 ? json_null() :
+		    snap_num((double)part * 100 / (double)whole, 2);
+	return snap_ratio((int64_t)part * 100, whole, 2);
 }
 
 static void
@@ -267,8 +294,10 @@ snap_rate(const struct metrics *m, int64_t unit_ms)
 {
 	if (m->window_ms <= 0)
 		return json_null();
-	return snap_num((double)m->total * (double)unit_ms /
-	    (double)m->window_ms, 3);
+	if (m->total > (uint64_t)INT64_MAX / (uint64_t)unit_ms)
+		return snap_num((double)m->total * (double)unit_ms /
+		    (double)m->window_ms, 3);
+	return snap_ratio((int64_t)m->total * unit_ms, (uint64_t)m->window_ms, 3);
 }
 
 static json_t *
@@ -300,7 +329,8 @@ snap_throughput(const struct metrics *m)
 		peak = json_null();
 	snap_set(o, "peakThroughput", peak);
 	snap_set(o, "capacityUtilization", have_total && have_busy &&
-	    w->total > 0 ? snap_num((double)w->busy * 100 / (double)w->total, 2) :
+	    w->total > 0 && w->busy >= 0 ? snap_pct((uint64_t)w->busy,
+	    (uint64_t)w->total) :
 	    NULL);
 	snap_set(o, "maxCapacity", have_total ? json_integer(w->total) : NULL);
 	return o;
@@ -338,8 +368,11 @@ snap_vs_last(const struct metrics *m)
 	double cur, prev;
 
 	if (m->prev.total > 0) {
-		snap_set(o, "executionsChange", snap_num(((double)m->total -
-		    (double)m->prev.total) * 100 / (double)m->prev.total, 2));
+		snap_set(o, "executionsChange", m->total < INT64_MAX / 200 &&
+		    m->prev.total < INT64_MAX / 200 ? snap_ratio(((int64_t)m->total -
+		    (int64_t)m->prev.total) * 100, m->prev.total, 2) :
+		    snap_num(((double)m->total - (double)m->prev.total) * 100 /
+		    (double)m->prev.total, 2));
 	} else
 		snap_set(o, "executionsChange", NULL);
 	if (m->prev.total > 0 && m->total > 0) {
@@ -454,6 +487,15 @@ snap_hours(const struct metrics *m, int quiet)
 	return a;
 }
 
+/* n x unit / span, 2 decimals: a count per day. */
+static json_t *
+snap_per(uint64_t n, int64_t unit, uint64_t span)
+{
+	if (n > (uint64_t)INT64_MAX / (uint64_t)unit)
+		return snap_num((double)n * (double)unit / (double)span, 2);
+	return snap_ratio((int64_t)n * unit, span, 2);
+}
+
 static json_t *
 snap_pattern_summary(const struct metrics *m)
 {
@@ -464,8 +506,8 @@ snap_pattern_summary(const struct metrics *m)
 
 	snap_set(o, "peakHours", day ? snap_hours(m, 0) : NULL);
 	snap_set(o, "quietHours", day ? snap_hours(m, 1) : NULL);
-	snap_set(o, "averageDaily", day ? snap_num((double)m->total *
-	    (double)SNAP_DAY_MS / (double)m->window_ms, 2) : NULL);
+	snap_set(o, "averageDaily", day ? snap_per(m->total, SNAP_DAY_MS,
+	    (uint64_t)m->window_ms) : NULL);
 	for (i = 0; i < m->nminutes; i++) {
 		if (snap_weekend(m->minutes[i].t0)) {
 			we += m->minutes[i].finished;
@@ -476,9 +518,9 @@ snap_pattern_summary(const struct metrics *m)
 		}
 	}
 	snap_set(o, "weekdayAverage", week && wd_min > 0 ?
-	    snap_num((double)wd * 1440 / (double)wd_min, 2) : NULL);
+	    snap_per(wd, 1440, wd_min) : NULL);
 	snap_set(o, "weekendAverage", week && we_min > 0 ?
-	    snap_num((double)we * 1440 / (double)we_min, 2) : NULL);
+	    snap_per(we, 1440, we_min) : NULL);
 	return o;
 }
 
@@ -720,6 +762,8 @@ snap_queues(const struct metrics *m)
 		snap_set(e, "depth", json_integer(q->depth));
 		snap_set(e, "depthSource", json_string(q->from_gauge ? "gauge" :
 		    "events"));
+		snap_set(e, "paused", q->paused >= 0 ? json_boolean(q->paused) :
+		    NULL);
 		snap_set(e, "queued", snap_count(q->queued));
 		snap_set(e, "oldestWait", q->oldest_wait_ms >= 0 ?
 		    snap_sec((double)q->oldest_wait_ms) : NULL);

@@ -61,15 +61,19 @@ struct rstream {
 	struct sid gap_seen;   /* max-deleted already reported */
 };
 
-enum phase { P_IDLE, P_RESOLVING, P_CONNECTING, P_SETUP, P_BACKFILL, P_LIVE, P_RETRY, P_DONE };
+enum phase {
+	P_IDLE, P_RESOLVING, P_CONNECTING, P_SETUP, P_BACKFILL, P_LIVE, P_HOLD,
+	P_IDLE_WAIT, P_RETRY, P_DONE
+};
 
 struct redis_conn {
 	struct url url;
 	char display[256];
-	struct rstream *streams;
-	int nstreams;
+	struct rstream **streams; /* each allocated once: replies point at them */
+	int nstreams, streams_cap;
 	struct source_redis_opts opts;
 	struct sink sink;
+	struct source_redis_hooks hooks; /* zeroed when none were given */
 
 	enum phase phase;
 	redisAsyncContext *ac;
@@ -87,6 +91,7 @@ struct redis_conn {
 
 static void conn_connect(struct redis_conn *);
 static void conn_next(struct redis_conn *);
+static void send_idle(struct redis_conn *);
 static void conn_free(struct redis_conn *);
 static void conn_fail(struct redis_conn *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -147,6 +152,13 @@ static void
 notice(struct redis_conn *c, int source, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The registry index that connection-wide notices name (-1: no stream yet). */
+static int
+first_source(const struct redis_conn *c)
+{
+	return c->nstreams > 0 ? c->streams[0]->source : -1;
+}
+
 static void
 notice(struct redis_conn *c, int source, const char *fmt, ...)
 {
@@ -166,7 +178,7 @@ set_state(struct redis_conn *c, enum source_state st)
 	int64_t now = loop_now_ms();
 
 	for (int i = 0; i < c->nstreams; i++) {
-		struct rstream *s = &c->streams[i];
+		struct rstream *s = c->streams[i];
 
 		if (st == SRC_LIVE && !s->backfilled)
 			continue;
@@ -225,14 +237,16 @@ conn_fail(struct redis_conn *c, const char *fmt, ...)
 		return;
 	c->phase = P_RETRY;
 	for (int i = 0; i < c->nstreams; i++) {
-		struct source_info *si = sources_get(c->streams[i].source);
+		struct source_info *si = sources_get(c->streams[i]->source);
 
-		source_set_error(c->streams[i].source, "%s", why);
+		source_set_error(c->streams[i]->source, "%s", why);
 		si->retry_at_ms = loop_now_ms() + c->backoff_ms;
 		si->reconnects++;
-		source_set_state(c->streams[i].source, SRC_RETRYING, loop_now_ms());
+		source_set_state(c->streams[i]->source, SRC_RETRYING, loop_now_ms());
 	}
-	notice(c, c->streams[0].source, "redis %s: %s (retrying in %.1f s)",
+	if (c->hooks.down != NULL)
+		c->hooks.down(c->hooks.arg, why, loop_now_ms() + c->backoff_ms);
+	notice(c, first_source(c), "redis %s: %s (retrying in %.1f s)",
 	    c->display, why, (double)c->backoff_ms / 1000.0);
 	timer_arm(c, c->backoff_ms, retry_due);
 	c->backoff_ms *= 2;
@@ -249,8 +263,8 @@ watchdog_fired(uv_timer_t *t)
 		conn_fail(c, "connect timed out");
 	else
 		conn_fail(c, "server stopped answering (no reply in %d ms)",
-		    c->phase == P_LIVE ? c->opts.block_ms + c->opts.watchdog_ms :
-		    c->opts.watchdog_ms);
+		    c->phase == P_LIVE && c->nstreams > 0 ?
+		    c->opts.block_ms + c->opts.watchdog_ms : c->opts.watchdog_ms);
 }
 
 static void
@@ -326,6 +340,12 @@ handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
 		kvp[i].value = v->type == REDIS_REPLY_STRING ? v->str : "";
 		kvp[i].value_len = v->type == REDIS_REPLY_STRING ? v->len : 0;
 	}
+	if (c->hooks.entry != NULL) {
+		c->hooks.entry(c->hooks.arg, s->source, id->str, id->len, kvp, n);
+		if (kvp != kv)
+			free(kvp);
+		return;
+	}
 	event_init(&ev);
 	why = event_decode_fields(&ev, kvp, n, (int64_t)sid.ms);
 	if (kvp != kv)
@@ -374,13 +394,15 @@ on_xrange(redisAsyncContext *ac, void *r_, void *priv)
 		return;
 	timer_disarm(c);
 	c->backoff_ms = c->opts.backoff_min_ms;
-	s = &c->streams[c->bf];
+	s = c->streams[c->bf];
 	if (r->type != REDIS_REPLY_ARRAY) {
 		conn_fail(c, "XRANGE: unexpected reply");
 		return;
 	}
 	for (size_t i = 0; i < r->elements; i++)
 		handle_entry(c, s, r->element[i]);
+	if (c->hooks.batch_end != NULL)
+		c->hooks.batch_end(c->hooks.arg, (int)r->elements >= c->opts.chunk);
 	update_backfill_progress(c, s);
 	if ((int)r->elements < c->opts.chunk) {
 		s->backfilled = 1;
@@ -390,6 +412,14 @@ on_xrange(redisAsyncContext *ac, void *r_, void *priv)
 		maybe_caught_up(c, s);
 	}
 	conn_next(c);
+}
+
+/* Let the owner pipeline its commands ahead of the next read. */
+static void
+pre_read(struct redis_conn *c)
+{
+	if (c->hooks.before_read != NULL)
+		c->hooks.before_read(c->hooks.arg, c->ac);
 }
 
 static void
@@ -412,6 +442,7 @@ send_xrange(struct redis_conn *c, struct rstream *s)
 		snprintf(end, sizeof end, "%" PRId64, c->opts.to_ms);
 	else
 		snprintf(end, sizeof end, "+");
+	pre_read(c);
 	redisAsyncCommand(c->ac, on_xrange, c, "XRANGE %s %s %s COUNT %d", s->key,
 	    start, end, c->opts.chunk);
 	watchdog(c, c->opts.watchdog_ms);
@@ -422,6 +453,7 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 {
 	struct redis_conn *c = priv;
 	redisReply *r = r_;
+	int full = 0;
 
 	(void)ac;
 	if (c->ac == NULL || reply_bad(c, r, "XREAD"))
@@ -437,7 +469,7 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 			    sr->element[1]->type != REDIS_REPLY_ARRAY)
 				continue;
 			for (int k = 0; k < c->nstreams; k++) {
-				struct rstream *s = &c->streams[k];
+				struct rstream *s = c->streams[k];
 				redisReply *entries = sr->element[1];
 
 				if (strlen(s->key) != sr->element[0]->len ||
@@ -445,10 +477,14 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 					continue;
 				for (size_t j = 0; j < entries->elements; j++)
 					handle_entry(c, s, entries->element[j]);
+				if ((int)entries->elements >= c->opts.chunk)
+					full = 1;
 				break;
 			}
 		}
 	}
+	if (c->hooks.batch_end != NULL)
+		c->hooks.batch_end(c->hooks.arg, full);
 	conn_next(c);
 }
 
@@ -464,9 +500,10 @@ send_xread(struct redis_conn *c)
 	char blk[16], cnt[16];
 	int n = 0, total = 6 + 2 * c->nstreams;
 
+	pre_read(c);
 	for (int i = 0; i < c->nstreams; i++)
-		redisAsyncCommand(c->ac, on_xinfo_live, &c->streams[i], "XINFO STREAM %s",
-		    c->streams[i].key);
+		redisAsyncCommand(c->ac, on_xinfo_live, c->streams[i], "XINFO STREAM %s",
+		    c->streams[i]->key);
 	argv = xcalloc((size_t)total, sizeof *argv);
 	argl = xcalloc((size_t)total, sizeof *argl);
 	ids = xcalloc((size_t)c->nstreams, sizeof *ids);
@@ -479,9 +516,9 @@ send_xread(struct redis_conn *c)
 	argv[n++] = blk;
 	argv[n++] = "STREAMS";
 	for (int i = 0; i < c->nstreams; i++)
-		argv[n++] = c->streams[i].key;
+		argv[n++] = c->streams[i]->key;
 	for (int i = 0; i < c->nstreams; i++) {
-		struct rstream *s = &c->streams[i];
+		struct rstream *s = c->streams[i];
 
 		if (s->have_last)
 			sid_fmt(s->last, ids[i], sizeof ids[i]);
@@ -613,10 +650,18 @@ on_xinfo_live(redisAsyncContext *ac, void *r_, void *priv)
 static void
 send_infos(struct redis_conn *c)
 {
+	if (c->hooks.connected != NULL)
+		c->hooks.connected(c->hooks.arg, c->ac);
+	if (c->ac == NULL)
+		return;
+	if (c->nstreams == 0) {
+		conn_next(c);
+		return;
+	}
 	for (int i = 0; i < c->nstreams; i++) {
 		c->setup_pending++;
-		redisAsyncCommand(c->ac, on_xinfo, &c->streams[i], "XINFO STREAM %s",
-		    c->streams[i].key);
+		redisAsyncCommand(c->ac, on_xinfo, c->streams[i], "XINFO STREAM %s",
+		    c->streams[i]->key);
 	}
 	watchdog(c, c->opts.watchdog_ms);
 }
@@ -633,21 +678,60 @@ on_setup(redisAsyncContext *ac, void *r_, void *priv)
 		send_infos(c);
 }
 
+static void
+idle_over(uv_timer_t *t)
+{
+	struct redis_conn *c = t->data;
+
+	c->phase = P_LIVE;
+	conn_next(c);
+}
+
+static void
+on_idle_ping(redisAsyncContext *ac, void *r_, void *priv)
+{
+	struct redis_conn *c = priv;
+
+	(void)ac;
+	if (c->ac == NULL || reply_bad(c, r_, "PING"))
+		return;
+	c->backoff_ms = c->opts.backoff_min_ms;
+	c->phase = P_IDLE_WAIT;
+	timer_arm(c, c->opts.block_ms, idle_over);
+}
+
+/*
+ * No stream to follow yet (an owner that finds its streams later): give the
+ * owner its turn, make sure the server still answers, wait block_ms, repeat.
+ */
+static void
+send_idle(struct redis_conn *c)
+{
+	pre_read(c);
+	redisAsyncCommand(c->ac, on_idle_ping, c, "PING");
+	watchdog(c, c->opts.watchdog_ms);
+}
+
 /* Decide what the connection does next: backfill a stream, or read live. */
 static void
 conn_next(struct redis_conn *c)
 {
 	if (c->ac == NULL)
 		return;
+	if (c->hooks.hold != NULL && c->hooks.hold(c->hooks.arg)) {
+		c->phase = P_HOLD;
+		watchdog(c, c->opts.watchdog_ms);
+		return;
+	}
 	for (int i = 0; i < c->nstreams; i++) {
-		if (!c->streams[i].backfilled) {
+		if (!c->streams[i]->backfilled) {
 			if (c->phase != P_BACKFILL || c->bf != i) {
 				c->phase = P_BACKFILL;
 				c->bf = i;
-				source_set_state(c->streams[i].source, SRC_BACKFILLING,
+				source_set_state(c->streams[i]->source, SRC_BACKFILLING,
 				    loop_now_ms());
 			}
-			send_xrange(c, &c->streams[i]);
+			send_xrange(c, c->streams[i]);
 			return;
 		}
 	}
@@ -660,6 +744,10 @@ conn_next(struct redis_conn *c)
 	if (c->phase != P_LIVE) {
 		c->phase = P_LIVE;
 		set_state(c, SRC_LIVE);
+	}
+	if (c->nstreams == 0) {
+		send_idle(c);
+		return;
 	}
 	send_xread(c);
 }
@@ -680,9 +768,9 @@ on_connect(const redisAsyncContext *ac, int status)
 	timer_disarm(c);
 	c->phase = P_SETUP;
 	if (!c->connected_once)
-		notice(c, c->streams[0].source, "redis %s: connected", c->display);
+		notice(c, first_source(c), "redis %s: connected", c->display);
 	else
-		notice(c, c->streams[0].source, "redis %s: reconnected", c->display);
+		notice(c, first_source(c), "redis %s: reconnected", c->display);
 	c->connected_once = 1;
 	c->setup_pending = 0;
 	if (c->url.password != NULL) {
@@ -787,7 +875,7 @@ conn_connect(struct redis_conn *c)
 	if (c->stopping)
 		return;
 	for (int i = 0; i < c->nstreams; i++)
-		source_set_state(c->streams[i].source, SRC_CONNECTING, loop_now_ms());
+		source_set_state(c->streams[i]->source, SRC_CONNECTING, loop_now_ms());
 	if (c->url.scheme == URL_UNIX ||
 	    inet_pton(AF_INET, c->url.host, &a4) == 1 ||
 	    inet_pton(AF_INET6, c->url.host, &a6) == 1) {
@@ -808,6 +896,27 @@ conn_connect(struct redis_conn *c)
 	}
 }
 
+/* Register one more stream; its registry index. */
+static int
+stream_add(struct redis_conn *c, const char *key)
+{
+	struct rstream *s;
+	char name[512];
+
+	if (c->nstreams == c->streams_cap) {
+		c->streams_cap = c->streams_cap == 0 ? 4 : c->streams_cap * 2;
+		c->streams = xreallocarray(c->streams, (size_t)c->streams_cap,
+		    sizeof *c->streams);
+	}
+	s = xcalloc(1, sizeof *s);
+	s->key = xstrdup(key);
+	snprintf(name, sizeof name, "%s/%s", c->display, key);
+	s->source = sources_add(c->hooks.kind != NULL ? c->hooks.kind : "redis",
+	    name);
+	c->streams[c->nstreams++] = s;
+	return s->source;
+}
+
 struct redis_conn *
 source_redis_start(const struct url *url, char *const *streams, int nstreams,
     const struct source_redis_opts *opts, const struct sink *sink)
@@ -821,17 +930,13 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 	c->url.user = url->user ? xstrdup(url->user) : NULL;
 	url_display(url, c->display, sizeof c->display);
 	c->opts = *opts;
+	c->opts.hooks = NULL;
+	if (opts->hooks != NULL)
+		c->hooks = *opts->hooks;
 	c->sink = *sink;
 	c->backoff_ms = opts->backoff_min_ms;
-	c->nstreams = nstreams;
-	c->streams = xcalloc((size_t)nstreams, sizeof *c->streams);
-	for (int i = 0; i < nstreams; i++) {
-		char name[512];
-
-		c->streams[i].key = xstrdup(streams[i]);
-		snprintf(name, sizeof name, "%s/%s", c->display, streams[i]);
-		c->streams[i].source = sources_add("redis", name);
-	}
+	for (int i = 0; i < nstreams; i++)
+		stream_add(c, streams[i]);
 	uv_timer_init(loop_uv(), &c->timer);
 	c->timer.data = c;
 	conn_connect(c);
@@ -841,8 +946,10 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 static void
 conn_free(struct redis_conn *c)
 {
-	for (int i = 0; i < c->nstreams; i++)
-		free(c->streams[i].key);
+	for (int i = 0; i < c->nstreams; i++) {
+		free(c->streams[i]->key);
+		free(c->streams[i]);
+	}
 	free(c->streams);
 	url_done(&c->url);
 	free(c);
@@ -869,4 +976,34 @@ source_redis_stop(struct redis_conn *c)
 		uv_cancel((uv_req_t *)&c->gai);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, timer_closed);
+}
+
+int
+source_redis_add_stream(struct redis_conn *c, const char *key)
+{
+	int idx = stream_add(c, key);
+
+	/* A connection that is up picks it up at its next read. */
+	source_set_state(idx, c->phase == P_RETRY ? SRC_RETRYING :
+	    c->phase > P_CONNECTING && c->phase < P_RETRY ? SRC_BACKFILLING :
+	    SRC_CONNECTING, loop_now_ms());
+	if (c->ac != NULL && c->phase == P_IDLE_WAIT) {
+		timer_disarm(c);
+		c->phase = P_LIVE;
+		conn_next(c);
+	}
+	return idx;
+}
+
+void
+source_redis_resume(struct redis_conn *c)
+{
+	if (c->ac != NULL && c->phase == P_HOLD)
+		conn_next(c);
+}
+
+const char *
+source_redis_display(const struct redis_conn *c)
+{
+	return c->display;
 }

@@ -7,6 +7,9 @@
 #include "source.h"
 #include "url.h"
 
+struct redisAsyncContext;
+struct source_redis_hooks;
+
 struct source_redis_opts {
 	int64_t from_ms;       /* backfill start (event/entry time), 0 = whole stream */
 	int64_t to_ms;         /* backfill end inclusive, -1 = up to the newest */
@@ -16,6 +19,39 @@ struct source_redis_opts {
 	int connect_timeout_ms;/* one connect attempt (default 5000) */
 	int watchdog_ms;       /* extra wait over block_ms before giving up (2000) */
 	int64_t backoff_min_ms, backoff_max_ms; /* 500, 10000 */
+	const struct source_redis_hooks *hooks; /* NULL = plain event streams */
+};
+
+/*
+ * Hooks that let another source reuse this follower (source-bullmq.c does):
+ * its own decoder for the entries, and its own commands pipelined on the same
+ * connection. The connection, resume, gap and watchdog rules stay here. Any
+ * member may be NULL.
+ */
+struct source_redis_hooks {
+	const char *kind;      /* registry kind of the streams (default "redis") */
+	/*
+	 * Decode one new entry of the stream registered as source, instead of
+	 * the native decoder: the hook counts events and malformed entries and
+	 * hands events on itself.
+	 */
+	void (*entry)(void *arg, int source, const char *id, size_t id_len,
+	    const struct event_field_kv *kv, size_t n);
+	/* After the entries of one reply; full = it held as many as asked for. */
+	void (*batch_end)(void *arg, int full);
+	/* Connected (AUTH and SELECT done), before any stream command. */
+	void (*connected)(void *arg, struct redisAsyncContext *ac);
+	/* The connection failed; the next attempt is at retry_at_ms (wall clock). */
+	void (*down)(void *arg, const char *why, int64_t retry_at_ms);
+	/* Just before each XRANGE or XREAD: may pipeline commands on ac. */
+	void (*before_read)(void *arg, struct redisAsyncContext *ac);
+	/*
+	 * Nonzero: do not send the next read (or finish) yet. The owner calls
+	 * source_redis_resume() after each of its replies until it lets go; the
+	 * watchdog covers each wait.
+	 */
+	int (*hold)(void *arg);
+	void *arg;
 };
 
 void source_redis_opts_default(struct source_redis_opts *);
@@ -26,5 +62,12 @@ struct redis_conn;
 struct redis_conn *source_redis_start(const struct url *url, char *const *streams,
     int nstreams, const struct source_redis_opts *, const struct sink *);
 void source_redis_stop(struct redis_conn *);
+
+/* Follow one more stream on this connection (backfilled first); its registry index. */
+int source_redis_add_stream(struct redis_conn *, const char *key);
+/* Go on after a hold (see struct source_redis_hooks); harmless otherwise. */
+void source_redis_resume(struct redis_conn *);
+/* The address for display, password masked. */
+const char *source_redis_display(const struct redis_conn *);
 
 #endif

@@ -303,6 +303,7 @@ queue_get(struct store *st, const char *name)
 	q = xcalloc(1, sizeof *q);
 	q->name = xstrdup(name);
 	q->gauge = -1;
+	q->paused = -1;
 	if (st->nqueues == st->queues_cap) {
 		st->queues_cap = st->queues_cap == 0 ? 8 : st->queues_cap * 2;
 		st->queues = xreallocarray(st->queues, st->queues_cap,
@@ -831,6 +832,7 @@ store_apply_global(struct store *st, const struct event *ev, uint64_t key)
 		    ev->depth > q->gauge))) {
 			q->gauge = ev->depth;
 			q->gauge_ms = ev->ts_ms;
+			q->paused = (ev->has & EF_PAUSED) ? ev->paused : -1;
 		}
 		break;
 	case EV_WORKER_STATUS:

@@ -83,6 +83,7 @@ struct queue_state {
 	char *name;
 	int64_t gauge;         /* latest queue.depth, -1 = never sent */
 	int64_t gauge_ms;      /* its event time */
+	int paused;            /* 1/0 as that queue.depth said; -1 = not said */
 	int64_t queued;        /* runs of this queue now in RUN_QUEUED */
 	int64_t oldest_queued_ms; /* 0 when none (recomputed by store_queues_refresh) */
 };

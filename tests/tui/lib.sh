@@ -10,26 +10,35 @@
 #                                stderr in $TMP/NAME.err, `stty -a` taken after
 #                                it exits in $TMP/NAME.stty
 #   tui_pid NAME                 the execmon process id
+#   tui_alive NAME               execmon still runs in that session
 #   tui_keys NAME KEY..          tmux send-keys
 #   tui_cap NAME [-e]            the screen, one line per row
+#   tui_match NAME ERE           the screen matches the regex now
 #   tui_wait NAME SECS ERE       until the screen matches the regex
 #   tui_wait_titles NAME SECS    until every pane title is on the screen
+#   tui_missing_titles FILE      the pane titles a capture lacks
 #   tui_resize NAME W H          resize the session's window
-#   tui_pane FILE TITLE          the rows of the pane under TITLE in a capture
 #   tui_fmt NAME FORMAT          tmux display-message -p for the pane
+#   tui_pane FILE TITLE          the rows of the pane under TITLE in a capture
+#   tui_pick FILE WIDTH          the items of the pick list in a capture
+#   tui_body FILE                a capture without its header and status lines
+#   tui_sgr FILE, tui_colours FILE   the attributes / colours a -e capture uses
+# The pane titles are listed once, in TITLES of $TMP/tui_screen.py.
 
-TUI_SOCK="execmon-tui-$$"
+TUI_SOCK="execmon-tui-$$-${TMP##*.}"  # unique while $TMP exists
 TUI_DIR="$TMP/run"
 : "${SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
-TUI_TITLES=("Live runs" "Throughput (finished / min)" "Latency (finished in window)"
-	"Queues (depth, oldest wait)" "Anomalies & stuck runs" "Agents"
-	"Models (tokens, cost)" "Tools")
-
 tui() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
 
+# Kill the server (and with it every session) even if its socket is gone.
 tui_cleanup() {
 	tmux -L "$TUI_SOCK" -f /dev/null kill-server >/dev/null 2>&1
+	if [ -n "$TUI_SERVER_PID" ] && kill -0 "$TUI_SERVER_PID" 2>/dev/null; then
+		sleep 0.2
+		kill "$TUI_SERVER_PID" 2>/dev/null
+	fi
+	[ -n "$TUI_SOCK_PATH" ] && rm -f "$TUI_SOCK_PATH"
 }
 trap 'tui_cleanup; cleanup' EXIT
 trap 'exit 130' INT TERM
@@ -42,7 +51,9 @@ tui_init() {
 	tui new-session -d -s _keep -x 80 -y 24 "exec sleep 3600" \; \
 		set-option -g status off \; \
 		set-option -g set-clipboard on \; \
-		set-option -g history-limit 0 >/dev/null 2>&1
+		set-option -g history-limit 0 >/dev/null 2>&1 || return 1
+	TUI_SOCK_PATH=$(tui display-message -p -t =_keep: '#{socket_path}')
+	TUI_SERVER_PID=$(tui display-message -p -t =_keep: '#{pid}')
 }
 
 tui_run() {
@@ -81,19 +92,20 @@ tui_alive() { # tui_alive NAME: the execmon process still runs
 		[ ! -e "$TMP/$1.exit" ]
 }
 
+# Targets are exact ("=NAME:"), so that NC never means NCF.
 tui_keys() {
 	local name=$1
 	shift
-	tui send-keys -t "$name" "$@"
+	tui send-keys -t "=$name:" "$@"
 }
 
 tui_cap() {
 	local name=$1
 	shift
-	tui capture-pane -p -t "$name" "$@"
+	tui capture-pane -p -t "=$name:" "$@"
 }
 
-tui_fmt() { tui display-message -p -t "$1" "$2"; }
+tui_fmt() { tui display-message -p -t "=$1:" "$2"; }
 
 tui_match() { tui_cap "$1" | grep -Eq -- "$2"; }
 
@@ -101,25 +113,20 @@ tui_wait() { # tui_wait NAME SECS ERE
 	wait_for "$2" tui_match "$1" "$3"
 }
 
+# a title counts when it stands alone: " Title" then a space or the line's end
 tui_has_titles() {
-	local s t
-	s=$(tui_cap "$1") || return 1
-	for t in "${TUI_TITLES[@]}"; do
-		grep -qF -- " $t " <<<"$s" || return 1
-	done
+	tui_cap "$1" >"$TMP/titles.$1" && [ -z "$(tui_missing_titles "$TMP/titles.$1")" ]
 }
 
 tui_wait_titles() { wait_for "$2" tui_has_titles "$1"; }
 
-tui_missing_titles() { # the titles absent from a capture file
-	local t
-	for t in "${TUI_TITLES[@]}"; do
-		grep -qF -- " $t " "$1" || echo "missing: $t"
-	done
-}
+tui_missing_titles() { python3 "$TMP/tui_screen.py" --missing "$1"; }
+
+# tui_pick FILE WIDTH: the items of the pick list overlay in a capture
+tui_pick() { python3 "$TMP/tui_screen.py" --pick "$1" "$2"; }
 
 tui_resize() {
-	tui resize-window -t "$1" -x "$2" -y "$3" >/dev/null 2>&1
+	tui resize-window -t "=$1:" -x "$2" -y "$3" >/dev/null 2>&1
 }
 
 # tui_pane FILE TITLE: print the lines of the pane titled TITLE in a capture.
@@ -137,6 +144,40 @@ TITLES = ["Live runs", "Throughput (finished / min)", "Latency (finished in wind
           "Models (tokens, cost)", "Tools"]
 
 
+def find_title(row, t):
+    """Column of " t" standing alone in row (a space or the end after it), or -1."""
+    i = row.find(" " + t)
+    while i >= 0:
+        end = i + 1 + len(t)
+        if end == len(row) or row[end] == " ":
+            return i
+        i = row.find(" " + t, i + 1)
+    return -1
+
+
+def missing(path):
+    rs = rows(path)
+    return [t for t in TITLES if not any(find_title(r, t) >= 0 for r in rs[1:-1])]
+
+
+def pick(path, width):
+    """Items of the pick list overlay: rows under its title, at its column."""
+    rs = rows(path)
+    w = width // 2 if width // 2 >= 30 else width - 4
+    for y, r in enumerate(rs):
+        x = r.find(" pick an ")
+        if x < 0:
+            continue
+        items = []
+        for r2 in rs[y + 1:]:
+            item = r2[x + 1:x + w].strip()
+            if not item:
+                break
+            items.append(item)
+        return items
+    return None
+
+
 def rows(path):
     r = open(path, encoding="utf-8", errors="replace").read().split("\n")
     if r and r[-1] == "":
@@ -152,7 +193,7 @@ def pane(path, want):
     found = []
     for t in TITLES:
         for y in range(1, H - 1):
-            x = rs[y].find(" %s " % t)
+            x = find_title(rs[y], t)
             if x >= 0:
                 found.append((y, x, t))
                 break
@@ -166,6 +207,14 @@ def pane(path, want):
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--missing":
+        for t in missing(sys.argv[2]):
+            print("missing: " + t)
+        sys.exit(0)
+    if sys.argv[1] == "--pick":
+        for item in pick(sys.argv[2], int(sys.argv[3])) or []:
+            print(item)
+        sys.exit(0)
     p = pane(sys.argv[1], sys.argv[2])
     if p is None:
         sys.exit(1)
@@ -177,19 +226,31 @@ EOF
 # tui_body FILE: the rows between the header and the status line
 tui_body() { sed '1d;$d' "$1"; }
 
-# tui_colours FILE: how many colour escapes (SGR 30-38, 40-48, 90-97, 100-107;
-# not the resets 39 and 49) a `capture-pane -e` holds
-tui_colours() {
+# tui_sgr FILE: the SGR attributes a `capture-pane -e` uses, one a line:
+# "fg", "bg" (any colour, 8/16, 256 or direct), or the plain number (1 bold,
+# 5 blink, 7 reverse...)
+tui_sgr() {
 	python3 - "$1" <<'EOF'
 import re, sys
 s = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-n = 0
 for m in re.finditer(r"\x1b\[([0-9;:]*)m", s):
-    ps = [p for p in re.split("[;:]", m.group(1)) if p != ""]
-    c = [int(p) for p in ps if p.isdigit()]
-    if c and c[0] != 38 and c[0] != 48:
-        c = [p for p in c if p not in (39, 49)]
-    n += any(30 <= p <= 48 or 90 <= p <= 97 or 100 <= p <= 107 for p in c)
-print(n)
+    ps = [int(p) if p.isdigit() else 0 for p in re.split("[;:]", m.group(1))]
+    i = 0
+    while i < len(ps):
+        p = ps[i]
+        if p in (38, 48):
+            print("fg" if p == 38 else "bg")
+            i += 3 if i + 1 < len(ps) and ps[i + 1] == 5 else 5
+            continue
+        if 30 <= p <= 37 or 90 <= p <= 97:
+            print("fg")
+        elif 40 <= p <= 47 or 100 <= p <= 107:
+            print("bg")
+        elif p not in (0, 39, 49):
+            print(p)
+        i += 1
 EOF
 }
+
+# tui_colours FILE: how many colour settings a `capture-pane -e` holds
+tui_colours() { tui_sgr "$1" | grep -c '^[fb]g$'; }

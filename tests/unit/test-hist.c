@@ -1,4 +1,4 @@
-/* execmon - property tests for the latency histogram against exact percentiles. */
+/* execmon - property tests for the histogram against exact percentiles. */
 #include "config.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-/* execmon - unit tests for the metrics engine and anomaly rules against an independent oracle. */
+/* execmon - unit tests for the metrics engine and the anomaly rules. */
 #include "config.h"
 
 #include <math.h>
@@ -185,6 +185,8 @@ spec_gen(struct spec *sp, size_t i, int64_t now, int64_t window)
 	snprintf(sp->id, sizeof sp->id, "run-%05zu", i);
 	sp->agent_name = agent_names[a];
 	sp->agent_id = agent_ids[a];
+	if (a == 0 && rng_next() % 3 == 0)
+		sp->agent_id = "ag-p0"; /* one name, two ids */
 	sp->queue = queue_names[rng_next() % 3];
 	sp->user = users[rng_next() % 3];
 	sp->prio = rng_range(0, 3);
@@ -477,7 +479,7 @@ floor_min(int64_t t)
 }
 
 struct agent_x {
-	const char *name;
+	const char *name, *min_id;
 	uint64_t exe, comp, fail, canc, running, queued;
 	int64_t in, out, nusd;
 	struct vec exec_w, exec_all;
@@ -585,9 +587,12 @@ oracle_check(const struct metrics *m, const struct spec *sp, size_t n,
 		seen++;
 		cur = s->f != 0 && s->f > from && s->f <= now;
 		prev = s->f != 0 && s->f > pfrom && s->f <= from;
-		if (cur || prev || s->f == 0)
+		if (cur || prev || s->f == 0) {
 			a = agent_x(ag, &nag, spec_agent(s));
-		else
+			if (s->agent_id != NULL && (a->min_id == NULL ||
+			    strcmp(s->agent_id, a->min_id) < 0))
+				a->min_id = s->agent_id;
+		} else
 			a = NULL;
 		x = s->s != 0 ? s->f - s->s : -1;
 		if (cur) {
@@ -711,6 +716,11 @@ oracle_check(const struct metrics *m, const struct spec *sp, size_t n,
 		if (j == nag)
 			continue;
 		a = &ag[j];
+		CHECK((as->agent_id == NULL && a->min_id == NULL) ||
+		    (as->agent_id != NULL && a->min_id != NULL &&
+		    strcmp(as->agent_id, a->min_id) == 0),
+		    "agent %s id %s vs %s", a->name, as->agent_id ? as->agent_id : "-",
+		    a->min_id ? a->min_id : "-");
 		CHECK(as->executions == a->exe && as->completed == a->comp &&
 		    as->failed == a->fail && as->cancelled == a->canc &&
 		    as->running == a->running && as->queued == a->queued,
@@ -1153,6 +1163,7 @@ test_oracle(void)
 		{ "", { NULL, NULL, NULL, -1 } },
 		{ "agent=planner", { "planner", NULL, NULL, -1 } },
 		{ "agent=ag-x", { "ag-x", NULL, NULL, -1 } },
+		{ "agent=ag-p0", { "ag-p0", NULL, NULL, -1 } },
 		{ "queue=fast", { NULL, "fast", NULL, -1 } },
 		{ "queue=default,user=bob", { NULL, "default", "bob", -1 } },
 		{ "status=failed", { NULL, NULL, NULL, RUN_FAILED } },
@@ -1468,6 +1479,22 @@ test_flags(void)
 		}
 	}
 
+	/* "few" has 4 finished runs (10 s), "five" 5: the p50 ETA needs 5. */
+	for (k = 4; k <= 5; k++) {
+		const char *agent = k == 4 ? "few" : "five";
+
+		for (i = 0; i < k; i++) {
+			snprintf(id, sizeof id, "%s%d", agent, i);
+			ev_add(&l, EV_RUN_STARTED, id, n - 10 * MIN_MS + i *
+			    1000)->agent_name = xstrdup(agent);
+			ev_add(&l, EV_RUN_COMPLETED, id, n - 10 * MIN_MS + i *
+			    1000 + 10000);
+		}
+		snprintf(id, sizeof id, "%s-live", agent);
+		ev_add(&l, EV_RUN_STARTED, id, n - 5000)->agent_name =
+		    xstrdup(agent);
+	}
+
 	st = build(&l, NULL, 0);
 	m = metrics_compute(st, NULL, n, 30 * MIN_MS);
 	is_int(m->nflags, 4, "four flags: fA, fB, fE, fH");
@@ -1488,8 +1515,9 @@ test_flags(void)
 			ok(fl != NULL && fl->reason == FLAG_PAST_P99 &&
 			    fl->expected_ms == 60000,
 			    "fB: past 1.5 x the agent p99");
-			ok(fl != NULL && strstr(fl->why, "1.7x the p99 of slow")
-			    != NULL, "fB why: %s", fl ? fl->why : "");
+			ok(fl != NULL && strstr(fl->why, "running 1m40s, 1.7x "
+			    "its agent's p99 of 1m (30 runs)") != NULL,
+			    "fB why: %s", fl ? fl->why : "");
 			ok(lr->expected_ms == 60000 && lr->eta_ms == n -
 			    100000 + 60000, "fB: ETA from the agent p50");
 		} else if (!strcmp(lr->run->id, "fC")) {
@@ -1505,6 +1533,12 @@ test_flags(void)
 			ok(fl != NULL && strstr(fl->why, "6 LLM calls and 9000 "
 			    "tokens so far, the last 20s ago, but no progress "
 			    "for 7m") != NULL, "fE why: %s", fl ? fl->why : "");
+		} else if (!strcmp(lr->run->id, "few-live")) {
+			ok(lr->expected_ms == -1 && lr->eta_ms == -1,
+			    "4 agent samples: no ETA");
+		} else if (!strcmp(lr->run->id, "five-live")) {
+			ok(lr->expected_ms == 10000 && lr->eta_ms == n + 5000,
+			    "5 agent samples: ETA from their p50");
 		} else if (!strcmp(lr->run->id, "fF")) {
 			ok(fl == NULL, "fF: recent progress, not runaway");
 		} else if (!strcmp(lr->run->id, "fG")) {
@@ -1555,6 +1589,7 @@ struct load {
 	double rate[AMIN];      /* finishes per minute */
 	double fail[AMIN];      /* failure share */
 	double slow[AMIN];      /* execution time multiplier */
+	double outlier[AMIN];   /* multiplier for the minute's first run */
 	int first;              /* first minute with load */
 };
 
@@ -1567,6 +1602,7 @@ load_steady(struct load *ld, double rate)
 		ld->rate[i] = rate;
 		ld->fail[i] = 0.05;
 		ld->slow[i] = 1;
+		ld->outlier[i] = 1;
 	}
 	ld->first = 0;
 }
@@ -1592,10 +1628,12 @@ load_store(const struct load *ld, uint64_t seed)
 				continue;
 			x = (int64_t)rng_lognormal(5000, 1.0) *
 			    (int64_t)ld->slow[i];
+			if (k == 0)
+				x *= (int64_t)ld->outlier[i];
 			snprintf(id, sizeof id, "l%d", ++aseq);
 			ev_add(&l, EV_RUN_STARTED, id, f - x)->agent_name =
 			    xstrdup("steady");
-			/* above 50 %, failures are exact so every minute fires */
+			/* above 50 %, exact: every minute fires */
 			det = ld->fail[i] > 0.5;
 			ev_add(&l, (det ? k % 4 != 0 : rng_unit() <
 			    ld->fail[i]) ? EV_RUN_FAILED : EV_RUN_COMPLETED,
@@ -1739,6 +1777,33 @@ test_anomaly_rules(void)
 	ok(a && a->type == ANOM_LATENCY_SPIKE && a->ts_ms == ABASE + 60 *
 	    MIN_MS && a->observed > 3 * a->baseline,
 	    "latency_spike at its first minute: %s", a ? a->description : "");
+	metrics_free(m);
+	store_free(st);
+
+	/* Significant but small moves are not anomalies. */
+	load_steady(&ld, 400);
+	ld.rate[60] = 600;
+	st = load_store(&ld, 17);
+	m = metrics_compute(st, NULL, ANOW, AWIN);
+	ok(m->nanomalies == 0 && m->minutes[60].finished > 500,
+	    "1.5x at 400 a minute (%llu finished): no spike",
+	    (unsigned long long)m->minutes[60].finished);
+	metrics_free(m);
+	store_free(st);
+	load_steady(&ld, 100);
+	ld.slow[60] = 2;
+	st = load_store(&ld, 18);
+	m = metrics_compute(st, NULL, ANOW, AWIN);
+	is_int(m->nanomalies, 0, "2x slower at 100 a minute: no latency spike");
+	metrics_free(m);
+	store_free(st);
+	load_steady(&ld, 20);
+	ld.outlier[60] = 200;
+	st = load_store(&ld, 19);
+	m = metrics_compute(st, NULL, ANOW, AWIN);
+	ok(m->nanomalies == 0 && m->minutes[60].exec_max_ms * 3 >
+	    m->minutes[60].exec_sum_ms, "one run 200x slower (most of the "
+	    "minute's time): no latency spike");
 	metrics_free(m);
 	store_free(st);
 

@@ -173,6 +173,9 @@ start_ws(struct running *r, const struct sink *sink)
 		fprintf(stderr, "execmon: %s\n", err);
 		return -1;
 	}
+	if (!r->c->follow && o->duration_ms == 0)
+		log_msg(LOG_INFO, "a WebSocket feed has no past to read: reading"
+		    " until its server closes (--duration stops sooner)");
 	return 0;
 }
 

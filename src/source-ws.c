@@ -438,11 +438,11 @@ connect_error(struct lws *wsi, const void *in, size_t len, char *why,
 	socklen_t elen = sizeof e;
 	unsigned int status;
 
-	if (ws_tls_error[0] != '\0') {
+	if (ws_tls_error[0] != '\0' && in != NULL &&
+	    memmem(in, len, "SSL", 3) != NULL)
 		snprintf(why, size, "TLS: certificate not trusted: %s",
 		    ws_tls_error);
-		ws_tls_error[0] = '\0';
-	} else if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e,
+	else if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e,
 	    &elen) == 0 && e != 0)
 		snprintf(why, size, "%s", strerror(e));
 	else if ((status = lws_http_client_http_response(wsi)) > 0 &&
@@ -453,6 +453,7 @@ connect_error(struct lws *wsi, const void *in, size_t len, char *why,
 		snprintf(why, size, "%.*s", (int)strnlen(in, len), (const char *)in);
 	else
 		snprintf(why, size, "connection failed");
+	ws_tls_error[0] = '\0';
 }
 
 static int

@@ -86,13 +86,14 @@ gen_usage(FILE *f)
 "                      {\"stream\":..,\"id\":..,\"fields\":{..}}, and\n"
 "                      \"malformed\":\"<reason>\" for a malformed one\n"
 "  --ws-listen [HOST:]PORT\n"
-"                      also serve the workload as a WebSocket feed (HOST\n"
-"                      default 127.0.0.1): events as JSON objects or arrays,\n"
-"                      the worker pool as execution_update messages; live in\n"
-"                      real time; in batch mode it waits for a client, sends\n"
-"                      everything, closes with 1000 and exits. Without\n"
-"                      --redis, nothing is written to Redis. --malformed,\n"
-"                      --maxlen, --out-of-order and --print apply to Redis only\n"
+"                      also serve the workload as a WebSocket feed (HOST an\n"
+"                      IPv4 address, default 127.0.0.1): events as JSON\n"
+"                      objects or arrays, the worker pool as\n"
+"                      execution_update messages. Live in real time; in batch\n"
+"                      mode it waits for a client, sends everything, closes\n"
+"                      with 1000 and exits. Without --redis, nothing is\n"
+"                      written to Redis. --malformed, --maxlen,\n"
+"                      --out-of-order and --print apply to Redis only\n"
 "  -h, --help          this text\n"
 "\n"
 "At exit: \"execmon-gen: N runs, N events, N malformed\" on stderr.\n"
@@ -272,9 +273,18 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 			o->redis_url = optarg;
 			redis_given = 1;
 			break;
-		case OPT_WS_LISTEN:
+		case OPT_WS_LISTEN: {
+			const char *port = strrchr(optarg, ':');
+
+			port = port != NULL ? port + 1 : optarg;
+			if (port == optarg + 1 || strspn(port, "0123456789") !=
+			    strlen(port) || *port == '\0' || strlen(port) > 5 ||
+			    atoi(port) < 1 || atoi(port) > 65535)
+				gen_usage_error("--ws-listen: expected [HOST:]PORT,"
+				    " not '%s'", optarg);
 			o->ws_listen = optarg;
 			break;
+		}
 		case OPT_STREAM:
 			if (*optarg == '\0')
 				gen_usage_error("--stream: empty key");

@@ -1,11 +1,16 @@
 /* execmon-gen - serve the workload as a WebSocket feed (libwebsockets on libuv). */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 #include <uv.h>
@@ -232,6 +237,27 @@ gen_ws_log(int level, const char *line)
 		fprintf(stderr, "execmon-gen: ws: %s", line);
 }
 
+/* Why host:port cannot be listened on, or NULL if it can. */
+static const char *
+gen_ws_bind_error(const char *host, int port)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1, e = 0;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return "HOST must be an IPv4 address";
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return strerror(errno);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		e = errno;
+	close(fd);
+	return e != 0 ? strerror(e) : NULL;
+}
+
 struct gen_ws *
 gen_ws_create(const char *listen, char *err, size_t errlen)
 {
@@ -240,6 +266,7 @@ gen_ws_create(const char *listen, char *err, size_t errlen)
 	const char *colon = strrchr(listen, ':'), *port_s = listen;
 	char host[48] = "127.0.0.1", *end;
 	void *loops[1];
+	const char *why;
 	long port;
 
 	if (colon != NULL) {
@@ -249,6 +276,8 @@ gen_ws_create(const char *listen, char *err, size_t errlen)
 			return NULL;
 		}
 		snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+		if (strcmp(host, "localhost") == 0)
+			snprintf(host, sizeof host, "127.0.0.1");
 		port_s = colon + 1;
 	}
 	port = strtol(port_s, &end, 10);
@@ -274,7 +303,24 @@ gen_ws_create(const char *listen, char *err, size_t errlen)
 	info.gid = -1;
 	info.uid = -1;
 	info.pcontext = &gw->ctx;
+	/*
+	 * lws only logs a failed bind (and would take a bad address for any
+	 * address): try the address ourselves first.
+	 */
+	if ((why = gen_ws_bind_error(host, (int)port)) != NULL) {
+		snprintf(err, errlen, "cannot listen on %s: %s", gw->name, why);
+		uv_close((uv_handle_t *)&gw->wake, NULL);
+		uv_run(&gw->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&gw->loop);
+		free(gw);
+		return NULL;
+	}
 	gw->ctx = lws_create_context(&info);
+	if (gw->ctx != NULL && lws_get_vhost_by_name(gw->ctx, "default") == NULL) {
+		/* Lost a race for the port; the half-made context is left to exit. */
+		snprintf(err, errlen, "cannot listen on %s", gw->name);
+		return NULL;
+	}
 	if (gw->ctx == NULL) {
 		snprintf(err, errlen, "cannot listen on %s", gw->name);
 		uv_close((uv_handle_t *)&gw->wake, NULL);

@@ -102,6 +102,15 @@ ok $? "record's summary counts them"
 stop_pid "$WS_PID_feed"
 
 # --- execmon-gen's own feed: the same seed gives the same figures as Redis
+"$EXECMON_GEN" --ws-listen 99999 --runs 1 2>"$TMP/err"
+is "$?:$(wc -l <"$TMP/err")" 2:1 "execmon-gen --ws-listen with a bad port: usage error, one line"
+P=$(free_port)
+start_ws busy "$P" blackhole || exit 1
+"$EXECMON_GEN" --ws-listen "$P" --runs 1 2>"$TMP/err"
+is "$?" 1 "execmon-gen on a port in use exits 1"
+grep -q "^execmon-gen: ws: cannot listen on 127.0.0.1:$P: Address already in use" "$TMP/err"
+ok $? "saying why"
+stop_pid "$WS_PID_busy"
 P=$(free_port)
 "$EXECMON_GEN" --ws-listen "$P" --start-ts "$T0" --runs 300 --seed 11 2>"$TMP/gen.err" &
 gen=$!

@@ -7,25 +7,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "event.h"
 #include "log.h"
+#include "source-ws.h"
 #include "ui.h"
 #include "url.h"
+#include "wsmsg.h"
 #include "xmalloc.h"
 
 enum {
 	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
-	O_VERSION, O_HELP
+	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP
 };
 
 static const struct option longopts[] = {
 	{ "redis", required_argument, NULL, O_REDIS },
 	{ "stream", required_argument, NULL, O_STREAM },
 	{ "ws", required_argument, NULL, O_WS },
+	{ "ws-ca", required_argument, NULL, O_WS_CA },
+	{ "ws-insecure", no_argument, NULL, O_WS_INSECURE },
+	{ "ws-header", required_argument, NULL, O_WS_HEADER },
+	{ "ws-max-message", required_argument, NULL, O_WS_MAX_MESSAGE },
 	{ "bullmq", required_argument, NULL, O_BULLMQ },
 	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
 	{ "replay", required_argument, NULL, O_REPLAY },
@@ -60,7 +67,7 @@ static const char *const command_names[] = {
 
 /* Which level last set each list option: later levels replace, not append. */
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
-static enum level redis_level, stream_level, bullmq_level;
+static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level;
 
 int64_t
 cli_parse_duration(const char *s)
@@ -106,6 +113,31 @@ parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* Bytes, with an optional k or M (1024-based). -1 if invalid. */
+static int64_t
+parse_size(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || v > (1LL << 40))
+		return -1;
+	if (*end == 'k' || *end == 'K') {
+		v *= 1024;
+		end++;
+	} else if (*end == 'm' || *end == 'M') {
+		v *= 1024 * 1024;
+		end++;
+	}
+	if (*end != '\0')
+		return -1;
+	return v;
 }
 
 static void
@@ -170,9 +202,48 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		if (*v == '\0')
 			return bad(name, v, "empty stream key");
 		return list_add(o->streams, &o->nstreams, &stream_level, at, v, name);
-	case O_WS:
-		fprintf(stderr, "execmon: --ws: WebSocket feeds are not available in this build yet\n");
-		return 2;
+	case O_WS: {
+		struct url u;
+		char err[128];
+
+		if (url_parse(&u, v, err, sizeof err) != 0) {
+			fprintf(stderr, "execmon: --%s: %s\n", name, err);
+			return 2;
+		}
+		n = u.scheme == URL_WS || u.scheme == URL_WSS;
+		url_done(&u);
+		if (!n) {
+			fprintf(stderr, "execmon: --%s: not a ws:// or wss:// URL\n", name);
+			return 2;
+		}
+	}
+		return list_add(o->ws, &o->nws, &ws_level, at, v, name);
+	case O_WS_HEADER: {
+		char err[128], *h;
+
+		/* Checked here, resolved again when the feed starts. */
+		if ((h = source_ws_header(v, err, sizeof err)) == NULL) {
+			fprintf(stderr, "execmon: --%s: %s\n", name, err);
+			return 2;
+		}
+		memset(h, 0, strlen(h));
+		free(h);
+	}
+		return list_add(o->ws_headers, &o->nws_headers, &ws_header_level, at,
+		    v, name);
+	case O_WS_CA:
+		if (access(v, R_OK) != 0)
+			return bad(name, v, strerror(errno));
+		set_str(&o->ws_ca, v);
+		return 0;
+	case O_WS_INSECURE:
+		o->ws_insecure = 1;
+		return 0;
+	case O_WS_MAX_MESSAGE:
+		if ((o->ws_max_message = parse_size(v)) < 64 ||
+		    o->ws_max_message > EVENT_JSON_MAX)
+			return bad(name, v, "not a size from 64 bytes to 4M");
+		return 0;
 	case O_BULLMQ:
 		if (*v == '\0')
 			return bad(name, v, "empty queue name");
@@ -350,12 +421,22 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --bullmq QUEUE       follow a BullMQ queue (its events and depth); repeatable;\n"
 	    "                       '*' = every queue found under the prefix\n"
 	    "  --bullmq-prefix P    BullMQ key prefix (default bull)\n"
+	    "  --ws URL             a WebSocket feed, ws://host[:port][/path] or wss://...;\n"
+	    "                       repeatable\n"
+	    "  --ws-ca FILE         trust the CA certificates in FILE for wss://\n"
+	    "                       (default: the system's CA bundle)\n"
+	    "  --ws-insecure        do not check wss:// certificates (the header says so)\n"
+	    "  --ws-header 'N: V'   send this header to every feed; repeatable;\n"
+	    "                       a value env:VAR is read from the environment\n"
+	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M)\n"
 	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
 	    "Common options:\n"
 	    "  --window DUR         history window: 90s, 15m, 1h, 7d (default 1h)\n"
 	    "  --now TIME           pin \"now\" (epoch ms or RFC 3339)\n"
 	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9\n"
 	    "  --connect-timeout D  give up when no source answers within D (default 5s)\n"
+	    "  --duration DUR       stop after DUR; snapshot, runs and events read a\n"
+	    "                       WebSocket feed until then, or until its server closes\n"
 	    "  --config FILE        settings file (default $XDG_CONFIG_HOME/execmon/config)\n"
 	    "  -v, --verbose        more detail on stderr\n"
 	    "  -h, --help           this help;  --version  the version\n";
@@ -414,7 +495,8 @@ cli_parse(struct opts *o, int argc, char **argv)
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
-	redis_level = stream_level = bullmq_level = L_DEFAULT;
+	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
+	o->ws_max_message = WSMSG_MAX_DEFAULT;
 
 	if (argc > 1 && argv[1][0] != '-') {
 		for (int i = 1; i < (int)(sizeof command_names / sizeof command_names[0]); i++) {
@@ -517,7 +599,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 	if (o->nredis == 0)
 		list_add(o->redis, &o->nredis, &redis_level, L_DEFAULT,
 		    "redis://127.0.0.1:6379", "redis");
-	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL)
+	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0)
 		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
 		    "execmon:events", "stream");
 	if (o->format == NULL)
@@ -537,6 +619,11 @@ cli_free(struct opts *o)
 	for (int i = 0; i < o->nbullmq; i++)
 		free(o->bullmq[i]);
 	free(o->bullmq_prefix);
+	for (int i = 0; i < o->nws; i++)
+		free(o->ws[i]);
+	for (int i = 0; i < o->nws_headers; i++)
+		free(o->ws_headers[i]);
+	free(o->ws_ca);
 	free(o->replay);
 	free(o->filter);
 	free(o->theme);

@@ -24,6 +24,13 @@ struct opts {
 	char *bullmq[CLI_MAX_LIST]; /* BullMQ queue names, "*" = every queue */
 	int nbullmq;
 	char *bullmq_prefix;      /* default "bull" */
+	char *ws[CLI_MAX_LIST];     /* --ws URLs */
+	int nws;
+	char *ws_headers[CLI_MAX_LIST]; /* --ws-header, as given (env: unresolved) */
+	int nws_headers;
+	char *ws_ca;              /* --ws-ca FILE */
+	int ws_insecure;          /* --ws-insecure */
+	int64_t ws_max_message;   /* --ws-max-message, bytes */
 	char *replay;
 	int64_t window_ms;        /* default 1 h */
 	int64_t now_ms;           /* 0 = wall clock (or replay's last event) */

@@ -12,6 +12,7 @@
 #include "source-bullmq.h"
 #include "source-redis.h"
 #include "source-replay.h"
+#include "source-ws.h"
 #include "url.h"
 #include "xmalloc.h"
 
@@ -22,6 +23,10 @@ struct running {
 	struct bullmq_source *bullmq[CLI_MAX_LIST];
 	int nbullmq;
 	struct replay *replay;
+	struct source_ws *ws;
+	char *ws_headers[CLI_MAX_LIST];
+	unsigned char *done;   /* per registry index: caught up already */
+	size_t ndone;
 	uv_timer_t connect_timer;
 	uv_timer_t duration_timer;
 	int have_duration;
@@ -51,7 +56,12 @@ on_caught_up(void *ctx, int source)
 {
 	struct running *r = ctx;
 
-	(void)source;
+	/* Once per source, however it got there. */
+	if (source >= 0 && (size_t)source < r->ndone) {
+		if (r->done[source])
+			return;
+		r->done[source] = 1;
+	}
 	r->c->caught_up++;
 	if (!r->c->follow && r->c->caught_up >= r->c->nsources)
 		loop_stop(r->c->exit_status);
@@ -97,11 +107,16 @@ connect_timeout(uv_timer_t *t)
 	}
 }
 
+/* --duration: record stops; commands that do not follow end their feeds. */
 static void
 duration_done(uv_timer_t *t)
 {
-	(void)t;
-	loop_stop(0);
+	struct running *r = t->data;
+
+	if (r->c->follow)
+		loop_stop(0);
+	else
+		source_ws_finish(r->ws);
 }
 
 static void
@@ -114,12 +129,51 @@ stop_all(void *arg)
 	for (int i = 0; i < r->nbullmq; i++)
 		source_bullmq_stop(r->bullmq[i]);
 	source_replay_stop(r->replay);
+	source_ws_stop(r->ws);
 	uv_timer_stop(&r->connect_timer);
 	uv_close((uv_handle_t *)&r->connect_timer, NULL);
 	if (r->have_duration) {
 		uv_timer_stop(&r->duration_timer);
 		uv_close((uv_handle_t *)&r->duration_timer, NULL);
 	}
+}
+
+/* Start the --ws feeds; on failure say why and return non-zero. */
+static int
+start_ws(struct running *r, const struct sink *sink)
+{
+	const struct opts *o = r->c->o;
+	struct source_ws_opts wo;
+	char err[256];
+	const char *env;
+
+	source_ws_opts_default(&wo);
+	wo.follow = r->c->follow;
+	wo.ca_file = o->ws_ca;
+	wo.insecure = o->ws_insecure;
+	wo.max_message = (size_t)o->ws_max_message;
+	if (o->connect_timeout_ms < wo.connect_timeout_ms)
+		wo.connect_timeout_ms = (int)o->connect_timeout_ms;
+	/* Tuning knobs for tests: seconds to the ping and to the hang-up. */
+	if ((env = getenv("EXECMON_WS_PING_S")) != NULL && atoi(env) > 0)
+		wo.ping_s = atoi(env);
+	if ((env = getenv("EXECMON_WS_HANGUP_S")) != NULL && atoi(env) > 0)
+		wo.hangup_s = atoi(env);
+	for (int i = 0; i < o->nws_headers; i++) {
+		if ((r->ws_headers[i] = source_ws_header(o->ws_headers[i], err,
+		    sizeof err)) == NULL) {
+			fprintf(stderr, "execmon: --ws-header: %s\n", err);
+			return -1;
+		}
+	}
+	wo.headers = r->ws_headers;
+	wo.nheaders = o->nws_headers;
+	r->ws = source_ws_start(o->ws, o->nws, &wo, sink, err, sizeof err);
+	if (r->ws == NULL) {
+		fprintf(stderr, "execmon: %s\n", err);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -171,7 +225,7 @@ collect_run(struct collect *c)
 			    atoi(getenv("EXECMON_BLOCK_MS")) : ro.block_ms;
 		if (o->connect_timeout_ms < ro.connect_timeout_ms)
 			ro.connect_timeout_ms = (int)o->connect_timeout_ms;
-		for (int i = 0; i < o->nredis; i++) {
+		for (int i = 0; o->nstreams > 0 && i < o->nredis; i++) {
 			struct url u;
 			char err[256];
 			int rc = url_parse(&u, o->redis[i], err, sizeof err);
@@ -198,20 +252,33 @@ collect_run(struct collect *c)
 		}
 		/* A BullMQ connection reports caught up once, for all its queues. */
 		c->nsources = o->nredis * (o->nstreams + (o->nbullmq > 0));
+		if (!loop_stopping() && o->nws > 0 && start_ws(&r, &sink) != 0)
+			loop_stop(2);
+		c->nsources += o->nws;
 	}
+	r.ndone = sources_count();
+	r.done = xcalloc(r.ndone + 1, 1);
 	if (!loop_stopping() && c->started != NULL)
 		c->started(c);
 	if (!loop_stopping()) {
 		uv_timer_start(&r.connect_timer, connect_timeout,
 		    (uint64_t)o->connect_timeout_ms, 0);
-		if (c->follow && o->duration_ms > 0) {
+		if (o->duration_ms > 0 && (c->follow || r.ws != NULL)) {
 			r.have_duration = 1;
 			uv_timer_init(loop_uv(), &r.duration_timer);
+			r.duration_timer.data = &r;
 			uv_timer_start(&r.duration_timer, duration_done,
 			    (uint64_t)o->duration_ms, 0);
 		}
 	}
 	status = loop_run();
+	source_ws_free(r.ws);
+	for (int i = 0; i < o->nws_headers; i++) {
+		if (r.ws_headers[i] != NULL)
+			memset(r.ws_headers[i], 0, strlen(r.ws_headers[i]));
+		free(r.ws_headers[i]);
+	}
+	free(r.done);
 	loop_done();
 	return status;
 }

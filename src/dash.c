@@ -283,7 +283,9 @@ draw_header(struct dash *d, int w)
 	for (size_t i = 0; i < sources_count() && x < right; i++) {
 		const struct source_info *si = sources_get((int)i);
 		enum theme_role role = TH_HEADER;
-		const char *short_name = strrchr(si->name, '/');
+		/* A stream is known by its key; a feed by its whole URL. */
+		const char *short_name = strcmp(si->kind, "redis") == 0 ?
+		    strrchr(si->name, '/') : NULL;
 		char age[32] = "";
 
 		mal += si->malformed_total;
@@ -313,6 +315,8 @@ draw_header(struct dash *d, int w)
 			ui_bar(d, 0, x, 8, si->backfill, TH_HEADER);
 			x += 9;
 		}
+		if (si->insecure)
+			x += ui_textf(d, 0, x, right - x, TH_ERR, "INSECURE ");
 		if (si->gaps > 0)
 			x += ui_textf(d, 0, x, right - x, TH_ERR, "gap%s%" PRId64 " ",
 			    si->gap_entries >= 0 ? " " : "", si->gap_entries >= 0 ? si->gap_entries : 0);
@@ -550,6 +554,21 @@ on_frame(uv_timer_t *t)
 	int64_t now = loop_now_ms();
 
 	update_rate(d, now);
+	/*
+	 * Every 10 s drop runs that finished more than two windows ago (the
+	 * metrics hold pointers into the store: recompute right after).
+	 */
+	if (!d->paused && now - d->evicted_at_ms >= 10000) {
+		uint64_t before = store_evicted(d->store);
+
+		d->evicted_at_ms = now;
+		store_evict(d->store, (d->pinned_now_ms ? d->pinned_now_ms : now) - 2 * d->window_ms);
+		if (store_evicted(d->store) != before) {
+			if (d->loaded_from_ms < now - 2 * d->window_ms)
+				d->loaded_from_ms = now - 2 * d->window_ms;
+			dash_recompute(d);
+		}
+	}
 	/*
 	 * Recompute when the model changed, but keep the work under a quarter
 	 * of the time: a big backfill must not starve the loop of reading.

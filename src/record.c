@@ -42,7 +42,7 @@ on_event(struct collect *c, struct event *ev)
 	if (r->failed || (r->limit > 0 && (int64_t)c->events > r->limit))
 		return;
 	o = record_json(ev);
-	if (json_dumpf(o, r->out.f, JSON_COMPACT) != 0 || fputc('\n', r->out.f) == EOF) {
+	if (json_dumpf(o, r->out.f, JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0 || fputc('\n', r->out.f) == EOF) {
 		log_msg(LOG_ERROR, "record: write failed");
 		r->failed = 1;
 		collect_stop(c, 1);

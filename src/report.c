@@ -80,6 +80,9 @@ load_span(const struct opts *o, struct store *st, int64_t span_ms,
 
 		if (newest > 0)
 			now = newest;
+	} else if (o->now_ms == 0) {
+		/* The backfill read up to the newest entry: now is when it ended. */
+		now = loop_now_ms();
 	}
 	*now_out = now;
 	return status;

@@ -79,6 +79,7 @@ struct dash {
 	uint64_t drawn_version;   /* store version of the last recompute */
 	uint64_t compute_ns;      /* how long the last recompute took */
 	int64_t computed_at_ms;
+	int64_t evicted_at_ms;    /* last store_evict() */
 	int replay;               /* reading --replay: now is its newest event */
 	FILE *stats;              /* --stats: one line per frame */
 	uint64_t pending_ns;      /* arrival of the oldest event not yet drawn, 0 = none */

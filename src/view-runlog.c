@@ -32,7 +32,7 @@ detail(const struct event *ev, char *buf, size_t size)
 			s |= strcmp(k, skip[i]) == 0;
 		if (s || n >= size)
 			continue;
-		val = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		val = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		n += (size_t)snprintf(buf + n, size - n, "%s=%s ", k, val ? val : json_string_value(v));
 		free(val);
 	}
@@ -101,7 +101,7 @@ view_runlog_draw(struct dash *d, struct rect r)
 	ui_text(d, y++, 0, r.w, TH_TITLE, " event ");
 	{
 		json_t *o = record_json(&run->log[d->log_sel]);
-		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		char *line = text, *nl;
 
 		while (line != NULL && *line != '\0' && y < r.y + r.h) {

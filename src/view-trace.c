@@ -111,7 +111,7 @@ view_trace_draw(struct dash *d, struct rect r)
 		int64_t dur = run->finished_ms && run->started_ms ? run->finished_ms - run->started_ms :
 		    run->started_ms ? d->now_ms - run->started_ms : -1;
 
-		for (int k = 0; k < nd->depth && p + 8 < sizeof prefix; k++)
+		for (int k = 1; k < nd->depth && p + 8 < sizeof prefix; k++)
 			p += (size_t)snprintf(prefix + p, sizeof prefix - p, "%s",
 			    nd->mask & (1u << k) ? (d->utf8 ? "│  " : "|  ") : "   ");
 		if (nd->depth > 0 || 1)

@@ -1,4 +1,4 @@
-/* execmon-gen - write a simulated AI-agent workload to Redis streams. */
+/* execmon-gen - write a simulated AI-agent workload to Redis streams and WebSockets. */
 #include "config.h"
 
 #include <errno.h>
@@ -28,9 +28,13 @@ static volatile sig_atomic_t gen_stop;
 
 struct gen_main {
 	const struct gen_opts *o;
-	struct gen_out *out;
+	struct gen_out *out;  /* Redis, or NULL */
+	struct gen_ws *ws;    /* --ws-listen, or NULL */
 	int failed;           /* Redis failed: stop */
 };
+
+/* In batch mode, a WebSocket client may be this far behind (bytes). */
+#define GEN_WS_AHEAD (4u << 20)
 
 static void
 gen_usage(FILE *f)
@@ -81,11 +85,19 @@ gen_usage(FILE *f)
 "  --print             print every entry written on stdout as one JSON line:\n"
 "                      {\"stream\":..,\"id\":..,\"fields\":{..}}, and\n"
 "                      \"malformed\":\"<reason>\" for a malformed one\n"
+"  --ws-listen [HOST:]PORT\n"
+"                      also serve the workload as a WebSocket feed (HOST\n"
+"                      default 127.0.0.1): events as JSON objects or arrays,\n"
+"                      the worker pool as execution_update messages; live in\n"
+"                      real time; in batch mode it waits for a client, sends\n"
+"                      everything, closes with 1000 and exits. Without\n"
+"                      --redis, nothing is written to Redis. --malformed,\n"
+"                      --maxlen, --out-of-order and --print apply to Redis only\n"
 "  -h, --help          this text\n"
 "\n"
 "At exit: \"execmon-gen: N runs, N events, N malformed\" on stderr.\n"
-"Exit status: 0 done or stopped by SIGINT/SIGTERM; 1 Redis failed;\n"
-"2 usage error.\n", f);
+"Exit status: 0 done or stopped by SIGINT/SIGTERM; 1 Redis failed (or the\n"
+"WebSocket port cannot be had); 2 usage error.\n", f);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -210,7 +222,7 @@ enum {
 	OPT_REDIS = 256, OPT_STREAM, OPT_RATE, OPT_RUNS, OPT_DURATION,
 	OPT_SEED, OPT_START_TS, OPT_TIME_SCALE, OPT_ENCODING, OPT_MALFORMED,
 	OPT_HOSTILE, OPT_INJECT, OPT_MAXLEN, OPT_PIPELINE, OPT_TS_MODE,
-	OPT_OUT_OF_ORDER, OPT_PRINT, OPT_WORKERS
+	OPT_OUT_OF_ORDER, OPT_PRINT, OPT_WORKERS, OPT_WS_LISTEN
 };
 
 static const struct option gen_longopts[] = {
@@ -232,6 +244,7 @@ static const struct option gen_longopts[] = {
 	{ "out-of-order", optional_argument, NULL, OPT_OUT_OF_ORDER },
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "ws-listen", required_argument, NULL, OPT_WS_LISTEN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -240,7 +253,7 @@ static void
 gen_parse_args(struct gen_opts *o, int argc, char **argv)
 {
 	const char *opt;
-	int c, i;
+	int c, i, redis_given = 0;
 
 	memset(o, 0, sizeof *o);
 	o->redis_url = "redis://127.0.0.1:6379";
@@ -257,6 +270,10 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 		switch (c) {
 		case OPT_REDIS:
 			o->redis_url = optarg;
+			redis_given = 1;
+			break;
+		case OPT_WS_LISTEN:
+			o->ws_listen = optarg;
 			break;
 		case OPT_STREAM:
 			if (*optarg == '\0')
@@ -360,6 +377,7 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 
 	if (o->nstreams == 0)
 		o->streams[o->nstreams++] = "execmon:events";
+	o->use_redis = o->ws_listen == NULL || redis_given;
 	if (o->out_of_order > 0 && o->start_ts < 0)
 		gen_usage_error("--out-of-order needs batch mode (--start-ts)");
 	if (o->out_of_order > 0 && o->ts_id)
@@ -409,7 +427,11 @@ gen_emit(void *arg, struct gen_event *ev)
 		ev->ts_ms = m->o->start_ts + ev->sim_ms;
 	else
 		ev->ts_ms = gen_clock_ms(CLOCK_REALTIME);
-	if (gen_out_event(m->out, ev) != 0)
+	if (m->ws != NULL)
+		gen_ws_event(m->ws, ev);
+	if (m->out == NULL)
+		free(ev);
+	else if (gen_out_event(m->out, ev) != 0)
 		m->failed = 1;
 	if (m->o->print && ferror(stdout))
 		gen_stop = 1; /* the reader went away (--print | head) */
@@ -422,6 +444,8 @@ gen_flush_stdout(void)
 	if (fflush(stdout) == EOF && errno == EPIPE)
 		gen_stop = 1;
 }
+
+static void gen_ws_keep_up(struct gen_ws *);
 
 /* Run the simulation until it is done, stopped, or Redis fails. */
 static void
@@ -441,20 +465,40 @@ gen_run(const struct gen_opts *o, struct gen_sim *sim, struct gen_main *m)
 			gen_sim_stop_arrivals(sim);
 		if (paced && (now = gen_clock_ms(CLOCK_MONOTONIC)) <
 		    origin + next) {
-			if (gen_out_flush(m->out, 0) != 0) {
+			if (m->out != NULL && gen_out_flush(m->out, 0) != 0) {
 				m->failed = 1;
 				break;
 			}
 			if (o->print)
 				gen_flush_stdout();
 			/* In slices, so a signal that just missed is seen. */
-			if (!gen_stop)
+			if (gen_stop)
+				continue;
+			if (m->ws != NULL)
+				gen_ws_serve_until(m->ws, origin + next < now + 250 ?
+				    origin + next : now + 250);
+			else
 				gen_sleep_until(origin + next < now + 250 ?
 				    origin + next : now + 250);
 			continue;
 		}
 		gen_sim_step(sim);
+		if (m->ws != NULL && !paced)
+			gen_ws_keep_up(m->ws);
 	}
+}
+
+/* Unpaced: serve the feed as we go, waiting for a client far behind. */
+static void
+gen_ws_keep_up(struct gen_ws *ws)
+{
+	static unsigned steps;
+
+	if (++steps % 64 == 0)
+		gen_ws_poll(ws);
+	while (!gen_stop && gen_ws_clients(ws) > 0 &&
+	    gen_ws_backlog(ws) > GEN_WS_AHEAD)
+		gen_ws_serve_until(ws, gen_clock_ms(CLOCK_MONOTONIC) + 20);
 }
 
 int
@@ -465,8 +509,8 @@ main(int argc, char **argv)
 	struct gen_main m;
 	struct gen_sim *sim;
 	struct sigaction sa;
-	redisContext *c;
-	char err[512], summary[4096];
+	redisContext *c = NULL;
+	char err[512], summary[4096], stats[256];
 
 	gen_parse_args(&o, argc, argv);
 	if (gen_redis_parse(o.redis_url, &addr, err, sizeof err) != 0)
@@ -479,34 +523,61 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((c = gen_redis_connect(&addr, err, sizeof err)) == NULL) {
+	memset(&m, 0, sizeof m);
+	m.o = &o;
+	if (o.use_redis &&
+	    (c = gen_redis_connect(&addr, err, sizeof err)) == NULL) {
 		fprintf(stderr, "execmon-gen: redis %s: %s\n", addr.name, err);
 		gen_redis_addr_done(&addr);
 		return 1;
 	}
-
-	memset(&m, 0, sizeof m);
-	m.o = &o;
-	m.out = gen_out_create(c, &o);
+	if (o.ws_listen != NULL &&
+	    (m.ws = gen_ws_create(o.ws_listen, err, sizeof err)) == NULL) {
+		fprintf(stderr, "execmon-gen: ws: %s\n", err);
+		if (c != NULL)
+			redisFree(c);
+		gen_redis_addr_done(&addr);
+		return 1;
+	}
+	if (m.ws != NULL) {
+		fprintf(stderr, "execmon-gen: serving ws://%s/\n", gen_ws_name(m.ws));
+		/* Batch mode: nothing is sent before a client is there to read it. */
+		while (o.start_ts >= 0 && !gen_stop && gen_ws_clients(m.ws) == 0)
+			gen_ws_serve_until(m.ws, gen_clock_ms(CLOCK_MONOTONIC) + 250);
+	}
+	if (c != NULL)
+		m.out = gen_out_create(c, &o);
 	/* Unpaced in real time, --duration is wall time (see gen_run). */
 	sim_opts = o;
 	if (o.start_ts < 0 && o.rate <= 0)
 		sim_opts.duration_ms = 0;
 	sim = gen_sim_create(&sim_opts, gen_emit, &m);
 	gen_run(&o, sim, &m);
-	if (!m.failed && gen_out_flush(m.out, 1) != 0)
+	if (!m.failed && m.out != NULL && gen_out_flush(m.out, 1) != 0)
 		m.failed = 1;
 	fflush(stdout);
 
 	if (m.failed)
 		fprintf(stderr, "execmon-gen: redis %s: %s\n", addr.name,
 		    gen_out_error(m.out));
-	gen_out_summary(m.out, summary, sizeof summary);
-	fprintf(stderr, "execmon-gen: %s\n", summary);
+	if (m.out != NULL) {
+		gen_out_summary(m.out, summary, sizeof summary);
+		if (m.ws != NULL) {
+			gen_ws_stats(m.ws, stats, sizeof stats);
+			fprintf(stderr, "execmon-gen: %s; %s\n", summary, stats);
+		} else
+			fprintf(stderr, "execmon-gen: %s\n", summary);
+	} else {
+		gen_ws_summary(m.ws, summary, sizeof summary);
+		fprintf(stderr, "execmon-gen: %s\n", summary);
+	}
+	/* Clients get what is queued (a while, unless we were told to stop). */
+	gen_ws_free(m.ws, gen_stop ? 1000 : 10000);
 
 	gen_sim_free(sim);
 	gen_out_free(m.out);
-	redisFree(c);
+	if (c != NULL)
+		redisFree(c);
 	gen_redis_addr_done(&addr);
 	return m.failed ? 1 : 0;
 }

@@ -43,6 +43,8 @@ struct gen_opts {
 	int out_of_order;     /* shuffle window, entries; 0 = in order */
 	int print;            /* echo every entry written on stdout */
 	int workers;          /* worker pool size */
+	const char *ws_listen; /* --ws-listen [HOST:]PORT, or NULL */
+	int use_redis;        /* write to Redis (not with only --ws-listen) */
 };
 
 /* A small deterministic PRNG (splitmix64). */
@@ -257,5 +259,29 @@ int gen_out_flush(struct gen_out *, int final);
 const char *gen_out_error(const struct gen_out *);
 /* "N runs, N events, N malformed" and per stream when there are several. */
 void gen_out_summary(const struct gen_out *, char *buf, size_t size);
+
+/* WebSocket: the workload as a feed (gen-ws.c). */
+struct gen_ws;
+
+/* Listen on [HOST:]PORT (host 127.0.0.1 by default). NULL and err on failure. */
+struct gen_ws *gen_ws_create(const char *listen, char *err, size_t errlen);
+/* Send what is queued, wait up to drain_ms for clients to read it, close. */
+void gen_ws_free(struct gen_ws *, int drain_ms);
+/* Queue one event for every client; worker.status becomes execution_update. */
+void gen_ws_event(struct gen_ws *, const struct gen_event *);
+/* Send the events queued as one message (an object, or an array). */
+void gen_ws_flush(struct gen_ws *);
+/* Serve clients until the monotonic clock reads mono_ms. */
+void gen_ws_serve_until(struct gen_ws *, int64_t mono_ms);
+/* Serve whatever is ready, without waiting. */
+void gen_ws_poll(struct gen_ws *);
+/* Bytes not yet sent to the slowest client. */
+size_t gen_ws_backlog(const struct gen_ws *);
+int gen_ws_clients(const struct gen_ws *);
+/* "N runs, N events, 0 malformed (ws ...)" when it is the only output. */
+void gen_ws_summary(const struct gen_ws *, char *buf, size_t size);
+/* "ws HOST:PORT: N messages, N clients". */
+void gen_ws_stats(const struct gen_ws *, char *buf, size_t size);
+const char *gen_ws_name(const struct gen_ws *);
 
 #endif

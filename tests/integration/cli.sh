@@ -69,4 +69,17 @@ XDG_CONFIG_HOME="$TMP/cfg" "$EXECMON" record -o - --redis "redis://127.0.0.1:$(f
 grep -vq "127.0.0.1:$port" "$TMP/err"
 ok $? "a flag wins over the config file"
 
+# The man page documents every key of the key table (--help prints the table).
+man="$SRCDIR/doc/execmon.1"
+[ -f "$man" ] || man="$(dirname "$0")/../../doc/execmon.1"
+missing=""
+for k in $("$EXECMON" --help | sed -n '/^Keys in the dashboard:/,/^$/p' | sed -n 's/^  \([^ ,]*\).*/\1/p'); do
+	case "$k" in
+	-) pat='\\-' ;;
+	*) pat=$(printf '%s' "$k" | sed 's/[][\.*^$/]/\\&/g') ;;
+	esac
+	grep -q -- "$pat" "$man" || missing="$missing $k"
+done
+is "$missing" "" "the man page lists every key of the key table"
+
 done_testing

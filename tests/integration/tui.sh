@@ -19,17 +19,21 @@ ms_now() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 start_redis d || exit 1
 R="redis://127.0.0.1:$REDIS_PORT_d"
 NOW=$(ms_now)
-FROM=$((NOW - 30 * 60000))
+FROM=$((NOW - 31 * 60000))
 
-# History: three streams over the last 30 minutes, written at once. live: then
-# fed by a real-time generator (entry IDs are the event times, so headless
-# commands with a short window read little); fixed: nothing more, for exact
-# numbers with a pinned now; hostile: escape sequences in names and messages.
+# History: three streams, 30 minutes of runs ending a minute ago, written at
+# once. live: then fed by a real-time generator; its history's entry IDs are
+# the event times (so headless commands with a short window read little) and
+# all in the past (so the live entries' IDs are the wall clock); fixed: nothing
+# more, for exact numbers with a pinned now; hostile: escape sequences.
 gen() { "$EXECMON_GEN" --redis "$R" --start-ts "$FROM" --duration 30m "$@" >/dev/null 2>>"$TMP/gen.err"; }
 gen --stream live --rate 1 --ts-mode id --seed 11 &&
 	gen --stream fixed --rate 1 --seed 12 &&
 	gen --stream hostile --rate 0.3 --hostile 0.5 --seed 13
 ok $? "execmon-gen wrote the history"
+last=$(redis-cli -p "$REDIS_PORT_d" XINFO STREAM live | grep -A1 '^last-generated-id$' | tail -1)
+[ -n "$last" ] && [ "${last%-*}" -lt "$(ms_now)" ]
+ok $? "the live history ends in the past (last entry ID $last)"
 "$EXECMON_GEN" --redis "$R" --stream live --rate 5 --seed 21 >/dev/null 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 "$EXECMON_GEN" --redis "$R" --stream hostile --rate 2 --hostile 1 --seed 23 >/dev/null 2>&1 &
@@ -68,6 +72,30 @@ tui_run F 200 60 "${FIXED[@]}"                              # fixed data, pinned
 tui_run FC 200 60 "${FIXED[@]}" --filter agent=planner      # the same, filtered
 tui_run HO 120 40 --redis "$R" --stream hostile "${SLOW[@]}" # hostile strings
 
+# tables_whole CAPTURE: every row of the Agents, Models and Tools panes is a
+# name, then figures each whole (a count, 1.2k, 96.5%, 342ms, 1.5s, 2m05s,
+# $1.234 or -): no cut-off figure, nothing spilled from another pane
+tables_whole() {
+	python3 - "$TMP" "$1" <<'EOF'
+import re, sys
+sys.path.insert(0, sys.argv[1])
+from tui_screen import pane
+fig = re.compile(r"^(-|\d+|\d+(\.\d+)?[kMG]|\d+\.\d%|\d+ms|\d+\.\ds|\d+m\d\ds|\d+h\d\dm|\d+d\d\dh|\$\d+\.\d+k?)$")
+bad = []
+for title in ("Agents", "Models (tokens, cost)", "Tools"):
+    rows = [r for r in pane(sys.argv[2], title)[1:] if r.strip()]
+    if not rows:
+        bad.append("%s: no rows" % title)
+    for r in rows:
+        if r.strip().startswith("no "):
+            continue
+        t = r.split()
+        if fig.match(t[0]) or not all(fig.match(x) for x in t[1:]) or len(t) < 2:
+            bad.append("%s: %r" % (title, r))
+assert not bad, bad
+EOF
+}
+
 quit() { # quit NAME: q, then its exit status
 	tui_keys "$1" q
 	wait_for 5 test -s "$TMP/$1.exit"
@@ -85,6 +113,8 @@ for s in S80:80x24 S120:120x40 M:200x60; do
 		sed 's/^/#   |/' "$TMP/cap" | head -30
 	fi
 	is "$(tui_fmt "$name" '#{pane_width}x#{pane_height}')" "${s#*:}" "the terminal really is ${s#*:}"
+	tui_cap "$name" >"$TMP/cap"
+	check "the tables' rows are whole at ${s#*:}: a name, then whole figures" tables_whole "$TMP/cap"
 done
 tui_alive S120 && tui_has_titles S120
 ok $? "--theme mono works"
@@ -138,8 +168,8 @@ is "$?" 1 "no filter is shown when none is set"
 
 # --- drill-down: Enter on a run, its log; t, its trace; Esc back ----------------------
 open_log() { # open_log NAME: Enter on the first live run, once there is one
-	local i
-	for i in 1 2 3 4 5 6; do
+	local _
+	for _ in 1 2 3 4 5 6; do
 		tui_keys "$1" Enter
 		tui_wait "$1" 1 '^ run [^ ]+ ' && return 0
 	done
@@ -163,13 +193,29 @@ ok $? "the run has a trace id ($TID)"
 tui_keys M t
 tui_wait M 10 "^ trace $TID: [0-9]+ runs"
 ok $? "t in the log opens the trace view of that trace"
-sleep 0.3
-tui_cap M >"$TMP/trace.cap"
-"$EXECMON" runs "${LIVE[@]}" --window 5m --trace "$TID" --format json --limit 1000 \
-	>"$TMP/trace.json" 2>"$TMP/trace.err" &
-RUNS_PID=$!
+# A trace of several runs makes a real tree: try the next runs for one.
+TRID=$RID
+for try in 1 2 3 4 5 6 7 8 last; do
+	sleep 0.3
+	tui_cap M >"$TMP/trace.cap"
+	[ "$(sed -n 's/^ trace [^ ]*: \([0-9]*\) runs.*/\1/p' "$TMP/trace.cap")" -ge 2 ] 2>/dev/null && break
+	[ "$try" = last ] && break
+	tui_keys M Escape
+	tui_wait M 5 '^ run ' || break
+	tui_keys M Escape
+	tui_wait_titles M 5 || break
+	tui_keys M j
+	open_log M || break
+	TRID=$(tui_cap M | sed -n 3p | sed -n 's/^ run \([^ ]*\) .*/\1/p')
+	tui_keys M t
+	tui_wait M 5 '^ trace [^ ]+: [0-9]+ runs' || break
+done
+TTID=$(sed -n 's/^ trace \([^ ]*\): [0-9]* runs.*/\1/p' "$TMP/trace.cap")
+echo "# trace $TTID of run $TRID: $(sed -n 's/^ trace [^ ]*: \([0-9]*\) runs.*/\1/p' "$TMP/trace.cap") runs"
+# the stream itself says which runs have that trace and who their parents are
+redis-cli -p "$REDIS_PORT_d" --raw XRANGE live - + >"$TMP/stream.txt"
 tui_keys M Escape
-tui_wait M 5 "^ run $RID "
+tui_wait M 5 "^ run $TRID "
 ok $? "Esc goes back from the trace to the run's log"
 tui_keys M Escape
 tui_wait_titles M 5
@@ -193,24 +239,51 @@ assert len(shown) >= 2, "fewer than 2 events shown: %r" % rows[3:8]
 ok = any(want[i:i + len(shown)] == shown for i in range(len(want) - len(shown) + 1))
 assert ok, "shown %r not within %r" % (shown, want)
 EOF
-wait "$RUNS_PID"
-check "the trace tree holds the run and only runs of that trace" python3 - "$TMP/trace.cap" "$TMP/trace.json" "$RID" <<'EOF'
+check "the trace view is that trace's tree: its runs, each under its parent" python3 - "$TMP/trace.cap" "$TMP/stream.txt" "$TRID" "$TTID" <<'EOF'
 import json, re, sys
 rows = open(sys.argv[1], encoding="utf-8").read().split("\n")
-data = json.load(open(sys.argv[2]))
-if isinstance(data, dict):
-    data = data.get("runs", [])
-ids = {r.get("id") or r.get("runId") or r.get("run_id") for r in data}
-head = [i for i, r in enumerate(rows) if r.startswith(" trace ")][0]
+rid, tid = sys.argv[3], sys.argv[4]
+# the raw stream: an entry ID line, then field and value lines
+trace, parent = {}, {}
+lines = open(sys.argv[2], encoding="utf-8", errors="replace").read().split("\n")
+i = 0
+while i < len(lines):
+    if not re.match(r"^\d+-\d+$", lines[i]):
+        i += 1
+        continue
+    j, f = i + 1, {}
+    while j + 1 < len(lines) and not re.match(r"^\d+-\d+$", lines[j]):
+        f[lines[j]] = lines[j + 1]
+        j += 2
+    if "json" in f:
+        try:
+            f = json.loads(f["json"])
+        except ValueError:
+            f = {}
+    if f.get("run_id") and f.get("trace_id"):
+        trace[f["run_id"]] = f["trace_id"]
+    if f.get("run_id") and f.get("parent_run_id"):
+        parent[f["run_id"]] = f["parent_run_id"]
+    i = j
+head = [k for k, r in enumerate(rows) if r.startswith(" trace ")][0]
 n = int(re.search(r": (\d+) runs", rows[head]).group(1))
-shown = []
+shown = []  # (depth, run id)
 for r in rows[head + 1:-1]:
-    m = re.search(r"(\S+)\s+(\S+)\s{2}(queued|running|completed|failed|cancelled)\s{2}", r)
+    m = re.match(r"^ (.*?)\S (\S+)  \S+  (queued|running|completed|failed|cancelled|unknown)  ", r)
     if m:
-        shown.append(m.group(1))
-assert sys.argv[3] in shown, "%s not in %r" % (sys.argv[3], shown)
-assert len(shown) == n, "header says %d runs, %d shown" % (n, len(shown))
-assert set(shown) <= ids, "not in the trace: %r" % (set(shown) - ids)
+        # a child's prefix: 3 columns per level above it, then "├─ "
+        shown.append((max(len(m.group(1)) // 3 - 1, 0), m.group(2)))
+ids = [x for _, x in shown]
+assert rid in ids, "%s not in %r" % (rid, ids)
+assert len(shown) == n, "the header says %d runs, %d shown" % (n, len(shown))
+assert all(trace.get(x) == tid for x in ids), [(x, trace.get(x)) for x in ids if trace.get(x) != tid]
+for k, (depth, x) in enumerate(shown):
+    if depth == 0:
+        assert parent.get(x) not in ids, "%s is at the top but its parent %s is shown" % (x, parent.get(x))
+        continue
+    up = [y for d, y in shown[:k] if d == depth - 1]
+    assert up and up[-1] == parent.get(x), "%s drawn under %s, its parent is %s: %r" % (
+        x, up[-1:], parent.get(x), rows[head:head + 1 + n])
 EOF
 
 # --- filters on the live dashboard ------------------------------------------------

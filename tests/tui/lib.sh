@@ -10,26 +10,35 @@
 #                                stderr in $TMP/NAME.err, `stty -a` taken after
 #                                it exits in $TMP/NAME.stty
 #   tui_pid NAME                 the execmon process id
+#   tui_alive NAME               execmon still runs in that session
 #   tui_keys NAME KEY..          tmux send-keys
 #   tui_cap NAME [-e]            the screen, one line per row
+#   tui_match NAME ERE           the screen matches the regex now
 #   tui_wait NAME SECS ERE       until the screen matches the regex
 #   tui_wait_titles NAME SECS    until every pane title is on the screen
+#   tui_missing_titles FILE      the pane titles a capture lacks
 #   tui_resize NAME W H          resize the session's window
-#   tui_pane FILE TITLE          the rows of the pane under TITLE in a capture
 #   tui_fmt NAME FORMAT          tmux display-message -p for the pane
+#   tui_pane FILE TITLE          the rows of the pane under TITLE in a capture
+#   tui_pick FILE WIDTH          the items of the pick list in a capture
+#   tui_body FILE                a capture without its header and status lines
+#   tui_sgr FILE, tui_colours FILE   the attributes / colours a -e capture uses
+# The pane titles are listed once, in TITLES of $TMP/tui_screen.py.
 
-TUI_SOCK="execmon-tui-$$"
+TUI_SOCK="execmon-tui-$$-${TMP##*.}"  # unique while $TMP exists
 TUI_DIR="$TMP/run"
 : "${SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
-TUI_TITLES=("Live runs" "Throughput (finished / min)" "Latency (finished in window)"
-	"Queues (depth, oldest wait)" "Anomalies & stuck runs" "Agents"
-	"Models (tokens, cost)" "Tools")
-
 tui() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
 
+# Kill the server (and with it every session) even if its socket is gone.
 tui_cleanup() {
 	tmux -L "$TUI_SOCK" -f /dev/null kill-server >/dev/null 2>&1
+	if [ -n "$TUI_SERVER_PID" ] && kill -0 "$TUI_SERVER_PID" 2>/dev/null; then
+		sleep 0.2
+		kill "$TUI_SERVER_PID" 2>/dev/null
+	fi
+	[ -n "$TUI_SOCK_PATH" ] && rm -f "$TUI_SOCK_PATH"
 }
 trap 'tui_cleanup; cleanup' EXIT
 trap 'exit 130' INT TERM
@@ -42,7 +51,9 @@ tui_init() {
 	tui new-session -d -s _keep -x 80 -y 24 "exec sleep 3600" \; \
 		set-option -g status off \; \
 		set-option -g set-clipboard on \; \
-		set-option -g history-limit 0 >/dev/null 2>&1
+		set-option -g history-limit 0 >/dev/null 2>&1 || return 1
+	TUI_SOCK_PATH=$(tui display-message -p -t =_keep: '#{socket_path}')
+	TUI_SERVER_PID=$(tui display-message -p -t =_keep: '#{pid}')
 }
 
 tui_run() {

@@ -49,6 +49,13 @@ enum { PC_WAIT, PC_PAUSED, PC_ACTIVE, PC_PRIORITIZED, PC_DELAYED,
     PC_CHILDREN, PC_META, PC_EXISTS, PC__COUNT };
 
 struct bullmq_source;
+struct bq_queue;
+
+/* One command of a depth round: the queue and which count it reads. */
+struct depth_slot {
+	struct bq_queue *q;
+	int what;              /* PC_* */
+};
 
 struct bq_queue {
 	struct bullmq_source *b;
@@ -61,10 +68,10 @@ struct bq_queue {
 	int existed;           /* its keys were seen at some point */
 	int gone;              /* ... and are not there now */
 
-	struct depth_slot { struct bq_queue *q; int what; } slot[PC__COUNT];
+	struct depth_slot slot[PC__COUNT];
 	int polling;           /* a depth round is in flight */
-	struct bullmq_counts cur, last;
-	int exists;
+	struct bullmq_counts cur, last; /* this round's counts, the last handed on */
+	int exists;            /* EXISTS meta events: how many of the two */
 	int have_last;
 	int64_t last_emit_ms;
 
@@ -106,8 +113,6 @@ struct lookup {
 	int active;            /* a start-up read of an active job */
 };
 
-static void send_lookups(struct bullmq_source *);
-
 static void
 notice(struct bullmq_source *b, int source, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -133,7 +138,7 @@ first_source(const struct bullmq_source *b)
 	return b->nqueues > 0 ? b->queues[0]->source : -1;
 }
 
-/* Hand every held entry on, and call caught_up once all is read. */
+/* Call caught_up once every queue is backfilled and nothing is in flight. */
 static void
 maybe_caught_up(struct bullmq_source *b)
 {

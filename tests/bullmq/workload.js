@@ -6,6 +6,7 @@
 //   node workload.js late PORT        a job added to paused "late" then run 5 s later
 //   node workload.js victim PORT      a worker that takes the "stall-me" job and hangs
 //   node workload.js obliterate PORT Q
+//   node workload.js prefixed PORT    one job in queue "pq" made with prefix "myapp"
 'use strict';
 
 const { Queue, Worker, FlowProducer, QueueEvents } = require('bullmq');
@@ -192,8 +193,17 @@ async function obliterate(name) {
 	await q.close();
 }
 
+async function prefixed() {
+	const q = new Queue('pq', { connection, prefix: 'myapp' });
+	const w = new Worker('pq', async () => 1, { connection, prefix: 'myapp' });
+	await q.add('prefixed-job', {});
+	await until('the prefixed job to finish', async () => (await q.getJobCounts()).completed === 1);
+	await w.close();
+	await q.close();
+}
+
 const run = {
-	main, long, late, victim,
+	main, long, late, victim, prefixed,
 	state: async () => console.log(JSON.stringify(await state(rest))),
 	obliterate: () => obliterate(rest[0]),
 }[cmd];

@@ -194,6 +194,28 @@ ok $? "record ends cleanly on SIGINT"
 grep -q '0 malformed' "$TMP/live.err"
 ok $? "nothing BullMQ wrote was malformed"
 
+# Another key prefix.
+wl prefixed "$P"
+ok $? "a queue made with prefix myapp"
+"$EXECMON" runs --redis "$URL" --bullmq '*' --bullmq-prefix myapp --format json >"$TMP/pq.json" 2>"$TMP/err"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(not (len(r)==1 and r[0]["runId"]=="pq:1" and r[0]["agentName"]=="prefixed-job" and r[0]["status"]=="completed"))' "$TMP/pq.json"
+ok $? "--bullmq-prefix myapp finds it"
+"$EXECMON" runs --redis "$URL" --bullmq '*' --format json >"$TMP/pq.json" 2>"$TMP/err"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(any(x["runId"].startswith("pq:") for x in r))' "$TMP/pq.json"
+ok $? "the default prefix does not"
+
+# The command line and the config file.
+"$EXECMON" --help | grep -q -- '--bullmq QUEUE' && "$EXECMON" --help | grep -q -- '--bullmq-prefix'
+ok $? "--help lists --bullmq and --bullmq-prefix"
+"$EXECMON" runs --bullmq '' 2>"$TMP/err"
+is "$?" 2 "an empty queue name is a usage error"
+"$EXECMON" runs --bullmq x --bullmq-prefix '' 2>"$TMP/err"
+is "$?" 2 "an empty prefix is a usage error"
+printf 'redis = %s\nbullmq = late\nbullmq = pq\nbullmq-prefix = myapp\n' "$URL" >"$TMP/config"
+"$EXECMON" runs --config "$TMP/config" --format json >"$TMP/cfg.json" 2>"$TMP/err"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(not ([x["runId"] for x in r]==["pq:1"]))' "$TMP/cfg.json"
+ok $? "bullmq and bullmq-prefix in the config file"
+
 # The capture's job ids and names survive a replay of the recording.
 "$EXECMON" events "agents:run-abc-123" --replay "$TMP/live.jsonl" --format json >"$TMP/ev.json" 2>"$TMP/err"
 python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); sys.exit(not (e and all(x.get("run_id")=="agents:run-abc-123" for x in e) and any(x["type"]=="run.completed" for x in e)))' "$TMP/ev.json"

@@ -274,21 +274,65 @@ draw_header(struct dash *d, int w)
 	time_t secs = (time_t)(now / 1000);
 	struct tm tm;
 
+	struct seg {
+		char text[300];
+		enum theme_role role;
+	} segs[6];
+	int nseg = 0, limit;
+
+	for (size_t i = 0; i < sources_count(); i++)
+		mal += sources_get((int)i)->malformed_total;
 	attrset(ui_attr(d, TH_HEADER));
 	mvhline(0, 0, ' ', w);
 	gmtime_r(&secs, &tm);
 	strftime(t, sizeof t, "%H:%M:%SZ", &tm);
-	right = w - (int)strlen(t) - 1;
-	x += ui_text(d, 0, x, right - x, TH_HEADER, " execmon ");
-	for (size_t i = 0; i < sources_count() && x < right; i++) {
+
+	/* The right side goes first, so a narrow screen loses source names, not the state. */
+	snprintf(segs[nseg].text, sizeof segs[nseg].text, " %s", t);
+	segs[nseg++].role = TH_HEADER;
+	if (d->paused) {
+		snprintf(segs[nseg].text, sizeof segs[nseg].text, " PAUSED ");
+		segs[nseg++].role = TH_BADGE;
+	}
+	if (filter_active(&d->filter)) {
+		char raw[256];
+
+		filter_format(&d->filter, raw, sizeof raw);
+		event_sanitize(raw, buf, sizeof buf, 0);
+		snprintf(segs[nseg].text, sizeof segs[nseg].text, " filter %.200s", buf);
+		segs[nseg++].role = TH_WARN;
+	}
+	snprintf(segs[nseg].text, sizeof segs[nseg].text, " window %s",
+	    fmt_window(d->window_ms, buf, sizeof buf));
+	segs[nseg++].role = TH_HEADER;
+	if (mal > 0) {
+		snprintf(segs[nseg].text, sizeof segs[nseg].text, " %" PRIu64 " malformed", mal);
+		segs[nseg++].role = TH_ERR;
+	}
+	snprintf(segs[nseg].text, sizeof segs[nseg].text, " %s ev/s",
+	    fmt_count(d->events_per_s, buf, sizeof buf));
+	segs[nseg++].role = TH_HEADER;
+	right = w;
+	for (int i = 0; i < nseg; i++) {
+		int sw = ui_width(segs[i].text);
+
+		if (right - sw < 24 && i > 0)
+			break; /* keep room for at least one source */
+		right -= sw;
+		ui_text(d, 0, right, sw, segs[i].role, segs[i].text);
+	}
+	limit = right - 1;
+	x += ui_text(d, 0, x, limit - x, TH_HEADER, " execmon ");
+	for (size_t i = 0; i < sources_count() && x < limit; i++) {
 		const struct source_info *si = sources_get((int)i);
 		enum theme_role role = TH_HEADER;
-		/* A stream is known by its key; a feed by its whole URL. */
+		/* A stream is known by its key; a feed by its URL without the scheme. */
 		const char *short_name = strcmp(si->kind, "redis") == 0 ?
 		    strrchr(si->name, '/') : NULL;
+		const char *name = short_name ? short_name + 1 :
+		    strstr(si->name, "://") ? strstr(si->name, "://") + 3 : si->name;
 		char age[32] = "";
 
-		mal += si->malformed_total;
 		if (si->state == SRC_LIVE || si->state == SRC_DONE) {
 			int64_t quiet = si->last_recv_ms ? now - si->last_recv_ms : now - si->state_since_ms;
 
@@ -307,35 +351,22 @@ draw_header(struct dash *d, int w)
 			role = TH_WARN;
 		} else if (si->state == SRC_GONE || si->state == SRC_CONNECTING)
 			role = TH_WARN;
-		x += ui_textf(d, 0, x, right - x, role, "%s %s%s%s%s ",
-		    d->utf8 ? "●" : "*", short_name ? short_name + 1 : si->name,
+		x += ui_textf(d, 0, x, limit - x, role, "%s %.24s%s%s%s ",
+		    d->utf8 ? "●" : "*", name,
 		    si->state == SRC_LIVE ? "" : " ", si->state == SRC_LIVE ? "" :
 		    source_state_name(si->state), age);
-		if (si->state == SRC_BACKFILLING && right - x > 12) {
+		if (si->state == SRC_BACKFILLING && limit - x > 12) {
 			ui_bar(d, 0, x, 8, si->backfill, TH_HEADER);
 			x += 9;
 		}
 		if (si->insecure)
-			x += ui_textf(d, 0, x, right - x, TH_ERR, "INSECURE ");
+			x += ui_textf(d, 0, x, limit - x, TH_ERR, "INSECURE ");
 		if (si->gaps > 0)
-			x += ui_textf(d, 0, x, right - x, TH_ERR, "gap%s%" PRId64 " ",
+			x += ui_textf(d, 0, x, limit - x, TH_ERR, "gap%s%" PRId64 " ",
 			    si->gap_entries >= 0 ? " " : "", si->gap_entries >= 0 ? si->gap_entries : 0);
 		if (si->state == SRC_RETRYING && si->error[0] && sources_count() == 1)
-			x += ui_textf(d, 0, x, right - x, TH_ERR, "(%s) ", si->error);
+			x += ui_textf(d, 0, x, limit - x, TH_ERR, "(%s) ", si->error);
 	}
-	x += ui_textf(d, 0, x, right - x, TH_HEADER, "│ %s ev/s ",
-	    fmt_count(d->events_per_s, buf, sizeof buf));
-	if (mal > 0)
-		x += ui_textf(d, 0, x, right - x, TH_ERR, "%" PRIu64 " malformed ", mal);
-	x += ui_textf(d, 0, x, right - x, TH_HEADER, "│ window %s ",
-	    fmt_window(d->window_ms, buf, sizeof buf));
-	if (filter_active(&d->filter)) {
-		filter_format(&d->filter, buf, sizeof buf);
-		x += ui_textf(d, 0, x, right - x, TH_WARN, "│ filter %s ", buf);
-	}
-	if (d->paused)
-		x += ui_text(d, 0, x, right - x, TH_BADGE, " PAUSED ");
-	ui_text(d, 0, right, w - right, TH_HEADER, t);
 }
 
 /* The second line: the figures on-call read first. */

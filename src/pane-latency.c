@@ -5,11 +5,19 @@
 
 #include "ui.h"
 
+/* Column width of the percentiles: 7, or 6 when the pane is narrow (80 columns). */
+static int
+colw(int w)
+{
+	return w >= 6 + 5 * 8 ? 7 : 5;
+}
+
 static void
 row(struct dash *d, int y, int x, int w, const char *name, const struct lat_stats *s)
 {
 	char p[5][16];
 	const double *q[5] = { &s->p50, &s->p75, &s->p90, &s->p95, &s->p99 };
+	int cw = colw(w);
 
 	if (s->n == 0) {
 		ui_textf(d, y, x, w, TH_DIM, "%-6s -", name);
@@ -18,7 +26,8 @@ row(struct dash *d, int y, int x, int w, const char *name, const struct lat_stat
 	for (int i = 0; i < 5; i++)
 		fmt_dur((int64_t)(*q[i] + 0.5), p[i], sizeof p[i]);
 	x += ui_textf(d, y, x, w, TH_DIM, "%-6s", name);
-	ui_textf(d, y, x, w - 6, TH_ACCENT, "%7s %7s %7s %7s %7s", p[0], p[1], p[2], p[3], p[4]);
+	ui_textf(d, y, x, w - 6, TH_ACCENT, "%*s %*s %*s %*s %*s", cw, p[0], cw, p[1], cw, p[2],
+	    cw, p[3], cw, p[4]);
 }
 
 static void
@@ -29,7 +38,8 @@ draw(struct dash *d, struct rect r, int focused)
 	int y = r.y, x = r.x + 1, w = r.w - 1;
 
 	(void)focused;
-	ui_textf(d, y++, x, w, TH_DIM, "%-6s%7s %7s %7s %7s %7s", "", "p50", "p75", "p90", "p95", "p99");
+	ui_textf(d, y++, x, w, TH_DIM, "%-6s%*s %*s %*s %*s %*s", "", colw(w), "p50", colw(w), "p75",
+	    colw(w), "p90", colw(w), "p95", colw(w), "p99");
 	if (y < r.y + r.h)
 		row(d, y++, x, w, "queue", &m->queue);
 	if (y < r.y + r.h)

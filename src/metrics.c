@@ -179,33 +179,6 @@ struct ctx {
 	size_t last_tool_i;
 };
 
-/* Saturating signed add: hostile totals must not overflow. */
-static int64_t
-add_sat(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
-
-/* US dollars to nano-dollars, rounded as the store rounds them. */
-static int64_t
-usd_to_nusd(double usd)
-{
-	double x;
-
-	if (!isfinite(usd))
-		return 0;
-	x = usd * 1e9;
-	if (x >= 9.2e18)
-		return INT64_MAX;
-	if (x <= -9.2e18)
-		return INT64_MIN;
-	return (int64_t)llround(x);
-}
-
 /* Round down to a multiple of d (d > 0), also for negative values. */
 static int64_t
 floor_to(int64_t v, int64_t d)
@@ -413,16 +386,16 @@ scan_log(struct ctx *c, const struct run *r)
 			ms = &c->m->models[i];
 			ms->calls++;
 			if (ev->has & EF_INPUT_TOKENS)
-				ms->input_tokens = add_sat(ms->input_tokens,
+				ms->input_tokens = store_add_sat(ms->input_tokens,
 				    ev->input_tokens);
 			if (ev->has & EF_OUTPUT_TOKENS)
-				ms->output_tokens = add_sat(ms->output_tokens,
+				ms->output_tokens = store_add_sat(ms->output_tokens,
 				    ev->output_tokens);
 			if (ev->has & EF_COST_USD)
-				ms->cost_nusd = add_sat(ms->cost_nusd,
-				    usd_to_nusd(ev->cost_usd));
+				ms->cost_nusd = store_add_sat(ms->cost_nusd,
+				    store_usd_to_nusd(ev->cost_usd));
 			if (ev->has & EF_DURATION_MS) {
-				c->macc[i].dur_sum = add_sat(c->macc[i].dur_sum,
+				c->macc[i].dur_sum = store_add_sat(c->macc[i].dur_sum,
 				    ev->duration_ms);
 				c->macc[i].dur_n++;
 			}
@@ -535,23 +508,23 @@ fold_current(struct ctx *c, const struct run *r, size_t ai)
 		hist_record(&c->exec, x);
 		hist_record(&a->exec, x);
 		m->dist[dist_bucket(x)]++;
-		c->aacc[ai].exec_sum = add_sat(c->aacc[ai].exec_sum, x);
+		c->aacc[ai].exec_sum = store_add_sat(c->aacc[ai].exec_sum, x);
 		c->aacc[ai].exec_n++;
-		mn->exec_sum_ms = add_sat(mn->exec_sum_ms, x);
+		mn->exec_sum_ms = store_add_sat(mn->exec_sum_ms, x);
 		mn->exec_n++;
 		if (x > mn->exec_max_ms)
 			mn->exec_max_ms = x;
-		mn->exec_sumsq = add_sat(mn->exec_sumsq, x > 3000000000LL ?
+		mn->exec_sumsq = store_add_sat(mn->exec_sumsq, x > 3000000000LL ?
 		    INT64_MAX : x * x);
-		h->exec_sum_ms = add_sat(h->exec_sum_ms, x);
+		h->exec_sum_ms = store_add_sat(h->exec_sum_ms, x);
 		h->exec_n++;
 	}
-	a->input_tokens = add_sat(a->input_tokens, r->input_tokens);
-	a->output_tokens = add_sat(a->output_tokens, r->output_tokens);
-	a->cost_nusd = add_sat(a->cost_nusd, r->cost_nusd);
-	m->input_tokens = add_sat(m->input_tokens, r->input_tokens);
-	m->output_tokens = add_sat(m->output_tokens, r->output_tokens);
-	m->cost_nusd = add_sat(m->cost_nusd, r->cost_nusd);
+	a->input_tokens = store_add_sat(a->input_tokens, r->input_tokens);
+	a->output_tokens = store_add_sat(a->output_tokens, r->output_tokens);
+	a->cost_nusd = store_add_sat(a->cost_nusd, r->cost_nusd);
+	m->input_tokens = store_add_sat(m->input_tokens, r->input_tokens);
+	m->output_tokens = store_add_sat(m->output_tokens, r->output_tokens);
+	m->cost_nusd = store_add_sat(m->cost_nusd, r->cost_nusd);
 }
 
 /* A run finished in P: the previous period's figures. */
@@ -645,7 +618,7 @@ fold_runs(struct ctx *c, const struct filter *f)
 				m->agents[ai].queued++;
 				live_push(&m->queued, &m->nqueued, &c->qcap,
 				    r, c->now - r->queued_ms);
-				c->wait_sum = add_sat(c->wait_sum,
+				c->wait_sum = store_add_sat(c->wait_sum,
 				    c->now - r->queued_ms);
 				qs = queue_find(c, run_queue(r), &qa);
 				if (qs != NULL) {
@@ -663,7 +636,7 @@ fold_runs(struct ctx *c, const struct filter *f)
 			    r->queued_ms ? queue_find(c, run_queue(r), &qa) :
 			    NULL;
 			if (qs != NULL) {
-				qa->wait_sum = add_sat(qa->wait_sum,
+				qa->wait_sum = store_add_sat(qa->wait_sum,
 				    r->started_ms - r->queued_ms);
 				qa->wait_n++;
 			}
@@ -847,7 +820,7 @@ live_finish(struct ctx *c)
 		}
 		if (i < m->nrunning) {
 			if (lr->expected_ms >= 0)
-				lr->eta_ms = add_sat(r->started_ms,
+				lr->eta_ms = store_add_sat(r->started_ms,
 				    lr->expected_ms);
 		} else {
 			qs = queue_find(c, run_queue(r), &qa);
@@ -899,7 +872,7 @@ live_finish(struct ctx *c)
 		if (r->last_llm_ms <= c->now &&
 		    c->now - r->last_llm_ms <= RUNAWAY_LLM_MS &&
 		    r->llm_calls >= RUNAWAY_CALLS &&
-		    add_sat(r->input_tokens, r->output_tokens) > 0 &&
+		    store_add_sat(r->input_tokens, r->output_tokens) > 0 &&
 		    c->now - ref > RUNAWAY_QUIET_MS && r->last_llm_ms > ref) {
 			fl = flag_push(m, &fcap, lr, FLAG_RUNAWAY_TOKENS,
 			    lr->expected_ms);
@@ -910,7 +883,7 @@ live_finish(struct ctx *c)
 			snprintf(fl->why, sizeof fl->why,
 			    "%lld LLM calls and %lld tokens so far, the last "
 			    "%s ago, but no progress %s%s%s", (long long)
-			    r->llm_calls, (long long)add_sat(r->input_tokens,
+			    r->llm_calls, (long long)store_add_sat(r->input_tokens,
 			    r->output_tokens), e2, r->progress >= 0 ?
 			    "for " : "in the ", e3, r->progress >= 0 ? "" :
 			    " since it started");
@@ -1019,7 +992,7 @@ queues_finish(struct ctx *c)
 		qs->avg_wait_ms = c->qacc[i].wait_n > 0 ?
 		    (double)c->qacc[i].wait_sum / (double)c->qacc[i].wait_n :
 		    -1;
-		m->queue_depth = add_sat(m->queue_depth, qs->depth);
+		m->queue_depth = store_add_sat(m->queue_depth, qs->depth);
 	}
 }
 

@@ -89,9 +89,8 @@ struct store {
 	uint64_t type_count[EV__COUNT];
 };
 
-/* Saturating signed add, so hostile totals cannot overflow. */
-static int64_t
-add_sat(int64_t a, int64_t b)
+int64_t
+store_add_sat(int64_t a, int64_t b)
 {
 	int64_t r;
 
@@ -100,9 +99,8 @@ add_sat(int64_t a, int64_t b)
 	return r;
 }
 
-/* US dollars to nano-dollars, rounded to the nearest, clamped. */
-static int64_t
-usd_to_nusd(double usd)
+int64_t
+store_usd_to_nusd(double usd)
 {
 	double x;
 
@@ -511,7 +509,7 @@ event_total(const struct event *ev, uint32_t bit)
 	case EF_OUTPUT_TOKENS:
 		return ev->output_tokens;
 	}
-	return usd_to_nusd(ev->cost_usd);
+	return store_usd_to_nusd(ev->cost_usd);
 }
 
 /* Fold a terminal event into the run's terminal decision. */
@@ -658,17 +656,17 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 		run_terminal(r, ev, key);
 		break;
 	case EV_RUN_RETRY:
-		r->retries = add_sat(r->retries, 1);
+		r->retries = store_add_sat(r->retries, 1);
 		break;
 	case EV_LLM_CALL:
-		r->llm_calls = add_sat(r->llm_calls, 1);
+		r->llm_calls = store_add_sat(r->llm_calls, 1);
 		if (ev->has & EF_INPUT_TOKENS)
-			r->llm_in = add_sat(r->llm_in, ev->input_tokens);
+			r->llm_in = store_add_sat(r->llm_in, ev->input_tokens);
 		if (ev->has & EF_OUTPUT_TOKENS)
-			r->llm_out = add_sat(r->llm_out, ev->output_tokens);
+			r->llm_out = store_add_sat(r->llm_out, ev->output_tokens);
 		if (ev->has & EF_COST_USD)
-			r->llm_nusd = add_sat(r->llm_nusd,
-			    usd_to_nusd(ev->cost_usd));
+			r->llm_nusd = store_add_sat(r->llm_nusd,
+			    store_usd_to_nusd(ev->cost_usd));
 		if (!(r->types & bit) || ts > r->last_llm_ms)
 			r->last_llm_ms = ts;
 		if (ev->model_id != NULL && (r->llm_model == NULL ||
@@ -679,9 +677,9 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 			str_min(&r->llm_model, ev->model_id);
 		break;
 	case EV_TOOL_CALL:
-		r->tool_calls = add_sat(r->tool_calls, 1);
+		r->tool_calls = store_add_sat(r->tool_calls, 1);
 		if (ev->outcome != NULL && strcmp(ev->outcome, "success") != 0)
-			r->tool_errors = add_sat(r->tool_errors, 1);
+			r->tool_errors = store_add_sat(r->tool_errors, 1);
 		break;
 	default:
 		break;

@@ -140,6 +140,11 @@ void store_evict(struct store *, int64_t horizon_ms);
  */
 void store_set_max_runs(struct store *, size_t max);
 
+/* Saturating signed add, so hostile totals cannot overflow. */
+int64_t store_add_sat(int64_t a, int64_t b);
+/* US dollars to nano-dollars, rounded to the nearest, clamped; 0 if not finite. */
+int64_t store_usd_to_nusd(double usd);
+
 const char *run_status_name(enum run_status);
 int run_status_from_name(const char *); /* -1 if unknown */
 int run_is_finished(const struct run *);

@@ -874,6 +874,12 @@ decode_finish(struct event *ev, enum event_malformed r,
 enum event_malformed
 event_json_parse(const char *buf, size_t len, json_t **out)
 {
+	return event_json_parse_max(buf, len, EVENT_JSON_MAX, out);
+}
+
+enum event_malformed
+event_json_parse_max(const char *buf, size_t len, size_t max, json_t **out)
+{
 	const unsigned char *s = (const unsigned char *)buf;
 	size_t i = 0, k, skip;
 	int depth = 0, instr = 0, esc = 0, bad = 0;
@@ -882,7 +888,7 @@ event_json_parse(const char *buf, size_t len, json_t **out)
 	char *fixed = NULL;
 
 	*out = NULL;
-	if (len > EVENT_JSON_MAX)
+	if (len > max)
 		return MAL_TOO_LARGE;
 	while (i < len) {
 		if (s[i] >= 0x80) {

@@ -157,6 +157,9 @@ enum event_malformed event_decode_json(struct event *ev, const json_t *obj,
  */
 enum event_malformed event_json_parse(const char *buf, size_t len,
     json_t **out);
+/* The same with a size bound of max bytes (a replay line) instead. */
+enum event_malformed event_json_parse_max(const char *buf, size_t len,
+    size_t max, json_t **out);
 
 /*
  * The event in the json form of SPEC §3 (a new reference): known fields in a

@@ -20,8 +20,27 @@
 
 enum field_kind { FK_TYPE, FK_TS, FK_STR, FK_INT, FK_DBL, FK_BOOL };
 
-/* What range a numeric field must lie in. */
-enum field_range { FR_ANY, FR_NONNEG, FR_UNIT, FR_PERCENT };
+/*
+ * What range a numeric field must lie in. The upper bounds are far beyond
+ * any real value: a number past them is a broken or hostile producer, and
+ * folding it into sums would wreck every total it touches.
+ */
+enum field_range {
+	FR_ANY, FR_UNIT, FR_PERCENT,
+	FR_MS,          /* a duration: at most a year */
+	FR_TOKENS,      /* tokens of one call or run */
+	FR_USD,         /* dollars of one call or run */
+	FR_COUNT,       /* attempts, queue depth, workers */
+	FR_BYTES
+};
+
+static const double range_max[] = {
+	[FR_MS] = 366.0 * 86400 * 1000,
+	[FR_TOKENS] = 1e12,
+	[FR_USD] = 1e6,
+	[FR_COUNT] = 1e12,
+	[FR_BYTES] = 1e15,
+};
 
 struct field_def {
 	const char *name;
@@ -68,19 +87,19 @@ static const struct field_def fields[FD__COUNT] = {
 	FIELD("source", SOURCE, origin, STR, ANY),
 	FIELD("queue", QUEUE, queue, STR, ANY),
 	NUMBER("priority", PRIORITY, priority, INT, ANY),
-	NUMBER("estimated_ms", ESTIMATED_MS, estimated_ms, INT, NONNEG),
+	NUMBER("estimated_ms", ESTIMATED_MS, estimated_ms, INT, MS),
 	NUMBER("progress", PROGRESS, progress, DBL, UNIT),
 	FIELD("message", MESSAGE, message, STR, ANY),
 	FIELD("model_id", MODEL_ID, model_id, STR, ANY),
-	NUMBER("input_tokens", INPUT_TOKENS, input_tokens, INT, NONNEG),
-	NUMBER("output_tokens", OUTPUT_TOKENS, output_tokens, INT, NONNEG),
-	NUMBER("cost_usd", COST_USD, cost_usd, DBL, NONNEG),
-	NUMBER("duration_ms", DURATION_MS, duration_ms, INT, NONNEG),
-	NUMBER("ttft_ms", TTFT_MS, ttft_ms, INT, NONNEG),
+	NUMBER("input_tokens", INPUT_TOKENS, input_tokens, INT, TOKENS),
+	NUMBER("output_tokens", OUTPUT_TOKENS, output_tokens, INT, TOKENS),
+	NUMBER("cost_usd", COST_USD, cost_usd, DBL, USD),
+	NUMBER("duration_ms", DURATION_MS, duration_ms, INT, MS),
+	NUMBER("ttft_ms", TTFT_MS, ttft_ms, INT, MS),
 	NUMBER("streaming", STREAMING, streaming, BOOL, ANY),
 	NUMBER("cache_hit", CACHE_HIT, cache_hit, BOOL, ANY),
 	FIELD("finish_reason", FINISH_REASON, finish_reason, STR, ANY),
-	NUMBER("attempt", ATTEMPT, attempt, INT, NONNEG),
+	NUMBER("attempt", ATTEMPT, attempt, INT, COUNT),
 	FIELD("fallback_reason", FALLBACK_REASON, fallback_reason, STR, ANY),
 	NUMBER("retryable", RETRYABLE, retryable, BOOL, ANY),
 	NUMBER("rate_limited", RATE_LIMITED, rate_limited, BOOL, ANY),
@@ -90,10 +109,10 @@ static const struct field_def fields[FD__COUNT] = {
 	FIELD("outcome", OUTCOME, outcome, STR, ANY),
 	FIELD("error_kind", ERROR_KIND, error_kind, STR, ANY),
 	NUMBER("exit_code", EXIT_CODE, exit_code, INT, ANY),
-	NUMBER("output_bytes", OUTPUT_BYTES, output_bytes, INT, NONNEG),
-	NUMBER("depth", DEPTH, depth, INT, NONNEG),
-	NUMBER("workers_total", WORKERS_TOTAL, workers_total, INT, NONNEG),
-	NUMBER("workers_busy", WORKERS_BUSY, workers_busy, INT, NONNEG),
+	NUMBER("output_bytes", OUTPUT_BYTES, output_bytes, INT, BYTES),
+	NUMBER("depth", DEPTH, depth, INT, COUNT),
+	NUMBER("workers_total", WORKERS_TOTAL, workers_total, INT, COUNT),
+	NUMBER("workers_busy", WORKERS_BUSY, workers_busy, INT, COUNT),
 	NUMBER("cpu", CPU, cpu, DBL, PERCENT),
 	NUMBER("memory", MEMORY, memory, DBL, PERCENT),
 };
@@ -554,14 +573,14 @@ static int
 in_range(const struct field_def *f, double v)
 {
 	switch (f->range) {
-	case FR_NONNEG:
-		return v >= 0;
+	case FR_ANY:
+		return 1;
 	case FR_UNIT:
 		return v >= 0 && v <= 1;
 	case FR_PERCENT:
 		return v >= 0 && v <= 100;
 	}
-	return 1;
+	return v >= 0 && v <= range_max[f->range];
 }
 
 static int
@@ -861,7 +880,8 @@ decode_finish(struct event *ev, enum event_malformed r,
 			r = MAL_NO_RUN_ID;
 	}
 	if (r == MAL_NONE && (ev->has & EF_TS) == 0) {
-		if (fallback_ms < 0)
+		/* An entry ID is chosen by the producer: as absurd as any ts. */
+		if (fallback_ms < 0 || fallback_ms >= TIME_MAX_MS)
 			r = MAL_BAD_TS;
 		else
 			ev->ts_ms = fallback_ms;
@@ -934,12 +954,19 @@ event_decode_fields(struct event *ev, const struct event_field_kv *kv,
     size_t n, int64_t id_ms)
 {
 	enum event_malformed r, first = MAL_NONE, type_err = MAL_NONE;
-	size_t i, doc = n;
+	size_t i, doc = n, total;
 	json_t *root;
 
 	event_init(ev);
 	if (n == 0)
 		return MAL_EMPTY;
+	if (n > EVENT_FIELDS_MAX)
+		return MAL_TOO_LARGE;
+	for (i = 0, total = 0; i < n; i++) {
+		total += kv[i].name_len + kv[i].value_len;
+		if (total > EVENT_JSON_MAX)
+			return MAL_TOO_LARGE;
+	}
 	for (i = 0; i < n; i++) {
 		if (kv[i].name_len == 4 && memcmp(kv[i].name, "type", 4) == 0)
 			break;
@@ -960,6 +987,10 @@ event_decode_fields(struct event *ev, const struct event_field_kv *kv,
 		if (!json_is_object(root)) {
 			json_decref(root);
 			return MAL_BAD_JSON;
+		}
+		if (json_object_size(root) > EVENT_FIELDS_MAX) {
+			json_decref(root);
+			return MAL_TOO_LARGE;
 		}
 		first = apply_object(ev, root, 1, &type_err);
 		json_decref(root);
@@ -982,6 +1013,8 @@ event_decode_json(struct event *ev, const json_t *obj, int64_t recv_ms)
 	event_init(ev);
 	if (obj == NULL || !json_is_object(obj))
 		return MAL_BAD_JSON;
+	if (json_object_size(obj) > EVENT_FIELDS_MAX)
+		return MAL_TOO_LARGE;
 	/* Values are deep-copied (own = 0), so obj is never changed. */
 	r = apply_object(ev, (json_t *)obj, 0, &type_err);
 	return decode_finish(ev, r, type_err, recv_ms);

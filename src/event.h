@@ -119,8 +119,13 @@ struct event_field_kv {
 
 /* Largest accepted single field value, bytes (bigger: MAL_TOO_LARGE). */
 #define EVENT_FIELD_MAX (1024 * 1024)
-/* Largest accepted JSON text (a json/data field, a message), bytes. */
+/*
+ * Largest accepted JSON text (a json/data field, a message), and largest
+ * flat entry (all its names and values together), bytes.
+ */
 #define EVENT_JSON_MAX (4 * EVENT_FIELD_MAX)
+/* Most fields in one entry, or keys in one json-form object. */
+#define EVENT_FIELDS_MAX 1024
 /* Deepest accepted nesting of arrays and objects in JSON text. */
 #define EVENT_JSON_DEPTH 64
 
@@ -134,7 +139,7 @@ void event_copy(struct event *dst, const struct event *src);
  * "json" (else "data") field holding the event as a JSON object, which the
  * entry's other fields complete but never override. Fields named with a
  * leading '_' are ignored. id_ms is the millisecond part of the entry ID (used
- * when there is no ts), or -1.
+ * when there is no ts, and held to the same range as ts), or -1.
  * On success returns MAL_NONE and fills ev (which the caller must event_done);
  * otherwise returns the reason and leaves ev empty.
  */

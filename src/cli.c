@@ -322,6 +322,29 @@ read_config(struct opts *o, const char *path, int required)
 	return rc;
 }
 
+/*
+ * Overwrite the password of each redis:// URL in argv with '*' once it has
+ * been copied, so that other users do not read it in ps(1) while we run.
+ */
+static void
+mask_argv_passwords(int argc, char **argv)
+{
+	char *p, *q, *at, *colon;
+
+	for (int i = 1; i < argc; i++) {
+		if ((p = strstr(argv[i], "redis://")) == NULL)
+			continue;
+		p += 8;
+		at = NULL;
+		for (q = p; *q != '\0' && *q != '/'; q++) {
+			if (*q == '@')
+				at = q;
+		}
+		if (at != NULL && (colon = memchr(p, ':', (size_t)(at - p))) != NULL)
+			memset(colon + 1, '*', (size_t)(at - colon - 1));
+	}
+}
+
 void
 cli_usage(FILE *f, enum cli_command cmd)
 {
@@ -503,6 +526,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 		    "execmon:events", "stream");
 	if (o->format == NULL)
 		o->format = xstrdup("table");
+	mask_argv_passwords(argc, argv);
 	return 0;
 }
 

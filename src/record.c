@@ -111,10 +111,15 @@ record_main(const struct opts *o)
 			status = 1;
 		}
 	} else {
+		/*
+		 * A failed record replaces nothing: the temporary file goes and
+		 * a file already at the path stays as it was. On stdout what was
+		 * written stays written, each line complete.
+		 */
 		if (r.out.f == stdout)
 			fflush(stdout);
-		/* Keep what was written: the last line is complete. */
-		if (outfile_commit(&r.out, err, sizeof err) != 0)
+		outfile_abort(&r.out);
+		if (status == 0)
 			status = 1;
 	}
 	collect_summary(&c);

@@ -421,7 +421,8 @@ report_run_row(const struct run *r, int64_t now_ms)
 	else
 		snprintf(dur, sizeof dur, "-");
 	if (usage) {
-		report_tokens(r->input_tokens + r->output_tokens, tok, sizeof tok);
+		report_tokens(r->input_tokens > INT64_MAX - r->output_tokens ?
+		    INT64_MAX : r->input_tokens + r->output_tokens, tok, sizeof tok);
 		report_cost(r->cost_nusd, cost, sizeof cost);
 	} else {
 		snprintf(tok, sizeof tok, "-");

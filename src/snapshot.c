@@ -760,7 +760,8 @@ snap_totals(const struct metrics *m)
 
 	snap_set(o, "inputTokens", json_integer(m->input_tokens));
 	snap_set(o, "outputTokens", json_integer(m->output_tokens));
-	snap_set(o, "tokens", json_integer(m->input_tokens + m->output_tokens));
+	snap_set(o, "tokens", json_integer(m->input_tokens > INT64_MAX -
+	    m->output_tokens ? INT64_MAX : m->input_tokens + m->output_tokens));
 	snap_set(o, "cost", snap_usd(m->cost_nusd));
 	return o;
 }

@@ -6,8 +6,8 @@
 
 #include "event.h"
 #include "fuzz.h"
-#include "xmalloc.h"
 #include "store.h"
+#include "xmalloc.h"
 
 #define FUZZ_FIELDS_MAX 4096
 

@@ -1086,6 +1086,32 @@ event_to_json(const struct event *ev)
 	return out;
 }
 
+int
+event_json_write(const json_t *j, FILE *f, size_t flags, int tty)
+{
+	char *text;
+	size_t i, start;
+	int rc = 0;
+
+	if (!tty)
+		return json_dumpf(j, f, flags);
+	/* ENSURE_ASCII escapes all but ASCII; DEL, which it leaves, we do. */
+	if ((text = json_dumps(j, flags | JSON_ENSURE_ASCII)) == NULL)
+		return -1;
+	for (i = start = 0; text[i] != '\0'; i++) {
+		if (text[i] != 0x7f)
+			continue;
+		if (fwrite(text + start, 1, i - start, f) != i - start ||
+		    fputs("\\u007f", f) == EOF)
+			rc = -1;
+		start = i + 1;
+	}
+	if (fwrite(text + start, 1, i - start, f) != i - start)
+		rc = -1;
+	free(text);
+	return rc;
+}
+
 void
 event_init(struct event *ev)
 {

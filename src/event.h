@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -197,6 +198,14 @@ int64_t event_id_ms(const char *id);
  * (size > 0); truncates on a character boundary. Returns the length written.
  */
 size_t event_sanitize(const char *in, char *out, size_t size, int keep_newlines);
+
+/*
+ * Write j as JSON text (json_dumpf flags) to f. With tty set (f is a
+ * terminal: isatty) every character but printable ASCII is written as a \u
+ * escape, so no string from a feed can act on the terminal; the JSON means
+ * the same. Returns 0, or -1 on a write error.
+ */
+int event_json_write(const json_t *j, FILE *f, size_t flags, int tty);
 
 /* Format epoch ms as RFC 3339 UTC with milliseconds ("2026-11-21T22:59:51.123Z"). */
 void event_format_time(int64_t ms, char *buf, size_t size);

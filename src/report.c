@@ -162,7 +162,7 @@ report_events_main(const struct opts *o)
 
 		for (size_t i = 0; i < run->nlog; i++)
 			json_array_append_new(arr, record_json(&run->log[i]));
-		json_dumpf(arr, stdout, JSON_INDENT(2));
+		event_json_write(arr, stdout, JSON_INDENT(2), isatty(1));
 		fputc('\n', stdout);
 		json_decref(arr);
 	} else {

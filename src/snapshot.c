@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "snapshot.h"
 #include "source.h"
@@ -961,7 +962,8 @@ snapshot_build(const struct metrics *m, const struct store *st,
 int
 snapshot_write(const json_t *j, FILE *f)
 {
-	if (json_dumpf(j, f, SNAP_DUMP_FLAGS) != 0 || fputc('\n', f) == EOF)
+	if (event_json_write(j, f, SNAP_DUMP_FLAGS, isatty(fileno(f))) != 0 ||
+	    fputc('\n', f) == EOF)
 		return -1;
 	return 0;
 }

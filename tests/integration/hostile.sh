@@ -103,6 +103,21 @@ assert isinstance(a, list) and len(a) >= 7
 assert all(e["run_id"].startswith("run-0-") for e in a)' "$TMP/events-json.out"
 ok $? "events --format json: valid JSON, every event in it"
 
+# --- JSON written to a terminal: valid JSON, and still nothing but text
+for c in "snapshot -o -" "runs --format json" "events $run0 --format json" "record -o - --count 20"; do
+	name=${c%% *}
+	python3 "$HOSTILE" pty "$TMP/$name-json-tty.out" "$EXECMON" $c "${S[@]}"
+	python3 "$HOSTILE" clean "$TMP/$name-json-tty.out" >"$TMP/check.out"
+	ok $? "$name JSON on a terminal: no control, C1, bidi or zero-width character reaches it"
+	sed 's/^/#   /' "$TMP/check.out"
+done
+python3 -c '
+import json, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+snap = json.loads(text[text.index("{"):text.rindex("}") + 1])
+assert any("\x1b" in r["runId"] for r in snap["runs"])' "$TMP/snapshot-json-tty.out"
+ok $? "snapshot JSON on a terminal: the escapes are JSON escapes, the text intact"
+
 # --- snapshot: totals untouched by absurd numbers, malformed by reason
 xrun snapshot "$EXECMON" snapshot "${S[@]}" -o "$TMP/snap.json"
 survived snapshot

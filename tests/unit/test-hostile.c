@@ -386,6 +386,44 @@ test_conffile(void)
 	free(big);
 }
 
+static void
+test_json_write(void)
+{
+	json_t *j, *back;
+	char buf[512];
+	size_t n, i;
+	FILE *f;
+	int clean = 1;
+
+	j = json_pack("{s:s, s:[s]}", "message",
+	    "\x1b]52;c;eA==\x07 \x7f \xc2\x9b" "2J \xe2\x80\xae \xe2\x80\x8b caf\xc3\xa9",
+	    "k\x7f", "\xef\xbb\xbf");
+	f = tmpfile();
+	ok(event_json_write(j, f, JSON_COMPACT, 1) == 0, "json to a terminal: written");
+	rewind(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] >= 0x7f)
+			clean = 0;
+	}
+	ok(n > 0 && clean, "only printable ASCII: %s", buf);
+	back = json_loads(buf, 0, NULL);
+	ok(back != NULL && json_equal(back, j), "the same JSON, escapes and all");
+	json_decref(back);
+
+	f = tmpfile();
+	ok(event_json_write(j, f, JSON_COMPACT, 0) == 0, "json to a file: written");
+	rewind(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ok(strstr(buf, "\xc2\x9b") != NULL && strstr(buf, "caf\xc3\xa9") != NULL,
+	    "to a file, UTF-8 is written as it is");
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -394,5 +432,6 @@ main(void)
 	test_entry_bounds();
 	test_replay_lines();
 	test_conffile();
+	test_json_write();
 	return tap_done();
 }

@@ -4,7 +4,7 @@
 EXECMON_PKGS="build-essential autoconf automake libtool pkg-config libncurses-dev
 libhiredis-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjansson-dev
 redis-server redis-tools tmux python3 python3-jsonschema python3-websockets openssl
-ncurses-term locales"
+ncurses-term locales time"
 
 # deps_install: returns non-zero (after saying why) if something can't be installed.
 deps_install() {
@@ -56,4 +56,36 @@ deps_build() {
 	autoreconf -fi >/dev/null 2>&1 || { echo "${0##*/}: autoreconf failed" >&2; return 1; }
 	./configure -q "$@" >/dev/null || { echo "${0##*/}: configure failed" >&2; return 1; }
 	make -j"$(nproc)" >/dev/null || { echo "${0##*/}: build failed" >&2; return 1; }
+}
+
+# deps_tree_copy DIR: copy the source tree (tracked and untracked files that
+# are not ignored) into DIR, keeping times, for a second build beside the
+# first (autotools refuses a VPATH build of a configured tree).
+deps_tree_copy() {
+	local dest=$1
+	mkdir -p "$dest" || return 1
+	git rev-parse --is-inside-work-tree >/dev/null 2>&1 || {
+		echo "${0##*/}: $dest: needs a git checkout to copy from" >&2
+		return 1
+	}
+	git ls-files -z --cached --others --exclude-standard |
+		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+		tar --null -T - -cf - | tar -xpf - -C "$dest"
+}
+
+# deps_build_copy DIR [configure args...]: copy the tree into DIR, configure
+# it once (later runs let make redo what changed), and build the programs
+# named in $DEPS_MAKE_TARGETS (default: all).
+deps_build_copy() {
+	local dir=$1
+	shift
+	deps_tree_copy "$dir" || return 1
+	(
+		cd "$dir" || exit 1
+		if [ ! -f Makefile ]; then
+			autoreconf -fi >/dev/null 2>&1 || { echo "${0##*/}: $dir: autoreconf failed" >&2; exit 1; }
+			./configure -q "$@" >/dev/null || { echo "${0##*/}: $dir: configure failed" >&2; exit 1; }
+		fi
+		make -j"$(nproc)" ${DEPS_MAKE_TARGETS:-all} >/dev/null || { echo "${0##*/}: $dir: build failed" >&2; exit 1; }
+	)
 }

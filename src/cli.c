@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "conffile.h"
 #include "event.h"
 #include "log.h"
 #include "source-ws.h"
@@ -340,72 +341,91 @@ option_id(const char *name, int *has_arg)
 	return -1;
 }
 
-/* Read "name = value" lines; names are the long options without dashes. */
+/* What one config file's settings are applied to. */
+struct config_ctx {
+	struct opts *o;
+	const char *path;
+	int private;           /* only the owner may read the file */
+};
+
+/* Apply one setting of a config file; names are the long options. */
+static int
+config_setting(void *arg, const char *name, const char *val, int lineno)
+{
+	struct config_ctx *cc = arg;
+	char safe[128];
+	int id, has_arg;
+
+	id = option_id(name, &has_arg);
+	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h') {
+		event_sanitize(name, safe, sizeof safe, 0);
+		fprintf(stderr, "execmon: config %s:%d: unknown setting '%s'\n",
+		    cc->path, lineno, safe);
+		return 2;
+	}
+	if (has_arg == no_argument) {
+		if (strcmp(val, "") == 0 || strcmp(val, "true") == 0 ||
+		    strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
+			return apply(cc->o, id, name, val, L_CONFIG);
+		if (strcmp(val, "false") == 0 || strcmp(val, "no") == 0 ||
+		    strcmp(val, "0") == 0)
+			return 0;
+		fprintf(stderr, "execmon: config %s:%d: %s wants true or false\n",
+		    cc->path, lineno, name);
+		return 2;
+	}
+	if (id == O_REDIS && strchr(val, '@') != NULL && !cc->private)
+		log_msg(LOG_WARN, "config %s holds a password and is readable by"
+		    " others (chmod 600 it)", cc->path);
+	return apply(cc->o, id, name, val, L_CONFIG);
+}
+
+/* Read a config file; a missing one is fine unless it was asked for. */
 static int
 read_config(struct opts *o, const char *path, int required)
 {
-	char line[4096];
-	FILE *f;
-	int lineno = 0, rc = 0;
-	struct stat st;
+	struct config_ctx cc = { o, path, 0 };
+	char *text, err[256];
+	size_t len;
+	int rc;
 
-	f = fopen(path, "r");
-	if (f == NULL) {
+	if (conffile_read(path, &text, &len, &cc.private) != 0) {
 		if (!required && errno == ENOENT)
 			return 0;
-		fprintf(stderr, "execmon: config %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "execmon: config %s: %s\n", path,
+		    errno == EFBIG ? "larger than 256 KiB" : strerror(errno));
 		return 2;
 	}
-	while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
-		char *p = line, *name, *val, *e;
-		int id, has_arg;
-
-		lineno++;
-		p[strcspn(p, "\r\n")] = '\0';
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '#' || *p == '\0')
-			continue;
-		name = p;
-		while (*p != '\0' && *p != '=' && !isspace((unsigned char)*p))
-			p++;
-		e = p;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '=')
-			p++;
-		while (isspace((unsigned char)*p))
-			p++;
-		*e = '\0';
-		val = p;
-		for (e = val + strlen(val); e > val && isspace((unsigned char)e[-1]); e--)
-			e[-1] = '\0';
-		id = option_id(name, &has_arg);
-		if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h') {
-			fprintf(stderr, "execmon: config %s:%d: unknown setting '%s'\n",
-			    path, lineno, name);
-			rc = 2;
-		} else if (has_arg == no_argument) {
-			if (strcmp(val, "") != 0 && strcmp(val, "true") != 0 &&
-			    strcmp(val, "yes") != 0 && strcmp(val, "1") != 0) {
-				if (strcmp(val, "false") != 0 && strcmp(val, "no") != 0 &&
-				    strcmp(val, "0") != 0) {
-					fprintf(stderr, "execmon: config %s:%d: %s wants true or false\n",
-					    path, lineno, name);
-					rc = 2;
-				}
-			} else
-				rc = apply(o, id, name, val, L_CONFIG);
-		} else {
-			if (id == O_REDIS && strchr(val, '@') != NULL &&
-			    fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
-				log_msg(LOG_WARN, "config %s holds a password and is readable by"
-				    " others (chmod 600 it)", path);
-			rc = apply(o, id, name, val, L_CONFIG);
-		}
+	rc = conffile_parse(text, len, config_setting, &cc, err, sizeof err);
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "execmon: config %s:%s\n", path, err);
+		rc = 2;
 	}
-	fclose(f);
 	return rc;
+}
+
+/*
+ * Overwrite the password of each redis:// URL in argv with '*' once it has
+ * been copied, so that other users do not read it in ps(1) while we run.
+ */
+static void
+mask_argv_passwords(int argc, char **argv)
+{
+	char *p, *q, *at, *colon;
+
+	for (int i = 1; i < argc; i++) {
+		if ((p = strstr(argv[i], "redis://")) == NULL)
+			continue;
+		p += 8;
+		at = NULL;
+		for (q = p; *q != '\0' && *q != '/'; q++) {
+			if (*q == '@')
+				at = q;
+		}
+		if (at != NULL && (colon = memchr(p, ':', (size_t)(at - p))) != NULL)
+			memset(colon + 1, '*', (size_t)(at - colon - 1));
+	}
 }
 
 void
@@ -606,6 +626,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 		o->format = xstrdup("table");
 	if (o->bullmq_prefix == NULL)
 		o->bullmq_prefix = xstrdup("bull");
+	mask_argv_passwords(argc, argv);
 	return 0;
 }
 

@@ -21,8 +21,27 @@
 
 enum field_kind { FK_TYPE, FK_TS, FK_STR, FK_INT, FK_DBL, FK_BOOL };
 
-/* What range a numeric field must lie in. */
-enum field_range { FR_ANY, FR_NONNEG, FR_UNIT, FR_PERCENT };
+/*
+ * What range a numeric field must lie in. The upper bounds are far beyond
+ * any real value: a number past them is a broken or hostile producer, and
+ * folding it into sums would wreck every total it touches.
+ */
+enum field_range {
+	FR_ANY, FR_UNIT, FR_PERCENT,
+	FR_MS,          /* a duration: at most a year */
+	FR_TOKENS,      /* tokens of one call or run */
+	FR_USD,         /* dollars of one call or run */
+	FR_COUNT,       /* attempts, queue depth, workers */
+	FR_BYTES
+};
+
+static const double range_max[] = {
+	[FR_MS] = 366.0 * 86400 * 1000,
+	[FR_TOKENS] = 1e12,
+	[FR_USD] = 1e6,
+	[FR_COUNT] = 1e12,
+	[FR_BYTES] = 1e15,
+};
 
 struct field_def {
 	const char *name;
@@ -70,19 +89,19 @@ static const struct field_def fields[FD__COUNT] = {
 	FIELD("source", SOURCE, origin, STR, ANY),
 	FIELD("queue", QUEUE, queue, STR, ANY),
 	NUMBER("priority", PRIORITY, priority, INT, ANY),
-	NUMBER("estimated_ms", ESTIMATED_MS, estimated_ms, INT, NONNEG),
+	NUMBER("estimated_ms", ESTIMATED_MS, estimated_ms, INT, MS),
 	NUMBER("progress", PROGRESS, progress, DBL, UNIT),
 	FIELD("message", MESSAGE, message, STR, ANY),
 	FIELD("model_id", MODEL_ID, model_id, STR, ANY),
-	NUMBER("input_tokens", INPUT_TOKENS, input_tokens, INT, NONNEG),
-	NUMBER("output_tokens", OUTPUT_TOKENS, output_tokens, INT, NONNEG),
-	NUMBER("cost_usd", COST_USD, cost_usd, DBL, NONNEG),
-	NUMBER("duration_ms", DURATION_MS, duration_ms, INT, NONNEG),
-	NUMBER("ttft_ms", TTFT_MS, ttft_ms, INT, NONNEG),
+	NUMBER("input_tokens", INPUT_TOKENS, input_tokens, INT, TOKENS),
+	NUMBER("output_tokens", OUTPUT_TOKENS, output_tokens, INT, TOKENS),
+	NUMBER("cost_usd", COST_USD, cost_usd, DBL, USD),
+	NUMBER("duration_ms", DURATION_MS, duration_ms, INT, MS),
+	NUMBER("ttft_ms", TTFT_MS, ttft_ms, INT, MS),
 	NUMBER("streaming", STREAMING, streaming, BOOL, ANY),
 	NUMBER("cache_hit", CACHE_HIT, cache_hit, BOOL, ANY),
 	FIELD("finish_reason", FINISH_REASON, finish_reason, STR, ANY),
-	NUMBER("attempt", ATTEMPT, attempt, INT, NONNEG),
+	NUMBER("attempt", ATTEMPT, attempt, INT, COUNT),
 	FIELD("fallback_reason", FALLBACK_REASON, fallback_reason, STR, ANY),
 	NUMBER("retryable", RETRYABLE, retryable, BOOL, ANY),
 	NUMBER("rate_limited", RATE_LIMITED, rate_limited, BOOL, ANY),
@@ -92,11 +111,11 @@ static const struct field_def fields[FD__COUNT] = {
 	FIELD("outcome", OUTCOME, outcome, STR, ANY),
 	FIELD("error_kind", ERROR_KIND, error_kind, STR, ANY),
 	NUMBER("exit_code", EXIT_CODE, exit_code, INT, ANY),
-	NUMBER("output_bytes", OUTPUT_BYTES, output_bytes, INT, NONNEG),
-	NUMBER("depth", DEPTH, depth, INT, NONNEG),
+	NUMBER("output_bytes", OUTPUT_BYTES, output_bytes, INT, BYTES),
+	NUMBER("depth", DEPTH, depth, INT, COUNT),
 	NUMBER("paused", PAUSED, paused, BOOL, ANY),
-	NUMBER("workers_total", WORKERS_TOTAL, workers_total, INT, NONNEG),
-	NUMBER("workers_busy", WORKERS_BUSY, workers_busy, INT, NONNEG),
+	NUMBER("workers_total", WORKERS_TOTAL, workers_total, INT, COUNT),
+	NUMBER("workers_busy", WORKERS_BUSY, workers_busy, INT, COUNT),
 	NUMBER("cpu", CPU, cpu, DBL, PERCENT),
 	NUMBER("memory", MEMORY, memory, DBL, PERCENT),
 };
@@ -281,14 +300,14 @@ static int
 in_range(const struct field_def *f, double v)
 {
 	switch (f->range) {
-	case FR_NONNEG:
-		return v >= 0;
+	case FR_ANY:
+		return 1;
 	case FR_UNIT:
 		return v >= 0 && v <= 1;
 	case FR_PERCENT:
 		return v >= 0 && v <= 100;
 	}
-	return 1;
+	return v >= 0 && v <= range_max[f->range];
 }
 
 static int
@@ -588,7 +607,8 @@ decode_finish(struct event *ev, enum event_malformed r,
 			r = MAL_NO_RUN_ID;
 	}
 	if (r == MAL_NONE && (ev->has & EF_TS) == 0) {
-		if (fallback_ms < 0)
+		/* An entry ID is chosen by the producer: as absurd as any ts. */
+		if (fallback_ms < 0 || fallback_ms >= TIME_MAX_MS)
 			r = MAL_BAD_TS;
 		else
 			ev->ts_ms = fallback_ms;
@@ -601,6 +621,12 @@ decode_finish(struct event *ev, enum event_malformed r,
 enum event_malformed
 event_json_parse(const char *buf, size_t len, json_t **out)
 {
+	return event_json_parse_max(buf, len, EVENT_JSON_MAX, out);
+}
+
+enum event_malformed
+event_json_parse_max(const char *buf, size_t len, size_t max, json_t **out)
+{
 	const unsigned char *s = (const unsigned char *)buf;
 	size_t i = 0, k, skip;
 	int depth = 0, instr = 0, esc = 0, bad = 0;
@@ -609,7 +635,7 @@ event_json_parse(const char *buf, size_t len, json_t **out)
 	char *fixed = NULL;
 
 	*out = NULL;
-	if (len > EVENT_JSON_MAX)
+	if (len > max)
 		return MAL_TOO_LARGE;
 	while (i < len) {
 		if (s[i] >= 0x80) {
@@ -655,12 +681,19 @@ event_decode_fields(struct event *ev, const struct event_field_kv *kv,
     size_t n, int64_t id_ms)
 {
 	enum event_malformed r, first = MAL_NONE, type_err = MAL_NONE;
-	size_t i, doc = n;
+	size_t i, doc = n, total;
 	json_t *root;
 
 	event_init(ev);
 	if (n == 0)
 		return MAL_EMPTY;
+	if (n > EVENT_FIELDS_MAX)
+		return MAL_TOO_LARGE;
+	for (i = 0, total = 0; i < n; i++) {
+		total += kv[i].name_len + kv[i].value_len;
+		if (total > EVENT_JSON_MAX)
+			return MAL_TOO_LARGE;
+	}
 	for (i = 0; i < n; i++) {
 		if (kv[i].name_len == 4 && memcmp(kv[i].name, "type", 4) == 0)
 			break;
@@ -681,6 +714,10 @@ event_decode_fields(struct event *ev, const struct event_field_kv *kv,
 		if (!json_is_object(root)) {
 			json_decref(root);
 			return MAL_BAD_JSON;
+		}
+		if (json_object_size(root) > EVENT_FIELDS_MAX) {
+			json_decref(root);
+			return MAL_TOO_LARGE;
 		}
 		first = apply_object(ev, root, 1, &type_err);
 		json_decref(root);
@@ -703,6 +740,8 @@ event_decode_json(struct event *ev, const json_t *obj, int64_t recv_ms)
 	event_init(ev);
 	if (obj == NULL || !json_is_object(obj))
 		return MAL_BAD_JSON;
+	if (json_object_size(obj) > EVENT_FIELDS_MAX)
+		return MAL_TOO_LARGE;
 	/* Values are deep-copied (own = 0), so obj is never changed. */
 	r = apply_object(ev, (json_t *)obj, 0, &type_err);
 	return decode_finish(ev, r, type_err, recv_ms);
@@ -772,6 +811,32 @@ event_to_json(const struct event *ev)
 		}
 	}
 	return out;
+}
+
+int
+event_json_write(const json_t *j, FILE *f, size_t flags, int tty)
+{
+	char *text;
+	size_t i, start;
+	int rc = 0;
+
+	if (!tty)
+		return json_dumpf(j, f, flags);
+	/* ENSURE_ASCII escapes all but ASCII; DEL, which it leaves, we do. */
+	if ((text = json_dumps(j, flags | JSON_ENSURE_ASCII)) == NULL)
+		return -1;
+	for (i = start = 0; text[i] != '\0'; i++) {
+		if (text[i] != 0x7f)
+			continue;
+		if (fwrite(text + start, 1, i - start, f) != i - start ||
+		    fputs("\\u007f", f) == EOF)
+			rc = -1;
+		start = i + 1;
+	}
+	if (fwrite(text + start, 1, i - start, f) != i - start)
+		rc = -1;
+	free(text);
+	return rc;
 }
 
 void

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -121,8 +122,13 @@ struct event_field_kv {
 
 /* Largest accepted single field value, bytes (bigger: MAL_TOO_LARGE). */
 #define EVENT_FIELD_MAX (1024 * 1024)
-/* Largest accepted JSON text (a json/data field, a message), bytes. */
+/*
+ * Largest accepted JSON text (a json/data field, a message), and largest
+ * flat entry (all its names and values together), bytes.
+ */
 #define EVENT_JSON_MAX (4 * EVENT_FIELD_MAX)
+/* Most fields in one entry, or keys in one json-form object. */
+#define EVENT_FIELDS_MAX 1024
 /* Deepest accepted nesting of arrays and objects in JSON text. */
 #define EVENT_JSON_DEPTH 64
 
@@ -136,7 +142,7 @@ void event_copy(struct event *dst, const struct event *src);
  * "json" (else "data") field holding the event as a JSON object, which the
  * entry's other fields complete but never override. Fields named with a
  * leading '_' are ignored. id_ms is the millisecond part of the entry ID (used
- * when there is no ts), or -1.
+ * when there is no ts, and held to the same range as ts), or -1.
  * On success returns MAL_NONE and fills ev (which the caller must event_done);
  * otherwise returns the reason and leaves ev empty.
  */
@@ -159,6 +165,9 @@ enum event_malformed event_decode_json(struct event *ev, const json_t *obj,
  */
 enum event_malformed event_json_parse(const char *buf, size_t len,
     json_t **out);
+/* The same with a size bound of max bytes (a replay line) instead. */
+enum event_malformed event_json_parse_max(const char *buf, size_t len,
+    size_t max, json_t **out);
 
 /*
  * The event in the json form of SPEC §3 (a new reference): known fields in a
@@ -191,6 +200,14 @@ int64_t event_id_ms(const char *id);
  * (size > 0); truncates on a character boundary. Returns the length written.
  */
 size_t event_sanitize(const char *in, char *out, size_t size, int keep_newlines);
+
+/*
+ * Write j as JSON text (json_dumpf flags) to f. With tty set (f is a
+ * terminal: isatty) every character but printable ASCII is written as a \u
+ * escape, so no string from a feed can act on the terminal; the JSON means
+ * the same. Returns 0, or -1 on a write error.
+ */
+int event_json_write(const json_t *j, FILE *f, size_t flags, int tty);
 
 /* Format epoch ms as RFC 3339 UTC with milliseconds ("2026-11-21T22:59:51.123Z"). */
 void event_format_time(int64_t ms, char *buf, size_t size);

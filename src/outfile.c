@@ -55,7 +55,14 @@ outfile_open(struct outfile *of, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	fchmod(fd, 0644);
-	of->f = fdopen(fd, "w");
+	if ((of->f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		unlink(of->tmp);
+		free(of->tmp);
+		of->tmp = NULL;
+		return -1;
+	}
 	of->path = xstrdup(path);
 	return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collect.h"
 #include "log.h"
@@ -17,6 +18,7 @@ struct recorder {
 	struct outfile out;
 	uv_timer_t flush;      /* readers of a pipe see lines within 100 ms */
 	int64_t limit;
+	int tty;               /* the output is a terminal */
 	int failed;
 };
 
@@ -42,7 +44,8 @@ on_event(struct collect *c, struct event *ev)
 	if (r->failed || (r->limit > 0 && (int64_t)c->events > r->limit))
 		return;
 	o = record_json(ev);
-	if (json_dumpf(o, r->out.f, JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0 || fputc('\n', r->out.f) == EOF) {
+	if (event_json_write(o, r->out.f, JSON_COMPACT | JSON_REAL_PRECISION(15), r->tty) != 0 ||
+	    fputc('\n', r->out.f) == EOF) {
 		log_msg(LOG_ERROR, "record: write failed");
 		r->failed = 1;
 		collect_stop(c, 1);
@@ -96,6 +99,7 @@ record_main(const struct opts *o)
 		fprintf(stderr, "execmon: record %s: %s\n", o->output, err);
 		return 1;
 	}
+	r.tty = isatty(fileno(r.out.f));
 	memset(&c, 0, sizeof c);
 	c.o = o;
 	c.from_ms = now - o->window_ms;
@@ -111,10 +115,15 @@ record_main(const struct opts *o)
 			status = 1;
 		}
 	} else {
+		/*
+		 * A failed record replaces nothing: the temporary file goes and
+		 * a file already at the path stays as it was. On stdout what was
+		 * written stays written, each line complete.
+		 */
 		if (r.out.f == stdout)
 			fflush(stdout);
-		/* Keep what was written: the last line is complete. */
-		if (outfile_commit(&r.out, err, sizeof err) != 0)
+		outfile_abort(&r.out);
+		if (status == 0)
 			status = 1;
 	}
 	collect_summary(&c);

@@ -165,7 +165,7 @@ report_events_main(const struct opts *o)
 
 		for (size_t i = 0; i < run->nlog; i++)
 			json_array_append_new(arr, record_json(&run->log[i]));
-		json_dumpf(arr, stdout, JSON_INDENT(2));
+		event_json_write(arr, stdout, JSON_INDENT(2), isatty(1));
 		fputc('\n', stdout);
 		json_decref(arr);
 	} else {
@@ -424,7 +424,8 @@ report_run_row(const struct run *r, int64_t now_ms)
 	else
 		snprintf(dur, sizeof dur, "-");
 	if (usage) {
-		report_tokens(r->input_tokens + r->output_tokens, tok, sizeof tok);
+		report_tokens(r->input_tokens > INT64_MAX - r->output_tokens ?
+		    INT64_MAX : r->input_tokens + r->output_tokens, tok, sizeof tok);
 		report_cost(r->cost_nusd, cost, sizeof cost);
 	} else {
 		snprintf(tok, sizeof tok, "-");

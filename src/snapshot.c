@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "snapshot.h"
 #include "source.h"
@@ -804,7 +805,8 @@ snap_totals(const struct metrics *m)
 
 	snap_set(o, "inputTokens", json_integer(m->input_tokens));
 	snap_set(o, "outputTokens", json_integer(m->output_tokens));
-	snap_set(o, "tokens", json_integer(m->input_tokens + m->output_tokens));
+	snap_set(o, "tokens", json_integer(m->input_tokens > INT64_MAX -
+	    m->output_tokens ? INT64_MAX : m->input_tokens + m->output_tokens));
 	snap_set(o, "cost", snap_usd(m->cost_nusd));
 	return o;
 }
@@ -1004,7 +1006,8 @@ snapshot_build(const struct metrics *m, const struct store *st,
 int
 snapshot_write(const json_t *j, FILE *f)
 {
-	if (json_dumpf(j, f, SNAP_DUMP_FLAGS) != 0 || fputc('\n', f) == EOF)
+	if (event_json_write(j, f, SNAP_DUMP_FLAGS, isatty(fileno(f))) != 0 ||
+	    fputc('\n', f) == EOF)
 		return -1;
 	return 0;
 }

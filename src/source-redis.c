@@ -191,6 +191,12 @@ set_state(struct redis_conn *c, enum source_state st)
 static void
 timer_arm(struct redis_conn *c, int64_t ms, uv_timer_cb cb)
 {
+	/*
+	 * From the real now: a callback that blocked (on a stalled output)
+	 * leaves the loop's time behind, and a watchdog armed from it would
+	 * blame the server for our own stall.
+	 */
+	uv_update_time(c->timer.loop);
 	uv_timer_stop(&c->timer);
 	uv_timer_start(&c->timer, cb, (uint64_t)(ms < 0 ? 0 : ms), 0);
 }

@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <uv.h>
 
 #include "event.h"
 #include "loop.h"
+#include "replay-line.h"
 #include "source-replay.h"
 #include "xmalloc.h"
 
@@ -27,108 +27,9 @@ struct replay {
 	uv_poll_t poll;
 	int have_poll;
 	struct sink sink;
-	char *buf;             /* partial line */
-	size_t len, cap;
-	int skipping;          /* inside a line over REPLAY_LINE_MAX */
+	struct replay_lines lines;
 	int eof;
 };
-
-static const char *
-kind_of(const char *name)
-{
-	if (strncmp(name, "redis://", 8) == 0 || strncmp(name, "unix://", 7) == 0)
-		return "redis";
-	if (strncmp(name, "ws://", 5) == 0 || strncmp(name, "wss://", 6) == 0)
-		return "ws";
-	if (strncmp(name, "bullmq:", 7) == 0)
-		return "bullmq";
-	return "replay";
-}
-
-void
-source_replay_line(int source, const char *line, size_t len, const struct sink *sink)
-{
-	json_t *obj, *jsrc, *jid;
-	json_error_t jerr;
-	struct event ev;
-	enum event_malformed why;
-	int src = source;
-	const char *id = NULL;
-	int64_t id_ms = -1;
-
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
-		len--;
-	if (len == 0)
-		return;
-	obj = json_loadb(line, len, 0, &jerr);
-	if (obj == NULL || !json_is_object(obj)) {
-		json_decref(obj);
-		source_count_malformed(source, MAL_BAD_JSON);
-		return;
-	}
-	jsrc = json_object_get(obj, "_source");
-	jid = json_object_get(obj, "_id");
-	if (json_is_string(jsrc))
-		src = sources_intern(kind_of(json_string_value(jsrc)),
-		    json_string_value(jsrc));
-	if (json_is_string(jid)) {
-		id = json_string_value(jid);
-		id_ms = event_id_ms(id);
-	}
-	event_init(&ev);
-	why = event_decode_json(&ev, obj, id_ms);
-	if (why != MAL_NONE) {
-		source_count_malformed(src, why);
-		json_decref(obj);
-		return;
-	}
-	sources_get(src)->events++;
-	if (ev.ts_ms > sources_get(src)->last_event_ms)
-		sources_get(src)->last_event_ms = ev.ts_ms;
-	ev.source = src;
-	if (id != NULL && json_is_string(jsrc))
-		ev.entry_id = xstrdup(id);
-	json_decref(obj);
-	sink->event(sink->ctx, &ev);
-	event_done(&ev);
-}
-
-/* Split buffered bytes into lines; keep the unfinished tail. */
-static void
-feed(struct replay *r, const char *data, size_t n)
-{
-	const char *p = data, *end = data + n;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t take = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (!r->skipping) {
-			if (r->len + take > REPLAY_LINE_MAX) {
-				source_count_malformed(r->source, MAL_TOO_LARGE);
-				r->skipping = 1;
-				r->len = 0;
-			} else if (nl != NULL && r->len == 0) {
-				source_replay_line(r->source, p, take, &r->sink);
-			} else {
-				if (r->len + take > r->cap) {
-					r->cap = (r->len + take) * 2;
-					r->buf = xrealloc(r->buf, r->cap);
-				}
-				memcpy(r->buf + r->len, p, take);
-				r->len += take;
-				if (nl != NULL) {
-					source_replay_line(r->source, r->buf, r->len, &r->sink);
-					r->len = 0;
-				}
-			}
-		}
-		if (nl == NULL)
-			break;
-		r->skipping = 0;
-		p = nl + 1;
-	}
-}
 
 static void
 finish(struct replay *r)
@@ -136,9 +37,7 @@ finish(struct replay *r)
 	if (r->eof)
 		return;
 	r->eof = 1;
-	if (r->len > 0 && !r->skipping)
-		source_replay_line(r->source, r->buf, r->len, &r->sink);
-	r->len = 0;
+	replay_lines_finish(&r->lines);
 	if (r->is_file)
 		uv_idle_stop(&r->idle);
 	else if (r->have_poll)
@@ -163,7 +62,7 @@ read_chunk(struct replay *r)
 		finish(r);
 		return 0;
 	}
-	feed(r, chunk, (size_t)n);
+	replay_lines_feed(&r->lines, chunk, (size_t)n);
 	return 1;
 }
 
@@ -222,6 +121,7 @@ source_replay_start(const char *path, const struct sink *sink, char *errstr,
 	snprintf(name, sizeof name, "replay:%s", path);
 	r->source = sources_add("replay", name);
 	source_set_state(r->source, SRC_BACKFILLING, loop_now_ms());
+	replay_lines_init(&r->lines, r->source, sink);
 	r->is_file = S_ISREG(st.st_mode);
 	uv_idle_init(loop_uv(), &r->idle);
 	r->idle.data = r;
@@ -248,7 +148,7 @@ closed(uv_handle_t *h)
 {
 	struct replay *r = h->data;
 
-	free(r->buf);
+	replay_lines_done(&r->lines);
 	close(r->fd);
 	free(r);
 }

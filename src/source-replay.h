@@ -10,10 +10,5 @@ struct replay;
 struct replay *source_replay_start(const char *path, const struct sink *,
     char *errstr, size_t errlen);
 void source_replay_stop(struct replay *);
-/* Largest accepted line, bytes; longer lines are counted as too_large. */
-#define REPLAY_LINE_MAX (16 * 1024 * 1024)
-
-/* Decode one line (no newline) and hand it to the sink; used by tests too. */
-void source_replay_line(int source, const char *line, size_t len, const struct sink *);
 
 #endif

@@ -93,6 +93,32 @@ fail(char *err, size_t errlen, const char *why)
 	return -1;
 }
 
+/*
+ * An IPv6 address as written between brackets: hex digits, ':' (at least
+ * one) and '.' (an embedded IPv4 address), optionally a "%zone" suffix.
+ */
+static int
+valid_v6(const char *s, size_t n)
+{
+	size_t i;
+	int colons = 0;
+
+	for (i = 0; i < n && s[i] != '%'; i++) {
+		if (s[i] == ':')
+			colons++;
+		else if (!isxdigit((unsigned char)s[i]) && s[i] != '.')
+			return 0;
+	}
+	if (colons == 0 || i == n - 1)
+		return 0;
+	for (i++; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' &&
+		    s[i] != '-' && s[i] != '_')
+			return 0;
+	}
+	return 1;
+}
+
 /* host[:port] or [v6][:port] in s[0..n). */
 static int
 parse_hostport(struct url *u, const char *s, size_t n, char *err, size_t errlen)
@@ -105,7 +131,7 @@ parse_hostport(struct url *u, const char *s, size_t n, char *err, size_t errlen)
 	if (s[0] == '[') {
 		const char *rb = memchr(s, ']', n);
 
-		if (rb == NULL || rb == s + 1)
+		if (rb == NULL || !valid_v6(s + 1, (size_t)(rb - s - 1)))
 			return fail(err, errlen, "bad IPv6 address");
 		u->host = xstrndup(s + 1, (size_t)(rb - s - 1));
 		if ((size_t)(rb - s) + 1 < n) {
@@ -241,7 +267,10 @@ url_display(const struct url *u, char *buf, size_t size)
 
 	switch (u->scheme) {
 	case URL_UNIX:
-		snprintf(buf, size, "unix://%s", u->path);
+		if (u->db != 0)
+			snprintf(buf, size, "unix://%s?db=%d", u->path, u->db);
+		else
+			snprintf(buf, size, "unix://%s", u->path);
 		break;
 	case URL_REDIS:
 		snprintf(buf, size, "redis://%s%s%s%s%s:%d/%d", u->password ? user : "",

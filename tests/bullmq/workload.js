@@ -103,7 +103,7 @@ async function main() {
 	// Pause while work is queued; resume after a moment.
 	await agents.pause();
 	await agents.add('llm-call', {});
-	await sleep(1500); // longer than a depth refresh, so execmon sees it
+	await sleep(3000); // a few depth refreshes, so execmon sees it even on a busy machine
 	await agents.resume();
 
 	// Stall checks take turns across workers (a key with the interval as its

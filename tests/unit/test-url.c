@@ -62,7 +62,11 @@ main(void)
 	good("unix:///run/redis.sock", URL_UNIX, NULL, 0, "/run/redis.sock", NULL, 0,
 	    "unix:///run/redis.sock");
 	good("unix:///tmp/r.sock?db=4", URL_UNIX, NULL, 0, "/tmp/r.sock", NULL, 4,
-	    "unix:///tmp/r.sock");
+	    "unix:///tmp/r.sock?db=4");
+	good("redis://[fe80::1%eth0]:7000", URL_REDIS, "fe80::1%eth0", 7000, NULL,
+	    NULL, 0, "redis://[fe80::1%eth0]:7000/0");
+	good("redis://[::ffff:10.0.0.1]", URL_REDIS, "::ffff:10.0.0.1", 6379, NULL,
+	    NULL, 0, "redis://[::ffff:10.0.0.1]:6379/0");
 	good("ws://feed.local:8080/events", URL_WS, "feed.local", 8080, "/events", NULL,
 	    0, "ws://feed.local:8080/events");
 	good("wss://feed.local", URL_WSS, "feed.local", 443, "/", NULL, 0,
@@ -82,6 +86,11 @@ main(void)
 	bad("ws://u:hunter2@h", "only allowed in redis");
 	bad("unix://relative.sock", "absolute");
 	bad("redis://[::1", "IPv6");
+	/* Found by fuzzing: any byte was taken between brackets. */
+	bad("redis://[[]:7000/1", "IPv6");
+	bad("redis://[host]", "IPv6");
+	bad("redis://[::1%]", "IPv6");
+	bad("redis://[]", "IPv6");
 	bad("redis://ho$t", "bad character");
 	return tap_done();
 }

@@ -1,0 +1,85 @@
+/* execmon - fuzz the stream entry decoder (flat and json) and the store behind it. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "fuzz.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define FUZZ_FIELDS_MAX 4096
+
+/*
+ * The input is one stream entry: a flags byte, then names and values in
+ * turn, each ended by a NUL byte (a last name without a value gets an empty
+ * one). Flag bit 0: the entry ID gives no time (id_ms = -1).
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct event_field_kv kv[FUZZ_FIELDS_MAX];
+	const char *p, *end, *z;
+	enum event_malformed r;
+	struct event ev, copy;
+	struct store *st;
+	size_t n = 0, len;
+	int64_t id_ms;
+	int side = 0;
+
+	if (size < 1)
+		return 0;
+	id_ms = (data[0] & 1) ? -1 : INT64_C(1700000000000) + data[0];
+	p = (const char *)data + 1;
+	end = (const char *)data + size;
+	while (p < end && n < FUZZ_FIELDS_MAX) {
+		z = memchr(p, '\0', (size_t)(end - p));
+		len = z != NULL ? (size_t)(z - p) : (size_t)(end - p);
+		if (side == 0) {
+			kv[n].name = p;
+			kv[n].name_len = len;
+			kv[n].value = "";
+			kv[n].value_len = 0;
+		} else {
+			kv[n].value = p;
+			kv[n].value_len = len;
+			n++;
+		}
+		side = !side;
+		p += len + 1;
+	}
+	if (side == 1)
+		n++;
+
+	r = event_decode_fields(&ev, kv, n, id_ms);
+	FUZZ_CHECK(r < MAL__COUNT, "reason %d out of range", (int)r);
+	if (r != MAL_NONE) {
+		FUZZ_CHECK(ev.type_name == NULL && ev.run_id == NULL &&
+		    ev.extra == NULL && ev.has == 0,
+		    "a rejected entry (%s) left fields behind",
+		    event_malformed_name(r));
+		return 0;
+	}
+	FUZZ_CHECK(n > 0, "an empty entry was accepted");
+	FUZZ_CHECK((ev.has & EF_TS) || id_ms >= 0,
+	    "no time, yet accepted");
+	if (!(ev.has & EF_TS))
+		FUZZ_CHECK(ev.ts_ms == id_ms, "fallback time not used");
+	fuzz_check_event(&ev);
+
+	/* The store takes it twice under one ID: the second is a duplicate. */
+	st = store_create();
+	store_set_max_runs(st, 2);
+	event_copy(&copy, &ev);
+	ev.entry_id = xstrdup("1-1");
+	copy.entry_id = xstrdup("1-1");
+	ev.source = copy.source = 0;
+	FUZZ_CHECK(store_apply(st, &ev) == 1, "a new event changed nothing");
+	FUZZ_CHECK(store_apply(st, &copy) == 0, "a duplicate was applied");
+	FUZZ_CHECK(store_duplicates(st) == 1, "duplicate not counted");
+	store_free(st);
+	event_done(&ev);
+	event_done(&copy);
+	return 0;
+}

@@ -8,6 +8,20 @@
 
 #include "ui.h"
 
+/*
+ * Ticking times in whole seconds: a value that changes every frame costs
+ * bytes over SSH on every frame for nothing anyone can read.
+ */
+static char *
+fmt_tick(int64_t ms, char *buf, size_t size)
+{
+	if (ms >= 0 && ms < 60000) {
+		snprintf(buf, size, "%llds", (long long)(ms / 1000));
+		return buf;
+	}
+	return fmt_dur(ms, buf, size);
+}
+
 static void
 short_id(const char *id, char *buf, size_t size, int w)
 {
@@ -56,7 +70,7 @@ draw(struct dash *d, struct rect r, int focused)
 		    run->agent_name ? run->agent_name : run->agent_id ? run->agent_id : "-");
 		if (run->status == RUN_QUEUED) {
 			x += ui_textf(d, y, x, r.w - (x - r.x), base, "queued %-8s in %s",
-			    fmt_dur(lr->elapsed_ms, a, sizeof a), run->queue ? run->queue : "default");
+			    fmt_tick(lr->elapsed_ms, a, sizeof a), run->queue ? run->queue : "default");
 			if (run->priority)
 				x += ui_textf(d, y, x, r.w - (x - r.x), TH_DIM, " prio %lld",
 				    (long long)run->priority);
@@ -73,10 +87,10 @@ draw(struct dash *d, struct rect r, int focused)
 		} else {
 			x += ui_textf(d, y, x, barw + 6, TH_DIM, "%-*s", barw + 6, "  (no estimate)");
 		}
-		x += ui_textf(d, y, x, 9, base, "%8s ", fmt_dur(lr->elapsed_ms, a, sizeof a));
+		x += ui_textf(d, y, x, 9, base, "%8s ", fmt_tick(lr->elapsed_ms, a, sizeof a));
 		if (lr->eta_ms > 0 && lr->eta_ms > d->now_ms)
 			x += ui_textf(d, y, x, 12, TH_DIM, "eta %-7s ",
-			    fmt_dur(lr->eta_ms - d->now_ms, b, sizeof b));
+			    fmt_tick(lr->eta_ms - d->now_ms + 999, b, sizeof b));
 		else if (lr->eta_ms > 0)
 			x += ui_textf(d, y, x, 12, TH_WARN, "%-11s ", "overdue");
 		else

@@ -279,13 +279,10 @@ bullmq_dec_holding(const struct bullmq_dec *d)
 static void
 held_retype(struct bullmq_dec *d, const char *type, const char *message)
 {
-	free(d->held.type_name);
-	d->held.type_name = xstrdup(type);
+	event_set_text(&d->held, &d->held.type_name, type);
 	d->held.type = event_type_from_name(type);
-	if (message != NULL) {
-		free(d->held.message);
-		d->held.message = xstrdup(message);
-	}
+	if (message != NULL)
+		event_set_text(&d->held, &d->held.message, message);
 }
 
 static void
@@ -400,10 +397,8 @@ bullmq_dec_entry(struct bullmq_dec *d, const char *id, size_t id_len,
 		else if (d->held_kind == K_ADDED && kind == K_WAITING_CHILDREN)
 			held_retype(d, "bullmq.added", "added, waits for its children");
 		else if (d->held_kind == K_WAITING && kind == K_STALLED) {
-			free(d->held.fallback_reason);
-			d->held.fallback_reason = xstrdup("stalled");
-			free(d->held.message);
-			d->held.message = xstrdup("stalled: back to wait");
+			event_set_text(&d->held, &d->held.fallback_reason, "stalled");
+			event_set_text(&d->held, &d->held.message, "stalled: back to wait");
 			kind = K_OTHER; /* the stall is counted once, on the held entry */
 		}
 	}

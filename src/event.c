@@ -324,6 +324,83 @@ field_is_set(const struct event *ev, const struct field_def *f)
 }
 
 /* Forget a field's value. */
+/*
+ * The decoder puts an event's strings into a few blocks it owns (one
+ * allocation for a typical event instead of one per field). Strings set by
+ * anyone else (xstrdup) are still freed one by one: event_done() tells them
+ * apart by address.
+ */
+struct arena {
+	struct arena *next;
+	size_t size, used;
+	char data[];
+};
+
+#define ARENA_MIN 512
+
+static char *
+arena_alloc(struct event *ev, size_t n)
+{
+	struct arena *a = ev->arena;
+
+	if (a == NULL || a->size - a->used < n) {
+		size_t size = n > ARENA_MIN ? n : ARENA_MIN;
+
+		a = xmalloc(sizeof *a + size);
+		a->next = ev->arena;
+		a->size = size;
+		a->used = 0;
+		ev->arena = a;
+	}
+	a->used += n;
+	return a->data + a->used - n;
+}
+
+static int
+in_arena(const struct event *ev, const char *p)
+{
+	for (const struct arena *a = ev->arena; a != NULL; a = a->next) {
+		if (p >= a->data && p < a->data + a->size)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+arena_free(struct event *ev)
+{
+	struct arena *a = ev->arena, *next;
+
+	for (; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
+	ev->arena = NULL;
+}
+
+/* A NUL-terminated, valid UTF-8 copy of s[0..len) in ev's arena. */
+static char *
+arena_text(struct event *ev, const char *s, size_t len)
+{
+	size_t i = 0;
+	char *out, *fixed;
+
+	/* Plain printable ASCII is the common case: copy it as it is. */
+	while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f)
+		i++;
+	if (i == len) {
+		out = arena_alloc(ev, len + 1);
+		memcpy(out, s, len);
+		out[len] = '\0';
+		return out;
+	}
+	fixed = utf8_dup(s, len, &len);
+	out = arena_alloc(ev, len + 1);
+	memcpy(out, fixed, len + 1);
+	free(fixed);
+	return out;
+}
+
 static void
 field_clear(struct event *ev, const struct field_def *f)
 {
@@ -333,7 +410,8 @@ field_clear(struct event *ev, const struct field_def *f)
 	case FK_TYPE:
 	case FK_STR:
 		sp = MEMBER(ev, f, char *);
-		free(*sp);
+		if (!in_arena(ev, *sp))
+			free(*sp);
 		*sp = NULL;
 		break;
 	case FK_TS:
@@ -406,7 +484,7 @@ set_text(struct event *ev, const struct field_def *f, const char *s,
 	switch (f->kind) {
 	case FK_TYPE:
 	case FK_STR:
-		*MEMBER(ev, f, char *) = utf8_dup(s, len, NULL);
+		*MEMBER(ev, f, char *) = arena_text(ev, s, len);
 		return MAL_NONE;
 	case FK_TS:
 		if (event_parse_time(s, len, &iv) != 0)
@@ -852,12 +930,22 @@ event_done(struct event *ev)
 	size_t i;
 
 	for (i = 1; i < FD__COUNT; i++) {
-		if (fields[i].kind == FK_STR || fields[i].kind == FK_TYPE)
+		if ((fields[i].kind == FK_STR || fields[i].kind == FK_TYPE) &&
+		    !in_arena(ev, *MEMBER(ev, &fields[i], char *)))
 			free(*MEMBER(ev, &fields[i], char *));
 	}
 	free(ev->entry_id);
 	json_decref(ev->extra);
+	arena_free(ev);
 	event_init(ev);
+}
+
+void
+event_set_text(struct event *ev, char **field, const char *v)
+{
+	if (!in_arena(ev, *field))
+		free(*field);
+	*field = v != NULL ? xstrdup(v) : NULL;
 }
 
 void
@@ -867,6 +955,7 @@ event_copy(struct event *dst, const struct event *src)
 	size_t i;
 
 	memcpy(dst, src, sizeof *dst);
+	dst->arena = NULL; /* dst's strings are its own copies */
 	for (i = 1; i < FD__COUNT; i++) {
 		if (fields[i].kind != FK_STR && fields[i].kind != FK_TYPE)
 			continue;

@@ -110,6 +110,7 @@ struct event {
 	double cpu, memory;    /* percent */
 
 	json_t *extra;         /* fields we do not know, as a JSON object, or NULL */
+	void *arena;           /* private to event.c: the block the decoder put strings in */
 };
 
 /* One field/value pair of a stream entry (values need not be NUL-terminated). */
@@ -134,6 +135,8 @@ struct event_field_kv {
 
 void event_init(struct event *);
 void event_done(struct event *);
+/* Replace one of ev's string fields with a copy of v (NULL = absent). */
+void event_set_text(struct event *ev, char **field, const char *v);
 /* Deep copy (src keeps its strings); dst's old contents are not freed. */
 void event_copy(struct event *dst, const struct event *src);
 

@@ -336,7 +336,7 @@ struct arena {
 	char data[];
 };
 
-#define ARENA_MIN 512
+#define ARENA_MIN 64
 
 static char *
 arena_alloc(struct event *ev, size_t n)
@@ -354,6 +354,21 @@ arena_alloc(struct event *ev, size_t n)
 	}
 	a->used += n;
 	return a->data + a->used - n;
+}
+
+/* Start ev's arena with room for n bytes (an upper bound of its strings). */
+static void
+arena_reserve(struct event *ev, size_t n)
+{
+	struct arena *a;
+
+	if (ev->arena != NULL || n == 0)
+		return;
+	a = xmalloc(sizeof *a + n);
+	a->next = NULL;
+	a->size = n;
+	a->used = 0;
+	ev->arena = a;
 }
 
 static int
@@ -754,8 +769,22 @@ event_json_parse_max(const char *buf, size_t len, size_t max, json_t **out)
  * "json" field is preferred to a "data" one. The entry's other fields fill in
  * what the document leaves out.
  */
+static enum event_malformed decode_fields(struct event *,
+    const struct event_field_kv *, size_t, int64_t);
+
 enum event_malformed
 event_decode_fields(struct event *ev, const struct event_field_kv *kv,
+    size_t n, int64_t id_ms)
+{
+	enum event_malformed r = decode_fields(ev, kv, n, id_ms);
+
+	if (r != MAL_NONE)
+		event_done(ev); /* a rejected entry leaves nothing behind */
+	return r;
+}
+
+static enum event_malformed
+decode_fields(struct event *ev, const struct event_field_kv *kv,
     size_t n, int64_t id_ms)
 {
 	enum event_malformed r, first = MAL_NONE, type_err = MAL_NONE;
@@ -783,6 +812,8 @@ event_decode_fields(struct event *ev, const struct event_field_kv *kv,
 	}
 	if (i < n)
 		doc = n; /* a type field: flat */
+	/* Every string the entry can hold fits in its values' bytes plus NULs. */
+	arena_reserve(ev, total + n);
 
 	if (doc < n) {
 		first = event_json_parse(kv[doc].value, kv[doc].value_len,

@@ -173,6 +173,8 @@ struct ctx {
 	size_t rcap, qcap;     /* of m->running, m->queued */
 	int64_t wait_sum;      /* of the runs queued now */
 
+	size_t other_agent, other_model, other_tool; /* "(other)" groups + 1, 0 = none yet */
+
 	const char *last_model; /* one-entry caches for log scans */
 	size_t last_model_i;
 	const char *last_tool;
@@ -259,6 +261,13 @@ agent_index(struct ctx *c, const struct run *r)
 			a->agent_id = r->agent_id;
 		return i;
 	}
+	if (m->nagents >= METRICS_GROUPS_MAX) {
+		/* A feed with endless names: fold the rest into one group. */
+		if (c->other_agent != 0)
+			return c->other_agent - 1;
+		key = METRICS_OTHER;
+		r = NULL;
+	}
 	i = m->nagents++;
 	m->agents = grow(m->agents, &c->acap, m->nagents, sizeof *m->agents);
 	c->aacc = xreallocarray(c->aacc, c->acap, sizeof *c->aacc);
@@ -266,11 +275,14 @@ agent_index(struct ctx *c, const struct run *r)
 	memset(a, 0, sizeof *a);
 	hist_init(&a->exec);
 	a->agent_name = key;
-	a->agent_id = r->agent_id;
+	a->agent_id = r != NULL ? r->agent_id : NULL;
 	a->avg_runtime_ms = -1;
 	memset(&c->aacc[i], 0, sizeof c->aacc[i]);
 	c->aacc[i].p50 = c->aacc[i].p99 = -1;
-	map_put(c->agent_map, key, (void *)(uintptr_t)(i + 1));
+	if (r == NULL)
+		c->other_agent = i + 1;
+	else
+		map_put(c->agent_map, key, (void *)(uintptr_t)(i + 1));
 	return i;
 }
 
@@ -278,7 +290,9 @@ agent_index(struct ctx *c, const struct run *r)
 static size_t
 agent_find(struct ctx *c, const struct run *r)
 {
-	return (size_t)(uintptr_t)map_get(c->agent_map, agent_key(r)) - 1;
+	void *v = map_get(c->agent_map, agent_key(r));
+
+	return v != NULL ? (size_t)(uintptr_t)v - 1 : c->other_agent - 1;
 }
 
 static size_t
@@ -294,7 +308,13 @@ model_index(struct ctx *c, const char *key)
 	v = map_get(c->model_map, key);
 	if (v != NULL)
 		i = (size_t)(uintptr_t)v - 1;
+	else if (m->nmodels >= METRICS_GROUPS_MAX && c->other_model != 0)
+		i = c->other_model - 1;
 	else {
+		int other = m->nmodels >= METRICS_GROUPS_MAX;
+
+		if (other)
+			key = METRICS_OTHER;
 		i = m->nmodels++;
 		m->models = grow(m->models, &c->mcap, m->nmodels,
 		    sizeof *m->models);
@@ -304,7 +324,10 @@ model_index(struct ctx *c, const char *key)
 		ms->model_id = key;
 		ms->avg_latency_ms = -1;
 		memset(&c->macc[i], 0, sizeof c->macc[i]);
-		map_put(c->model_map, key, (void *)(uintptr_t)(i + 1));
+		if (other)
+			c->other_model = i + 1;
+		else
+			map_put(c->model_map, key, (void *)(uintptr_t)(i + 1));
 	}
 	c->last_model = key;
 	c->last_model_i = i;
@@ -324,7 +347,13 @@ tool_index(struct ctx *c, const char *key)
 	v = map_get(c->tool_map, key);
 	if (v != NULL)
 		i = (size_t)(uintptr_t)v - 1;
+	else if (m->ntools >= METRICS_GROUPS_MAX && c->other_tool != 0)
+		i = c->other_tool - 1;
 	else {
+		int other = m->ntools >= METRICS_GROUPS_MAX;
+
+		if (other)
+			key = METRICS_OTHER;
 		i = m->ntools++;
 		m->tools = grow(m->tools, &c->tcap, m->ntools,
 		    sizeof *m->tools);
@@ -335,7 +364,10 @@ tool_index(struct ctx *c, const char *key)
 		ts->p95_ms = -1;
 		hist_init(&ts->dur);
 		memset(&c->tacc[i], 0, sizeof c->tacc[i]);
-		map_put(c->tool_map, key, (void *)(uintptr_t)(i + 1));
+		if (other)
+			c->other_tool = i + 1;
+		else
+			map_put(c->tool_map, key, (void *)(uintptr_t)(i + 1));
 	}
 	c->last_tool = key;
 	c->last_tool_i = i;

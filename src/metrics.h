@@ -22,6 +22,14 @@
  * store_evict) or is freed. A NULL filter matches every run.
  */
 
+/*
+ * Bound on agent, model and tool groups: each holds a histogram (~18 KB), so
+ * a feed with a million names must not get a million of them. Names beyond the
+ * bound, in the store's order, are counted together under METRICS_OTHER.
+ */
+#define METRICS_GROUPS_MAX 1000
+#define METRICS_OTHER "(other)"
+
 /* The latencyDistribution buckets (execution latency), exact counts. */
 enum { DIST_0_1, DIST_1_5, DIST_5_10, DIST_10_30, DIST_30_60, DIST_60_UP, DIST__COUNT };
 

@@ -1831,6 +1831,59 @@ test_anomaly_rules(void)
 	store_free(st);
 }
 
+/* A feed with endless agent, model and tool names: groups stay bounded, counts stay whole. */
+static void
+test_group_bound(void)
+{
+	struct evlist l = { NULL, 0, 0 };
+	const int64_t now = 1800000000000, n = METRICS_GROUPS_MAX + 500;
+	struct store *st;
+	struct metrics *m;
+	uint64_t agent_sum = 0, model_calls = 0, tool_calls = 0;
+	const struct agent_stats *other = NULL;
+	char name[64], run[64];
+
+	for (int64_t i = 0; i < n; i++) {
+		struct event *ev;
+
+		snprintf(run, sizeof run, "gb-%lld", (long long)i);
+		snprintf(name, sizeof name, "agent-%05lld", (long long)i);
+		ev = ev_add(&l, EV_RUN_STARTED, run, now - 60000);
+		ev->agent_name = xstrdup(name);
+		ev = ev_add(&l, EV_LLM_CALL, run, now - 50000);
+		snprintf(name, sizeof name, "model-%05lld", (long long)i);
+		ev->model_id = xstrdup(name);
+		ev = ev_add(&l, EV_TOOL_CALL, run, now - 40000);
+		snprintf(name, sizeof name, "tool-%05lld", (long long)i);
+		ev->tool_id = xstrdup(name);
+		ev = ev_add(&l, EV_RUN_COMPLETED, run, now - 1000);
+	}
+	st = build(&l, NULL, 0);
+	m = metrics_compute(st, NULL, now, 3600000);
+	is_int(m->total, n, "all %lld runs with distinct agents are counted", (long long)n);
+	ok(m->nagents == METRICS_GROUPS_MAX + 1, "agent groups stop at the bound plus (other): %zu",
+	    m->nagents);
+	ok(m->nmodels == METRICS_GROUPS_MAX + 1, "model groups too: %zu", m->nmodels);
+	ok(m->ntools == METRICS_GROUPS_MAX + 1, "tool groups too: %zu", m->ntools);
+	for (size_t i = 0; i < m->nagents; i++) {
+		agent_sum += m->agents[i].executions;
+		if (strcmp(m->agents[i].agent_name, METRICS_OTHER) == 0)
+			other = &m->agents[i];
+	}
+	for (size_t i = 0; i < m->nmodels; i++)
+		model_calls += m->models[i].calls;
+	for (size_t i = 0; i < m->ntools; i++)
+		tool_calls += m->tools[i].calls;
+	is_int(agent_sum, n, "the agent groups still add up to every run");
+	ok(other != NULL && other->executions == (uint64_t)(n - METRICS_GROUPS_MAX),
+	    "the excess is counted under (other)");
+	is_int(model_calls, n, "every llm call is counted");
+	is_int(tool_calls, n, "every tool call is counted");
+	metrics_free(m);
+	store_free(st);
+	evlist_free(&l);
+}
+
 int
 main(void)
 {
@@ -1841,6 +1894,7 @@ main(void)
 	test_flags();
 	test_anomaly_steady();
 	test_anomaly_rules();
+	test_group_bound();
 	evlist_free(&all);
 	free(specs);
 	return tap_done();

@@ -113,23 +113,6 @@ struct lookup {
 	int active;            /* a start-up read of an active job */
 };
 
-static void
-notice(struct bullmq_source *b, int source, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-notice(struct bullmq_source *b, int source, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (b->sink.notice != NULL)
-		b->sink.notice(b->sink.ctx, source, msg);
-}
-
 static int
 first_source(const struct bullmq_source *b)
 {
@@ -254,14 +237,14 @@ depth_done(struct bq_queue *q)
 		if (q->gone) {
 			q->gone = 0;
 			source_set_state(q->source, SRC_LIVE, now);
-			notice(b, q->source, "bullmq %s/%s: queue is back",
+			sink_notice(&b->sink, q->source, "bullmq %s/%s: queue is back",
 			    b->display, q->name);
 		}
 	} else if (q->existed && !q->gone) {
 		q->gone = 1;
 		memset(&q->cur, 0, sizeof q->cur);
 		source_set_state(q->source, SRC_GONE, now);
-		notice(b, q->source, "bullmq %s/%s: queue was deleted",
+		sink_notice(&b->sink, q->source, "bullmq %s/%s: queue was deleted",
 		    b->display, q->name);
 	}
 	if (q->have_last && memcmp(&q->cur, &q->last, sizeof q->cur) == 0 &&
@@ -525,7 +508,7 @@ on_scan(redisAsyncContext *ac, void *r_, void *priv)
 		    b->nqueues < 4096) {
 			struct bq_queue *q = queue_add(b, name);
 
-			notice(b, q->source, "bullmq %s: found queue %s", b->display,
+			sink_notice(&b->sink, q->source, "bullmq %s: found queue %s", b->display,
 			    q->name);
 			if (b->ac != NULL) {
 				read_active(b, q);
@@ -587,7 +570,7 @@ hook_entry(void *arg, int source, const char *id, size_t id_len,
 	source_count_malformed(source, why);
 	si = sources_get(source);
 	if (si != NULL && si->malformed_total <= 3)
-		notice(b, source, "%s: malformed entry %.*s (%s)", si->name,
+		sink_notice(&b->sink, source, "%s: malformed entry %.*s (%s)", si->name,
 		    (int)id_len, id, event_malformed_name(why));
 }
 

@@ -148,28 +148,11 @@ sid_fmt(struct sid s, char *buf, size_t size)
 	snprintf(buf, size, "%" PRIu64 "-%" PRIu64, s.ms, s.seq);
 }
 
-static void
-notice(struct redis_conn *c, int source, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* The registry index that connection-wide notices name (-1: no stream yet). */
 static int
 first_source(const struct redis_conn *c)
 {
 	return c->nstreams > 0 ? c->streams[0]->source : -1;
-}
-
-static void
-notice(struct redis_conn *c, int source, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (c->sink.notice != NULL)
-		c->sink.notice(c->sink.ctx, source, msg);
 }
 
 static void
@@ -252,7 +235,7 @@ conn_fail(struct redis_conn *c, const char *fmt, ...)
 	}
 	if (c->hooks.down != NULL)
 		c->hooks.down(c->hooks.arg, why, loop_now_ms() + c->backoff_ms);
-	notice(c, first_source(c), "redis %s: %s (retrying in %.1f s)",
+	sink_notice(&c->sink, first_source(c), "redis %s: %s (retrying in %.1f s)",
 	    c->display, why, (double)c->backoff_ms / 1000.0);
 	timer_arm(c, c->backoff_ms, retry_due);
 	c->backoff_ms *= 2;
@@ -359,7 +342,7 @@ handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
 	if (why != MAL_NONE) {
 		source_count_malformed(s->source, why);
 		if (si->malformed_total <= 3)
-			notice(c, s->source, "%s: malformed entry %.*s (%s)", si->name,
+			sink_notice(&c->sink, s->source, "%s: malformed entry %.*s (%s)", si->name,
 			    (int)id->len, id->str, event_malformed_name(why));
 		return;
 	}
@@ -600,12 +583,12 @@ take_info(struct redis_conn *c, struct rstream *s, redisReply *r)
 			else
 				si->gap_entries = -1;
 			if (lost > 0) {
-				notice(c, s->source, "%s: gap: %" PRId64
+				sink_notice(&c->sink, s->source, "%s: gap: %" PRId64
 				    " entries were trimmed away before they were read",
 				    si->name, lost);
 				s->anchor_added += (uint64_t)lost;
 			} else
-				notice(c, s->source, "%s: gap: entries were deleted"
+				sink_notice(&c->sink, s->source, "%s: gap: entries were deleted"
 				    " before they were read (count unknown)", si->name);
 		}
 	} else if (have_md && sid_cmp(max_deleted, s->gap_seen) > 0)
@@ -774,9 +757,9 @@ on_connect(const redisAsyncContext *ac, int status)
 	timer_disarm(c);
 	c->phase = P_SETUP;
 	if (!c->connected_once)
-		notice(c, first_source(c), "redis %s: connected", c->display);
+		sink_notice(&c->sink, first_source(c), "redis %s: connected", c->display);
 	else
-		notice(c, first_source(c), "redis %s: reconnected", c->display);
+		sink_notice(&c->sink, first_source(c), "redis %s: reconnected", c->display);
 	c->connected_once = 1;
 	c->setup_pending = 0;
 	if (c->url.password != NULL) {

@@ -162,23 +162,6 @@ source_ws_header(const char *spec, char *err, size_t errlen)
 	return out;
 }
 
-static void
-notice(struct ws_feed *f, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-notice(struct ws_feed *f, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (f->ws->sink.notice != NULL)
-		f->ws->sink.notice(f->ws->sink.ctx, f->source, msg);
-}
-
 /*
  * The last TLS verification failure lws logged: its CONNECTION_ERROR only
  * says "connect SSL err 1", so the log line is kept for the message.
@@ -261,7 +244,7 @@ feed_done(struct ws_feed *f, const char *why)
 	f->phase = W_DONE;
 	source_set_state(f->source, SRC_DONE, loop_now_ms());
 	if (why != NULL)
-		notice(f, "ws %s: %s", f->display, why);
+		sink_notice(&f->ws->sink, f->source, "ws %s: %s", f->display, why);
 	caught_up(f);
 }
 
@@ -280,7 +263,7 @@ feed_fail(struct ws_feed *f, const char *why)
 	si->retry_at_ms = now + f->backoff_ms;
 	si->reconnects++;
 	source_set_state(f->source, SRC_RETRYING, now);
-	notice(f, "ws %s: %s (retrying in %.1f s)", f->display, why,
+	sink_notice(&f->ws->sink, f->source, "ws %s: %s (retrying in %.1f s)", f->display, why,
 	    (double)f->backoff_ms / 1000.0);
 	uv_timer_start(&f->timer, retry_due, (uint64_t)f->backoff_ms, 0);
 	f->backoff_ms *= 2;
@@ -337,7 +320,7 @@ feed_established(struct ws_feed *f)
 	f->alive_ms = loop_now_ms();
 	f->backoff_ms = f->ws->opts.backoff_min_ms;
 	source_set_state(f->source, SRC_LIVE, loop_now_ms());
-	notice(f, "ws %s: %s", f->display,
+	sink_notice(&f->ws->sink, f->source, "ws %s: %s", f->display,
 	    f->connected_once ? "reconnected" : "connected");
 	f->connected_once = 1;
 }
@@ -365,7 +348,7 @@ on_malformed(void *arg, enum event_malformed why)
 
 	source_count_malformed(f->source, why);
 	if (++f->notices <= 3)
-		notice(f, "%s: malformed message (%s)", si->name,
+		sink_notice(&f->ws->sink, f->source, "%s: malformed message (%s)", si->name,
 		    event_malformed_name(why));
 }
 

@@ -122,3 +122,17 @@ source_state_name(enum source_state st)
 		return "?";
 	return names[st];
 }
+
+void
+sink_notice(const struct sink *sink, int source, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (sink->notice == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sink->notice(sink->ctx, source, msg);
+}

@@ -62,4 +62,8 @@ struct sink {
 	void *ctx;
 };
 
+/* Format a notice and hand it to the sink's notice hook (if it has one). */
+void sink_notice(const struct sink *, int source, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

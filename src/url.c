@@ -50,8 +50,9 @@ pct_decode(const char *s, size_t n)
 	return out;
 }
 
+/* A decimal number of 1 to 5 digits in s[0..n), within [lo, hi]. */
 static int
-parse_port(const char *s, size_t n, int *port)
+parse_small(const char *s, size_t n, long lo, long hi, int *out)
 {
 	long v = 0;
 	size_t i;
@@ -63,27 +64,22 @@ parse_port(const char *s, size_t n, int *port)
 			return -1;
 		v = v * 10 + (s[i] - '0');
 	}
-	if (v < 1 || v > 65535)
+	if (v < lo || v > hi)
 		return -1;
-	*port = (int)v;
+	*out = (int)v;
 	return 0;
+}
+
+static int
+parse_port(const char *s, size_t n, int *port)
+{
+	return parse_small(s, n, 1, 65535, port);
 }
 
 static int
 parse_db(const char *s, size_t n, int *db)
 {
-	long v = 0;
-	size_t i;
-
-	if (n == 0 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*db = (int)v;
-	return 0;
+	return parse_small(s, n, 0, 99999, db);
 }
 
 static int

@@ -125,6 +125,11 @@ void dash_recompute(struct dash *);
 void dash_open_log(struct dash *, const char *run_id);
 void dash_open_trace(struct dash *, const char *trace_id);
 
+/* The header (sources, rates, window, filter, PAUSED, clock), the summary line, the status line. */
+void dash_draw_header(struct dash *, int w);
+void dash_draw_summary(struct dash *, int w);
+void dash_draw_status(struct dash *, int y, int w);
+
 /* Views. */
 void view_runlog_draw(struct dash *, struct rect);
 int view_runlog_key(struct dash *, int ch);

@@ -421,6 +421,7 @@ on_frame(uv_timer_t *t)
 {
 	struct dash *d = t->data;
 	int64_t now = loop_now_ms();
+	uint64_t t0 = uv_hrtime(), spent_ms;
 
 	update_rate(d, now);
 	/*
@@ -447,6 +448,13 @@ on_frame(uv_timer_t *t)
 		dash_recompute(d);
 	if (d->dirty)
 		draw(d);
+	/*
+	 * Frames start refresh_ms apart minus the work of this one, so an event
+	 * waits at most one period from its arrival to the frame that shows it.
+	 */
+	spent_ms = (uv_hrtime() - t0 + 999999) / 1000000 + 2; /* + the timer's slack */
+	uv_timer_start(&frame, on_frame, spent_ms + 10 < (uint64_t)d->refresh_ms ?
+	    (uint64_t)d->refresh_ms - spent_ms : 10, 0);
 }
 
 void
@@ -456,8 +464,7 @@ dash_set_refresh(struct dash *d, int ms)
 		ms = 25;
 	if (ms > 2000)
 		ms = 2000;
-	d->refresh_ms = ms;
-	uv_timer_set_repeat(&frame, (uint64_t)ms);
+	d->refresh_ms = ms; /* the next frame is scheduled with it */
 }
 
 static void
@@ -564,7 +571,7 @@ started(struct collect *c)
 
 	uv_timer_init(loop_uv(), &frame);
 	frame.data = d;
-	uv_timer_start(&frame, on_frame, 0, (uint64_t)d->refresh_ms);
+	uv_timer_start(&frame, on_frame, 0, 0);
 	if (uv_poll_init(loop_uv(), &input, STDIN_FILENO) == 0) {
 		have_input = 1;
 		input.data = d;

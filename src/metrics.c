@@ -398,10 +398,10 @@ tool_kind(struct tool_acc *ta, const char *kind)
 static void
 scan_log(struct ctx *c, const struct run *r)
 {
-	const struct event *ev;
+	struct event pe, *ev = &pe;
 	struct model_stats *ms;
 	struct tool_stats *ts;
-	size_t lo = 0, hi = r->first_ms > c->from ? 0 : r->nlog, mid, i;
+	size_t lo = 0, hi = r->first_ms > c->from ? 0 : r->nlog, mid, i, at;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -410,8 +410,11 @@ scan_log(struct ctx *c, const struct run *r)
 		else
 			hi = mid;
 	}
-	for (ev = r->log + lo; ev < r->log + r->nlog && ev->ts_ms <= c->now;
-	    ev++) {
+	for (at = lo; at < r->nlog && r->log[at].ts_ms <= c->now; at++) {
+		if (r->log[at].type != EV_LLM_CALL &&
+		    r->log[at].type != EV_TOOL_CALL)
+			continue;
+		run_log_peek(r, at, ev);
 		if (ev->type == EV_LLM_CALL) {
 			i = model_index(c, ev->model_id != NULL ?
 			    ev->model_id : NONE_NAME);

@@ -163,21 +163,28 @@ report_events_main(const struct opts *o)
 	if (strcmp(o->format, "json") == 0) {
 		json_t *arr = json_array();
 
-		for (size_t i = 0; i < run->nlog; i++)
-			json_array_append_new(arr, record_json(&run->log[i]));
+		for (size_t i = 0; i < run->nlog; i++) {
+			struct event ev;
+
+			run_log_get(run, i, &ev);
+			json_array_append_new(arr, record_json(&ev));
+			event_done(&ev);
+		}
 		event_json_write(arr, stdout, JSON_INDENT(2), isatty(1));
 		fputc('\n', stdout);
 		json_decref(arr);
 	} else {
 		printf("%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL");
 		for (size_t i = 0; i < run->nlog; i++) {
-			const struct event *ev = &run->log[i];
+			struct event ev;
 			char t[40], type[64], detail[1024];
 
-			event_format_time(ev->ts_ms, t, sizeof t);
-			event_sanitize(ev->type_name, type, sizeof type, 0);
-			event_summary(ev, detail, sizeof detail);
+			run_log_get(run, i, &ev);
+			event_format_time(ev.ts_ms, t, sizeof t);
+			event_sanitize(ev.type_name, type, sizeof type, 0);
+			event_summary(&ev, detail, sizeof detail);
 			printf("%-24s  %-16s  %s\n", t, type, detail);
+			event_done(&ev);
 		}
 		if (run->log_dropped > 0)
 			printf("(%" PRIu64 " older events not kept)\n", run->log_dropped);

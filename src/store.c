@@ -8,6 +8,7 @@
 
 #include "event.h"
 #include "map.h"
+#include "store-log.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -48,8 +49,9 @@
  * new run.
  *
  * Memory. Runs are bounded as above. A run's log holds at most STORE_LOG_MAX
- * events (the oldest by event time go first, counted in log_dropped, after
- * their effect on the run is applied); its seen set holds 8 bytes per distinct
+ * events and 16 MiB of packed events (store-log.c; the oldest by event time
+ * go first, counted in log_dropped, after their effect on the run is
+ * applied); its seen set holds 8 bytes per distinct
  * event and lives as long as the run. Worker samples: STORE_WORKER_SAMPLES.
  * The global seen set: STORE_GLOBAL_SEEN keys. Queues: one per name seen.
  */
@@ -315,11 +317,7 @@ queue_get(struct store *st, const char *name)
 static void
 run_free(struct run *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->nlog; i++)
-		event_done(&r->log[i]);
-	free(r->log_base);
+	log_free(r);
 	free(r->seen);
 	free(r->id);
 	free(r->agent_id);
@@ -688,81 +686,6 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 	run_derive(r);
 }
 
-static int
-strcmp_null(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
-/* Log order: event time, source, entry ID (arrival breaks the rest). */
-static int
-log_cmp(const struct event *a, const struct event *b)
-{
-	if (a->ts_ms != b->ts_ms)
-		return a->ts_ms < b->ts_ms ? -1 : 1;
-	if (a->source != b->source)
-		return a->source < b->source ? -1 : 1;
-	return strcmp_null(a->entry_id, b->entry_id);
-}
-
-/* Make room for one more event at the end of the log's allocation. */
-static void
-log_reserve(struct run *r)
-{
-	size_t off = (size_t)(r->log - r->log_base);
-
-	if (r->log_base == NULL) {
-		r->log_cap = 8;
-		r->log_base = r->log = xreallocarray(NULL, r->log_cap,
-		    sizeof *r->log);
-		return;
-	}
-	if (off + r->nlog < r->log_cap)
-		return;
-	if (off > 0) {
-		memmove(r->log_base, r->log, r->nlog * sizeof *r->log);
-		r->log = r->log_base;
-		if (r->nlog <= r->log_cap / 2)
-			return;
-	}
-	r->log_cap *= 2;
-	r->log_base = r->log = xreallocarray(r->log_base, r->log_cap,
-	    sizeof *r->log);
-}
-
-/* Move ev into the run's log at its place, dropping the oldest when full. */
-static void
-log_insert(struct run *r, struct event *ev)
-{
-	size_t lo = 0, hi = r->nlog, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (log_cmp(&r->log[mid], ev) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (r->nlog >= STORE_LOG_MAX) {
-		r->log_dropped++;
-		if (lo == 0) {
-			event_done(ev);
-			return;
-		}
-		event_done(&r->log[0]);
-		r->log++;
-		r->nlog--;
-		lo--;
-	}
-	log_reserve(r);
-	memmove(r->log + lo + 1, r->log + lo, (r->nlog - lo) * sizeof *r->log);
-	r->log[lo] = *ev;
-	r->nlog++;
-	event_init(ev);
-}
-
 /* Add a worker sample in time order; 0 if it is one already held. */
 static int
 worker_add(struct store *st, const struct event *ev, uint64_t key)
@@ -914,7 +837,14 @@ store_apply(struct store *st, struct event *ev)
 			event_init(ev);
 			changed = 0;
 		} else {
+			struct event *old = NULL;
+
+			/* packed events may refer to identity about to change */
+			if (r->nlog > 0 && log_identity_changes(r, ev))
+				old = log_unpack_all(r);
 			run_fold(st, r, ev, key);
+			if (old != NULL)
+				log_repack_all(r, old);
 			log_insert(r, ev);
 			changed = 1;
 		}

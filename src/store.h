@@ -25,6 +25,18 @@ enum run_status {
 #define STORE_WORKER_SAMPLES 4096
 
 /*
+ * One event of a run's log. The event itself is packed in the run's private
+ * buffer (fields the run holds too are referred to, not copied): read it with
+ * run_log_get() or run_log_peek().
+ */
+struct logent {
+	int64_t ts_ms;         /* event time, epoch ms */
+	uint32_t off, len;     /* the packed event, private to the store */
+	int32_t source;        /* index in the source table, -1 = none */
+	uint8_t type;          /* enum event_type */
+};
+
+/*
  * One run. Derived only from the set of its events, never from their order:
  * the same events in any order, any number of times, give the same run.
  * Times are event times in epoch ms; 0 = unknown.
@@ -57,7 +69,7 @@ struct run {
 	int64_t last_llm_ms;   /* latest llm.call event time */
 	int has_totals;        /* terminal event carried token/cost totals */
 
-	struct event *log;     /* sorted by (ts, source, entry id, arrival) */
+	struct logent *log;    /* sorted by (ts, source, entry id, arrival) */
 	size_t nlog, log_cap;
 	uint64_t log_dropped;  /* events beyond STORE_LOG_MAX */
 
@@ -75,7 +87,11 @@ struct run {
 	uint32_t types;        /* bit (1 << type) per event type seen */
 	int has_priority;
 	uint64_t nevents;      /* distinct events applied */
-	struct event *log_base; /* the log's allocation (log points into it) */
+	struct logent *log_base; /* the log's allocation (log points into it) */
+	unsigned char *pk;     /* packed events of the log */
+	uint32_t pk_len, pk_cap, pk_dead; /* bytes used, allocated, unused */
+	int pk_plain;          /* identity changed too often: packs hold copies */
+	int pk_fixups;         /* identity changes that repacked the log */
 	size_t index;          /* position in the store's run vector */
 };
 
@@ -114,6 +130,18 @@ uint64_t store_version(const struct store *);
 size_t store_nruns(const struct store *);
 struct run *store_run_at(const struct store *, size_t i);
 struct run *store_find(const struct store *, const char *run_id);
+
+/*
+ * Event i of r's log as a copy the caller owns (event_done it). Copies are
+ * made for the drill-down and reports, never on the ingest path.
+ */
+void run_log_get(const struct run *r, size_t i, struct event *ev);
+/*
+ * Event i of r's log without copies, for reading many: strings point into the
+ * store and stay valid until it next changes, extra is NULL (unknown fields
+ * are only in run_log_get), and ev must not be passed to event_done.
+ */
+void run_log_peek(const struct run *r, size_t i, struct event *ev);
 
 /* Runs sharing trace_id (in first-seen order); *out is owned by the store. */
 size_t store_trace(const struct store *, const char *trace_id, struct run *const **out);

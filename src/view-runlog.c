@@ -77,11 +77,12 @@ view_runlog_draw(struct dash *d, struct rect r)
 	if (d->log_sel >= d->log_top + listh)
 		d->log_top = d->log_sel - listh + 1;
 	for (int i = 0; i < listh && d->log_top + i < (int)run->nlog; i++) {
-		const struct event *ev = &run->log[d->log_top + i];
+		struct event e, *ev = &e;
 		int sel = d->log_top + i == d->log_sel, x = 1;
 		char buf[1024];
 		int64_t base = run->queued_ms ? run->queued_ms : run->first_ms;
 
+		run_log_peek(run, (size_t)(d->log_top + i), ev);
 		if (sel)
 			ui_blank(y + i, 0, r.w);
 		if (d->log_abs)
@@ -100,7 +101,12 @@ view_runlog_draw(struct dash *d, struct rect r)
 	y += listh;
 	ui_text(d, y++, 0, r.w, TH_TITLE, " event ");
 	{
-		json_t *o = record_json(&run->log[d->log_sel]);
+		struct event sel;
+		json_t *o;
+
+		run_log_get(run, (size_t)d->log_sel, &sel);
+		o = record_json(&sel);
+		event_done(&sel);
 		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		char *line = text, *nl;
 

@@ -85,6 +85,71 @@ streq(const char *a, const char *b)
 }
 
 /* Compare every public field of two runs; returns the first differing name. */
+/* Event i of r's log as JSON text with its source and entry ID. */
+static char *
+log_text(const struct run *r, size_t i)
+{
+	struct event ev;
+	json_t *o;
+	char *text;
+
+	run_log_get(r, i, &ev);
+	o = event_to_json(&ev);
+	json_object_set_new(o, "_source", json_integer(ev.source));
+	if (ev.entry_id != NULL)
+		json_object_set_new(o, "_id", json_string(ev.entry_id));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	event_done(&ev);
+	return text;
+}
+
+/* The type name of event i of r's log (a static copy). */
+static const char *
+log_type(const struct run *r, size_t i)
+{
+	static char buf[64];
+	struct event ev;
+
+	run_log_peek(r, i, &ev);
+	snprintf(buf, sizeof buf, "%s", ev.type_name);
+	return buf;
+}
+
+static int
+cmp_text(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/*
+ * The same events in both logs (events with equal time, source and entry ID
+ * may be held in either order: arrival breaks those ties).
+ */
+static int
+logs_same(const struct run *a, const struct run *b)
+{
+	char **x = xcalloc(a->nlog + 1, sizeof *x);
+	char **y = xcalloc(a->nlog + 1, sizeof *y);
+	size_t i;
+	int same = 1;
+
+	for (i = 0; i < a->nlog; i++) {
+		x[i] = log_text(a, i);
+		y[i] = log_text(b, i);
+	}
+	qsort(x, a->nlog, sizeof *x, cmp_text);
+	qsort(y, a->nlog, sizeof *y, cmp_text);
+	for (i = 0; i < a->nlog; i++) {
+		same = same && strcmp(x[i], y[i]) == 0;
+		free(x[i]);
+		free(y[i]);
+	}
+	free(x);
+	free(y);
+	return same;
+}
+
 static const char *
 run_diff(const struct run *a, const struct run *b)
 {
@@ -104,12 +169,11 @@ run_diff(const struct run *a, const struct run *b)
 	I(input_tokens); I(output_tokens); I(cost_nusd); I(last_llm_ms);
 	I(has_totals); I(nlog); I(log_dropped);
 	for (i = 0; i < a->nlog; i++) {
-		if (a->log[i].ts_ms != b->log[i].ts_ms ||
-		    a->log[i].type != b->log[i].type ||
-		    !streq(a->log[i].entry_id, b->log[i].entry_id) ||
-		    !streq(a->log[i].type_name, b->log[i].type_name))
+		if (a->log[i].ts_ms != b->log[i].ts_ms)
 			return "log";
 	}
+	if (!logs_same(a, b))
+		return "log";
 #undef S
 #undef I
 	return NULL;
@@ -422,7 +486,7 @@ test_order_independence(void)
 	is_int(r->cost_nusd, 112400000, "cost from llm sums, exact");
 	is_int(r->nlog, 23, "every event of r1 logged");
 	ok(log_sorted(r), "log sorted by time");
-	is_str(r->log[r->nlog - 1].type_name, "run.cancelled",
+	is_str(log_type(r, r->nlog - 1), "run.cancelled",
 	    "ties in the log broken by entry ID");
 	r = store_find(ref, "r2");
 	is_int(r->status, RUN_UNKNOWN, "only llm calls: unknown");
@@ -931,12 +995,155 @@ test_other(void)
 	is_int(apply(st, ev), 1, "unknown type with a run applies");
 	r = store_find(st, "r");
 	ok(r != NULL && r->nlog == 1, "and is logged");
-	is_str(r->log[0].type_name, "vendor.custom", "with its type as sent");
+	is_str(log_type(r, 0), "vendor.custom", "with its type as sent");
 	is_int(r->status, RUN_UNKNOWN, "status unknown");
 	is_int(store_type_count(st, EV_OTHER), 0, "not counted as run-less");
 	apply(st, ev_new(EV_OTHER, NULL, 10, 0, NULL));
 	is_int(store_type_count(st, EV_OTHER), 1, "a run-less one is counted");
 	is_int(store_nruns(st), 1, "and makes no run");
+	store_free(st);
+}
+
+/* Every field of an event reads back from the packed log exactly. */
+static void
+test_log_pack(void)
+{
+	struct store *st = store_create();
+	struct event ev, back, c;
+	struct run *r;
+	json_t *want, *got;
+	char *a, *b;
+	size_t i;
+
+	ev = ev_new(EV_LLM_CALL, "p", 1000, 2, "1000-7");
+	ev.agent_id = xstrdup("agt_b");
+	ev.agent_name = xstrdup("coder");
+	ev.agent_version = xstrdup("1.2");
+	ev.trace_id = xstrdup("t9");
+	ev.span_id = xstrdup("s1");
+	ev.parent_run_id = xstrdup("pp");
+	ev.root_run_id = xstrdup("rr");
+	ev.request_id = xstrdup("req");
+	ev.user_id = xstrdup("u");
+	ev.workspace_id = xstrdup("ws");
+	ev.origin = xstrdup("api");
+	ev.queue = xstrdup("q");
+	ev.message = xstrdup("caf\xc3\xa9 \xe2\x80\xae");
+	ev.model_id = xstrdup("gpt");
+	ev.finish_reason = xstrdup("stop");
+	ev.fallback_reason = xstrdup("fb");
+	ev.error_class = xstrdup("E");
+	ev.error_message = xstrdup("boom");
+	ev.tool_id = xstrdup("tool");
+	ev.outcome = xstrdup("error");
+	ev.error_kind = xstrdup("k");
+	ev.has |= EF_PRIORITY | EF_ESTIMATED_MS | EF_PROGRESS |
+	    EF_INPUT_TOKENS | EF_OUTPUT_TOKENS | EF_COST_USD | EF_DURATION_MS |
+	    EF_TTFT_MS | EF_STREAMING | EF_CACHE_HIT | EF_ATTEMPT |
+	    EF_RETRYABLE | EF_RATE_LIMITED | EF_EXIT_CODE | EF_OUTPUT_BYTES |
+	    EF_DEPTH | EF_WORKERS_TOTAL | EF_WORKERS_BUSY | EF_CPU |
+	    EF_MEMORY | EF_PAUSED;
+	ev.priority = -3;
+	ev.estimated_ms = INT64_MAX;
+	ev.progress = 0.125;
+	ev.input_tokens = 123456789012;
+	ev.output_tokens = 0;
+	ev.cost_usd = 0.1 + 0.2;
+	ev.duration_ms = 1;
+	ev.ttft_ms = 127;
+	ev.streaming = 1;
+	ev.cache_hit = 0;
+	ev.attempt = 128;
+	ev.retryable = 1;
+	ev.rate_limited = 1;
+	ev.exit_code = INT64_MIN;
+	ev.output_bytes = 1 << 20;
+	ev.depth = 7;
+	ev.workers_total = 8;
+	ev.workers_busy = 3;
+	ev.cpu = 99.5;
+	ev.memory = 1e-300;
+	ev.paused = 1;
+	ev.extra = json_pack("{s:i,s:f,s:[s,n,b],s:{s:s#}}", "x", 1,
+	    "y", 2.5, "z", "a", 1, "o", "k", "a\0b", (int)3);
+	event_copy(&c, &ev);
+	want = event_to_json(&c);
+	is_int(apply(st, ev), 1, "an event with every field applies");
+	r = store_find(st, "p");
+	run_log_get(r, 0, &back);
+	got = event_to_json(&back);
+	a = json_dumps(want, JSON_COMPACT);
+	b = json_dumps(got, JSON_COMPACT);
+	is_str(b, a, "every field reads back");
+	is_str(back.entry_id, "1000-7", "entry ID reads back");
+	is_int(back.source, 2, "source reads back");
+	is_int(back.has, c.has, "has bits read back");
+	ok(back.cost_usd == c.cost_usd && back.memory == c.memory,
+	    "doubles read back bit for bit");
+	free(a);
+	free(b);
+	json_decref(want);
+	json_decref(got);
+	event_done(&back);
+	event_done(&c);
+
+	/* An event holding a larger identity than the run keeps its own. */
+	ev = ev_new(EV_LOG, "p", 2000, 2, "2000-0");
+	ev.agent_id = xstrdup("agt_c");
+	apply(st, ev);
+	run_log_peek(r, 1, &back);
+	is_str(back.agent_id, "agt_c", "a larger agent is kept with the event");
+	is_str(r->agent_id, "agt_b", "the run keeps the smaller");
+
+	/* When the run's identity changes, held events keep theirs. */
+	for (i = 0; i < 12; i++) {
+		char id[32], agent[32];
+
+		snprintf(id, sizeof id, "%zu-1", 3000 + i);
+		snprintf(agent, sizeof agent, "agt_a%02zu", 20 - i);
+		ev = ev_new(EV_LOG, "p", 3000 + (int64_t)i, 2, id);
+		ev.agent_id = xstrdup(agent);
+		ev.trace_id = xstrdup(i % 2 ? "t0" : "t9");
+		apply(st, ev);
+	}
+	is_str(r->agent_id, "agt_a09", "the run's agent is the smallest");
+	is_int(r->nlog, 14, "all held");
+	run_log_peek(r, 0, &back);
+	is_str(back.agent_id, "agt_b", "the first event still says agt_b");
+	is_str(back.trace_id, "t9", "and its trace");
+	run_log_peek(r, 2, &back);
+	is_str(back.agent_id, "agt_a20", "a later one says its own");
+	run_log_peek(r, 13, &back);
+	is_str(back.agent_id, "agt_a09", "the last one too");
+	is_str(back.trace_id, "t0", "with its trace");
+	ok(r->pk_plain, "after many identity changes, packs hold copies");
+	run_log_peek(r, 3, &back);
+	is_str(back.trace_id, "t0", "and still read back");
+	store_free(st);
+
+	/* The byte bound: a run holds at most 16 MiB of packed events. */
+	st = store_create();
+	{
+		size_t big = 1 << 20;
+		char *msg = xmalloc(big + 1);
+
+		memset(msg, 'm', big);
+		msg[big] = '\0';
+		for (i = 0; i < 20; i++) {
+			char id[32];
+
+			snprintf(id, sizeof id, "%zu-0", i);
+			ev = ev_new(EV_LOG, "fat", 100 + (int64_t)i, 0, id);
+			ev.message = xstrdup(msg);
+			apply(st, ev);
+		}
+		free(msg);
+	}
+	r = store_find(st, "fat");
+	ok(r->nlog < 20 && r->nlog >= 15, "1 MiB events: %zu of 20 held",
+	    r->nlog);
+	is_int(r->log_dropped, 20 - (int64_t)r->nlog, "the rest counted dropped");
+	is_int(r->log[0].ts_ms, 100 + 20 - (int64_t)r->nlog, "the oldest went");
 	store_free(st);
 }
 
@@ -949,6 +1156,7 @@ main(void)
 	test_terminals();
 	test_tokens();
 	test_log_bound();
+	test_log_pack();
 	test_traces();
 	test_queues();
 	test_workers();

@@ -1,0 +1,575 @@
+/* execmon - a run's event log: events packed into one buffer per run. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "store-log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/*
+ * The log holds what the drill-down and reports need of every event, in far
+ * less memory than a struct event (368 bytes before its strings): each event
+ * is packed into the run's byte buffer, and a 24-byte struct logent keeps its
+ * time, type and source in sorted order.
+ *
+ * A packed event:
+ *   varint  entry ID length + 1 (0 = none), the bytes, a NUL
+ *   varint  has (enum event_field bits)
+ *   varint  strings present (bit i = str_fields[i])
+ *   varint  strings that are the run's own value (a subset: not stored)
+ *   each present, not shared string: varint length, the bytes, a NUL
+ *   each number whose has bit is set, in num_fields order: a zigzag varint
+ *           (integers), 8 bytes (doubles) or 1 byte (booleans)
+ *   varint  extra's JSON text length + 1 (0 = none), the text, a NUL
+ * The type name is stored only when it is not the type's own name.
+ *
+ * Sharing. An event whose run_id, agent, trace, span, request, user,
+ * workspace, source or queue equals the run's value refers to it. The run's
+ * identity strings only ever change to a smaller value (store.c); before such
+ * a change the store unpacks the log and packs it again afterwards, so every
+ * event reads back exactly as it came. After LOG_FIXUPS_MAX such changes a
+ * run's packs hold copies instead, so hostile identities cost O(log) at most
+ * that many times.
+ *
+ * Bounds. At most STORE_LOG_MAX events and LOG_BYTES_MAX packed bytes per
+ * run; beyond either the oldest events by event time go (log_dropped). Space
+ * of dropped events is reclaimed when the buffer would otherwise grow.
+ */
+
+#define LOG_BYTES_MAX (16u << 20)
+#define LOG_FIXUPS_MAX 8
+
+#define EOFF(m) offsetof(struct event, m)
+#define ROFF(m) offsetof(struct run, m)
+#define NONE ((size_t)-1)
+
+/* String fields of struct event, and the run field each may share. */
+static const struct {
+	size_t ev, run;
+} str_fields[] = {
+	{ EOFF(type_name), NONE },
+	{ EOFF(run_id), ROFF(id) },
+	{ EOFF(agent_id), ROFF(agent_id) },
+	{ EOFF(agent_name), ROFF(agent_name) },
+	{ EOFF(agent_version), ROFF(agent_version) },
+	{ EOFF(trace_id), ROFF(trace_id) },
+	{ EOFF(span_id), ROFF(span_id) },
+	{ EOFF(parent_run_id), ROFF(parent_run_id) },
+	{ EOFF(root_run_id), ROFF(root_run_id) },
+	{ EOFF(request_id), ROFF(request_id) },
+	{ EOFF(user_id), ROFF(user_id) },
+	{ EOFF(workspace_id), ROFF(workspace_id) },
+	{ EOFF(origin), ROFF(origin) },
+	{ EOFF(queue), ROFF(queue) },
+	{ EOFF(message), NONE },
+	{ EOFF(model_id), NONE },
+	{ EOFF(finish_reason), NONE },
+	{ EOFF(fallback_reason), NONE },
+	{ EOFF(error_class), NONE },
+	{ EOFF(error_message), NONE },
+	{ EOFF(tool_id), NONE },
+	{ EOFF(outcome), NONE },
+	{ EOFF(error_kind), NONE },
+};
+#define NSTR (sizeof str_fields / sizeof str_fields[0])
+
+enum num_kind { NK_INT, NK_DBL, NK_BOOL };
+
+/* Numeric and boolean fields of struct event, each with its has bit. */
+static const struct {
+	uint32_t bit;
+	enum num_kind kind;
+	size_t off;
+} num_fields[] = {
+	{ EF_PRIORITY, NK_INT, EOFF(priority) },
+	{ EF_ESTIMATED_MS, NK_INT, EOFF(estimated_ms) },
+	{ EF_PROGRESS, NK_DBL, EOFF(progress) },
+	{ EF_INPUT_TOKENS, NK_INT, EOFF(input_tokens) },
+	{ EF_OUTPUT_TOKENS, NK_INT, EOFF(output_tokens) },
+	{ EF_COST_USD, NK_DBL, EOFF(cost_usd) },
+	{ EF_DURATION_MS, NK_INT, EOFF(duration_ms) },
+	{ EF_TTFT_MS, NK_INT, EOFF(ttft_ms) },
+	{ EF_STREAMING, NK_BOOL, EOFF(streaming) },
+	{ EF_CACHE_HIT, NK_BOOL, EOFF(cache_hit) },
+	{ EF_ATTEMPT, NK_INT, EOFF(attempt) },
+	{ EF_RETRYABLE, NK_BOOL, EOFF(retryable) },
+	{ EF_RATE_LIMITED, NK_BOOL, EOFF(rate_limited) },
+	{ EF_EXIT_CODE, NK_INT, EOFF(exit_code) },
+	{ EF_OUTPUT_BYTES, NK_INT, EOFF(output_bytes) },
+	{ EF_DEPTH, NK_INT, EOFF(depth) },
+	{ EF_WORKERS_TOTAL, NK_INT, EOFF(workers_total) },
+	{ EF_WORKERS_BUSY, NK_INT, EOFF(workers_busy) },
+	{ EF_CPU, NK_DBL, EOFF(cpu) },
+	{ EF_MEMORY, NK_DBL, EOFF(memory) },
+	{ EF_PAUSED, NK_BOOL, EOFF(paused) },
+};
+#define NNUM (sizeof num_fields / sizeof num_fields[0])
+
+#define FIELD(base, off, t) ((t *)(void *)((char *)(base) + (off)))
+#define CFIELD(base, off, t) ((const t *)(const void *)((const char *)(base) + (off)))
+
+/* A growing byte buffer for one pack, on the stack while it is small. */
+struct pkbuf {
+	unsigned char *p;
+	size_t len, cap;
+	unsigned char inline_buf[512];
+};
+
+static void
+pb_reserve(struct pkbuf *b, size_t n)
+{
+	size_t cap;
+
+	if (b->len + n <= b->cap)
+		return;
+	cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n;
+	if (b->p == b->inline_buf) {
+		b->p = xmalloc(cap);
+		memcpy(b->p, b->inline_buf, b->len);
+	} else
+		b->p = xrealloc(b->p, cap);
+	b->cap = cap;
+}
+
+static void
+pb_uv(struct pkbuf *b, uint64_t v)
+{
+	pb_reserve(b, 10);
+	while (v >= 0x80) {
+		b->p[b->len++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	b->p[b->len++] = (unsigned char)v;
+}
+
+static void
+pb_bytes(struct pkbuf *b, const void *p, size_t n)
+{
+	pb_reserve(b, n);
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+/* A length-prefixed, NUL-terminated string; NULL is written as length 0. */
+static void
+pb_opt(struct pkbuf *b, const char *s, size_t n)
+{
+	if (s == NULL) {
+		pb_uv(b, 0);
+		return;
+	}
+	pb_uv(b, (uint64_t)n + 1);
+	pb_bytes(b, s, n);
+	pb_bytes(b, "", 1);
+}
+
+static uint64_t
+get_uv(const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	do {
+		v |= (uint64_t)(*p & 0x7f) << shift;
+		shift += 7;
+	} while (*p++ & 0x80 && shift < 64);
+	*pp = p;
+	return v;
+}
+
+/* The string at *pp written by pb_opt (pointing into the pack), or NULL. */
+static const char *
+get_opt(const unsigned char **pp, size_t *lenp)
+{
+	uint64_t n = get_uv(pp);
+	const char *s;
+
+	if (n == 0) {
+		*lenp = 0;
+		return NULL;
+	}
+	s = (const char *)*pp;
+	*lenp = (size_t)n - 1;
+	*pp += n; /* the bytes and the NUL */
+	return s;
+}
+
+static const char *
+run_str(const struct run *r, size_t i)
+{
+	return *CFIELD(r, str_fields[i].run, char *);
+}
+
+static void
+pack(const struct run *r, const struct event *ev, struct pkbuf *b)
+{
+	uint64_t present = 0, same = 0;
+	const char *s;
+	char *text;
+	size_t i;
+
+	pb_opt(b, ev->entry_id, ev->entry_id ? strlen(ev->entry_id) : 0);
+	pb_uv(b, ev->has);
+	for (i = 0; i < NSTR; i++) {
+		s = *CFIELD(ev, str_fields[i].ev, char *);
+		if (s == NULL || (i == 0 &&
+		    strcmp(s, event_type_name(ev->type)) == 0))
+			continue;
+		present |= 1ull << i;
+		if (str_fields[i].run != NONE && !r->pk_plain &&
+		    run_str(r, i) != NULL && strcmp(s, run_str(r, i)) == 0)
+			same |= 1ull << i;
+	}
+	pb_uv(b, present);
+	pb_uv(b, same);
+	for (i = 0; i < NSTR; i++) {
+		if (!(present & ~same & (1ull << i)))
+			continue;
+		s = *CFIELD(ev, str_fields[i].ev, char *);
+		pb_opt(b, s, strlen(s));
+	}
+	for (i = 0; i < NNUM; i++) {
+		const void *m = CFIELD(ev, num_fields[i].off, char);
+		int64_t iv;
+		unsigned char c;
+
+		if (!(ev->has & num_fields[i].bit))
+			continue;
+		switch (num_fields[i].kind) {
+		case NK_INT:
+			memcpy(&iv, m, sizeof iv);
+			pb_uv(b, ((uint64_t)iv << 1) ^ (uint64_t)(iv >> 63));
+			break;
+		case NK_DBL:
+			pb_bytes(b, m, sizeof(double));
+			break;
+		case NK_BOOL:
+			c = *(const int *)m != 0;
+			pb_bytes(b, &c, 1);
+			break;
+		}
+	}
+	text = ev->extra != NULL ? json_dumps(ev->extra, JSON_COMPACT |
+	    JSON_ENCODE_ANY) : NULL;
+	pb_opt(b, text, text != NULL ? strlen(text) : 0);
+	free(text);
+}
+
+/*
+ * Read entry e of r into ev. With copy, ev owns copies of everything;
+ * without, its strings point into the store and extra stays NULL.
+ */
+static void
+unpack(const struct run *r, const struct logent *e, struct event *ev,
+    int copy)
+{
+	const unsigned char *p = r->pk + e->off;
+	uint64_t present, same;
+	const char *s;
+	size_t i, n;
+
+	event_init(ev);
+	ev->ts_ms = e->ts_ms;
+	ev->type = (enum event_type)e->type;
+	ev->source = e->source;
+	s = get_opt(&p, &n);
+	if (s != NULL)
+		ev->entry_id = copy ? xstrdup(s) : (char *)(uintptr_t)s;
+	ev->has = (uint32_t)get_uv(&p);
+	present = get_uv(&p);
+	same = get_uv(&p);
+	for (i = 0; i < NSTR; i++) {
+		char **dst = FIELD(ev, str_fields[i].ev, char *);
+
+		if (!(present & (1ull << i)))
+			s = i == 0 ? event_type_name(ev->type) : NULL;
+		else if (same & (1ull << i))
+			s = run_str(r, i);
+		else
+			s = get_opt(&p, &n);
+		if (s != NULL)
+			*dst = copy ? xstrdup(s) : (char *)(uintptr_t)s;
+	}
+	for (i = 0; i < NNUM; i++) {
+		void *m = FIELD(ev, num_fields[i].off, char);
+		uint64_t u;
+		int64_t iv;
+
+		if (!(ev->has & num_fields[i].bit))
+			continue;
+		switch (num_fields[i].kind) {
+		case NK_INT:
+			u = get_uv(&p);
+			iv = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+			memcpy(m, &iv, sizeof iv);
+			break;
+		case NK_DBL:
+			memcpy(m, p, sizeof(double));
+			p += sizeof(double);
+			break;
+		case NK_BOOL:
+			*(int *)m = *p++;
+			break;
+		}
+	}
+	s = get_opt(&p, &n);
+	if (s != NULL && copy)
+		ev->extra = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+		    NULL);
+}
+
+void
+run_log_get(const struct run *r, size_t i, struct event *ev)
+{
+	unpack(r, &r->log[i], ev, 1);
+}
+
+void
+run_log_peek(const struct run *r, size_t i, struct event *ev)
+{
+	unpack(r, &r->log[i], ev, 0);
+}
+
+/* The entry ID of a packed event, or NULL. */
+static const char *
+entry_id(const struct run *r, const struct logent *e)
+{
+	const unsigned char *p = r->pk + e->off;
+	size_t n;
+
+	return get_opt(&p, &n);
+}
+
+static int
+strcmp_null(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* Log order: event time, source, entry ID (arrival breaks the rest). */
+static int
+log_cmp(const struct run *r, const struct logent *e, const struct event *ev)
+{
+	if (e->ts_ms != ev->ts_ms)
+		return e->ts_ms < ev->ts_ms ? -1 : 1;
+	if (e->source != ev->source)
+		return e->source < ev->source ? -1 : 1;
+	return strcmp_null(entry_id(r, e), ev->entry_id);
+}
+
+/* Make room for one more entry at the end of the log's allocation. */
+static void
+log_reserve(struct run *r)
+{
+	size_t off = (size_t)(r->log - r->log_base);
+
+	if (r->log_base == NULL) {
+		r->log_cap = 4;
+		r->log_base = r->log = xreallocarray(NULL, r->log_cap,
+		    sizeof *r->log);
+		return;
+	}
+	if (off + r->nlog < r->log_cap)
+		return;
+	if (off > 0) {
+		memmove(r->log_base, r->log, r->nlog * sizeof *r->log);
+		r->log = r->log_base;
+		if (r->nlog <= r->log_cap / 2)
+			return;
+	}
+	r->log_cap *= 2;
+	r->log_base = r->log = xreallocarray(r->log_base, r->log_cap,
+	    sizeof *r->log);
+}
+
+/* Copy the live packs into a new buffer with room for extra more bytes. */
+static void
+pk_compact(struct run *r, size_t extra)
+{
+	size_t live = r->pk_len - r->pk_dead, cap = live + extra + live / 2;
+	unsigned char *np = xmalloc(cap > 64 ? cap : 64);
+	uint32_t at = 0;
+
+	for (size_t i = 0; i < r->nlog; i++) {
+		memcpy(np + at, r->pk + r->log[i].off, r->log[i].len);
+		r->log[i].off = at;
+		at += r->log[i].len;
+	}
+	free(r->pk);
+	r->pk = np;
+	r->pk_len = at;
+	r->pk_cap = (uint32_t)(cap > 64 ? cap : 64);
+	r->pk_dead = 0;
+}
+
+/* Make room for n more packed bytes. */
+static void
+pk_reserve(struct run *r, size_t n)
+{
+	size_t cap;
+
+	if ((size_t)r->pk_len + n <= r->pk_cap)
+		return;
+	if (r->pk_dead > 0 && r->pk_dead >= r->pk_len / 4) {
+		pk_compact(r, n);
+		return;
+	}
+	cap = (size_t)r->pk_cap + r->pk_cap / 2;
+	if (cap < (size_t)r->pk_len + n)
+		cap = (size_t)r->pk_len + n;
+	if (cap < 96)
+		cap = 96;
+	r->pk = xrealloc(r->pk, cap);
+	r->pk_cap = (uint32_t)cap;
+}
+
+static void
+drop_oldest(struct run *r)
+{
+	r->log_dropped++;
+	r->pk_dead += r->log[0].len;
+	r->log++;
+	r->nlog--;
+}
+
+/* Put a packed event at position at of the log. */
+static void
+place(struct run *r, size_t at, const struct event *ev, const struct pkbuf *b)
+{
+	struct logent *e;
+
+	while (r->nlog > 0 && (size_t)r->pk_len - r->pk_dead + b->len >
+	    LOG_BYTES_MAX) {
+		drop_oldest(r);
+		if (at > 0)
+			at--;
+	}
+	pk_reserve(r, b->len);
+	log_reserve(r);
+	memmove(r->log + at + 1, r->log + at, (r->nlog - at) * sizeof *r->log);
+	e = &r->log[at];
+	e->ts_ms = ev->ts_ms;
+	e->off = r->pk_len;
+	e->len = (uint32_t)b->len;
+	e->source = ev->source;
+	e->type = (uint8_t)ev->type;
+	memcpy(r->pk + r->pk_len, b->p, b->len);
+	r->pk_len += (uint32_t)b->len;
+	r->nlog++;
+}
+
+static void
+pb_init(struct pkbuf *b)
+{
+	b->p = b->inline_buf;
+	b->len = 0;
+	b->cap = sizeof b->inline_buf;
+}
+
+static void
+pb_done(struct pkbuf *b)
+{
+	if (b->p != b->inline_buf)
+		free(b->p);
+}
+
+void
+log_insert(struct run *r, struct event *ev)
+{
+	size_t lo = 0, hi = r->nlog, mid;
+	struct pkbuf b;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (log_cmp(r, &r->log[mid], ev) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (r->nlog >= STORE_LOG_MAX) {
+		if (lo == 0) {
+			r->log_dropped++;
+			event_done(ev);
+			return;
+		}
+		drop_oldest(r);
+		lo--;
+	}
+	pb_init(&b);
+	pack(r, ev, &b);
+	if (b.len > LOG_BYTES_MAX) {
+		r->log_dropped++;
+	} else
+		place(r, lo, ev, &b);
+	pb_done(&b);
+	event_done(ev);
+}
+
+void
+log_free(struct run *r)
+{
+	free(r->log_base);
+	free(r->pk);
+	r->log = r->log_base = NULL;
+	r->pk = NULL;
+	r->nlog = r->log_cap = 0;
+	r->pk_len = r->pk_cap = r->pk_dead = 0;
+}
+
+int
+log_identity_changes(const struct run *r, const struct event *ev)
+{
+	const char *s, *cur;
+
+	if (r->pk_plain)
+		return 0;
+	for (size_t i = 0; i < NSTR; i++) {
+		if (str_fields[i].run == NONE)
+			continue;
+		s = *CFIELD(ev, str_fields[i].ev, char *);
+		cur = run_str(r, i);
+		if (s != NULL && cur != NULL && strcmp(s, cur) < 0)
+			return 1;
+	}
+	return 0;
+}
+
+struct event *
+log_unpack_all(const struct run *r)
+{
+	struct event *evs = xreallocarray(NULL, r->nlog ? r->nlog : 1,
+	    sizeof *evs);
+
+	for (size_t i = 0; i < r->nlog; i++)
+		unpack(r, &r->log[i], &evs[i], 1);
+	return evs;
+}
+
+void
+log_repack_all(struct run *r, struct event *evs)
+{
+	size_t n = r->nlog;
+	struct pkbuf b;
+
+	if (++r->pk_fixups > LOG_FIXUPS_MAX)
+		r->pk_plain = 1;
+	r->pk_len = r->pk_dead = 0;
+	r->log = r->log_base;
+	r->nlog = 0;
+	for (size_t i = 0; i < n; i++) {
+		pb_init(&b);
+		pack(r, &evs[i], &b);
+		place(r, i, &evs[i], &b);
+		pb_done(&b);
+		event_done(&evs[i]);
+	}
+	free(evs);
+}

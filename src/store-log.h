@@ -1,0 +1,24 @@
+/* execmon - a run's event log, packed (private to the store). */
+#ifndef EXECMON_STORE_LOG_H
+#define EXECMON_STORE_LOG_H
+
+#include "event.h"
+#include "store.h"
+
+/* Move ev into r's log at its place, dropping the oldest when full. */
+void log_insert(struct run *r, struct event *ev);
+/* Free r's log. */
+void log_free(struct run *r);
+
+/*
+ * True when folding ev into r would change one of the run's identity strings
+ * that packed events may refer to instead of holding a copy. Call
+ * log_unpack_all() before such a fold and log_repack_all() after it.
+ */
+int log_identity_changes(const struct run *r, const struct event *ev);
+/* Every event of r's log as an owned copy (r->nlog of them). */
+struct event *log_unpack_all(const struct run *r);
+/* Pack evs (from log_unpack_all, consumed and freed) again against r's identity. */
+void log_repack_all(struct run *r, struct event *evs);
+
+#endif

@@ -24,6 +24,14 @@ deps_install() {
 	apt-get install -y -q $missing >/dev/null || { echo "${0##*/}: apt-get install failed" >&2; return 1; }
 }
 
+# deps_locale: a locale whose decimal point is a comma, so the tests can show
+# numbers are read the same whatever the user's locale (skipped without one).
+deps_locale() {
+	locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$' && return 0
+	[ "$(id -u)" = 0 ] || return 0
+	localedef -i de_DE -f UTF-8 de_DE.UTF-8 >/dev/null 2>&1 || true
+}
+
 # deps_node: node and npm for the BullMQ test (from Debian unless some are
 # there already, e.g. NodeSource's nodejs, which brings its own npm), then the
 # test's npm packages, exactly as tests/bullmq/package-lock.json pins them.

@@ -1,7 +1,7 @@
 /* execmon - the wire format: decoding, encoding and displaying one event. */
 #include "config.h"
 
-#include <locale.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "event-json.h"
 #include "event-text.h"
 #include "xmalloc.h"
 
@@ -215,19 +216,6 @@ ascii_word(const char *s, size_t len, const char *word)
 	return 1;
 }
 
-/* A strtod that always reads '.' as the decimal point, whatever the locale. */
-static double
-c_strtod(const char *s)
-{
-	static locale_t c_locale;
-
-	if (c_locale == (locale_t)0)
-		c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	if (c_locale == (locale_t)0)
-		return strtod(s, NULL);
-	return strtod_l(s, NULL, c_locale);
-}
-
 /*
  * Parse decimal number text ([+-]digits[.digits][e[+-]digits]). Sets *isint
  * and *iv when it is an integer that fits in int64, and always *dv.
@@ -281,7 +269,7 @@ parse_number(const char *s, size_t len, int *isint, int64_t *iv, double *dv)
 	}
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	*dv = c_strtod(buf);
+	*dv = event_json_strtod(buf);
 	return isfinite(*dv) ? 0 : -1;
 }
 
@@ -527,61 +515,107 @@ set_text(struct event *ev, const struct field_def *f, const char *s,
 
 /* Set a field from a JSON value of the json form. */
 static enum event_malformed
-set_json(struct event *ev, const struct field_def *f, json_t *v)
+set_scalar(struct event *ev, const struct field_def *f,
+    const struct json_scalar *v)
 {
 	enum event_malformed r;
 	int64_t iv;
-	char *text;
+	char *text, num[32];
+	json_t *real;
 
-	if (json_is_string(v))
-		return set_text(ev, f, json_string_value(v),
-		    json_string_length(v));
-	if (json_is_null(v)) {
+	if (v->kind == JS_STR)
+		return set_text(ev, f, v->s, v->len);
+	if (v->kind == JS_NULL) {
 		field_clear(ev, f);
 		return MAL_NONE;
 	}
-	if (json_is_object(v) || json_is_array(v))
-		return MAL_BAD_TYPE;
-
 	switch (f->kind) {
 	case FK_TYPE:
 		return MAL_BAD_TYPE;
 	case FK_STR:
 		/* A number or boolean where text is expected: keep its text. */
-		text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-		if (text == NULL)
-			return MAL_BAD_TYPE;
-		r = set_text(ev, f, text, strlen(text));
-		free(text);
-		return r;
+		if (v->kind == JS_REAL) {
+			real = json_real(v->dv);
+			text = json_dumps(real, JSON_ENCODE_ANY | JSON_COMPACT);
+			json_decref(real);
+			if (text == NULL)
+				return MAL_BAD_TYPE;
+			r = set_text(ev, f, text, strlen(text));
+			free(text);
+			return r;
+		}
+		if (v->kind == JS_INT)
+			snprintf(num, sizeof num, "%" PRId64, v->iv);
+		else
+			snprintf(num, sizeof num, "%s",
+			    v->kind == JS_TRUE ? "true" : "false");
+		return set_text(ev, f, num, strlen(num));
 	case FK_TS:
-		if (json_is_integer(v))
-			return set_ts(ev, json_integer_value(v));
-		if (json_is_real(v) &&
-		    double_to_int(floor(json_real_value(v)), &iv) == 0)
+		if (v->kind == JS_INT)
+			return set_ts(ev, v->iv);
+		if (v->kind == JS_REAL &&
+		    double_to_int(floor(v->dv), &iv) == 0)
 			return set_ts(ev, iv);
-		return json_is_real(v) ? MAL_BAD_TS : MAL_BAD_TYPE;
+		return v->kind == JS_REAL ? MAL_BAD_TS : MAL_BAD_TYPE;
 	case FK_INT:
-		if (json_is_integer(v))
-			return set_int(ev, f, json_integer_value(v));
-		if (!json_is_real(v))
+		if (v->kind == JS_INT)
+			return set_int(ev, f, v->iv);
+		if (v->kind != JS_REAL)
 			return MAL_BAD_TYPE;
-		if (double_to_int(json_real_value(v), &iv) != 0)
+		if (double_to_int(v->dv, &iv) != 0)
 			return MAL_BAD_NUMBER;
 		return set_int(ev, f, iv);
 	case FK_DBL:
-		if (!json_is_number(v))
+		if (v->kind != JS_INT && v->kind != JS_REAL)
 			return MAL_BAD_TYPE;
-		return set_double(ev, f, json_number_value(v));
+		return set_double(ev, f, v->dv);
 	case FK_BOOL:
-		if (json_is_boolean(v))
-			return set_bool(ev, f, json_is_true(v));
-		if (json_is_integer(v) && (json_integer_value(v) == 0 ||
-		    json_integer_value(v) == 1))
-			return set_bool(ev, f, json_integer_value(v) == 1);
-		return json_is_number(v) ? MAL_BAD_BOOL : MAL_BAD_TYPE;
+		if (v->kind == JS_TRUE || v->kind == JS_FALSE)
+			return set_bool(ev, f, v->kind == JS_TRUE);
+		if (v->kind == JS_INT && (v->iv == 0 || v->iv == 1))
+			return set_bool(ev, f, v->iv == 1);
+		return v->kind == JS_INT || v->kind == JS_REAL ?
+		    MAL_BAD_BOOL : MAL_BAD_TYPE;
 	}
 	return MAL_NONE;
+}
+
+/* Set a field from a value of a jansson tree. */
+static enum event_malformed
+set_json(struct event *ev, const struct field_def *f, json_t *v)
+{
+	struct json_scalar sc;
+
+	memset(&sc, 0, sizeof sc);
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		return MAL_BAD_TYPE;
+	case JSON_STRING:
+		sc.kind = JS_STR;
+		sc.s = json_string_value(v);
+		sc.len = json_string_length(v);
+		break;
+	case JSON_INTEGER:
+		sc.kind = JS_INT;
+		sc.iv = json_integer_value(v);
+		sc.dv = json_number_value(v);
+		break;
+	case JSON_REAL:
+		sc.kind = JS_REAL;
+		sc.dv = json_real_value(v);
+		break;
+	case JSON_TRUE:
+		sc.kind = JS_TRUE;
+		break;
+	case JSON_FALSE:
+		sc.kind = JS_FALSE;
+		break;
+	case JSON_NULL:
+		sc.kind = JS_NULL;
+		break;
+	}
+	return set_scalar(ev, f, &sc);
 }
 
 /* The field id of a name, or FD_NONE. */
@@ -683,6 +717,79 @@ apply_object(struct event *ev, json_t *obj, int own,
 	return first;
 }
 
+/* A scanned scalar as a JSON value (for extra). */
+static json_t *
+scalar_json(const struct json_scalar *v)
+{
+	switch (v->kind) {
+	case JS_STR:
+		return json_stringn_nocheck(v->s, v->len);
+	case JS_INT:
+		return json_integer(v->iv);
+	case JS_REAL:
+		return json_real(v->dv);
+	case JS_TRUE:
+		return json_true();
+	case JS_FALSE:
+		return json_false();
+	case JS_NULL:
+		break;
+	}
+	return json_null();
+}
+
+int event_json_fast = 1;
+
+/*
+ * The json form without a jansson tree (event-json.c), as apply_object
+ * would do it. Returns 0, having changed nothing, when the text needs
+ * jansson: not a plain flat object, or a key given twice (jansson keeps the
+ * last value in the first one's place).
+ */
+static int
+apply_scanned(struct event *ev, const char *buf, size_t len,
+    enum event_malformed *first, enum event_malformed *type_err)
+{
+	struct json_scalar sc[EVENT_JSON_SCAN_MAX];
+	enum event_malformed r;
+	char key[256];
+	int n, i, j, id;
+
+	if (!event_json_fast ||
+	    (n = event_json_scan(buf, len, sc, EVENT_JSON_SCAN_MAX)) < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (sc[i].key_len >= sizeof key)
+			return 0;
+		for (j = 0; j < i; j++) {
+			if (sc[j].key_len == sc[i].key_len &&
+			    memcmp(sc[j].key, sc[i].key, sc[i].key_len) == 0)
+				return 0;
+		}
+	}
+	*first = MAL_NONE;
+	for (i = 0; i < n; i++) {
+		if (sc[i].key_len > 0 && sc[i].key[0] == '_')
+			continue;
+		id = field_lookup(sc[i].key, sc[i].key_len);
+		if (id != FD_NONE) {
+			r = set_scalar(ev, &fields[id], &sc[i]);
+			if (id == FD_TYPE)
+				*type_err = r;
+		} else if (sc[i].kind == JS_STR && sc[i].len > EVENT_FIELD_MAX)
+			r = MAL_TOO_LARGE;
+		else {
+			memcpy(key, sc[i].key, sc[i].key_len);
+			key[sc[i].key_len] = '\0';
+			set_extra(ev, key, scalar_json(&sc[i]), 1);
+			r = MAL_NONE;
+		}
+		if (*first == MAL_NONE)
+			*first = r;
+	}
+	return 1;
+}
+
 /*
  * Finish decoding: a missing or unusable type wins over other problems, then
  * the first field error, then a missing run_id; the time falls back to
@@ -709,59 +816,6 @@ decode_finish(struct event *ev, enum event_malformed r,
 	if (r != MAL_NONE)
 		event_done(ev);
 	return r;
-}
-
-enum event_malformed
-event_json_parse(const char *buf, size_t len, json_t **out)
-{
-	return event_json_parse_max(buf, len, EVENT_JSON_MAX, out);
-}
-
-enum event_malformed
-event_json_parse_max(const char *buf, size_t len, size_t max, json_t **out)
-{
-	const unsigned char *s = (const unsigned char *)buf;
-	size_t i = 0, k, skip;
-	int depth = 0, instr = 0, esc = 0, bad = 0;
-	json_error_t err;
-	uint32_t cp;
-	char *fixed = NULL;
-
-	*out = NULL;
-	if (len > max)
-		return MAL_TOO_LARGE;
-	while (i < len) {
-		if (s[i] >= 0x80) {
-			if ((k = utf8_next(s + i, len - i, &cp, &skip)) == 0) {
-				bad = 1;
-				k = skip;
-			}
-			i += k;
-			continue;
-		}
-		if (instr) {
-			if (esc)
-				esc = 0;
-			else if (s[i] == '\\')
-				esc = 1;
-			else if (s[i] == '"')
-				instr = 0;
-		} else if (s[i] == '"')
-			instr = 1;
-		else if (s[i] == '[' || s[i] == '{') {
-			if (++depth > EVENT_JSON_DEPTH)
-				return MAL_TOO_LARGE;
-		} else if (s[i] == ']' || s[i] == '}')
-			depth--;
-		i++;
-	}
-	if (bad) {
-		fixed = utf8_dup(buf, len, &len);
-		buf = fixed;
-	}
-	*out = json_loadb(buf, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-	free(fixed);
-	return *out == NULL ? MAL_BAD_JSON : MAL_NONE;
 }
 
 /*
@@ -815,7 +869,11 @@ decode_fields(struct event *ev, const struct event_field_kv *kv,
 	/* Every string the entry can hold fits in its values' bytes plus NULs. */
 	arena_reserve(ev, total + n);
 
-	if (doc < n) {
+	if (doc < n && kv[doc].value_len <= EVENT_JSON_MAX &&
+	    apply_scanned(ev, kv[doc].value, kv[doc].value_len, &first,
+	    &type_err))
+		; /* a plain flat object: no tree needed */
+	else if (doc < n) {
 		first = event_json_parse(kv[doc].value, kv[doc].value_len,
 		    &root);
 		if (first != MAL_NONE)
@@ -920,32 +978,6 @@ event_to_json(const struct event *ev)
 		}
 	}
 	return out;
-}
-
-int
-event_json_write(const json_t *j, FILE *f, size_t flags, int tty)
-{
-	char *text;
-	size_t i, start;
-	int rc = 0;
-
-	if (!tty)
-		return json_dumpf(j, f, flags);
-	/* ENSURE_ASCII escapes all but ASCII; DEL, which it leaves, we do. */
-	if ((text = json_dumps(j, flags | JSON_ENSURE_ASCII)) == NULL)
-		return -1;
-	for (i = start = 0; text[i] != '\0'; i++) {
-		if (text[i] != 0x7f)
-			continue;
-		if (fwrite(text + start, 1, i - start, f) != i - start ||
-		    fputs("\\u007f", f) == EOF)
-			rc = -1;
-		start = i + 1;
-	}
-	if (fwrite(text + start, 1, i - start, f) != i - start)
-		rc = -1;
-	free(text);
-	return rc;
 }
 
 void

@@ -152,6 +152,9 @@ void event_copy(struct event *dst, const struct event *src);
 enum event_malformed event_decode_fields(struct event *ev,
     const struct event_field_kv *kv, size_t n, int64_t id_ms);
 
+/* 0 turns off the json form's fast path (for tests comparing the two). */
+extern int event_json_fast;
+
 /*
  * Decode one JSON object (json form). recv_ms is used when there is no ts.
  * Keys starting with '_' (record's "_source", "_id") are ignored. obj is not

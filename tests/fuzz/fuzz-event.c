@@ -16,14 +16,31 @@
  * turn, each ended by a NUL byte (a last name without a value gets an empty
  * one). Flag bit 0: the entry ID gives no time (id_ms = -1).
  */
+/* An event as JSON text with its bits (what two decodings must agree on). */
+static char *
+event_text(const struct event *ev)
+{
+	json_t *o = event_to_json(ev);
+	char *text;
+
+	json_object_set_new(o, "_has", json_integer(ev->has));
+	json_object_set_new(o, "_type", json_integer(ev->type));
+	text = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(o);
+	return text;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct event_field_kv kv[FUZZ_FIELDS_MAX];
 	const char *p, *end, *z;
 	enum event_malformed r;
-	struct event ev, copy;
+	struct event ev, copy, back;
+	enum event_malformed r2;
+	char *tree_text, *want;
 	struct store *st;
+	struct run *run;
 	size_t n = 0, len;
 	int64_t id_ms;
 	int side = 0;
@@ -52,8 +69,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (side == 1)
 		n++;
 
+	/* The json form's fast path and jansson read every entry the same. */
+	event_json_fast = 0;
+	r = event_decode_fields(&ev, kv, n, id_ms);
+	event_json_fast = 1;
+	tree_text = r == MAL_NONE ? event_text(&ev) : NULL;
+	if (r == MAL_NONE)
+		event_done(&ev);
+	r2 = r;
+
 	r = event_decode_fields(&ev, kv, n, id_ms);
 	FUZZ_CHECK(r < MAL__COUNT, "reason %d out of range", (int)r);
+	FUZZ_CHECK(r == r2, "fast path says %s, jansson %s",
+	    event_malformed_name(r), event_malformed_name(r2));
+	if (r == MAL_NONE) {
+		char *fast_text = event_text(&ev);
+
+		FUZZ_CHECK(strcmp(fast_text, tree_text) == 0,
+		    "fast path read %s, jansson %s", fast_text, tree_text);
+		free(fast_text);
+	}
+	free(tree_text);
 	if (r != MAL_NONE) {
 		FUZZ_CHECK(ev.type_name == NULL && ev.run_id == NULL &&
 		    ev.extra == NULL && ev.has == 0,
@@ -75,7 +111,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ev.entry_id = xstrdup("1-1");
 	copy.entry_id = xstrdup("1-1");
 	ev.source = copy.source = 0;
+	want = event_text(&ev);
 	FUZZ_CHECK(store_apply(st, &ev) == 1, "a new event changed nothing");
+	/* An event in a run's log reads back exactly as it went in. */
+	run = copy.run_id != NULL ? store_find(st, copy.run_id) : NULL;
+	if (run != NULL && run->nlog == 1) {
+		char *got;
+
+		run_log_get(run, 0, &back);
+		got = event_text(&back);
+		FUZZ_CHECK(strcmp(got, want) == 0, "the log read back %s, not %s",
+		    got, want);
+		FUZZ_CHECK(back.source == 0 && back.entry_id != NULL &&
+		    strcmp(back.entry_id, "1-1") == 0, "source or ID lost");
+		free(got);
+		event_done(&back);
+	}
+	free(want);
 	FUZZ_CHECK(store_apply(st, &copy) == 0, "a duplicate was applied");
 	FUZZ_CHECK(store_duplicates(st) == 1, "duplicate not counted");
 	store_free(st);

@@ -36,6 +36,19 @@ static int tap_n, tap_failed;
 		printf("#   got %lld, expected %lld\n", is_a_, is_b_);  \
 } while (0)
 
+/* A note in the output (TAP comment lines start with '#'). */
+#define diag(...) do {                                                  \
+	printf("# ");                                                   \
+	printf(__VA_ARGS__);                                            \
+	printf("\n");                                                   \
+} while (0)
+
+/* Count n checks as skipped, with the reason. */
+#define skip(n, reason) do {                                            \
+	for (int skip_i_ = 0; skip_i_ < (n); skip_i_++)                 \
+		printf("ok %d # SKIP %s\n", ++tap_n, (reason));          \
+} while (0)
+
 static inline int
 tap_done(void)
 {

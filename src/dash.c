@@ -440,11 +440,11 @@ on_frame(uv_timer_t *t)
 		}
 	}
 	/*
-	 * Recompute when the model changed, but keep the work under a quarter
-	 * of the time: a big backfill must not starve the loop of reading.
+	 * Recompute when the model changed, but keep the work under half of
+	 * the time: a big backfill must not starve the loop of reading.
 	 */
 	if (!d->paused && (d->dirty || store_version(d->store) != d->drawn_version) &&
-	    now - d->computed_at_ms >= (int64_t)(d->compute_ns * 4 / 1000000))
+	    now - d->computed_at_ms >= (int64_t)(d->compute_ns * 2 / 1000000))
 		dash_recompute(d);
 	if (d->dirty)
 		draw(d);

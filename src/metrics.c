@@ -150,6 +150,35 @@ struct queue_acc {
 	int64_t oldest_ms;     /* earliest queued_ms of runs queued now */
 };
 
+/*
+ * A direct-mapped cache of map hits keyed by the key's address. The store
+ * interns its runs' strings, so every run of an agent or queue holds the same
+ * pointer: most look-ups then cost a multiply instead of hashing the name.
+ * Only hits are cached (a key's entry never changes during a compute).
+ */
+#define PCACHE_SIZE 1024
+
+struct pcache {
+	const char *key[PCACHE_SIZE];
+	void *value[PCACHE_SIZE];
+};
+
+static void *
+pcache_get(struct pcache *pc, const struct map *map, const char *key)
+{
+	size_t i = (size_t)(((uint64_t)(uintptr_t)key >> 3) *
+	    UINT64_C(0x9e3779b97f4a7c15) >> 54);
+	void *v;
+
+	if (pc->key[i] == key)
+		return pc->value[i];
+	if ((v = map_get(map, key)) != NULL) {
+		pc->key[i] = key;
+		pc->value[i] = v;
+	}
+	return v;
+}
+
 struct ctx {
 	struct metrics *m;
 	const struct store *st;
@@ -169,6 +198,7 @@ struct ctx {
 	size_t tcap;
 	struct map *queue_map; /* name -> index + 1 in m->queues */
 	struct queue_acc *qacc;
+	struct pcache agent_cache, queue_cache;
 
 	size_t rcap, qcap;     /* of m->running, m->queued */
 	int64_t wait_sum;      /* of the runs queued now */
@@ -250,14 +280,14 @@ agent_index(struct ctx *c, const struct run *r)
 	struct metrics *m = c->m;
 	struct agent_stats *a;
 	const char *key = agent_key(r);
-	void *v = map_get(c->agent_map, key);
+	void *v = pcache_get(&c->agent_cache, c->agent_map, key);
 	size_t i;
 
 	if (v != NULL) {
 		i = (size_t)(uintptr_t)v - 1;
 		a = &m->agents[i];
-		if (r->agent_id != NULL && (a->agent_id == NULL ||
-		    strcmp(r->agent_id, a->agent_id) < 0))
+		if (r->agent_id != NULL && r->agent_id != a->agent_id &&
+		    (a->agent_id == NULL || strcmp(r->agent_id, a->agent_id) < 0))
 			a->agent_id = r->agent_id;
 		return i;
 	}
@@ -290,7 +320,7 @@ agent_index(struct ctx *c, const struct run *r)
 static size_t
 agent_find(struct ctx *c, const struct run *r)
 {
-	void *v = map_get(c->agent_map, agent_key(r));
+	void *v = pcache_get(&c->agent_cache, c->agent_map, agent_key(r));
 
 	return v != NULL ? (size_t)(uintptr_t)v - 1 : c->other_agent - 1;
 }
@@ -597,7 +627,7 @@ live_push(struct live_run **v, size_t *n, size_t *cap, const struct run *r,
 static struct queue_stats *
 queue_find(struct ctx *c, const char *name, struct queue_acc **acc)
 {
-	void *v = map_get(c->queue_map, name);
+	void *v = pcache_get(&c->queue_cache, c->queue_map, name);
 	size_t i;
 
 	if (v == NULL)

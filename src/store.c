@@ -9,6 +9,7 @@
 #include "event.h"
 #include "map.h"
 #include "store-log.h"
+#include "strpool.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -67,6 +68,7 @@ struct trace {
 };
 
 struct store {
+	struct strpool *strings; /* the runs' strings but their ids */
 	struct run **runs;     /* dense, first-seen order */
 	size_t nruns, runs_cap;
 	size_t max_runs;
@@ -224,26 +226,53 @@ global_seen_add(struct store *st, uint64_t key)
 	return 0;
 }
 
+/*
+ * Strings a run holds: names that many runs share (agents, queues, models,
+ * sources, workspaces...) are interned in the store's pool; values that are
+ * nearly always unique to a run (trace, span, request, parent and root ids,
+ * error messages) are plain copies: pool is NULL for those.
+ */
+static const char *
+str_hold(struct strpool *pool, const char *s)
+{
+	if (pool != NULL)
+		return strpool_get(pool, s);
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+str_drop(struct strpool *pool, const char *s)
+{
+	if (pool != NULL)
+		strpool_put(pool, s);
+	else
+		free((char *)(uintptr_t)s);
+}
+
 /* Keep the smaller of *dst and src (NULL = absent); 1 if *dst changed. */
 static int
-str_min(char **dst, const char *src)
+str_min(struct store *st, const char **dst, const char *src)
 {
+	struct strpool *pool = st != NULL ? st->strings : NULL;
+
 	if (src == NULL || (*dst != NULL && strcmp(src, *dst) >= 0))
 		return 0;
-	free(*dst);
-	*dst = xstrdup(src);
+	str_drop(pool, *dst);
+	*dst = str_hold(pool, src);
 	return 1;
 }
 
-/* Make *dst a copy of src (either may be NULL). */
+/* Make *dst a held copy of src (either may be NULL). */
 static void
-str_set(char **dst, const char *src)
+str_set(struct store *st, const char **dst, const char *src)
 {
+	struct strpool *pool = st != NULL ? st->strings : NULL;
+
 	if (*dst == src ||
 	    (*dst != NULL && src != NULL && strcmp(*dst, src) == 0))
 		return;
-	free(*dst);
-	*dst = src == NULL ? NULL : xstrdup(src);
+	str_drop(pool, *dst);
+	*dst = str_hold(pool, src);
 }
 
 /* Trace index: append r to its trace's list. */
@@ -315,29 +344,29 @@ queue_get(struct store *st, const char *name)
 }
 
 static void
-run_free(struct run *r)
+run_free(struct store *st, struct run *r)
 {
 	log_free(r);
 	free(r->seen);
 	free(r->id);
-	free(r->agent_id);
-	free(r->agent_name);
-	free(r->agent_version);
-	free(r->trace_id);
-	free(r->span_id);
-	free(r->parent_run_id);
-	free(r->root_run_id);
-	free(r->request_id);
-	free(r->user_id);
-	free(r->workspace_id);
-	free(r->origin);
-	free(r->queue);
-	free(r->model_id);
-	free(r->error_class);
-	free(r->error_message);
-	free(r->fallback_reason);
-	free(r->term_model);
-	free(r->llm_model);
+	strpool_put(st->strings, r->agent_id);
+	strpool_put(st->strings, r->agent_name);
+	strpool_put(st->strings, r->agent_version);
+	str_drop(NULL, r->trace_id);
+	str_drop(NULL, r->span_id);
+	str_drop(NULL, r->parent_run_id);
+	str_drop(NULL, r->root_run_id);
+	str_drop(NULL, r->request_id);
+	strpool_put(st->strings, r->user_id);
+	strpool_put(st->strings, r->workspace_id);
+	strpool_put(st->strings, r->origin);
+	strpool_put(st->strings, r->queue);
+	strpool_put(st->strings, r->model_id);
+	strpool_put(st->strings, r->error_class);
+	str_drop(NULL, r->error_message);
+	strpool_put(st->strings, r->fallback_reason);
+	strpool_put(st->strings, r->term_model);
+	strpool_put(st->strings, r->llm_model);
 	free(r);
 }
 
@@ -374,7 +403,7 @@ store_remove_marked(struct store *st)
 		r = st->runs[i];
 		if (r->index == SIZE_MAX) {
 			map_del(st->by_id, r->id);
-			run_free(r);
+			run_free(st, r);
 			n++;
 			continue;
 		}
@@ -512,7 +541,8 @@ event_total(const struct event *ev, uint32_t bit)
 
 /* Fold a terminal event into the run's terminal decision. */
 static void
-run_terminal(struct run *r, const struct event *ev, uint64_t key)
+run_terminal(struct store *st, struct run *r, const struct event *ev,
+    uint64_t key)
 {
 	static const uint32_t bits[] = {
 	    EF_INPUT_TOKENS, EF_OUTPUT_TOKENS, EF_COST_USD
@@ -529,9 +559,9 @@ run_terminal(struct run *r, const struct event *ev, uint64_t key)
 		r->term_key_ms = ev->ts_ms;
 		r->term_key_type = ev->type;
 		r->term_key_id = key;
-		str_set(&r->error_class, failed ? ev->error_class : NULL);
-		str_set(&r->error_message, failed ? ev->error_message : NULL);
-		str_set(&r->term_model, ev->model_id);
+		str_set(st, &r->error_class, failed ? ev->error_class : NULL);
+		str_set(NULL, &r->error_message, failed ? ev->error_message : NULL);
+		str_set(st, &r->term_model, ev->model_id);
 		r->tot_has = ev->has & TOTALS_MASK;
 		for (i = 0; i < 3; i++) {
 			*tot[i] = (ev->has & bits[i]) ?
@@ -542,10 +572,10 @@ run_terminal(struct run *r, const struct event *ev, uint64_t key)
 
 	/* Two distinct events with the same key: merge them. */
 	if (failed) {
-		str_min(&r->error_class, ev->error_class);
-		str_min(&r->error_message, ev->error_message);
+		str_min(st, &r->error_class, ev->error_class);
+		str_min(NULL, &r->error_message, ev->error_message);
 	}
-	str_min(&r->term_model, ev->model_id);
+	str_min(st, &r->term_model, ev->model_id);
 	for (i = 0; i < 3; i++) {
 		if (!(ev->has & bits[i]))
 			continue;
@@ -558,7 +588,7 @@ run_terminal(struct run *r, const struct event *ev, uint64_t key)
 
 /* Recompute the fields that combine several private ones. */
 static void
-run_derive(struct run *r)
+run_derive(struct store *st, struct run *r)
 {
 	switch (r->term_key_type) {
 	case EV_RUN_COMPLETED:
@@ -580,7 +610,7 @@ run_derive(struct run *r)
 		break;
 	}
 	r->finished_ms = r->term_key_type != 0 ? r->term_key_ms : 0;
-	str_set(&r->model_id, r->term_model != NULL ? r->term_model :
+	str_set(st, &r->model_id, r->term_model != NULL ? r->term_model :
 	    r->llm_model);
 	r->has_totals = r->tot_has != 0;
 	r->input_tokens = (r->tot_has & EF_INPUT_TOKENS) ? r->tot_in :
@@ -603,23 +633,23 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 		r->last_ms = ts;
 	r->nevents++;
 
-	str_min(&r->agent_id, ev->agent_id);
-	str_min(&r->agent_name, ev->agent_name);
-	str_min(&r->agent_version, ev->agent_version);
-	str_min(&r->span_id, ev->span_id);
-	str_min(&r->parent_run_id, ev->parent_run_id);
-	str_min(&r->root_run_id, ev->root_run_id);
-	str_min(&r->request_id, ev->request_id);
-	str_min(&r->user_id, ev->user_id);
-	str_min(&r->workspace_id, ev->workspace_id);
-	str_min(&r->origin, ev->origin);
-	str_min(&r->queue, ev->queue);
-	str_min(&r->fallback_reason, ev->fallback_reason);
+	str_min(st, &r->agent_id, ev->agent_id);
+	str_min(st, &r->agent_name, ev->agent_name);
+	str_min(st, &r->agent_version, ev->agent_version);
+	str_min(NULL, &r->span_id, ev->span_id);
+	str_min(NULL, &r->parent_run_id, ev->parent_run_id);
+	str_min(NULL, &r->root_run_id, ev->root_run_id);
+	str_min(NULL, &r->request_id, ev->request_id);
+	str_min(st, &r->user_id, ev->user_id);
+	str_min(st, &r->workspace_id, ev->workspace_id);
+	str_min(st, &r->origin, ev->origin);
+	str_min(st, &r->queue, ev->queue);
+	str_min(st, &r->fallback_reason, ev->fallback_reason);
 	if (ev->trace_id != NULL && (r->trace_id == NULL ||
 	    strcmp(ev->trace_id, r->trace_id) < 0)) {
 		if (r->trace_id != NULL)
 			trace_remove(st, r);
-		str_min(&r->trace_id, ev->trace_id);
+		str_min(NULL, &r->trace_id, ev->trace_id);
 		trace_add(st, r);
 	}
 	if ((ev->has & EF_ESTIMATED_MS) && ev->estimated_ms > r->estimated_ms)
@@ -651,7 +681,7 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 	case EV_RUN_COMPLETED:
 	case EV_RUN_FAILED:
 	case EV_RUN_CANCELLED:
-		run_terminal(r, ev, key);
+		run_terminal(st, r, ev, key);
 		break;
 	case EV_RUN_RETRY:
 		r->retries = store_add_sat(r->retries, 1);
@@ -669,10 +699,10 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 			r->last_llm_ms = ts;
 		if (ev->model_id != NULL && (r->llm_model == NULL ||
 		    ts > r->llm_model_ms)) {
-			str_set(&r->llm_model, ev->model_id);
+			str_set(st, &r->llm_model, ev->model_id);
 			r->llm_model_ms = ts;
 		} else if (ev->model_id != NULL && ts == r->llm_model_ms)
-			str_min(&r->llm_model, ev->model_id);
+			str_min(st, &r->llm_model, ev->model_id);
 		break;
 	case EV_TOOL_CALL:
 		r->tool_calls = store_add_sat(r->tool_calls, 1);
@@ -683,7 +713,7 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 		break;
 	}
 	r->types |= bit;
-	run_derive(r);
+	run_derive(st, r);
 }
 
 /* Add a worker sample in time order; 0 if it is one already held. */
@@ -774,6 +804,7 @@ store_create(void)
 	struct store *st = xcalloc(1, sizeof *st);
 
 	st->max_runs = STORE_RUNS_MAX;
+	st->strings = strpool_create();
 	st->by_id = map_create();
 	st->traces = map_create();
 	st->by_queue = map_create();
@@ -789,7 +820,7 @@ store_free(struct store *st)
 	if (st == NULL)
 		return;
 	for (i = 0; i < st->nruns; i++)
-		run_free(st->runs[i]);
+		run_free(st, st->runs[i]);
 	free(st->runs);
 	map_free(st->by_id);
 	i = 0;
@@ -807,6 +838,7 @@ store_free(struct store *st)
 	free(st->wbuf);
 	free(st->gring);
 	free(st->gtab);
+	strpool_free(st->strings);
 	free(st);
 }
 

@@ -49,14 +49,20 @@ struct run {
 	int64_t finished_ms;   /* the deciding terminal event's time */
 	int64_t first_ms, last_ms; /* earliest and latest event time */
 
-	/* Identity: the first value seen wins; on conflict the smallest string. */
-	char *agent_id, *agent_name, *agent_version;
-	char *trace_id, *span_id, *parent_run_id, *root_run_id, *request_id;
-	char *user_id, *workspace_id, *origin;
-	char *queue;           /* from run.queued; NULL = "default" */
-	char *model_id;        /* terminal event's, else the most recent llm.call's */
-	char *error_class, *error_message; /* from the deciding run.failed */
-	char *fallback_reason;
+	/*
+	 * Identity: the first value seen wins; on conflict the smallest string.
+	 * Names many runs share (agent, version, user, workspace, origin,
+	 * queue, model, fallback reason, error class) are interned in the
+	 * store (strpool.h): equal ones are the same pointer while the store is
+	 * unchanged. The others are the run's own copies.
+	 */
+	const char *agent_id, *agent_name, *agent_version;
+	const char *trace_id, *span_id, *parent_run_id, *root_run_id, *request_id;
+	const char *user_id, *workspace_id, *origin;
+	const char *queue;     /* from run.queued; NULL = "default" */
+	const char *model_id;  /* terminal event's, else the most recent llm.call's */
+	const char *error_class, *error_message; /* from the deciding run.failed */
+	const char *fallback_reason;
 
 	int64_t priority;
 	int64_t estimated_ms;  /* 0 = none */
@@ -81,8 +87,8 @@ struct run {
 	int64_t term_key_ms; int term_key_type; /* deciding terminal; type 0 = none */
 	uint64_t term_key_id;  /* its (source, entry id) hash, 0 = none */
 	uint32_t tot_has;      /* EF_INPUT_TOKENS|EF_OUTPUT_TOKENS|EF_COST_USD on it */
-	char *term_model;      /* its model_id */
-	char *llm_model;       /* model_id of the latest llm.call */
+	const char *term_model; /* its model_id */
+	const char *llm_model; /* model_id of the latest llm.call */
 	int64_t llm_model_ms;  /* that llm.call's event time */
 	uint32_t types;        /* bit (1 << type) per event type seen */
 	int has_priority;

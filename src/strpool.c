@@ -1,0 +1,144 @@
+/* execmon - interned strings: one copy of each, counted. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "map.h"
+#include "strpool.h"
+#include "xmalloc.h"
+
+/*
+ * Each string lives in a block with a small header in front of it, so a put
+ * finds its entry from the string's address. The table (open addressing,
+ * linear probing, at most half full) holds the blocks; deletion shifts the
+ * following cluster back, so lookups need no tombstones.
+ */
+struct pstr {
+	uint64_t hash;
+	uint32_t refs;
+	uint32_t len;
+	char s[];
+};
+
+struct strpool {
+	struct pstr **slots;
+	size_t nslots, count;  /* nslots: a power of two */
+};
+
+#define POOL_MIN_SLOTS 64
+
+static struct pstr *
+of(const char *s)
+{
+	return (struct pstr *)(void *)(s - offsetof(struct pstr, s));
+}
+
+struct strpool *
+strpool_create(void)
+{
+	struct strpool *p = xcalloc(1, sizeof *p);
+
+	p->nslots = POOL_MIN_SLOTS;
+	p->slots = xcalloc(p->nslots, sizeof *p->slots);
+	return p;
+}
+
+void
+strpool_free(struct strpool *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nslots; i++)
+		free(p->slots[i]);
+	free(p->slots);
+	free(p);
+}
+
+size_t
+strpool_count(const struct strpool *p)
+{
+	return p->count;
+}
+
+static void
+grow(struct strpool *p)
+{
+	struct pstr **old = p->slots;
+	size_t n = p->nslots, mask, j;
+
+	p->nslots *= 2;
+	p->slots = xcalloc(p->nslots, sizeof *p->slots);
+	mask = p->nslots - 1;
+	for (size_t i = 0; i < n; i++) {
+		if (old[i] == NULL)
+			continue;
+		for (j = old[i]->hash & mask; p->slots[j] != NULL;
+		    j = (j + 1) & mask)
+			;
+		p->slots[j] = old[i];
+	}
+	free(old);
+}
+
+const char *
+strpool_get(struct strpool *p, const char *s)
+{
+	size_t len, mask, i;
+	uint64_t h;
+	struct pstr *e;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	h = map_hash(s, len);
+	mask = p->nslots - 1;
+	for (i = h & mask; (e = p->slots[i]) != NULL; i = (i + 1) & mask) {
+		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0) {
+			if (e->refs < UINT32_MAX)
+				e->refs++;
+			return e->s;
+		}
+	}
+	if (len >= UINT32_MAX)
+		len = UINT32_MAX - 1; /* never: strings are bounded far below */
+	e = xmalloc(sizeof *e + len + 1);
+	e->hash = h;
+	e->refs = 1;
+	e->len = (uint32_t)len;
+	memcpy(e->s, s, len);
+	e->s[len] = '\0';
+	p->slots[i] = e;
+	if (++p->count * 2 > p->nslots)
+		grow(p);
+	return e->s;
+}
+
+void
+strpool_put(struct strpool *p, const char *s)
+{
+	struct pstr *e;
+	size_t mask, i, j, k;
+
+	if (s == NULL)
+		return;
+	e = of(s);
+	if (e->refs == UINT32_MAX || --e->refs > 0)
+		return; /* a saturated count is never freed: safe, if rare */
+	mask = p->nslots - 1;
+	for (i = e->hash & mask; p->slots[i] != e; i = (i + 1) & mask)
+		;
+	/* Shift the rest of the cluster back over the hole. */
+	for (j = (i + 1) & mask; p->slots[j] != NULL; j = (j + 1) & mask) {
+		k = p->slots[j]->hash & mask;
+		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+			p->slots[i] = p->slots[j];
+			i = j;
+		}
+	}
+	p->slots[i] = NULL;
+	p->count--;
+	free(e);
+}

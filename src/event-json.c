@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <locale.h>
 #include <math.h>
 #include <stdint.h>
@@ -10,8 +11,10 @@
 #include <string.h>
 
 #include "event.h"
+#include "event-fields.h"
 #include "event-json.h"
 #include "event-text.h"
+#include "xmalloc.h"
 
 double
 event_json_strtod(const char *s)
@@ -287,3 +290,301 @@ event_json_write(const json_t *j, FILE *f, size_t flags, int tty)
 	return rc;
 }
 
+/* A JSON string of s, repairing it if it is not valid UTF-8. */
+static json_t *
+string_to_json(const char *s)
+{
+	json_t *v;
+	char *fixed;
+	size_t len;
+
+	if ((v = json_string(s)) != NULL)
+		return v;
+	fixed = utf8_dup(s, strlen(s), &len);
+	v = json_stringn_nocheck(fixed, len);
+	free(fixed);
+	return v;
+}
+
+json_t *
+event_to_json(const struct event *ev)
+{
+	const struct field_def *f;
+	const char *key, *s;
+	json_t *out, *v;
+	size_t i;
+
+	out = json_object();
+	for (i = 1; i < FD__COUNT; i++) {
+		f = &event_fields[i];
+		v = NULL;
+		switch (f->kind) {
+		case FK_TYPE:
+			s = ev->type_name != NULL ? ev->type_name :
+			    event_type_name(ev->type);
+			v = string_to_json(s);
+			break;
+		case FK_TS:
+			v = json_integer(ev->ts_ms);
+			break;
+		case FK_STR:
+			if ((s = *CMEMBER(ev, f, char *)) != NULL)
+				v = string_to_json(s);
+			break;
+		case FK_INT:
+			if (ev->has & f->bit)
+				v = json_integer(*CMEMBER(ev, f, int64_t));
+			break;
+		case FK_DBL:
+			if (ev->has & f->bit)
+				v = json_real(*CMEMBER(ev, f, double));
+			break;
+		case FK_BOOL:
+			if (ev->has & f->bit)
+				v = json_boolean(*CMEMBER(ev, f, int));
+			break;
+		}
+		if (v != NULL)
+			json_object_set_new_nocheck(out, f->name, v);
+	}
+	if (ev->extra != NULL) {
+		json_object_foreach(ev->extra, key, v) {
+			if (key[0] != '_' && json_object_get(out, key) == NULL)
+				json_object_set(out, key, v);
+		}
+	}
+	return out;
+}
+
+/* True when key is a known field that ev holds (event_to_json put it first). */
+static int
+field_present(const struct event *ev, const char *key)
+{
+	const struct field_def *fd;
+
+	for (size_t i = 1; i < FD__COUNT; i++) {
+		fd = &event_fields[i];
+		if (strcmp(fd->name, key) != 0)
+			continue;
+		switch (fd->kind) {
+		case FK_TYPE:
+		case FK_TS:
+			return 1;
+		case FK_STR:
+			return *CMEMBER(ev, fd, char *) != NULL;
+		default:
+			return (ev->has & fd->bit) != 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The json form as text without a jansson tree, for record's output: the
+ * same bytes json_dumps gives for event_to_json() with the record's keys
+ * (JSON_COMPACT | JSON_REAL_PRECISION(15)), which test-event-json and the
+ * decoder fuzzer check. Unknown fields (extra) still go through jansson.
+ */
+struct jbuf {
+	char *p;
+	size_t len, cap;
+	char inline_buf[2048];
+};
+
+static void
+jb_need(struct jbuf *b, size_t n)
+{
+	size_t cap;
+
+	if (b->len + n <= b->cap)
+		return;
+	cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n;
+	if (b->p == b->inline_buf) {
+		b->p = xmalloc(cap);
+		memcpy(b->p, b->inline_buf, b->len);
+	} else
+		b->p = xrealloc(b->p, cap);
+	b->cap = cap;
+}
+
+static void
+jb_put(struct jbuf *b, const char *s, size_t n)
+{
+	jb_need(b, n);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void
+jb_str(struct jbuf *b, const char *s)
+{
+	jb_put(b, s, strlen(s));
+}
+
+/* A JSON string: escapes as jansson writes them; invalid UTF-8 as U+FFFD. */
+static void
+jb_quoted(struct jbuf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, run = 0, k, skip;
+	char *fixed = NULL, esc[8];
+	uint32_t cp;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] >= 0x80 && utf8_next(p + i, n - i, &cp, &skip) == 0) {
+			fixed = utf8_dup(s, n, &n);
+			p = (const unsigned char *)fixed;
+			break;
+		}
+	}
+	jb_put(b, "\"", 1);
+	for (i = 0; i < n; i++) {
+		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\') {
+			run++;
+			continue;
+		}
+		jb_put(b, (const char *)p + i - run, run);
+		run = 0;
+		switch (p[i]) {
+		case '"': jb_put(b, "\\\"", 2); break;
+		case '\\': jb_put(b, "\\\\", 2); break;
+		case '\b': jb_put(b, "\\b", 2); break;
+		case '\f': jb_put(b, "\\f", 2); break;
+		case '\n': jb_put(b, "\\n", 2); break;
+		case '\r': jb_put(b, "\\r", 2); break;
+		case '\t': jb_put(b, "\\t", 2); break;
+		default:
+			k = (size_t)snprintf(esc, sizeof esc, "\\u%04X", p[i]);
+			jb_put(b, esc, k);
+			break;
+		}
+	}
+	jb_put(b, (const char *)p + n - run, run);
+	jb_put(b, "\"", 1);
+	free(fixed);
+}
+
+/* A real as jansson writes it with 15 significant digits. */
+static void
+jb_real(struct jbuf *b, double v)
+{
+	char buf[64], *e, *d;
+	const char *point = localeconv()->decimal_point;
+	int n = snprintf(buf, sizeof buf - 2, "%.15g", v);
+
+	if (n < 0 || (size_t)n >= sizeof buf - 2) {
+		jb_str(b, "0.0");
+		return;
+	}
+	if (point[0] != '.' && (d = strchr(buf, point[0])) != NULL)
+		*d = '.';
+	if (strchr(buf, '.') == NULL && strchr(buf, 'e') == NULL)
+		strcat(buf, ".0");
+	if ((e = strchr(buf, 'e')) != NULL) {
+		/* no '+' and no leading zeros in the exponent */
+		char *from = e + 1, *to = e + 1;
+
+		if (*from == '-')
+			from = ++to;
+		else if (*from == '+')
+			from++;
+		while (*from == '0' && from[1] != '\0')
+			from++;
+		memmove(to, from, strlen(from) + 1);
+	}
+	jb_str(b, buf);
+}
+
+static void
+jb_key(struct jbuf *b, const char *key, int *first)
+{
+	if (!*first)
+		jb_put(b, ",", 1);
+	*first = 0;
+	jb_quoted(b, key);
+	jb_put(b, ":", 1);
+}
+
+int
+event_json_line(const struct event *ev, const char *source, FILE *f)
+{
+	const struct field_def *fd;
+	struct jbuf b = { NULL, 0, 0, { 0 } };
+	char num[32];
+	const char *s, *key;
+	int first = 1, rc;
+	size_t i, k;
+	json_t *v;
+	char *text;
+
+	b.p = b.inline_buf;
+	b.cap = sizeof b.inline_buf;
+	jb_put(&b, "{", 1);
+	for (i = 1; i < FD__COUNT; i++) {
+		fd = &event_fields[i];
+		switch (fd->kind) {
+		case FK_TYPE:
+			jb_key(&b, fd->name, &first);
+			jb_quoted(&b, ev->type_name != NULL ? ev->type_name :
+			    event_type_name(ev->type));
+			break;
+		case FK_TS:
+			jb_key(&b, fd->name, &first);
+			k = (size_t)snprintf(num, sizeof num, "%" PRId64, ev->ts_ms);
+			jb_put(&b, num, k);
+			break;
+		case FK_STR:
+			if ((s = *CMEMBER(ev, fd, char *)) == NULL)
+				break;
+			jb_key(&b, fd->name, &first);
+			jb_quoted(&b, s);
+			break;
+		case FK_INT:
+			if (!(ev->has & fd->bit))
+				break;
+			jb_key(&b, fd->name, &first);
+			k = (size_t)snprintf(num, sizeof num, "%" PRId64,
+			    *CMEMBER(ev, fd, int64_t));
+			jb_put(&b, num, k);
+			break;
+		case FK_DBL:
+			if (!(ev->has & fd->bit))
+				break;
+			jb_key(&b, fd->name, &first);
+			jb_real(&b, *CMEMBER(ev, fd, double));
+			break;
+		case FK_BOOL:
+			if (!(ev->has & fd->bit))
+				break;
+			jb_key(&b, fd->name, &first);
+			jb_str(&b, *CMEMBER(ev, fd, int) ? "true" : "false");
+			break;
+		}
+	}
+	if (ev->extra != NULL) {
+		json_object_foreach(ev->extra, key, v) {
+			if (key[0] == '_' || field_present(ev, key))
+				continue;
+			text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+			    JSON_REAL_PRECISION(15));
+			if (text == NULL)
+				continue;
+			jb_key(&b, key, &first);
+			jb_str(&b, text);
+			free(text);
+		}
+	}
+	if (source != NULL) {
+		jb_key(&b, "_source", &first);
+		jb_quoted(&b, source);
+	}
+	if (ev->entry_id != NULL) {
+		jb_key(&b, "_id", &first);
+		jb_quoted(&b, ev->entry_id);
+	}
+	jb_put(&b, "}\n", 2);
+	rc = fwrite(b.p, 1, b.len, f) == b.len ? 0 : -1;
+	if (b.p != b.inline_buf)
+		free(b.p);
+	return rc;
+}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "event-fields.h"
 #include "event-json.h"
 #include "event-text.h"
 #include "xmalloc.h"
@@ -19,8 +20,6 @@
 
 /* Longest numeric text we parse (longer is not a number anyone sends). */
 #define NUMBER_TEXT_MAX 128
-
-enum field_kind { FK_TYPE, FK_TS, FK_STR, FK_INT, FK_DBL, FK_BOOL };
 
 /*
  * What range a numeric field must lie in. The upper bounds are far beyond
@@ -44,36 +43,12 @@ static const double range_max[] = {
 	[FR_BYTES] = 1e15,
 };
 
-struct field_def {
-	const char *name;
-	uint8_t len;
-	uint8_t kind;    /* enum field_kind */
-	uint8_t range;   /* enum field_range */
-	uint16_t off;    /* offset of the member in struct event */
-	uint32_t bit;    /* EF_* for numbers and booleans */
-};
-
-/* Field ids; the order is the key order of the json form. 0 = none. */
-enum {
-	FD_NONE, FD_TYPE, FD_TS, FD_RUN_ID, FD_AGENT_ID, FD_AGENT_NAME,
-	FD_AGENT_VERSION, FD_TRACE_ID, FD_SPAN_ID, FD_PARENT_RUN_ID,
-	FD_ROOT_RUN_ID, FD_REQUEST_ID, FD_USER_ID, FD_WORKSPACE_ID, FD_SOURCE,
-	FD_QUEUE, FD_PRIORITY, FD_ESTIMATED_MS, FD_PROGRESS, FD_MESSAGE,
-	FD_MODEL_ID, FD_INPUT_TOKENS, FD_OUTPUT_TOKENS, FD_COST_USD,
-	FD_DURATION_MS, FD_TTFT_MS, FD_STREAMING, FD_CACHE_HIT,
-	FD_FINISH_REASON, FD_ATTEMPT, FD_FALLBACK_REASON, FD_RETRYABLE,
-	FD_RATE_LIMITED, FD_ERROR_CLASS, FD_ERROR_MESSAGE, FD_TOOL_ID,
-	FD_OUTCOME, FD_ERROR_KIND, FD_EXIT_CODE, FD_OUTPUT_BYTES, FD_DEPTH,
-	FD_PAUSED,
-	FD_WORKERS_TOTAL, FD_WORKERS_BUSY, FD_CPU, FD_MEMORY, FD__COUNT
-};
-
 #define FIELD(n, k, m, b, r) [FD_##k] = \
 	{ n, sizeof n - 1, FK_##b, FR_##r, offsetof(struct event, m), 0 }
 #define NUMBER(n, k, m, b, r) [FD_##k] = \
 	{ n, sizeof n - 1, FK_##b, FR_##r, offsetof(struct event, m), EF_##k }
 
-static const struct field_def fields[FD__COUNT] = {
+const struct field_def event_fields[FD__COUNT] = {
 	FIELD("type", TYPE, type_name, TYPE, ANY),
 	FIELD("ts", TS, ts_ms, TS, ANY),
 	FIELD("run_id", RUN_ID, run_id, STR, ANY),
@@ -173,11 +148,6 @@ static const char *const malformed_names[MAL__COUNT] = {
 	[MAL_BINARY] = "binary",
 	[MAL_EMPTY] = "empty",
 };
-
-/* The member of struct event that a field_def describes, as a t. */
-#define MEMBER(ev, f, t) ((t *)(void *)((char *)(ev) + (f)->off))
-#define CMEMBER(ev, f, t) \
-	((const t *)(const void *)((const char *)(ev) + (f)->off))
 
 static int
 is_blank(char c)
@@ -627,8 +597,8 @@ field_lookup(const char *name, size_t len)
 	if (len >= 16 || len == 0)
 		return FD_NONE;
 	for (p = fields_by_len[len]; *p != FD_NONE; p++) {
-		if (fields[*p].name[0] == name[0] &&
-		    memcmp(fields[*p].name, name, len) == 0)
+		if (event_fields[*p].name[0] == name[0] &&
+		    memcmp(event_fields[*p].name, name, len) == 0)
 			return *p;
 	}
 	return FD_NONE;
@@ -664,7 +634,7 @@ apply_flat(struct event *ev, const struct event_field_kv *kv, int replace,
 		return MAL_NONE;
 	id = field_lookup(kv->name, kv->name_len);
 	if (id != FD_NONE) {
-		f = &fields[id];
+		f = &event_fields[id];
 		if (!replace && field_is_set(ev, f))
 			return MAL_NONE;
 		r = set_text(ev, f, kv->value, kv->value_len);
@@ -700,7 +670,7 @@ apply_object(struct event *ev, json_t *obj, int own,
 			continue;
 		id = field_lookup(key, strlen(key));
 		if (id != FD_NONE) {
-			r = set_json(ev, &fields[id], v);
+			r = set_json(ev, &event_fields[id], v);
 			if (id == FD_TYPE)
 				*type_err = r;
 		} else if (json_is_string(v) &&
@@ -773,7 +743,7 @@ apply_scanned(struct event *ev, const char *buf, size_t len,
 			continue;
 		id = field_lookup(sc[i].key, sc[i].key_len);
 		if (id != FD_NONE) {
-			r = set_scalar(ev, &fields[id], &sc[i]);
+			r = set_scalar(ev, &event_fields[id], &sc[i]);
 			if (id == FD_TYPE)
 				*type_err = r;
 		} else if (sc[i].kind == JS_STR && sc[i].len > EVENT_FIELD_MAX)
@@ -914,72 +884,6 @@ event_decode_json(struct event *ev, const json_t *obj, int64_t recv_ms)
 	return decode_finish(ev, r, type_err, recv_ms);
 }
 
-/* A JSON string of s, repairing it if it is not valid UTF-8. */
-static json_t *
-string_to_json(const char *s)
-{
-	json_t *v;
-	char *fixed;
-	size_t len;
-
-	if ((v = json_string(s)) != NULL)
-		return v;
-	fixed = utf8_dup(s, strlen(s), &len);
-	v = json_stringn_nocheck(fixed, len);
-	free(fixed);
-	return v;
-}
-
-json_t *
-event_to_json(const struct event *ev)
-{
-	const struct field_def *f;
-	const char *key, *s;
-	json_t *out, *v;
-	size_t i;
-
-	out = json_object();
-	for (i = 1; i < FD__COUNT; i++) {
-		f = &fields[i];
-		v = NULL;
-		switch (f->kind) {
-		case FK_TYPE:
-			s = ev->type_name != NULL ? ev->type_name :
-			    event_type_name(ev->type);
-			v = string_to_json(s);
-			break;
-		case FK_TS:
-			v = json_integer(ev->ts_ms);
-			break;
-		case FK_STR:
-			if ((s = *CMEMBER(ev, f, char *)) != NULL)
-				v = string_to_json(s);
-			break;
-		case FK_INT:
-			if (ev->has & f->bit)
-				v = json_integer(*CMEMBER(ev, f, int64_t));
-			break;
-		case FK_DBL:
-			if (ev->has & f->bit)
-				v = json_real(*CMEMBER(ev, f, double));
-			break;
-		case FK_BOOL:
-			if (ev->has & f->bit)
-				v = json_boolean(*CMEMBER(ev, f, int));
-			break;
-		}
-		if (v != NULL)
-			json_object_set_new_nocheck(out, f->name, v);
-	}
-	if (ev->extra != NULL) {
-		json_object_foreach(ev->extra, key, v) {
-			if (key[0] != '_' && json_object_get(out, key) == NULL)
-				json_object_set(out, key, v);
-		}
-	}
-	return out;
-}
-
 void
 event_init(struct event *ev)
 {
@@ -993,9 +897,9 @@ event_done(struct event *ev)
 	size_t i;
 
 	for (i = 1; i < FD__COUNT; i++) {
-		if ((fields[i].kind == FK_STR || fields[i].kind == FK_TYPE) &&
-		    !in_arena(ev, *MEMBER(ev, &fields[i], char *)))
-			free(*MEMBER(ev, &fields[i], char *));
+		if ((event_fields[i].kind == FK_STR || event_fields[i].kind == FK_TYPE) &&
+		    !in_arena(ev, *MEMBER(ev, &event_fields[i], char *)))
+			free(*MEMBER(ev, &event_fields[i], char *));
 	}
 	free(ev->entry_id);
 	json_decref(ev->extra);
@@ -1020,10 +924,10 @@ event_copy(struct event *dst, const struct event *src)
 	memcpy(dst, src, sizeof *dst);
 	dst->arena = NULL; /* dst's strings are its own copies */
 	for (i = 1; i < FD__COUNT; i++) {
-		if (fields[i].kind != FK_STR && fields[i].kind != FK_TYPE)
+		if (event_fields[i].kind != FK_STR && event_fields[i].kind != FK_TYPE)
 			continue;
-		if ((s = *CMEMBER(src, &fields[i], char *)) != NULL)
-			*MEMBER(dst, &fields[i], char *) = xstrdup(s);
+		if ((s = *CMEMBER(src, &event_fields[i], char *)) != NULL)
+			*MEMBER(dst, &event_fields[i], char *) = xstrdup(s);
 	}
 	if (src->entry_id != NULL)
 		dst->entry_id = xstrdup(src->entry_id);

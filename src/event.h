@@ -215,6 +215,16 @@ size_t event_sanitize(const char *in, char *out, size_t size, int keep_newlines)
  */
 int event_json_write(const json_t *j, FILE *f, size_t flags, int tty);
 
+/*
+ * Write ev as one line of the json form to f, with "_source" (when source
+ * is not NULL) and "_id" (its entry ID) last: the bytes event_json_write()
+ * writes for event_to_json() plus those keys, compact with 15 significant
+ * digits, and a newline, but without building a JSON tree. Not for a
+ * terminal (use event_json_write with tty). Returns 0, or -1 on a write
+ * error.
+ */
+int event_json_line(const struct event *ev, const char *source, FILE *f);
+
 /* Format epoch ms as RFC 3339 UTC with milliseconds ("2026-11-21T22:59:51.123Z"). */
 void event_format_time(int64_t ms, char *buf, size_t size);
 

@@ -40,17 +40,27 @@ on_event(struct collect *c, struct event *ev)
 {
 	struct recorder *r = c->ctx;
 	json_t *o;
+	int failed;
 
 	if (r->failed || (r->limit > 0 && (int64_t)c->events > r->limit))
 		return;
-	o = record_json(ev);
-	if (event_json_write(o, r->out.f, JSON_COMPACT | JSON_REAL_PRECISION(15), r->tty) != 0 ||
-	    fputc('\n', r->out.f) == EOF) {
+	if (r->tty) {
+		/* to a terminal: every non-ASCII character escaped */
+		o = record_json(ev);
+		failed = event_json_write(o, r->out.f, JSON_COMPACT |
+		    JSON_REAL_PRECISION(15), 1) != 0 || fputc('\n', r->out.f) == EOF;
+		json_decref(o);
+	} else {
+		const struct source_info *si = sources_get(ev->source);
+
+		failed = event_json_line(ev, si != NULL ? si->name : NULL,
+		    r->out.f) != 0;
+	}
+	if (failed) {
 		log_msg(LOG_ERROR, "record: write failed");
 		r->failed = 1;
 		collect_stop(c, 1);
 	}
-	json_decref(o);
 	if (r->limit > 0 && (int64_t)c->events >= r->limit)
 		collect_stop(c, 0);
 }

@@ -1,6 +1,7 @@
 /* execmon - fuzz the stream entry decoder (flat and json) and the store behind it. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!(ev.has & EF_TS))
 		FUZZ_CHECK(ev.ts_ms == id_ms, "fallback time not used");
 	fuzz_check_event(&ev);
+
+	/* record's writer gives jansson's text for every event. */
+	{
+		json_t *o = event_to_json(&ev);
+		char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+		char *line = NULL;
+		size_t llen = 0;
+		FILE *f = open_memstream(&line, &llen);
+
+		event_json_line(&ev, NULL, f);
+		fclose(f);
+		FUZZ_CHECK(text != NULL && llen == strlen(text) + 1 &&
+		    memcmp(line, text, llen - 1) == 0 && line[llen - 1] == '\n',
+		    "record's line %s is not jansson's %s", line, text);
+		free(line);
+		free(text);
+		json_decref(o);
+	}
 
 	/* The store takes it twice under one ID: the second is a duplicate. */
 	st = store_create();

@@ -56,6 +56,35 @@ scan(const char *text, struct json_scalar *sc, size_t max)
 	return event_json_scan(text, strlen(text), sc, max);
 }
 
+/* event_json_line against jansson's text for the same event. */
+static int
+line_matches(const struct event *ev, const char *source)
+{
+	json_t *o = event_to_json(ev);
+	char *want, *got = NULL, *text;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+	int same;
+
+	if (source != NULL)
+		json_object_set_new(o, "_source", json_string(source));
+	if (ev->entry_id != NULL)
+		json_object_set_new(o, "_id", json_string(ev->entry_id));
+	text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(o);
+	want = xmalloc(strlen(text) + 2);
+	sprintf(want, "%s\n", text);
+	free(text);
+	event_json_line(ev, source, f);
+	fclose(f);
+	same = strcmp(want, got) == 0;
+	if (!same)
+		diag("line differs:\n  want %s  got  %s", want, got);
+	free(want);
+	free(got);
+	return same;
+}
+
 static void
 test_scan(void)
 {
@@ -141,6 +170,7 @@ test_differential(void)
 	static const char *const blanks[] = { "", " ", "\n", "\t ", "\r\n" };
 	char text[4096];
 	size_t i, len, k, members, failures = 0, fast_taken = 0;
+	size_t decoded = 0, line_failures = 0;
 	struct json_scalar sc[EVENT_JSON_SCAN_MAX];
 
 	for (i = 0; i < 20000; i++) {
@@ -165,8 +195,23 @@ test_differential(void)
 			fast_taken++;
 		if (!same_both_ways(text) && ++failures > 5)
 			break;
+		{
+			struct event_field_kv kv = { "json", 4, text, strlen(text) };
+			struct event ev;
+
+			if (event_decode_fields(&ev, &kv, 1, 1700000000000) ==
+			    MAL_NONE) {
+				ev.entry_id = xstrdup("1700000000000-3");
+				decoded++;
+				if (!line_matches(&ev, i % 2 ? "redis" : NULL))
+					line_failures++;
+				event_done(&ev);
+			}
+		}
 	}
 	is_int(failures, 0, "20000 generated objects read the same both ways");
+	is_int(line_failures, 0, "their %zu events written as lines match jansson's text",
+	    decoded);
 	ok(fast_taken > 5000, "the fast path took %zu of them", fast_taken);
 }
 
@@ -197,6 +242,74 @@ test_locale(void)
 	setlocale(LC_ALL, "C");
 }
 
+/* Strings and numbers that need care in JSON text. */
+static void
+test_lines(void)
+{
+	static const char *const strs[] = {
+		"plain", "quote \" and \\ backslash", "tab\tnl\ncr\rbs\bff\f",
+		"\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x80\xae \xf0\x9f\x98\x80",
+		"bad \xff\xfe utf-8 \xc3", "/slash/", "\xe2\x80\xa8 line sep", "",
+	};
+	static const double reals[] = {
+		0.0, -0.0, 1.0, -1.0, 0.1, 0.1 + 0.2, 1e15, 1e16, 1e17, 123456789012345.0,
+		1e-5, 1.5e-7, 1e21, 1e300, -1e-300, 4.9e-324, 1.7976931348623157e308,
+		0.333333333333333, 2.5, 100.0, 99.999999999999999,
+	};
+	struct event ev;
+	json_t *nested;
+	size_t i, bad = 0, n = 0;
+
+	for (i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		event_init(&ev);
+		ev.type = EV_LOG;
+		ev.type_name = xstrdup(i % 2 ? "log" : strs[i]);
+		ev.ts_ms = 1700000000000 + (int64_t)i;
+		ev.run_id = xstrdup(strs[i]);
+		ev.message = xstrdup(strs[(i + 1) % 9]);
+		ev.entry_id = xstrdup("1-0");
+		/* source names are valid UTF-8 (jansson would drop the key) */
+		bad += !line_matches(&ev, (i + 2) % 9 == 5 ? "s" : strs[(i + 2) % 9]);
+		n++;
+		event_done(&ev);
+	}
+	for (i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+		event_init(&ev);
+		ev.type = EV_WORKER_STATUS;
+		ev.type_name = xstrdup("worker.status");
+		ev.ts_ms = -5;
+		ev.has = EF_CPU | EF_COST_USD | EF_PROGRESS | EF_DEPTH |
+		    EF_PAUSED | EF_STREAMING;
+		ev.cpu = reals[i];
+		ev.cost_usd = -reals[i];
+		ev.progress = reals[i] / 3;
+		ev.depth = INT64_MIN + (int64_t)i;
+		ev.paused = (int)(i % 2);
+		ev.streaming = 1;
+		nested = json_pack("{s:[f,i,s,n,b],s:{s:f}}", "list", reals[i],
+		    (int)i, strs[i % 9], 1, "obj", "x", reals[i] * 7);
+		ev.extra = nested;
+		json_object_set_new(ev.extra, "_hidden", json_true());
+		json_object_set_new(ev.extra, "quote\"key", json_string(strs[i % 9]));
+		bad += !line_matches(&ev, NULL);
+		n++;
+		event_done(&ev);
+	}
+	is_int(bad, 0, "%zu hand-made events written as lines match jansson's text", n);
+	if (setlocale(LC_ALL, "de_DE.UTF-8") != NULL) {
+		event_init(&ev);
+		ev.type = EV_RUN_PROGRESS;
+		ev.type_name = xstrdup("run.progress");
+		ev.has = EF_PROGRESS | EF_COST_USD;
+		ev.progress = 0.25;
+		ev.cost_usd = 1.5e-3;
+		ok(line_matches(&ev, NULL), "reals are written with a point in a decimal-comma locale");
+		event_done(&ev);
+		setlocale(LC_ALL, "C");
+	} else
+		skip(1, "no locale with a decimal comma installed");
+}
+
 int
 main(void)
 {
@@ -204,5 +317,6 @@ main(void)
 	test_differential();
 	test_duplicates();
 	test_locale();
+	test_lines();
 	return tap_done();
 }

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "redis-uv.h"
+#include "reply-arena.h"
 #include "source-redis.h"
 #include "xmalloc.h"
 
@@ -77,6 +78,7 @@ struct redis_conn {
 
 	enum phase phase;
 	redisAsyncContext *ac;
+	struct reply_arena *arena; /* every context's replies; outlives them */
 	uv_timer_t timer;      /* connect timeout, watchdog, retry */
 	uv_getaddrinfo_t gai;
 	int gai_busy;
@@ -818,6 +820,11 @@ connect_addr(struct redis_conn *c, const char *ip)
 		return;
 	}
 	ac->data = c;
+	/*
+	 * Its replies go to this file's callbacks and to those of the owner's
+	 * commands (source-bullmq.c): none keeps a reply past its callback.
+	 */
+	reply_arena_attach(ac->c.reader, c->arena);
 	if (redis_uv_attach(ac, loop_uv()) != REDIS_OK) {
 		redisAsyncFree(ac);
 		conn_fail(c, "cannot watch socket");
@@ -923,6 +930,7 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 	if (opts->hooks != NULL)
 		c->hooks = *opts->hooks;
 	c->sink = *sink;
+	c->arena = reply_arena_create();
 	c->backoff_ms = opts->backoff_min_ms;
 	for (int i = 0; i < nstreams; i++)
 		stream_add(c, streams[i]);
@@ -941,6 +949,7 @@ conn_free(struct redis_conn *c)
 	}
 	free(c->streams);
 	url_done(&c->url);
+	reply_arena_free(c->arena);
 	free(c);
 }
 

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "redis-uv.h"
+#include "reply-arena.h"
 #include "source-redis.h"
 #include "xmalloc.h"
 
@@ -77,6 +78,8 @@ struct redis_conn {
 
 	enum phase phase;
 	redisAsyncContext *ac;
+	struct reply_arena *arena; /* every context's replies; outlives them */
+	int64_t recv_ms;       /* wall clock, epoch ms, the reply being read came */
 	uv_timer_t timer;      /* connect timeout, watchdog, retry */
 	uv_getaddrinfo_t gai;
 	int gai_busy;
@@ -110,25 +113,38 @@ source_redis_opts_default(struct source_redis_opts *o)
 	o->backoff_max_ms = 10000;
 }
 
+/* The decimal digits at the start of s[0..len) (at most UINT64_MAX); how many, 0 if none. */
+static size_t
+parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		uint64_t d = (uint64_t)(s[i] - '0');
+
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+			return 0;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return i;
+}
+
+/* An entry ID "ms-seq", both parts decimal; read once per entry, so by hand. */
 static int
 sid_parse(const char *s, size_t len, struct sid *out)
 {
-	char buf[48], *end;
-	const char *dash;
+	struct sid id;
+	size_t n, m;
 
-	if (len == 0 || len >= sizeof buf)
+	n = parse_u64(s, len, &id.ms);
+	if (n == 0 || n == len || s[n] != '-')
 		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	dash = strchr(buf, '-');
-	if (dash == NULL)
+	m = parse_u64(s + n + 1, len - n - 1, &id.seq);
+	if (m == 0 || n + 1 + m != len)
 		return -1;
-	out->ms = strtoull(buf, &end, 10);
-	if (end != dash)
-		return -1;
-	out->seq = strtoull(dash + 1, &end, 10);
-	if (*end != '\0')
-		return -1;
+	*out = id;
 	return 0;
 }
 
@@ -314,7 +330,7 @@ handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
 		s->anchor_added = s->info_added;
 		s->info_pending = 0;
 	}
-	si->last_recv_ms = loop_now_ms();
+	si->last_recv_ms = c->recv_ms;
 
 	n = 0;
 	if (fields->type == REDIS_REPLY_ARRAY)
@@ -383,6 +399,7 @@ on_xrange(redisAsyncContext *ac, void *r_, void *priv)
 		return;
 	timer_disarm(c);
 	c->backoff_ms = c->opts.backoff_min_ms;
+	c->recv_ms = loop_now_ms();
 	s = c->streams[c->bf];
 	if (r->type != REDIS_REPLY_ARRAY) {
 		conn_fail(c, "XRANGE: unexpected reply");
@@ -449,6 +466,7 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 		return;
 	timer_disarm(c);
 	c->backoff_ms = c->opts.backoff_min_ms;
+	c->recv_ms = loop_now_ms();
 	if (r->type == REDIS_REPLY_ARRAY) {
 		for (size_t i = 0; i < r->elements; i++) {
 			redisReply *sr = r->element[i];
@@ -818,6 +836,11 @@ connect_addr(struct redis_conn *c, const char *ip)
 		return;
 	}
 	ac->data = c;
+	/*
+	 * Its replies go to this file's callbacks and to those of the owner's
+	 * commands (source-bullmq.c): none keeps a reply past its callback.
+	 */
+	reply_arena_attach(ac->c.reader, c->arena);
 	if (redis_uv_attach(ac, loop_uv()) != REDIS_OK) {
 		redisAsyncFree(ac);
 		conn_fail(c, "cannot watch socket");
@@ -923,6 +946,7 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 	if (opts->hooks != NULL)
 		c->hooks = *opts->hooks;
 	c->sink = *sink;
+	c->arena = reply_arena_create();
 	c->backoff_ms = opts->backoff_min_ms;
 	for (int i = 0; i < nstreams; i++)
 		stream_add(c, streams[i]);
@@ -941,6 +965,7 @@ conn_free(struct redis_conn *c)
 	}
 	free(c->streams);
 	url_done(&c->url);
+	reply_arena_free(c->arena);
 	free(c);
 }
 

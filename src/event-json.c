@@ -98,19 +98,20 @@ skip_ws(const char *p, const char *end)
 	return p;
 }
 
+/* Bytes a plain string holds as they are: printable ASCII but '"' and '\\'. */
+static const unsigned char plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 /* A string at p (its opening quote); NULL when it is not a plain one. */
 static const char *
 scan_string(const char *p, const char *end, const char **s, size_t *len)
 {
 	const char *q = ++p;
 
-	while (q < end && *q != '"') {
-		if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7e ||
-		    *q == '\\')
-			return NULL;
+	while (q < end && plain[(unsigned char)*q])
 		q++;
-	}
-	if (q >= end)
+	if (q >= end || *q != '"')
 		return NULL;
 	*s = p;
 	*len = (size_t)(q - p);

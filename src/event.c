@@ -896,10 +896,14 @@ event_done(struct event *ev)
 {
 	size_t i;
 
+	char *s;
+
 	for (i = 1; i < FD__COUNT; i++) {
-		if ((event_fields[i].kind == FK_STR || event_fields[i].kind == FK_TYPE) &&
-		    !in_arena(ev, *MEMBER(ev, &event_fields[i], char *)))
-			free(*MEMBER(ev, &event_fields[i], char *));
+		if (event_fields[i].kind != FK_STR && event_fields[i].kind != FK_TYPE)
+			continue;
+		s = *MEMBER(ev, &event_fields[i], char *);
+		if (s != NULL && !in_arena(ev, s))
+			free(s);
 	}
 	free(ev->entry_id);
 	json_decref(ev->extra);

@@ -108,6 +108,9 @@ replay_now(void)
 static struct event *held;
 static size_t nheld, held_cap;
 
+/* --stats: events received when the figures shown were computed. */
+static uint64_t stats_shown;
+
 static void
 held_apply(struct dash *d)
 {
@@ -144,6 +147,7 @@ dash_recompute(struct dash *d)
 	d->dirty = 1;
 	d->compute_ns = uv_hrtime() - t0;
 	d->computed_at_ms = loop_now_ms();
+	stats_shown = d->events_total;
 }
 
 static int
@@ -341,6 +345,34 @@ draw_pick(struct dash *d, int H, int W)
 		    " %s", d->pick_items[top + i]);
 }
 
+/*
+ * One --stats line for the frame just drawn: wall ms; events since the last
+ * frame; ms from the oldest one's arrival to this frame (-1: none); events
+ * received in all; of those, how many the figures shown do not hold yet; the
+ * state of each source, one letter each (see execmon.1).
+ */
+static void
+stats_line(struct dash *d)
+{
+	static const char letter[SRC__COUNT] = {
+		[SRC_IDLE] = 'i', [SRC_CONNECTING] = 'c', [SRC_BACKFILLING] = 'b',
+		[SRC_LIVE] = 'l', [SRC_RETRYING] = 'r', [SRC_DONE] = 'd', [SRC_GONE] = 'g',
+	};
+	uint64_t now_ns = uv_hrtime();
+
+	fprintf(d->stats, "%" PRId64 " %" PRIu64 " %.3f %" PRIu64 " %" PRIu64 " ",
+	    loop_now_ms(), d->pending_events,
+	    d->pending_ns ? (double)(now_ns - d->pending_ns) / 1e6 : -1.0,
+	    d->events_total, d->events_total - stats_shown);
+	for (size_t i = 0; i < sources_count(); i++) {
+		enum source_state st = sources_get((int)i)->state;
+
+		fputc((unsigned)st < SRC__COUNT ? letter[st] : '?', d->stats);
+	}
+	fputs(sources_count() == 0 ? "-\n" : "\n", d->stats);
+	fflush(d->stats);
+}
+
 static void
 draw(struct dash *d)
 {
@@ -381,14 +413,8 @@ draw(struct dash *d)
 		move(H - 1, W - 1);
 	refresh();
 	d->dirty = 0;
-	if (d->stats != NULL) {
-		/* wall ms, events drawn, ms from the oldest one's arrival to this frame */
-		uint64_t now_ns = uv_hrtime();
-
-		fprintf(d->stats, "%" PRId64 " %" PRIu64 " %.3f\n", loop_now_ms(), d->pending_events,
-		    d->pending_ns ? (double)(now_ns - d->pending_ns) / 1e6 : -1.0);
-		fflush(d->stats);
-	}
+	if (d->stats != NULL)
+		stats_line(d);
 	if (!d->paused) {
 		d->pending_ns = 0;
 		d->pending_events = 0;

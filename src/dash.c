@@ -18,6 +18,7 @@
 
 #include "collect.h"
 #include "dash.h"
+#include "hist.h"
 #include "log.h"
 #include "outfile.h"
 #include "snapshot.h"
@@ -111,6 +112,18 @@ static size_t nheld, held_cap;
 /* --stats: events received when the figures shown were computed. */
 static uint64_t stats_shown;
 
+/*
+ * --stats, per event: the arrival times of events not yet on the screen (at
+ * most STATS_ARRIVALS between two frames; more are counted, not timed), how
+ * many of them the figures being drawn hold, and the time from arrival to the
+ * frame that showed each, in microseconds, summed up when the dashboard ends.
+ */
+#define STATS_ARRIVALS 65536
+static uint64_t *arrivals;
+static size_t narrivals, arrivals_shown;
+static uint64_t arrivals_untimed;
+static struct hist shown_us;
+
 static void
 held_apply(struct dash *d)
 {
@@ -148,6 +161,7 @@ dash_recompute(struct dash *d)
 	d->compute_ns = uv_hrtime() - t0;
 	d->computed_at_ms = loop_now_ms();
 	stats_shown = d->events_total;
+	arrivals_shown = narrivals;
 }
 
 static int
@@ -371,6 +385,31 @@ stats_line(struct dash *d)
 	}
 	fputs(sources_count() == 0 ? "-\n" : "\n", d->stats);
 	fflush(d->stats);
+	if (arrivals_shown == 0)
+		return;
+	for (size_t i = 0; i < arrivals_shown; i++)
+		hist_record(&shown_us, (int64_t)(now_ns - arrivals[i]) / 1000);
+	memmove(arrivals, arrivals + arrivals_shown,
+	    (narrivals - arrivals_shown) * sizeof *arrivals);
+	narrivals -= arrivals_shown;
+	arrivals_shown = 0;
+}
+
+/* The --stats summary: every timed event's arrival-to-screen time. */
+static void
+stats_summary(struct dash *d)
+{
+	fprintf(d->stats, "# event-to-screen: %" PRIu64 " events timed, %" PRIu64
+	    " not timed; ms p50 %.3f p99 %.3f max %.3f\n", shown_us.count,
+	    arrivals_untimed, hist_quantile(&shown_us, 0.5) / 1000.0,
+	    hist_quantile(&shown_us, 0.99) / 1000.0,
+	    shown_us.count ? (double)shown_us.max / 1000.0 : -1.0);
+	fclose(d->stats);
+	d->stats = NULL;
+	hist_done(&shown_us);
+	free(arrivals);
+	arrivals = NULL;
+	narrivals = arrivals_shown = 0;
 }
 
 static void
@@ -554,6 +593,14 @@ on_event(struct collect *c, struct event *ev)
 	if (d->pending_ns == 0)
 		d->pending_ns = uv_hrtime();
 	d->pending_events++;
+	if (d->stats != NULL) {
+		if (arrivals == NULL)
+			arrivals = xreallocarray(NULL, STATS_ARRIVALS, sizeof *arrivals);
+		if (narrivals < STATS_ARRIVALS)
+			arrivals[narrivals++] = uv_hrtime();
+		else
+			arrivals_untimed++;
+	}
 	if (d->paused && nheld < HELD_MAX) {
 		if (nheld == held_cap) {
 			held_cap = held_cap ? 2 * held_cap : 1024;
@@ -674,6 +721,8 @@ dash_main(const struct opts *o)
 	status = collect_run(&c);
 	terminal_restore();
 	log_set_stderr(1);
+	if (d->stats != NULL)
+		stats_summary(d);
 
 	metrics_free(d->m);
 	held_free();

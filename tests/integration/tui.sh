@@ -66,7 +66,7 @@ tui_run S80 80 24 "${LIVE[@]}" "${SLOW[@]}"                 # smallest size
 tui_run S120 120 40 "${LIVE[@]}" "${SLOW[@]}" --theme mono  # medium size, mono theme
 tui_run NC 80 24 NO_COLOR=1 "${LIVE[@]}" "${SLOW[@]}"       # NO_COLOR
 tui_run NCF 80 24 "${LIVE[@]}" "${SLOW[@]}" --no-color      # --no-color
-tui_run T 80 24 "${LIVE[@]}" "${SLOW[@]}"                   # SIGTERM
+tui_run T 80 24 "${LIVE[@]}" "${SLOW[@]}" --stats "$TMP/T.stats" # SIGTERM, --stats
 tui_run BAD 80 24 "${LIVE[@]}" --theme nosuch               # unknown theme
 tui_run F 200 60 "${FIXED[@]}"                              # fixed data, pinned now
 tui_run FC 200 60 "${FIXED[@]}" --filter agent=planner      # the same, filtered
@@ -154,6 +154,24 @@ wait_for 5 test -s "$TMP/T.exit"
 is "$(cat "$TMP/T.exit" 2>/dev/null)" "EXIT=0" "SIGTERM exits with status 0"
 wait_for 3 restored T
 ok $? "after SIGTERM the terminal is restored (normal screen, cursor, echo, icanon)"
+# --stats: a line a frame, and the per-event summary when the dashboard ends
+python3 - "$TMP/T.stats" <<'EOF'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+frames = [l.split() for l in lines if not l.startswith("#")]
+assert len(frames) >= 3, "only %d frame lines" % len(frames)
+for f in frames:
+    assert len(f) == 6 and re.match(r"^[cblrdgi?]+$|^-$", f[5]), f
+    int(f[0]); int(f[1]); float(f[2]); int(f[3]); int(f[4])
+total = int(frames[-1][3])
+m = re.match(r"^# event-to-screen: (\d+) events timed, (\d+) not timed; "
+             r"ms p50 ([\d.]+) p99 ([\d.]+) max ([\d.]+)$", lines[-1])
+assert m, "no summary: %r" % lines[-1]
+timed, untimed, p50, p99, mx = int(m[1]), int(m[2]), float(m[3]), float(m[4]), float(m[5])
+assert 0 < timed <= total and untimed == 0, (timed, total, untimed)
+assert 0 <= p50 <= p99 <= mx * 1.01 + 0.01 and mx < 60000, (p50, p99, mx)
+EOF
+ok $? "--stats: a line for each frame and, at the end, event-to-screen percentiles"
 
 # --- header -------------------------------------------------------------------------
 tui_wait M 10 '^ execmon .* live .*window 1h '

@@ -428,7 +428,7 @@ tool_kind(struct tool_acc *ta, const char *kind)
 static void
 scan_log(struct ctx *c, const struct run *r)
 {
-	struct event pe, *ev = &pe;
+	struct log_figures fig, *ev = &fig;
 	struct model_stats *ms;
 	struct tool_stats *ts;
 	size_t lo = 0, hi = r->first_ms > c->from ? 0 : r->nlog, mid, i, at;
@@ -444,8 +444,8 @@ scan_log(struct ctx *c, const struct run *r)
 		if (r->log[at].type != EV_LLM_CALL &&
 		    r->log[at].type != EV_TOOL_CALL)
 			continue;
-		run_log_peek(r, at, ev);
-		if (ev->type == EV_LLM_CALL) {
+		run_log_figures(r, at, ev);
+		if (r->log[at].type == EV_LLM_CALL) {
 			i = model_index(c, ev->model_id != NULL ?
 			    ev->model_id : NONE_NAME);
 			ms = &c->m->models[i];
@@ -467,7 +467,7 @@ scan_log(struct ctx *c, const struct run *r)
 			if (ev->finish_reason != NULL &&
 			    strcmp(ev->finish_reason, "error") == 0)
 				ms->errors++;
-		} else if (ev->type == EV_TOOL_CALL) {
+		} else {
 			i = tool_index(c, ev->tool_id != NULL ?
 			    ev->tool_id : NONE_NAME);
 			ts = &c->m->tools[i];

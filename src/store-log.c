@@ -336,6 +336,74 @@ run_log_peek(const struct run *r, size_t i, struct event *ev)
 	unpack(r, &r->log[i], ev, 0);
 }
 
+/* Skip a string written by pb_opt. */
+static void
+skip_opt(const unsigned char **pp)
+{
+	uint64_t n = get_uv(pp);
+
+	*pp += n;
+}
+
+void
+run_log_figures(const struct run *r, size_t i, struct log_figures *f)
+{
+	const unsigned char *p = r->pk + r->log[i].off;
+	uint64_t present, same;
+	const char **dst;
+	size_t k, n;
+
+	memset(f, 0, sizeof *f);
+	skip_opt(&p); /* entry ID */
+	f->has = (uint32_t)get_uv(&p);
+	present = get_uv(&p);
+	same = get_uv(&p);
+	for (k = 0; k < NSTR; k++) {
+		if (!(present & ~same & (1ull << k)))
+			continue;
+		switch (str_fields[k].ev) {
+		case EOFF(model_id): dst = &f->model_id; break;
+		case EOFF(finish_reason): dst = &f->finish_reason; break;
+		case EOFF(tool_id): dst = &f->tool_id; break;
+		case EOFF(outcome): dst = &f->outcome; break;
+		case EOFF(error_kind): dst = &f->error_kind; break;
+		default:
+			skip_opt(&p);
+			continue;
+		}
+		*dst = get_opt(&p, &n);
+	}
+	for (k = 0; k < NNUM; k++) {
+		uint64_t u;
+		int64_t iv;
+
+		if (!(f->has & num_fields[k].bit))
+			continue;
+		switch (num_fields[k].kind) {
+		case NK_INT:
+			u = get_uv(&p);
+			iv = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+			if (num_fields[k].bit == EF_INPUT_TOKENS)
+				f->input_tokens = iv;
+			else if (num_fields[k].bit == EF_OUTPUT_TOKENS)
+				f->output_tokens = iv;
+			else if (num_fields[k].bit == EF_DURATION_MS)
+				f->duration_ms = iv;
+			break;
+		case NK_DBL:
+			if (num_fields[k].bit == EF_COST_USD)
+				memcpy(&f->cost_usd, p, sizeof f->cost_usd);
+			p += sizeof(double);
+			break;
+		case NK_BOOL:
+			p++;
+			break;
+		}
+		if (num_fields[k].bit == EF_DURATION_MS)
+			break; /* the last one the metrics read */
+	}
+}
+
 /* The entry ID of a packed event, or NULL. */
 static const char *
 entry_id(const struct run *r, const struct logent *e)

@@ -149,6 +149,20 @@ void run_log_get(const struct run *r, size_t i, struct event *ev);
  */
 void run_log_peek(const struct run *r, size_t i, struct event *ev);
 
+/* What the metrics read of one event of a run's log. */
+struct log_figures {
+	uint32_t has;          /* enum event_field bits */
+	const char *model_id, *finish_reason; /* NULL = absent */
+	const char *tool_id, *outcome, *error_kind;
+	int64_t input_tokens, output_tokens, duration_ms; /* when has says */
+	double cost_usd;
+};
+/*
+ * The figures of event i of r's log, decoding nothing else: strings point
+ * into the store and stay valid until it next changes.
+ */
+void run_log_figures(const struct run *r, size_t i, struct log_figures *f);
+
 /* Runs sharing trace_id (in first-seen order); *out is owned by the store. */
 size_t store_trace(const struct store *, const char *trace_id, struct run *const **out);
 

@@ -1080,6 +1080,20 @@ test_log_pack(void)
 	is_int(back.has, c.has, "has bits read back");
 	ok(back.cost_usd == c.cost_usd && back.memory == c.memory,
 	    "doubles read back bit for bit");
+	{
+		struct log_figures f;
+
+		run_log_figures(r, 0, &f);
+		ok(f.has == c.has && f.input_tokens == c.input_tokens &&
+		    f.output_tokens == c.output_tokens &&
+		    f.duration_ms == c.duration_ms && f.cost_usd == c.cost_usd,
+		    "the metrics' figures read back");
+		ok(strcmp(f.model_id, "gpt") == 0 &&
+		    strcmp(f.finish_reason, "stop") == 0 &&
+		    strcmp(f.tool_id, "tool") == 0 &&
+		    strcmp(f.outcome, "error") == 0 &&
+		    strcmp(f.error_kind, "k") == 0, "and their strings");
+	}
 	free(a);
 	free(b);
 	json_decref(want);

@@ -497,7 +497,8 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "  --refresh MS         dashboard frame period (default 100)\n"
 		    "  --stats FILE         log one line per frame: wall ms, events since the last\n"
 		    "                       frame, event-to-screen ms, events in all, events not\n"
-		    "                       yet in the figures, one state letter per source;\n"
+		    "                       yet in the figures, recompute ms, one state letter\n"
+		    "                       per source;\n"
 		    "                       at the end, per-event p50/p99/max event-to-screen ms\n\n"
 		    "Keys in the dashboard:\n", common);
 		keys_write_help(f);

@@ -362,8 +362,9 @@ draw_pick(struct dash *d, int H, int W)
 /*
  * One --stats line for the frame just drawn: wall ms; events since the last
  * frame; ms from the oldest one's arrival to this frame (-1: none); events
- * received in all; of those, how many the figures shown do not hold yet; the
- * state of each source, one letter each (see execmon.1).
+ * received in all; of those, how many the figures shown do not hold yet; ms
+ * the last recompute of the figures took; the state of each source, one
+ * letter each (see execmon.1).
  */
 static void
 stats_line(struct dash *d)
@@ -374,10 +375,11 @@ stats_line(struct dash *d)
 	};
 	uint64_t now_ns = uv_hrtime();
 
-	fprintf(d->stats, "%" PRId64 " %" PRIu64 " %.3f %" PRIu64 " %" PRIu64 " ",
+	fprintf(d->stats, "%" PRId64 " %" PRIu64 " %.3f %" PRIu64 " %" PRIu64 " %.3f ",
 	    loop_now_ms(), d->pending_events,
 	    d->pending_ns ? (double)(now_ns - d->pending_ns) / 1e6 : -1.0,
-	    d->events_total, d->events_total - stats_shown);
+	    d->events_total, d->events_total - stats_shown,
+	    (double)d->compute_ns / 1e6);
 	for (size_t i = 0; i < sources_count(); i++) {
 		enum source_state st = sources_get((int)i)->state;
 

@@ -161,8 +161,8 @@ lines = open(sys.argv[1]).read().splitlines()
 frames = [l.split() for l in lines if not l.startswith("#")]
 assert len(frames) >= 3, "only %d frame lines" % len(frames)
 for f in frames:
-    assert len(f) == 6 and re.match(r"^[cblrdgi?]+$|^-$", f[5]), f
-    int(f[0]); int(f[1]); float(f[2]); int(f[3]); int(f[4])
+    assert len(f) == 7 and re.match(r"^[cblrdgi?]+$|^-$", f[6]), f
+    int(f[0]); int(f[1]); float(f[2]); int(f[3]); int(f[4]); float(f[5])
 total = int(frames[-1][3])
 m = re.match(r"^# event-to-screen: (\d+) events timed, (\d+) not timed; "
              r"ms p50 ([\d.]+) p99 ([\d.]+) max ([\d.]+)$", lines[-1])

@@ -109,6 +109,9 @@ replay_now(void)
 static struct event *held;
 static size_t nheld, held_cap;
 
+/* Runs held after the last eviction. */
+static size_t runs_kept;
+
 /* --stats: events received when the figures shown were computed. */
 static uint64_t stats_shown;
 
@@ -492,14 +495,21 @@ on_frame(uv_timer_t *t)
 
 	update_rate(d, now);
 	/*
-	 * Every 10 s drop runs that finished more than two windows ago (the
-	 * metrics hold pointers into the store: recompute right after).
+	 * Every 10 s, and whenever the runs held have doubled (a backfill of a
+	 * stream whose entry IDs are newer than its event times can hold hours
+	 * of them), drop the finished runs whose every event is more than two
+	 * windows old (the metrics hold pointers into the store: recompute
+	 * right after).
 	 */
-	if (!d->paused && now - d->evicted_at_ms >= 10000) {
+	if (!d->paused && (now - d->evicted_at_ms >= 10000 ||
+	    store_nruns(d->store) >= 2 * runs_kept + 4096)) {
 		uint64_t before = store_evicted(d->store);
 
 		d->evicted_at_ms = now;
-		store_evict(d->store, (d->pinned_now_ms ? d->pinned_now_ms : now) - 2 * d->window_ms);
+		/* a replay's now is its newest event, as for the figures */
+		store_evict(d->store, (d->pinned_now_ms ? d->pinned_now_ms :
+		    d->replay ? replay_now() : now) - 2 * d->window_ms);
+		runs_kept = store_nruns(d->store);
 		if (store_evicted(d->store) != before) {
 			if (d->loaded_from_ms < now - 2 * d->window_ms)
 				d->loaded_from_ms = now - 2 * d->window_ms;

@@ -24,10 +24,35 @@
 /* Default number of rows of `execmon runs`. */
 #define REPORT_RUNS_LIMIT 50
 
+/*
+ * What a headless load needs to drop, as it goes, the runs no figure can use:
+ * finished runs whose every event is older than the span (a stream whose
+ * entry IDs are newer than its event times can hold hours of them).
+ */
+struct loader {
+	struct store *st;
+	const struct opts *o;
+	int64_t span_ms;
+	int64_t newest_ms;     /* newest event time so far (a replay's now) */
+	size_t runs_kept;      /* runs after the last eviction */
+};
+
 static void
 to_store(struct collect *c, struct event *ev)
 {
-	store_apply(c->ctx, ev);
+	struct loader *l = c->ctx;
+	int64_t now;
+
+	if (ev->ts_ms > l->newest_ms)
+		l->newest_ms = ev->ts_ms;
+	store_apply(l->st, ev);
+	if (store_nruns(l->st) < 2 * l->runs_kept + 4096)
+		return;
+	/* now so far is never later than the final one: only less is dropped */
+	now = l->o->now_ms ? l->o->now_ms : l->o->replay != NULL ?
+	    l->newest_ms : loop_now_ms();
+	store_evict(l->st, now - l->span_ms);
+	l->runs_kept = store_nruns(l->st);
 }
 
 /* The newest event time seen by any source (or held by the store), 0 if none. */
@@ -62,6 +87,7 @@ load_span(const struct opts *o, struct store *st, int64_t span_ms,
     int summary, int64_t *now_out)
 {
 	struct collect c;
+	struct loader l = { st, o, span_ms, 0, 0 };
 	int64_t now = o->now_ms ? o->now_ms : loop_now_ms();
 	int status;
 
@@ -71,7 +97,7 @@ load_span(const struct opts *o, struct store *st, int64_t span_ms,
 	c.to_ms = o->now_ms ? o->now_ms : -1;
 	c.follow = 0;
 	c.event = to_store;
-	c.ctx = st;
+	c.ctx = &l;
 	status = collect_run(&c);
 	if (summary || o->verbose)
 		collect_summary(&c);

@@ -42,8 +42,9 @@
  * run's llm.call events. Cost is summed in integer nano-dollars
  * (llround(usd * 1e9)), so sums are exact and do not depend on order.
  *
- * Eviction. store_evict(horizon) drops finished runs that finished before
- * the horizon. On creating a run beyond the bound (STORE_RUNS_MAX, or
+ * Eviction. store_evict(horizon) drops finished runs whose every event is
+ * older than the horizon (a late llm.call after the terminal event keeps its
+ * run), so a run that is evicted is in no figure of a window after it. On creating a run beyond the bound (STORE_RUNS_MAX, or
  * store_set_max_runs), about 1/64 of the bound is evicted at once: the
  * finished runs that finished first, and only when there are not enough of
  * those, the unfinished runs seen first. An event for an evicted run starts a
@@ -993,7 +994,7 @@ store_evict(struct store *st, int64_t horizon_ms)
 
 	for (i = 0; i < st->nruns; i++) {
 		r = st->runs[i];
-		if (run_is_finished(r) && r->finished_ms < horizon_ms) {
+		if (run_is_finished(r) && r->last_ms < horizon_ms) {
 			r->index = SIZE_MAX;
 			n++;
 		}

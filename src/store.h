@@ -179,7 +179,7 @@ uint64_t store_type_count(const struct store *, enum event_type);
 uint64_t store_duplicates(const struct store *);
 uint64_t store_evicted(const struct store *);
 
-/* Evict finished runs whose finished_ms < horizon_ms, with their logs. */
+/* Evict finished runs whose last_ms < horizon_ms, with their logs. */
 void store_evict(struct store *, int64_t horizon_ms);
 
 /*

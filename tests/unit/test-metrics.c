@@ -11,6 +11,7 @@
 #include "event.h"
 #include "filter.h"
 #include "metrics.h"
+#include "snapshot.h"
 #include "store.h"
 #include "tap.h"
 #include "xmalloc.h"
@@ -1293,6 +1294,51 @@ test_determinism(void)
 	filter_done(&f);
 }
 
+/* The snapshot as JSON text. */
+static char *
+snapshot_text(const struct store *st, const struct filter *f)
+{
+	struct metrics *m = metrics_compute(st, f, NOW, WINDOW);
+	json_t *j = snapshot_build(m, st, f, NULL);
+	char *text = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	metrics_free(m);
+	return text;
+}
+
+/*
+ * Runs that finished before the previous window began are in no figure:
+ * evicting them (as the dashboard and a long backfill do) changes nothing.
+ */
+static void
+test_evict_invisible(void)
+{
+	struct store *st = build(&all, NULL, 0);
+	struct filter f;
+	char *a, *b, *af, *bf, err[64];
+	size_t before = store_nruns(st);
+
+	filter_init(&f);
+	filter_parse(&f, "agent=coder", err, sizeof err);
+	a = snapshot_text(st, NULL);
+	af = snapshot_text(st, &f);
+	store_evict(st, NOW - 2 * WINDOW);
+	ok(store_nruns(st) < before, "eviction at two windows removed %zu of "
+	    "%zu runs", before - store_nruns(st), before);
+	b = snapshot_text(st, NULL);
+	bf = snapshot_text(st, &f);
+	ok(strcmp(a, b) == 0, "and the snapshot is the same, byte for byte");
+
+	ok(strcmp(af, bf) == 0, "also filtered");
+	free(a);
+	free(b);
+	free(af);
+	free(bf);
+	filter_done(&f);
+	store_free(st);
+}
+
 /* Small hand-checked cases: edges of the windows, skew, the realtime bits. */
 static void
 test_hand(void)
@@ -1890,6 +1936,7 @@ main(void)
 	make_specs();
 	test_oracle();
 	test_determinism();
+	test_evict_invisible();
 	test_hand();
 	test_flags();
 	test_anomaly_steady();

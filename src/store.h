@@ -73,10 +73,9 @@ struct run {
 	int64_t input_tokens, output_tokens; /* totals (see store.c) */
 	int64_t cost_nusd;     /* cost in nano-USD, exact integer sums */
 	int64_t last_llm_ms;   /* latest llm.call event time */
-	int has_totals;        /* terminal event carried token/cost totals */
 
 	struct logent *log;    /* sorted by (ts, source, entry id, arrival) */
-	size_t nlog, log_cap;
+	uint32_t nlog, log_cap; /* nlog <= STORE_LOG_MAX */
 	uint64_t log_dropped;  /* events beyond STORE_LOG_MAX */
 
 	/* private to store.c */
@@ -85,8 +84,8 @@ struct run {
 	int64_t llm_in, llm_out, llm_nusd;   /* sums over llm.call */
 	int64_t tot_in, tot_out, tot_nusd;   /* totals from the terminal event */
 	int64_t term_key_ms; int term_key_type; /* deciding terminal; type 0 = none */
-	uint64_t term_key_id;  /* its (source, entry id) hash, 0 = none */
 	uint32_t tot_has;      /* EF_INPUT_TOKENS|EF_OUTPUT_TOKENS|EF_COST_USD on it */
+	uint64_t term_key_id;  /* its (source, entry id) hash, 0 = none */
 	const char *term_model; /* its model_id */
 	const char *llm_model; /* model_id of the latest llm.call */
 	int64_t llm_model_ms;  /* that llm.call's event time */
@@ -98,6 +97,7 @@ struct run {
 	uint32_t pk_len, pk_cap, pk_dead; /* bytes used, allocated, unused */
 	int pk_plain;          /* identity changed too often: packs hold copies */
 	int pk_fixups;         /* identity changes that repacked the log */
+	int has_totals;        /* terminal event carried token/cost totals */
 	size_t index;          /* position in the store's run vector */
 };
 

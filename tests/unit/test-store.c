@@ -1155,7 +1155,7 @@ test_log_pack(void)
 	}
 	r = store_find(st, "fat");
 	ok(r->nlog < 20 && r->nlog >= 15, "1 MiB events: %zu of 20 held",
-	    r->nlog);
+	    (size_t)r->nlog);
 	is_int(r->log_dropped, 20 - (int64_t)r->nlog, "the rest counted dropped");
 	is_int(r->log[0].ts_ms, 100 + 20 - (int64_t)r->nlog, "the oldest went");
 	store_free(st);

@@ -237,6 +237,15 @@ report_filter(const struct opts *o, struct filter *f)
 	return 0;
 }
 
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int
 report_snapshot_main(const struct opts *o)
 {
@@ -247,6 +256,7 @@ report_snapshot_main(const struct opts *o)
 	struct metrics *m;
 	json_t *j;
 	char err[256], safe[256];
+	uint64_t t0;
 	int64_t now;
 	int status;
 
@@ -266,8 +276,12 @@ report_snapshot_main(const struct opts *o)
 		filter_done(&f);
 		return status;
 	}
+	t0 = mono_ns();
 	m = metrics_compute(st, &f, now, o->window_ms);
 	j = snapshot_build(m, st, &f, o->filter);
+	if (o->verbose)
+		fprintf(stderr, "execmon: figures computed in %.1f ms from %zu runs "
+		    "held\n", (double)(mono_ns() - t0) / 1e6, store_nruns(st));
 	if (snapshot_write(j, out.f) != 0) {
 		fprintf(stderr, "execmon: snapshot %s: write failed\n", safe);
 		outfile_abort(&out);

@@ -486,12 +486,26 @@ update_rate(struct dash *d, int64_t now)
 	}
 }
 
+/* True while a source is still reading what was there before it started. */
+static int
+backfilling(void)
+{
+	for (size_t i = 0; i < sources_count(); i++) {
+		enum source_state st = sources_get((int)i)->state;
+
+		if (st == SRC_BACKFILLING)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 on_frame(uv_timer_t *t)
 {
 	struct dash *d = t->data;
 	int64_t now = loop_now_ms();
 	uint64_t t0 = uv_hrtime(), spent_ms;
+	int64_t gap_ms;
 
 	update_rate(d, now);
 	/*
@@ -518,10 +532,22 @@ on_frame(uv_timer_t *t)
 	}
 	/*
 	 * Recompute when the model changed, but keep the work under half of
-	 * the time: a big backfill must not starve the loop of reading.
+	 * the time: a big backfill must not starve the loop of reading. While
+	 * a source is still backfilling, the figures are recomputed once a
+	 * second at most (and under a fifth of the time): each recompute is a
+	 * pass over every run read so far, and the header's progress bar,
+	 * drawn every frame, says how far the reading is.
 	 */
+	gap_ms = (int64_t)(d->compute_ns * 2 / 1000000);
+	if (backfilling()) {
+		gap_ms = (int64_t)(d->compute_ns * 5 / 1000000);
+		if (gap_ms < 1000)
+			gap_ms = 1000;
+		if (store_version(d->store) != d->drawn_version && d->m != NULL)
+			d->dirty = 1; /* the header: progress, events read */
+	}
 	if (!d->paused && (d->dirty || store_version(d->store) != d->drawn_version) &&
-	    now - d->computed_at_ms >= (int64_t)(d->compute_ns * 2 / 1000000))
+	    (now - d->computed_at_ms >= gap_ms || d->m == NULL))
 		dash_recompute(d);
 	if (d->dirty)
 		draw(d);

@@ -18,7 +18,7 @@
 
 #include "collect.h"
 #include "dash.h"
-#include "hist.h"
+#include "dash-stats.h"
 #include "log.h"
 #include "outfile.h"
 #include "snapshot.h"
@@ -112,21 +112,6 @@ static size_t nheld, held_cap;
 /* Runs held after the last eviction. */
 static size_t runs_kept;
 
-/* --stats: events received when the figures shown were computed. */
-static uint64_t stats_shown;
-
-/*
- * --stats, per event: the arrival times of events not yet on the screen (at
- * most STATS_ARRIVALS between two frames; more are counted, not timed), how
- * many of them the figures being drawn hold, and the time from arrival to the
- * frame that showed each, in microseconds, summed up when the dashboard ends.
- */
-#define STATS_ARRIVALS 65536
-static uint64_t *arrivals;
-static size_t narrivals, arrivals_shown;
-static uint64_t arrivals_untimed;
-static struct hist shown_us;
-
 static void
 held_apply(struct dash *d)
 {
@@ -163,8 +148,8 @@ dash_recompute(struct dash *d)
 	d->dirty = 1;
 	d->compute_ns = uv_hrtime() - t0;
 	d->computed_at_ms = loop_now_ms();
-	stats_shown = d->events_total;
-	arrivals_shown = narrivals;
+	if (d->stats != NULL)
+		dash_stats_computed(d);
 }
 
 static int
@@ -362,61 +347,6 @@ draw_pick(struct dash *d, int H, int W)
 		    " %s", d->pick_items[top + i]);
 }
 
-/*
- * One --stats line for the frame just drawn: wall ms; events since the last
- * frame; ms from the oldest one's arrival to this frame (-1: none); events
- * received in all; of those, how many the figures shown do not hold yet; ms
- * the last recompute of the figures took; the state of each source, one
- * letter each (see execmon.1).
- */
-static void
-stats_line(struct dash *d)
-{
-	static const char letter[SRC__COUNT] = {
-		[SRC_IDLE] = 'i', [SRC_CONNECTING] = 'c', [SRC_BACKFILLING] = 'b',
-		[SRC_LIVE] = 'l', [SRC_RETRYING] = 'r', [SRC_DONE] = 'd', [SRC_GONE] = 'g',
-	};
-	uint64_t now_ns = uv_hrtime();
-
-	fprintf(d->stats, "%" PRId64 " %" PRIu64 " %.3f %" PRIu64 " %" PRIu64 " %.3f ",
-	    loop_now_ms(), d->pending_events,
-	    d->pending_ns ? (double)(now_ns - d->pending_ns) / 1e6 : -1.0,
-	    d->events_total, d->events_total - stats_shown,
-	    (double)d->compute_ns / 1e6);
-	for (size_t i = 0; i < sources_count(); i++) {
-		enum source_state st = sources_get((int)i)->state;
-
-		fputc((unsigned)st < SRC__COUNT ? letter[st] : '?', d->stats);
-	}
-	fputs(sources_count() == 0 ? "-\n" : "\n", d->stats);
-	fflush(d->stats);
-	if (arrivals_shown == 0)
-		return;
-	for (size_t i = 0; i < arrivals_shown; i++)
-		hist_record(&shown_us, (int64_t)(now_ns - arrivals[i]) / 1000);
-	memmove(arrivals, arrivals + arrivals_shown,
-	    (narrivals - arrivals_shown) * sizeof *arrivals);
-	narrivals -= arrivals_shown;
-	arrivals_shown = 0;
-}
-
-/* The --stats summary: every timed event's arrival-to-screen time. */
-static void
-stats_summary(struct dash *d)
-{
-	fprintf(d->stats, "# event-to-screen: %" PRIu64 " events timed, %" PRIu64
-	    " not timed; ms p50 %.3f p99 %.3f max %.3f\n", shown_us.count,
-	    arrivals_untimed, hist_quantile(&shown_us, 0.5) / 1000.0,
-	    hist_quantile(&shown_us, 0.99) / 1000.0,
-	    shown_us.count ? (double)shown_us.max / 1000.0 : -1.0);
-	fclose(d->stats);
-	d->stats = NULL;
-	hist_done(&shown_us);
-	free(arrivals);
-	arrivals = NULL;
-	narrivals = arrivals_shown = 0;
-}
-
 static void
 draw(struct dash *d)
 {
@@ -458,7 +388,7 @@ draw(struct dash *d)
 	refresh();
 	d->dirty = 0;
 	if (d->stats != NULL)
-		stats_line(d);
+		dash_stats_frame(d);
 	if (!d->paused) {
 		d->pending_ns = 0;
 		d->pending_events = 0;
@@ -631,14 +561,8 @@ on_event(struct collect *c, struct event *ev)
 	if (d->pending_ns == 0)
 		d->pending_ns = uv_hrtime();
 	d->pending_events++;
-	if (d->stats != NULL) {
-		if (arrivals == NULL)
-			arrivals = xreallocarray(NULL, STATS_ARRIVALS, sizeof *arrivals);
-		if (narrivals < STATS_ARRIVALS)
-			arrivals[narrivals++] = uv_hrtime();
-		else
-			arrivals_untimed++;
-	}
+	if (d->stats != NULL)
+		dash_stats_event(d);
 	if (d->paused && nheld < HELD_MAX) {
 		if (nheld == held_cap) {
 			held_cap = held_cap ? 2 * held_cap : 1024;
@@ -760,7 +684,7 @@ dash_main(const struct opts *o)
 	terminal_restore();
 	log_set_stderr(1);
 	if (d->stats != NULL)
-		stats_summary(d);
+		dash_stats_end(d);
 
 	metrics_free(d->m);
 	held_free();

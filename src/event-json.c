@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "event.h"
 #include "event-fields.h"
 #include "event-json.h"
@@ -386,45 +387,15 @@ field_present(const struct event *ev, const char *key)
  * (JSON_COMPACT | JSON_REAL_PRECISION(15)), which test-event-json and the
  * decoder fuzzer check. Unknown fields (extra) still go through jansson.
  */
-struct jbuf {
-	char *p;
-	size_t len, cap;
-	char inline_buf[2048];
-};
-
 static void
-jb_need(struct jbuf *b, size_t n)
+jb_str(struct buf *b, const char *s)
 {
-	size_t cap;
-
-	if (b->len + n <= b->cap)
-		return;
-	cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n;
-	if (b->p == b->inline_buf) {
-		b->p = xmalloc(cap);
-		memcpy(b->p, b->inline_buf, b->len);
-	} else
-		b->p = xrealloc(b->p, cap);
-	b->cap = cap;
-}
-
-static void
-jb_put(struct jbuf *b, const char *s, size_t n)
-{
-	jb_need(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-static void
-jb_str(struct jbuf *b, const char *s)
-{
-	jb_put(b, s, strlen(s));
+	buf_put(b, s, strlen(s));
 }
 
 /* A JSON string: escapes as jansson writes them; invalid UTF-8 as U+FFFD. */
 static void
-jb_quoted(struct jbuf *b, const char *s)
+jb_quoted(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i = 0, run = 0, k, skip;
@@ -438,36 +409,36 @@ jb_quoted(struct jbuf *b, const char *s)
 			break;
 		}
 	}
-	jb_put(b, "\"", 1);
+	buf_put(b, "\"", 1);
 	for (i = 0; i < n; i++) {
 		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\') {
 			run++;
 			continue;
 		}
-		jb_put(b, (const char *)p + i - run, run);
+		buf_put(b, (const char *)p + i - run, run);
 		run = 0;
 		switch (p[i]) {
-		case '"': jb_put(b, "\\\"", 2); break;
-		case '\\': jb_put(b, "\\\\", 2); break;
-		case '\b': jb_put(b, "\\b", 2); break;
-		case '\f': jb_put(b, "\\f", 2); break;
-		case '\n': jb_put(b, "\\n", 2); break;
-		case '\r': jb_put(b, "\\r", 2); break;
-		case '\t': jb_put(b, "\\t", 2); break;
+		case '"': buf_put(b, "\\\"", 2); break;
+		case '\\': buf_put(b, "\\\\", 2); break;
+		case '\b': buf_put(b, "\\b", 2); break;
+		case '\f': buf_put(b, "\\f", 2); break;
+		case '\n': buf_put(b, "\\n", 2); break;
+		case '\r': buf_put(b, "\\r", 2); break;
+		case '\t': buf_put(b, "\\t", 2); break;
 		default:
 			k = (size_t)snprintf(esc, sizeof esc, "\\u%04X", p[i]);
-			jb_put(b, esc, k);
+			buf_put(b, esc, k);
 			break;
 		}
 	}
-	jb_put(b, (const char *)p + n - run, run);
-	jb_put(b, "\"", 1);
+	buf_put(b, (const char *)p + n - run, run);
+	buf_put(b, "\"", 1);
 	free(fixed);
 }
 
 /* A real as jansson writes it with 15 significant digits. */
 static void
-jb_real(struct jbuf *b, double v)
+jb_real(struct buf *b, double v)
 {
 	char buf[64], *e, *d;
 	const char *point = localeconv()->decimal_point;
@@ -497,20 +468,20 @@ jb_real(struct jbuf *b, double v)
 }
 
 static void
-jb_key(struct jbuf *b, const char *key, int *first)
+jb_key(struct buf *b, const char *key, int *first)
 {
 	if (!*first)
-		jb_put(b, ",", 1);
+		buf_put(b, ",", 1);
 	*first = 0;
 	jb_quoted(b, key);
-	jb_put(b, ":", 1);
+	buf_put(b, ":", 1);
 }
 
 int
 event_json_line(const struct event *ev, const char *source, FILE *f)
 {
 	const struct field_def *fd;
-	struct jbuf b = { NULL, 0, 0, { 0 } };
+	struct buf b;
 	char num[32];
 	const char *s, *key;
 	int first = 1, rc;
@@ -518,9 +489,8 @@ event_json_line(const struct event *ev, const char *source, FILE *f)
 	json_t *v;
 	char *text;
 
-	b.p = b.inline_buf;
-	b.cap = sizeof b.inline_buf;
-	jb_put(&b, "{", 1);
+	buf_init(&b);
+	buf_put(&b, "{", 1);
 	for (i = 1; i < FD__COUNT; i++) {
 		fd = &event_fields[i];
 		switch (fd->kind) {
@@ -532,7 +502,7 @@ event_json_line(const struct event *ev, const char *source, FILE *f)
 		case FK_TS:
 			jb_key(&b, fd->name, &first);
 			k = (size_t)snprintf(num, sizeof num, "%" PRId64, ev->ts_ms);
-			jb_put(&b, num, k);
+			buf_put(&b, num, k);
 			break;
 		case FK_STR:
 			if ((s = *CMEMBER(ev, fd, char *)) == NULL)
@@ -546,7 +516,7 @@ event_json_line(const struct event *ev, const char *source, FILE *f)
 			jb_key(&b, fd->name, &first);
 			k = (size_t)snprintf(num, sizeof num, "%" PRId64,
 			    *CMEMBER(ev, fd, int64_t));
-			jb_put(&b, num, k);
+			buf_put(&b, num, k);
 			break;
 		case FK_DBL:
 			if (!(ev->has & fd->bit))
@@ -583,9 +553,8 @@ event_json_line(const struct event *ev, const char *source, FILE *f)
 		jb_key(&b, "_id", &first);
 		jb_quoted(&b, ev->entry_id);
 	}
-	jb_put(&b, "}\n", 2);
+	buf_put(&b, "}\n", 2);
 	rc = fwrite(b.p, 1, b.len, f) == b.len ? 0 : -1;
-	if (b.p != b.inline_buf)
-		free(b.p);
+	buf_done(&b);
 	return rc;
 }

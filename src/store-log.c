@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "event.h"
 #include "store-log.h"
 #include "store.h"
@@ -113,59 +114,28 @@ static const struct {
 #define FIELD(base, off, t) ((t *)(void *)((char *)(base) + (off)))
 #define CFIELD(base, off, t) ((const t *)(const void *)((const char *)(base) + (off)))
 
-/* A growing byte buffer for one pack, on the stack while it is small. */
-struct pkbuf {
-	unsigned char *p;
-	size_t len, cap;
-	unsigned char inline_buf[512];
-};
-
 static void
-pb_reserve(struct pkbuf *b, size_t n)
+pb_uv(struct buf *b, uint64_t v)
 {
-	size_t cap;
-
-	if (b->len + n <= b->cap)
-		return;
-	cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n;
-	if (b->p == b->inline_buf) {
-		b->p = xmalloc(cap);
-		memcpy(b->p, b->inline_buf, b->len);
-	} else
-		b->p = xrealloc(b->p, cap);
-	b->cap = cap;
-}
-
-static void
-pb_uv(struct pkbuf *b, uint64_t v)
-{
-	pb_reserve(b, 10);
+	buf_reserve(b, 10);
 	while (v >= 0x80) {
-		b->p[b->len++] = (unsigned char)(v | 0x80);
+		b->p[b->len++] = (char)(unsigned char)(v | 0x80);
 		v >>= 7;
 	}
-	b->p[b->len++] = (unsigned char)v;
-}
-
-static void
-pb_bytes(struct pkbuf *b, const void *p, size_t n)
-{
-	pb_reserve(b, n);
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
+	b->p[b->len++] = (char)(unsigned char)v;
 }
 
 /* A length-prefixed, NUL-terminated string; NULL is written as length 0. */
 static void
-pb_opt(struct pkbuf *b, const char *s, size_t n)
+pb_opt(struct buf *b, const char *s, size_t n)
 {
 	if (s == NULL) {
 		pb_uv(b, 0);
 		return;
 	}
 	pb_uv(b, (uint64_t)n + 1);
-	pb_bytes(b, s, n);
-	pb_bytes(b, "", 1);
+	buf_put(b, s, n);
+	buf_put(b, "", 1);
 }
 
 static uint64_t
@@ -207,7 +177,7 @@ run_str(const struct run *r, size_t i)
 }
 
 static void
-pack(const struct run *r, const struct event *ev, struct pkbuf *b)
+pack(const struct run *r, const struct event *ev, struct buf *b)
 {
 	uint64_t present = 0, same = 0;
 	const char *s;
@@ -247,11 +217,11 @@ pack(const struct run *r, const struct event *ev, struct pkbuf *b)
 			pb_uv(b, ((uint64_t)iv << 1) ^ (uint64_t)(iv >> 63));
 			break;
 		case NK_DBL:
-			pb_bytes(b, m, sizeof(double));
+			buf_put(b, m, sizeof(double));
 			break;
 		case NK_BOOL:
 			c = *(const int *)m != 0;
-			pb_bytes(b, &c, 1);
+			buf_put(b, &c, 1);
 			break;
 		}
 	}
@@ -510,7 +480,7 @@ drop_oldest(struct run *r)
 
 /* Put a packed event at position at of the log. */
 static void
-place(struct run *r, size_t at, const struct event *ev, const struct pkbuf *b)
+place(struct run *r, size_t at, const struct event *ev, const struct buf *b)
 {
 	struct logent *e;
 
@@ -534,26 +504,11 @@ place(struct run *r, size_t at, const struct event *ev, const struct pkbuf *b)
 	r->nlog++;
 }
 
-static void
-pb_init(struct pkbuf *b)
-{
-	b->p = b->inline_buf;
-	b->len = 0;
-	b->cap = sizeof b->inline_buf;
-}
-
-static void
-pb_done(struct pkbuf *b)
-{
-	if (b->p != b->inline_buf)
-		free(b->p);
-}
-
 void
 log_insert(struct run *r, struct event *ev)
 {
 	size_t lo = 0, hi = r->nlog, mid;
-	struct pkbuf b;
+	struct buf b;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -571,13 +526,13 @@ log_insert(struct run *r, struct event *ev)
 		drop_oldest(r);
 		lo--;
 	}
-	pb_init(&b);
+	buf_init(&b);
 	pack(r, ev, &b);
 	if (b.len > LOG_BYTES_MAX) {
 		r->log_dropped++;
 	} else
 		place(r, lo, ev, &b);
-	pb_done(&b);
+	buf_done(&b);
 	event_done(ev);
 }
 
@@ -625,7 +580,7 @@ void
 log_repack_all(struct run *r, struct event *evs)
 {
 	size_t n = r->nlog;
-	struct pkbuf b;
+	struct buf b;
 
 	if (++r->pk_fixups > LOG_FIXUPS_MAX)
 		r->pk_plain = 1;
@@ -633,10 +588,10 @@ log_repack_all(struct run *r, struct event *evs)
 	r->log = r->log_base;
 	r->nlog = 0;
 	for (size_t i = 0; i < n; i++) {
-		pb_init(&b);
+		buf_init(&b);
 		pack(r, &evs[i], &b);
 		place(r, i, &evs[i], &b);
-		pb_done(&b);
+		buf_done(&b);
 		event_done(&evs[i]);
 	}
 	free(evs);

@@ -12,6 +12,7 @@
 #include "hist.h"
 #include "map.h"
 #include "metrics.h"
+#include "metrics-int.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -105,62 +106,8 @@
  * nothing else is known), -1 when there is no expected time.
  */
 
-#define MINUTE_MS 60000
-#define HOUR_MS 3600000
-
-#define ETA_MIN_SAMPLES 5     /* agent samples for a p50-based ETA */
-#define P99_MIN_SAMPLES 20    /* agent samples for the p99 rule */
-#define FLAG_MIN_MS 30000     /* nothing is flagged before 30 s */
-#define RUNAWAY_LLM_MS 60000  /* an llm.call within the last minute */
-#define RUNAWAY_CALLS 5
-#define RUNAWAY_QUIET_MS 300000 /* no progress for 5 minutes */
-
-#define NONE_NAME "(none)"
-
 const char *const metrics_dist_names[DIST__COUNT] = {
 	"0-1s", "1-5s", "5-10s", "10-30s", "30-60s", "60s+"
-};
-
-/* Private per-group accumulators, parallel to the public arrays. */
-struct agent_acc {
-	int64_t exec_sum;      /* execution latency of runs finished in W */
-	uint64_t exec_n;
-	double p50, p99;       /* of exec (W and P); -1 unknown */
-};
-
-struct model_acc {
-	int64_t dur_sum;
-	uint64_t dur_n;
-};
-
-struct kind_count {
-	const char *kind;
-	uint64_t count;
-};
-
-struct tool_acc {
-	struct map *kinds;     /* kind -> index + 1 in k */
-	struct kind_count *k;
-	size_t nk, capk;
-};
-
-struct queue_acc {
-	int64_t wait_sum;      /* queue latency of runs started in W */
-	uint64_t wait_n;
-	int64_t oldest_ms;     /* earliest queued_ms of runs queued now */
-};
-
-/*
- * A direct-mapped cache of map hits keyed by the key's address. The store
- * interns its runs' strings, so every run of an agent or queue holds the same
- * pointer: most look-ups then cost a multiply instead of hashing the name.
- * Only hits are cached (a key's entry never changes during a compute).
- */
-#define PCACHE_SIZE 1024
-
-struct pcache {
-	const char *key[PCACHE_SIZE];
-	void *value[PCACHE_SIZE];
 };
 
 static void *
@@ -179,37 +126,6 @@ pcache_get(struct pcache *pc, const struct map *map, const char *key)
 	return v;
 }
 
-struct ctx {
-	struct metrics *m;
-	const struct store *st;
-	int64_t now, from, pfrom; /* W = (from, now], P = (pfrom, from] */
-	int64_t m0;            /* first minute's start */
-
-	struct hist queue, exec, e2e, pexec;
-
-	struct map *agent_map;
-	struct agent_acc *aacc;
-	size_t acap;
-	struct map *model_map;
-	struct model_acc *macc;
-	size_t mcap;
-	struct map *tool_map;
-	struct tool_acc *tacc;
-	size_t tcap;
-	struct map *queue_map; /* name -> index + 1 in m->queues */
-	struct queue_acc *qacc;
-	struct pcache agent_cache, queue_cache;
-
-	size_t rcap, qcap;     /* of m->running, m->queued */
-	int64_t wait_sum;      /* of the runs queued now */
-
-	size_t other_agent, other_model, other_tool; /* "(other)" groups + 1, 0 = none yet */
-
-	const char *last_model; /* one-entry caches for log scans */
-	size_t last_model_i;
-	const char *last_tool;
-	size_t last_tool_i;
-};
 
 /* Round down to a multiple of d (d > 0), also for negative values. */
 static int64_t
@@ -231,8 +147,8 @@ sort(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *))
 }
 
 /* Grow *p (of *cap items of size sz) to hold at least n. */
-static void *
-grow(void *p, size_t *cap, size_t n, size_t sz)
+void *
+metrics_grow(void *p, size_t *cap, size_t n, size_t sz)
 {
 	if (n <= *cap)
 		return p;
@@ -267,8 +183,8 @@ agent_key(const struct run *r)
 	return NONE_NAME;
 }
 
-static const char *
-run_queue(const struct run *r)
+const char *
+metrics_run_queue(const struct run *r)
 {
 	return r->queue != NULL ? r->queue : "default";
 }
@@ -299,7 +215,7 @@ agent_index(struct ctx *c, const struct run *r)
 		r = NULL;
 	}
 	i = m->nagents++;
-	m->agents = grow(m->agents, &c->acap, m->nagents, sizeof *m->agents);
+	m->agents = metrics_grow(m->agents, &c->acap, m->nagents, sizeof *m->agents);
 	c->aacc = xreallocarray(c->aacc, c->acap, sizeof *c->aacc);
 	a = &m->agents[i];
 	memset(a, 0, sizeof *a);
@@ -317,8 +233,8 @@ agent_index(struct ctx *c, const struct run *r)
 }
 
 /* The index of the group of a run agent_index() has seen. */
-static size_t
-agent_find(struct ctx *c, const struct run *r)
+size_t
+metrics_agent_find(struct ctx *c, const struct run *r)
 {
 	void *v = pcache_get(&c->agent_cache, c->agent_map, agent_key(r));
 
@@ -346,7 +262,7 @@ model_index(struct ctx *c, const char *key)
 		if (other)
 			key = METRICS_OTHER;
 		i = m->nmodels++;
-		m->models = grow(m->models, &c->mcap, m->nmodels,
+		m->models = metrics_grow(m->models, &c->mcap, m->nmodels,
 		    sizeof *m->models);
 		c->macc = xreallocarray(c->macc, c->mcap, sizeof *c->macc);
 		ms = &m->models[i];
@@ -385,7 +301,7 @@ tool_index(struct ctx *c, const char *key)
 		if (other)
 			key = METRICS_OTHER;
 		i = m->ntools++;
-		m->tools = grow(m->tools, &c->tcap, m->ntools,
+		m->tools = metrics_grow(m->tools, &c->tcap, m->ntools,
 		    sizeof *m->tools);
 		c->tacc = xreallocarray(c->tacc, c->tcap, sizeof *c->tacc);
 		ts = &m->tools[i];
@@ -418,7 +334,7 @@ tool_kind(struct tool_acc *ta, const char *kind)
 		return;
 	}
 	i = ta->nk++;
-	ta->k = grow(ta->k, &ta->capk, ta->nk, sizeof *ta->k);
+	ta->k = metrics_grow(ta->k, &ta->capk, ta->nk, sizeof *ta->k);
 	ta->k[i].kind = kind;
 	ta->k[i].count = 1;
 	map_put(ta->kinds, kind, (void *)(uintptr_t)(i + 1));
@@ -614,7 +530,7 @@ live_push(struct live_run **v, size_t *n, size_t *cap, const struct run *r,
 {
 	struct live_run *lr;
 
-	*v = grow(*v, cap, *n + 1, sizeof **v);
+	*v = metrics_grow(*v, cap, *n + 1, sizeof **v);
 	lr = &(*v)[(*n)++];
 	memset(lr, 0, sizeof *lr);
 	lr->run = r;
@@ -624,8 +540,8 @@ live_push(struct live_run **v, size_t *n, size_t *cap, const struct run *r,
 }
 
 /* The queue stats entry named name, or NULL. */
-static struct queue_stats *
-queue_find(struct ctx *c, const char *name, struct queue_acc **acc)
+struct queue_stats *
+metrics_queue_find(struct ctx *c, const char *name, struct queue_acc **acc)
 {
 	void *v = pcache_get(&c->queue_cache, c->queue_map, name);
 	size_t i;
@@ -685,7 +601,7 @@ fold_runs(struct ctx *c, const struct filter *f)
 				    r, c->now - r->queued_ms);
 				c->wait_sum = store_add_sat(c->wait_sum,
 				    c->now - r->queued_ms);
-				qs = queue_find(c, run_queue(r), &qa);
+				qs = metrics_queue_find(c, metrics_run_queue(r), &qa);
 				if (qs != NULL) {
 					if (qs->queued == 0 ||
 					    r->queued_ms < qa->oldest_ms)
@@ -698,7 +614,7 @@ fold_runs(struct ctx *c, const struct filter *f)
 			m->minutes[(floor_to(r->started_ms, MINUTE_MS) -
 			    c->m0) / MINUTE_MS].started++;
 			qs = r->queued_ms != 0 && r->started_ms >=
-			    r->queued_ms ? queue_find(c, run_queue(r), &qa) :
+			    r->queued_ms ? metrics_queue_find(c, metrics_run_queue(r), &qa) :
 			    NULL;
 			if (qs != NULL) {
 				qa->wait_sum = store_add_sat(qa->wait_sum,
@@ -786,174 +702,6 @@ cmp_kind(const void *a, const void *b)
 	int d = cmp_u64_desc(x->count, y->count);
 
 	return d != 0 ? d : strcmp(x->kind, y->kind);
-}
-
-/* Format a duration for people: 850ms, 4.2s, 45s, 12m40s, 4m, 2h05m, 3d04h. */
-static void
-fmt_dur(int64_t ms, char *buf, size_t size)
-{
-	int64_t s = ms / 1000;
-
-	if (ms < 0)
-		snprintf(buf, size, "?");
-	else if (ms < 1000)
-		snprintf(buf, size, "%lldms", (long long)ms);
-	else if (ms < 10000)
-		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10.0);
-	else if (s < 60)
-		snprintf(buf, size, "%llds", (long long)s);
-	else if (s < 3600 && s % 60 == 0)
-		snprintf(buf, size, "%lldm", (long long)(s / 60));
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60),
-		    (long long)(s % 60));
-	else if (s < 86400 && s % 3600 / 60 == 0)
-		snprintf(buf, size, "%lldh", (long long)(s / 3600));
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
-	else
-		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400),
-		    (long long)(s % 86400 / 3600));
-}
-
-/* Cost at the run's current rate over the horizon of the contract. */
-static int64_t
-projected_cost(int64_t cost, int64_t elapsed, int64_t expected)
-{
-	double horizon, v;
-
-	if (expected < 0 || elapsed <= 0)
-		return -1;
-	horizon = expected > elapsed ? (double)expected : 2.0 * (double)elapsed;
-	v = (double)cost * horizon / (double)elapsed;
-	if (v >= 9.2e18)
-		return INT64_MAX;
-	if (v <= -9.2e18)
-		return INT64_MIN;
-	return (int64_t)llround(v);
-}
-
-static struct flagged *
-flag_push(struct metrics *m, size_t *cap, struct live_run *lr,
-    enum flag_reason reason, int64_t expected)
-{
-	struct flagged *fl;
-
-	m->flags = grow(m->flags, cap, m->nflags + 1, sizeof *m->flags);
-	fl = &m->flags[m->nflags++];
-	memset(fl, 0, sizeof *fl);
-	fl->run = lr->run;
-	fl->reason = reason;
-	fl->elapsed_ms = lr->elapsed_ms;
-	fl->expected_ms = expected;
-	fl->cost_nusd = lr->run->cost_nusd;
-	if (lr->flagged == 0)
-		lr->flagged = (int)m->nflags;
-	return fl;
-}
-
-/* Expected times and ETAs of the live runs; flags on the running ones. */
-static void
-live_finish(struct ctx *c)
-{
-	struct metrics *m = c->m;
-	struct live_run *lr;
-	struct agent_acc *aa;
-	struct agent_stats *a;
-	struct queue_stats *qs;
-	struct queue_acc *qa;
-	struct flagged *fl;
-	const struct run *r;
-	char e1[32], e2[32], e3[32];
-	size_t i, ai, fcap = 0;
-	int64_t ref, est;
-	double p99;
-
-	for (i = 0; i < m->nrunning + m->nqueued; i++) {
-		lr = i < m->nrunning ? &m->running[i] :
-		    &m->queued[i - m->nrunning];
-		r = lr->run;
-		if (r->estimated_ms > 0)
-			lr->expected_ms = r->estimated_ms;
-		else {
-			ai = agent_find(c, r);
-			aa = &c->aacc[ai];
-			a = &m->agents[ai];
-			if (aa->p50 >= 0 && a->exec.count >= ETA_MIN_SAMPLES)
-				lr->expected_ms = llround(aa->p50);
-		}
-		if (i < m->nrunning) {
-			if (lr->expected_ms >= 0)
-				lr->eta_ms = store_add_sat(r->started_ms,
-				    lr->expected_ms);
-		} else {
-			qs = queue_find(c, run_queue(r), &qa);
-			if (qs != NULL && qs->avg_wait_ms >= 0)
-				lr->eta_ms = r->queued_ms +
-				    llround(qs->avg_wait_ms);
-		}
-	}
-
-	for (i = 0; i < m->nrunning; i++) {
-		lr = &m->running[i];
-		r = lr->run;
-		est = r->estimated_ms;
-		ai = agent_find(c, r);
-		a = &m->agents[ai];
-		aa = &c->aacc[ai];
-		fmt_dur(lr->elapsed_ms, e1, sizeof e1);
-		if (est > 0) {
-			if ((double)lr->elapsed_ms > 2.0 * (double)est &&
-			    lr->elapsed_ms > FLAG_MIN_MS) {
-				fl = flag_push(m, &fcap, lr,
-				    FLAG_PAST_ESTIMATE, est);
-				fl->projected_nusd = projected_cost(
-				    fl->cost_nusd, lr->elapsed_ms, est);
-				fmt_dur(est, e2, sizeof e2);
-				snprintf(fl->why, sizeof fl->why,
-				    "running %s, %.1fx its estimate of %s", e1,
-				    (double)lr->elapsed_ms / (double)est, e2);
-			}
-		} else if (a->exec.count >= P99_MIN_SAMPLES && aa->p99 > 0) {
-			p99 = aa->p99;
-			if ((double)lr->elapsed_ms > 1.5 * p99 &&
-			    lr->elapsed_ms > FLAG_MIN_MS) {
-				fl = flag_push(m, &fcap, lr, FLAG_PAST_P99,
-				    llround(p99));
-				fl->projected_nusd = projected_cost(
-				    fl->cost_nusd, lr->elapsed_ms,
-				    fl->expected_ms);
-				fmt_dur(fl->expected_ms, e2, sizeof e2);
-				snprintf(fl->why, sizeof fl->why,
-				    "running %s, %.1fx its agent's p99 of %s "
-				    "(%llu runs)", e1,
-				    (double)lr->elapsed_ms / p99, e2,
-				    (unsigned long long)a->exec.count);
-			}
-		}
-
-		ref = r->progress >= 0 ? r->progress_ms : r->started_ms;
-		if (r->last_llm_ms <= c->now &&
-		    c->now - r->last_llm_ms <= RUNAWAY_LLM_MS &&
-		    r->llm_calls >= RUNAWAY_CALLS &&
-		    store_add_sat(r->input_tokens, r->output_tokens) > 0 &&
-		    c->now - ref > RUNAWAY_QUIET_MS && r->last_llm_ms > ref) {
-			fl = flag_push(m, &fcap, lr, FLAG_RUNAWAY_TOKENS,
-			    lr->expected_ms);
-			fl->projected_nusd = projected_cost(fl->cost_nusd,
-			    lr->elapsed_ms, lr->expected_ms);
-			fmt_dur(c->now - r->last_llm_ms, e2, sizeof e2);
-			fmt_dur(c->now - ref, e3, sizeof e3);
-			snprintf(fl->why, sizeof fl->why,
-			    "%lld LLM calls and %lld tokens so far, the last "
-			    "%s ago, but no progress %s%s%s", (long long)
-			    r->llm_calls, (long long)store_add_sat(r->input_tokens,
-			    r->output_tokens), e2, r->progress >= 0 ?
-			    "for " : "in the ", e3, r->progress >= 0 ? "" :
-			    " since it started");
-		}
-	}
 }
 
 /* Drop agents with nothing in W and nothing live; sort the rest. */
@@ -1182,7 +930,7 @@ metrics_compute(const struct store *st, const struct filter *f,
 
 	sort(m->running, m->nrunning, sizeof *m->running, cmp_running);
 	sort(m->queued, m->nqueued, sizeof *m->queued, cmp_queued);
-	live_finish(&c);
+	metrics_live_finish(&c);
 
 	agents_finish(&c);
 	models_finish(&c);

@@ -63,6 +63,8 @@ on_caught_up(void *ctx, int source)
 		r->done[source] = 1;
 	}
 	r->c->caught_up++;
+	if (r->c->backfilled != NULL)
+		r->c->backfilled(r->c);
 	if (!r->c->follow && r->c->caught_up >= r->c->nsources)
 		loop_stop(r->c->exit_status);
 }

@@ -18,6 +18,8 @@ struct collect {
 	void *ctx;
 	/* Called once the loop is up, before any event (may be NULL). */
 	void (*started)(struct collect *);
+	/* Called when a source has read its backfill (may be NULL). */
+	void (*backfilled)(struct collect *);
 
 	/* results */
 	uint64_t events;

@@ -577,6 +577,22 @@ on_event(struct collect *c, struct event *ev)
 }
 
 /* Bring the screen up once the loop runs. */
+/*
+ * The last source has read its backfill: show everything now rather than at
+ * the next frame, and recompute even if the last recompute was recent.
+ */
+static void
+backfilled(struct collect *c)
+{
+	struct dash *d = c->ctx;
+
+	if (c->caught_up < c->nsources || d->paused || frame.data == NULL)
+		return; /* frame.data: the frame timer is set up (started) */
+	d->computed_at_ms = 0;
+	d->dirty = 1;
+	uv_timer_start(&frame, on_frame, 0, 0);
+}
+
 static void
 started(struct collect *c)
 {
@@ -680,6 +696,7 @@ dash_main(const struct opts *o)
 	c.event = on_event;
 	c.ctx = d;
 	c.started = started;
+	c.backfilled = backfilled;
 	status = collect_run(&c);
 	terminal_restore();
 	log_set_stderr(1);

@@ -1,8 +1,11 @@
 /* execmon - a terminal live monitor for AI-agent and job executions. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "dash.h"
@@ -10,12 +13,34 @@
 #include "report.h"
 #include "source.h"
 
+/*
+ * A standard descriptor we were started without is held by /dev/null opened
+ * the wrong way round, so that using it still fails (EBADF: "stdout: Bad
+ * file descriptor") and no socket or file of ours takes its number.
+ */
+static void
+hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_NOCTTY);
+		if (nfd >= 0 && nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	int rc;
 
+	hold_std_fds();
 	setlocale(LC_ALL, "");
 	if ((rc = cli_parse(&o, argc, argv)) != 0) {
 		cli_free(&o);

@@ -121,6 +121,34 @@ load(const struct opts *o, struct store *st, int64_t *now_out)
 	return load_span(o, st, 2 * o->window_ms, 0, now_out);
 }
 
+/* What messages call an output: "stdout" for "-", else the path made safe. */
+static void
+report_out_name(const char *path, char *buf, size_t size)
+{
+	if (strcmp(path, "-") == 0)
+		snprintf(buf, size, "stdout");
+	else
+		event_sanitize(path, buf, size, 0);
+}
+
+/*
+ * Finish a command's output: flush, close, rename into place. On a failed
+ * write (a full disk, a pipe whose reader has gone) say which output and why
+ * in one line and return 1.
+ */
+static int
+report_finish(struct outfile *out, const char *cmd, const char *name)
+{
+	char err[256];
+
+	if (outfile_commit(out, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: %s: %s: %s\n", cmd, name, err);
+		outfile_abort(out);
+		return 1;
+	}
+	return 0;
+}
+
 /* A short human summary of what an event says. */
 static void
 event_summary(const struct event *ev, char *buf, size_t size)
@@ -168,7 +196,9 @@ int
 report_events_main(const struct opts *o)
 {
 	struct store *st = store_create();
+	struct outfile out;
 	struct run *run;
+	char err[256];
 	int64_t now;
 	int status = load(o, st, &now);
 
@@ -186,6 +216,11 @@ report_events_main(const struct opts *o)
 		store_free(st);
 		return 1;
 	}
+	if (outfile_open(&out, "-", err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: events: stdout: %s\n", err);
+		store_free(st);
+		return 1;
+	}
 	if (strcmp(o->format, "json") == 0) {
 		json_t *arr = json_array();
 
@@ -196,12 +231,13 @@ report_events_main(const struct opts *o)
 			json_array_append_new(arr, record_json(&ev));
 			event_done(&ev);
 		}
-		event_json_write(arr, stdout, JSON_INDENT(2), isatty(1));
-		fputc('\n', stdout);
+		if (event_json_write(arr, out.f, JSON_INDENT(2),
+		    isatty(fileno(out.f))) != 0 || fputc('\n', out.f) == EOF)
+			outfile_failed(&out);
 		json_decref(arr);
 	} else {
-		printf("%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL");
-		for (size_t i = 0; i < run->nlog; i++) {
+		fprintf(out.f, "%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL");
+		for (size_t i = 0; i < run->nlog && !outfile_failed(&out); i++) {
 			struct event ev;
 			char t[40], type[64], detail[1024];
 
@@ -209,14 +245,16 @@ report_events_main(const struct opts *o)
 			event_format_time(ev.ts_ms, t, sizeof t);
 			event_sanitize(ev.type_name, type, sizeof type, 0);
 			event_summary(&ev, detail, sizeof detail);
-			printf("%-24s  %-16s  %s\n", t, type, detail);
+			fprintf(out.f, "%-24s  %-16s  %s\n", t, type, detail);
 			event_done(&ev);
 		}
-		if (run->log_dropped > 0)
-			printf("(%" PRIu64 " older events not kept)\n", run->log_dropped);
+		if (run->log_dropped > 0 && !outfile_failed(&out))
+			fprintf(out.f, "(%" PRIu64 " older events not kept)\n",
+			    run->log_dropped);
 	}
+	status = report_finish(&out, "events", "stdout");
 	store_free(st);
-	return 0;
+	return status;
 }
 
 /* Parse --filter into f; on error, say why in one line and return 2. */
@@ -262,9 +300,9 @@ report_snapshot_main(const struct opts *o)
 
 	if ((status = report_filter(o, &f)) != 0)
 		return status;
-	event_sanitize(path, safe, sizeof safe, 0);
+	report_out_name(path, safe, sizeof safe);
 	if (outfile_open(&out, path, err, sizeof err) != 0) {
-		fprintf(stderr, "execmon: snapshot %s: %s\n", safe, err);
+		fprintf(stderr, "execmon: snapshot: %s: %s\n", safe, err);
 		filter_done(&f);
 		return 1;
 	}
@@ -282,14 +320,9 @@ report_snapshot_main(const struct opts *o)
 	if (o->verbose)
 		fprintf(stderr, "execmon: figures computed in %.1f ms from %zu runs "
 		    "held\n", (double)(mono_ns() - t0) / 1e6, store_nruns(st));
-	if (snapshot_write(j, out.f) != 0) {
-		fprintf(stderr, "execmon: snapshot %s: write failed\n", safe);
-		outfile_abort(&out);
-		status = 1;
-	} else if (outfile_commit(&out, err, sizeof err) != 0) {
-		fprintf(stderr, "execmon: snapshot %s: %s\n", safe, err);
-		status = 1;
-	}
+	if (snapshot_write(j, out.f) != 0)
+		outfile_failed(&out);
+	status = report_finish(&out, "snapshot", safe);
 	json_decref(j);
 	metrics_free(m);
 	store_free(st);
@@ -439,7 +472,7 @@ static const struct {
 #define REPORT_NCOLS (sizeof report_cols / sizeof report_cols[0])
 
 static void
-report_row(const char *const *vals)
+report_row(FILE *f, const char *const *vals)
 {
 	char cell[2048], line[4096];
 	size_t i, n = 0;
@@ -453,11 +486,12 @@ report_row(const char *const *vals)
 	while (n > 0 && line[n - 1] == ' ')
 		n--;
 	line[n] = '\0';
-	puts(line);
+	fputs(line, f);
+	fputc('\n', f);
 }
 
 static void
-report_run_row(const struct run *r, int64_t now_ms)
+report_run_row(FILE *f, const struct run *r, int64_t now_ms)
 {
 	char dur[32], tok[32], cost[32], started[32], err[1536], summary[1024];
 	const char *vals[REPORT_NCOLS];
@@ -495,7 +529,7 @@ report_run_row(const struct run *r, int64_t now_ms)
 	vals[6] = tok;
 	vals[7] = cost;
 	vals[8] = err;
-	report_row(vals);
+	report_row(f, vals);
 }
 
 static void
@@ -510,7 +544,9 @@ report_runs_main(const struct opts *o)
 {
 	struct filter f;
 	struct store *st;
+	struct outfile out;
 	const struct run **list;
+	char err[256];
 	int64_t now, since = o->since_ms > 0 ? o->since_ms : o->window_ms;
 	size_t i, n, limit = o->limit > 0 ? (size_t)o->limit : REPORT_RUNS_LIMIT;
 	int status;
@@ -540,6 +576,12 @@ report_runs_main(const struct opts *o)
 		filter_done(&f);
 		return status;
 	}
+	if (outfile_open(&out, "-", err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: runs: stdout: %s\n", err);
+		store_free(st);
+		filter_done(&f);
+		return 1;
+	}
 	n = snapshot_select_runs(st, &f, now, since, 0, &list);
 	if (n > limit)
 		n = limit;
@@ -548,20 +590,19 @@ report_runs_main(const struct opts *o)
 
 		for (i = 0; i < n; i++)
 			json_array_append_new(arr, snapshot_run_json(list[i], now));
-		if (snapshot_write(arr, stdout) != 0)
-			status = 1;
+		if (snapshot_write(arr, out.f) != 0)
+			outfile_failed(&out);
 		json_decref(arr);
 	} else {
 		const char *hdr[REPORT_NCOLS];
 
 		for (i = 0; i < REPORT_NCOLS; i++)
 			hdr[i] = report_cols[i].name;
-		report_row(hdr);
-		for (i = 0; i < n; i++)
-			report_run_row(list[i], now);
+		report_row(out.f, hdr);
+		for (i = 0; i < n && !outfile_failed(&out); i++)
+			report_run_row(out.f, list[i], now);
 	}
-	if (fflush(stdout) != 0)
-		status = 1;
+	status = report_finish(&out, "runs", "stdout");
 	free(list);
 	store_free(st);
 	filter_done(&f);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "conffile.h"
 #include "event.h"
+#include "infile.h"
 #include "log.h"
 #include "source-ws.h"
 #include "ui.h"
@@ -232,11 +233,15 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	}
 		return list_add(o->ws_headers, &o->nws_headers, &ws_header_level, at,
 		    v, name);
-	case O_WS_CA:
-		if (access(v, R_OK) != 0)
-			return bad(name, v, strerror(errno));
+	case O_WS_CA: {
+		/* the TLS library opens it by name: a FIFO there would hang it */
+		char why[200];
+
+		if (infile_check(v, why, sizeof why) != 0)
+			return bad(name, v, why);
 		set_str(&o->ws_ca, v);
 		return 0;
+	}
 	case O_WS_INSECURE:
 		o->ws_insecure = 1;
 		return 0;
@@ -389,11 +394,11 @@ read_config(struct opts *o, const char *path, int required)
 	size_t len;
 	int rc;
 
-	if (conffile_read(path, &text, &len, &cc.private) != 0) {
+	if (conffile_read(path, &text, &len, &cc.private, err, sizeof err) != 0) {
 		if (!required && errno == ENOENT)
 			return 0;
 		fprintf(stderr, "execmon: config %s: %s\n", path,
-		    errno == EFBIG ? "larger than 256 KiB" : strerror(errno));
+		    errno == EFBIG ? "larger than 256 KiB" : err);
 		return 2;
 	}
 	rc = conffile_parse(text, len, config_setting, &cc, err, sizeof err);

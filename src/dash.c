@@ -674,8 +674,9 @@ dash_main(const struct opts *o)
 	d->window_ms = o->window_ms;
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
-	if (o->stats != NULL && (d->stats = fopen(o->stats, "w")) == NULL) {
-		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, strerror(errno));
+	if (o->stats != NULL &&
+	    (d->stats = outfile_open_log(o->stats, err, sizeof err)) == NULL) {
+		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, err);
 		filter_done(&d->filter);
 		store_free(d->store);
 		return 1;
@@ -700,8 +701,11 @@ dash_main(const struct opts *o)
 	status = collect_run(&c);
 	terminal_restore();
 	log_set_stderr(1);
-	if (d->stats != NULL)
-		dash_stats_end(d);
+	if (d->stats != NULL && dash_stats_end(d, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, err);
+		if (status == 0)
+			status = 1;
+	}
 
 	metrics_free(d->m);
 	held_free();
@@ -719,7 +723,7 @@ int
 dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t errlen)
 {
 	struct outfile of;
-	char expr[256], stamp[32];
+	char expr[256], stamp[32], why[200];
 	time_t secs = (time_t)(loop_now_ms() / 1000);
 	struct tm tm;
 	json_t *j;
@@ -733,16 +737,18 @@ dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t e
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(path, size, "%s/execmon-snapshot-%s.json",
 	    d->snapshot_dir ? d->snapshot_dir : ".", stamp);
-	if (outfile_open(&of, path, err, errlen) != 0)
-		return -1;
-	filter_format(&d->filter, expr, sizeof expr);
-	j = snapshot_build(d->m, d->store, &d->filter, expr[0] ? expr : NULL);
-	rc = snapshot_write(j, of.f);
-	json_decref(j);
-	if (rc != 0) {
-		snprintf(err, errlen, "write failed");
-		outfile_abort(&of);
+	if (outfile_open(&of, path, why, sizeof why) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
-	return outfile_commit(&of, err, errlen);
+	filter_format(&d->filter, expr, sizeof expr);
+	j = snapshot_build(d->m, d->store, &d->filter, expr[0] ? expr : NULL);
+	if (snapshot_write(j, of.f) != 0)
+		outfile_failed(&of);
+	json_decref(j);
+	if ((rc = outfile_commit(&of, why, sizeof why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		outfile_abort(&of);
+	}
+	return rc;
 }

@@ -90,6 +90,42 @@ outfile_open(struct outfile *of, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+FILE *
+outfile_open_log(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO with a reader is refused below, one without fails here. */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+	    O_NONBLOCK, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s", errno == ELOOP ?
+		    "is a symbolic link (refusing to follow it)" :
+		    errno == ENXIO ? "not a regular file (a FIFO)" : strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file (refusing to write to it)");
+		close(fd);
+		return NULL;
+	}
+	if ((S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 int
 outfile_failed(struct outfile *of)
 {

@@ -23,6 +23,13 @@ struct outfile {
  */
 int outfile_open(struct outfile *, const char *path, char *err, size_t errlen);
 /*
+ * Open path for a log written as it goes (no temporary file): created or
+ * truncated, a regular file or a character device only, never a FIFO, a
+ * directory or a symbolic link; opening never blocks. Returns the stream,
+ * or NULL with a one-line reason in err.
+ */
+FILE *outfile_open_log(const char *path, char *err, size_t errlen);
+/*
  * Whether a write through of->f has failed; call it right after each write
  * (fwrite, fprintf, ...) so that the first failure's cause is kept in err.
  */

@@ -199,6 +199,8 @@ tui_init || {
 tui_run TF 80 24 --redis "$R" --stream s --theme "$TMP/fifo"
 tui_run TD 80 24 --redis "$R" --stream s --theme "$TMP/dir"
 tui_run TN 80 24 XDG_CONFIG_HOME="$TMP/xdg-themes" --redis "$R" --stream s --theme odd
+tui_run SF 80 24 --redis "$R" --stream s --stats "$TMP/fifo"
+tui_run SD 80 24 --redis "$R" --stream s --stats /dev/full
 wait_for 20 test -s "$TMP/TF.exit"
 is "$(cat "$TMP/TF.exit" 2>/dev/null)" EXIT=2 "--theme FIFO: exits 2 at once, not a hang"
 [ "$(lines "$TMP/TF.err")" -eq 1 ] &&
@@ -212,5 +214,16 @@ wait_for 20 test -s "$TMP/TN.exit"
 is "$(cat "$TMP/TN.exit" 2>/dev/null)" EXIT=2 "a theme found by name that is a FIFO: exits 2"
 one_line "$TMP/TN.err" "odd.theme: not a regular file \(a FIFO\)$"
 ok $? "naming the file it found"
+
+wait_for 20 test -s "$TMP/SF.exit"
+is "$(cat "$TMP/SF.exit" 2>/dev/null)" EXIT=1 "--stats FIFO: refused at once, not blocked waiting for a reader"
+one_line "$TMP/SF.err" "^execmon: --stats .*/fifo: not a regular file \(a FIFO\)$"
+ok $? "saying so"
+tui_wait SD 10 "runs|Runs|RUNS" >/dev/null
+tui_keys SD q
+wait_for 20 test -s "$TMP/SD.exit"
+is "$(cat "$TMP/SD.exit" 2>/dev/null)" EXIT=1 "--stats /dev/full: the dashboard's exit status is 1"
+one_line "$TMP/SD.err" "^execmon: --stats /dev/full: No space left on device$"
+ok $? "and it says why, once the terminal is back"
 
 done_testing

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -43,7 +44,18 @@ main(int argc, char **argv)
 	hold_std_fds();
 	setlocale(LC_ALL, "");
 	if ((rc = cli_parse(&o, argc, argv)) != 0) {
+		/* --help or --version went to stdout: did it get there? */
+		int err = rc == 1 && ferror(stdout) ? errno : 0;
+
+		if (rc == 1 && fflush(stdout) != 0 && err == 0)
+			err = errno;
+		if (rc == 1 && ferror(stdout) && err == 0)
+			err = EIO;
 		cli_free(&o);
+		if (err != 0) {
+			fprintf(stderr, "execmon: stdout: %s\n", strerror(err));
+			return 1;
+		}
 		return rc == 1 ? 0 : rc;
 	}
 	switch (o.command) {

@@ -128,6 +128,28 @@ is "$?" 1 "snapshot >/dev/full: exit 1"
 one_line "$TMP/snap-full2.err" "^execmon: snapshot: stdout: No space left on device$"
 ok $? "naming stdout and the cause"
 
+# a regular file that cannot grow (RLIMIT_FSIZE): the write fails with EFBIG
+mkdir "$TMP/lim"
+echo old >"$TMP/lim/rec.jsonl"
+echo old >"$TMP/lim/snap.json"
+(ulimit -f 1; exec "$EXECMON" record --redis "$R" --stream s -o "$TMP/lim/rec.jsonl" --count 11) 2>"$TMP/lim.err"
+is "$?" 1 "record -o FILE that cannot grow: exit 1"
+one_line "$TMP/lim.err" "^execmon: record: .*/lim/rec.jsonl: File too large$"
+ok $? "naming the path and the cause"
+grep -q "^execmon: 0 events, " "$TMP/lim.err"
+ok $? "the summary counts no event written (the file is not replaced)"
+(ulimit -f 1; exec "$EXECMON" snapshot --replay "$TMP/big.jsonl" -o "$TMP/lim/snap.json") 2>"$TMP/lim2.err"
+is "$?" 1 "snapshot -o FILE that cannot grow: exit 1"
+one_line "$TMP/lim2.err" "^execmon: snapshot: .*/lim/snap.json: File too large$"
+ok $? "naming the path and the cause"
+is "$(cat "$TMP/lim/rec.jsonl"):$(cat "$TMP/lim/snap.json"):$(ls "$TMP/lim" | wc -l)" "old:old:2" \
+	"the files already there are untouched, no temporary file left"
+
+"$EXECMON" --help >/dev/full 2>"$TMP/help.err"
+is "$?" 1 "--help >/dev/full: exit 1 (was 0)"
+one_line "$TMP/help.err" "^execmon: stdout: No space left on device$"
+ok $? "saying so"
+
 "$EXECMON" runs --redis "$R" --stream s >&- 2>"$TMP/closedfd.err"
 is "$?" 1 "runs with stdout closed: exit 1, no crash"
 one_line "$TMP/closedfd.err" "^execmon: runs: stdout: Bad file descriptor$"

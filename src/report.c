@@ -236,7 +236,8 @@ report_events_main(const struct opts *o)
 			outfile_failed(&out);
 		json_decref(arr);
 	} else {
-		fprintf(out.f, "%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL");
+		/* out.f is stdout */
+		printf("%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL");
 		for (size_t i = 0; i < run->nlog && !outfile_failed(&out); i++) {
 			struct event ev;
 			char t[40], type[64], detail[1024];
@@ -245,12 +246,11 @@ report_events_main(const struct opts *o)
 			event_format_time(ev.ts_ms, t, sizeof t);
 			event_sanitize(ev.type_name, type, sizeof type, 0);
 			event_summary(&ev, detail, sizeof detail);
-			fprintf(out.f, "%-24s  %-16s  %s\n", t, type, detail);
+			printf("%-24s  %-16s  %s\n", t, type, detail);
 			event_done(&ev);
 		}
 		if (run->log_dropped > 0 && !outfile_failed(&out))
-			fprintf(out.f, "(%" PRIu64 " older events not kept)\n",
-			    run->log_dropped);
+			printf("(%" PRIu64 " older events not kept)\n", run->log_dropped);
 	}
 	status = report_finish(&out, "events", "stdout");
 	store_free(st);
@@ -472,7 +472,7 @@ static const struct {
 #define REPORT_NCOLS (sizeof report_cols / sizeof report_cols[0])
 
 static void
-report_row(FILE *f, const char *const *vals)
+report_row(const char *const *vals)
 {
 	char cell[2048], line[4096];
 	size_t i, n = 0;
@@ -486,12 +486,11 @@ report_row(FILE *f, const char *const *vals)
 	while (n > 0 && line[n - 1] == ' ')
 		n--;
 	line[n] = '\0';
-	fputs(line, f);
-	fputc('\n', f);
+	puts(line);
 }
 
 static void
-report_run_row(FILE *f, const struct run *r, int64_t now_ms)
+report_run_row(const struct run *r, int64_t now_ms)
 {
 	char dur[32], tok[32], cost[32], started[32], err[1536], summary[1024];
 	const char *vals[REPORT_NCOLS];
@@ -529,7 +528,7 @@ report_run_row(FILE *f, const struct run *r, int64_t now_ms)
 	vals[6] = tok;
 	vals[7] = cost;
 	vals[8] = err;
-	report_row(f, vals);
+	report_row(vals);
 }
 
 static void
@@ -598,9 +597,10 @@ report_runs_main(const struct opts *o)
 
 		for (i = 0; i < REPORT_NCOLS; i++)
 			hdr[i] = report_cols[i].name;
-		report_row(out.f, hdr);
+		/* out.f is stdout */
+		report_row(hdr);
 		for (i = 0; i < n && !outfile_failed(&out); i++)
-			report_run_row(out.f, list[i], now);
+			report_run_row(list[i], now);
 	}
 	status = report_finish(&out, "runs", "stdout");
 	free(list);

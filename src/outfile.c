@@ -101,9 +101,13 @@ outfile_open_log(const char *path, char *err, size_t errlen)
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
 	    O_NONBLOCK, 0644);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s", errno == ELOOP ?
-		    "is a symbolic link (refusing to follow it)" :
-		    errno == ENXIO ? "not a regular file (a FIFO)" : strerror(errno));
+		int saved = errno;
+
+		/* ENXIO: a FIFO no one reads (or a device that is not there) */
+		snprintf(err, errlen, "%s", saved == ELOOP ?
+		    "is a symbolic link (refusing to follow it)" : saved == ENXIO &&
+		    lstat(path, &st) == 0 && S_ISFIFO(st.st_mode) ?
+		    "not a regular file (a FIFO)" : strerror(saved));
 		return NULL;
 	}
 	if (fstat(fd, &st) != 0) {

@@ -216,7 +216,7 @@ load_path(struct theme *t, const char *path, int *missing, char *err,
 	*missing = 0;
 	event_sanitize(path, safe, sizeof safe, 0);
 	if (infile_read(path, THEME_FILE_MAX, &buf, &n, NULL, why, sizeof why) != 0) {
-		*missing = errno == ENOENT;
+		*missing = errno == ENOENT || errno == ENOTDIR;
 		snprintf(err, errlen, "%s: %s", safe, why);
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "conffile.h"
 #include "event.h"
+#include "evmap.h"
 #include "infile.h"
 #include "log.h"
 #include "source-ws.h"
@@ -24,12 +25,13 @@ enum {
 	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
-	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP
+	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_MAP, O_VERSION, O_HELP
 };
 
 static const struct option longopts[] = {
 	{ "redis", required_argument, NULL, O_REDIS },
 	{ "stream", required_argument, NULL, O_STREAM },
+	{ "map", required_argument, NULL, O_MAP },
 	{ "ws", required_argument, NULL, O_WS },
 	{ "ws-ca", required_argument, NULL, O_WS_CA },
 	{ "ws-insecure", no_argument, NULL, O_WS_INSECURE },
@@ -182,6 +184,7 @@ static int
 apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 {
 	int64_t n;
+	int rc;
 
 	switch (id) {
 	case O_REDIS: {
@@ -203,7 +206,31 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case O_STREAM:
 		if (*v == '\0')
 			return bad(name, v, "empty stream key");
-		return list_add(o->streams, &o->nstreams, &stream_level, at, v, name);
+		if ((rc = list_add(o->streams, &o->nstreams, &stream_level, at, v,
+		    name)) == 0)
+			o->stream_maps[o->nstreams - 1] = o->cur_map;
+		return rc;
+	case O_MAP: {
+		char err[512];
+		struct evmap *m;
+
+		if (strcmp(v, "list") == 0)
+			return bad(name, v, "'list' only on the command line");
+		m = evmap_load(v, err, sizeof err);
+		if (m == NULL && err[0] != '\0') {
+			fprintf(stderr, "execmon: %s\n", err);
+			return 2;
+		}
+		if (m != NULL) {
+			if (o->nmaps == 2 * CLI_MAX_LIST) {
+				evmap_free(m);
+				return bad(name, v, "too many maps");
+			}
+			o->maps[o->nmaps++] = m;
+		}
+		o->cur_map = m;
+		return 0;
+	}
 	case O_WS: {
 		struct url u;
 		char err[128];
@@ -219,7 +246,9 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 			return 2;
 		}
 	}
-		return list_add(o->ws, &o->nws, &ws_level, at, v, name);
+		if ((rc = list_add(o->ws, &o->nws, &ws_level, at, v, name)) == 0)
+			o->ws_maps[o->nws - 1] = o->cur_map;
+		return rc;
 	case O_WS_HEADER: {
 		char err[128], *h;
 
@@ -261,6 +290,7 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		return 0;
 	case O_REPLAY:
 		set_str(&o->replay, v);
+		o->replay_map = o->cur_map;
 		return 0;
 	case O_WINDOW:
 		if ((o->window_ms = cli_parse_duration(v)) <= 0)
@@ -443,6 +473,10 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       (default $EXECMON_REDIS_URL, else redis://127.0.0.1:6379;\n"
 	    "                       password also from $EXECMON_REDIS_PASSWORD)\n"
 	    "  --stream KEY         a Redis stream to follow; repeatable (default execmon:events)\n"
+	    "  --map NAME|FILE      read the --stream, --ws and --replay sources given after\n"
+	    "                       it through a map: a preset (shannon) or a map file;\n"
+	    "                       native = execmon's own format again; --map list shows\n"
+	    "                       the presets (doc/mapping.md)\n"
 	    "  --bullmq QUEUE       follow a BullMQ queue (its events and depth); repeatable;\n"
 	    "                       '*' = every queue found under the prefix\n"
 	    "  --bullmq-prefix P    BullMQ key prefix (default bull)\n"
@@ -574,6 +608,8 @@ cli_parse(struct opts *o, int argc, char **argv)
 		}
 	}
 
+	/* A --map in the config file does not reach the command line's sources. */
+	o->cur_map = NULL;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:vh", longopts, &idx)) != -1) {
@@ -604,6 +640,10 @@ cli_parse(struct opts *o, int argc, char **argv)
 		name = c == 'o' ? "output" : c == 'v' ? "verbose" : longopts[idx].name;
 		if (c == O_CONFIG)
 			continue;
+		if (c == O_MAP && strcmp(optarg, "list") == 0) {
+			evmap_list(stdout);
+			return 1;
+		}
 		if ((rc = apply(o, c, name, optarg, L_ARGV)) != 0)
 			return rc;
 	}
@@ -665,6 +705,8 @@ cli_free(struct opts *o)
 	free(o->trace);
 	free(o->run_id);
 	free(o->stats);
+	for (int i = 0; i < o->nmaps; i++)
+		evmap_free(o->maps[i]);
 	if (o->password != NULL) {
 		memset(o->password, 0, strlen(o->password));
 		free(o->password);

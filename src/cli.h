@@ -15,6 +15,8 @@ enum cli_command {
 
 #define CLI_MAX_LIST 64
 
+struct evmap;
+
 struct opts {
 	enum cli_command command;
 	char *redis[CLI_MAX_LIST];
@@ -51,6 +53,16 @@ struct opts {
 	char *password;           /* from EXECMON_REDIS_PASSWORD */
 	int verbose;
 	char *stats;              /* --stats FILE: per-frame figures */
+	/*
+	 * --map: the map of each --stream, --ws and --replay (NULL = native),
+	 * pointing into maps, which owns every map loaded.
+	 */
+	const struct evmap *stream_maps[CLI_MAX_LIST];
+	const struct evmap *ws_maps[CLI_MAX_LIST];
+	const struct evmap *replay_map;
+	struct evmap *maps[2 * CLI_MAX_LIST];
+	int nmaps;
+	const struct evmap *cur_map; /* while parsing: the last --map */
 };
 
 /*

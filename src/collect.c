@@ -170,6 +170,7 @@ start_ws(struct running *r, const struct sink *sink)
 	}
 	wo.headers = r->ws_headers;
 	wo.nheaders = o->nws_headers;
+	wo.maps = o->ws_maps;
 	r->ws = source_ws_start(o->ws, o->nws, &wo, sink, err, sizeof err);
 	if (r->ws == NULL) {
 		fprintf(stderr, "execmon: %s\n", err);
@@ -219,6 +220,7 @@ collect_run(struct collect *c)
 			loop_done();
 			return 1;
 		}
+		source_replay_set_map(r.replay, o->replay_map);
 		c->nsources = 1;
 	} else {
 		source_redis_opts_default(&ro);
@@ -247,9 +249,13 @@ collect_run(struct collect *c)
 			}
 			if (u.password == NULL && o->password != NULL)
 				u.password = xstrdup(o->password);
-			if (o->nstreams > 0)
+			if (o->nstreams > 0) {
+				struct source_redis_opts so = ro;
+
+				so.maps = o->stream_maps;
 				r.conns[r.nconns++] = source_redis_start(&u, o->streams,
-				    o->nstreams, &ro, &sink);
+				    o->nstreams, &so, &sink);
+			}
 			if (o->nbullmq > 0)
 				r.bullmq[r.nbullmq++] = source_bullmq_start(&u, o->bullmq,
 				    o->nbullmq, o->bullmq_prefix, &ro, &sink);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "event.h"
+#include "evmap.h"
 #include "replay-line.h"
 #include "xmalloc.h"
 
@@ -45,6 +46,14 @@ void
 replay_line_decode(int source, const char *line, size_t len,
     const struct sink *sink)
 {
+	replay_line_decode_map(source, line, len, sink, NULL);
+}
+
+void
+replay_line_decode_map(int source, const char *line, size_t len,
+    const struct sink *sink, const struct evmap *map)
+{
+	char text[512];
 	struct source_info *si;
 	enum event_malformed why;
 	json_t *obj, *jsrc, *jid;
@@ -73,9 +82,11 @@ replay_line_decode(int source, const char *line, size_t len,
 		id = json_string_value(jid);
 		id_ms = event_id_ms(id);
 	}
-	why = event_decode_json(&ev, obj, id_ms);
+	why = evmap_decode_json(map, &ev, obj, id_ms, text, sizeof text);
 	if (why != MAL_NONE) {
 		source_count_malformed(src, why);
+		if (text[0] != '\0' && sources_get(src)->malformed_total <= 3)
+			sink_notice(sink, src, "%s: %s", sources_get(src)->name, text);
 		json_decref(obj);
 		return;
 	}
@@ -125,8 +136,8 @@ replay_lines_feed(struct replay_lines *rl, const char *data, size_t n)
 				rl->len = 0;
 			} else if (nl != NULL && rl->len == 0) {
 				/* A whole line in the chunk: no copy. */
-				replay_line_decode(rl->source, p, take,
-				    &rl->sink);
+				replay_line_decode_map(rl->source, p, take,
+				    &rl->sink, rl->map);
 			} else {
 				if (rl->len + take > rl->cap) {
 					rl->cap = (rl->len + take) * 2;
@@ -135,8 +146,8 @@ replay_lines_feed(struct replay_lines *rl, const char *data, size_t n)
 				memcpy(rl->buf + rl->len, p, take);
 				rl->len += take;
 				if (nl != NULL) {
-					replay_line_decode(rl->source, rl->buf,
-					    rl->len, &rl->sink);
+					replay_line_decode_map(rl->source, rl->buf,
+					    rl->len, &rl->sink, rl->map);
 					rl->len = 0;
 				}
 			}
@@ -152,7 +163,7 @@ void
 replay_lines_finish(struct replay_lines *rl)
 {
 	if (rl->len > 0 && !rl->skipping)
-		replay_line_decode(rl->source, rl->buf, rl->len, &rl->sink);
+		replay_line_decode_map(rl->source, rl->buf, rl->len, &rl->sink, rl->map);
 	rl->len = 0;
 	rl->skipping = 0;
 }

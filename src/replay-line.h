@@ -22,6 +22,7 @@ struct replay_lines {
 	char *buf;             /* the unfinished line, when it spans chunks */
 	size_t len, cap;
 	int skipping;          /* inside a line over max */
+	const struct evmap *map; /* each line's map (evmap.h); NULL = native */
 };
 
 void replay_lines_init(struct replay_lines *, int source, const struct sink *);
@@ -39,5 +40,9 @@ void replay_lines_finish(struct replay_lines *);
  */
 void replay_line_decode(int source, const char *line, size_t len,
     const struct sink *);
+struct evmap;
+/* The same, each line's object going through map (NULL = native). */
+void replay_line_decode_map(int source, const char *line, size_t len,
+    const struct sink *, const struct evmap *map);
 
 #endif

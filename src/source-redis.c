@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "event.h"
+#include "evmap.h"
 #include "log.h"
 #include "loop.h"
 #include "redis-uv.h"
@@ -49,6 +50,7 @@ struct sid {
 struct rstream {
 	int source;            /* registry index */
 	char *key;
+	const struct evmap *map; /* NULL = execmon's own format */
 	struct sid last;       /* last entry handed on */
 	int have_last;
 	int backfilled;
@@ -312,6 +314,7 @@ handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
 	enum event_malformed why;
 	struct sid sid;
 	size_t n;
+	char text[512];
 
 	if (e->type != REDIS_REPLY_ARRAY || e->elements < 2)
 		return;
@@ -352,14 +355,16 @@ handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
 		return;
 	}
 	event_init(&ev);
-	why = event_decode_fields(&ev, kvp, n, (int64_t)sid.ms);
+	why = evmap_decode_fields(s->map, &ev, kvp, n, (int64_t)sid.ms, text,
+	    sizeof text);
 	if (kvp != kv)
 		free(kvp);
 	if (why != MAL_NONE) {
 		source_count_malformed(s->source, why);
 		if (si->malformed_total <= 3)
 			sink_notice(&c->sink, s->source, "%s: malformed entry %.*s (%s)", si->name,
-			    (int)id->len, id->str, event_malformed_name(why));
+			    (int)id->len, id->str, text[0] != '\0' ? text :
+			    event_malformed_name(why));
 		return;
 	}
 	si->events++;
@@ -948,8 +953,11 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 	c->sink = *sink;
 	c->arena = reply_arena_create();
 	c->backoff_ms = opts->backoff_min_ms;
-	for (int i = 0; i < nstreams; i++)
+	for (int i = 0; i < nstreams; i++) {
 		stream_add(c, streams[i]);
+		c->streams[i]->map = opts->maps != NULL ? opts->maps[i] : NULL;
+	}
+	c->opts.maps = NULL;
 	uv_timer_init(loop_uv(), &c->timer);
 	c->timer.data = c;
 	conn_connect(c);

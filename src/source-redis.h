@@ -7,6 +7,7 @@
 #include "source.h"
 #include "url.h"
 
+struct evmap;
 struct redisAsyncContext;
 struct source_redis_hooks;
 
@@ -20,6 +21,8 @@ struct source_redis_opts {
 	int watchdog_ms;       /* extra wait over block_ms before giving up (2000) */
 	int64_t backoff_min_ms, backoff_max_ms; /* 500, 10000 */
 	const struct source_redis_hooks *hooks; /* NULL = plain event streams */
+	/* Per stream given to source_redis_start, its map (evmap.h); NULL = native. */
+	const struct evmap *const *maps;
 };
 
 /*

@@ -91,6 +91,12 @@ on_poll(uv_poll_t *h, int status, int events)
 	read_chunk(r);
 }
 
+void
+source_replay_set_map(struct replay *r, const struct evmap *map)
+{
+	r->lines.map = map;
+}
+
 struct replay *
 source_replay_start(const char *path, const struct sink *sink, char *errstr,
     size_t errlen)

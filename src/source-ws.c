@@ -58,6 +58,7 @@ struct ws_feed {
 	char display[256];
 	char host[300];        /* Host header and TLS name */
 	int source;            /* registry index */
+	const struct evmap *map; /* NULL = execmon's own format */
 	enum ws_phase phase;
 	struct lws *wsi;       /* the current attempt, or NULL */
 	int established;       /* the current attempt got past the upgrade */
@@ -352,10 +353,21 @@ on_malformed(void *arg, enum event_malformed why)
 		    event_malformed_name(why));
 }
 
+/* The map's account of a malformed message, shown like the message itself. */
+static void
+on_explain(void *arg, const char *why)
+{
+	struct ws_feed *f = arg;
+
+	if (f->notices < 3)
+		sink_notice(&f->ws->sink, f->source, "%s: %s",
+		    sources_get(f->source)->name, why);
+}
+
 static void
 feed_receive(struct ws_feed *f, struct lws *wsi, const void *in, size_t len)
 {
-	struct wsmsg_sink s = { on_event, on_malformed, f };
+	struct wsmsg_sink s = { on_event, on_malformed, f, f->map, on_explain };
 	enum event_malformed why;
 	int64_t now;
 	int rc;
@@ -657,6 +669,7 @@ source_ws_start(char *const *urls, int nurls, const struct source_ws_opts *opts,
 
 		f->ws = ws;
 		f->source = -1;
+		f->map = opts->maps != NULL ? opts->maps[i] : NULL;
 		if (url_parse(&f->url, urls[i], uerr, sizeof uerr) != 0 ||
 		    (f->url.scheme != URL_WS && f->url.scheme != URL_WSS)) {
 			snprintf(err, errlen, "--ws: not a ws:// or wss:// URL");

@@ -7,6 +7,8 @@
 
 #include "source.h"
 
+struct evmap;
+
 struct source_ws_opts {
 	int follow;            /* reconnect after the server closes; else that ends the feed */
 	const char *ca_file;   /* --ws-ca; NULL = the system's CA bundle */
@@ -18,6 +20,8 @@ struct source_ws_opts {
 	int ping_s;            /* ping after this long without a valid frame (10) */
 	int hangup_s;          /* hang up after this long without one (30) */
 	int64_t backoff_min_ms, backoff_max_ms; /* 500, 10000 */
+	/* Per URL, the map its messages go through (evmap.h); NULL = native. */
+	const struct evmap *const *maps;
 };
 
 void source_ws_opts_default(struct source_ws_opts *);

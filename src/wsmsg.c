@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "event.h"
+#include "evmap.h"
 #include "wsmsg.h"
 #include "xmalloc.h"
 
@@ -94,14 +95,17 @@ decode_one(const json_t *obj, int64_t recv_ms, const struct wsmsg_sink *s)
 	struct event ev;
 	enum event_malformed why;
 	const json_t *id;
+	char text[512];
 
 	if (!json_is_object(obj)) {
 		s->malformed(s->arg, MAL_BAD_JSON);
 		return 0;
 	}
-	why = event_decode_json(&ev, obj, recv_ms);
+	why = evmap_decode_json(s->map, &ev, obj, recv_ms, text, sizeof text);
 	if (why != MAL_NONE) {
 		event_done(&ev);
+		if (text[0] != '\0' && s->explain != NULL)
+			s->explain(s->arg, text);
 		s->malformed(s->arg, why);
 		return 0;
 	}
@@ -197,7 +201,7 @@ wsmsg_decode(const char *buf, size_t len, int64_t recv_ms,
 	if (json_is_array(root)) {
 		json_array_foreach(root, i, v)
 			n += decode_one(v, recv_ms, s);
-	} else if (json_is_object(root) &&
+	} else if (s->map == NULL && json_is_object(root) &&
 	    (kind = json_object_get(root, "event")) != NULL &&
 	    json_is_string(kind) && json_object_get(root, "type") == NULL &&
 	    strcmp(json_string_value(kind), "execution_update") == 0)

@@ -39,11 +39,17 @@ void wsmsg_buf_reset(struct wsmsg_buf *);
 int wsmsg_buf_add(struct wsmsg_buf *, const void *piece, size_t len,
     int final, int binary, enum event_malformed *why);
 
+struct evmap;
+
 /* What decoding a message calls: each event (whose contents it owns), each reject. */
 struct wsmsg_sink {
 	void (*event)(void *arg, struct event *ev, const char *id);
 	void (*malformed)(void *arg, enum event_malformed why);
 	void *arg;
+	/* The feed's map (evmap.h); NULL = execmon's own format. */
+	const struct evmap *map;
+	/* Called before malformed with the map's account of it (may be NULL). */
+	void (*explain)(void *arg, const char *why);
 };
 
 /*
@@ -51,7 +57,9 @@ struct wsmsg_sink {
  * message {"event":"execution_update","data":{...}}, whose system load and
  * queue depth become a worker.status and a queue.depth event. Events without
  * a ts get recv_ms. id is the object's "_id" string, or NULL. Each element of
- * an array is judged on its own. Returns the number of events handed on.
+ * an array is judged on its own. With a map, each object (or element of an
+ * array) goes through the map instead, and there is no realtime message.
+ * Returns the number of events handed on.
  */
 size_t wsmsg_decode(const char *buf, size_t len, int64_t recv_ms,
     const struct wsmsg_sink *);

@@ -94,6 +94,13 @@ gen_usage(FILE *f)
 "                      with 1000 and exits. Without --redis, nothing is\n"
 "                      written to Redis. --malformed, --maxlen,\n"
 "                      --out-of-order and --print apply to Redis only\n"
+"  --format F          native (default), or shannon: the event streams of\n"
+"                      Kocoro-lab/Shannon, one per workflow\n"
+"                      (shannon:workflow:events:<id>, fields workflow_id type\n"
+"                      agent_id message payload ts_nano seq), their :seq\n"
+"                      counters and shannon:notifications:global; --runs\n"
+"                      and --rate count workflows. Read them with\n"
+"                      execmon --stream 'shannon:workflow:events:*' --map shannon\n"
 "  -h, --help          this text\n"
 "\n"
 "At exit: \"execmon-gen: N runs, N events, N malformed\" on stderr.\n"
@@ -223,7 +230,7 @@ enum {
 	OPT_REDIS = 256, OPT_STREAM, OPT_RATE, OPT_RUNS, OPT_DURATION,
 	OPT_SEED, OPT_START_TS, OPT_TIME_SCALE, OPT_ENCODING, OPT_MALFORMED,
 	OPT_HOSTILE, OPT_INJECT, OPT_MAXLEN, OPT_PIPELINE, OPT_TS_MODE,
-	OPT_OUT_OF_ORDER, OPT_PRINT, OPT_WORKERS, OPT_WS_LISTEN
+	OPT_OUT_OF_ORDER, OPT_PRINT, OPT_WORKERS, OPT_WS_LISTEN, OPT_FORMAT
 };
 
 static const struct option gen_longopts[] = {
@@ -246,6 +253,7 @@ static const struct option gen_longopts[] = {
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "ws-listen", required_argument, NULL, OPT_WS_LISTEN },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -272,6 +280,15 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 		case OPT_REDIS:
 			o->redis_url = optarg;
 			redis_given = 1;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "native") == 0)
+				o->shannon = 0;
+			else if (strcmp(optarg, "shannon") == 0)
+				o->shannon = 1;
+			else
+				gen_usage_error("--format: expected native or shannon,"
+				    " not '%s'", optarg);
 			break;
 		case OPT_WS_LISTEN: {
 			const char *port = strrchr(optarg, ':');
@@ -388,6 +405,10 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 	if (o->nstreams == 0)
 		o->streams[o->nstreams++] = "execmon:events";
 	o->use_redis = o->ws_listen == NULL || redis_given;
+	if (o->shannon && (o->ws_listen != NULL || o->out_of_order > 0 ||
+	    o->malformed > 0 || o->hostile > 0 || o->ninjects > 0 || o->ts_id))
+		gen_usage_error("--format shannon: only --redis, --rate, --runs,"
+		    " --duration, --seed, --start-ts, --time-scale, --maxlen and --print");
 	if (o->out_of_order > 0 && o->start_ts < 0)
 		gen_usage_error("--out-of-order needs batch mode (--start-ts)");
 	if (o->out_of_order > 0 && o->ts_id)
@@ -554,6 +575,14 @@ main(int argc, char **argv)
 		/* Batch mode: nothing is sent before a client is there to read it. */
 		while (o.start_ts >= 0 && !gen_stop && gen_ws_clients(m.ws) == 0)
 			gen_ws_serve_until(m.ws, gen_clock_ms(CLOCK_MONOTONIC) + 250);
+	}
+	if (o.shannon) {
+		int rc = gen_shannon_run(c, &o, &gen_stop, summary, sizeof summary);
+
+		fprintf(stderr, "execmon-gen: %s%s\n", rc != 0 ? "redis: " : "", summary);
+		redisFree(c);
+		gen_redis_addr_done(&addr);
+		return rc != 0 ? 1 : 0;
 	}
 	if (c != NULL)
 		m.out = gen_out_create(c, &o);

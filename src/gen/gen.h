@@ -2,6 +2,7 @@
 #ifndef EXECMON_GEN_H
 #define EXECMON_GEN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,7 @@ struct gen_opts {
 	int workers;          /* worker pool size */
 	const char *ws_listen; /* --ws-listen [HOST:]PORT, or NULL */
 	int use_redis;        /* write to Redis (not with only --ws-listen) */
+	int shannon;          /* --format shannon */
 };
 
 /* A small deterministic PRNG (splitmix64). */
@@ -259,6 +261,14 @@ int gen_out_flush(struct gen_out *, int final);
 const char *gen_out_error(const struct gen_out *);
 /* "N runs, N events, N malformed" and per stream when there are several. */
 void gen_out_summary(const struct gen_out *, char *buf, size_t size);
+
+/*
+ * --format shannon (gen-shannon.c): write Shannon's per-workflow streams
+ * until --runs workflows, --duration, or *stop. Puts "N workflows, N events"
+ * (or the Redis error) in summary; -1 when Redis failed.
+ */
+int gen_shannon_run(redisContext *, const struct gen_opts *,
+    volatile sig_atomic_t *stop, char *summary, size_t size);
 
 /* WebSocket: the workload as a feed (gen-ws.c). */
 struct gen_ws;

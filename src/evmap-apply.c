@@ -49,6 +49,7 @@ struct actx {
 	int nparsed;
 	char *why;
 	size_t whylen;
+	const char *field;     /* the execmon field being filled, for messages */
 	/* the texts handed to the decoder, as offsets into out */
 	char *out;
 	size_t outlen, outcap;
@@ -120,8 +121,8 @@ lookup(struct actx *a, const struct evmap_term *t, struct val *v)
 				cur = parse_text(a, &a->kv[i], a->kv[i].value,
 				    a->kv[i].value_len);
 				if (cur == NULL)
-					return fail(a, MAL_BAD_JSON, "%s: '%s' is not a"
-					    " JSON object", t->text, t->segs[0]);
+					return fail(a, MAL_BAD_JSON, "%s: %s: '%s' is not"
+					    " a JSON object", a->field, t->text, t->segs[0]);
 				break;
 			}
 		}
@@ -134,8 +135,8 @@ lookup(struct actx *a, const struct evmap_term *t, struct val *v)
 			next = parse_text(a, cur, json_string_value(cur),
 			    json_string_length(cur));
 			if (next == NULL)
-				return fail(a, MAL_BAD_JSON, "%s: '%s' is not a JSON"
-				    " object", t->text, t->segs[0]);
+				return fail(a, MAL_BAD_JSON, "%s: %s: '%s' is not a"
+				    " JSON object", a->field, t->text, t->segs[0]);
 			cur = next;
 		}
 	}
@@ -144,8 +145,8 @@ lookup(struct actx *a, const struct evmap_term *t, struct val *v)
 		    json_string_length(cur) == 0))
 			return MAL_NONE;
 		if (!json_is_object(cur))
-			return fail(a, MAL_BAD_TYPE, "%s: '%s' is not an object",
-			    t->text, t->segs[i - 1]);
+			return fail(a, MAL_BAD_TYPE, "%s: %s: '%s' is not an object",
+			    a->field, t->text, t->segs[i - 1]);
 		cur = json_object_get(cur, t->segs[i]);
 	}
 	if (cur == NULL || json_is_null(cur) ||
@@ -198,7 +199,8 @@ out_val(struct actx *a, const struct val *v, const char *what)
 		n = snprintf(num, sizeof num, "false");
 		break;
 	default:
-		return fail(a, MAL_BAD_TYPE, "%s: an object or array, not a value", what);
+		return fail(a, MAL_BAD_TYPE, "%s: %s: an object or array, not a value",
+		    a->field, what);
 	}
 	out_add(a, num, (size_t)n);
 	return MAL_NONE;
@@ -389,6 +391,7 @@ apply(struct actx *a, struct event *ev, int64_t id_ms)
 	int64_t ms = 0;
 	intptr_t ti;
 
+	a->field = "type";
 	if ((mal = eval(a, &m->type_field, &present, &toff, &tlen)) != MAL_NONE)
 		return mal;
 	if (!present)
@@ -409,6 +412,7 @@ apply(struct actx *a, struct event *ev, int64_t id_ms)
 		of[0].len = strlen(name);
 		out_add(a, name, strlen(name) + 1);
 	}
+	a->field = "time";
 	for (int i = 0; i < m->time.nalts; i++) {
 		struct val v;
 
@@ -433,6 +437,7 @@ apply(struct actx *a, struct event *ev, int64_t id_ms)
 		if (!agent_ok && (f == FD_AGENT_ID || f == FD_AGENT_NAME ||
 		    f == FD_AGENT_VERSION))
 			continue;
+		a->field = event_fields[f].name;
 		if ((mal = eval(a, e, &present, &off, &len)) != MAL_NONE)
 			return mal;
 		if (present)

@@ -662,7 +662,7 @@ evmap_list(FILE *f)
 	int nd = evmap_dirs(dirs, 8), nn = 0;
 	struct map *seen = map_create();
 
-	fprintf(f, "native    execmon's own format (SPEC: doc/events.md)\n");
+	fprintf(f, "native    execmon's own format (doc/events.md)\n");
 	for (int i = 0; i < nd; i++) {
 		DIR *d = opendir(dirs[i]);
 		struct dirent *de;

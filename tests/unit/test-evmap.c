@@ -183,7 +183,7 @@ test_apply(void)
 		const char *nv[] = { "kind", "gen", "job", "not json", NULL };
 
 		is_int(flat(m, &ev, nv, 5, why, sizeof why), MAL_BAD_JSON, "bad JSON text");
-		ok(strstr(why, "job.id: 'job' is not a JSON object") != NULL, "why: %s", why);
+		ok(strstr(why, "map t: run_id: job.id: 'job' is not a JSON object") != NULL, "why: %s", why);
 	}
 	{
 		const char *nv[] = { "kind", "gen", "job", "{\"id\":\"j\"}",
@@ -205,7 +205,7 @@ test_apply(void)
 
 		is_int(flat(m, &ev, nv, 5, why, sizeof why), MAL_BAD_TYPE,
 		    "object for a string");
-		ok(strstr(why, "job.id: an object or array") != NULL, "why: %s", why);
+		ok(strstr(why, "map t: run_id: job.id: an object or array") != NULL, "why: %s", why);
 	}
 	/* JSON input: a nested object and a JSON-text member. */
 	obj = json_pack("{s:s, s:s, s:{s:s}, s:s, s:s}", "kind", "gen", "when",

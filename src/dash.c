@@ -652,6 +652,10 @@ dash_main(const struct opts *o)
 		fprintf(stderr, "execmon: the dashboard needs a terminal (try execmon snapshot, runs or record)\n");
 		return 1;
 	}
+	if (dash_term_check(err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: %s\n", err);
+		return 2;
+	}
 	memset(d, 0, sizeof *d);
 	filter_init(&d->filter);
 	if (o->filter != NULL && filter_parse(&d->filter, o->filter, err, sizeof err) != 0) {

@@ -45,7 +45,21 @@
  *    lws has closed its handles, then source_ws_free() destroys it once more.
  *
  * Retry: after any failure the feed waits backoff_min_ms, doubling to
- * backoff_max_ms, reset once a connection is established. Headless commands
+ * backoff_max_ms. The delay goes back to backoff_min_ms only when the
+ * connection that ended had been up for healthy_ms: a server that accepts
+ * every upgrade and closes at once (1011, say) is retried ever more slowly,
+ * not every backoff_min_ms for ever.
+ *
+ * A frame whose header announces more than max_message bytes (or that would
+ * take the message past it) is counted too_large and the connection dropped
+ * at its first piece: reading through it would mean reading whatever length
+ * the server wrote there, up to 2^63 bytes. lws hands a frame's payload on in
+ * pieces of at most the protocol's rx buffer, and lws_remaining_packet_payload()
+ * says how much of the frame is still to come, so the first piece tells the
+ * whole frame's length. The rule is the same for a frame that fits in one
+ * piece, so that it does not depend on how the bytes arrived. A message over
+ * the bound in fragments each within it is skipped and counted as it comes
+ * (wsmsg.c), without dropping the connection. Headless commands
  * that do not follow (snapshot, runs, events) end a feed when its server
  * closes an established connection: a WebSocket has nothing to backfill.
  */
@@ -68,6 +82,7 @@ struct ws_feed {
 	char addr[INET6_ADDRSTRLEN];
 	int64_t backoff_ms;
 	int64_t alive_ms;      /* wall clock of the upgrade or the last pong */
+	int64_t up_ms;         /* wall clock of the upgrade of this connection */
 	int connected_once;
 	int caught_up_sent;
 	uint64_t notices;      /* malformed messages reported so far */
@@ -110,6 +125,7 @@ source_ws_opts_default(struct source_ws_opts *o)
 	o->hangup_s = 30;
 	o->backoff_min_ms = 500;
 	o->backoff_max_ms = 10000;
+	o->healthy_ms = 10000;
 }
 
 static int
@@ -281,6 +297,8 @@ feed_lost(struct ws_feed *f, struct lws *wsi, const char *what)
 	if (f == NULL || f->wsi != wsi || wsi == NULL)
 		return;
 	was_live = f->established;
+	if (was_live && loop_now_ms() - f->up_ms >= f->ws->opts.healthy_ms)
+		f->backoff_ms = f->ws->opts.backoff_min_ms;
 	if (was_live && f->why[0] == '\0' && loop_now_ms() - f->alive_ms >=
 	    (int64_t)f->ws->opts.hangup_s * 1000 - 250)
 		snprintf(f->why, sizeof f->why, "server stopped answering (no"
@@ -317,8 +335,7 @@ feed_established(struct ws_feed *f)
 	f->phase = W_LIVE;
 	f->established = 1;
 	f->why[0] = '\0';
-	f->alive_ms = loop_now_ms();
-	f->backoff_ms = f->ws->opts.backoff_min_ms;
+	f->alive_ms = f->up_ms = loop_now_ms();
 	source_set_state(f->source, SRC_LIVE, loop_now_ms());
 	sink_notice(&f->ws->sink, f->source, "ws %s: %s", f->display,
 	    f->connected_once ? "reconnected" : "connected");
@@ -352,27 +369,44 @@ on_malformed(void *arg, enum event_malformed why)
 		    event_malformed_name(why));
 }
 
-static void
+/*
+ * A piece of a frame. Returns -1 to drop the connection: the frame announces
+ * more than the message may hold.
+ */
+static int
 feed_receive(struct ws_feed *f, struct lws *wsi, const void *in, size_t len)
 {
 	struct wsmsg_sink s = { on_event, on_malformed, f };
+	size_t rest = lws_remaining_packet_payload(wsi), max = f->msg.max;
+	size_t held = f->msg.active && !f->msg.binary && !f->msg.overflow ?
+	    f->msg.len : 0;
 	enum event_malformed why;
 	int64_t now;
 	int rc;
 
+	if (len > max - held || rest > max - held - len) {
+		sources_get(f->source)->last_recv_ms = loop_now_ms();
+		on_malformed(f, MAL_TOO_LARGE);
+		snprintf(f->why, sizeof f->why, "a frame of %" PRIu64 " bytes"
+		    " announced, over --ws-max-message (%zu): connection dropped",
+		    (uint64_t)(held + len + rest), max);
+		wsmsg_buf_reset(&f->msg);
+		return -1;
+	}
 	rc = wsmsg_buf_add(&f->msg, in, len, lws_is_final_fragment(wsi),
 	    lws_frame_is_binary(wsi), &why);
 	if (rc == 0)
-		return;
+		return 0;
 	now = loop_now_ms();
 	sources_get(f->source)->last_recv_ms = now;
 	if (rc < 0) {
 		on_malformed(f, why);
-		return;
+		return 0;
 	}
 	if (f->ws->stopping || loop_stopping())
-		return;
+		return 0;
 	wsmsg_decode(f->msg.p, f->msg.len, now, &s);
+	return 0;
 }
 
 /* Note the close code the server sent, for the message about it. */
@@ -461,7 +495,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		feed_established(f);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		feed_receive(f, wsi, in, len);
+		rc = feed_receive(f, wsi, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
 		f->alive_ms = loop_now_ms();

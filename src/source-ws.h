@@ -18,6 +18,7 @@ struct source_ws_opts {
 	int ping_s;            /* ping after this long without a valid frame (10) */
 	int hangup_s;          /* hang up after this long without one (30) */
 	int64_t backoff_min_ms, backoff_max_ms; /* 500, 10000 */
+	int64_t healthy_ms;    /* up this long, a lost connection retries from backoff_min_ms (10000) */
 };
 
 void source_ws_opts_default(struct source_ws_opts *);

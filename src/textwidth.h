@@ -19,7 +19,7 @@ enum {
 	TW_RIGHT = 1 << 0, /* pad on the left: right-aligned */
 	TW_NOPAD = 1 << 1, /* do not pad to the width */
 	TW_CLIP = 1 << 2,  /* cut without an ellipsis */
-	TW_TAIL = 1 << 3,  /* keep the end, cut the start ("…1f3a9c") */
+	TW_TAIL = 1 << 3,  /* keep the end, cut the start ("…1f3a9c"); not with TW_CLIP */
 	TW_TILDE = 1 << 4, /* the ellipsis is '~' rather than U+2026 */
 	TW_ASCII = 1 << 5, /* the terminal shows ASCII only: others as '?', '~' */
 };

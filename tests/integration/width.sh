@@ -53,12 +53,15 @@ for i, (tag, agent, model) in enumerate(names):
         xadd(type="run.completed", run_id=rid, ts=t0 + 5000)
     xadd(type="run.started", run_id="live-" + tag, agent_name=agent, ts=now - 5000,
          estimated_ms=60000, trace_id="追踪" + tag + "abcdef")
+    xadd(type="自定义事件类型" + tag, run_id="live-" + tag, ts=now - 4000, message="消息 " + agent)
+    xadd(type="llm.call", run_id="live-" + tag, model_id=model, input_tokens=10,
+         output_tokens=5, cost_usd=0.001, duration_ms=100, ts=now - 3000)
 inp = "".join(" ".join('"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"' for a in c) + "\n"
               for c in cmds)
 subprocess.run(["redis-cli", "-p", port], input=inp.encode(), check=True,
                stdout=subprocess.DEVNULL)
 EOF
-is "$(redis-cli -p "$REDIS_PORT_w" XLEN execmon:events)" 49 "49 entries with wide, combining, RTL and joined names"
+is "$(redis-cli -p "$REDIS_PORT_w" XLEN execmon:events)" 63 "63 entries with wide, combining, RTL and joined names"
 
 # cells.py: widths as a terminal counts them (wcwidth in C.UTF-8, as tmux)
 cat >"$TMP/cells.py" <<'EOF'
@@ -96,9 +99,10 @@ def no_broken_text(s):
 EOF
 
 # --- execmon runs: every column at its cell, in any locale --------------------------
-LC_ALL=C "$EXECMON" runs --redis "$R" --limit 30 >"$TMP/runs-c.txt" 2>"$TMP/runs.err"
+PIN=$(python3 -c 'import time; print(int(time.time() * 1000))')
+LC_ALL=C "$EXECMON" runs --redis "$R" --limit 30 --now "$PIN" >"$TMP/runs-c.txt" 2>"$TMP/runs.err"
 is "$?" 0 "runs exits 0"
-LC_ALL=C.UTF-8 "$EXECMON" runs --redis "$R" --limit 30 >"$TMP/runs-u.txt" 2>/dev/null
+LC_ALL=C.UTF-8 "$EXECMON" runs --redis "$R" --limit 30 --now "$PIN" >"$TMP/runs-u.txt" 2>/dev/null
 cmp -s "$TMP/runs-c.txt" "$TMP/runs-u.txt"
 ok $? "runs prints the same table in the C locale and in C.UTF-8"
 check "runs: every column starts at its cell on every row; cut cells end in '~'" \
@@ -198,6 +202,27 @@ tui_match D 'agent\\u202eev… '
 ok $? "dashboard: a bidi override is shown whole as its escape, the cut after it"
 tui_match D "追踪cjka "
 ok $? "dashboard: a trace id is clipped to 8 cells, not 8 bytes"
+
+# the run log view of the first live run: the type column is 16 cells
+tui_keys D Enter
+tui_wait D 5 '^ run live-'
+ok $? "dashboard: a run's log opens"
+tui_cap D >"$TMP/log.cap"
+check "run log: the detail starts at the same cell on every row; a CJK type is cut" \
+	python3 - "$TMP/cells.py" "$TMP/log.cap" <<'EOF'
+import sys
+exec(open(sys.argv[1]).read())
+rows = open(sys.argv[2], encoding="utf-8").read().split("\n")
+no_broken_text("\n".join(rows))
+log = [r for r in rows if r.startswith(" +")]
+assert len(log) == 3, log
+for r in log:
+    i = at_cell(r, 28)
+    assert i is not None and r[i - 1] == " " and r[i] != " ", "row %r" % r
+assert any("自定义事件类型c…" in r for r in log), log
+print("ok")
+EOF
+tui_keys D Escape
 
 # the same in a terminal that is not UTF-8: one '?' a character, columns kept
 tui_run A 200 50 LANG=C LC_ALL=C --redis "$R"

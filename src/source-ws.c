@@ -54,9 +54,10 @@
  * take the message past it) is counted too_large and the connection dropped
  * at its first piece: reading through it would mean reading whatever length
  * the server wrote there, up to 2^63 bytes. lws hands a frame's payload on in
- * pieces of at most the protocol's rx buffer, and lws_remaining_packet_payload()
- * says how much of the frame is still to come, so the first piece tells the
- * whole frame's length. The rule is the same for a frame that fits in one
+ * pieces of at most the protocol's rx buffer (WS_RX_PIECE, 1 KiB), and
+ * lws_remaining_packet_payload() says how much of the frame is still to
+ * come, so the first piece tells the whole frame's length. (lws 4.1 has no
+ * callback for the header alone: at most one piece is read first.) The rule is the same for a frame that fits in one
  * piece, so that it does not depend on how the bytes arrived. A message over
  * the bound in fragments each within it is skipped and counted as it comes
  * (wsmsg.c), without dropping the connection. Headless commands
@@ -524,8 +525,15 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return rc;
 }
 
+/*
+ * lws hands a frame's payload on when the frame is complete or when this many
+ * bytes of it are in: small, so that a frame too large for the message
+ * bound is known (and dropped) after at most this much of it.
+ */
+#define WS_RX_PIECE 1024
+
 static const struct lws_protocols ws_protocols[] = {
-	{ "execmon-feed", ws_callback, 0, 65536, 0, NULL, 0 },
+	{ "execmon-feed", ws_callback, 0, WS_RX_PIECE, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 

@@ -13,10 +13,12 @@
 #   ws-server.py PORT flap [--hold K:S]
 #       accept every upgrade and close it at once with 1011, except connection
 #       number K, held S seconds first; prints "conn N" for each connection
-#   ws-server.py PORT huge
+#   ws-server.py PORT huge [--trickle]
 #       one event, then a text frame whose header announces 1 GiB, its payload
 #       written as fast as the client reads it; prints "wrote N" (payload
-#       bytes handed to the socket) when the client has gone
+#       bytes handed to the socket) when the client has gone. --trickle: only
+#       2 KiB of the payload, then wait 30 s; prints "client left" if the
+#       client hung up within them, else "held"
 #   ws-server.py PORT blackhole
 #       accept TCP connections and never answer the upgrade
 #
@@ -119,6 +121,15 @@ async def serve_huge(ws, args):
     t = ws.transport
     size = 1 << 30
     t.write(bytes([0x81, 127]) + size.to_bytes(8, "big"))
+    if args.trickle:
+        t.write(b"x" * 2048)
+        for _ in range(300):
+            if t.is_closing():
+                break
+            await asyncio.sleep(0.1)
+        print("client left" if t.is_closing() else "held", flush=True)
+        t.abort()
+        return
     chunk = b"x" * 65536
     wrote = 0
     while wrote < size and not t.is_closing():
@@ -158,6 +169,7 @@ async def main():
     ap.add_argument("--require-header")
     ap.add_argument("--headers-out")
     ap.add_argument("--hold")
+    ap.add_argument("--trickle", action="store_true")
     args = ap.parse_args()
 
     if args.mode == "blackhole":

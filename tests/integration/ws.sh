@@ -222,6 +222,17 @@ wrote=$(sed -n 's/^wrote //p' "$TMP/ws-huge.out")
 [ -n "$wrote" ] && [ "$wrote" -lt $((64 << 20)) ]
 ok $? "the connection was dropped at the header, not read through (${wrote:-?} bytes sent)"
 stop_pid "$WS_PID_huge"
+# the same header and only 2 KiB of payload, the server then silent: still
+# known from the first piece lws hands on, not left waiting for the rest
+P=$(free_port)
+start_ws trickle "$P" huge --trickle || exit 1
+"$EXECMON" snapshot --ws "ws://127.0.0.1:$P/" --ws-max-message 64k -o "$TMP/trickle.json" \
+	2>"$TMP/trickle.err"
+is "$(jq_ "$TMP/trickle.json" 'json.dumps(d["sources"][0]["malformed"])')" '{"too_large": 1}' \
+	"a 1 GiB header with 2 KiB after it: counted too_large"
+wait_for 35 grep -q "client left\|held" "$TMP/ws-trickle.out"
+is "$(cat "$TMP/ws-trickle.out" | sed 1d)" "client left" "execmon hung up without waiting for the rest"
+stop_pid "$WS_PID_trickle"
 
 # --- a server that accepts every upgrade and closes it at once (1011): the
 # retry delay grows; only a connection that stayed up 10 s resets it

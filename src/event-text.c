@@ -114,6 +114,20 @@ utf8_dup(const char *in, size_t len, size_t *outlen)
 	return xrealloc(out, o + 1);
 }
 
+void
+utf8_trim_cut(char *s)
+{
+	size_t len = strlen(s), k = len, skip;
+	uint32_t cp;
+
+	while (k > 0 && len - k < 3 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0 && (unsigned char)s[k - 1] >= 0xc2 && (unsigned char)s[k - 1] <= 0xf4 &&
+	    utf8_next((const unsigned char *)s + k - 1, len - k + 1, &cp, &skip) == 0 &&
+	    skip == len - k + 1)
+		s[k - 1] = '\0';
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 static int64_t
 days_from_civil(int64_t y, int m, int d)

@@ -11,6 +11,11 @@
  * length of the invalid part (at least 1).
  */
 size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp, size_t *skip);
+/*
+ * Drop the start of a UTF-8 sequence left at the end of s by a cut in bytes
+ * (snprintf into a buffer too small), so it is not shown as escaped bytes.
+ */
+void utf8_trim_cut(char *s);
 /* A NUL-terminated copy of in[0..len) with invalid bytes and NULs as U+FFFD. */
 char *utf8_dup(const char *in, size_t len, size_t *outlen);
 

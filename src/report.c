@@ -162,16 +162,8 @@ event_summary(const struct event *ev, char *buf, size_t size)
 	if (ev->message)
 		ADD("%s", ev->message);
 #undef ADD
-	if (n >= sizeof raw) { /* cut: drop a character left in pieces at the end */
-		size_t len = strlen(raw), k = len, skip;
-		uint32_t cp;
-
-		while (k > 0 && len - k < 3 && ((unsigned char)raw[k - 1] & 0xc0) == 0x80)
-			k--;
-		if (k > 0 && (unsigned char)raw[k - 1] >= 0xc0 &&
-		    utf8_next((const unsigned char *)raw + k - 1, len - k + 1, &cp, &skip) == 0)
-			raw[k - 1] = '\0';
-	}
+	if (n >= sizeof raw)
+		utf8_trim_cut(raw); /* cut: no character left in pieces at the end */
 	event_sanitize(raw, buf, size, 0);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "event-text.h"
 #include "fuzz.h"
 #include "textwidth.h"
 #include "xmalloc.h"
@@ -132,6 +133,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(joined, 2 * fullsize, "%s%s", a, b);
 	FUZZ_CHECK(strcmp(joined, full) == 0, "tw_take cut inside a character or an escape");
 	free(joined);
+
+	/* utf8_trim_cut drops at most an unfinished character at the end */
+	memcpy(a, in, len + 1);
+	utf8_trim_cut(a);
+	FUZZ_CHECK(strncmp(a, in, strlen(a)) == 0 && len - strlen(a) <= 3, "trim took %zu bytes",
+	    len - strlen(a));
+	FUZZ_CHECK(fuzz_utf8_valid(in, len) ? strlen(a) == len : 1, "trim cut valid UTF-8");
 	free(b);
 	free(a);
 	free(out);

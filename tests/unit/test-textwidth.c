@@ -109,6 +109,24 @@ test_take(void)
 	is_int(tw_take("abc", 0, 0), 0, "take: nothing in 0 cells");
 }
 
+static void
+test_trim_cut(void)
+{
+	char a[] = "ab\xe4\xb8", b[] = "ab\xe4\xb8\xad", c[] = "ab\xf0\x9f\x98", d[] = "ab\xff",
+	    e[] = "ab\xe4";
+
+	utf8_trim_cut(a);
+	is_str(a, "ab", "trim: a CJK character cut after 2 of its 3 bytes");
+	utf8_trim_cut(b);
+	is_str(b, "ab\xe4\xb8\xad", "trim: a whole character stays");
+	utf8_trim_cut(c);
+	is_str(c, "ab", "trim: an emoji cut after 3 of its 4 bytes");
+	utf8_trim_cut(d);
+	is_str(d, "ab\xff", "trim: an invalid byte (not a cut) stays, to be shown escaped");
+	utf8_trim_cut(e);
+	is_str(e, "ab", "trim: a lead byte alone");
+}
+
 int
 main(void)
 {
@@ -117,5 +135,6 @@ main(void)
 	test_fit();
 	test_small_buffer();
 	test_take();
+	test_trim_cut();
 	return tap_done();
 }

@@ -95,6 +95,9 @@ test_small_buffer(void)
 	is_int(tw_width(out, 0), cells, "and the cells said are those written");
 	cells = tw_fit("abc", 3, 0, out, 1);
 	is_str(out, "", "a one-byte buffer holds the empty string");
+	/* found by fuzz-textwidth: room for less than the ellipsis */
+	cells = tw_fit("\xcc\x81\xcc\x81", 4, TW_RIGHT | TW_NOPAD | TW_CLIP, out, 2);
+	ok(cells == 0 && out[0] == '\0', "a two-byte buffer: nothing, and nothing past it");
 }
 
 static void
@@ -106,6 +109,8 @@ test_take(void)
 	is_int(tw_take(RLO "abc", 4, 0), 3, "take: an escape wider than the width whole, to move on");
 	is_int(tw_take("ab" RLO, 4, 0), 2, "take: never inside what becomes an escape");
 	is_int(tw_take("", 4, 0), 0, "take: nothing from nothing");
+	/* found by fuzz-textwidth: marks after a piece wider than the width */
+	is_int(tw_take("\xcc\x81\xcc\x81", 4, 0), 4, "take: marks stay with a piece wider than the width");
 	is_int(tw_take("abc", 0, 0), 0, "take: nothing in 0 cells");
 }
 

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -105,79 +104,9 @@ struct source_ws {
 	int in_callback;       /* depth of lws callbacks on the stack */
 };
 
-/* Where to find the system's trusted CAs (Debian first). */
-static const char *const ws_ca_bundles[] = {
-	"/etc/ssl/certs/ca-certificates.crt",
-	"/etc/pki/tls/certs/ca-bundle.crt",
-	"/etc/ssl/cert.pem",
-	"/usr/lib/ssl/cert.pem",
-};
 
 static void feed_connect(struct ws_feed *);
 
-void
-source_ws_opts_default(struct source_ws_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->follow = 1;
-	o->max_message = WSMSG_MAX_DEFAULT;
-	o->connect_timeout_ms = 5000;
-	o->ping_s = 10;
-	o->hangup_s = 30;
-	o->backoff_min_ms = 500;
-	o->backoff_max_ms = 10000;
-	o->healthy_ms = 10000;
-}
-
-static int
-header_name_ok(const char *s, size_t n)
-{
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!isalnum(c) && strchr("!#$%&'*+-.^_`|~", c) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
-char *
-source_ws_header(const char *spec, char *err, size_t errlen)
-{
-	const char *colon = strchr(spec, ':'), *v, *end;
-	char *out;
-	size_t n;
-
-	if (colon == NULL || !header_name_ok(spec, (size_t)(colon - spec))) {
-		snprintf(err, errlen, "want 'Name: value'");
-		return NULL;
-	}
-	v = colon + 1;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (strncmp(v, "env:", 4) == 0) {
-		const char *var = v + 4;
-
-		if ((v = getenv(var)) == NULL) {
-			snprintf(err, errlen, "environment variable %.64s is not set",
-			    var);
-			return NULL;
-		}
-	}
-	for (end = v; *end != '\0'; end++) {
-		unsigned char c = (unsigned char)*end;
-
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			snprintf(err, errlen, "the value holds a control character");
-			return NULL;
-		}
-	}
-	n = (size_t)(colon - spec);
-	xasprintf(&out, "%.*s: %s", (int)n, spec, v);
-	return out;
-}
 
 /*
  * The last TLS verification failure lws logged: its CONNECTION_ERROR only
@@ -645,19 +574,6 @@ feed_connect(struct ws_feed *f)
 	}
 }
 
-static const char *
-system_ca_bundle(void)
-{
-	const char *env = getenv("SSL_CERT_FILE");
-
-	if (env != NULL && *env != '\0' && access(env, R_OK) == 0)
-		return env;
-	for (size_t i = 0; i < sizeof ws_ca_bundles / sizeof ws_ca_bundles[0]; i++) {
-		if (access(ws_ca_bundles[i], R_OK) == 0)
-			return ws_ca_bundles[i];
-	}
-	return NULL;
-}
 
 struct source_ws *
 source_ws_start(char *const *urls, int nurls, const struct source_ws_opts *opts,
@@ -729,7 +645,7 @@ source_ws_start(char *const *urls, int nurls, const struct source_ws_opts *opts,
 	if (need_tls) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		ws->ca_file = xstrdup(opts->ca_file != NULL ? opts->ca_file :
-		    system_ca_bundle() != NULL ? system_ca_bundle() : "");
+		    source_ws_ca_bundle() != NULL ? source_ws_ca_bundle() : "");
 		if (*ws->ca_file != '\0')
 			info.client_ssl_ca_filepath = ws->ca_file;
 	}

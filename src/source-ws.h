@@ -45,5 +45,7 @@ void source_ws_free(struct source_ws *);
  * new "Name: value" string, or NULL with the reason in err.
  */
 char *source_ws_header(const char *spec, char *err, size_t errlen);
+/* The system's CA bundle: $SSL_CERT_FILE, else the first readable one known, or NULL. */
+const char *source_ws_ca_bundle(void);
 
 #endif

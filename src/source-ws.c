@@ -55,11 +55,12 @@
  * the server wrote there, up to 2^63 bytes. lws hands a frame's payload on in
  * pieces of at most the protocol's rx buffer (WS_RX_PIECE, 1 KiB), and
  * lws_remaining_packet_payload() says how much of the frame is still to
- * come, so the first piece tells the whole frame's length. (lws 4.1 has no
- * callback for the header alone: at most one piece is read first.) The rule is the same for a frame that fits in one
- * piece, so that it does not depend on how the bytes arrived. A message over
- * the bound in fragments each within it is skipped and counted as it comes
- * (wsmsg.c), without dropping the connection. Headless commands
+ * come, so the first piece tells the whole frame's length (lws 4.1 has no
+ * callback for the header alone: at most one piece is read first). The rule
+ * is the same for a frame that fits in one piece, so that it does not depend
+ * on how the bytes arrived. A message over the bound in fragments each
+ * within it is skipped and counted as it comes (wsmsg.c), without dropping
+ * the connection. Headless commands
  * that do not follow (snapshot, runs, events) end a feed when its server
  * closes an established connection: a WebSocket has nothing to backfill.
  */
@@ -104,9 +105,7 @@ struct source_ws {
 	int in_callback;       /* depth of lws callbacks on the stack */
 };
 
-
 static void feed_connect(struct ws_feed *);
-
 
 /*
  * The last TLS verification failure lws logged: its CONNECTION_ERROR only

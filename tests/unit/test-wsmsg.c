@@ -43,7 +43,7 @@ got_bad(void *arg, enum event_malformed why)
 static size_t
 decode(struct got *g, const char *text, int64_t recv_ms)
 {
-	struct wsmsg_sink s = { got_event, got_bad, g };
+	struct wsmsg_sink s = { got_event, got_bad, g, NULL, NULL };
 
 	memset(g, 0, sizeof *g);
 	return wsmsg_decode(text, strlen(text), recv_ms, &s);

@@ -25,13 +25,15 @@ enum {
 	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
-	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_MAP, O_VERSION, O_HELP
+	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_MAP, O_DISCOVER_EVERY, O_MAX_STREAMS, O_VERSION, O_HELP
 };
 
 static const struct option longopts[] = {
 	{ "redis", required_argument, NULL, O_REDIS },
 	{ "stream", required_argument, NULL, O_STREAM },
 	{ "map", required_argument, NULL, O_MAP },
+	{ "discover-every", required_argument, NULL, O_DISCOVER_EVERY },
+	{ "max-streams", required_argument, NULL, O_MAX_STREAMS },
 	{ "ws", required_argument, NULL, O_WS },
 	{ "ws-ca", required_argument, NULL, O_WS_CA },
 	{ "ws-insecure", no_argument, NULL, O_WS_INSECURE },
@@ -231,6 +233,15 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		o->cur_map = m;
 		return 0;
 	}
+	case O_DISCOVER_EVERY:
+		if ((o->discover_ms = cli_parse_duration(v)) < 100 ||
+		    o->discover_ms > 86400000)
+			return bad(name, v, "not a duration from 100ms to 1d");
+		return 0;
+	case O_MAX_STREAMS:
+		if (parse_int(v, 1, 1000000, &o->max_streams) != 0)
+			return bad(name, v, "not a count from 1 to 1000000");
+		return 0;
 	case O_WS: {
 		struct url u;
 		char err[128];
@@ -472,7 +483,12 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       unix:///path.sock; repeatable\n"
 	    "                       (default $EXECMON_REDIS_URL, else redis://127.0.0.1:6379;\n"
 	    "                       password also from $EXECMON_REDIS_PASSWORD)\n"
-	    "  --stream KEY         a Redis stream to follow; repeatable (default execmon:events)\n"
+	    "  --stream KEY         a Redis stream to follow; repeatable (default execmon:events);\n"
+	    "                       a glob ('shannon:workflow:events:*', with * ? [..])\n"
+	    "                       follows every stream whose key matches, found with\n"
+	    "                       SCAN at start and every --discover-every\n"
+	    "  --discover-every DUR look for new and deleted streams this often (default 5s)\n"
+	    "  --max-streams N      follow at most N streams from globs (default 10000)\n"
 	    "  --map NAME|FILE      read the --stream, --ws and --replay sources given after\n"
 	    "                       it through a map: a preset (shannon) or a map file;\n"
 	    "                       native = execmon's own format again; --map list shows\n"
@@ -561,6 +577,8 @@ cli_parse(struct opts *o, int argc, char **argv)
 	o->connect_timeout_ms = 5000;
 	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
 	o->ws_max_message = WSMSG_MAX_DEFAULT;
+	o->discover_ms = 5000;
+	o->max_streams = 10000;
 
 	if (argc > 1 && argv[1][0] != '-') {
 		for (int i = 1; i < (int)(sizeof command_names / sizeof command_names[0]); i++) {

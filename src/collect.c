@@ -10,6 +10,7 @@
 #include "log.h"
 #include "loop.h"
 #include "source-bullmq.h"
+#include "source-pattern.h"
 #include "source-redis.h"
 #include "source-replay.h"
 #include "source-ws.h"
@@ -20,6 +21,8 @@ struct running {
 	struct collect *c;
 	struct redis_conn *conns[CLI_MAX_LIST];
 	int nconns;
+	struct source_pattern *patterns[CLI_MAX_LIST];
+	int npatterns;
 	struct bullmq_source *bullmq[CLI_MAX_LIST];
 	int nbullmq;
 	struct replay *replay;
@@ -128,6 +131,8 @@ stop_all(void *arg)
 
 	for (int i = 0; i < r->nconns; i++)
 		source_redis_stop(r->conns[i]);
+	for (int i = 0; i < r->npatterns; i++)
+		source_pattern_stop(r->patterns[i]);
 	for (int i = 0; i < r->nbullmq; i++)
 		source_bullmq_stop(r->bullmq[i]);
 	source_replay_stop(r->replay);
@@ -196,7 +201,7 @@ collect_run(struct collect *c)
 	struct running r;
 	struct sink sink = { on_event, on_notice, on_caught_up, &r };
 	struct source_redis_opts ro;
-	int status;
+	int status, globs = 0;
 
 	memset(&r, 0, sizeof r);
 	r.c = c;
@@ -223,6 +228,8 @@ collect_run(struct collect *c)
 		source_replay_set_map(r.replay, o->replay_map);
 		c->nsources = 1;
 	} else {
+		for (int i = 0; i < o->nstreams; i++)
+			globs += source_pattern_is_glob(o->streams[i]);
 		source_redis_opts_default(&ro);
 		ro.from_ms = c->from_ms < 0 ? 0 : c->from_ms;
 		ro.to_ms = c->to_ms;
@@ -249,7 +256,13 @@ collect_run(struct collect *c)
 			}
 			if (u.password == NULL && o->password != NULL)
 				u.password = xstrdup(o->password);
-			if (o->nstreams > 0) {
+			if (o->nstreams > 0 && globs > 0) {
+				struct source_pattern_opts po = { o->discover_ms,
+				    (uint64_t)o->max_streams };
+
+				r.patterns[r.npatterns++] = source_pattern_start(&u,
+				    o->streams, o->stream_maps, o->nstreams, &po, &ro, &sink);
+			} else if (o->nstreams > 0) {
 				struct source_redis_opts so = ro;
 
 				so.maps = o->stream_maps;

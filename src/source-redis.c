@@ -1003,7 +1003,16 @@ source_redis_stop(struct redis_conn *c)
 int
 source_redis_add_stream(struct redis_conn *c, const char *key)
 {
+	return source_redis_add_stream_map(c, key, NULL);
+}
+
+int
+source_redis_add_stream_map(struct redis_conn *c, const char *key,
+    const struct evmap *map)
+{
 	int idx = stream_add(c, key);
+
+	c->streams[c->nstreams - 1]->map = map;
 
 	/* A connection that is up picks it up at its next read. */
 	source_set_state(idx, c->phase == P_RETRY ? SRC_RETRYING :
@@ -1015,6 +1024,28 @@ source_redis_add_stream(struct redis_conn *c, const char *key)
 		conn_next(c);
 	}
 	return idx;
+}
+
+void
+source_redis_drop_stream(struct redis_conn *c, const char *key)
+{
+	int i;
+
+	for (i = 0; i < c->nstreams; i++)
+		if (strcmp(c->streams[i]->key, key) == 0)
+			break;
+	if (i == c->nstreams)
+		return;
+	source_set_state(c->streams[i]->source, SRC_GONE, loop_now_ms());
+	free(c->streams[i]->key);
+	free(c->streams[i]);
+	memmove(c->streams + i, c->streams + i + 1,
+	    (size_t)(c->nstreams - i - 1) * sizeof *c->streams);
+	c->nstreams--;
+	if (c->bf > i)
+		c->bf--;
+	else if (c->bf == i)
+		c->bf = -1;
 }
 
 void

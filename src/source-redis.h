@@ -68,6 +68,15 @@ void source_redis_stop(struct redis_conn *);
 
 /* Follow one more stream on this connection (backfilled first); its registry index. */
 int source_redis_add_stream(struct redis_conn *, const char *key);
+/* The same, its entries going through map (evmap.h; NULL = native). */
+int source_redis_add_stream_map(struct redis_conn *, const char *key,
+    const struct evmap *map);
+/*
+ * Stop following key (it no longer exists); its registry entry is marked
+ * gone. Only while the owner holds the connection (nothing in flight names
+ * the stream), or before it is up.
+ */
+void source_redis_drop_stream(struct redis_conn *, const char *key);
 /* Go on after a hold (see struct source_redis_hooks); harmless otherwise. */
 void source_redis_resume(struct redis_conn *);
 /* The address for display, password masked. */

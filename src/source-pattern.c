@@ -1,0 +1,436 @@
+/* execmon - stream patterns: follow every stream whose key matches a glob. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "loop.h"
+#include "map.h"
+#include "source-pattern.h"
+#include "xmalloc.h"
+
+/*
+ * The discovery rule. A --stream with an unescaped *, ? or [ is a Redis glob.
+ * Right after every connect, and then every discover_ms while following, the
+ * follower is held (no read is sent) while SCAN cursor MATCH glob TYPE stream
+ * COUNT 1000 walks the keyspace once per pattern; keys of other types never
+ * come back. At the end of such a round:
+ *
+ * - a key not followed yet is followed (backfilled over the window first,
+ *   through the pattern's map), unless max_streams are followed already:
+ *   then it is counted as over the limit and left alone this round;
+ * - a key followed from a pattern that no round found any more (expired,
+ *   deleted) is dropped: its registry entry is marked gone, and it is
+ *   counted, not reported as an error.
+ *
+ * SCAN guarantees to return every key that exists for the whole round, so a
+ * stream is never dropped while it exists. Keys named by a plain --stream on
+ * the same server are never followed twice. Nothing is in flight on the
+ * connection during a hold, so dropping a stream frees it safely.
+ *
+ * Headless commands that do not follow: the pattern reports caught up once
+ * its first round is done and every stream it found has read its backfill.
+ */
+
+#define SCAN_COUNT "1000"
+
+struct pattern {
+	char *glob;
+	const struct evmap *map;
+	int source;            /* registry index of the pattern itself */
+	uint64_t followed;     /* streams followed from it now */
+	uint64_t over;         /* found in the last round, not followed (limit) */
+	uint64_t dropped;      /* streams dropped since start */
+	char said[200];        /* the last account of these counts given */
+};
+
+/* A stream followed on the connection, explicit or from a pattern. */
+struct followed {
+	int source;            /* registry index */
+	int pattern;           /* index in pats, -1 = a plain --stream */
+	uint64_t round;        /* last round that found it */
+	int waiting;           /* found by the first round, not yet caught up */
+};
+
+struct source_pattern {
+	struct redis_conn *conn;
+	struct source_redis_hooks hooks;
+	struct sink sink;      /* the owner's */
+	char display[256];
+	struct pattern *pats;
+	int npats;
+	struct map *keys;      /* key -> struct followed */
+	uint64_t nfollowed;    /* streams followed from patterns */
+	int64_t discover_ms;
+	uint64_t max_streams;
+	int follow;
+
+	redisAsyncContext *ac; /* the follower's context while it is up */
+	int scanning;          /* a round is under way */
+	int pat;               /* the pattern being scanned */
+	uint64_t round;        /* rounds begun */
+	int rounds_done;       /* rounds finished */
+	int64_t last_round_ms; /* monotonic loop time the last round began */
+	int waiting;           /* first-round streams not yet caught up */
+	int caught_up_sent;
+	int stopping;
+};
+
+int
+source_pattern_is_glob(const char *key)
+{
+	for (const char *p = key; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '*' || *p == '?' || *p == '[')
+			return 1;
+	}
+	return 0;
+}
+
+/* Report caught up once the first round is done and its streams are read. */
+static void
+maybe_caught_up(struct source_pattern *ps)
+{
+	if (ps->caught_up_sent || ps->rounds_done == 0 || ps->waiting > 0)
+		return;
+	ps->caught_up_sent = 1;
+	for (int i = 0; i < ps->npats; i++)
+		source_set_state(ps->pats[i].source, ps->follow ? SRC_LIVE : SRC_DONE,
+		    loop_now_ms());
+	if (ps->sink.caught_up == NULL)
+		return;
+	for (int i = 0; i < ps->npats; i++)
+		ps->sink.caught_up(ps->sink.ctx, ps->pats[i].source);
+}
+
+/* What a pattern's registry entry shows beside its state. */
+static void
+pattern_note(struct source_pattern *ps, struct pattern *p)
+{
+	char text[200];
+
+	snprintf(text, sizeof text, "%" PRIu64 " streams", p->followed);
+	if (p->dropped > 0)
+		snprintf(text + strlen(text), sizeof text - strlen(text),
+		    ", %" PRIu64 " gone", p->dropped);
+	if (p->over > 0)
+		snprintf(text + strlen(text), sizeof text - strlen(text),
+		    ", %" PRIu64 " over --max-streams %" PRIu64, p->over,
+		    ps->max_streams);
+	if (strcmp(text, p->said) == 0)
+		return;
+	snprintf(p->said, sizeof p->said, "%s", text);
+	sink_notice(&ps->sink, p->source, "%s: %s", sources_get(p->source)->name,
+	    text);
+}
+
+static void send_scan(struct source_pattern *, const char *cursor);
+
+/* A key the round found for pattern pi. */
+static void
+found(struct source_pattern *ps, int pi, const char *key, size_t len)
+{
+	struct pattern *p = &ps->pats[pi];
+	struct followed *f;
+	char *k = xstrndup(key, len);
+
+	if ((f = map_get(ps->keys, k)) != NULL) {
+		f->round = ps->round;
+		free(k);
+		return;
+	}
+	if (ps->nfollowed >= ps->max_streams) {
+		p->over++;
+		free(k);
+		return;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->pattern = pi;
+	f->round = ps->round;
+	f->source = source_redis_add_stream_map(ps->conn, k, p->map);
+	if (ps->rounds_done == 0) {
+		f->waiting = 1;
+		ps->waiting++;
+	} else if (ps->sink.notice != NULL)
+		sink_notice(&ps->sink, f->source, "%s: new stream found by %s",
+		    sources_get(f->source)->name, p->glob);
+	map_put(ps->keys, k, f);
+	p->followed++;
+	ps->nfollowed++;
+	free(k);
+}
+
+/* The round is over: drop what it did not find, say what it found. */
+static void
+round_done(struct source_pattern *ps)
+{
+	const char *key;
+	void *v;
+	size_t i = 0;
+	char **gone = NULL;
+	size_t ngone = 0;
+
+	while (map_next(ps->keys, &i, &key, &v)) {
+		struct followed *f = v;
+
+		if (f->pattern < 0 || f->round == ps->round)
+			continue;
+		gone = xreallocarray(gone, ngone + 1, sizeof *gone);
+		gone[ngone++] = xstrdup(key);
+	}
+	for (size_t j = 0; j < ngone; j++) {
+		struct followed *f = map_del(ps->keys, gone[j]);
+		struct pattern *p = &ps->pats[f->pattern];
+
+		source_redis_drop_stream(ps->conn, gone[j]);
+		p->followed--;
+		p->dropped++;
+		ps->nfollowed--;
+		if (f->waiting) {
+			ps->waiting--;
+			f->waiting = 0;
+		}
+		free(f);
+		free(gone[j]);
+	}
+	free(gone);
+	ps->scanning = 0;
+	ps->rounds_done++;
+	for (int k = 0; k < ps->npats; k++)
+		pattern_note(ps, &ps->pats[k]);
+	maybe_caught_up(ps);
+}
+
+static void
+on_scan(redisAsyncContext *ac, void *r_, void *priv)
+{
+	struct source_pattern *ps = priv;
+	redisReply *r = r_, *keys;
+
+	if (ps->stopping || ps->ac != ac || !ps->scanning || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR || r->type != REDIS_REPLY_ARRAY ||
+	    r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY) {
+		/* Redis before 6.0 has no SCAN ... TYPE: say so, follow what we have. */
+		for (int k = 0; k < ps->npats; k++)
+			source_set_error(ps->pats[k].source, "SCAN: %.200s",
+			    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		ps->round--; /* nothing is dropped on a round that failed */
+		ps->scanning = 0;
+		ps->rounds_done++;
+		maybe_caught_up(ps);
+		source_redis_resume(ps->conn);
+		return;
+	}
+	keys = r->element[1];
+	for (size_t i = 0; i < keys->elements; i++) {
+		if (keys->element[i]->type == REDIS_REPLY_STRING)
+			found(ps, ps->pat, keys->element[i]->str, keys->element[i]->len);
+	}
+	if (strcmp(r->element[0]->str, "0") != 0) {
+		send_scan(ps, r->element[0]->str);
+	} else if (++ps->pat < ps->npats) {
+		ps->pats[ps->pat].over = 0;
+		send_scan(ps, "0");
+	} else
+		round_done(ps);
+	source_redis_resume(ps->conn);
+}
+
+static void
+send_scan(struct source_pattern *ps, const char *cursor)
+{
+	redisAsyncCommand(ps->ac, on_scan, ps, "SCAN %s MATCH %s TYPE stream COUNT "
+	    SCAN_COUNT, cursor, ps->pats[ps->pat].glob);
+}
+
+/* Begin a round: every pattern, one after the other. */
+static void
+round_begin(struct source_pattern *ps)
+{
+	ps->scanning = 1;
+	ps->round++;
+	ps->pat = 0;
+	ps->pats[0].over = 0;
+	ps->last_round_ms = loop_now_ms();
+	send_scan(ps, "0");
+}
+
+static int
+hook_hold(void *arg)
+{
+	struct source_pattern *ps = arg;
+
+	if (ps->scanning)
+		return 1;
+	if (ps->ac == NULL)
+		return 0;
+	if (ps->rounds_done == 0 || (ps->follow &&
+	    loop_now_ms() - ps->last_round_ms >= ps->discover_ms)) {
+		round_begin(ps);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+hook_connected(void *arg, redisAsyncContext *ac)
+{
+	struct source_pattern *ps = arg;
+
+	ps->ac = ac;
+	ps->scanning = 0;
+	/* The keyspace may have changed while we were away: look again now. */
+	ps->last_round_ms = INT64_MIN / 2;
+	for (int i = 0; i < ps->npats; i++)
+		source_set_state(ps->pats[i].source, ps->caught_up_sent ?
+		    (ps->follow ? SRC_LIVE : SRC_DONE) : SRC_BACKFILLING, loop_now_ms());
+}
+
+static void
+hook_down(void *arg, const char *why, int64_t retry_at_ms)
+{
+	struct source_pattern *ps = arg;
+
+	ps->ac = NULL;
+	if (ps->scanning) {
+		ps->scanning = 0;
+		ps->round--;
+	}
+	for (int i = 0; i < ps->npats; i++) {
+		struct source_info *si = sources_get(ps->pats[i].source);
+
+		source_set_error(ps->pats[i].source, "%s", why);
+		si->retry_at_ms = retry_at_ms;
+		si->reconnects++;
+		source_set_state(ps->pats[i].source, SRC_RETRYING, loop_now_ms());
+	}
+}
+
+/* The follower's sink: everything goes on to ours, but caught-up is ours to say. */
+static void
+inner_event(void *ctx, struct event *ev)
+{
+	struct source_pattern *ps = ctx;
+
+	ps->sink.event(ps->sink.ctx, ev);
+}
+
+static void
+inner_notice(void *ctx, int source, const char *msg)
+{
+	struct source_pattern *ps = ctx;
+
+	if (ps->sink.notice != NULL)
+		ps->sink.notice(ps->sink.ctx, source, msg);
+}
+
+static void
+inner_caught_up(void *ctx, int source)
+{
+	struct source_pattern *ps = ctx;
+	const char *key;
+	void *v;
+	size_t i = 0;
+
+	while (map_next(ps->keys, &i, &key, &v)) {
+		struct followed *f = v;
+
+		if (f->source != source)
+			continue;
+		if (f->pattern < 0) {
+			if (ps->sink.caught_up != NULL)
+				ps->sink.caught_up(ps->sink.ctx, source);
+		} else if (f->waiting) {
+			f->waiting = 0;
+			ps->waiting--;
+			maybe_caught_up(ps);
+		}
+		return;
+	}
+}
+
+struct source_pattern *
+source_pattern_start(const struct url *url, char *const *streams,
+    const struct evmap *const *maps, int nstreams,
+    const struct source_pattern_opts *po, const struct source_redis_opts *opts,
+    const struct sink *sink)
+{
+	struct source_pattern *ps = xcalloc(1, sizeof *ps);
+	struct source_redis_opts ro = *opts;
+	struct sink inner = { inner_event, inner_notice, inner_caught_up, ps };
+	char name[600];
+	int nplain = 0;
+
+	ps->sink = *sink;
+	ps->keys = map_create();
+	ps->follow = opts->follow;
+	ps->discover_ms = po->discover_ms > 0 ? po->discover_ms : 5000;
+	ps->max_streams = po->max_streams > 0 ? po->max_streams : 10000;
+	url_display(url, ps->display, sizeof ps->display);
+	ps->pats = xcalloc((size_t)nstreams, sizeof *ps->pats);
+	for (int i = 0; i < nstreams; i++) {
+		struct pattern *p;
+
+		if (!source_pattern_is_glob(streams[i]))
+			continue;
+		p = &ps->pats[ps->npats++];
+		p->glob = xstrdup(streams[i]);
+		p->map = maps != NULL ? maps[i] : NULL;
+		snprintf(name, sizeof name, "%s/%s", ps->display, streams[i]);
+		p->source = sources_add("redis", name);
+		source_set_state(p->source, SRC_CONNECTING, loop_now_ms());
+	}
+	ps->hooks.connected = hook_connected;
+	ps->hooks.down = hook_down;
+	ps->hooks.hold = hook_hold;
+	ps->hooks.arg = ps;
+	ro.hooks = &ps->hooks;
+	ro.maps = NULL;
+	if (ps->follow && ro.block_ms > ps->discover_ms)
+		ro.block_ms = (int)ps->discover_ms;
+	ps->conn = source_redis_start(url, NULL, 0, &ro, &inner);
+	for (int i = 0; i < nstreams; i++) {
+		struct followed *f;
+
+		if (source_pattern_is_glob(streams[i]) ||
+		    map_get(ps->keys, streams[i]) != NULL)
+			continue;
+		f = xcalloc(1, sizeof *f);
+		f->pattern = -1;
+		f->source = source_redis_add_stream_map(ps->conn, streams[i],
+		    maps != NULL ? maps[i] : NULL);
+		map_put(ps->keys, streams[i], f);
+		nplain++;
+	}
+	(void)nplain;
+	return ps;
+}
+
+void
+source_pattern_stop(struct source_pattern *ps)
+{
+	const char *key;
+	void *v;
+	size_t i = 0;
+
+	if (ps == NULL)
+		return;
+	ps->stopping = 1;
+	source_redis_stop(ps->conn);
+	while (map_next(ps->keys, &i, &key, &v))
+		free(v);
+	map_free(ps->keys);
+	for (int k = 0; k < ps->npats; k++)
+		free(ps->pats[k].glob);
+	free(ps->pats);
+	free(ps);
+}

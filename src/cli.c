@@ -211,6 +211,7 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		if ((rc = list_add(o->streams, &o->nstreams, &stream_level, at, v,
 		    name)) == 0)
 			o->stream_maps[o->nstreams - 1] = o->cur_map;
+		o->map_pending = 0;
 		return rc;
 	case O_MAP: {
 		char err[512];
@@ -231,6 +232,7 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 			o->maps[o->nmaps++] = m;
 		}
 		o->cur_map = m;
+		o->map_pending = 1;
 		return 0;
 	}
 	case O_DISCOVER_EVERY:
@@ -259,6 +261,7 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	}
 		if ((rc = list_add(o->ws, &o->nws, &ws_level, at, v, name)) == 0)
 			o->ws_maps[o->nws - 1] = o->cur_map;
+		o->map_pending = 0;
 		return rc;
 	case O_WS_HEADER: {
 		char err[128], *h;
@@ -302,6 +305,7 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case O_REPLAY:
 		set_str(&o->replay, v);
 		o->replay_map = o->cur_map;
+		o->map_pending = 0;
 		return 0;
 	case O_WINDOW:
 		if ((o->window_ms = cli_parse_duration(v)) <= 0)
@@ -426,6 +430,35 @@ config_setting(void *arg, const char *name, const char *val, int lineno)
 	return apply(cc->o, id, name, val, L_CONFIG);
 }
 
+/*
+ * A --map that no source follows applies to the sources before it that no
+ * --map covers (so `--stream K --map NAME` reads K through NAME). Returns
+ * how many sources it was given to.
+ */
+static int
+map_trailing(struct opts *o)
+{
+	int n = 0;
+
+	if (!o->map_pending || o->cur_map == NULL)
+		return 0;
+	for (int i = 0; i < o->nstreams; i++)
+		if (o->stream_maps[i] == NULL) {
+			o->stream_maps[i] = o->cur_map;
+			n++;
+		}
+	for (int i = 0; i < o->nws; i++)
+		if (o->ws_maps[i] == NULL) {
+			o->ws_maps[i] = o->cur_map;
+			n++;
+		}
+	if (o->replay != NULL && o->replay_map == NULL) {
+		o->replay_map = o->cur_map;
+		n++;
+	}
+	return n;
+}
+
 /* Read a config file; a missing one is fine unless it was asked for. */
 static int
 read_config(struct opts *o, const char *path, int required)
@@ -444,6 +477,9 @@ read_config(struct opts *o, const char *path, int required)
 	}
 	rc = conffile_parse(text, len, config_setting, &cc, err, sizeof err);
 	free(text);
+	if (rc == 0)
+		map_trailing(o);
+	o->map_pending = 0;
 	if (rc < 0) {
 		fprintf(stderr, "execmon: config %s:%s\n", path, err);
 		rc = 2;
@@ -629,6 +665,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 
 	/* A --map in the config file does not reach the command line's sources. */
 	o->cur_map = NULL;
+	o->map_pending = 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:vh", longopts, &idx)) != -1) {
@@ -665,6 +702,11 @@ cli_parse(struct opts *o, int argc, char **argv)
 		}
 		if ((rc = apply(o, c, name, optarg, L_ARGV)) != 0)
 			return rc;
+	}
+	if (o->map_pending && o->cur_map != NULL && map_trailing(o) == 0) {
+		fprintf(stderr, "execmon: --map %s: no --stream, --ws or --replay to"
+		    " read through it\n", evmap_name(o->cur_map));
+		return 2;
 	}
 	if (o->command == CMD_EVENTS) {
 		if (optind >= argc) {

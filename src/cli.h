@@ -63,6 +63,7 @@ struct opts {
 	struct evmap *maps[2 * CLI_MAX_LIST];
 	int nmaps;
 	const struct evmap *cur_map; /* while parsing: the last --map */
+	int map_pending;          /* no source came after the last --map yet */
 	int64_t discover_ms;      /* --discover-every (default 5 s) */
 	int64_t max_streams;      /* --max-streams (default 10000) */
 };

@@ -33,6 +33,9 @@ usage "--map with an unknown preset" "no map 'nope'" snapshot --map nope
 usage "--map with a bad name" "bad map name" snapshot --map 'a b'
 usage "--map with a missing file" "map $TMP/none.map: " snapshot --map "$TMP/none.map"
 
+usage "--map with nothing to read through it" "--map shannon: no --stream, --ws or --replay" \
+	snapshot --map shannon
+
 # Bad map files: each error names the file, the line and the cause.
 badmap() { # badmap DESCRIPTION LINE CAUSE TEXT
 	printf '%b' "$4" >"$TMP/bad.map"
@@ -149,5 +152,123 @@ ok $? "the config file maps the sources after its map line the same way"
 "$EXECMON" runs --config "$TMP/m.conf" --stream acme:jobs --format json >"$TMP/conf2.json" 2>&1
 grep -q '"runId"' "$TMP/conf2.json"
 is "$?" 1 "a config file's map does not reach the command line's streams"
+
+# --- Shannon: per-workflow streams found by a pattern, through the preset
+T0=$(( (NOW_MS - 1200000) / 1000 * 1000 ))
+"$EXECMON_GEN" --redis "$R" --format shannon --runs 40 --rate 0.5 --start-ts $T0 --seed 3 \
+	--print >"$TMP/sh.print" 2>"$TMP/gen.err"
+is "$?" 0 "execmon-gen --format shannon exits 0"
+grep -q "^execmon-gen: 40 workflows, $(grep -c . "$TMP/sh.print") events" "$TMP/gen.err"
+ok $? "and counts the workflows and events it wrote"
+# scan_type PATTERN TYPE: the keys of that type that match
+scan_type() { redis-cli -p "$P" SCAN 0 MATCH "$1" TYPE "$2" COUNT 1000000 | tail -n +2 | grep .; }
+nstreams=$(scan_type 'shannon:workflow:events:*' stream | grep -c .)
+nseq=$(redis-cli -p "$P" --scan --pattern 'shannon:workflow:events:*:seq' | grep -c .)
+is "$nstreams $nseq" "40 40" "one stream and one :seq counter per workflow"
+is "$(redis-cli -p "$P" TYPE shannon:notifications:global)" stream "the notifications stream is written"
+ttl=$(redis-cli -p "$P" TTL "$(scan_type 'shannon:workflow:events:*' stream | head -1)")
+[ "$ttl" -gt 80000 ] && [ "$ttl" -le 86400 ]
+ok $? "the streams expire in a day, as Shannon's do (TTL $ttl)"
+
+"$EXECMON" snapshot --redis "$R" --stream 'shannon:workflow:events:*' --map shannon \
+	--window 1h -o "$TMP/sh.json" 2>"$TMP/sh.err"
+is "$?" 0 "snapshot over the pattern exits 0"
+python3 "$TRUTH" truth "$TMP/sh.print" >"$TMP/truth.txt"
+python3 "$TRUTH" snap "$TMP/sh.json" >"$TMP/got.txt"
+cmp -s "$TMP/truth.txt" "$TMP/got.txt"
+ok $? "workflows, agents, models, tokens, cost and tools agree with the ground truth"
+cmp -s "$TMP/truth.txt" "$TMP/got.txt" || diff "$TMP/truth.txt" "$TMP/got.txt" | head -20 | sed 's/^/#   /'
+check "every workflow stream is a source, no :seq key and no other stream" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+names = [x["address"] for x in s["sources"]]
+streams = [n for n in names if "/shannon:workflow:events:task-" in n]
+assert len(streams) == 40, len(streams)
+assert not any(n.endswith(":seq") for n in names), names
+assert not any("notifications" in n for n in names), names
+' "$TMP/sh.json"
+grep -q 'shannon:workflow:events:\*: 40 streams' "$TMP/sh.err"
+ok $? "the pattern says how many streams it follows"
+
+# The same events in the form of Shannon's WebSocket stream: the payload an
+# object, the time in RFC 3339 with nanoseconds; read from a file and a feed.
+python3 -c '
+import json, sys, datetime
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    f = e["fields"]
+    ns = int(f["ts_nano"])
+    t = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
+    o = {"workflow_id": f["workflow_id"], "type": f["type"],
+         "timestamp": t.strftime("%Y-%m-%dT%H:%M:%S") + ".%09dZ" % (ns % 10**9),
+         "seq": int(f["seq"]), "stream_id": e["id"]}
+    if f["agent_id"]: o["agent_id"] = f["agent_id"]
+    if f["message"]: o["message"] = f["message"]
+    if f["payload"]: o["payload"] = json.loads(f["payload"])
+    print(json.dumps(o))
+' "$TMP/sh.print" >"$TMP/sh-ws.jsonl"
+"$EXECMON" snapshot --replay "$TMP/sh-ws.jsonl" --map shannon --window 1h \
+	--now "$NOW_MS" -o "$TMP/ws-replay.json" 2>/dev/null
+python3 "$TRUTH" snap "$TMP/ws-replay.json" >"$TMP/got-replay.txt"
+cmp -s "$TMP/truth.txt" "$TMP/got-replay.txt"
+ok $? "the WebSocket form, replayed from a file, agrees with the ground truth"
+PY=""
+for p in python3 /usr/bin/python3; do
+	if "$p" -c 'import websockets' 2>/dev/null; then PY=$p; break; fi
+done
+if [ -n "$PY" ]; then
+	WSP=$(free_port)
+	"$PY" "${SRCDIR:-$(dirname "$0")/../..}/tests/integration/ws-server.py" "$WSP" serve \
+		"$TMP/sh-ws.jsonl" --close >"$TMP/ws.out" 2>"$TMP/ws.err" &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for 10 grep -q ready "$TMP/ws.out"
+	"$EXECMON" snapshot --map shannon --ws "ws://127.0.0.1:$WSP/api/v1/stream/ws?workflow_id=all" \
+		--window 1h --now "$NOW_MS" -o "$TMP/ws-feed.json" 2>/dev/null
+	python3 "$TRUTH" snap "$TMP/ws-feed.json" >"$TMP/got-feed.txt"
+	cmp -s "$TMP/truth.txt" "$TMP/got-feed.txt"
+	ok $? "the WebSocket form from a feed agrees with the ground truth"
+else
+	echo "ok $((T_N += 1)) # SKIP python3-websockets is not installed"
+fi
+
+redis-cli -p "$P" SET shannon:workflow:events:not-a-stream hello >/dev/null
+redis-cli -p "$P" HSET shannon:workflow:events:a-hash f v >/dev/null
+"$EXECMON" snapshot --redis "$R" --stream 'shannon:workflow:events:*' --map shannon \
+	--window 1h --max-streams 25 -o "$TMP/max.json" 2>"$TMP/max.err"
+is "$?" 0 "snapshot with --max-streams exits 0"
+grep -q 'shannon:workflow:events:\*: 25 streams, 15 over --max-streams 25' "$TMP/max.err"
+ok $? "streams over --max-streams are counted and shown"
+check "non-stream keys that match are ignored" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+names = [x["address"] for x in s["sources"]]
+assert not any("not-a-stream" in n or "a-hash" in n for n in names), names
+assert sum("/shannon:workflow:events:task-" in n for n in names) == 25
+' "$TMP/max.json"
+
+# Live: streams that appear are picked up, streams that expire are dropped.
+redis-cli -p "$P" FLUSHALL >/dev/null
+"$EXECMON_GEN" --redis "$R" --format shannon --runs 2 --rate 0 --seed 4 \
+	--time-scale 0.1 --print >"$TMP/live0.print" 2>/dev/null
+EXECMON_BLOCK_MS=300 "$EXECMON" record --redis "$R" --stream 'shannon:workflow:events:*' \
+	--map shannon --discover-every 200ms --duration 7s -o "$TMP/live.jsonl" \
+	2>"$TMP/live.err" &
+rec=$!
+BG_PIDS="$BG_PIDS $rec"
+wait_for 5 grep -q '2 streams' "$TMP/live.err"
+ok $? "the streams there at start are found"
+first=$(head -1 "$TMP/live0.print" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stream"])')
+redis-cli -p "$P" PEXPIRE "$first" 50 >/dev/null
+"$EXECMON_GEN" --redis "$R" --format shannon --runs 3 --rate 5 --seed 5 \
+	--time-scale 0.1 --print >"$TMP/live1.print" 2>/dev/null
+wait "$rec"
+is "$?" 0 "record over the pattern exits 0"
+is "$(grep -c . "$TMP/live.jsonl")" "$(cat "$TMP/live0.print" "$TMP/live1.print" | grep -c .)" \
+	"every event of the old and the new streams is recorded"
+is "$(grep -c 'new stream found by' "$TMP/live.err")" 3 "each new stream is picked up"
+grep -q ': 4 streams, 1 gone' "$TMP/live.err"
+ok $? "the expired stream is dropped and counted"
+grep -qi 'error' "$TMP/live.err"
+is "$?" 1 "quietly: no error"
 
 done_testing

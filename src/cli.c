@@ -260,6 +260,8 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case O_WINDOW:
 		if ((o->window_ms = cli_parse_duration(v)) <= 0)
 			return bad(name, v, "not a duration (like 90s, 15m, 1h, 7d)");
+		if (o->window_ms > CLI_WINDOW_MAX_MS)
+			return bad(name, v, "longer than the maximum, 3650d");
 		return 0;
 	case O_NOW:
 		if (event_parse_time(v, strlen(v), &o->now_ms) != 0)
@@ -451,7 +453,8 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M)\n"
 	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
 	    "Common options:\n"
-	    "  --window DUR         history window: 90s, 15m, 1h, 7d (default 1h)\n"
+	    "  --window DUR         history window: 90s, 15m, 1h, 7d, at most 3650d\n"
+	    "                       (default 1h)\n"
 	    "  --now TIME           pin \"now\" (epoch ms or RFC 3339)\n"
 	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9\n"
 	    "  --connect-timeout D  give up when no source answers within D (default 5s)\n"

@@ -123,7 +123,6 @@ metrics_live_finish(struct ctx *c)
 		ai = metrics_agent_find(c, r);
 		a = &m->agents[ai];
 		aa = &c->aacc[ai];
-		fmt_dur(lr->elapsed_ms, e1, sizeof e1);
 		if (est > 0) {
 			if ((double)lr->elapsed_ms > 2.0 * (double)est &&
 			    lr->elapsed_ms > FLAG_MIN_MS) {
@@ -131,6 +130,7 @@ metrics_live_finish(struct ctx *c)
 				    FLAG_PAST_ESTIMATE, est);
 				fl->projected_nusd = projected_cost(
 				    fl->cost_nusd, lr->elapsed_ms, est);
+				fmt_dur(lr->elapsed_ms, e1, sizeof e1);
 				fmt_dur(est, e2, sizeof e2);
 				snprintf(fl->why, sizeof fl->why,
 				    "running %s, %.1fx its estimate of %s", e1,
@@ -145,6 +145,7 @@ metrics_live_finish(struct ctx *c)
 				fl->projected_nusd = projected_cost(
 				    fl->cost_nusd, lr->elapsed_ms,
 				    fl->expected_ms);
+				fmt_dur(lr->elapsed_ms, e1, sizeof e1);
 				fmt_dur(fl->expected_ms, e2, sizeof e2);
 				snprintf(fl->why, sizeof fl->why,
 				    "running %s, %.1fx its agent's p99 of %s "

@@ -683,12 +683,13 @@ oracle_check(const struct metrics *m, const struct spec *sp, size_t n,
 	    (long long)m->cost_nusd, (long long)tin, (long long)tout,
 	    (long long)tnusd);
 	for (i = 0; i < nmin && i < m->nminutes; i++) {
-		CHECK(m->minutes[i].t0 == m0 + (int64_t)i * MIN_MS &&
-		    m->minutes[i].finished == mfin[i] &&
-		    m->minutes[i].started == mstart[i],
+		struct minute mi = metrics_minute(m, i);
+
+		CHECK(mi.t0 == m0 + (int64_t)i * MIN_MS &&
+		    mi.finished == mfin[i] && mi.started == mstart[i],
 		    "minute %zu: %llu/%llu vs %llu/%llu", i,
-		    (unsigned long long)m->minutes[i].finished,
-		    (unsigned long long)m->minutes[i].started,
+		    (unsigned long long)mi.finished,
+		    (unsigned long long)mi.started,
 		    (unsigned long long)mfin[i], (unsigned long long)mstart[i]);
 	}
 	for (k = 0; k < 24; k++)
@@ -1043,17 +1044,17 @@ dump(const struct metrics *m)
 	fprintf(f, "depth %lld wait %.17g workers %d %lld %zu\n",
 	    (long long)m->queue_depth, m->avg_queue_wait_ms, m->have_workers,
 	    m->worker ? (long long)m->worker->ts_ms : -1LL, m->nsamples);
-	for (i = 0; i < m->nminutes; i++)
+	for (i = 0; i < m->nminutes; i++) {
+		struct minute mi = metrics_minute(m, i);
+
 		fprintf(f, "min %lld %llu %llu %llu %llu %llu %lld %llu %lld\n",
-		    (long long)m->minutes[i].t0,
-		    (unsigned long long)m->minutes[i].finished,
-		    (unsigned long long)m->minutes[i].completed,
-		    (unsigned long long)m->minutes[i].failed,
-		    (unsigned long long)m->minutes[i].cancelled,
-		    (unsigned long long)m->minutes[i].started,
-		    (long long)m->minutes[i].exec_sum_ms,
-		    (unsigned long long)m->minutes[i].exec_n,
-		    (long long)m->minutes[i].exec_max_ms);
+		    (long long)mi.t0, (unsigned long long)mi.finished,
+		    (unsigned long long)mi.completed,
+		    (unsigned long long)mi.failed,
+		    (unsigned long long)mi.cancelled,
+		    (unsigned long long)mi.started, (long long)mi.exec_sum_ms,
+		    (unsigned long long)mi.exec_n, (long long)mi.exec_max_ms);
+	}
 	fprintf(f, "peak %llu %lld\n", (unsigned long long)m->peak_per_minute,
 	    (long long)m->peak_ms);
 	for (i = 0; i < m->nagents; i++) {
@@ -1769,9 +1770,9 @@ test_anomaly_rules(void)
 	is_str(anomaly_type_name(ANOM_SPIKE), "spike", "type name");
 	is_str(severity_name(SEV_HIGH), "high", "severity name");
 	for (i = 70; i <= 71; i++) {
-		total += m->minutes[i].finished;
-		if (m->minutes[i].finished > peak)
-			peak = m->minutes[i].finished;
+		total += metrics_minute(m, i).finished;
+		if (metrics_minute(m, i).finished > peak)
+			peak = metrics_minute(m, i).finished;
 	}
 	ok(m->nbursts == 1 && m->bursts[0].start_ms == ABASE + 70 * MIN_MS &&
 	    m->bursts[0].end_ms == ABASE + 72 * MIN_MS &&
@@ -1831,9 +1832,9 @@ test_anomaly_rules(void)
 	ld.rate[60] = 600;
 	st = load_store(&ld, 17);
 	m = metrics_compute(st, NULL, ANOW, AWIN);
-	ok(m->nanomalies == 0 && m->minutes[60].finished > 500,
+	ok(m->nanomalies == 0 && metrics_minute(m, 60).finished > 500,
 	    "1.5x at 400 a minute (%llu finished): no spike",
-	    (unsigned long long)m->minutes[60].finished);
+	    (unsigned long long)metrics_minute(m, 60).finished);
 	metrics_free(m);
 	store_free(st);
 	load_steady(&ld, 100);
@@ -1847,8 +1848,8 @@ test_anomaly_rules(void)
 	ld.outlier[60] = 200;
 	st = load_store(&ld, 19);
 	m = metrics_compute(st, NULL, ANOW, AWIN);
-	ok(m->nanomalies == 0 && m->minutes[60].exec_max_ms * 3 >
-	    m->minutes[60].exec_sum_ms, "one run 200x slower (most of the "
+	ok(m->nanomalies == 0 && metrics_minute(m, 60).exec_max_ms * 3 >
+	    metrics_minute(m, 60).exec_sum_ms, "one run 200x slower (most of the "
 	    "minute's time): no latency spike");
 	metrics_free(m);
 	store_free(st);
@@ -1858,9 +1859,9 @@ test_anomaly_rules(void)
 	ld.rate[120] = 1000;
 	st = load_store(&ld, 15);
 	m = metrics_compute(st, NULL, ANOW, AWIN);
-	ok(m->minutes[m->nminutes - 1].finished > 200 && m->nanomalies == 0,
+	ok(metrics_minute(m, m->nminutes - 1).finished > 200 && m->nanomalies == 0,
 	    "the current minute (%llu finished so far) is never judged",
-	    (unsigned long long)m->minutes[m->nminutes - 1].finished);
+	    (unsigned long long)metrics_minute(m, m->nminutes - 1).finished);
 	metrics_free(m);
 	store_free(st);
 

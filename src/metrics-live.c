@@ -91,38 +91,30 @@ metrics_live_finish(struct ctx *c)
 	int64_t ref, est;
 	double p99;
 
+	/* one pass: with many live runs, each visit of a run is a cache miss */
 	for (i = 0; i < m->nrunning + m->nqueued; i++) {
 		lr = i < m->nrunning ? &m->running[i] :
 		    &m->queued[i - m->nrunning];
 		r = lr->run;
+		ai = metrics_agent_find(c, r);
+		aa = &c->aacc[ai];
+		a = &m->agents[ai];
 		if (r->estimated_ms > 0)
 			lr->expected_ms = r->estimated_ms;
-		else {
-			ai = metrics_agent_find(c, r);
-			aa = &c->aacc[ai];
-			a = &m->agents[ai];
-			if (aa->p50 >= 0 && a->exec.count >= ETA_MIN_SAMPLES)
-				lr->expected_ms = llround(aa->p50);
-		}
-		if (i < m->nrunning) {
-			if (lr->expected_ms >= 0)
-				lr->eta_ms = store_add_sat(r->started_ms,
-				    lr->expected_ms);
-		} else {
+		else if (aa->p50 >= 0 && a->exec.count >= ETA_MIN_SAMPLES)
+			lr->expected_ms = llround(aa->p50);
+		if (i >= m->nrunning) {
 			qs = metrics_queue_find(c, metrics_run_queue(r), &qa);
 			if (qs != NULL && qs->avg_wait_ms >= 0)
 				lr->eta_ms = r->queued_ms +
 				    llround(qs->avg_wait_ms);
+			continue;
 		}
-	}
+		if (lr->expected_ms >= 0)
+			lr->eta_ms = store_add_sat(r->started_ms,
+			    lr->expected_ms);
 
-	for (i = 0; i < m->nrunning; i++) {
-		lr = &m->running[i];
-		r = lr->run;
 		est = r->estimated_ms;
-		ai = metrics_agent_find(c, r);
-		a = &m->agents[ai];
-		aa = &c->aacc[ai];
 		if (est > 0) {
 			if ((double)lr->elapsed_ms > 2.0 * (double)est &&
 			    lr->elapsed_ms > FLAG_MIN_MS) {

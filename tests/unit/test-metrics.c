@@ -1656,22 +1656,23 @@ load_steady(struct load *ld, double rate)
 
 static int aseq;
 
-static struct store *
-load_store(const struct load *ld, uint64_t seed)
+/* The load's events, shift ms later than ABASE..ANOW, appended to l. */
+static void
+load_events(const struct load *ld, uint64_t seed, int64_t shift,
+    struct evlist *lp)
 {
-	struct evlist l = { 0 };
-	struct store *st;
+	struct evlist l = *lp;
 	int64_t t0, f, x;
 	char id[24];
 	int i, k, c, det;
 
 	rng_s = seed;
 	for (i = ld->first; i < AMIN; i++) {
-		t0 = ABASE + (int64_t)i * MIN_MS;
+		t0 = ABASE + shift + (int64_t)i * MIN_MS;
 		c = rng_poisson(ld->rate[i]);
 		for (k = 0; k < c; k++) {
 			f = t0 + rng_range(0, MIN_MS - 1);
-			if (f > ANOW)
+			if (f > ANOW + shift)
 				continue;
 			x = (int64_t)rng_lognormal(5000, 1.0) *
 			    (int64_t)ld->slow[i];
@@ -1687,9 +1688,123 @@ load_store(const struct load *ld, uint64_t seed)
 			    id, f);
 		}
 	}
+	*lp = l;
+}
+
+static struct store *
+load_store(const struct load *ld, uint64_t seed)
+{
+	struct evlist l = { 0 };
+	struct store *st;
+
+	load_events(ld, seed, 0, &l);
 	st = build(&l, NULL, 0);
 	evlist_free(&l);
 	return st;
+}
+
+/* Is there an anomaly like a (time, type, severity) in m? */
+static int
+has_anomaly(const struct metrics *m, const struct anomaly *a)
+{
+	size_t i;
+
+	for (i = 0; i < m->nanomalies; i++) {
+		if (m->anomalies[i].ts_ms == a->ts_ms &&
+		    m->anomalies[i].type == a->type &&
+		    m->anomalies[i].severity == a->severity)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A ten-year window over a little data: the minutes held are those with
+ * data, any minute reads back, and the anomalies and bursts are those of a
+ * short window over each stretch of data, a year apart, plus what the
+ * silence between them makes (a drop when the old load stops, a spike when
+ * the new one starts): the scan jumps only over minutes that can fire
+ * nothing.
+ */
+static void
+test_long_window(void)
+{
+	const int64_t year = 365 * 86400000LL, ten = 3650 * 86400000LL;
+	struct evlist l = { 0 }, lo = { 0 };
+	struct load ld;
+	struct store *st, *st_old, *st_new;
+	struct metrics *m, *mo, *mn;
+	struct anomaly gap_drop, new_spike;
+	size_t i, k, nfin = 0, seen = 0;
+	int found = 1;
+
+	load_steady(&ld, 20);
+	ld.rate[70] = ld.rate[71] = 160;
+	load_events(&ld, 21, -year, &l);
+	load_events(&ld, 21, -year, &lo);
+	st_old = build(&lo, NULL, 0);
+	evlist_free(&lo);
+	load_steady(&ld, 40);
+	for (i = 90; i < 95; i++)
+		ld.rate[i] = 4;
+	load_events(&ld, 22, 0, &l);
+	st_new = load_store(&ld, 22);
+	st = build(&l, NULL, 0);
+	evlist_free(&l);
+
+	m = metrics_compute(st, NULL, ANOW, ten);
+	is_int(m->nminutes, (ANOW / MIN_MS) - (ANOW - ten) / MIN_MS + 1,
+	    "a 3650d window spans 5.26 million minutes");
+	ok(m->nactive > 0 && m->nactive < 2 * AMIN + 20,
+	    "only the %zu minutes with data are held", m->nactive);
+	for (k = 0; k < m->nactive; k++) {
+		struct minute a;
+
+		i = (size_t)((m->active[k].t0 - m->minute0_ms) / MIN_MS);
+		a = metrics_minute(m, i);
+		seen += a.t0 == m->active[k].t0 &&
+		    a.finished == m->active[k].finished;
+		nfin += m->active[k].finished;
+		if (k > 0 && m->active[k].t0 <= m->active[k - 1].t0)
+			break;
+	}
+	ok(seen == m->nactive && nfin == m->total,
+	    "held minutes in order, read back, summing to the %llu finished",
+	    (unsigned long long)m->total);
+	ok(metrics_minute(m, 12345).finished == 0 &&
+	    metrics_minute(m, 12345).t0 == m->minute0_ms + 12345 * MIN_MS,
+	    "an empty minute reads back empty, with its start");
+
+	mo = metrics_compute(st_old, NULL, ANOW - year, AWIN);
+	mn = metrics_compute(st_new, NULL, ANOW, AWIN);
+	for (i = 0; i < mo->nanomalies; i++)
+		found &= has_anomaly(m, &mo->anomalies[i]);
+	for (i = 0; i < mn->nanomalies; i++)
+		found &= has_anomaly(m, &mn->anomalies[i]);
+	ok(found && mo->nanomalies == 1 && mn->nanomalies == 1,
+	    "the ten-year window finds the spike of a year ago and the drop "
+	    "of now, as 2 h windows over each do");
+	memset(&gap_drop, 0, sizeof gap_drop);
+	gap_drop.ts_ms = (ANOW - year) / MIN_MS * MIN_MS + MIN_MS;
+	gap_drop.type = ANOM_DROP;
+	gap_drop.severity = SEV_HIGH;
+	new_spike = gap_drop;
+	new_spike.ts_ms = ABASE;
+	new_spike.type = ANOM_SPIKE;
+	ok(m->nanomalies == 4 && has_anomaly(m, &gap_drop) &&
+	    has_anomaly(m, &new_spike), "and only what the year of silence "
+	    "makes: a drop when the old load stops, a spike when the new one "
+	    "starts (%zu anomalies)", m->nanomalies);
+	ok(mo->nbursts == 1 && m->nbursts >= 1 &&
+	    m->bursts[0].start_ms == mo->bursts[0].start_ms &&
+	    m->bursts[0].total == mo->bursts[0].total,
+	    "and the burst of a year ago");
+	metrics_free(m);
+	metrics_free(mo);
+	metrics_free(mn);
+	store_free(st);
+	store_free(st_old);
+	store_free(st_new);
 }
 
 static size_t
@@ -1942,6 +2057,7 @@ main(void)
 	test_flags();
 	test_anomaly_steady();
 	test_anomaly_rules();
+	test_long_window();
 	test_group_bound();
 	evlist_free(&all);
 	free(specs);

@@ -456,8 +456,13 @@ on_input(uv_poll_t *h, int status, int events)
 		}
 		d->dirty = 1;
 	}
+	/*
+	 * Show the key's effect now, with the figures as they are: a key that
+	 * changes what they cover has recomputed them already, and new events
+	 * wait for the next frame, so a key never waits for a recompute.
+	 */
 	if (d->dirty)
-		on_frame(&frame);
+		draw(d);
 }
 
 static void

@@ -95,8 +95,10 @@ cli_parse_duration(const char *s)
 		mul = 86400 * 1000;
 	else
 		return -1;
-	if (v < 0 || v * (double)mul > 1e15)
+	if (v < 0)
 		return -1;
+	if (v * (double)mul > 1e15)
+		return -2; /* a duration, but past any bound */
 	return (int64_t)(v * (double)mul + 0.5);
 }
 
@@ -258,7 +260,9 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		set_str(&o->replay, v);
 		return 0;
 	case O_WINDOW:
-		if ((o->window_ms = cli_parse_duration(v)) <= 0)
+		if ((o->window_ms = cli_parse_duration(v)) == -2)
+			return bad(name, v, "longer than the maximum, 3650d");
+		if (o->window_ms <= 0)
 			return bad(name, v, "not a duration (like 90s, 15m, 1h, 7d)");
 		if (o->window_ms > CLI_WINDOW_MAX_MS)
 			return bad(name, v, "longer than the maximum, 3650d");

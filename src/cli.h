@@ -64,7 +64,8 @@ int cli_parse(struct opts *o, int argc, char **argv);
 void cli_free(struct opts *o);
 void cli_usage(FILE *, enum cli_command);
 
-/* "90s", "15m", "1h", "7d", "250ms", or plain seconds. -1 if invalid. */
+/* "90s", "15m", "1h", "7d", "250ms", or plain seconds. -1 if invalid, -2 if
+ * a duration past 10^15 ms. */
 int64_t cli_parse_duration(const char *);
 
 #endif

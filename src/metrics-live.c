@@ -86,7 +86,6 @@ metrics_live_finish(struct ctx *c)
 	struct queue_acc *qa;
 	struct flagged *fl;
 	const struct run *r;
-	char e1[32], e2[32], e3[32];
 	size_t i, ai, fcap = 0;
 	int64_t ref, est;
 	double p99;
@@ -122,11 +121,7 @@ metrics_live_finish(struct ctx *c)
 				    FLAG_PAST_ESTIMATE, est);
 				fl->projected_nusd = projected_cost(
 				    fl->cost_nusd, lr->elapsed_ms, est);
-				fmt_dur(lr->elapsed_ms, e1, sizeof e1);
-				fmt_dur(est, e2, sizeof e2);
-				snprintf(fl->why, sizeof fl->why,
-				    "running %s, %.1fx its estimate of %s", e1,
-				    (double)lr->elapsed_ms / (double)est, e2);
+				fl->ratio = (double)lr->elapsed_ms / (double)est;
 			}
 		} else if (a->exec.count >= P99_MIN_SAMPLES && aa->p99 > 0) {
 			p99 = aa->p99;
@@ -137,13 +132,8 @@ metrics_live_finish(struct ctx *c)
 				fl->projected_nusd = projected_cost(
 				    fl->cost_nusd, lr->elapsed_ms,
 				    fl->expected_ms);
-				fmt_dur(lr->elapsed_ms, e1, sizeof e1);
-				fmt_dur(fl->expected_ms, e2, sizeof e2);
-				snprintf(fl->why, sizeof fl->why,
-				    "running %s, %.1fx its agent's p99 of %s "
-				    "(%llu runs)", e1,
-				    (double)lr->elapsed_ms / p99, e2,
-				    (unsigned long long)a->exec.count);
+				fl->ratio = (double)lr->elapsed_ms / p99;
+				fl->samples = a->exec.count;
 			}
 		}
 
@@ -157,16 +147,43 @@ metrics_live_finish(struct ctx *c)
 			    lr->expected_ms);
 			fl->projected_nusd = projected_cost(fl->cost_nusd,
 			    lr->elapsed_ms, lr->expected_ms);
-			fmt_dur(c->now - r->last_llm_ms, e2, sizeof e2);
-			fmt_dur(c->now - ref, e3, sizeof e3);
-			snprintf(fl->why, sizeof fl->why,
-			    "%lld LLM calls and %lld tokens so far, the last "
-			    "%s ago, but no progress %s%s%s", (long long)
-			    r->llm_calls, (long long)store_add_sat(r->input_tokens,
-			    r->output_tokens), e2, r->progress >= 0 ?
-			    "for " : "in the ", e3, r->progress >= 0 ? "" :
-			    " since it started");
+			fl->since_llm_ms = c->now - r->last_llm_ms;
+			fl->quiet_ms = c->now - ref;
 		}
 	}
+}
+
+const char *
+metrics_flag_why(const struct flagged *fl, char *buf, size_t size)
+{
+	const struct run *r = fl->run;
+	char e1[32], e2[32], e3[32];
+
+	switch (fl->reason) {
+	case FLAG_PAST_ESTIMATE:
+		fmt_dur(fl->elapsed_ms, e1, sizeof e1);
+		fmt_dur(fl->expected_ms, e2, sizeof e2);
+		snprintf(buf, size, "running %s, %.1fx its estimate of %s", e1,
+		    fl->ratio, e2);
+		break;
+	case FLAG_PAST_P99:
+		fmt_dur(fl->elapsed_ms, e1, sizeof e1);
+		fmt_dur(fl->expected_ms, e2, sizeof e2);
+		snprintf(buf, size, "running %s, %.1fx its agent's p99 of %s "
+		    "(%llu runs)", e1, fl->ratio, e2,
+		    (unsigned long long)fl->samples);
+		break;
+	default:
+		fmt_dur(fl->since_llm_ms, e2, sizeof e2);
+		fmt_dur(fl->quiet_ms, e3, sizeof e3);
+		snprintf(buf, size, "%lld LLM calls and %lld tokens so far, the "
+		    "last %s ago, but no progress %s%s%s",
+		    (long long)r->llm_calls, (long long)store_add_sat(
+		    r->input_tokens, r->output_tokens), e2, r->progress >= 0 ?
+		    "for " : "in the ", e3, r->progress >= 0 ? "" :
+		    " since it started");
+		break;
+	}
+	return buf;
 }
 

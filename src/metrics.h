@@ -119,7 +119,12 @@ struct flagged {
 	                          runaway: the run's expected time or -1 */
 	int64_t cost_nusd;     /* so far */
 	int64_t projected_nusd;/* at the expected end rate; -1 = unknown */
-	char why[160];
+	/* what metrics_flag_why() says: the text is made only when shown, as
+	   half a million runs can be flagged at once */
+	double ratio;          /* elapsed / the estimate or the p99 */
+	uint64_t samples;      /* past_p99: the agent's runs measured */
+	int64_t since_llm_ms;  /* runaway: since its latest llm.call */
+	int64_t quiet_ms;      /* runaway: without progress */
 };
 
 struct live_run {
@@ -202,6 +207,8 @@ size_t metrics_series(const struct metrics *, int64_t step_ms,
 const char *anomaly_type_name(enum anomaly_type);   /* spike, drop, failure_surge, latency_spike */
 const char *severity_name(enum severity);           /* low, medium, high */
 const char *flag_reason_name(enum flag_reason);     /* past_estimate, past_p99, runaway_tokens */
+/* One line for people on why the run was flagged, into buf (160 bytes do). */
+const char *metrics_flag_why(const struct flagged *, char *buf, size_t size);
 extern const char *const metrics_dist_names[DIST__COUNT]; /* "0-1s" ... "60s+" */
 
 #endif

@@ -817,6 +817,7 @@ snap_flagged(const struct metrics *m)
 	for (i = 0; i < m->nflags && i < SNAPSHOT_LIVE_MAX; i++) {
 		const struct flagged *f = &m->flags[i];
 		json_t *e = json_object();
+		char why[160];
 
 		snap_set(e, "runId", json_string(f->run->id));
 		snap_set(e, "agentName", snap_str(f->run->agent_name));
@@ -826,7 +827,8 @@ snap_flagged(const struct metrics *m)
 		snap_set(e, "cost", snap_usd(f->cost_nusd));
 		snap_set(e, "projectedCost", f->projected_nusd >= 0 ?
 		    snap_usd(f->projected_nusd) : NULL);
-		snap_set(e, "why", json_string(f->why));
+		snap_set(e, "why", json_string(metrics_flag_why(f, why,
+		    sizeof why)));
 		json_array_append_new(a, e);
 	}
 	return a;

@@ -1007,11 +1007,15 @@ oracle_logs(const struct metrics *m, const struct spec *sp, size_t n,
 
 /* ---------------------------------------------------------------- dump */
 
+/* A flag's reason text (one buffer: use it before the next call). */
+static char whybuf[160];
+#define WHY(fl) metrics_flag_why((fl), whybuf, sizeof whybuf)
+
 /* Everything in m, in a canonical text form (no pointers). */
 static char *
 dump(const struct metrics *m)
 {
-	char *buf = NULL;
+	char *buf = NULL, why[160];
 	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
 	const struct lat_stats *ls[] = { &m->queue, &m->exec, &m->e2e,
@@ -1126,7 +1130,8 @@ dump(const struct metrics *m)
 		    (long long)m->flags[i].elapsed_ms,
 		    (long long)m->flags[i].expected_ms,
 		    (long long)m->flags[i].cost_nusd,
-		    (long long)m->flags[i].projected_nusd, m->flags[i].why);
+		    (long long)m->flags[i].projected_nusd,
+		    metrics_flag_why(&m->flags[i], why, sizeof why));
 	fprintf(f, "totals %lld %lld %lld seen %llu\n",
 	    (long long)m->input_tokens, (long long)m->output_tokens,
 	    (long long)m->cost_nusd, (unsigned long long)m->runs_seen);
@@ -1552,9 +1557,9 @@ test_flags(void)
 			ok(fl != NULL && fl->reason == FLAG_PAST_ESTIMATE &&
 			    fl->expected_ms == 60000 && fl->elapsed_ms ==
 			    150000, "fA: past its estimate");
-			ok(fl != NULL && strstr(fl->why, "running 2m30s, 2.5x "
+			ok(fl != NULL && strstr(WHY(fl), "running 2m30s, 2.5x "
 			    "its estimate of 1m") != NULL, "fA why: %s",
-			    fl ? fl->why : "");
+			    fl ? WHY(fl) : "");
 			ok(fl != NULL && fl->cost_nusd == 250000000 &&
 			    fl->projected_nusd == 500000000,
 			    "fA cost 0.25, projected twice that");
@@ -1562,9 +1567,9 @@ test_flags(void)
 			ok(fl != NULL && fl->reason == FLAG_PAST_P99 &&
 			    fl->expected_ms == 60000,
 			    "fB: past 1.5 x the agent p99");
-			ok(fl != NULL && strstr(fl->why, "running 1m40s, 1.7x "
+			ok(fl != NULL && strstr(WHY(fl), "running 1m40s, 1.7x "
 			    "its agent's p99 of 1m (30 runs)") != NULL,
-			    "fB why: %s", fl ? fl->why : "");
+			    "fB why: %s", fl ? WHY(fl) : "");
 			ok(lr->expected_ms == 60000 && lr->eta_ms == n -
 			    100000 + 60000, "fB: ETA from the agent p50");
 		} else if (!strcmp(lr->run->id, "fC")) {
@@ -1577,9 +1582,9 @@ test_flags(void)
 			ok(fl != NULL && fl->reason == FLAG_RUNAWAY_TOKENS &&
 			    fl->projected_nusd == -1 && fl->cost_nusd ==
 			    60000000, "fE: runaway tokens, no projection");
-			ok(fl != NULL && strstr(fl->why, "6 LLM calls and 9000 "
+			ok(fl != NULL && strstr(WHY(fl), "6 LLM calls and 9000 "
 			    "tokens so far, the last 20s ago, but no progress "
-			    "for 7m") != NULL, "fE why: %s", fl ? fl->why : "");
+			    "for 7m") != NULL, "fE why: %s", fl ? WHY(fl) : "");
 		} else if (!strcmp(lr->run->id, "few-live")) {
 			ok(lr->expected_ms == -1 && lr->eta_ms == -1,
 			    "4 agent samples: no ETA");
@@ -1592,10 +1597,10 @@ test_flags(void)
 			ok(fl == NULL, "fG: no recent llm call, not runaway");
 		} else if (!strcmp(lr->run->id, "fH")) {
 			ok(fl != NULL && fl->reason == FLAG_RUNAWAY_TOKENS &&
-			    strstr(fl->why, "no progress in the 6m since it "
+			    strstr(WHY(fl), "no progress in the 6m since it "
 			    "started") != NULL,
 			    "fH: runaway without any progress: %s",
-			    fl ? fl->why : "");
+			    fl ? WHY(fl) : "");
 		}
 	}
 	is_str(flag_reason_name(FLAG_PAST_P99), "past_p99", "flag names");

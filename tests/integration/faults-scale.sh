@@ -105,9 +105,11 @@ buf = []
 for i in range(n + nq):
     ts = base + i * 3000000 // (n + nq)
     kind = b"run.started" if i < n else b"run.queued"
+    # the oldest 1500 said they would take a second: all flagged
+    est = (b"estimated_ms", b"1000") if i < 1500 else ()
     buf.append(cmd(b"XADD", b"many", b"%d-1" % ts, b"type", kind,
                    b"run_id", b"run-%07d" % i, b"agent_name", b"agent-%d" % (i % 7),
-                   b"ts", b"%d" % ts))
+                   b"ts", b"%d" % ts, *est))
     if len(buf) >= 10000:
         out.write(b"".join(buf))
         buf = []
@@ -140,10 +142,14 @@ assert len(q) == 1000 and q[0]["runId"] == "run-%07d" % n, (len(q), q[:1])
 assert d["runCounts"] == {"unfinished": n + nq, "finished": 0}, d["runCounts"]
 assert len(d["runs"]) == 1000, len(d["runs"])
 assert d["runs"][0]["runId"] == "run-%07d" % (n + nq - 1), d["runs"][0]["runId"]
-assert d["flaggedTotal"] == len(d["flagged"]) == 0
+fl = d["flagged"]
+assert d["flaggedTotal"] == 1500 and len(fl) == 1000, (d["flaggedTotal"], len(fl))
+# in the order of executionsInProgress: the newest of the flagged first
+assert fl[0]["runId"] == "run-0001499" and fl[-1]["runId"] == "run-0000500", (fl[0], fl[-1])
+assert all(f["reason"] == "past_estimate" and "its estimate of 1.0s" in f["why"] for f in fl), fl[0]
 print("ok")
 EOF
-ok $? "bounded lists: the newest 1000 of each, with the true counts; schema valid"
+ok $? "bounded lists: the first 1000 of each (flagged too), with the true counts; schema valid"
 sed 's/^/#   /' "$TMP/many.out" | grep -v '^#   ok$' | head -5
 
 # --- the dashboard over them ----------------------------------------------------

@@ -154,7 +154,16 @@ sed 's/^/#   /' "$TMP/many.out" | grep -v '^#   ok$' | head -5
 
 # --- the dashboard over them ----------------------------------------------------
 tui_init || { echo "Bail out! tmux did not start"; exit 1; }
+tui_run W 120 40 "${TINY[@]}" --window 3650d
 tui_run D 160 45 "${MANY[@]}"
+# the ten-year window in the dashboard: its throughput chart reads only the
+# minutes it shows
+tui_wait W 30 "window 3650d" && tui_wait W 10 "peak [0-9]+/min at"
+ok $? "the dashboard runs with --window 3650d"
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$(tui_pid W)/status" 2>/dev/null)
+[ -n "$hwm" ] && [ "$hwm" -lt 400000 ]
+ok $? "  its peak RSS stays under 400 MB (${hwm} KB)"
+tui_keys W q
 tui_wait D 60 "$NRUN running"
 ok $? "the dashboard shows $NRUN running runs"
 tui_wait D 10 "1/$((NRUN + NQ))"

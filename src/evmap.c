@@ -560,12 +560,15 @@ evmap_dirs(const char **dirs, int max)
 {
 	static char user[1024], exe[1024];
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	const char *env = getenv("EXECMON_MAP_PATH");
 	ssize_t n;
 	char *slash;
 	int nd = 0;
 
-	if (max < 4)
+	if (max < 5)
 		return 0;
+	if (env != NULL && *env != '\0')
+		dirs[nd++] = env;
 	if (xdg != NULL && *xdg != '\0') {
 		snprintf(user, sizeof user, "%s/execmon/maps", xdg);
 		dirs[nd++] = user;

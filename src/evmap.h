@@ -44,8 +44,10 @@ const char *evmap_name(const struct evmap *);
 const char *evmap_description(const struct evmap *);
 
 /*
- * The directories searched for presets, in order, into dirs (at most max);
- * each string is valid until the next call. Returns how many.
+ * The directories searched for presets, in order, into dirs (at least 5):
+ * $EXECMON_MAP_PATH when set, the user's (XDG), the installed one, "maps"
+ * beside the program, "./maps". Each string is valid until the next call.
+ * Returns how many.
  */
 int evmap_dirs(const char **dirs, int max);
 

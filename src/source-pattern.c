@@ -80,7 +80,26 @@ struct source_pattern {
 	int waiting;           /* first-round streams not yet caught up */
 	int caught_up_sent;
 	int stopping;
+	int *pat_of;           /* registry index -> pattern index, -1 = none */
+	size_t npat_of;
 };
+
+/* Remember which pattern a registry index belongs to. */
+static void
+pat_of_set(struct source_pattern *ps, int source, int pi)
+{
+	if (source < 0)
+		return;
+	if ((size_t)source >= ps->npat_of) {
+		size_t n = (size_t)source * 2 + 16;
+
+		ps->pat_of = xreallocarray(ps->pat_of, n, sizeof *ps->pat_of);
+		for (size_t i = ps->npat_of; i < n; i++)
+			ps->pat_of[i] = -1;
+		ps->npat_of = n;
+	}
+	ps->pat_of[source] = pi;
+}
 
 int
 source_pattern_is_glob(const char *key)
@@ -155,6 +174,7 @@ found(struct source_pattern *ps, int pi, const char *key, size_t len)
 	f->pattern = pi;
 	f->round = ps->round;
 	f->source = source_redis_add_stream_map(ps->conn, k, p->map);
+	pat_of_set(ps, f->source, pi);
 	if (ps->rounds_done == 0) {
 		f->waiting = 1;
 		ps->waiting++;
@@ -321,6 +341,15 @@ inner_event(void *ctx, struct event *ev)
 {
 	struct source_pattern *ps = ctx;
 
+	/* A pattern is as quiet as the streams it found. */
+	if (ev->source >= 0 && (size_t)ev->source < ps->npat_of &&
+	    ps->pat_of[ev->source] >= 0) {
+		struct source_info *si = sources_get(ps->pats[ps->pat_of[ev->source]].source);
+
+		si->last_recv_ms = loop_now_ms();
+		if (ev->ts_ms > si->last_event_ms)
+			si->last_event_ms = ev->ts_ms;
+	}
 	ps->sink.event(ps->sink.ctx, ev);
 }
 
@@ -432,5 +461,6 @@ source_pattern_stop(struct source_pattern *ps)
 	for (int k = 0; k < ps->npats; k++)
 		free(ps->pats[k].glob);
 	free(ps->pats);
+	free(ps->pat_of);
 	free(ps);
 }

@@ -6,6 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 TRUTH="${SRCDIR:-$(dirname "$0")/../..}/tests/integration/shannon_truth.py"
+# A build outside the source tree has no maps beside the program.
+[ -d "$(dirname "$EXECMON")/maps" ] || export EXECMON_MAP_PATH="${SRCDIR:-.}/maps"
 start_redis m || exit 1
 P=$REDIS_PORT_m
 R="redis://127.0.0.1:$P"

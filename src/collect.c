@@ -275,7 +275,9 @@ collect_run(struct collect *c)
 			url_done(&u);
 		}
 		/* A BullMQ connection reports caught up once, for all its queues. */
-		c->nsources = o->nredis * (o->nstreams + (o->nbullmq > 0));
+		/* The globs of a connection report caught up once, together. */
+		c->nsources = o->nredis * (o->nstreams - globs + (globs > 0) +
+		    (o->nbullmq > 0));
 		if (!loop_stopping() && o->nws > 0 && start_ws(&r, &sink) != 0)
 			loop_stop(2);
 		c->nsources += o->nws;

@@ -34,8 +34,10 @@
  * the same server are never followed twice. Nothing is in flight on the
  * connection during a hold, so dropping a stream frees it safely.
  *
- * Headless commands that do not follow: the pattern reports caught up once
- * its first round is done and every stream it found has read its backfill.
+ * Headless commands that do not follow: the patterns of a connection report
+ * caught up once (as one source, the first pattern's) when the first round
+ * is done and every stream it found has read its backfill; each plain
+ * stream reports for itself.
  */
 
 #define SCAN_COUNT "1000"
@@ -123,10 +125,9 @@ maybe_caught_up(struct source_pattern *ps)
 	for (int i = 0; i < ps->npats; i++)
 		source_set_state(ps->pats[i].source, ps->follow ? SRC_LIVE : SRC_DONE,
 		    loop_now_ms());
-	if (ps->sink.caught_up == NULL)
-		return;
-	for (int i = 0; i < ps->npats; i++)
-		ps->sink.caught_up(ps->sink.ctx, ps->pats[i].source);
+	/* Once for all the patterns, and last: the owner may stop us in it. */
+	if (ps->sink.caught_up != NULL)
+		ps->sink.caught_up(ps->sink.ctx, ps->pats[0].source);
 }
 
 /* What a pattern's registry entry shows beside its state. */
@@ -370,21 +371,24 @@ inner_caught_up(void *ctx, int source)
 	void *v;
 	size_t i = 0;
 
-	while (map_next(ps->keys, &i, &key, &v)) {
-		struct followed *f = v;
+	if (source >= 0 && (size_t)source < ps->npat_of && ps->pat_of[source] >= 0) {
+		while (map_next(ps->keys, &i, &key, &v)) {
+			struct followed *f = v;
 
-		if (f->source != source)
-			continue;
-		if (f->pattern < 0) {
-			if (ps->sink.caught_up != NULL)
-				ps->sink.caught_up(ps->sink.ctx, source);
-		} else if (f->waiting) {
-			f->waiting = 0;
-			ps->waiting--;
-			maybe_caught_up(ps);
+			if (f->source != source)
+				continue;
+			if (f->waiting) {
+				f->waiting = 0;
+				ps->waiting--;
+				maybe_caught_up(ps);
+			}
+			return;
 		}
 		return;
 	}
+	/* A plain stream speaks for itself. */
+	if (ps->sink.caught_up != NULL)
+		ps->sink.caught_up(ps->sink.ctx, source);
 }
 
 struct source_pattern *
@@ -397,7 +401,7 @@ source_pattern_start(const struct url *url, char *const *streams,
 	struct source_redis_opts ro = *opts;
 	struct sink inner = { inner_event, inner_notice, inner_caught_up, ps };
 	char name[600];
-	int nplain = 0;
+	int src;
 
 	ps->sink = *sink;
 	ps->keys = map_create();
@@ -430,17 +434,17 @@ source_pattern_start(const struct url *url, char *const *streams,
 	for (int i = 0; i < nstreams; i++) {
 		struct followed *f;
 
-		if (source_pattern_is_glob(streams[i]) ||
-		    map_get(ps->keys, streams[i]) != NULL)
+		if (source_pattern_is_glob(streams[i]))
+			continue;
+		src = source_redis_add_stream_map(ps->conn, streams[i],
+		    maps != NULL ? maps[i] : NULL);
+		if (map_get(ps->keys, streams[i]) != NULL)
 			continue;
 		f = xcalloc(1, sizeof *f);
 		f->pattern = -1;
-		f->source = source_redis_add_stream_map(ps->conn, streams[i],
-		    maps != NULL ? maps[i] : NULL);
+		f->source = src;
 		map_put(ps->keys, streams[i], f);
-		nplain++;
 	}
-	(void)nplain;
 	return ps;
 }
 

@@ -248,6 +248,17 @@ assert not any("not-a-stream" in n or "a-hash" in n for n in names), names
 assert sum("/shannon:workflow:events:task-" in n for n in names) == 25
 ' "$TMP/max.json"
 
+timeout 30 "$EXECMON" snapshot --redis "$R" --stream native:ev --stream native:ev \
+	--map shannon --stream 'shannon:workflow:events:task-00001*' -o "$TMP/both.json" 2>/dev/null
+is "$?" 0 "plain streams (one named twice) and a glob on one server: snapshot ends"
+check "and reads both" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+ids = {r["runId"] for r in s["runs"]}
+assert "N1" in ids, ids
+assert sum(1 for i in ids if i.startswith("task-00001") and "/" not in i) == 10, ids
+' "$TMP/both.json"
+
 # Live: streams that appear are picked up, streams that expire are dropped.
 redis-cli -p "$P" FLUSHALL >/dev/null
 "$EXECMON_GEN" --redis "$R" --format shannon --runs 2 --rate 0 --seed 4 \

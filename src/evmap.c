@@ -45,13 +45,15 @@ perr(struct pctx *p, int line, const char *fmt, ...)
 static int
 perr(struct pctx *p, int line, const char *fmt, ...)
 {
-	char msg[400];
+	char msg[400], safe[400];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	snprintf(p->err, p->errlen, "%s:%d: %s", p->file, line, msg);
+	/* Names and values from the file are in it: nothing may act on a terminal. */
+	event_sanitize(msg, safe, sizeof safe, 0);
+	snprintf(p->err, p->errlen, "%s:%d: %s", p->file, line, safe);
 	return -1;
 }
 

@@ -15,8 +15,16 @@ NOW_MS=$(date +%s%3N)
 
 # --- the command line
 "$EXECMON" --help >"$TMP/help" 2>&1
-grep -q -- "--map NAME|FILE" "$TMP/help"
-ok $? "--help mentions --map"
+for w in "--map NAME|FILE" "--discover-every DUR" "--max-streams N" "a glob"; do
+	grep -q -- "$w" "$TMP/help"
+	ok $? "--help mentions $w"
+done
+"$EXECMON_GEN" --help 2>&1 | grep -q -- '--format F'
+ok $? "execmon-gen --help mentions --format"
+"$EXECMON_GEN" --format bogus >/dev/null 2>"$TMP/err"
+is "$?" 2 "execmon-gen --format bogus exits 2"
+grep -q "expected native or shannon" "$TMP/err"
+ok $? "and says what it wants"
 "$EXECMON" --map list >"$TMP/list" 2>"$TMP/err"
 is "$?" 0 "--map list exits 0"
 grep -q '^shannon .*Shannon' "$TMP/list" && grep -q '^native ' "$TMP/list"
@@ -35,6 +43,9 @@ usage "--map with an unknown preset" "no map 'nope'" snapshot --map nope
 usage "--map with a bad name" "bad map name" snapshot --map 'a b'
 usage "--map with a missing file" "map $TMP/none.map: " snapshot --map "$TMP/none.map"
 
+usage "--discover-every too short" "--discover-every '1ms': not a duration" \
+	snapshot --discover-every 1ms
+usage "--max-streams zero" "--max-streams '0': not a count" snapshot --max-streams 0
 usage "--map with nothing to read through it" "--map shannon: no --stream, --ws or --replay" \
 	snapshot --map shannon
 

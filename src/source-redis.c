@@ -17,49 +17,59 @@
 #include "log.h"
 #include "loop.h"
 #include "redis-uv.h"
+#include "redis-err.h"
 #include "reply-arena.h"
 #include "source-redis.h"
+#include "stream-pos.h"
 #include "xmalloc.h"
 
 /*
  * The resume rule. Each stream remembers the ID of the last entry it handed
  * on (last). Every read, after any reconnect, asks for entries strictly after
  * last: XRANGE from last+1 while backfilling, XREAD ... last while live, never
- * "$". So nothing Redis still holds is lost and nothing is read twice.
+ * "$". So nothing Redis still holds is lost and nothing is read twice. A
+ * stream found deleted, recreated or rewound (stream-pos.c says how) is read
+ * again from its start, and its entries' IDs are tagged "#N" (the Nth new
+ * stream under that key) so they are not taken for the old ones.
  *
- * The gap rule (Redis 7 and later). XINFO STREAM is sent at connect and
- * pipelined before every XREAD. We hold an anchor: the stream's entries-added
- * counter at the moment of our last entry (taken when we are caught up, then
- * counted forward one per entry read). When the stream's first entry is after
- * last, everything it still holds is unread, so entries-added - anchor -
- * length entries were added after last and trimmed away unread: a gap of
- * that size. Without an anchor (not yet caught up), an XDEL above last
- * (max-deleted-entry-id) is still reported, with its size unknown. Redis 6
- * has neither counter: no gap is reported there.
+ * The gap rule (Redis 7 and later; stream-pos.c): XINFO STREAM is sent at
+ * connect, after every XRANGE chunk and before every XREAD, and every entry
+ * read is counted against the positions it reveals, so every entry ever
+ * added after the start is either read or counted as lost, at every
+ * position. Where XINFO is refused or the server has no entries-added, the
+ * source says "gap detection off" and why.
+ *
+ * Refusals. An error reply is taken by its kind (redis-err.c): one about a
+ * key (WRONGTYPE, NOPERM on XRANGE) puts that stream alone in the error
+ * state, checked again every backoff_max_ms, while the others go on; one
+ * about the server (LOADING, DENIED, maxclients) fails the connection,
+ * which retries; a refused password fails it for good in headless commands
+ * (source_info.fatal). The words shown are Redis's own.
+ *
+ * The same stream twice. A server is known by its run_id (INFO server); a
+ * stream whose server, database and key another source already follows is
+ * marked duplicate and not read (sticky: the first one keeps it).
  *
  * The watchdog. hiredis has no command timeout: a server that stops answering
  * gives no callback at all. Every command we wait on arms a timer (block time +
  * watchdog_ms); when it fires the context is freed and we reconnect.
  */
 
-struct sid {
-	uint64_t ms, seq;
-};
+enum stream_note { NOTE_NONE, NOTE_MISSING, NOTE_DELETED, NOTE_RECREATED };
 
 struct rstream {
 	int source;            /* registry index */
 	char *key;
-	struct sid last;       /* last entry handed on */
-	int have_last;
+	struct spos pos;       /* the last entry read, the gap rule */
+	unsigned gen;          /* times found new; > 0 tags entry IDs "#gen" */
 	int backfilled;
 	int caught_up_sent;
-	/* gap detection */
-	int anchor_valid;
-	uint64_t anchor_added; /* entries-added when `last` was added */
-	struct sid info_last_gen;
-	uint64_t info_added;
-	int info_pending;      /* anchor taken when we reach info_last_gen */
-	struct sid gap_seen;   /* max-deleted already reported */
+	int verify;            /* read once by XRANGE: find which stream an XREAD refusal is about */
+	int broken;            /* a refusal about this key: not read until recheck_ms */
+	int64_t recheck_ms;
+	int dup;               /* the same stream as another source's: not read */
+	int restarted;         /* found new since its last read was sent: drop that read */
+	enum stream_note note;
 };
 
 enum phase {
@@ -86,11 +96,21 @@ struct redis_conn {
 	int64_t backoff_ms;
 	int setup_pending;
 	int bf;                /* stream being backfilled */
+	int bf_full;           /* its last XRANGE chunk was full */
+	int bf_err;            /* its last XRANGE was refused */
+	int round_broke;       /* a stream broke since the last XREAD was sent */
+	int verifying;         /* an XREAD refusal is being traced to its stream */
 	int connected_once;
 	int stopping;
 	int closed;            /* timer closed; free once the resolver is done */
 	char addr[INET6_ADDRSTRLEN];
+	char server_id[64];    /* run_id (else the address), "" = not known yet */
+	int64_t dbsize;        /* keys in the database at connect, -1 = unknown */
 };
+
+/* Every connection, to find the same stream followed twice. */
+static struct redis_conn **all_conns;
+static int nall_conns, all_conns_cap;
 
 static void conn_connect(struct redis_conn *);
 static void conn_next(struct redis_conn *);
@@ -98,6 +118,8 @@ static void send_idle(struct redis_conn *);
 static void conn_free(struct redis_conn *);
 static void conn_fail(struct redis_conn *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static void conn_fail_fatal(struct redis_conn *, int fatal, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 void
 source_redis_opts_default(struct source_redis_opts *o)
@@ -113,62 +135,18 @@ source_redis_opts_default(struct source_redis_opts *o)
 	o->backoff_max_ms = 10000;
 }
 
-/* The decimal digits at the start of s[0..len) (at most UINT64_MAX); how many, 0 if none. */
-static size_t
-parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-		uint64_t d = (uint64_t)(s[i] - '0');
-
-		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
-			return 0;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return i;
-}
-
-/* An entry ID "ms-seq", both parts decimal; read once per entry, so by hand. */
-static int
-sid_parse(const char *s, size_t len, struct sid *out)
-{
-	struct sid id;
-	size_t n, m;
-
-	n = parse_u64(s, len, &id.ms);
-	if (n == 0 || n == len || s[n] != '-')
-		return -1;
-	m = parse_u64(s + n + 1, len - n - 1, &id.seq);
-	if (m == 0 || n + 1 + m != len)
-		return -1;
-	*out = id;
-	return 0;
-}
-
-static int
-sid_cmp(struct sid a, struct sid b)
-{
-	if (a.ms != b.ms)
-		return a.ms < b.ms ? -1 : 1;
-	if (a.seq != b.seq)
-		return a.seq < b.seq ? -1 : 1;
-	return 0;
-}
-
-static void
-sid_fmt(struct sid s, char *buf, size_t size)
-{
-	snprintf(buf, size, "%" PRIu64 "-%" PRIu64, s.ms, s.seq);
-}
-
 /* The registry index that connection-wide notices name (-1: no stream yet). */
 static int
 first_source(const struct redis_conn *c)
 {
 	return c->nstreams > 0 ? c->streams[0]->source : -1;
+}
+
+/* A stream that is read: neither a duplicate nor refused. */
+static int
+stream_active(const struct rstream *s)
+{
+	return !s->dup && !s->broken;
 }
 
 static void
@@ -179,6 +157,8 @@ set_state(struct redis_conn *c, enum source_state st)
 	for (int i = 0; i < c->nstreams; i++) {
 		struct rstream *s = c->streams[i];
 
+		if (!stream_active(s))
+			continue;
 		if (st == SRC_LIVE && !s->backfilled)
 			continue;
 		if (st == SRC_BACKFILLING && s->backfilled)
@@ -228,35 +208,73 @@ drop_context(struct redis_conn *c)
 
 /* Give up on this connection and schedule the next attempt. */
 static void
-conn_fail(struct redis_conn *c, const char *fmt, ...)
+conn_fail_v(struct redis_conn *c, int fatal, const char *fmt, va_list ap)
 {
 	char why[256];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-
 	drop_context(c);
 	if (c->stopping || c->phase == P_DONE)
 		return;
 	c->phase = P_RETRY;
+	c->verifying = 0;
+	c->server_id[0] = '\0';
 	for (int i = 0; i < c->nstreams; i++) {
-		struct source_info *si = sources_get(c->streams[i]->source);
+		struct rstream *s = c->streams[i];
+		struct source_info *si = sources_get(s->source);
 
-		source_set_error(c->streams[i]->source, "%s", why);
+		si->fatal = fatal;
+		if (s->dup)
+			continue;
+		s->broken = 0; /* looked at afresh on the next connection */
+		source_set_error(s->source, "%s", why);
 		si->retry_at_ms = loop_now_ms() + c->backoff_ms;
 		si->reconnects++;
-		source_set_state(c->streams[i]->source, SRC_RETRYING, loop_now_ms());
+		source_set_state(s->source, SRC_RETRYING, loop_now_ms());
 	}
 	if (c->hooks.down != NULL)
 		c->hooks.down(c->hooks.arg, why, loop_now_ms() + c->backoff_ms);
-	sink_notice(&c->sink, first_source(c), "redis %s: %s (retrying in %.1f s)",
-	    c->display, why, (double)c->backoff_ms / 1000.0);
+	if (fatal)
+		sink_notice(&c->sink, first_source(c), "redis %s: %s", c->display, why);
+	else
+		sink_notice(&c->sink, first_source(c), "redis %s: %s (retrying in %.1f s)",
+		    c->display, why, (double)c->backoff_ms / 1000.0);
 	timer_arm(c, c->backoff_ms, retry_due);
 	c->backoff_ms *= 2;
 	if (c->backoff_ms > c->opts.backoff_max_ms)
 		c->backoff_ms = c->opts.backoff_max_ms;
+}
+
+static void
+conn_fail(struct redis_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conn_fail_v(c, 0, fmt, ap);
+	va_end(ap);
+}
+
+static void
+conn_fail_fatal(struct redis_conn *c, int fatal, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conn_fail_v(c, fatal, fmt, ap);
+	va_end(ap);
+}
+
+/* Fail the connection on a refusal, in Redis's words (what: the command). */
+static void
+conn_refused(struct redis_conn *c, const char *what, const redisReply *r,
+    int fatal)
+{
+	char words[256];
+
+	redis_err_words(r->str, r->len, c->url.password != NULL, words, sizeof words);
+	conn_fail_fatal(c, fatal || redis_err_kind(r->str, r->len) == RERR_AUTH,
+	    "%s: %s", what, words);
 }
 
 static void
@@ -285,7 +303,7 @@ reply_bad(struct redis_conn *c, redisReply *r, const char *what)
 	if (r == NULL)
 		return 1; /* context going away; the disconnect path handles it */
 	if (r->type == REDIS_REPLY_ERROR) {
-		conn_fail(c, "%s: %.*s", what, (int)r->len, r->str);
+		conn_refused(c, what, r, 0);
 		return 1;
 	}
 	return 0;
@@ -301,6 +319,73 @@ maybe_caught_up(struct redis_conn *c, struct rstream *s)
 		c->sink.caught_up(c->sink.ctx, s->source);
 }
 
+/* A refusal about this stream's key: it alone waits, the others go on. */
+static void
+stream_broken(struct redis_conn *c, struct rstream *s, const char *what,
+    const redisReply *r)
+{
+	struct source_info *si = sources_get(s->source);
+	char words[256], err[sizeof si->error];
+
+	redis_err_words(r->str, r->len, c->url.password != NULL, words, sizeof words);
+	snprintf(err, sizeof err, "%s %.64s: %.180s", what, s->key, words);
+	s->broken = 1;
+	s->verify = 0;
+	s->recheck_ms = loop_now_ms() + c->opts.backoff_max_ms;
+	c->round_broke = 1;
+	source_set_state(s->source, SRC_ERROR, loop_now_ms());
+	if (strcmp(si->error, err) != 0) {
+		source_set_error(s->source, "%s", err);
+		sink_notice(&c->sink, s->source, "%s: %s (the other streams go on;"
+		    " checked again every %.0f s)", si->name, err,
+		    (double)c->opts.backoff_max_ms / 1000.0);
+	}
+	maybe_caught_up(c, s);
+}
+
+/* The stream reads again after a refusal. */
+static void
+stream_mended(struct redis_conn *c, struct rstream *s)
+{
+	struct source_info *si = sources_get(s->source);
+
+	if (si->state != SRC_ERROR)
+		return;
+	sink_notice(&c->sink, s->source, "%s: readable again", si->name);
+	source_set_state(s->source, !s->backfilled ? SRC_BACKFILLING :
+	    c->opts.follow ? SRC_LIVE : SRC_DONE, loop_now_ms());
+	si->error[0] = '\0';
+}
+
+static void
+set_gap_off(struct rstream *s, const char *why)
+{
+	struct source_info *si = sources_get(s->source);
+
+	snprintf(si->gap_off, sizeof si->gap_off, "%.120s", why);
+}
+
+/* Count entries lost before they were read (n > 0, or -1: some, count unknown). */
+static void
+report_gap(struct redis_conn *c, struct rstream *s, int64_t lost)
+{
+	struct source_info *si = sources_get(s->source);
+
+	if (lost == 0)
+		return;
+	si->gaps++;
+	if (lost > 0 && si->gap_entries >= 0)
+		si->gap_entries += lost;
+	else
+		si->gap_entries = -1;
+	if (lost > 0)
+		sink_notice(&c->sink, s->source, "%s: gap: %" PRId64
+		    " entries were trimmed away before they were read", si->name, lost);
+	else
+		sink_notice(&c->sink, s->source, "%s: gap: entries were deleted"
+		    " before they were read (count unknown)", si->name);
+}
+
 /* Hand one entry [id, [f, v, ...]] of stream s to the sink. */
 static void
 handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
@@ -311,7 +396,10 @@ handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
 	struct event ev;
 	enum event_malformed why;
 	struct sid sid;
-	size_t n;
+	char tagged[96];
+	const char *idstr;
+	size_t n, idlen;
+	int skip;
 
 	if (e->type != REDIS_REPLY_ARRAY || e->elements < 2)
 		return;
@@ -319,18 +407,22 @@ handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
 	fields = e->element[1];
 	if (id->type != REDIS_REPLY_STRING || sid_parse(id->str, id->len, &sid) != 0)
 		return;
-	if (s->have_last && sid_cmp(sid, s->last) <= 0)
+	if (s->pos.have_last && sid_cmp(sid, s->pos.last) <= 0)
 		return; /* already handed on */
-	s->last = sid;
-	s->have_last = 1;
-	if (s->anchor_valid)
-		s->anchor_added++;
-	else if (s->info_pending && sid_cmp(sid, s->info_last_gen) == 0) {
-		s->anchor_valid = 1;
-		s->anchor_added = s->info_added;
-		s->info_pending = 0;
-	}
+	skip = spos_skip(&s->pos, sid);
+	report_gap(c, s, spos_entry(&s->pos, sid));
+	if (skip)
+		return; /* handed on before its stream was found new */
 	si->last_recv_ms = c->recv_ms;
+	idstr = id->str;
+	idlen = id->len;
+	if (s->gen > 0) {
+		int m = snprintf(tagged, sizeof tagged, "%.*s#%u", (int)id->len, id->str,
+		    s->gen);
+
+		idstr = tagged;
+		idlen = m > 0 && (size_t)m < sizeof tagged ? (size_t)m : strlen(tagged);
+	}
 
 	n = 0;
 	if (fields->type == REDIS_REPLY_ARRAY)
@@ -346,7 +438,7 @@ handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
 		kvp[i].value_len = v->type == REDIS_REPLY_STRING ? v->len : 0;
 	}
 	if (c->hooks.entry != NULL) {
-		c->hooks.entry(c->hooks.arg, s->source, id->str, id->len, kvp, n);
+		c->hooks.entry(c->hooks.arg, s->source, idstr, idlen, kvp, n);
 		if (kvp != kv)
 			free(kvp);
 		return;
@@ -359,14 +451,14 @@ handle_entry(struct redis_conn *c, struct rstream *s, redisReply *e)
 		source_count_malformed(s->source, why);
 		if (si->malformed_total <= 3)
 			sink_notice(&c->sink, s->source, "%s: malformed entry %.*s (%s)", si->name,
-			    (int)id->len, id->str, event_malformed_name(why));
+			    (int)idlen, idstr, event_malformed_name(why));
 		return;
 	}
 	si->events++;
 	if (ev.ts_ms > si->last_event_ms)
 		si->last_event_ms = ev.ts_ms;
 	ev.source = s->source;
-	ev.entry_id = xstrndup(id->str, id->len);
+	ev.entry_id = xstrndup(idstr, idlen);
 	c->sink.event(c->sink.ctx, &ev);
 	event_done(&ev);
 }
@@ -378,46 +470,145 @@ update_backfill_progress(struct redis_conn *c, struct rstream *s)
 	int64_t end = c->opts.to_ms >= 0 ? c->opts.to_ms : loop_now_ms();
 	int64_t span = end - c->opts.from_ms;
 
-	if (!s->have_last || span <= 0)
+	if (!s->pos.have_last || span <= 0 || s->gen > 0)
 		return;
-	si->backfill = (double)((int64_t)s->last.ms - c->opts.from_ms) / (double)span;
+	si->backfill = (double)((int64_t)s->pos.last.ms - c->opts.from_ms) / (double)span;
 	if (si->backfill < 0)
 		si->backfill = 0;
 	if (si->backfill > 1)
 		si->backfill = 1;
 }
 
+/* Read XINFO STREAM's reply (NULL: no such key) into x. */
 static void
-on_xrange(redisAsyncContext *ac, void *r_, void *priv)
+xinfo_read(const redisReply *r, struct xinfo *x)
 {
-	struct redis_conn *c = priv;
-	redisReply *r = r_;
-	struct rstream *s;
+	memset(x, 0, sizeof *x);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return;
+	x->exists = 1;
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *k = r->element[i], *v = r->element[i + 1];
 
-	(void)ac;
-	if (c->ac == NULL || reply_bad(c, r, "XRANGE"))
-		return;
-	timer_disarm(c);
-	c->backoff_ms = c->opts.backoff_min_ms;
-	c->recv_ms = loop_now_ms();
-	s = c->streams[c->bf];
-	if (r->type != REDIS_REPLY_ARRAY) {
-		conn_fail(c, "XRANGE: unexpected reply");
-		return;
+		if (k->type != REDIS_REPLY_STRING)
+			continue;
+		if (strcmp(k->str, "length") == 0 && v->type == REDIS_REPLY_INTEGER)
+			x->length = (uint64_t)v->integer;
+		else if (strcmp(k->str, "entries-added") == 0 &&
+		    v->type == REDIS_REPLY_INTEGER) {
+			x->added = (uint64_t)v->integer;
+			x->have_added = 1;
+		} else if (strcmp(k->str, "max-deleted-entry-id") == 0 &&
+		    v->type == REDIS_REPLY_STRING)
+			x->have_md = sid_parse(v->str, v->len, &x->max_deleted) == 0;
+		else if (strcmp(k->str, "last-generated-id") == 0 &&
+		    v->type == REDIS_REPLY_STRING)
+			x->have_gen = sid_parse(v->str, v->len, &x->last_gen) == 0;
+		else if (strcmp(k->str, "first-entry") == 0 &&
+		    v->type == REDIS_REPLY_ARRAY && v->elements >= 1 &&
+		    v->element[0]->type == REDIS_REPLY_STRING)
+			x->have_first = sid_parse(v->element[0]->str, v->element[0]->len,
+			    &x->first) == 0;
 	}
-	for (size_t i = 0; i < r->elements; i++)
-		handle_entry(c, s, r->element[i]);
-	if (c->hooks.batch_end != NULL)
-		c->hooks.batch_end(c->hooks.arg, (int)r->elements >= c->opts.chunk);
-	update_backfill_progress(c, s);
-	if ((int)r->elements < c->opts.chunk) {
-		s->backfilled = 1;
-		sources_get(s->source)->backfill = 1;
-		source_set_state(s->source, c->opts.follow ? SRC_LIVE : SRC_DONE,
-		    loop_now_ms());
-		maybe_caught_up(c, s);
+}
+
+/* Take one XINFO STREAM reply (NULL: no such key): recreated streams, gaps, notes. */
+static void
+take_info(struct redis_conn *c, struct rstream *s, const redisReply *r)
+{
+	struct source_info *si = sources_get(s->source);
+	struct spos_result res;
+	struct xinfo x;
+
+	xinfo_read(r, &x);
+	spos_info(&s->pos, &x, &res);
+	switch (res.verdict) {
+	case SPOS_MISSING:
+		if (s->note != NOTE_MISSING) {
+			char db[64] = "";
+
+			s->note = NOTE_MISSING;
+			if (c->dbsize == 0)
+				snprintf(db, sizeof db, "; database %d holds no keys", c->url.db);
+			source_set_note(s->source, "stream %s does not exist (yet)%s", s->key, db);
+			sink_notice(&c->sink, s->source, "%s: %s", si->name, si->note);
+		}
+		break;
+	case SPOS_DELETED:
+		s->note = NOTE_DELETED;
+		s->gen++;
+		s->restarted = 1;
+		source_set_note(s->source, "stream deleted");
+		sink_notice(&c->sink, s->source, "%s: stream %s was deleted; a new one"
+		    " under that key will be read from its start", si->name, s->key);
+		break;
+	case SPOS_RECREATED:
+		s->note = NOTE_RECREATED;
+		s->gen++;
+		s->restarted = 1;
+		s->backfilled = 0;
+		si->recreated++;
+		source_set_note(s->source, "stream recreated");
+		sink_notice(&c->sink, s->source, "%s: stream recreated (%s):"
+		    " reading the new stream from its start", si->name, res.why);
+		break;
+	case SPOS_OK:
+		if (s->note == NOTE_MISSING) {
+			s->note = NOTE_NONE;
+			si->note[0] = '\0';
+			sink_notice(&c->sink, s->source, "%s: stream %s exists now", si->name,
+			    s->key);
+		} else if (s->note == NOTE_DELETED) {
+			s->note = NOTE_RECREATED;
+			s->backfilled = 0;
+			si->recreated++;
+			source_set_note(s->source, "stream recreated");
+			sink_notice(&c->sink, s->source, "%s: stream recreated:"
+			    " reading the new stream from its start", si->name);
+		}
+		break;
 	}
-	conn_next(c);
+	if (x.exists && !x.have_added)
+		set_gap_off(s, "the server keeps no entries-added (Redis before 7.0)");
+	else if (x.exists)
+		set_gap_off(s, "");
+	report_gap(c, s, res.lost);
+}
+
+/*
+ * An XINFO refusal, by its kind: a missing key is an empty stream; a wrong
+ * type breaks that stream; a refused XINFO turns gap detection off. Returns
+ * nonzero when the connection failed (the caller stops).
+ */
+static int
+xinfo_refused(struct redis_conn *c, struct rstream *s, const redisReply *r)
+{
+	char words[256], off[160];
+
+	switch (redis_err_kind(r->str, r->len)) {
+	case RERR_NO_KEY:
+		take_info(c, s, NULL);
+		return 0;
+	case RERR_WRONGTYPE:
+		stream_broken(c, s, "XINFO", r);
+		return 0;
+	case RERR_AUTH:
+	case RERR_SERVER:
+		conn_refused(c, "XINFO", r, 0);
+		return 1;
+	default:
+		redis_err_words(r->str, r->len, 1, words, sizeof words);
+		if (redis_err_kind(r->str, r->len) == RERR_NOPERM)
+			snprintf(off, sizeof off, "NOPERM: XINFO is not allowed");
+		else
+			snprintf(off, sizeof off, "XINFO: %.140s", words);
+		if (strcmp(sources_get(s->source)->gap_off, off) != 0) {
+			set_gap_off(s, off);
+			sink_notice(&c->sink, s->source, "%s: gap detection off: %s (%s)",
+			    sources_get(s->source)->name, off, words);
+		}
+		return 0;
+	}
 }
 
 /* Let the owner pipeline its commands ahead of the next read. */
@@ -428,13 +619,89 @@ pre_read(struct redis_conn *c)
 		c->hooks.before_read(c->hooks.arg, c->ac);
 }
 
+static void on_xinfo_chunk(redisAsyncContext *, void *, void *);
+
+static void
+on_xrange(redisAsyncContext *ac, void *r_, void *priv)
+{
+	struct redis_conn *c = priv;
+	redisReply *r = r_;
+	struct rstream *s;
+
+	(void)ac;
+	if (c->ac == NULL || r == NULL)
+		return;
+	s = c->streams[c->bf];
+	c->bf_err = 0;
+	c->bf_full = 0;
+	if (r->type == REDIS_REPLY_ERROR) {
+		enum redis_err k = redis_err_kind(r->str, r->len);
+
+		if (k == RERR_AUTH || k == RERR_SERVER) {
+			conn_refused(c, "XRANGE", r, 0);
+			return;
+		}
+		c->bf_err = 1;
+		stream_broken(c, s, "XRANGE", r);
+		return; /* the XINFO after it goes on */
+	}
+	c->backoff_ms = c->opts.backoff_min_ms;
+	c->recv_ms = loop_now_ms();
+	if (r->type != REDIS_REPLY_ARRAY) {
+		conn_fail(c, "XRANGE: unexpected reply");
+		return;
+	}
+	for (size_t i = 0; i < r->elements; i++)
+		handle_entry(c, s, r->element[i]);
+	c->bf_full = (int)r->elements >= c->opts.chunk;
+	if (c->hooks.batch_end != NULL)
+		c->hooks.batch_end(c->hooks.arg, c->bf_full);
+	update_backfill_progress(c, s);
+	watchdog(c, c->opts.watchdog_ms); /* for the XINFO after it */
+}
+
+/* The XINFO after each XRANGE chunk: the gap rule, then the next step. */
+static void
+on_xinfo_chunk(redisAsyncContext *ac, void *r_, void *priv)
+{
+	struct rstream *s = priv;
+	struct redis_conn *c = ac->data;
+	redisReply *r = r_;
+
+	if (c == NULL || c->ac == NULL || r == NULL)
+		return;
+	timer_disarm(c);
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (xinfo_refused(c, s, r))
+			return;
+	} else
+		take_info(c, s, r);
+	if (!c->bf_err && !s->broken && !s->restarted && !c->bf_full) {
+		/* The stream is read up to its end. */
+		if (s->verify) {
+			s->verify = 0;
+			stream_mended(c, s);
+		}
+		if (!s->backfilled) {
+			s->backfilled = 1;
+			sources_get(s->source)->backfill = 1;
+			source_set_state(s->source, c->opts.follow ? SRC_LIVE : SRC_DONE,
+			    loop_now_ms());
+			stream_mended(c, s);
+			maybe_caught_up(c, s);
+		}
+	}
+	s->restarted = 0;
+	conn_next(c);
+}
+
 static void
 send_xrange(struct redis_conn *c, struct rstream *s)
 {
 	char start[48], end[32];
 
-	if (s->have_last) {
-		struct sid n = s->last;
+	if (s->pos.have_last) {
+		struct sid n = s->pos.last;
 
 		if (n.seq == UINT64_MAX) {
 			n.ms++;
@@ -442,8 +709,10 @@ send_xrange(struct redis_conn *c, struct rstream *s)
 		} else
 			n.seq++;
 		sid_fmt(n, start, sizeof start);
-	} else
-		snprintf(start, sizeof start, "%" PRId64 "-0", c->opts.from_ms);
+	} else if (s->pos.start.ms == 0 && s->pos.start.seq == 0)
+		snprintf(start, sizeof start, "-");
+	else
+		sid_fmt(s->pos.start, start, sizeof start);
 	if (c->opts.to_ms >= 0)
 		snprintf(end, sizeof end, "%" PRId64, c->opts.to_ms);
 	else
@@ -451,6 +720,7 @@ send_xrange(struct redis_conn *c, struct rstream *s)
 	pre_read(c);
 	redisAsyncCommand(c->ac, on_xrange, c, "XRANGE %s %s %s COUNT %d", s->key,
 	    start, end, c->opts.chunk);
+	redisAsyncCommand(c->ac, on_xinfo_chunk, s, "XINFO STREAM %s", s->key);
 	watchdog(c, c->opts.watchdog_ms);
 }
 
@@ -462,9 +732,28 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 	int full = 0;
 
 	(void)ac;
-	if (c->ac == NULL || reply_bad(c, r, "XREAD"))
+	if (c->ac == NULL || r == NULL)
 		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		enum redis_err k = redis_err_kind(r->str, r->len);
+
+		if (k == RERR_AUTH || k == RERR_SERVER || c->verifying) {
+			/* A refusal no single stream explains. */
+			conn_refused(c, "XREAD", r, 0);
+			return;
+		}
+		timer_disarm(c);
+		if (!c->round_broke) {
+			/* Which stream is it about? Each reads once on its own. */
+			c->verifying = 1;
+			for (int i = 0; i < c->nstreams; i++)
+				c->streams[i]->verify = stream_active(c->streams[i]);
+		}
+		conn_next(c);
+		return;
+	}
 	timer_disarm(c);
+	c->verifying = 0;
 	c->backoff_ms = c->opts.backoff_min_ms;
 	c->recv_ms = loop_now_ms();
 	if (r->type == REDIS_REPLY_ARRAY) {
@@ -479,7 +768,8 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 				struct rstream *s = c->streams[k];
 				redisReply *entries = sr->element[1];
 
-				if (strlen(s->key) != sr->element[0]->len ||
+				if (!stream_active(s) || s->restarted ||
+				    strlen(s->key) != sr->element[0]->len ||
 				    memcmp(s->key, sr->element[0]->str, sr->element[0]->len) != 0)
 					continue;
 				for (size_t j = 0; j < entries->elements; j++)
@@ -490,12 +780,27 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 			}
 		}
 	}
+	for (int k = 0; k < c->nstreams; k++)
+		c->streams[k]->restarted = 0;
 	if (c->hooks.batch_end != NULL)
 		c->hooks.batch_end(c->hooks.arg, full);
 	conn_next(c);
 }
 
-static void on_xinfo_live(redisAsyncContext *, void *, void *);
+/* The XINFO before each XREAD. */
+static void
+on_xinfo_live(redisAsyncContext *ac, void *r_, void *priv)
+{
+	struct redis_conn *c = ac->data;
+	redisReply *r = r_;
+
+	if (c == NULL || c->ac == NULL || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR)
+		xinfo_refused(c, priv, r);
+	else
+		take_info(c, priv, r);
+}
 
 /* Pipelined before every XREAD: XINFO tells whether unread entries were trimmed. */
 static void
@@ -508,9 +813,12 @@ send_xread(struct redis_conn *c)
 	int n = 0, total = 6 + 2 * c->nstreams;
 
 	pre_read(c);
-	for (int i = 0; i < c->nstreams; i++)
-		redisAsyncCommand(c->ac, on_xinfo_live, c->streams[i], "XINFO STREAM %s",
-		    c->streams[i]->key);
+	c->round_broke = 0;
+	for (int i = 0; i < c->nstreams; i++) {
+		if (stream_active(c->streams[i]))
+			redisAsyncCommand(c->ac, on_xinfo_live, c->streams[i],
+			    "XINFO STREAM %s", c->streams[i]->key);
+	}
 	argv = xcalloc((size_t)total, sizeof *argv);
 	argl = xcalloc((size_t)total, sizeof *argl);
 	ids = xcalloc((size_t)c->nstreams, sizeof *ids);
@@ -522,19 +830,26 @@ send_xread(struct redis_conn *c)
 	argv[n++] = "BLOCK";
 	argv[n++] = blk;
 	argv[n++] = "STREAMS";
-	for (int i = 0; i < c->nstreams; i++)
-		argv[n++] = c->streams[i]->key;
 	for (int i = 0; i < c->nstreams; i++) {
+		if (stream_active(c->streams[i]))
+			argv[n++] = c->streams[i]->key;
+	}
+	for (int i = 0, k = 0; i < c->nstreams; i++) {
 		struct rstream *s = c->streams[i];
+		struct sid st = s->pos.start;
 
-		if (s->have_last)
-			sid_fmt(s->last, ids[i], sizeof ids[i]);
-		else if (c->opts.from_ms > 0)
-			snprintf(ids[i], sizeof ids[i], "%" PRId64 "-%" PRIu64,
-			    c->opts.from_ms - 1, UINT64_MAX);
+		if (!stream_active(s))
+			continue;
+		if (s->pos.have_last)
+			sid_fmt(s->pos.last, ids[k], sizeof ids[k]);
+		else if (st.seq > 0)
+			snprintf(ids[k], sizeof ids[k], "%" PRIu64 "-%" PRIu64, st.ms, st.seq - 1);
+		else if (st.ms > 0)
+			snprintf(ids[k], sizeof ids[k], "%" PRIu64 "-%" PRIu64, st.ms - 1,
+			    UINT64_MAX);
 		else
-			snprintf(ids[i], sizeof ids[i], "0-0");
-		argv[n++] = ids[i];
+			snprintf(ids[k], sizeof ids[k], "0-0");
+		argv[n++] = ids[k++];
 	}
 	for (int i = 0; i < n; i++)
 		argl[i] = strlen(argv[i]);
@@ -545,86 +860,7 @@ send_xread(struct redis_conn *c)
 	watchdog(c, c->opts.block_ms + c->opts.watchdog_ms);
 }
 
-/* Read XINFO STREAM's reply into the gap state of s. */
-static void
-take_info(struct redis_conn *c, struct rstream *s, redisReply *r)
-{
-	struct sid max_deleted = { 0, 0 }, last_gen = { 0, 0 }, first = { 0, 0 };
-	int have_md = 0, have_added = 0, have_first = 0, have_gen = 0;
-	uint64_t added = 0, length = 0;
-	struct source_info *si = sources_get(s->source);
-
-	if (r->type != REDIS_REPLY_ARRAY)
-		return;
-	for (size_t i = 0; i + 1 < r->elements; i += 2) {
-		redisReply *k = r->element[i], *v = r->element[i + 1];
-
-		if (k->type != REDIS_REPLY_STRING)
-			continue;
-		if (strcmp(k->str, "length") == 0 && v->type == REDIS_REPLY_INTEGER)
-			length = (uint64_t)v->integer;
-		else if (strcmp(k->str, "entries-added") == 0 &&
-		    v->type == REDIS_REPLY_INTEGER) {
-			added = (uint64_t)v->integer;
-			have_added = 1;
-		} else if (strcmp(k->str, "max-deleted-entry-id") == 0 &&
-		    v->type == REDIS_REPLY_STRING)
-			have_md = sid_parse(v->str, v->len, &max_deleted) == 0;
-		else if (strcmp(k->str, "last-generated-id") == 0 &&
-		    v->type == REDIS_REPLY_STRING)
-			have_gen = sid_parse(v->str, v->len, &last_gen) == 0;
-		else if (strcmp(k->str, "first-entry") == 0 &&
-		    v->type == REDIS_REPLY_ARRAY && v->elements >= 1 &&
-		    v->element[0]->type == REDIS_REPLY_STRING)
-			have_first = sid_parse(v->element[0]->str, v->element[0]->len,
-			    &first) == 0;
-	}
-
-	if (s->have_last) {
-		int64_t lost = 0;
-
-		if (s->anchor_valid && have_added &&
-		    (!have_first || sid_cmp(first, s->last) > 0)) {
-			/* Everything still in the stream is after last. */
-			if (added > s->anchor_added + length)
-				lost = (int64_t)(added - s->anchor_added - length);
-		} else if (!s->anchor_valid && have_md &&
-		    sid_cmp(max_deleted, s->last) > 0 &&
-		    sid_cmp(max_deleted, s->gap_seen) > 0)
-			lost = -1; /* deleted after last; how many, Redis can't tell */
-		if (have_md && sid_cmp(max_deleted, s->gap_seen) > 0)
-			s->gap_seen = max_deleted;
-		if (lost != 0) {
-			si->gaps++;
-			if (lost > 0 && si->gap_entries >= 0)
-				si->gap_entries += lost;
-			else
-				si->gap_entries = -1;
-			if (lost > 0) {
-				sink_notice(&c->sink, s->source, "%s: gap: %" PRId64
-				    " entries were trimmed away before they were read",
-				    si->name, lost);
-				s->anchor_added += (uint64_t)lost;
-			} else
-				sink_notice(&c->sink, s->source, "%s: gap: entries were deleted"
-				    " before they were read (count unknown)", si->name);
-		}
-	} else if (have_md && sid_cmp(max_deleted, s->gap_seen) > 0)
-		s->gap_seen = max_deleted;
-
-	/* Re-anchor when caught up; otherwise anchor once we reach last_gen. */
-	if (have_added && have_gen) {
-		if (s->have_last && sid_cmp(s->last, last_gen) == 0) {
-			s->anchor_valid = 1;
-			s->anchor_added = added;
-		} else if (!s->anchor_valid) {
-			s->info_pending = 1;
-			s->info_last_gen = last_gen;
-			s->info_added = added;
-		}
-	}
-}
-
+/* The XINFO at connect, for every stream. */
 static void
 on_xinfo(redisAsyncContext *ac, void *r_, void *priv)
 {
@@ -634,43 +870,79 @@ on_xinfo(redisAsyncContext *ac, void *r_, void *priv)
 
 	if (c == NULL || c->ac == NULL || r == NULL)
 		return;
-	/* A missing key is an empty stream, not an error. */
-	if (r->type != REDIS_REPLY_ERROR)
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (xinfo_refused(c, s, r))
+			return;
+	} else
 		take_info(c, s, r);
+	s->restarted = 0;
 	if (--c->setup_pending == 0) {
 		timer_disarm(c);
 		conn_next(c);
 	}
 }
 
+/* Mark the streams of c that another connection to the same server follows. */
 static void
-on_xinfo_live(redisAsyncContext *ac, void *r_, void *priv)
+find_duplicates(struct redis_conn *c, struct rstream *s)
 {
-	struct redis_conn *c = ac->data;
-	redisReply *r = r_;
-
-	if (c == NULL || c->ac == NULL || r == NULL || r->type == REDIS_REPLY_ERROR)
+	if (c->server_id[0] == '\0' || s->dup)
 		return;
-	take_info(c, priv, r);
+	for (int i = 0; i < nall_conns; i++) {
+		struct redis_conn *o = all_conns[i];
+
+		if (o == c || strcmp(o->server_id, c->server_id) != 0 || o->url.db != c->url.db)
+			continue;
+		for (int k = 0; k < o->nstreams; k++) {
+			struct rstream *t = o->streams[k];
+			const struct source_info *ti = sources_get(t->source);
+
+			if (t->dup || strcmp(t->key, s->key) != 0)
+				continue;
+			s->dup = 1;
+			source_set_state(s->source, SRC_DUPLICATE, loop_now_ms());
+			sources_get(s->source)->error[0] = '\0';
+			source_set_note(s->source, "same stream as %s", ti->name);
+			sink_notice(&c->sink, s->source, "%s: the same stream as %s"
+			    " (same server): read once, there", sources_get(s->source)->name,
+			    ti->name);
+			maybe_caught_up(c, s);
+			return;
+		}
+	}
 }
 
 static void
 send_infos(struct redis_conn *c)
 {
+	sink_notice(&c->sink, first_source(c), "redis %s: %s", c->display,
+	    c->connected_once ? "reconnected" : "connected");
+	c->connected_once = 1;
 	if (c->hooks.connected != NULL)
 		c->hooks.connected(c->hooks.arg, c->ac);
 	if (c->ac == NULL)
 		return;
-	if (c->nstreams == 0) {
-		conn_next(c);
-		return;
-	}
+	for (int i = 0; i < c->nstreams; i++)
+		find_duplicates(c, c->streams[i]);
 	for (int i = 0; i < c->nstreams; i++) {
+		if (!stream_active(c->streams[i]))
+			continue;
 		c->setup_pending++;
 		redisAsyncCommand(c->ac, on_xinfo, c->streams[i], "XINFO STREAM %s",
 		    c->streams[i]->key);
 	}
+	if (c->setup_pending == 0) {
+		conn_next(c);
+		return;
+	}
 	watchdog(c, c->opts.watchdog_ms);
+}
+
+static void
+setup_done(struct redis_conn *c)
+{
+	if (--c->setup_pending == 0)
+		send_infos(c);
 }
 
 static void
@@ -679,10 +951,66 @@ on_setup(redisAsyncContext *ac, void *r_, void *priv)
 	struct redis_conn *c = ac->data;
 	redisReply *r = r_;
 
-	if (c == NULL || c->ac == NULL || reply_bad(c, r, (const char *)priv))
+	if (c == NULL || c->ac == NULL || r == NULL)
 		return;
-	if (--c->setup_pending == 0)
-		send_infos(c);
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* A refused AUTH or SELECT does not mend by retrying. */
+		conn_refused(c, (const char *)priv, r, 1);
+		return;
+	}
+	setup_done(c);
+}
+
+/* INFO server: the server's run_id names it, whatever address reached it. */
+static void
+on_info(redisAsyncContext *ac, void *r_, void *priv)
+{
+	struct redis_conn *c = ac->data;
+	redisReply *r = r_;
+	const char *p;
+
+	(void)priv;
+	if (c == NULL || c->ac == NULL || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		enum redis_err k = redis_err_kind(r->str, r->len);
+
+		if (k == RERR_AUTH || k == RERR_SERVER) {
+			conn_refused(c, "INFO", r, 0);
+			return;
+		}
+	} else if (r->type == REDIS_REPLY_STRING &&
+	    (p = strstr(r->str, "run_id:")) != NULL) {
+		size_t n = strcspn(p + 7, "\r\n");
+
+		if (n > 0 && n < sizeof c->server_id)
+			snprintf(c->server_id, sizeof c->server_id, "%.*s", (int)n, p + 7);
+	}
+	if (c->server_id[0] == '\0') /* INFO refused: the address is the best name */
+		snprintf(c->server_id, sizeof c->server_id, "%s:%d",
+		    c->url.scheme == URL_UNIX ? c->url.path : c->addr, c->url.port);
+	setup_done(c);
+}
+
+static void
+on_dbsize(redisAsyncContext *ac, void *r_, void *priv)
+{
+	struct redis_conn *c = ac->data;
+	redisReply *r = r_;
+
+	(void)priv;
+	if (c == NULL || c->ac == NULL || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		enum redis_err k = redis_err_kind(r->str, r->len);
+
+		if (k == RERR_AUTH || k == RERR_SERVER) {
+			conn_refused(c, "DBSIZE", r, 0);
+			return;
+		}
+	} else if (r->type == REDIS_REPLY_INTEGER)
+		c->dbsize = r->integer;
+	setup_done(c);
 }
 
 static void
@@ -731,16 +1059,27 @@ conn_next(struct redis_conn *c)
 		return;
 	}
 	for (int i = 0; i < c->nstreams; i++) {
-		if (!c->streams[i]->backfilled) {
-			if (c->phase != P_BACKFILL || c->bf != i) {
-				c->phase = P_BACKFILL;
-				c->bf = i;
-				source_set_state(c->streams[i]->source, SRC_BACKFILLING,
-				    loop_now_ms());
-			}
-			send_xrange(c, c->streams[i]);
-			return;
+		struct rstream *s = c->streams[i];
+
+		/* A refused stream is tried again once its time comes. */
+		if (s->broken && !s->dup && loop_now_ms() >= s->recheck_ms) {
+			s->broken = 0;
+			s->verify = 1;
 		}
+	}
+	for (int i = 0; i < c->nstreams; i++) {
+		struct rstream *s = c->streams[i];
+
+		if (!stream_active(s) || (s->backfilled && !s->verify))
+			continue;
+		if (c->phase != P_BACKFILL || c->bf != i) {
+			c->phase = P_BACKFILL;
+			c->bf = i;
+			if (!s->backfilled)
+				source_set_state(s->source, SRC_BACKFILLING, loop_now_ms());
+		}
+		send_xrange(c, s);
+		return;
 	}
 	if (!c->opts.follow) {
 		c->phase = P_DONE;
@@ -752,11 +1091,13 @@ conn_next(struct redis_conn *c)
 		c->phase = P_LIVE;
 		set_state(c, SRC_LIVE);
 	}
-	if (c->nstreams == 0) {
-		send_idle(c);
-		return;
+	for (int i = 0; i < c->nstreams; i++) {
+		if (stream_active(c->streams[i])) {
+			send_xread(c);
+			return;
+		}
 	}
-	send_xread(c);
+	send_idle(c);
 }
 
 static void
@@ -774,12 +1115,9 @@ on_connect(const redisAsyncContext *ac, int status)
 	}
 	timer_disarm(c);
 	c->phase = P_SETUP;
-	if (!c->connected_once)
-		sink_notice(&c->sink, first_source(c), "redis %s: connected", c->display);
-	else
-		sink_notice(&c->sink, first_source(c), "redis %s: reconnected", c->display);
-	c->connected_once = 1;
 	c->setup_pending = 0;
+	c->server_id[0] = '\0';
+	c->dbsize = -1;
 	if (c->url.password != NULL) {
 		c->setup_pending++;
 		if (c->url.user != NULL)
@@ -794,10 +1132,10 @@ on_connect(const redisAsyncContext *ac, int status)
 		redisAsyncCommand(c->ac, on_setup, (void *)"SELECT", "SELECT %d",
 		    c->url.db);
 	}
-	if (c->setup_pending == 0)
-		send_infos(c);
-	else
-		watchdog(c, c->opts.watchdog_ms);
+	c->setup_pending += 2;
+	redisAsyncCommand(c->ac, on_info, NULL, "INFO server");
+	redisAsyncCommand(c->ac, on_dbsize, NULL, "DBSIZE");
+	watchdog(c, c->opts.watchdog_ms);
 }
 
 static void
@@ -886,8 +1224,10 @@ conn_connect(struct redis_conn *c)
 
 	if (c->stopping)
 		return;
-	for (int i = 0; i < c->nstreams; i++)
-		source_set_state(c->streams[i]->source, SRC_CONNECTING, loop_now_ms());
+	for (int i = 0; i < c->nstreams; i++) {
+		if (!c->streams[i]->dup)
+			source_set_state(c->streams[i]->source, SRC_CONNECTING, loop_now_ms());
+	}
 	if (c->url.scheme == URL_UNIX ||
 	    inet_pton(AF_INET, c->url.host, &a4) == 1 ||
 	    inet_pton(AF_INET6, c->url.host, &a6) == 1) {
@@ -922,6 +1262,7 @@ stream_add(struct redis_conn *c, const char *key)
 	}
 	s = xcalloc(1, sizeof *s);
 	s->key = xstrdup(key);
+	spos_init(&s->pos, (struct sid){ (uint64_t)(c->opts.from_ms > 0 ? c->opts.from_ms : 0), 0 });
 	snprintf(name, sizeof name, "%s/%s", c->display, key);
 	s->source = sources_add(c->hooks.kind != NULL ? c->hooks.kind : "redis",
 	    name);
@@ -948,6 +1289,12 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 	c->sink = *sink;
 	c->arena = reply_arena_create();
 	c->backoff_ms = opts->backoff_min_ms;
+	c->dbsize = -1;
+	if (nall_conns == all_conns_cap) {
+		all_conns_cap = all_conns_cap ? all_conns_cap * 2 : 8;
+		all_conns = xreallocarray(all_conns, (size_t)all_conns_cap, sizeof *all_conns);
+	}
+	all_conns[nall_conns++] = c;
 	for (int i = 0; i < nstreams; i++)
 		stream_add(c, streams[i]);
 	uv_timer_init(loop_uv(), &c->timer);
@@ -959,6 +1306,17 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 static void
 conn_free(struct redis_conn *c)
 {
+	for (int i = 0; i < nall_conns; i++) {
+		if (all_conns[i] == c) {
+			all_conns[i] = all_conns[--nall_conns];
+			break;
+		}
+	}
+	if (nall_conns == 0) {
+		free(all_conns);
+		all_conns = NULL;
+		all_conns_cap = 0;
+	}
 	for (int i = 0; i < c->nstreams; i++) {
 		free(c->streams[i]->key);
 		free(c->streams[i]);
@@ -996,6 +1354,10 @@ int
 source_redis_add_stream(struct redis_conn *c, const char *key)
 {
 	int idx = stream_add(c, key);
+
+	find_duplicates(c, c->streams[c->nstreams - 1]);
+	if (c->streams[c->nstreams - 1]->dup)
+		return idx;
 
 	/* A connection that is up picks it up at its next read. */
 	source_set_state(idx, c->phase == P_RETRY ? SRC_RETRYING :

@@ -273,8 +273,11 @@ conn_refused(struct redis_conn *c, const char *what, const redisReply *r,
 	char words[256];
 
 	redis_err_words(r->str, r->len, c->url.password != NULL, words, sizeof words);
-	conn_fail_fatal(c, fatal || redis_err_kind(r->str, r->len) == RERR_AUTH,
-	    "%s: %s", what, words);
+	/* The server's own refusals speak for themselves; a command's carry its name. */
+	if (fatal)
+		conn_fail_fatal(c, 1, "%s: %s", what, words);
+	else
+		conn_fail_fatal(c, redis_err_kind(r->str, r->len) == RERR_AUTH, "%s", words);
 }
 
 static void
@@ -599,9 +602,9 @@ xinfo_refused(struct redis_conn *c, struct rstream *s, const redisReply *r)
 	default:
 		redis_err_words(r->str, r->len, 1, words, sizeof words);
 		if (redis_err_kind(r->str, r->len) == RERR_NOPERM)
-			snprintf(off, sizeof off, "NOPERM: XINFO is not allowed");
+			snprintf(off, sizeof off, "NOPERM (XINFO is not allowed)");
 		else
-			snprintf(off, sizeof off, "XINFO: %.140s", words);
+			snprintf(off, sizeof off, "XINFO refused (%.100s)", words);
 		if (strcmp(sources_get(s->source)->gap_off, off) != 0) {
 			set_gap_off(s, off);
 			sink_notice(&c->sink, s->source, "%s: gap detection off: %s (%s)",

@@ -93,9 +93,10 @@ dash_draw_header(struct dash *d, int w)
 			name = full;
 			name_len = 48;
 		} else if (si->note[0] != '\0' && short_name != NULL) {
-			/* "host:port/db stream KEY does not exist (yet)" */
+			/* "host:port/db stream KEY does not exist (yet)", "host:port/db/KEY stream recreated" */
 			name = full;
-			name_len = (int)(short_name - full);
+			name_len = strstr(si->note, short_name + 1) != NULL ?
+			    (int)(short_name - full) : 64;
 		}
 		if (si->state == SRC_LIVE || si->state == SRC_DONE) {
 			int64_t quiet = si->last_recv_ms ? now - si->last_recv_ms : now - si->state_since_ms;

@@ -5,6 +5,7 @@
 # twice, the server's own refusals (maxclients, LOADING, NOAUTH, WRONGPASS),
 # a stream that does not exist; the dashboard's header and snapshot say so.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tui/lib.sh"
 
 ms_now() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 # addn KEY PORT FROM TO [ID_BASE]: entries FROM..TO (run_id rI); IDs * or ID_BASE+I
@@ -253,5 +254,46 @@ restart_redis ld --dbfilename dump.rdb --key-load-delay 100 --loading-process-ev
 "$EXECMON" runs --redis "redis://127.0.0.1:$REDIS_PORT_ld" --stream s --connect-timeout 2s 2>"$TMP/ld.err"
 grep -q "LOADING Redis is loading the dataset in memory" "$TMP/ld.err"
 ok $? "LOADING in Redis's words"
+
+# --- the dashboard: its header and its snapshot say the same -------------------
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "# tmux is not installed: the dashboard checks are skipped"
+	done_testing
+fi
+tui_init || {
+	echo "Bail out! tmux did not start"
+	exit 1
+}
+DEAD=$(free_port)
+rc DEL dre >/dev/null
+base=$(ms_now)
+addn dre "$P" 1 5 "$base"
+tui_run MISS 200 30 --redis "$R/7" --stream execmon:events
+tui_run DEAD 200 30 --redis "redis://127.0.0.1:$DEAD" --stream execmon:events
+tui_run WT 200 30 --redis "$R" --stream str --stream ok1
+tui_run RE 200 30 --redis "$R" --stream dre
+tui_wait MISS 10 "127\.0\.0\.1:$P/7 stream execmon:events does not exist \(yet\); database 7 holds no keys"
+ok $? "header: the stream does not exist (yet), the database is empty, on which host"
+tui_wait DEAD 10 "127\.0\.0\.1:$DEAD/0/execmon:events retrying"
+ok $? "header: a failing source is named with its host"
+tui_wait WT 10 "str error.*WRONGTYPE"
+ok $? "header: the wrong-type key is in error and says why"
+tui_match WT "ok1( |$)" && ! tui_match WT "ok1 (error|retrying)"
+ok $? "header: the other stream is not"
+tui_wait RE 10 "dre"
+rc DEL dre >/dev/null
+addn dre "$P" 1 2 "$((base - 50))"
+tui_wait RE 10 "127\\.0\\.0\\.1:$P/0/dre stream recreated"
+ok $? "header: stream recreated"
+tui_keys RE S
+tui_wait RE 5 "snapshot written to "
+SNAP=$(ls "$TUI_DIR"/execmon-snapshot-*.json 2>/dev/null | head -1)
+is "$(src "$SNAP" 0 recreated)" 1 "the dashboard's snapshot counts the recreation"
+is "$(src "$SNAP" 0 note)" "stream recreated" "and notes it in its sources"
+is "$(src "$SNAP" 0 events)" 7 "every entry of both streams was read"
+tui_keys RE q
+tui_keys MISS q
+tui_keys DEAD q
+tui_keys WT q
 
 done_testing

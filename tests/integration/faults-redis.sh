@@ -145,6 +145,15 @@ is "$(src "$TMP/acl2.json" 0 state)" error "the refused one is in the error stat
 grep -q "secret.*NOPERM" "$TMP/acl2.err"
 ok $? "stderr names the key and the refusal"
 
+# a BullMQ queue whose keys the ACL refuses, but for its events stream
+rc XADD bull:bq:events '*' event added jobId 1 name j >/dev/null
+rc ACL SETUSER bqonly on '>pw' '~bull:bq:events' '&*' +@all >/dev/null
+"$EXECMON" snapshot --redis "redis://bqonly:pw@127.0.0.1:$P" --bullmq bq -o "$TMP/bq.json" 2>"$TMP/bq.err"
+grep -q "bull:bq:events: LRANGE: NOPERM this user has no permissions" "$TMP/bq.err"
+ok $? "BullMQ: a refused command of a queue's is said, in Redis's words"
+src "$TMP/bq.json" 0 note | grep -q "NOPERM"
+ok $? "BullMQ: and noted in the queue's source"
+
 # --- 4. a key that is not a stream does not stall the others -------------------
 rc SET str x >/dev/null
 rc DEL ok1 >/dev/null

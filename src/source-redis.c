@@ -240,6 +240,8 @@ send_infos(struct redis_conn *c)
 	sink_notice(&c->sink, first_source(c), "redis %s: %s", c->display,
 	    c->connected_once ? "reconnected" : "connected");
 	c->connected_once = 1;
+	for (int i = 0; i < c->nstreams; i++)
+		sources_get(c->streams[i]->source)->fatal = 0;
 	if (c->hooks.connected != NULL)
 		c->hooks.connected(c->hooks.arg, c->ac);
 	if (c->ac == NULL)

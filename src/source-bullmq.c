@@ -340,6 +340,15 @@ on_depth(redisAsyncContext *ac, void *r_, void *priv)
 	}
 }
 
+/* The same queue as another source's (one server under two names): read there. */
+static int
+queue_dup(const struct bq_queue *q)
+{
+	const struct source_info *si = sources_get(q->source);
+
+	return si != NULL && si->state == SRC_DUPLICATE;
+}
+
 /* Send one depth round for q. */
 static void
 poll_queue(struct bullmq_source *b, struct bq_queue *q)
@@ -353,7 +362,7 @@ poll_queue(struct bullmq_source *b, struct bq_queue *q)
 		[PC_META] = "HMGET %smeta paused",
 	};
 
-	if (q->polling)
+	if (q->polling || queue_dup(q))
 		return;
 	q->polling = 1;
 	b->work++;
@@ -490,6 +499,8 @@ on_active_list(redisAsyncContext *ac, void *r_, void *priv)
 static void
 read_active(struct bullmq_source *b, struct bq_queue *q)
 {
+	if (queue_dup(q))
+		return;
 	b->setup++;
 	redisAsyncCommand(b->ac, on_active_list, q, "LRANGE %sactive 0 %d",
 	    q->keys, ACTIVE_MAX - 1);

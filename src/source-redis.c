@@ -242,12 +242,12 @@ send_infos(struct redis_conn *c)
 	c->connected_once = 1;
 	for (int i = 0; i < c->nstreams; i++)
 		sources_get(c->streams[i]->source)->fatal = 0;
+	for (int i = 0; i < c->nstreams; i++)
+		rread_find_duplicates(c, c->streams[i]);
 	if (c->hooks.connected != NULL)
 		c->hooks.connected(c->hooks.arg, c->ac);
 	if (c->ac == NULL)
 		return;
-	for (int i = 0; i < c->nstreams; i++)
-		rread_find_duplicates(c, c->streams[i]);
 	for (int i = 0; i < c->nstreams; i++) {
 		if (!rread_active(c->streams[i]))
 			continue;

@@ -205,6 +205,15 @@ ok $? "stderr says so"
 "$EXECMON" runs --redis "$R" --redis "redis://localhost:$P" --stream twice --format json 2>/dev/null >"$TMP/tw-runs.json"
 is "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$TMP/tw-runs.json")" 5 "runs lists each run once"
 
+# a BullMQ queue on one server under two names: its events and depth once
+for j in 1 2 3; do rc XADD bull:bq2:events '*' event added jobId "$j" name j >/dev/null; done
+rc RPUSH bull:bq2:wait 1 2 >/dev/null
+rc HSET bull:bq2:meta opts.maxLenEvents 10000 >/dev/null
+"$EXECMON" snapshot --redis "$R" --redis "redis://localhost:$P" --bullmq bq2 -o "$TMP/bq2.json" 2>"$TMP/bq2.err"
+is "$(src "$TMP/bq2.json" 1 state)" duplicate "BullMQ: the queue under the second name is a duplicate"
+grep -q "execmon: 4 events" "$TMP/bq2.err"
+ok $? "BullMQ: its 3 events and 1 depth reading are counted once"
+
 # --- 12. a stream that does not exist, an empty database -----------------------
 "$EXECMON" snapshot --redis "$R/5" --stream execmon:events -o "$TMP/none.json" 2>"$TMP/none.err"
 is "$?" 0 "snapshot of a missing stream succeeds"

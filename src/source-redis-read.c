@@ -244,6 +244,11 @@ xinfo_read(const redisReply *r, struct xinfo *x)
 		else if (strcmp(k->str, "last-generated-id") == 0 &&
 		    v->type == REDIS_REPLY_STRING)
 			x->have_gen = sid_parse(v->str, v->len, &x->last_gen) == 0;
+		else if (strcmp(k->str, "last-entry") == 0 &&
+		    v->type == REDIS_REPLY_ARRAY && v->elements >= 1 &&
+		    v->element[0]->type == REDIS_REPLY_STRING)
+			x->have_last_entry = sid_parse(v->element[0]->str, v->element[0]->len,
+			    &x->last_entry) == 0;
 		else if (strcmp(k->str, "first-entry") == 0 &&
 		    v->type == REDIS_REPLY_ARRAY && v->elements >= 1 &&
 		    v->element[0]->type == REDIS_REPLY_STRING)

@@ -16,8 +16,8 @@
  * unseen (the next entry read is past it) means p - anchor were. When
  * XINFO finds the stream's front past the last entry read (or the stream
  * empty), every entry it holds is unread, so entries-added - anchor -
- * length were lost; when it finds us caught up (last-generated-id is our
- * last), entries-added - anchor were. Each loss found moves the anchor up
+ * length were lost; when it finds nothing held after our last (its
+ * last-entry is at or before it), entries-added - anchor were. Each loss found moves the anchor up
  * by its size, so nothing is counted twice. Before the first read the
  * anchor is the position just before the stream's front, when the reader
  * starts at or before that front and nothing inside the stream was
@@ -161,6 +161,15 @@ recreated_why(const struct spos *p, const struct xinfo *x, char *buf, size_t siz
 	return buf;
 }
 
+/* The stream holds nothing after the last entry read. */
+static int
+caught_up(const struct spos *p, const struct xinfo *x)
+{
+	if (x->have_gen && sid_cmp(p->last, x->last_gen) == 0)
+		return 1;
+	return x->have_last_entry && sid_cmp(x->last_entry, p->last) <= 0;
+}
+
 void
 spos_info(struct spos *p, const struct xinfo *x, struct spos_result *r)
 {
@@ -210,8 +219,8 @@ spos_info(struct spos *p, const struct xinfo *x, struct spos_result *r)
 				lost = (int64_t)(x->added - p->anchor - x->length);
 				p->anchor = x->added - x->length;
 			}
-		} else if (p->have_last && x->have_gen &&
-		    sid_cmp(p->last, x->last_gen) == 0 && x->added > p->anchor) {
+		} else if (p->have_last && caught_up(p, x) && x->added > p->anchor) {
+			/* Nothing after last is left: all added since is lost. */
 			lost = (int64_t)(x->added - p->anchor);
 			p->anchor = x->added;
 		}

@@ -25,6 +25,8 @@ struct xinfo {
 	struct sid first;      /* first-entry */
 	int have_gen;
 	struct sid last_gen;   /* last-generated-id */
+	int have_last_entry;
+	struct sid last_entry; /* last-entry: the newest entry it holds */
 	int have_md;
 	struct sid max_deleted;/* max-deleted-entry-id, 0-0 = none */
 };

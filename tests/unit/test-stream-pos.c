@@ -37,6 +37,8 @@ info(const struct model *m, struct xinfo *x)
 	x->length = m->first ? m->added - m->first + 1 : 0;
 	x->have_first = m->first != 0;
 	x->first = id(m->first);
+	x->have_last_entry = m->first != 0;
+	x->last_entry = id(m->added);
 	x->have_gen = 1;
 	x->last_gen = id(m->added);
 	x->have_md = 1;

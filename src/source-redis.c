@@ -27,6 +27,8 @@ static void send_idle(struct redis_conn *);
 static void conn_free(struct redis_conn *);
 static void conn_fail_fatal(struct redis_conn *, int fatal, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void conn_fail_v(struct redis_conn *, int fatal, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 void
 source_redis_opts_default(struct source_redis_opts *o)

@@ -120,10 +120,10 @@ report_gap(struct redis_conn *c, struct rstream *s, int64_t lost)
 		si->gap_entries = -1;
 	if (lost > 0)
 		sink_notice(&c->sink, s->source, "%s: gap: %" PRId64
-		    " entries were trimmed away before they were read", si->name, lost);
+		    " entries were trimmed or deleted before they were read", si->name, lost);
 	else
-		sink_notice(&c->sink, s->source, "%s: gap: entries were deleted"
-		    " before they were read (count unknown)", si->name);
+		sink_notice(&c->sink, s->source, "%s: gap: entries were trimmed or"
+		    " deleted before they were read (count unknown)", si->name);
 }
 
 /* Hand one entry [id, [f, v, ...]] of stream s to the sink. */

@@ -341,6 +341,13 @@ rread_info_refused(struct redis_conn *c, struct rstream *s, const redisReply *r)
 	case RERR_SERVER:
 		rconn_refused(c, "XINFO", r, 0);
 		return 1;
+	case RERR_NOPERM:
+		/* The key refused (not the command): the stream cannot be read at all. */
+		if (memmem(r->str, r->len, "key", 3) != NULL) {
+			rread_broken(c, s, "XINFO", r);
+			return 0;
+		}
+		/* FALLTHROUGH */
 	default:
 		redis_err_words(r->str, r->len, 1, words, sizeof words);
 		if (redis_err_kind(r->str, r->len) == RERR_NOPERM)

@@ -145,6 +145,18 @@ is "$(src "$TMP/acl2.json" 1 events)" 4 "the allowed stream is read"
 is "$(src "$TMP/acl2.json" 0 state)" error "the refused one is in the error state"
 grep -q "secret.*NOPERM" "$TMP/acl2.err"
 ok $? "stderr names the key and the refusal"
+"$EXECMON" record --redis "redis://onlyacl:pw@127.0.0.1:$P" --stream secret --stream acl \
+	-o - >"$TMP/acl3.jsonl" 2>"$TMP/acl3.err" &
+pid=$!
+BG_PIDS="$BG_PIDS $pid"
+wait_lines 10 "$TMP/acl3.jsonl" 4
+addn acl "$P" 5 6
+wait_lines 10 "$TMP/acl3.jsonl" 6
+ok $? "following: the allowed stream goes on live beside the refused one"
+kill -INT "$pid"
+wait "$pid"
+grep -q "gap detection off" "$TMP/acl3.err"
+is "$?" 1 "a refused key is not mistaken for a refused XINFO"
 
 # a BullMQ queue whose keys the ACL refuses, but for its events stream
 rc XADD bull:bq:events '*' event added jobId 1 name j >/dev/null

@@ -270,6 +270,30 @@ is "$?" 1 "maxclients reached: runs fails"
 grep -q "ERR max number of clients reached" "$TMP/mc.err"
 ok $? "in Redis's words"
 
+# DENIED: protected mode refuses clients from outside the loopback interface;
+# one comes from an address of a network namespace of the test's own
+if unshare -n true 2>/dev/null; then
+	DP=$(free_port)
+	unshare -n bash -c '
+		ip link set lo up && ip -6 addr add fd00::7/128 dev lo nodad || exit 3
+		redis-server --port "$1" --bind fd00::7 --protected-mode yes --save "" \
+			--dir "$2" --daemonize no --logfile "$2/denied.log" &
+		srv=$!
+		for _ in $(seq 1 100); do redis-cli -h fd00::7 -p "$1" ping >/dev/null 2>&1 && break; sleep 0.05; done
+		"$3" runs --redis "redis://[fd00::7]:$1" --stream s --connect-timeout 2s 2>"$2/denied.err"
+		rc=$?
+		{ kill -9 "$srv" && wait "$srv"; } 2>/dev/null
+		exit $rc
+	' _ "$DP" "$TMP" "$EXECMON"
+	is "$?" 1 "protected mode (DENIED): runs fails"
+	grep -q "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user\.\( \|$\)" "$TMP/denied.err" &&
+		! grep -q "If you want to connect" "$TMP/denied.err"
+	ok $? "DENIED in Redis's words, cut to its first sentence"
+else
+	echo "ok $((T_N += 1)) # SKIP no network namespace here (unshare -n)"
+	echo "ok $((T_N += 1)) # SKIP no network namespace here (unshare -n)"
+fi
+
 # LOADING: a server that takes seconds to load its data set
 start_redis ld || exit 1
 python3 -c '

@@ -613,7 +613,10 @@ rread_find_duplicates(struct redis_conn *c, struct rstream *s)
 	for (int i = 0; i < nall_conns; i++) {
 		struct redis_conn *o = all_conns[i];
 
-		if (o == c || strcmp(o->server_id, c->server_id) != 0 || o->url.db != c->url.db)
+		/* Read by another decoder (a BullMQ queue's stream given as --stream too) is not the same. */
+		if (o == c || strcmp(o->server_id, c->server_id) != 0 || o->url.db != c->url.db ||
+		    (o->hooks.kind == NULL) != (c->hooks.kind == NULL) ||
+		    (o->hooks.kind != NULL && strcmp(o->hooks.kind, c->hooks.kind) != 0))
 			continue;
 		for (int k = 0; k < o->nstreams; k++) {
 			struct rstream *t = o->streams[k];

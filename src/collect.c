@@ -78,6 +78,23 @@ distinct(char *const *in, int n, char **out)
 	return k;
 }
 
+/* Every source is one that cannot be read (its key is not a stream, an ACL refuses it). */
+static int
+none_readable(void)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sources_count(); i++) {
+		enum source_state st = sources_get((int)i)->state;
+
+		if (st == SRC_ERROR)
+			failed = 1;
+		else if (st != SRC_DUPLICATE)
+			return 0;
+	}
+	return failed;
+}
+
 static void
 on_caught_up(void *ctx, int source)
 {
@@ -93,7 +110,7 @@ on_caught_up(void *ctx, int source)
 	if (r->c->backfilled != NULL)
 		r->c->backfilled(r->c);
 	if (!r->c->follow && r->c->caught_up >= r->c->nsources)
-		loop_stop(r->c->exit_status);
+		loop_stop(none_readable() ? 1 : r->c->exit_status);
 }
 
 /* After --connect-timeout: fail if nothing answered; else go on without the rest. */

@@ -23,6 +23,8 @@ for i in range(a, b + 1):
 }
 # field FILE KEY: the values of KEY in a JSONL file, one a line
 field() { python3 -c 'import json,sys; [print(json.loads(l).get(sys.argv[2])) for l in open(sys.argv[1])]' "$1" "$2"; }
+# states FILE: the states of a snapshot's sources, sorted, on one line
+states() { python3 -c 'import json,sys; print(" ".join(sorted(s["state"] for s in json.load(open(sys.argv[1]))["sources"])))' "$1"; }
 # src FILE N KEY: sources[N].KEY of a snapshot
 src() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sources"][int(sys.argv[2])][sys.argv[3]])' "$@"; }
 
@@ -186,6 +188,10 @@ is "$(src "$TMP/wt.json" 0 state)" error "its own state says it is in error"
 src "$TMP/wt.json" 0 error | grep -q WRONGTYPE
 ok $? "its error says why"
 is "$(src "$TMP/wt.json" 1 state)" done "the other one is done"
+"$EXECMON" runs --redis "$R" --stream str 2>"$TMP/wt-only.err" >/dev/null
+is "$?" 1 "runs on nothing but a wrong-type key exits 1"
+grep -q "str: WRONGTYPE" "$TMP/wt-only.err"
+ok $? "and says why"
 # a followed stream that turns into another type
 "$EXECMON" record --redis "$R" --stream turn --stream ok1 -o - >"$TMP/turn.jsonl" 2>"$TMP/turn.err" &
 pid=$!
@@ -211,7 +217,7 @@ is "$(lines "$TMP/tw.jsonl")" 5 "--stream twice: each entry once"
 	-o "$TMP/tw.json" 2>"$TMP/tw.err"
 is "$(python3 -c 'import json,sys; print(sum(s["events"] for s in json.load(open(sys.argv[1]))["sources"]))' "$TMP/tw.json")" 5 \
 	"127.0.0.1 and localhost: the same server (run_id), read once"
-is "$(src "$TMP/tw.json" 1 state)" duplicate "the second name is shown as a duplicate"
+is "$(states "$TMP/tw.json")" "done duplicate" "one of the two names is shown as a duplicate (the first to connect keeps it)"
 grep -q "same stream as" "$TMP/tw.err"
 ok $? "stderr says so"
 "$EXECMON" runs --redis "$R" --redis "redis://localhost:$P" --stream twice --format json 2>/dev/null >"$TMP/tw-runs.json"
@@ -222,7 +228,7 @@ for j in 1 2 3; do rc XADD bull:bq2:events '*' event added jobId "$j" name j >/d
 rc RPUSH bull:bq2:wait 1 2 >/dev/null
 rc HSET bull:bq2:meta opts.maxLenEvents 10000 >/dev/null
 "$EXECMON" snapshot --redis "$R" --redis "redis://localhost:$P" --bullmq bq2 -o "$TMP/bq2.json" 2>"$TMP/bq2.err"
-is "$(src "$TMP/bq2.json" 1 state)" duplicate "BullMQ: the queue under the second name is a duplicate"
+is "$(states "$TMP/bq2.json")" "done duplicate" "BullMQ: the queue under one of the names is a duplicate"
 grep -q "execmon: 4 events" "$TMP/bq2.err"
 ok $? "BullMQ: its 3 events and 1 depth reading are counted once"
 

@@ -82,6 +82,8 @@ struct source_pattern {
 	int waiting;           /* first-round streams not yet caught up */
 	int caught_up_sent;
 	int stopping;
+	int adding;            /* inside source_redis_add_stream_map() */
+	int added_caught_up;   /* and the stream said it is caught up */
 	int *pat_of;           /* registry index -> pattern index, -1 = none */
 	size_t npat_of;
 };
@@ -144,6 +146,7 @@ pattern_note(struct source_pattern *ps, struct pattern *p)
 		snprintf(text + strlen(text), sizeof text - strlen(text),
 		    ", %" PRIu64 " over --max-streams %" PRIu64, p->over,
 		    ps->max_streams);
+	source_set_note(p->source, "%s", text);
 	if (strcmp(text, p->said) == 0)
 		return;
 	snprintf(p->said, sizeof p->said, "%s", text);
@@ -174,9 +177,13 @@ found(struct source_pattern *ps, int pi, const char *key, size_t len)
 	f = xcalloc(1, sizeof *f);
 	f->pattern = pi;
 	f->round = ps->round;
+	/* A stream another source reads already is caught up at once, in here. */
+	ps->adding = 1;
+	ps->added_caught_up = 0;
 	f->source = source_redis_add_stream_map(ps->conn, k, p->map);
+	ps->adding = 0;
 	pat_of_set(ps, f->source, pi);
-	if (ps->rounds_done == 0) {
+	if (ps->rounds_done == 0 && !ps->added_caught_up) {
 		f->waiting = 1;
 		ps->waiting++;
 	} else if (ps->sink.notice != NULL)
@@ -371,6 +378,10 @@ inner_caught_up(void *ctx, int source)
 	void *v;
 	size_t i = 0;
 
+	if (ps->adding) {
+		ps->added_caught_up = 1;
+		return;
+	}
 	if (source >= 0 && (size_t)source < ps->npat_of && ps->pat_of[source] >= 0) {
 		while (map_next(ps->keys, &i, &key, &v)) {
 			struct followed *f = v;

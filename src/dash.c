@@ -42,6 +42,7 @@ static int curses_on;
 static uv_timer_t frame;
 static uv_poll_t input;
 static int have_input;
+static int reloading;     /* the loop stops to read the sources again */
 
 /* Restore the terminal; safe to call from any exit path, twice. */
 static void
@@ -72,6 +73,28 @@ crash(int sig)
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+/*
+ * Whether the sources can be read again from further back: Redis streams
+ * and BullMQ keep their past, a replay file is read again; a WebSocket
+ * feed has no past, so its runs held would be lost.
+ */
+int
+dash_can_reload(const struct opts *o)
+{
+	if (o->nws > 0)
+		return 0;
+	return o->replay != NULL || (o->nredis > 0 && (o->nstreams > 0 || o->nbullmq > 0));
+}
+
+/* Stop the loop so that dash_main reads every source again over the window. */
+void
+dash_reload(struct dash *d)
+{
+	(void)d;
+	reloading = 1;
+	loop_stop(DASH_RELOAD);
 }
 
 void
@@ -548,7 +571,8 @@ ui_stop(void *arg)
 		uv_close((uv_handle_t *)&input, NULL);
 	}
 	(void)d;
-	terminal_restore();
+	if (!reloading)
+		terminal_restore();
 }
 
 static void
@@ -598,26 +622,29 @@ started(struct collect *c)
 {
 	struct dash *d = c->ctx;
 
-	initscr();
-	curses_on = 1;
-	cbreak();
-	noecho();
-	nonl();
-	intrflush(stdscr, FALSE);
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
-	curs_set(0);
-	if (d->color && has_colors()) {
-		start_color();
-		use_default_colors();
+	if (!curses_on) { /* not again when the sources are read anew */
+		initscr();
+		curses_on = 1;
+		cbreak();
+		noecho();
+		nonl();
+		intrflush(stdscr, FALSE);
+		keypad(stdscr, TRUE);
+		nodelay(stdscr, TRUE);
+		set_escdelay(25);
+		curs_set(0);
+		if (d->color && has_colors()) {
+			start_color();
+			use_default_colors();
+		}
+		ui_colors_init(d);
+		xmalloc_fatal_hook = terminal_restore;
+		signal(SIGSEGV, crash);
+		signal(SIGBUS, crash);
+		signal(SIGFPE, crash);
+		signal(SIGABRT, crash);
 	}
-	ui_colors_init(d);
-	xmalloc_fatal_hook = terminal_restore;
-	signal(SIGSEGV, crash);
-	signal(SIGBUS, crash);
-	signal(SIGFPE, crash);
-	signal(SIGABRT, crash);
+	reloading = 0;
 	loop_on_signal(SIGWINCH, on_winch, d);
 
 	uv_timer_init(loop_uv(), &frame);
@@ -672,6 +699,7 @@ dash_main(const struct opts *o)
 	}
 	d->store = store_create();
 	d->window_ms = o->window_ms;
+	d->can_reload = dash_can_reload(o);
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
 	if (o->stats != NULL &&
@@ -698,7 +726,23 @@ dash_main(const struct opts *o)
 	c.ctx = d;
 	c.started = started;
 	c.backfilled = backfilled;
-	status = collect_run(&c);
+	while ((status = collect_run(&c)) == DASH_RELOAD) {
+		/*
+		 * The window grew past the history held: read the sources
+		 * again over the new window, as a start with that window
+		 * would, so that every figure equals a snapshot of it.
+		 */
+		metrics_free(d->m);
+		d->m = NULL;
+		store_free(d->store);
+		d->store = store_create();
+		sources_clear();
+		c.from_ms = (o->now_ms ? o->now_ms : loop_now_ms()) - 2 * d->window_ms;
+		d->loaded_from_ms = c.from_ms;
+		c.events = 0;
+		c.caught_up = 0;
+		d->dirty = 1;
+	}
 	terminal_restore();
 	log_set_stderr(1);
 	if (d->stats != NULL && dash_stats_end(d, err, sizeof err) != 0) {

@@ -39,6 +39,7 @@ struct dash {
 	struct filter filter;
 	int64_t window_ms;
 	int64_t loaded_from_ms;   /* oldest time the backfill covers */
+	int can_reload;           /* the sources keep their past (dash_can_reload) */
 	int64_t pinned_now_ms;    /* --now, 0 = wall clock */
 	int64_t now_ms;           /* the now of m */
 	int paused;
@@ -122,6 +123,11 @@ int dash_runs(struct dash *, const struct live_run ***out);
 struct run *dash_selected_run(struct dash *);
 void dash_set_status(struct dash *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dash_recompute(struct dash *);
+/* collect_run's status when the window grew past the history held. */
+#define DASH_RELOAD 100
+struct opts;
+int dash_can_reload(const struct opts *);
+void dash_reload(struct dash *);
 void dash_open_log(struct dash *, const char *run_id);
 void dash_open_trace(struct dash *, const char *trace_id);
 

@@ -275,6 +275,37 @@ k_window(struct dash *d, int ch)
 	return 0;
 }
 
+/* The next bundled theme after the one shown; one that does not load is said and skipped. */
+static int
+k_theme(struct dash *d, int ch)
+{
+	static const char *const names[] = {
+		"default", "light", "high-contrast", "solarized-dark", "mono"
+	};
+	int n = (int)(sizeof names / sizeof names[0]), i, cur = -1;
+	char err[300];
+	struct theme t;
+
+	(void)ch;
+	for (i = 0; i < n; i++) {
+		if (strcmp(d->theme.name, names[i]) == 0)
+			cur = i;
+	}
+	for (i = 1; i <= n; i++) {
+		const char *name = names[(cur + i + n) % n];
+
+		if (theme_load(&t, name, err, sizeof err) == 0) {
+			d->theme = t;
+			ui_colors_init(d);
+			d->need_clear = 1;
+			dash_set_status(d, "theme %s", d->theme.name);
+			return 0;
+		}
+		dash_set_status(d, "theme %s: %s", name, err);
+	}
+	return 0;
+}
+
 static int
 k_sort(struct dash *d, int ch)
 {
@@ -376,13 +407,14 @@ static const struct key keys[] = {
 	{ KEY_HOME, 'g', 0, "Home, g", "first row", V_ALL, k_move },
 	{ KEY_END, 'G', 0, "End, G", "last row (a run's log then follows live)", V_ALL, k_move },
 	{ '\r', '\n', KEY_ENTER, "Enter", "open the selected run's event log; in a trace, that run's log", V_ALL, k_enter },
-	{ 27, KEY_BACKSPACE, 'h', "Esc", "back", V_LOG | V_TRACE, k_back },
+	{ 27, KEY_BACKSPACE, 'h', "Esc, h", "back", V_LOG | V_TRACE, k_back },
 	{ 'r', 0, 0, "r", "in a run's log: relative / absolute times", V_LOG, k_view },
 	{ 'w', 0, 0, "w", "cycle the window: 5m, 15m, 1h, 6h, 24h", V_ALL, k_window },
 	{ 'o', 0, 0, "o", "cycle the runs order: newest, longest, agent, status", V_DASH, k_sort },
 	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },
 	{ 'y', 0, 0, "y", "copy the selected run id to the clipboard (OSC 52)", V_ALL, k_copy },
 	{ 'Y', 0, 0, "Y", "copy the selected trace id to the clipboard (OSC 52)", V_ALL, k_copy },
+	{ 'T', 0, 0, "T", "cycle the theme: default, light, high-contrast, solarized-dark, mono", V_ALL, k_theme },
 	{ '+', '=', 0, "+", "refresh faster", V_ALL, k_refresh },
 	{ '-', 0, 0, "-", "refresh slower", V_ALL, k_refresh },
 };

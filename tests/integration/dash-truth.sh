@@ -93,4 +93,45 @@ window_seq small 80 24 4
 # 1h -> 6h -> 24h -> 5m -> 15m -> 1h -> 6h
 window_seq wide 200 60 7
 
+# --- every bundled theme loads under every common terminal type -------------
+# (#rrggbb colours map to the nearest the terminal has; the themes are found
+# next to the binary, whatever the working directory)
+n=0
+for term in xterm xterm-256color screen tmux-256color linux; do
+	for th in default light high-contrast solarized-dark mono; do
+		n=$((n + 1))
+		tui_run "th$n" 100 30 TERM="$term" --redis "$R" --window 5m --theme "$th"
+	done
+done
+n=0
+for term in xterm xterm-256color screen tmux-256color linux; do
+	for th in default light high-contrast solarized-dark mono; do
+		n=$((n + 1))
+		tui_wait "th$n" 20 '^ execmon ' >/dev/null
+		ok $? "theme $th under TERM=$term: the dashboard draws"
+		tui_keys "th$n" q
+	done
+done
+n=0
+for term in xterm xterm-256color screen tmux-256color linux; do
+	for th in default light high-contrast solarized-dark mono; do
+		n=$((n + 1))
+		wait_for 10 test -s "$TMP/th$n.exit"
+		is "$(cat "$TMP/th$n.exit" 2>/dev/null)" "EXIT=0" "theme $th under TERM=$term: exits 0 ($(head -c 120 "$TMP/th$n.err"))"
+	done
+done
+
+# T cycles the theme at run time
+tui_run thk 100 30 --redis "$R" --window 5m
+tui_wait thk 20 '^ execmon ' >/dev/null
+tui_keys thk T
+tui_wait thk 5 'theme light'
+ok $? "T switches to the next theme (light)"
+for th in high-contrast solarized-dark mono default; do
+	tui_keys thk T
+	tui_wait thk 5 "theme $th"
+	ok $? "T again: $th"
+done
+tui_keys thk q
+
 done_testing

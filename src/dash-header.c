@@ -13,6 +13,29 @@
 #include "source.h"
 #include "ui.h"
 
+/*
+ * How many sources are down (retrying, gone, or still connecting 3 s after
+ * the last change); the first one's name goes into name (may be NULL).
+ */
+int
+dash_sources_down(char *name, size_t size)
+{
+	int64_t now = loop_now_ms();
+	int n = 0;
+
+	for (size_t i = 0; i < sources_count(); i++) {
+		const struct source_info *si = sources_get((int)i);
+		int down = si->state == SRC_RETRYING || si->state == SRC_GONE ||
+		    (si->state == SRC_CONNECTING && now - si->state_since_ms > 3000);
+
+		if (!down)
+			continue;
+		if (n++ == 0 && name != NULL)
+			event_sanitize(si->name, name, size, 0);
+	}
+	return n;
+}
+
 /* The header: sources, rates, window, filters, PAUSED, clock. */
 void
 dash_draw_header(struct dash *d, int w)
@@ -53,14 +76,14 @@ dash_draw_header(struct dash *d, int w)
 		segs[nseg++].role = TH_WARN;
 	}
 	snprintf(segs[nseg].text, sizeof segs[nseg].text, " window %s",
-	    fmt_window(d->window_ms, buf, sizeof buf));
+	    format_window(d->window_ms, buf, sizeof buf));
 	segs[nseg++].role = TH_HEADER;
 	if (mal > 0) {
 		snprintf(segs[nseg].text, sizeof segs[nseg].text, " %" PRIu64 " malformed", mal);
 		segs[nseg++].role = TH_ERR;
 	}
 	snprintf(segs[nseg].text, sizeof segs[nseg].text, " %s ev/s",
-	    fmt_count(d->events_per_s, buf, sizeof buf));
+	    format_count(d->events_per_s, buf, sizeof buf));
 	segs[nseg++].role = TH_HEADER;
 	right = w;
 	for (int i = 0; i < nseg; i++) {
@@ -91,7 +114,7 @@ dash_draw_header(struct dash *d, int w)
 			else if (quiet > 15000)
 				role = TH_WARN;
 			if (quiet > 15000)
-				snprintf(age, sizeof age, " quiet %s", fmt_dur(quiet / 1000 * 1000, buf, sizeof buf));
+				snprintf(age, sizeof age, " quiet %s", format_dur(quiet / 1000 * 1000, buf, sizeof buf));
 		} else if (si->state == SRC_RETRYING) {
 			int64_t in = si->retry_at_ms - now;
 
@@ -133,7 +156,7 @@ dash_draw_summary(struct dash *d, int w)
 	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%" PRId64, m->queue_depth);
 	x += ui_text(d, 1, x, w - x, TH_DIM, " queued  ");
 	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%s",
-	    fmt_count(m->window_ms > 0 ? (double)m->total * 60000.0 / (double)m->window_ms : 0,
+	    format_count(m->window_ms > 0 ? (double)m->total * 60000.0 / (double)m->window_ms : 0,
 	    a, sizeof a));
 	x += ui_text(d, 1, x, w - x, TH_DIM, "/min  ");
 	if (rate >= 0)
@@ -143,10 +166,10 @@ dash_draw_summary(struct dash *d, int w)
 		x += ui_text(d, 1, x, w - x, TH_DIM, "-");
 	x += ui_text(d, 1, x, w - x, TH_DIM, " ok  ");
 	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "p50 %s p95 %s",
-	    m->exec.n ? fmt_dur((int64_t)m->exec.p50, b, sizeof b) : "-",
-	    m->exec.n ? fmt_dur((int64_t)m->exec.p95, c, sizeof c) : "-");
+	    m->exec.n ? format_dur((int64_t)m->exec.p50, b, sizeof b) : "-",
+	    m->exec.n ? format_dur((int64_t)m->exec.p95, c, sizeof c) : "-");
 	x += ui_text(d, 1, x, w - x, TH_DIM, "  ");
-	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%s", fmt_cost(m->cost_nusd, e, sizeof e));
+	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%s", format_cost(m->cost_nusd, e, sizeof e));
 	x += ui_text(d, 1, x, w - x, TH_DIM, " spent  ");
 	if (m->nflags > 0)
 		x += ui_textf(d, 1, x, w - x, TH_ERR, "%zu stuck ", m->nflags);

@@ -336,7 +336,7 @@ static void
 draw_dash(struct dash *d, int H, int W)
 {
 	struct rect r[PANES_MAX];
-	int n = layout(H, W, r);
+	int n = layout(H, W, r), tw, down = dash_sources_down(NULL, 0) > 0;
 
 	for (int i = 0; i < n && i < NPANES; i++) {
 		const struct pane_kind *pk = pane_table[i];
@@ -344,8 +344,10 @@ draw_dash(struct dash *d, int H, int W)
 		struct rect c = { r[i].y + 1, r[i].x, r[i].h - 1, r[i].w };
 
 		ui_blank(r[i].y, r[i].x, r[i].w);
-		ui_textf(d, r[i].y, r[i].x, r[i].w, focused ? TH_FOCUS : TH_TITLE, " %s ",
+		tw = ui_textf(d, r[i].y, r[i].x, r[i].w, focused ? TH_FOCUS : TH_TITLE, " %s ",
 		    pk->title);
+		if (down)
+			ui_text(d, r[i].y, r[i].x + tw, r[i].w - tw, TH_WARN, " stale ");
 		if (c.h > 0)
 			pk->draw(d, c, focused);
 	}

@@ -261,17 +261,17 @@ k_window(struct dash *d, int ch)
 	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms && d->can_reload) {
 		/* the history held is too short: read it again over the window */
 		dash_set_status(d, "window %s: reading its history again",
-		    fmt_window(d->window_ms, buf, sizeof buf));
+		    format_window(d->window_ms, buf, sizeof buf));
 		dash_reload(d);
 		return 0;
 	}
 	dash_recompute(d);
 	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms)
 		dash_set_status(d, "window %s: history before the start covers only what was loaded (since %s ago)",
-		    fmt_window(d->window_ms, buf, sizeof buf),
-		    fmt_dur(d->now_ms - d->loaded_from_ms, buf, sizeof buf));
+		    format_window(d->window_ms, buf, sizeof buf),
+		    format_dur(d->now_ms - d->loaded_from_ms, buf, sizeof buf));
 	else
-		dash_set_status(d, "window %s", fmt_window(d->window_ms, buf, sizeof buf));
+		dash_set_status(d, "window %s", format_window(d->window_ms, buf, sizeof buf));
 	return 0;
 }
 

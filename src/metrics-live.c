@@ -6,37 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "format.h"
 #include "metrics-int.h"
 #include "xmalloc.h"
 
-/* Format a duration for people: 850ms, 4.2s, 45s, 12m40s, 4m, 2h05m, 3d04h. */
-static void
-fmt_dur(int64_t ms, char *buf, size_t size)
-{
-	int64_t s = ms / 1000;
-
-	if (ms < 0)
-		snprintf(buf, size, "?");
-	else if (ms < 1000)
-		snprintf(buf, size, "%lldms", (long long)ms);
-	else if (ms < 10000)
-		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10.0);
-	else if (s < 60)
-		snprintf(buf, size, "%llds", (long long)s);
-	else if (s < 3600 && s % 60 == 0)
-		snprintf(buf, size, "%lldm", (long long)(s / 60));
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60),
-		    (long long)(s % 60));
-	else if (s < 86400 && s % 3600 / 60 == 0)
-		snprintf(buf, size, "%lldh", (long long)(s / 3600));
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
-	else
-		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400),
-		    (long long)(s % 86400 / 3600));
-}
 
 /* Cost at the run's current rate over the horizon of the contract. */
 static int64_t
@@ -123,7 +96,7 @@ metrics_live_finish(struct ctx *c)
 		ai = metrics_agent_find(c, r);
 		a = &m->agents[ai];
 		aa = &c->aacc[ai];
-		fmt_dur(lr->elapsed_ms, e1, sizeof e1);
+		format_dur(lr->elapsed_ms, e1, sizeof e1);
 		if (est > 0) {
 			if ((double)lr->elapsed_ms > 2.0 * (double)est &&
 			    lr->elapsed_ms > FLAG_MIN_MS) {
@@ -131,7 +104,7 @@ metrics_live_finish(struct ctx *c)
 				    FLAG_PAST_ESTIMATE, est);
 				fl->projected_nusd = projected_cost(
 				    fl->cost_nusd, lr->elapsed_ms, est);
-				fmt_dur(est, e2, sizeof e2);
+				format_dur(est, e2, sizeof e2);
 				snprintf(fl->why, sizeof fl->why,
 				    "running %s, %.1fx its estimate of %s", e1,
 				    (double)lr->elapsed_ms / (double)est, e2);
@@ -145,7 +118,7 @@ metrics_live_finish(struct ctx *c)
 				fl->projected_nusd = projected_cost(
 				    fl->cost_nusd, lr->elapsed_ms,
 				    fl->expected_ms);
-				fmt_dur(fl->expected_ms, e2, sizeof e2);
+				format_dur(fl->expected_ms, e2, sizeof e2);
 				snprintf(fl->why, sizeof fl->why,
 				    "running %s, %.1fx its agent's p99 of %s "
 				    "(%llu runs)", e1,
@@ -164,8 +137,8 @@ metrics_live_finish(struct ctx *c)
 			    lr->expected_ms);
 			fl->projected_nusd = projected_cost(fl->cost_nusd,
 			    lr->elapsed_ms, lr->expected_ms);
-			fmt_dur(c->now - r->last_llm_ms, e2, sizeof e2);
-			fmt_dur(c->now - ref, e3, sizeof e3);
+			format_dur(c->now - r->last_llm_ms, e2, sizeof e2);
+			format_dur(c->now - ref, e3, sizeof e3);
 			snprintf(fl->why, sizeof fl->why,
 			    "%lld LLM calls and %lld tokens so far, the last "
 			    "%s ago, but no progress %s%s%s", (long long)

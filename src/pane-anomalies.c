@@ -3,8 +3,43 @@
 
 #include <stdio.h>
 
+#include "anomaly.h"
 #include "event.h"
 #include "ui.h"
+
+/*
+ * Nothing to list: say what is true, never "normal" when the rules could
+ * not judge (a source down, a status filter, too little history, no data).
+ */
+static void
+say_why_none(struct dash *d, struct rect r)
+{
+	const struct metrics *m = d->m;
+	char name[128], win[32];
+	int need = ANOMALY_HISTORY_MIN + 1;
+
+	if (dash_sources_down(name, sizeof name) > 0)
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		    "cannot judge: %s is down; the figures are stale", name);
+	else if (d->filter.status >= 0)
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		    "not judged under a status filter: the rules need every run (f clears)");
+	else if (m->anomaly_history == 0)
+		ui_text(d, r.y, r.x + 1, r.w - 1, TH_DIM,
+		    "nothing to judge: no run started or finished in the window");
+	else if (m->anomaly_judged == 0 && m->window_ms < (int64_t)(need + 1) * 60000)
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		    "not judged: a %s window is too short (the rules need %d minutes; w)",
+		    format_window(m->window_ms, win, sizeof win), need);
+	else if (m->anomaly_judged == 0)
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		    "not enough history to judge: %d of %d minutes",
+		    m->anomaly_history, need);
+	else
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_DIM,
+		    "none in the last %d minutes judged%s: throughput, failures and latency look normal",
+		    m->anomaly_judged, filter_active(&d->filter) ? " (filtered runs)" : "");
+}
 
 static void
 draw(struct dash *d, struct rect r, int focused)
@@ -35,7 +70,7 @@ draw(struct dash *d, struct rect r, int focused)
 		ui_text(d, y, x, r.w - (x - r.x), TH_NORMAL, a->description);
 	}
 	if (y == r.y)
-		ui_text(d, y, r.x + 1, r.w - 1, TH_DIM, "none: throughput, failures and latency look normal");
+		say_why_none(d, r);
 }
 
 const struct pane_kind pane_anomalies = {

@@ -24,7 +24,7 @@ row(struct dash *d, int y, int x, int w, const char *name, const struct lat_stat
 		return;
 	}
 	for (int i = 0; i < 5; i++)
-		fmt_dur((int64_t)(*q[i] + 0.5), p[i], sizeof p[i]);
+		format_dur((int64_t)(*q[i] + 0.5), p[i], sizeof p[i]);
 	x += ui_textf(d, y, x, w, TH_DIM, "%-6s", name);
 	ui_textf(d, y, x, w - 6, TH_ACCENT, "%*s %*s %*s %*s %*s", cw, p[0], cw, p[1], cw, p[2],
 	    cw, p[3], cw, p[4]);

@@ -70,7 +70,7 @@ draw(struct dash *d, struct rect r, int focused)
 		x += ui_textf(d, r.y + (int)i, x, 6, q->depth > 0 ? TH_ACCENT : TH_DIM, "%5lld ",
 		    (long long)q->depth);
 		x += ui_textf(d, r.y + (int)i, x, 8, q->oldest_wait_ms > 60000 ? TH_WARN : TH_DIM,
-		    "%7s ", fmt_dur(q->oldest_wait_ms, a, sizeof a));
+		    "%7s ", format_dur(q->oldest_wait_ms, a, sizeof a));
 		if (q->paused == 1 && r.w - (x - r.x) > 8)
 			x += ui_textf(d, r.y + (int)i, x, 7, TH_WARN, "paused ");
 		if (v != NULL && r.w - (x - r.x) > 4)

@@ -80,7 +80,7 @@ draw_agents(struct dash *d, struct rect r, int focused)
 		else
 			cell(&c, 7, TH_DIM, " %6s", "-");
 		cell(&c, 8, TH_NORMAL, " %7s",
-		    fmt_dur(a->avg_runtime_ms >= 0 ? (int64_t)a->avg_runtime_ms : -1, t, sizeof t));
+		    format_dur(a->avg_runtime_ms >= 0 ? (int64_t)a->avg_runtime_ms : -1, t, sizeof t));
 		cell(&c, 5, TH_DIM, " %4llu", (unsigned long long)(a->running + a->queued));
 	}
 }
@@ -108,10 +108,10 @@ draw_models(struct dash *d, struct rect r, int focused)
 		cell(&c, nw, role, "%-*.*s", nw, nw, s->model_id ? s->model_id : "(none)");
 		cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
 		cell(&c, 8, role, " %7s",
-		    fmt_count((double)(s->input_tokens + s->output_tokens), a, sizeof a));
-		cell(&c, 9, role, " %8s", fmt_cost(s->cost_nusd, b, sizeof b));
+		    format_count((double)(s->input_tokens + s->output_tokens), a, sizeof a));
+		cell(&c, 9, role, " %8s", format_cost(s->cost_nusd, b, sizeof b));
 		cell(&c, 8, role, " %7s",
-		    fmt_dur(s->avg_latency_ms >= 0 ? (int64_t)s->avg_latency_ms : -1, t, sizeof t));
+		    format_dur(s->avg_latency_ms >= 0 ? (int64_t)s->avg_latency_ms : -1, t, sizeof t));
 	}
 	if (m->nmodels == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no llm.call events in the window");
@@ -139,7 +139,7 @@ draw_tools(struct dash *d, struct rect r, int focused)
 
 		cell(&c, nw, role, "%-*.*s", nw, nw, s->tool_id ? s->tool_id : "(none)");
 		cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
-		cell(&c, 7, role, " %6s", fmt_dur(s->p95_ms >= 0 ? (int64_t)s->p95_ms : -1, a, sizeof a));
+		cell(&c, 7, role, " %6s", format_dur(s->p95_ms >= 0 ? (int64_t)s->p95_ms : -1, a, sizeof a));
 		cell(&c, 6, s->errors ? TH_ERR : TH_DIM, " %5llu", (unsigned long long)s->errors);
 		cell(&c, 6, s->timeouts ? TH_WARN : TH_DIM, " %5llu", (unsigned long long)s->timeouts);
 	}

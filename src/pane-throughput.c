@@ -27,7 +27,7 @@ draw(struct dash *d, struct rect r, int focused)
 	x += ui_textf(d, r.y, x, r.w - (x - r.x), TH_ACCENT, "%llu", (unsigned long long)last);
 	x += ui_text(d, r.y, x, r.w - (x - r.x), TH_DIM, "  avg ");
 	x += ui_textf(d, r.y, x, r.w - (x - r.x), TH_ACCENT, "%s/min",
-	    fmt_count(m->window_ms ? (double)m->total * 60000.0 / (double)m->window_ms : 0, a, sizeof a));
+	    format_count(m->window_ms ? (double)m->total * 60000.0 / (double)m->window_ms : 0, a, sizeof a));
 	x += ui_text(d, r.y, x, r.w - (x - r.x), TH_DIM, "  ok ");
 	if (rate >= 0)
 		ui_textf(d, r.y, x, r.w - (x - r.x), rate >= 95 ? TH_OK : rate >= 80 ? TH_WARN : TH_ERR,

@@ -293,67 +293,9 @@ ui_spark(const struct dash *d, int y, int x, int w, const double *v, int n, enum
 	attrset(A_NORMAL);
 }
 
-char *
-fmt_dur(int64_t ms, char *buf, size_t size)
-{
-	if (ms < 0)
-		snprintf(buf, size, "-");
-	else if (ms < 1000)
-		snprintf(buf, size, "%" PRId64 "ms", ms);
-	else if (ms < 60000)
-		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
-	else if (ms < 3600000)
-		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", ms / 60000, (ms / 1000) % 60);
-	else if (ms < 86400000)
-		snprintf(buf, size, "%" PRId64 "h%02" PRId64 "m", ms / 3600000, (ms / 60000) % 60);
-	else
-		snprintf(buf, size, "%" PRId64 "d%02" PRId64 "h", ms / 86400000, (ms / 3600000) % 24);
-	return buf;
-}
 
-char *
-fmt_window(int64_t ms, char *buf, size_t size)
-{
-	if (ms % 86400000 == 0)
-		snprintf(buf, size, "%" PRId64 "d", ms / 86400000);
-	else if (ms % 3600000 == 0)
-		snprintf(buf, size, "%" PRId64 "h", ms / 3600000);
-	else if (ms % 60000 == 0)
-		snprintf(buf, size, "%" PRId64 "m", ms / 60000);
-	else
-		snprintf(buf, size, "%" PRId64 "s", ms / 1000);
-	return buf;
-}
 
-char *
-fmt_count(double n, char *buf, size_t size)
-{
-	if (n < 0)
-		snprintf(buf, size, "-");
-	else if (n < 1000)
-		snprintf(buf, size, n == (double)(int64_t)n ? "%.0f" : "%.1f", n);
-	else if (n < 1e6)
-		snprintf(buf, size, "%.1fk", n / 1e3);
-	else if (n < 1e9)
-		snprintf(buf, size, "%.1fM", n / 1e6);
-	else
-		snprintf(buf, size, "%.1fG", n / 1e9);
-	return buf;
-}
 
-char *
-fmt_cost(int64_t nusd, char *buf, size_t size)
-{
-	double usd = (double)nusd / 1e9;
-
-	if (usd < 10)
-		snprintf(buf, size, "$%.3f", usd);
-	else if (usd < 10000)
-		snprintf(buf, size, "$%.2f", usd);
-	else
-		snprintf(buf, size, "$%.1fk", usd / 1000);
-	return buf;
-}
 
 const char *
 status_glyph(const struct dash *d, enum run_status s)

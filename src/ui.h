@@ -8,6 +8,7 @@
 #include "filter.h"
 #include "metrics.h"
 #include "store.h"
+#include "format.h"
 #include "theme.h"
 
 struct rect {
@@ -109,12 +110,6 @@ void ui_chart(const struct dash *, struct rect r, const double *v, int n, enum t
 /* Text width in columns of a UTF-8 string. */
 int ui_width(const char *utf8);
 
-/* Formatting: durations, counts, money. Each writes into buf and returns it. */
-char *fmt_dur(int64_t ms, char *buf, size_t size);
-char *fmt_count(double n, char *buf, size_t size);
-/* A window length as the user wrote it: 15m, 1h, 7d. */
-char *fmt_window(int64_t ms, char *buf, size_t size);
-char *fmt_cost(int64_t nusd, char *buf, size_t size);
 const char *status_glyph(const struct dash *, enum run_status);
 enum theme_role status_role(enum run_status);
 
@@ -133,6 +128,7 @@ void dash_open_trace(struct dash *, const char *trace_id);
 
 /* The header (sources, rates, window, filter, PAUSED, clock), the summary line, the status line. */
 void dash_draw_header(struct dash *, int w);
+int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 

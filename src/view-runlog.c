@@ -61,7 +61,7 @@ view_runlog_draw(struct dash *d, struct rect r)
 		    status_glyph(d, run->status), run_status_name(run->status));
 		x += ui_textf(d, y, x, r.w - x, TH_NORMAL, " agent %s  trace %s  %" PRId64 " tokens  %s",
 		    run->agent_name ? run->agent_name : "-", run->trace_id ? run->trace_id : "-",
-		    run->input_tokens + run->output_tokens, fmt_cost(run->cost_nusd, a, sizeof a));
+		    run->input_tokens + run->output_tokens, format_cost(run->cost_nusd, a, sizeof a));
 		ui_text(d, y, x, r.w - x, TH_DIM, d->log_abs ? "  (r: relative times)" : "  (r: absolute times)");
 	}
 	y++;
@@ -88,7 +88,7 @@ view_runlog_draw(struct dash *d, struct rect r)
 		if (d->log_abs)
 			event_format_time(ev->ts_ms, t, sizeof t);
 		else
-			snprintf(t, sizeof t, "+%s", fmt_dur(ev->ts_ms - base, a, sizeof a));
+			snprintf(t, sizeof t, "+%s", format_dur(ev->ts_ms - base, a, sizeof a));
 		x += ui_textf(d, y + i, x, 26, sel ? TH_SELECT : TH_DIM, "%-*s ", d->log_abs ? 24 : 9, t);
 		x += ui_textf(d, y + i, x, 17, sel ? TH_SELECT : TH_ACCENT, "%-16.16s ", ev->type_name);
 		detail(ev, buf, sizeof buf);

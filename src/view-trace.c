@@ -124,7 +124,7 @@ view_trace_draw(struct dash *d, struct rect r)
 		    status_glyph(d, run->status), run->id);
 		ui_textf(d, y, x, r.w - x, sel ? TH_SELECT : TH_NORMAL, " %s  %s  %s",
 		    run->agent_name ? run->agent_name : "-", run_status_name(run->status),
-		    fmt_dur(dur, a, sizeof a));
+		    format_dur(dur, a, sizeof a));
 	}
 	free(nodes);
 }

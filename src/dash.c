@@ -19,6 +19,7 @@
 #include "collect.h"
 #include "dash.h"
 #include "dash-stats.h"
+#include "event-text.h"
 #include "log.h"
 #include "outfile.h"
 #include "snapshot.h"
@@ -103,7 +104,8 @@ dash_set_status(struct dash *d, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(d->status, sizeof d->status, fmt, ap);
+	if (vsnprintf(d->status, sizeof d->status, fmt, ap) >= (int)sizeof d->status)
+		utf8_trim_cut(d->status);
 	va_end(ap);
 	d->status_until_ms = loop_now_ms() + 5000;
 	d->dirty = 1;
@@ -680,6 +682,10 @@ dash_main(const struct opts *o)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "execmon: the dashboard needs a terminal (try execmon snapshot, runs or record)\n");
 		return 1;
+	}
+	if (dash_term_check(err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: %s\n", err);
+		return 2;
 	}
 	memset(d, 0, sizeof *d);
 	filter_init(&d->filter);

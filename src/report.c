@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <wchar.h>
 
 #include "collect.h"
+#include "event-text.h"
 #include "filter.h"
 #include "loop.h"
 #include "metrics.h"
@@ -20,6 +20,7 @@
 #include "snapshot.h"
 #include "source.h"
 #include "store.h"
+#include "textwidth.h"
 #include "xmalloc.h"
 
 /* Default number of rows of `execmon runs`. */
@@ -190,6 +191,8 @@ event_summary(const struct event *ev, char *buf, size_t size)
 	if (ev->message)
 		ADD("%s", ev->message);
 #undef ADD
+	if (n >= sizeof raw)
+		utf8_trim_cut(raw); /* cut: no character left in pieces at the end */
 	event_sanitize(raw, buf, size, 0);
 }
 
@@ -238,16 +241,16 @@ report_events_main(const struct opts *o)
 		json_decref(arr);
 	} else {
 		/* out.f is stdout */
-		printf("%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL");
+		printf("%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL"); /* ASCII: bytes are cells */
 		for (size_t i = 0; i < run->nlog && !outfile_failed(&out); i++) {
 			struct event ev;
-			char t[40], type[64], detail[1024];
+			char t[40], type[256], detail[1024];
 
 			run_log_get(run, i, &ev);
 			event_format_time(ev.ts_ms, t, sizeof t);
-			event_sanitize(ev.type_name, type, sizeof type, 0);
+			tw_fit(ev.type_name, 16, TW_TILDE, type, sizeof type);
 			event_summary(&ev, detail, sizeof detail);
-			printf("%-24s  %-16s  %s\n", t, type, detail);
+			printf("%-24s  %s  %s\n", t, type, detail);
 			event_done(&ev);
 		}
 		if (run->log_dropped > 0 && !outfile_failed(&out))
@@ -332,66 +335,14 @@ report_snapshot_main(const struct opts *o)
 }
 
 /*
- * Copy s into out for a table cell of exactly width columns: sanitized for
- * the terminal, cut on a character boundary with a '~' when it is too wide,
- * padded with spaces (on the left when right is set).
+ * Copy s into out for a table cell of exactly width columns (terminal
+ * cells): sanitized for the terminal, cut between characters with a '~' when
+ * too wide, padded with spaces (on the left when right is set).
  */
 static void
 report_cell(const char *s, int width, int right, char *out, size_t size)
 {
-	char clean[512], *p = clean;
-	size_t n = 0, keep = 0;
-	int cols = 0, keep_cols = 0, cut = 0;
-
-	event_sanitize(s != NULL ? s : "", clean, sizeof clean, 0);
-	while (*p != '\0') {
-		unsigned char c = (unsigned char)*p;
-		uint32_t cp = c;
-		size_t len = 1;
-		int w;
-
-		if (c >= 0xc0) {
-			int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-
-			cp = c & (0x3f >> more);
-			while (more-- > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
-				cp = (cp << 6) | ((unsigned char)p[len++] & 0x3f);
-		}
-		w = c < 0x80 ? 1 : wcwidth((wchar_t)cp);
-		if (w < 0)
-			w = 1;
-		if (cols + w > width) {
-			cut = 1;
-			break;
-		}
-		if (cols + w <= width - 1) {
-			keep = n + len;
-			keep_cols = cols + w;
-		}
-		cols += w;
-		n += len;
-		p += len;
-	}
-	if (cut) {
-		n = keep;
-		cols = keep_cols + 1;
-	}
-	if (size < n + (size_t)(width - cols) + 3)
-		n = 0, cols = 0, cut = 0; /* cannot happen with our buffers */
-	p = out;
-	if (right) {
-		memset(p, ' ', (size_t)(width - cols));
-		p += width - cols;
-	}
-	memcpy(p, clean, n);
-	p += n;
-	if (cut)
-		*p++ = '~';
-	if (!right) {
-		memset(p, ' ', (size_t)(width - cols));
-		p += width - cols;
-	}
-	*p = '\0';
+	tw_fit(s != NULL ? s : "", width, TW_TILDE | (right ? TW_RIGHT : 0), out, size);
 }
 
 /* Start time: the time of day within a day of now, else month-day and minute. */

@@ -151,6 +151,8 @@ dash_draw_summary(struct dash *d, int w)
 	const struct metrics *m = d->m;
 	char a[32], b[32], c[32], e[32];
 	int x = 1;
+	size_t flagged = 0;
+	int64_t spent = 0;
 	double rate = m->total ? 100.0 * (double)m->completed / (double)m->total : -1;
 
 	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%zu", m->nrunning);
@@ -171,10 +173,21 @@ dash_draw_summary(struct dash *d, int w)
 	    m->exec.n ? format_dur((int64_t)m->exec.p50, b, sizeof b) : "-",
 	    m->exec.n ? format_dur((int64_t)m->exec.p95, c, sizeof c) : "-");
 	x += ui_text(d, 1, x, w - x, TH_DIM, "  ");
-	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%s", format_cost(m->cost_nusd, e, sizeof e));
-	x += ui_text(d, 1, x, w - x, TH_DIM, " spent  ");
-	if (m->nflags > 0)
-		x += ui_textf(d, 1, x, w - x, TH_ERR, "%zu stuck ", m->nflags);
+	/*
+	 * Spent: every LLM call made in the window by the runs shown, running
+	 * ones included, so it is the Models table's total under any filter.
+	 */
+	for (size_t i = 0; i < m->nmodels; i++)
+		spent = store_add_sat(spent, m->models[i].cost_nusd);
+	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%s", format_cost(spent, e, sizeof e));
+	x += ui_textf(d, 1, x, w - x, TH_DIM, " spent in %s  ", format_window(m->window_ms, a, sizeof a));
+	/* runs, not flags: a run both stuck and runaway is one */
+	for (size_t i = 0; i < m->nflags; i++) {
+		if (i == 0 || m->flags[i].run != m->flags[i - 1].run)
+			flagged++;
+	}
+	if (flagged > 0)
+		x += ui_textf(d, 1, x, w - x, TH_ERR, "%zu stuck ", flagged);
 	if (m->nanomalies > 0)
 		ui_textf(d, 1, x, w - x, TH_WARN, "%zu anomal%s", m->nanomalies,
 		    m->nanomalies == 1 ? "y" : "ies");

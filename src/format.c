@@ -16,8 +16,10 @@ format_dur(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "-");
 	else if (ms < 1000)
 		snprintf(buf, size, "%" PRId64 "ms", ms);
-	else if (ms < 60000)
+	else if (ms < 10000)
 		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10.0);
+	else if (ms < 60000)
+		snprintf(buf, size, "%" PRId64 "s", s);
 	else if (s < 3600)
 		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
 	else if (s < 86400)

@@ -11,7 +11,7 @@
  * writes into buf (always NUL-terminated) and returns it.
  */
 
-/* 850ms, 4.2s, 12m40s, 2h05m, 1d06h; "-" when negative. */
+/* 850ms, 4.2s, 45s, 12m40s, 2h05m, 1d06h; "-" when negative. */
 char *format_dur(int64_t ms, char *buf, size_t size);
 /*
  * Money from nano-dollars: $0.00, two significant digits under a dollar

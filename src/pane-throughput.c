@@ -8,6 +8,33 @@
 #include "ui.h"
 #include "xmalloc.h"
 
+/*
+ * The time axis under a chart of n minutes drawn right-aligned in w
+ * columns: the first minute shown at its column, the newest at the right
+ * edge, and one in the middle when there is room.
+ */
+static void
+draw_axis(struct dash *d, int y, int x, int w, const struct metrics *m, int n)
+{
+	int start = n > w ? n - w : 0, off = w - (n - start), shown = n - start;
+	char t[16];
+
+	if (n <= 0 || w < 14)
+		return;
+	format_hm(m->minutes[n - 1].t0, t, sizeof t);
+	ui_text(d, y, x + w - 6, 6, TH_DIM, t);
+	if (shown >= 14) {
+		format_hm(m->minutes[start].t0, t, sizeof t);
+		ui_text(d, y, x + off, 6, TH_DIM, t);
+	}
+	if (shown >= 28) {
+		int mid = start + shown / 2;
+
+		format_hm(m->minutes[mid].t0, t, sizeof t);
+		ui_text(d, y, x + off + (mid - start) - 3, 6, TH_DIM, t);
+	}
+}
+
 static void
 draw(struct dash *d, struct rect r, int focused)
 {
@@ -34,7 +61,13 @@ draw(struct dash *d, struct rect r, int focused)
 		    "%.1f%%", rate);
 	else
 		ui_text(d, r.y, x, r.w - (x - r.x), TH_DIM, "-");
-	if (r.h >= 3) {
+	if (r.h >= 4) {
+		/* the chart, a time axis under it, and the peak */
+		struct rect c = { r.y + 1, r.x + 1, r.h - 3, r.w - 2 };
+
+		ui_chart(d, c, v, n, TH_SPARK);
+		draw_axis(d, r.y + r.h - 2, c.x, c.w, m, n);
+	} else if (r.h >= 3) {
 		struct rect c = { r.y + 1, r.x + 1, r.h - 2, r.w - 2 };
 
 		ui_chart(d, c, v, n, TH_SPARK);
@@ -42,7 +75,7 @@ draw(struct dash *d, struct rect r, int focused)
 	if (r.h >= 2)
 		ui_textf(d, r.y + r.h - 1, r.x + 1, r.w - 1, TH_DIM, "peak %llu/min at %s",
 		    (unsigned long long)m->peak_per_minute,
-		    m->peak_ms ? (event_format_time(m->peak_ms, b, sizeof b), b + 11) : "-");
+		    m->peak_ms ? format_hm(m->peak_ms, b, sizeof b) : "-");
 	free(v);
 }
 

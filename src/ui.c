@@ -220,11 +220,12 @@ ui_bar(const struct dash *d, int y, int x, int w, double frac, enum theme_role r
 		else
 			addch('#');
 	}
-	if (i < w) {
-		if (d->utf8 && rem > 0)
+	if (i < w && rem > 0 && (d->utf8 || rem >= 4)) {
+		/* a partial cell only when something of it is filled */
+		if (d->utf8)
 			addnwstr(&eighths[rem], 1);
 		else
-			addch(!d->utf8 && rem >= 4 ? '=' : ' ');
+			addch('=');
 		i++;
 	}
 	attrset(ui_attr(d, TH_DIM));

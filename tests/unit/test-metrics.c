@@ -1562,7 +1562,7 @@ test_flags(void)
 			    fl->expected_ms == 60000,
 			    "fB: past 1.5 x the agent p99");
 			ok(fl != NULL && strstr(fl->why, "running 1m40s, 1.7x "
-			    "its agent's p99 of 1m (30 runs)") != NULL,
+			    "its agent's p99 of 1m00s (30 runs)") != NULL,
 			    "fB why: %s", fl ? fl->why : "");
 			ok(lr->expected_ms == 60000 && lr->eta_ms == n -
 			    100000 + 60000, "fB: ETA from the agent p50");
@@ -1578,7 +1578,7 @@ test_flags(void)
 			    60000000, "fE: runaway tokens, no projection");
 			ok(fl != NULL && strstr(fl->why, "6 LLM calls and 9000 "
 			    "tokens so far, the last 20s ago, but no progress "
-			    "for 7m") != NULL, "fE why: %s", fl ? fl->why : "");
+			    "for 7m00s") != NULL, "fE why: %s", fl ? fl->why : "");
 		} else if (!strcmp(lr->run->id, "few-live")) {
 			ok(lr->expected_ms == -1 && lr->eta_ms == -1,
 			    "4 agent samples: no ETA");
@@ -1591,7 +1591,7 @@ test_flags(void)
 			ok(fl == NULL, "fG: no recent llm call, not runaway");
 		} else if (!strcmp(lr->run->id, "fH")) {
 			ok(fl != NULL && fl->reason == FLAG_RUNAWAY_TOKENS &&
-			    strstr(fl->why, "no progress in the 6m since it "
+			    strstr(fl->why, "no progress in the 6m00s since it "
 			    "started") != NULL,
 			    "fH: runaway without any progress: %s",
 			    fl ? fl->why : "");

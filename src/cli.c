@@ -96,8 +96,10 @@ cli_parse_duration(const char *s)
 		mul = 86400 * 1000;
 	else
 		return -1;
-	if (v < 0 || v * (double)mul > 1e15)
+	if (v < 0)
 		return -1;
+	if (v * (double)mul > 1e15)
+		return -2; /* a duration, but past any bound */
 	return (int64_t)(v * (double)mul + 0.5);
 }
 
@@ -263,8 +265,12 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		set_str(&o->replay, v);
 		return 0;
 	case O_WINDOW:
-		if ((o->window_ms = cli_parse_duration(v)) <= 0)
+		if ((o->window_ms = cli_parse_duration(v)) == -2)
+			return bad(name, v, "longer than the maximum, 3650d");
+		if (o->window_ms <= 0)
 			return bad(name, v, "not a duration (like 90s, 15m, 1h, 7d)");
+		if (o->window_ms > CLI_WINDOW_MAX_MS)
+			return bad(name, v, "longer than the maximum, 3650d");
 		return 0;
 	case O_NOW:
 		if (event_parse_time(v, strlen(v), &o->now_ms) != 0)
@@ -457,7 +463,8 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       a frame announcing more drops its connection\n"
 	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
 	    "Common options:\n"
-	    "  --window DUR         history window: 90s, 15m, 1h, 7d (default 1h)\n"
+	    "  --window DUR         history window: 90s, 15m, 1h, 7d, at most 3650d\n"
+	    "                       (default 1h)\n"
 	    "  --now TIME           pin \"now\" (epoch ms or RFC 3339)\n"
 	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9\n"
 	    "  --connect-timeout D  give up when no source answers within D (default 5s)\n"

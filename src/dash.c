@@ -18,6 +18,7 @@
 
 #include "collect.h"
 #include "dash.h"
+#include "dash-runs.h"
 #include "dash-stats.h"
 #include "event-text.h"
 #include "log.h"
@@ -168,6 +169,7 @@ dash_recompute(struct dash *d)
 		now = replay_now();
 	metrics_free(d->m);
 	d->m = metrics_compute(d->store, &d->filter, now, d->window_ms);
+	dash_runs_invalidate();
 	d->now_ms = now;
 	d->drawn_version = store_version(d->store);
 	d->dirty = 1;
@@ -175,84 +177,6 @@ dash_recompute(struct dash *d)
 	d->computed_at_ms = loop_now_ms();
 	if (d->stats != NULL)
 		dash_stats_computed(d);
-}
-
-static int
-cmp_newest(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-
-	return x->run->started_ms > y->run->started_ms ? -1 :
-	    x->run->started_ms < y->run->started_ms ? 1 : strcmp(x->run->id, y->run->id);
-}
-
-static int
-cmp_longest(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-
-	return x->elapsed_ms > y->elapsed_ms ? -1 : x->elapsed_ms < y->elapsed_ms ? 1 :
-	    strcmp(x->run->id, y->run->id);
-}
-
-static const char *
-agent_of(const struct run *r)
-{
-	return r->agent_name ? r->agent_name : r->agent_id ? r->agent_id : "";
-}
-
-static int
-cmp_agent(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-	int c = strcmp(agent_of(x->run), agent_of(y->run));
-
-	return c != 0 ? c : cmp_newest(a, b);
-}
-
-static int
-cmp_status(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-
-	if ((x->flagged != 0) != (y->flagged != 0))
-		return x->flagged ? -1 : 1;
-	if (x->run->status != y->run->status)
-		return x->run->status > y->run->status ? -1 : 1;
-	return cmp_newest(a, b);
-}
-
-/* Running runs then queued ones, in the chosen order; the array is reused. */
-int
-dash_runs(struct dash *d, const struct live_run ***out)
-{
-	static const struct live_run **v;
-	static size_t cap;
-	size_t n = 0;
-	int (*cmp[SORT_COUNT])(const void *, const void *) = {
-		cmp_newest, cmp_longest, cmp_agent, cmp_status
-	};
-
-	if (d->m == NULL) {
-		*out = NULL;
-		return 0;
-	}
-	if (cap < d->m->nrunning + d->m->nqueued) {
-		cap = d->m->nrunning + d->m->nqueued + 64;
-		v = xreallocarray(v, cap, sizeof *v);
-	}
-	for (size_t i = 0; i < d->m->nrunning; i++)
-		v[n++] = &d->m->running[i];
-	if (n > 1)
-		qsort(v, n, sizeof *v, cmp[d->sort % SORT_COUNT]);
-	for (size_t i = 0; i < d->m->nqueued; i++)
-		v[n++] = &d->m->queued[i];
-	*out = v;
-	return (int)n;
 }
 
 struct run *
@@ -462,7 +386,7 @@ on_frame(uv_timer_t *t)
 	struct dash *d = t->data;
 	int64_t now = loop_now_ms();
 	uint64_t t0 = uv_hrtime(), spent_ms;
-	int64_t gap_ms;
+	int64_t gap_ms, tick_ms;
 
 	update_rate(d, now);
 	/*
@@ -503,8 +427,22 @@ on_frame(uv_timer_t *t)
 		if (store_version(d->store) != d->drawn_version && d->m != NULL)
 			d->dirty = 1; /* the header: progress, events read */
 	}
-	if (!d->paused && (d->dirty || store_version(d->store) != d->drawn_version) &&
-	    (now - d->computed_at_ms >= gap_ms || d->m == NULL))
+	/*
+	 * With nothing new, only the clock moves the figures (elapsed times,
+	 * the window sliding): recompute once a second, or less often when a
+	 * recompute is costly, so that it takes at most a twentieth of the
+	 * time. A pinned now (--now, a replay) does not move. Keys that change
+	 * the figures (filter, window, pause) recompute themselves; other keys
+	 * only redraw.
+	 */
+	tick_ms = (int64_t)(d->compute_ns * 20 / 1000000);
+	if (tick_ms < 1000)
+		tick_ms = 1000;
+	if (!d->paused && (d->m == NULL ||
+	    (store_version(d->store) != d->drawn_version &&
+	    now - d->computed_at_ms >= gap_ms) ||
+	    (!d->pinned_now_ms && !d->replay &&
+	    now - d->computed_at_ms >= tick_ms)))
 		dash_recompute(d);
 	if (d->dirty)
 		draw(d);
@@ -545,8 +483,13 @@ on_input(uv_poll_t *h, int status, int events)
 		}
 		d->dirty = 1;
 	}
+	/*
+	 * Show the key's effect now, with the figures as they are: a key that
+	 * changes what they cover has recomputed them already, and new events
+	 * wait for the next frame, so a key never waits for a recompute.
+	 */
 	if (d->dirty)
-		on_frame(&frame);
+		draw(d);
 }
 
 static void

@@ -104,8 +104,13 @@ draw(struct dash *d, struct rect r, int focused)
 			ui_text(d, y, x, r.w - (x - r.x), TH_ERR,
 			    d->m->flags[lr->flagged - 1].reason == FLAG_RUNAWAY_TOKENS ? "RUNAWAY" : "STUCK");
 	}
-	if (n > r.h)
-		ui_textf(d, r.y - 1, r.x + r.w - 12, 12, TH_DIM, "%d/%d", *sel + 1, n);
+	if (n > r.h) { /* "201500/201500" needs more than 12 columns */
+		char pos[32];
+		int len = snprintf(pos, sizeof pos, "%d/%d", *sel + 1, n);
+
+		ui_text(d, r.y - 1, r.x + r.w - (len < 12 ? 12 : len + 1),
+		    len < 12 ? 12 : len + 1, TH_DIM, pos);
+	}
 }
 
 static int

@@ -9,28 +9,28 @@
 #include "xmalloc.h"
 
 /*
- * The time axis under a chart of n minutes drawn right-aligned in w
- * columns: the first minute shown at its column, the newest at the right
- * edge, and one in the middle when there is room.
+ * The time axis under a chart of n minutes, the first starting at t0_ms,
+ * drawn right-aligned in w columns: the first minute shown at its column,
+ * the newest at the right edge, and one in the middle when there is room.
  */
 static void
-draw_axis(struct dash *d, int y, int x, int w, const struct metrics *m, int n)
+draw_axis(struct dash *d, int y, int x, int w, int64_t t0_ms, int n)
 {
 	int start = n > w ? n - w : 0, off = w - (n - start), shown = n - start;
 	char t[16];
 
 	if (n <= 0 || w < 14)
 		return;
-	format_hm(m->minutes[n - 1].t0, t, sizeof t);
+	format_hm(t0_ms + (int64_t)(n - 1) * 60000, t, sizeof t);
 	ui_text(d, y, x + w - 6, 6, TH_DIM, t);
 	if (shown >= 14) {
-		format_hm(m->minutes[start].t0, t, sizeof t);
+		format_hm(t0_ms + (int64_t)start * 60000, t, sizeof t);
 		ui_text(d, y, x + off, 6, TH_DIM, t);
 	}
 	if (shown >= 28) {
 		int mid = start + shown / 2;
 
-		format_hm(m->minutes[mid].t0, t, sizeof t);
+		format_hm(t0_ms + (int64_t)mid * 60000, t, sizeof t);
 		ui_text(d, y, x + off + (mid - start) - 3, 6, TH_DIM, t);
 	}
 }
@@ -41,14 +41,21 @@ draw(struct dash *d, struct rect r, int focused)
 	const struct metrics *m = d->m;
 	double *v;
 	char a[32], b[32];
-	int n = (int)m->nminutes, x;
+	int n, x;
 	double rate = m->total ? 100.0 * (double)m->completed / (double)m->total : -1;
-	uint64_t last = n > 1 ? m->minutes[n - 2].finished : 0;
+	uint64_t last = m->nminutes > 1 ?
+	    metrics_minute(m, m->nminutes - 2).finished : 0;
+	size_t first, k;
 
 	(void)focused;
+	/* The chart shows the newest minutes, one a column: only those. */
+	n = m->nminutes < (size_t)(r.w > 2 ? r.w - 2 : 1) ? (int)m->nminutes :
+	    (r.w > 2 ? r.w - 2 : 1);
+	first = m->nminutes - (size_t)n;
 	v = xcalloc((size_t)(n > 0 ? n : 1), sizeof *v);
-	for (int i = 0; i < n; i++)
-		v[i] = (double)m->minutes[i].finished;
+	for (k = metrics_minute_seek(m, first); k < m->nactive; k++)
+		v[(m->active[k].t0 - m->minute0_ms) / 60000 - (int64_t)first] =
+		    (double)m->active[k].finished;
 	x = r.x + 1;
 	x += ui_text(d, r.y, x, r.w - 1, TH_DIM, "last min ");
 	x += ui_textf(d, r.y, x, r.w - (x - r.x), TH_ACCENT, "%llu", (unsigned long long)last);
@@ -66,7 +73,8 @@ draw(struct dash *d, struct rect r, int focused)
 		struct rect c = { r.y + 1, r.x + 1, r.h - 3, r.w - 2 };
 
 		ui_chart(d, c, v, n, TH_SPARK);
-		draw_axis(d, r.y + r.h - 2, c.x, c.w, m, n);
+		draw_axis(d, r.y + r.h - 2, c.x, c.w,
+		    m->minute0_ms + (int64_t)first * 60000, n);
 	} else if (r.h >= 3) {
 		struct rect c = { r.y + 1, r.x + 1, r.h - 2, r.w - 2 };
 

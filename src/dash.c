@@ -184,13 +184,53 @@ dash_selected_run(struct dash *d)
 {
 	const struct live_run **v;
 	int n = dash_runs(d, &v);
-	int i = d->sel[0];
 
 	if (n == 0)
 		return NULL;
+	dash_runs_follow(d, v, n);
+	return store_find(d->store, v[d->sel[0]]->run->id);
+}
+
+void
+dash_runs_follow(struct dash *d, const struct live_run **v, int n)
+{
+	int i = d->sel[0];
+
+	if (n == 0)
+		return;
 	if (i >= n)
 		i = n - 1;
-	return store_find(d->store, v[i]->run->id);
+	if (i < 0)
+		i = 0;
+	if (d->sel_run_id != NULL && strcmp(v[i]->run->id, d->sel_run_id) != 0) {
+		/* the list moved under the selection: find the run again */
+		for (int k = 0; k < n; k++) {
+			if (strcmp(v[k]->run->id, d->sel_run_id) == 0) {
+				i = k;
+				break;
+			}
+		}
+	}
+	d->sel[0] = i;
+	if (d->sel_run_id == NULL || strcmp(v[i]->run->id, d->sel_run_id) != 0) {
+		free(d->sel_run_id);
+		d->sel_run_id = xstrdup(v[i]->run->id);
+	}
+}
+
+void
+dash_runs_remember(struct dash *d)
+{
+	const struct live_run **v;
+	int n = dash_runs(d, &v), i = d->sel[0];
+
+	free(d->sel_run_id);
+	d->sel_run_id = NULL;
+	if (n == 0)
+		return;
+	i = i >= n ? n - 1 : i < 0 ? 0 : i;
+	d->sel[0] = i;
+	d->sel_run_id = xstrdup(v[i]->run->id);
 }
 
 void
@@ -708,6 +748,7 @@ dash_main(const struct opts *o)
 	filter_done(&d->filter);
 	free(d->run_id);
 	free(d->trace_id);
+	free(d->sel_run_id);
 	for (int i = 0; i < d->pick_n; i++)
 		free(d->pick_items[i]);
 	free(d->pick_items);

@@ -138,6 +138,7 @@ filter_changed(struct dash *d)
 	for (int i = 0; i < PANES_MAX; i++)
 		d->sel[i] = d->top[i] = 0;
 	dash_recompute(d);
+	/* the selected run stays selected if it passes the new filter */
 	filter_format(&d->filter, buf, sizeof buf);
 	dash_set_status(d, "filter: %s", buf[0] ? buf : "none");
 }
@@ -223,6 +224,8 @@ k_move(struct dash *d, int ch)
 	d->sel[d->focus] += delta;
 	if (d->sel[d->focus] < 0)
 		d->sel[d->focus] = 0;
+	if (d->focus == 0)
+		dash_runs_remember(d);
 	return 0;
 }
 
@@ -371,13 +374,13 @@ osc52(const char *text)
 static int
 k_copy(struct dash *d, int ch)
 {
+	/* what is highlighted: the runs pane's row, the trace's row, the log's run */
 	struct run *r = d->view == VIEW_DASH ? dash_selected_run(d) :
+	    d->view == VIEW_TRACE ? view_trace_selected(d) :
 	    d->run_id ? store_find(d->store, d->run_id) : NULL;
 	const char *what = ch == 'Y' ? "trace id" : "run id";
 	const char *v = r == NULL ? NULL : ch == 'Y' ? r->trace_id : r->id;
 
-	if (d->view == VIEW_TRACE && ch == 'Y')
-		v = d->trace_id;
 	if (v == NULL) {
 		dash_set_status(d, "no %s to copy", what);
 		return 0;

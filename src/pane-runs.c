@@ -36,8 +36,7 @@ draw(struct dash *d, struct rect r, int focused)
 		    "no running or queued runs match the filter" : "no running or queued runs");
 		return;
 	}
-	if (*sel >= n)
-		*sel = n - 1;
+	dash_runs_follow(d, v, n); /* the same run stays selected as runs come and go */
 	if (*sel < *top)
 		*top = *sel;
 	if (*sel >= *top + r.h)

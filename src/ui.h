@@ -56,6 +56,8 @@ struct dash {
 	const struct pane_kind *panes[PANES_MAX];
 	int sel[PANES_MAX], top[PANES_MAX];
 
+	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
+
 	/* run log / trace views */
 	char *run_id;
 	int log_sel, log_top, log_follow, log_abs;
@@ -119,6 +121,10 @@ enum theme_role status_role(enum run_status);
 /* The runs shown in the runs pane, in the current sort (used by several panes). */
 int dash_runs(struct dash *, const struct live_run ***out);
 struct run *dash_selected_run(struct dash *);
+/* Keep the runs pane's selection on the same run as the list moves: sets sel[0]. */
+void dash_runs_follow(struct dash *, const struct live_run **v, int n);
+/* The runs pane's selection moved by a key: remember which run it is on. */
+void dash_runs_remember(struct dash *);
 void dash_set_status(struct dash *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dash_recompute(struct dash *);
 /* collect_run's status when the window grew past the history held. */
@@ -139,6 +145,8 @@ void dash_draw_status(struct dash *, int y, int w);
 void view_runlog_draw(struct dash *, struct rect);
 int view_runlog_key(struct dash *, int ch);
 void view_trace_draw(struct dash *, struct rect);
+/* The run highlighted in the trace view (NULL when none). */
+struct run *view_trace_selected(struct dash *);
 int view_trace_key(struct dash *, int ch);
 
 /* Keys (keys.c): the one table that both dispatch and help come from. */

@@ -129,6 +129,19 @@ view_trace_draw(struct dash *d, struct rect r)
 	free(nodes);
 }
 
+struct run *
+view_trace_selected(struct dash *d)
+{
+	struct node *nodes;
+	size_t n = build(d, &nodes);
+	struct run *r = NULL;
+
+	if (d->trace_sel >= 0 && (size_t)d->trace_sel < n)
+		r = store_find(d->store, nodes[d->trace_sel].run->id);
+	free(nodes);
+	return r;
+}
+
 int
 view_trace_key(struct dash *d, int ch)
 {

@@ -240,6 +240,7 @@ dash_open_log(struct dash *d, const char *run_id)
 	d->run_id = xstrdup(run_id);
 	d->view = VIEW_LOG;
 	d->log_sel = 0;
+	d->detail_top = 0;
 	d->log_top = 0;
 	d->log_follow = 1;
 	d->need_clear = 1;

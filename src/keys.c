@@ -210,6 +210,7 @@ k_move(struct dash *d, int ch)
 
 	if (d->view == VIEW_LOG) {
 		d->log_sel += delta;
+		d->detail_top = 0;
 		if (d->log_sel < 0)
 			d->log_sel = 0;
 		d->log_follow = delta >= 1000000;
@@ -423,6 +424,7 @@ static const struct key keys[] = {
 	{ '\r', '\n', KEY_ENTER, "Enter", "open the selected run's event log; in a trace, that run's log", V_ALL, k_enter },
 	{ 27, KEY_BACKSPACE, 'h', "Esc, h", "back", V_LOG | V_TRACE, k_back },
 	{ 'r', 0, 0, "r", "in a run's log: relative / absolute times", V_LOG, k_view },
+	{ 'J', 'K', 0, "J, K", "in a run's log: scroll the event detail down / up", V_LOG, k_view },
 	{ 'w', 0, 0, "w", "cycle the window: 5m, 15m, 1h, 6h, 24h", V_ALL, k_window },
 	{ 'o', 0, 0, "o", "cycle the runs order: newest, longest, agent, status", V_DASH, k_sort },
 	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },

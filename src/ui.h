@@ -61,6 +61,7 @@ struct dash {
 	/* run log / trace views */
 	char *run_id;
 	int log_sel, log_top, log_follow, log_abs;
+	int detail_top;            /* first line of the event detail shown (J/K) */
 	char *trace_id;
 	int trace_sel, trace_top;
 

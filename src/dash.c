@@ -323,20 +323,25 @@ draw_dash(struct dash *d, int H, int W)
 static void
 draw_pick(struct dash *d, int H, int W)
 {
-	int w = W / 2 < 30 ? W - 4 : W / 2, h = d->pick_n + 2;
-	int x = (W - w) / 2, y = 3, top = 0;
+	int w = W / 2 < 46 ? 46 : W / 2, h = d->pick_n + 2, top = 0;
+	struct rect in;
+	char title[80];
 
+	if (w > W - 2)
+		w = W - 2;
 	if (h > H - 5)
 		h = H - 5;
-	if (d->pick_sel >= top + h - 2)
-		top = d->pick_sel - (h - 3);
-	for (int i = 0; i < h; i++)
-		ui_blank(y + i, x, w);
-	ui_textf(d, y, x, w, TH_FOCUS, " pick %s (Enter choose, Esc cancel) ",
+	snprintf(title, sizeof title, " pick %s (Enter choose, Esc cancel) ",
 	    d->pick_kind == 'a' ? "an agent" : "a model");
-	for (int i = 0; i < h - 2 && top + i < d->pick_n; i++)
-		ui_textf(d, y + 1 + i, x, w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
-		    " %s", d->pick_items[top + i]);
+	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
+	if (d->pick_sel >= top + in.h)
+		top = d->pick_sel - in.h + 1;
+	for (int i = 0; i < in.h && top + i < d->pick_n; i++)
+		ui_text(d, in.y + i, in.x, in.w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
+		    d->pick_items[top + i]);
+	if (top + in.h < d->pick_n)
+		ui_textf(d, in.y + in.h, in.x + in.w - 12, 12, TH_DIM, " +%d more ",
+		    d->pick_n - top - in.h);
 }
 
 static void

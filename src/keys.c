@@ -9,6 +9,7 @@
 
 #include "dash.h"
 #include "loop.h"
+#include "textwidth.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -40,6 +41,7 @@ k_help(struct dash *d, int ch)
 {
 	(void)ch;
 	d->overlay = OV_HELP;
+	d->help_top = 0;
 	return 0;
 }
 
@@ -506,9 +508,16 @@ keys_dispatch(struct dash *d, int ch)
 	if (d->overlay == OV_PICK)
 		return pick_key(d, ch);
 	if (d->overlay == OV_HELP) {
+		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
+		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;
+
+		if (step != 0) { /* scroll; every other key closes */
+			d->help_top += step;
+			return 0;
+		}
 		d->overlay = OV_NONE;
 		d->need_clear = 1;
-		return ch == 'q' ? 0 : 0;
+		return 0;
 	}
 	for (int i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
@@ -520,24 +529,69 @@ keys_dispatch(struct dash *d, int ch)
 	return 0;
 }
 
+/*
+ * Help: one key a row, its text wrapped beside it (nothing cut), in a box
+ * over the body; scrolled with the movement keys when it is taller.
+ */
 void
 keys_help_draw(struct dash *d, struct rect r)
 {
-	int w = r.w - 4 < 90 ? r.w - 4 : 90, x = (r.w - w) / 2;
-	/* one column when every key fits under the title, else two (80x24) */
-	int cols = r.h - 1 >= NKEYS ? 1 : 2, per = (NKEYS + cols - 1) / cols, cw = w / cols;
+	int w = r.w < 96 ? r.w : 92;
+	struct rect box = { r.y, (r.w - w) / 2, r.h, w }, in;
+	int textw, lines = 0, y, shown = 0;
+	char title[80];
 
-	for (int i = 0; i < r.h; i++)
-		ui_blank(r.y + i, x - 1, w + 2);
-	ui_text(d, r.y, x, w, TH_FOCUS, " keys (any key closes this) ");
-	for (int i = 0; i < NKEYS; i++) {
-		int y = r.y + 1 + i % per, cx = x + i / per * cw;
+	in = ui_box(d, box, NULL);
+	textw = in.w - 13;
+	if (in.h <= 0 || textw < 10)
+		return;
+	/* count the rows every key takes, to clamp the scroll */
+	for (int pass = 0; pass < 2; pass++) {
+		int ln = 0;
 
-		if (y >= r.y + r.h)
-			continue;
-		ui_textf(d, y, cx, 12, TH_ACCENT, "%s", keys[i].label);
-		ui_text(d, y, cx + 12, cw - 13, TH_NORMAL, keys[i].help);
+		for (int i = 0; i < NKEYS; i++) {
+			const char *t = keys[i].help;
+			size_t off = 0, len = strlen(t);
+
+			do {
+				size_t take = tw_take(t + off, textw, d->utf8 ? 0 : TW_ASCII);
+				char buf[256];
+
+				if (take == 0)
+					take = len - off;
+				/* break between words when the line has a space */
+				if (off + take < len && t[off + take] != ' ') {
+					size_t sp = take;
+
+					while (sp > 0 && t[off + sp] != ' ')
+						sp--;
+					if (sp > take / 2)
+						take = sp;
+				}
+				if (pass == 1 && ln >= d->help_top && shown < in.h) {
+					y = in.y + shown++;
+					if (off == 0)
+						ui_text(d, y, in.x, 12, TH_ACCENT, keys[i].label);
+					snprintf(buf, sizeof buf, "%.*s", (int)take, t + off);
+					ui_text(d, y, in.x + 13, textw, TH_NORMAL,
+					    buf[0] == ' ' ? buf + 1 : buf);
+				}
+				ln++;
+				off += take;
+			} while (off < len);
+		}
+		lines = ln;
+		if (pass == 0 && d->help_top > lines - in.h)
+			d->help_top = lines - in.h > 0 ? lines - in.h : 0;
+		if (d->help_top < 0)
+			d->help_top = 0;
 	}
+	if (lines > in.h)
+		snprintf(title, sizeof title, " keys %d-%d of %d (j/k, PgUp/PgDn scroll; other keys close) ",
+		    d->help_top + 1, d->help_top + shown, lines);
+	else
+		snprintf(title, sizeof title, " keys (any key closes this) ");
+	ui_text(d, box.y, box.x + 2, box.w - 4, TH_FOCUS, title);
 }
 
 void

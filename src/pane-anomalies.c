@@ -37,7 +37,7 @@ say_why_none(struct dash *d, struct rect r)
 		    m->anomaly_history, need);
 	else
 		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_DIM,
-		    "none in the last %d minutes judged%s: throughput, failures and latency look normal",
+		    "none in %d minutes judged%s: throughput, failures, latency normal",
 		    m->anomaly_judged, filter_active(&d->filter) ? " (filtered runs)" : "");
 }
 

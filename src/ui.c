@@ -198,6 +198,42 @@ ui_blank(int y, int x, int w)
 		mvhline(y, x, ' ', w);
 }
 
+struct rect
+ui_box(const struct dash *d, struct rect b, const char *title)
+{
+	/*
+	 * An overlay owns its rectangle: every cell is written (so nothing of
+	 * the screen below shows through, a wide character cut by the edge
+	 * included), then the border, then the title in the top border.
+	 */
+	const char *h = d->utf8 ? "─" : "-", *v = d->utf8 ? "│" : "|";
+	const char *c[4] = { d->utf8 ? "┌" : "+", d->utf8 ? "┐" : "+",
+		d->utf8 ? "└" : "+", d->utf8 ? "┘" : "+" };
+	struct rect in = { b.y + 1, b.x + 2, b.h - 2, b.w - 4 };
+
+	if (b.w < 6 || b.h < 3)
+		return (struct rect){ b.y, b.x, 0, 0 };
+	for (int y = b.y; y < b.y + b.h; y++)
+		ui_blank(y, b.x, b.w);
+	attrset(ui_attr(d, TH_DIM));
+	for (int x = b.x + 1; x < b.x + b.w - 1; x++) {
+		mvaddstr(b.y, x, h);
+		mvaddstr(b.y + b.h - 1, x, h);
+	}
+	for (int y = b.y + 1; y < b.y + b.h - 1; y++) {
+		mvaddstr(y, b.x, v);
+		mvaddstr(y, b.x + b.w - 1, v);
+	}
+	mvaddstr(b.y, b.x, c[0]);
+	mvaddstr(b.y, b.x + b.w - 1, c[1]);
+	mvaddstr(b.y + b.h - 1, b.x, c[2]);
+	mvaddstr(b.y + b.h - 1, b.x + b.w - 1, c[3]);
+	if (title != NULL)
+		ui_text(d, b.y, b.x + 2, b.w - 4, TH_FOCUS, title);
+	attrset(A_NORMAL);
+	return in;
+}
+
 void
 ui_bar(const struct dash *d, int y, int x, int w, double frac, enum theme_role role)
 {

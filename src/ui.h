@@ -61,7 +61,8 @@ struct dash {
 	/* run log / trace views */
 	char *run_id;
 	int log_sel, log_top, log_follow, log_abs;
-	int detail_top;            /* first line of the event detail shown (J/K) */
+	int detail_top;
+	int help_top;              /* first line of the help shown */            /* first line of the event detail shown (J/K) */
 	char *trace_id;
 	int trace_sel, trace_top;
 
@@ -107,6 +108,8 @@ int ui_text(const struct dash *, int y, int x, int w, enum theme_role, const cha
 int ui_textf(const struct dash *, int y, int x, int w, enum theme_role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 void ui_blank(int y, int x, int w);
+/* A bordered overlay that clears its whole area; returns the inside. */
+struct rect ui_box(const struct dash *, struct rect, const char *title);
 /* A bar of frac (0..1) over w columns, eighth blocks in UTF-8. */
 void ui_bar(const struct dash *, int y, int x, int w, double frac, enum theme_role);
 /* A sparkline of n values scaled to their max, the last w values. */

@@ -277,13 +277,23 @@ ui_bar(const struct dash *d, int y, int x, int w, double frac, enum theme_role r
 void
 ui_spark(const struct dash *d, int y, int x, int w, const double *v, int n, enum theme_role role)
 {
+	ui_spark_scaled(d, y, x, w, v, n, 0, role);
+}
+
+void
+ui_spark_scaled(const struct dash *d, int y, int x, int w, const double *v, int n,
+    double max, enum theme_role role)
+{
 	static const wchar_t *const blocks = L"▁▂▃▄▅▆▇█";
 	static const char *const ascii = "_.-:=+*#";
-	double max = 0;
 	int start = n > w ? n - w : 0;
 
-	for (int i = start; i < n; i++) {
+	for (int i = start; max <= 0 && i < n; i++) {
 		if (v[i] > max)
+			max = v[i];
+	}
+	for (int i = start; i < n; i++) {
+		if (v[i] > max) /* never taller than the scale */
 			max = v[i];
 	}
 	attrset(ui_attr(d, role));

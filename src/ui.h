@@ -114,6 +114,9 @@ struct rect ui_box(const struct dash *, struct rect, const char *title);
 void ui_bar(const struct dash *, int y, int x, int w, double frac, enum theme_role);
 /* A sparkline of n values scaled to their max, the last w values. */
 void ui_spark(const struct dash *, int y, int x, int w, const double *v, int n, enum theme_role);
+/* The same on a given scale (max > 0), so several rows compare. */
+void ui_spark_scaled(const struct dash *, int y, int x, int w, const double *v, int n,
+    double max, enum theme_role);
 /* A bar chart of n values over a rectangle, the last r.w values, eighth blocks. */
 void ui_chart(const struct dash *, struct rect r, const double *v, int n, enum theme_role);
 /* Text width in columns of a UTF-8 string. */

@@ -47,6 +47,9 @@ history(const char *name, int64_t depth, int64_t now_ms, int *n)
 			hist[free_slot].n--;
 		}
 		hist[free_slot].v[hist[free_slot].n++] = (double)depth;
+	} else if (hist[free_slot].n > 0) {
+		/* the same second: its sample is the depth shown now */
+		hist[free_slot].v[hist[free_slot].n - 1] = (double)depth;
 	}
 	*n = hist[free_slot].n;
 	return hist[free_slot].v;

@@ -100,13 +100,28 @@ dash_draw_header(struct dash *d, int w)
 	for (size_t i = 0; i < sources_count() && x < limit; i++) {
 		const struct source_info *si = sources_get((int)i);
 		enum theme_role role = TH_HEADER;
-		/* A stream is known by its key; a feed by its URL without the scheme. */
+		int failing = si->state == SRC_RETRYING || si->state == SRC_ERROR;
+		/*
+		 * A stream is known by its key; a feed by its URL without the
+		 * scheme; a failing one, or one with a note, by its host too.
+		 */
+		const char *full = strstr(si->name, "://") ? strstr(si->name, "://") + 3 :
+		    si->name;
 		const char *short_name = strcmp(si->kind, "redis") == 0 ?
 		    strrchr(si->name, '/') : NULL;
-		const char *name = short_name ? short_name + 1 :
-		    strstr(si->name, "://") ? strstr(si->name, "://") + 3 : si->name;
-		char age[32] = "", shown[128];
+		const char *name = short_name ? short_name + 1 : full;
+		int name_len = 24;
+		char age[32] = "", shown[256];
 
+		if (failing) {
+			name = full;
+			name_len = 48;
+		} else if (si->note[0] != '\0' && short_name != NULL) {
+			/* "host:port/db stream KEY does not exist (yet)", "host:port/db/KEY stream recreated" */
+			name = full;
+			name_len = strstr(si->note, short_name + 1) != NULL ?
+			    (int)(short_name - full) : 64;
+		}
 		if (si->state == SRC_LIVE || si->state == SRC_DONE) {
 			int64_t quiet = si->last_recv_ms ? now - si->last_recv_ms : now - si->state_since_ms;
 
@@ -121,15 +136,24 @@ dash_draw_header(struct dash *d, int w)
 
 			role = TH_ERR;
 			snprintf(age, sizeof age, " in %.1fs", in > 0 ? (double)in / 1000 : 0.0);
+		} else if (si->state == SRC_ERROR) {
+			role = TH_ERR;
 		} else if (si->state == SRC_BACKFILLING) {
 			role = TH_WARN;
-		} else if (si->state == SRC_GONE || si->state == SRC_CONNECTING)
+		} else if (si->state == SRC_GONE || si->state == SRC_CONNECTING ||
+		    si->state == SRC_DUPLICATE)
 			role = TH_WARN;
-		tw_fit(name, 24, TW_NOPAD | (d->utf8 ? 0 : TW_ASCII), shown, sizeof shown);
+		if (si->note[0] != '\0' && role == TH_HEADER)
+			role = TH_WARN;
+		tw_fit(name, name_len, TW_NOPAD | (d->utf8 ? 0 : TW_ASCII), shown, sizeof shown);
 		x += ui_textf(d, 0, x, limit - x, role, "%s %s%s%s%s ",
 		    d->utf8 ? "●" : "*", shown,
 		    si->state == SRC_LIVE ? "" : " ", si->state == SRC_LIVE ? "" :
 		    source_state_name(si->state), age);
+		if (si->note[0] != '\0' && !failing)
+			x += ui_textf(d, 0, x, limit - x, TH_WARN, "%s ", si->note);
+		if (si->gap_off[0] != '\0' && si->state != SRC_DUPLICATE)
+			x += ui_textf(d, 0, x, limit - x, TH_WARN, "gap detection off ");
 		if (si->state == SRC_BACKFILLING && limit - x > 12) {
 			ui_bar(d, 0, x, 8, si->backfill, TH_HEADER);
 			x += 9;
@@ -139,7 +163,8 @@ dash_draw_header(struct dash *d, int w)
 		if (si->gaps > 0)
 			x += ui_textf(d, 0, x, limit - x, TH_ERR, "gap%s%" PRId64 " ",
 			    si->gap_entries >= 0 ? " " : "", si->gap_entries >= 0 ? si->gap_entries : 0);
-		if (si->state == SRC_RETRYING && si->error[0] && sources_count() == 1)
+		if (si->error[0] && (si->state == SRC_ERROR ||
+		    (si->state == SRC_RETRYING && sources_count() == 1)))
 			x += ui_textf(d, 0, x, limit - x, TH_ERR, "(%s) ", si->error);
 	}
 }

@@ -196,7 +196,7 @@ int event_type_needs_run(enum event_type);
  */
 int event_parse_time(const char *s, size_t len, int64_t *ms);
 
-/* The ms part of a stream ID "ms-seq", or -1. */
+/* The ms part of a stream ID "ms-seq" (or "ms-seq#N", of a recreated stream), or -1. */
 int64_t event_id_ms(const char *id);
 
 /*

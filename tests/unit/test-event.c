@@ -746,6 +746,9 @@ test_times(void)
 	is_int(event_id_ms("17-5-1"), -1, "two dashes");
 	is_int(event_id_ms(NULL), -1, "NULL id");
 	is_int(event_id_ms("99999999999999999999-0"), -1, "id overflow");
+	is_int(event_id_ms("17-5#2"), 17, "id of a recreated stream");
+	is_int(event_id_ms("17-5#"), -1, "a tag without its number");
+	is_int(event_id_ms("17-5#2x"), -1, "a tag with more after it");
 }
 
 static void

@@ -111,6 +111,8 @@ dash_draw_header(struct dash *d, int w)
 		}
 		if (si->insecure)
 			x += ui_textf(d, 0, x, limit - x, TH_ERR, "INSECURE ");
+		if (si->note[0] != '\0')
+			x += ui_textf(d, 0, x, limit - x, TH_HEADER, "(%s) ", si->note);
 		if (si->gaps > 0)
 			x += ui_textf(d, 0, x, limit - x, TH_ERR, "gap%s%" PRId64 " ",
 			    si->gap_entries >= 0 ? " " : "", si->gap_entries >= 0 ? si->gap_entries : 0);

@@ -669,6 +669,8 @@ snap_sources(int64_t now_ms)
 		snap_set(e, "error", si->error[0] != '\0' ?
 		    json_string(si->error) : NULL);
 		snap_set(e, "events", snap_count(si->events));
+		if (si->note[0] != '\0')
+			snap_set(e, "note", json_string(si->note));
 		for (k = 1; k < MAL__COUNT; k++) {
 			if (si->malformed[k] > 0)
 				json_object_set_new(mal, event_malformed_name(

@@ -36,6 +36,7 @@ struct source_info {
 	int64_t last_event_ms; /* event time of the newest entry, 0 = none */
 	double backfill;       /* 0..1 while backfilling */
 	int insecure;          /* TLS verification disabled */
+	char note[96];         /* what the source says of itself ("live since 14:02Z"), sanitized; "" = none */
 };
 
 /* Registry: sources are added once and live until sources_clear(). */

@@ -380,6 +380,9 @@ on_scan(redisAsyncContext *ac, void *r_, void *priv)
 	else {
 		s->scanning = 0;
 		s->last_scan_ms = loop_now_ms();
+		/* Nothing bound yet: Celery's default queue is where tasks will go. */
+		if (s->nqueues == 0)
+			queue_add(s, "celery");
 	}
 }
 
@@ -824,8 +827,6 @@ source_celery_start(const struct url *url, char *const *queues, int nqueues,
 			queue_add(s, queues[i]);
 	}
 	s->discover = s->nqueues == 0;
-	if (s->discover)
-		queue_add(s, "celery"); /* Celery's default queue */
 	update_note(s);
 	uv_timer_init(loop_uv(), &s->timer);
 	s->timer.data = s;

@@ -90,7 +90,9 @@ struct celery_source {
 	struct map *by_name;
 	int discover;          /* no --celery-queue given */
 	int pending;           /* replies of the current round outstanding */
-	int scanning;
+	int scanning;          /* a SCAN (or its SMEMBERS) in flight */
+	int members;           /* SMEMBERS in flight */
+	int scan_end;          /* the SCAN reached cursor 0 */
 	int64_t unacked;       /* -1 = not read */
 	int64_t last_poll_ms, last_scan_ms, last_enable_ms;
 	int rounds;            /* rounds completed */
@@ -305,14 +307,34 @@ poll_round(struct celery_source *s)
  * "<routing key>\x06\x16<pattern>\x06\x16<queue>". The event, control and
  * reply exchanges bind private queues, which are not work queues.
  */
+/* The scan and the reads of what it found are done. */
+static void
+scan_done(struct celery_source *s)
+{
+	if (!s->scan_end || s->members > 0)
+		return;
+	s->scanning = 0;
+	s->scan_end = 0;
+	s->last_scan_ms = loop_now_ms();
+	/* Nothing bound yet: Celery's default queue is where tasks will go. */
+	if (s->nqueues == 0)
+		queue_add(s, "celery");
+}
+
 static void
 on_members(redisAsyncContext *ac, void *r_, void *priv)
 {
-	struct celery_source *s = ac->data != NULL ? priv : NULL;
+	struct celery_source *s = priv;
 	redisReply *r = r_;
 
-	if (s == NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || s->stopping)
+	(void)ac;
+	if (r == NULL)
+		return; /* the connection is going: hook_down resets the scan */
+	s->members--;
+	if (r->type != REDIS_REPLY_ARRAY || s->stopping) {
+		scan_done(s);
 		return;
+	}
 	for (size_t i = 0; i < r->elements; i++) {
 		redisReply *m = r->element[i];
 		const char *q = NULL;
@@ -337,6 +359,7 @@ on_members(redisAsyncContext *ac, void *r_, void *priv)
 		}
 		free(name);
 	}
+	scan_done(s);
 }
 
 static int
@@ -361,10 +384,13 @@ on_scan(redisAsyncContext *ac, void *r_, void *priv)
 	redisReply *r = r_, *keys;
 
 	(void)ac;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	if (r == NULL)
+		return;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
 	    r->element[1]->type != REDIS_REPLY_ARRAY || s->stopping) {
-		s->scanning = 0;
+		s->scan_end = 1;
+		scan_done(s);
 		return;
 	}
 	keys = r->element[1];
@@ -373,16 +399,14 @@ on_scan(redisAsyncContext *ac, void *r_, void *priv)
 
 		if (k->type != REDIS_REPLY_STRING || private_exchange(k->str, k->len))
 			continue;
+		s->members++;
 		redisAsyncCommand(s->pac, on_members, s, "SMEMBERS %b", k->str, k->len);
 	}
 	if (strcmp(r->element[0]->str, "0") != 0)
 		send_scan(s, r->element[0]->str);
 	else {
-		s->scanning = 0;
-		s->last_scan_ms = loop_now_ms();
-		/* Nothing bound yet: Celery's default queue is where tasks will go. */
-		if (s->nqueues == 0)
-			queue_add(s, "celery");
+		s->scan_end = 1;
+		scan_done(s);
 	}
 }
 
@@ -463,7 +487,7 @@ hook_connected(void *arg, redisAsyncContext *ac)
 
 	s->pac = ac;
 	s->pending = 0;
-	s->scanning = 0;
+	s->scanning = s->members = s->scan_end = 0;
 	if (s->sub_state == 0 && !uv_is_active((uv_handle_t *)&s->timer))
 		sub_connect(s);
 }
@@ -509,7 +533,7 @@ hook_down(void *arg, const char *why, int64_t retry_at_ms)
 
 	s->pac = NULL;
 	s->pending = 0;
-	s->scanning = 0;
+	s->scanning = s->members = s->scan_end = 0;
 	sub_drop(s);
 	uv_timer_stop(&s->timer);
 	source_set_error(s->source, "%s", why);

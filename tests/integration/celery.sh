@@ -176,6 +176,26 @@ kill -9 -- "-$W2"
 wait_for 15 has "$TMP/live.jsonl" 'e.get("type") == "celery.worker-lost" and e.get("worker", "").startswith("w2@")'
 ok $? "a killed worker is lost after two heartbeat periods"
 
+# execmon-gen's Celery-shaped workload, on database 1: its channels are its own.
+"$EXECMON" record --celery --redis "redis://127.0.0.1:$P/1" -o - >"$TMP/gen.jsonl" 2>"$TMP/gen.err" &
+GREC=$!
+BG_PIDS="$BG_PIDS $GREC"
+wait_for 10 grep -q "listening on /1.celeryev/" "$TMP/gen.err"
+ok $? "a second database has its own event channels"
+"$EXECMON_GEN" --celery --redis "redis://127.0.0.1:$P/1" --runs 30 --workers 3 \
+	--start-ts "$(( $(date +%s) * 1000 - 60000 ))" 2>"$TMP/gen-run.err"
+ok $? "execmon-gen --celery ran"
+sleep 1.5
+kill -TERM "$GREC"
+wait "$GREC"
+"$EXECMON" runs --replay "$TMP/gen.jsonl" --format json --limit 1000 >"$TMP/gen-runs.json" 2>/dev/null
+is "$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r), sum(1 for x in r if x["status"] in ("completed","failed","cancelled")))' "$TMP/gen-runs.json")" \
+	"30 30" "every generated task is a finished run"
+is "$(grep -c '"celery.worker-online"' "$TMP/gen.jsonl") $(grep -c '"celery.worker-offline"' "$TMP/gen.jsonl")" \
+	"3 3" "its workers come online and go offline"
+check "the main recording saw none of database 1's tasks" \
+	sh -c "! grep -q 'execmon-gen' '$TMP/live.jsonl'"
+
 kill -TERM "$LIVE"
 wait "$LIVE"
 ok $? "record ends cleanly on SIGTERM"

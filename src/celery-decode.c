@@ -531,8 +531,10 @@ worker_event(struct celery_dec *d, const json_t *e, const char *ctype, json_t *o
 	int on = hb || strcmp(ctype, "worker-online") == 0;
 	char type[64];
 
-	if (host == NULL || *host == '\0')
+	if (host == NULL || *host == '\0') {
+		json_decref(o);
 		return MAL_BAD_VALUE;
+	}
 	if ((w = worker_get(d, host)) != NULL) {
 		if (get_num(e, "freq", &v) && v > 0 && v < 86400)
 			w->freq_ms = (int64_t)llround(v * 1000.0);

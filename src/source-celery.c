@@ -95,7 +95,9 @@ struct celery_source {
 	int scan_end;          /* the SCAN reached cursor 0 */
 	int64_t unacked;       /* -1 = not read */
 	int64_t last_poll_ms, last_scan_ms, last_enable_ms;
-	int rounds;            /* rounds completed */
+	int rounds;            /* rounds completed that knew the queues */
+	int scans;             /* discovery scans completed */
+	int round_knows;       /* the round in flight was sent after a scan */
 	uint64_t clock;        /* our clock for the broadcast headers */
 
 	/* subscriber */
@@ -221,7 +223,8 @@ round_done(struct celery_source *s)
 {
 	int64_t now = loop_now_ms();
 
-	s->rounds++;
+	if (s->round_knows)
+		s->rounds++;
 	for (int i = 0; i < s->nqueues; i++) {
 		struct cq *q = s->queues[i];
 		int64_t depth = 0;
@@ -289,6 +292,7 @@ poll_round(struct celery_source *s)
 	if (s->pending > 0 || s->pac == NULL)
 		return;
 	s->last_poll_ms = loop_now_ms();
+	s->round_knows = !s->discover || s->scans > 0;
 	for (int i = 0; i < s->nqueues; i++) {
 		struct cq *q = s->queues[i];
 
@@ -315,6 +319,7 @@ scan_done(struct celery_source *s)
 		return;
 	s->scanning = 0;
 	s->scan_end = 0;
+	s->scans++;
 	s->last_scan_ms = loop_now_ms();
 	/* Nothing bound yet: Celery's default queue is where tasks will go. */
 	if (s->nqueues == 0)

@@ -2,6 +2,7 @@
 # Celery (--celery): a real Celery 5 prefork worker on a real redis-server, and
 # what execmon makes of it compared with Celery's own AsyncResult states.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tui/lib.sh"
 
 PY=/usr/bin/python3
 CEL="$SRCDIR/tests/celery"
@@ -15,7 +16,7 @@ P=$REDIS_PORT_cel
 URL="redis://127.0.0.1:$P/0"
 export CELERY_BROKER="$URL" PYTHONPATH="$CEL" PYTHONDONTWRITEBYTECODE=1
 WORKERS=""
-trap 'for g in $WORKERS; do kill -9 -- "-$g" 2>/dev/null; done; cleanup' EXIT
+trap 'for g in $WORKERS; do kill -9 -- "-$g" 2>/dev/null; done; tui_cleanup; cleanup' EXIT
 
 # worker NAME [ARGS...]: a prefork worker in its own process group; sets WPID.
 worker() {
@@ -182,9 +183,16 @@ GREC=$!
 BG_PIDS="$BG_PIDS $GREC"
 wait_for 10 grep -q "listening on /1.celeryev/" "$TMP/gen.err"
 ok $? "a second database has its own event channels"
+tui_init
+tui_run CD 120 40 --celery --redis "redis://127.0.0.1:$P/1"
+tui_wait CD 10 'celery \(live since [0-9]{2}:[0-9]{2}Z, 0 workers\)'
+ok $? "the dashboard's header says since when it listens"
 "$EXECMON_GEN" --celery --redis "redis://127.0.0.1:$P/1" --runs 30 --workers 3 \
 	--start-ts "$(( $(date +%s) * 1000 - 60000 ))" 2>"$TMP/gen-run.err"
 ok $? "execmon-gen --celery ran"
+tui_wait CD 10 'summarizer +[0-9]+ '
+ok $? "the dashboard shows the tasks by name"
+tui_keys CD q
 sleep 1.5
 kill -TERM "$GREC"
 wait "$GREC"

@@ -878,8 +878,11 @@ source_celery_finish(struct celery_source *s)
 	if (s == NULL || s->caught_up_sent)
 		return;
 	s->co.until_finish = 0;
+	/* Never reached: --connect-timeout decides (an error, or going on without it). */
+	if (s->live_since_ms == 0 && !s->was_live && s->rounds == 0)
+		return;
 	if (s->rounds == 0)
-		s->rounds = 1; /* nothing was read: say so, with what we have */
+		s->rounds = 1; /* listened, but no round came back: what we have */
 	maybe_caught_up(s);
 }
 

@@ -44,6 +44,15 @@ sys.exit(1)
 EOF
 }
 
+# A broker that is not there: one line naming it, exit 1.
+DEAD=$(free_port)
+"$EXECMON" snapshot --celery --redis "redis://127.0.0.1:$DEAD/0" --connect-timeout 1s \
+	--duration 3s -o "$TMP/dead.json" 2>"$TMP/dead.err"
+is "$?" 1 "an unreachable broker is a runtime failure"
+check "... named with its cause" grep -q "^execmon: redis://127.0.0.1:$DEAD/0/celery: Connection refused" "$TMP/dead.err"
+"$EXECMON" runs --celery-queue '' 2>"$TMP/empty.err"
+is "$?" 2 "an empty --celery-queue is a usage error"
+
 # Listen from before the first worker starts: nothing is there to backfill.
 "$EXECMON" record --celery --redis "$URL" -o - >"$TMP/live.jsonl" 2>"$TMP/live.err" &
 LIVE=$!
@@ -137,6 +146,10 @@ is "$("$PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); print([q["depth
 	"[$LLEN]" "queue depth equals LLEN (with the priority lists) while the worker is stopped"
 check "the snapshot says Celery keeps no history (live since)" \
 	"$PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); assert any(x["kind"] == "celery" and "live since" in x.get("note", "") for x in s["sources"])' "$TMP/snap.json"
+"$EXECMON" snapshot --celery-queue celery --celery-queue reports --redis "$URL" \
+	-o "$TMP/named.json" 2>/dev/null
+is "$("$PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(sorted((q["name"], q["depth"]) for q in s["queues"]))' "$TMP/named.json")" \
+	"[('celery', $LLEN), ('reports', 0)]" "--celery-queue names the queues read (snapshot without --duration reads them once)"
 check "the live recording saw the same depth" \
 	has "$TMP/live.jsonl" "e.get('type') == 'queue.depth' and e.get('queue') == 'celery' and e.get('depth') == $LLEN"
 

@@ -205,6 +205,8 @@ ok $? "the dashboard's header says since when it listens"
 ok $? "execmon-gen --celery ran"
 tui_wait CD 10 'summarizer +[0-9]+ '
 ok $? "the dashboard shows the tasks by name"
+tui_wait CD 5 'workers: [0-9]+ online'
+ok $? "... and the workers under the queues"
 tui_keys CD q
 sleep 1.5
 kill -TERM "$GREC"

@@ -669,6 +669,9 @@ on_sub_connect(const redisAsyncContext *ac, int status)
 		sub_fail(s, why);
 		return;
 	}
+	/* A subscriber only listens: keepalive notices a peer gone silently. */
+	if (s->url.scheme != URL_UNIX)
+		redisEnableKeepAlive(&s->sac->c);
 	if (s->url.password != NULL) {
 		if (s->url.user != NULL)
 			redisAsyncCommand(s->sac, on_auth, s, "AUTH %s %s", s->url.user,

@@ -209,13 +209,24 @@ tui_wait CD 5 'workers: [0-9]+ online'
 ok $? "... and the workers under the queues"
 tui_keys CD q
 sleep 1.5
+# The broker restarts: both listeners subscribe again and say what was lost.
+kill -9 "$REDIS_PID_cel"
+wait "$REDIS_PID_cel" 2>/dev/null
+restart_redis cel
+wait_for 15 grep -q "subscribed again" "$TMP/gen.err"
+ok $? "after a broker restart the subscriber subscribes again"
+"$EXECMON_GEN" --celery --redis "redis://127.0.0.1:$P/1" --runs 5 --workers 3 --seed 7 \
+	--start-ts "$(( $(date +%s) * 1000 - 30000 ))" 2>>"$TMP/gen-run.err"
+sleep 1.5
 kill -TERM "$GREC"
 wait "$GREC"
+check "the resubscription is counted as a gap of unknown size" \
+	grep -q "gaps (size unknown)" "$TMP/gen.err"
 "$EXECMON" runs --replay "$TMP/gen.jsonl" --format json --limit 1000 >"$TMP/gen-runs.json" 2>/dev/null
 is "$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r), sum(1 for x in r if x["status"] in ("completed","failed","cancelled")))' "$TMP/gen-runs.json")" \
-	"30 30" "every generated task is a finished run"
+	"35 35" "every generated task is a finished run, before and after the restart"
 is "$(grep -c '"celery.worker-online"' "$TMP/gen.jsonl") $(grep -c '"celery.worker-offline"' "$TMP/gen.jsonl")" \
-	"3 3" "its workers come online and go offline"
+	"6 6" "its workers come online and go offline (in each of its two runs)"
 check "the main recording saw none of database 1's tasks" \
 	sh -c "! grep -q 'execmon-gen' '$TMP/live.jsonl'"
 

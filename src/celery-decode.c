@@ -398,11 +398,20 @@ task_event(struct celery_dec *d, const json_t *e, const char *ctype, json_t *o,
 		} else
 			json_object_set_new(o, "type", json_string("run.queued"));
 		set_str(o, "queue", t->queue);
-		if (host != NULL && strcmp(ctype, "task-received") == 0)
+		if (host != NULL && strcmp(ctype, "task-received") == 0) {
 			json_object_set_new(o, "worker", json_string(host));
+			if (json_object_get(o, "message") == NULL) {
+				snprintf(buf, sizeof buf, "received by %.100s", host);
+				json_object_set_new(o, "message", json_string(buf));
+			}
+		}
 	} else if (strcmp(ctype, "task-started") == 0) {
 		json_object_set_new(o, "type", json_string("run.started"));
 		set_str(o, "worker", host);
+		if (host != NULL) {
+			snprintf(buf, sizeof buf, "started on %.100s", host);
+			json_object_set_new(o, "message", json_string(buf));
+		}
 		t->started_ms = ts;
 	} else if (strcmp(ctype, "task-succeeded") == 0) {
 		json_object_set_new(o, "type", json_string("run.completed"));

@@ -22,7 +22,8 @@
  *   task-succeeded             run.completed (duration_ms from runtime)
  *   task-failed                run.failed (exception -> error class and
  *                              message; the traceback is the log message)
- *   task-retried               run.retry (attempt = the retries so far + 1)
+ *   task-retried               run.retry (attempt = the one about to start:
+ *                              the failed one's retries + 2)
  *   task-revoked               run.cancelled
  *   task-rejected              run.failed, or run.retry when requeued
  *   other task-*               celery.<type> in the task's log
@@ -40,6 +41,7 @@
 struct task {
 	char *queue;           /* from task-sent, or NULL */
 	int64_t retries;       /* the latest retries field seen */
+	int64_t started_retries; /* retries of the attempt last started, -1 = none seen */
 	int64_t started_ms;    /* latest task-started, 0 = none */
 };
 
@@ -118,6 +120,13 @@ celery_dec_workers(const struct celery_dec *d, struct celery_worker *const **out
 	return d->nworkers;
 }
 
+/* The attempt a retry announces (see task_event). */
+static int64_t
+next_attempt(const struct task *t)
+{
+	return (t->started_retries >= 0 ? t->started_retries : t->retries) + 2;
+}
+
 static struct task *
 task_get(struct celery_dec *d, const char *uuid, int create)
 {
@@ -128,6 +137,7 @@ task_get(struct celery_dec *d, const char *uuid, int create)
 	if (map_count(d->tasks) >= CELERY_TASKS_MAX)
 		tasks_clear(d);
 	t = xcalloc(1, sizeof *t);
+	t->started_retries = -1;
 	map_put(d->tasks, uuid, t);
 	return t;
 }
@@ -377,7 +387,13 @@ task_event(struct celery_dec *d, const json_t *e, const char *ctype, json_t *o,
 	if (parent != NULL && *parent != '\0' && strcmp(parent, uuid) != 0)
 		json_object_set_new(o, "parent_run_id", json_string(parent));
 	t = task_get(d, uuid, 1);
-	if (get_num(e, "retries", &v) && v >= 0 && v < 1e9 && (int64_t)v > t->retries)
+	/*
+	 * The attempt a retry announces: the one that failed was started
+	 * with some retries count, the next has one more (so 2 at the first
+	 * retry). Taken at the start, as the re-sent message (retries + 1)
+	 * may be seen before the task-retried of the attempt it follows.
+	 */
+	if (get_num(e, "retries", &v) && v >= 0 && v < 1e9)
 		t->retries = (int64_t)v;
 
 	if (strcmp(ctype, "task-sent") == 0 || strcmp(ctype, "task-received") == 0) {
@@ -408,6 +424,7 @@ task_event(struct celery_dec *d, const json_t *e, const char *ctype, json_t *o,
 	} else if (strcmp(ctype, "task-started") == 0) {
 		json_object_set_new(o, "type", json_string("run.started"));
 		set_str(o, "worker", host);
+		t->started_retries = t->retries;
 		if (host != NULL) {
 			snprintf(buf, sizeof buf, "started on %.100s", host);
 			json_object_set_new(o, "message", json_string(buf));
@@ -461,7 +478,7 @@ task_event(struct celery_dec *d, const json_t *e, const char *ctype, json_t *o,
 		} else
 			set_str(o, "message", exc);
 		if (retried) {
-			json_object_set_new(o, "attempt", json_integer(t->retries + 1));
+			json_object_set_new(o, "attempt", json_integer(next_attempt(t)));
 			json_object_set_new(o, "fallback_reason", json_string("retry"));
 			json_object_set_new(o, "retryable", json_true());
 		} else
@@ -489,7 +506,7 @@ task_event(struct celery_dec *d, const json_t *e, const char *ctype, json_t *o,
 		json_object_set_new(o, "type", json_string(requeue ? "run.retry" :
 		    "run.failed"));
 		if (requeue) {
-			json_object_set_new(o, "attempt", json_integer(t->retries + 1));
+			json_object_set_new(o, "attempt", json_integer(next_attempt(t)));
 			json_object_set_new(o, "fallback_reason", json_string("rejected"));
 		} else {
 			json_object_set_new(o, "error_class", json_string("Rejected"));

@@ -121,8 +121,22 @@ is "$("$PY" "$TMP/compare.py" "$TMP/main.json" "$TMP/runs.json" trees)" \
 group [True, True] True" "a chain and a group in a chain are trace trees (root_id, parent_id)"
 check "the exception becomes error class and message" \
 	has "$TMP/live.jsonl" 'e.get("type") == "run.failed" and e.get("error_class") == "ValueError" and e.get("error_message") == "boom!" and "Traceback" in e.get("message", "")'
-check "task-retried is a retry with its attempt" \
-	has "$TMP/live.jsonl" 'e.get("type") == "run.retry" and e.get("attempt") == 2 and e.get("error_class") == "RuntimeError"'
+check "task-retried is a retry with its attempt and exception" \
+	"$PY" -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["tasks"]
+want = {i: [2, 3] if v["name"] == "tasks.hopeless" else [2]
+        for i, v in t.items() if v["retries"] > 0}
+got = {}
+for line in open(sys.argv[2]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("type") == "run.retry" and e.get("run_id") in want:
+        assert e.get("error_class") == "RuntimeError", e
+        got.setdefault(e["run_id"], []).append(e["attempt"])
+assert {i: sorted(a) for i, a in got.items()} == want, (got, want)' "$TMP/main.json" "$TMP/live.jsonl"
 check "runtime is kept as the run's duration" \
 	has "$TMP/live.jsonl" 'e.get("type") == "run.completed" and isinstance(e.get("duration_ms"), int)'
 check "worker.status counts the worker online" \

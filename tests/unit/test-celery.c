@@ -18,6 +18,7 @@ static struct store *st;
 static size_t nemitted, nstatus;
 static int64_t last_total = -1, last_busy = -1;
 static char last_type[64];
+static int64_t last_attempt = -1;
 
 static void
 on_event(void *arg, struct event *ev)
@@ -25,6 +26,8 @@ on_event(void *arg, struct event *ev)
 	(void)arg;
 	nemitted++;
 	snprintf(last_type, sizeof last_type, "%s", ev->type_name);
+	if (ev->type == EV_RUN_RETRY)
+		last_attempt = ev->attempt;
 	if (ev->type == EV_WORKER_STATUS) {
 		nstatus++;
 		last_total = ev->workers_total;
@@ -138,6 +141,7 @@ test_capture(const char *srcdir)
 	r = store_find(st, "6a6af44f-2454-4ae4-902e-46ca49888247");
 	ok(r != NULL && r->status == RUN_COMPLETED && r->retries == 1,
 	    "retried then succeeded: completed with one retry");
+	is_int(last_attempt, 2, "the first retry announces attempt 2");
 	ok(r != NULL && r->parent_run_id == NULL,
 	    "a retry's parent (itself) is not a parent run");
 

@@ -65,6 +65,7 @@ struct cq {
 	char *name;
 	struct slot slot[NLISTS];
 	int64_t lists[NLISTS];
+	int read;              /* its lists were read at least once */
 	int64_t last_depth, last_unacked;
 	int have_last;
 	int64_t last_emit_ms;
@@ -230,6 +231,8 @@ round_done(struct celery_source *s)
 		int64_t depth = 0;
 		struct event ev;
 
+		if (!q->read)
+			continue; /* found since the round was sent */
 		for (int k = 0; k < NLISTS; k++)
 			depth += q->lists[k];
 		if (q->have_last && depth == q->last_depth &&
@@ -266,8 +269,11 @@ on_llen(redisAsyncContext *ac, void *r_, void *priv)
 	(void)ac;
 	if (r == NULL)
 		return; /* the connection is going: its round is forgotten */
-	if (r->type == REDIS_REPLY_INTEGER)
+	if (r->type == REDIS_REPLY_INTEGER) {
 		sl->q->lists[sl->list] = r->integer;
+		if (sl->list == NLISTS - 1)
+			sl->q->read = 1;
+	}
 	reply_done(sl->q->s);
 }
 
@@ -493,6 +499,7 @@ hook_connected(void *arg, redisAsyncContext *ac)
 	s->pac = ac;
 	s->pending = 0;
 	s->scanning = s->members = s->scan_end = 0;
+	s->last_enable_ms = 0; /* workers may have started while we were away */
 	if (s->sub_state == 0 && !uv_is_active((uv_handle_t *)&s->timer))
 		sub_connect(s);
 }
@@ -510,7 +517,7 @@ hook_before_read(void *arg, redisAsyncContext *ac)
 	if (s->co.enable_events && (s->last_enable_ms == 0 ||
 	    now - s->last_enable_ms >= CELERY_ENABLE_MS))
 		send_enable_events(s);
-	/* A queue found by the scan is read in the same round. */
+	/* Queues a scan finds are read from the next round on. */
 	poll_round(s);
 }
 

@@ -1,9 +1,7 @@
 /* execmon - follow a Celery cluster: its events, queues and workers. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +9,11 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#include <uv.h>
 
 #include "celery-decode.h"
+#include "celery-sub.h"
 #include "loop.h"
 #include "map.h"
-#include "redis-uv.h"
 #include "source-celery.h"
 #include "xmalloc.h"
 
@@ -72,7 +69,6 @@ struct cq {
 };
 
 struct celery_source {
-	struct url url;
 	char display[256];
 	char pattern[64];      /* the celeryev channels of the database, a pattern */
 	char pidbox[64];       /* "/<db>.celery.pidbox" */
@@ -102,21 +98,13 @@ struct celery_source {
 	uint64_t clock;        /* our clock for the broadcast headers */
 
 	/* subscriber */
-	redisAsyncContext *sac;
-	uv_timer_t timer;      /* connect timeout, retry */
-	uv_getaddrinfo_t gai;
-	int gai_busy;
-	int sub_state;         /* 0 down, 1 connecting, 2 subscribed */
-	int64_t backoff_ms;
+	struct celery_sub *sub;
 	int64_t live_since_ms; /* wall clock of the current subscription, 0 = none */
 	int was_live;
-	char addr[INET6_ADDRSTRLEN];
 
 	int caught_up_sent;
-	int stopping, closed;
+	int stopping;
 };
-
-static void sub_connect(struct celery_source *);
 
 /* The header's note: since when we listen, the workers, enable_events. */
 static void
@@ -500,8 +488,7 @@ hook_connected(void *arg, redisAsyncContext *ac)
 	s->pending = 0;
 	s->scanning = s->members = s->scan_end = 0;
 	s->last_enable_ms = 0; /* workers may have started while we were away */
-	if (s->sub_state == 0 && !uv_is_active((uv_handle_t *)&s->timer))
-		sub_connect(s);
+	celery_sub_start(s->sub);
 }
 
 static void
@@ -521,20 +508,13 @@ hook_before_read(void *arg, redisAsyncContext *ac)
 	poll_round(s);
 }
 
+/* Not listening any more: whatever is published until we are back is lost. */
 static void
-sub_drop(struct celery_source *s)
+not_listening(struct celery_source *s)
 {
-	redisAsyncContext *ac = s->sac;
-
-	s->sub_state = 0;
 	if (s->live_since_ms > 0)
 		s->was_live = 1;
 	s->live_since_ms = 0;
-	if (ac == NULL)
-		return;
-	s->sac = NULL;
-	ac->data = NULL;
-	redisAsyncFree(ac);
 }
 
 static void
@@ -546,8 +526,8 @@ hook_down(void *arg, const char *why, int64_t retry_at_ms)
 	s->pac = NULL;
 	s->pending = 0;
 	s->scanning = s->members = s->scan_end = 0;
-	sub_drop(s);
-	uv_timer_stop(&s->timer);
+	celery_sub_drop(s->sub);
+	not_listening(s);
 	source_set_error(s->source, "%s", why);
 	si->retry_at_ms = retry_at_ms;
 	si->reconnects++;
@@ -555,267 +535,71 @@ hook_down(void *arg, const char *why, int64_t retry_at_ms)
 	update_note(s);
 }
 
-/* The subscriber. */
+/* The follower's sink: it has no stream, so only notices come this way. */
+/* The subscriber's callbacks. */
 
 static void
-sub_retry_due(uv_timer_t *t)
+sub_subscribed(void *arg)
 {
-	struct celery_source *s = t->data;
-
-	if (s->pac != NULL)
-		sub_connect(s);
-}
-
-static void
-sub_fail(struct celery_source *s, const char *why)
-{
+	struct celery_source *s = arg;
 	struct source_info *si = sources_get(s->source);
+	int64_t now = loop_now_ms();
 
-	sub_drop(s);
-	if (s->stopping)
-		return;
-	source_set_error(s->source, "%s", why);
-	si->retry_at_ms = loop_now_ms() + s->backoff_ms;
-	source_set_state(s->source, SRC_RETRYING, loop_now_ms());
-	sink_notice(&s->sink, s->source, "celery %s: %s (retrying in %.1f s)",
-	    s->display, why, (double)s->backoff_ms / 1000.0);
-	uv_timer_stop(&s->timer);
-	uv_timer_start(&s->timer, sub_retry_due, (uint64_t)s->backoff_ms, 0);
-	s->backoff_ms = s->backoff_ms * 2 > 10000 ? 10000 : s->backoff_ms * 2;
+	s->live_since_ms = now;
+	si->error[0] = '\0';
+	if (s->was_live) {
+		/* What was published meanwhile is gone for good. */
+		si->gaps++;
+		si->gap_entries = -1;
+		sink_notice(&s->sink, s->source, "celery %s: subscribed again; events"
+		    " published while disconnected are lost", s->display);
+	} else
+		sink_notice(&s->sink, s->source, "celery %s: listening on %s",
+		    s->display, s->pattern);
+	source_set_state(s->source, SRC_LIVE, now);
 	update_note(s);
 }
 
 static void
-on_message(redisAsyncContext *ac, void *r_, void *priv)
+sub_message(void *arg, const char *channel, const char *payload, size_t len)
 {
-	struct celery_source *s = priv;
-	redisReply *r = r_, *kind, *payload;
-	struct source_info *si;
+	struct celery_source *s = arg;
+	struct source_info *si = sources_get(s->source);
 	enum event_malformed why;
 
-	if (r == NULL || ac->data == NULL || s->stopping || s->caught_up_sent)
+	if (s->stopping || s->caught_up_sent)
 		return;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 3 ||
-	    r->element[0]->type != REDIS_REPLY_STRING)
-		return;
-	kind = r->element[0];
-	if (strcmp(kind->str, "psubscribe") == 0) {
-		int64_t now = loop_now_ms();
-
-		uv_timer_stop(&s->timer);
-		s->sub_state = 2;
-		s->backoff_ms = 500;
-		s->live_since_ms = now;
-		si = sources_get(s->source);
-		si->error[0] = '\0';
-		if (s->was_live) {
-			/* What was published meanwhile is gone for good. */
-			si->gaps++;
-			si->gap_entries = -1;
-			sink_notice(&s->sink, s->source, "celery %s: subscribed again; events"
-			    " published while disconnected are lost", s->display);
-		} else
-			sink_notice(&s->sink, s->source, "celery %s: listening on %s",
-			    s->display, s->pattern);
-		source_set_state(s->source, SRC_LIVE, now);
-		update_note(s);
-		return;
-	}
-	if (strcmp(kind->str, "pmessage") != 0 || r->elements < 4)
-		return;
-	payload = r->element[3];
-	if (payload->type != REDIS_REPLY_STRING)
-		return;
-	si = sources_get(s->source);
 	si->last_recv_ms = loop_now_ms();
-	why = celery_dec_message(s->dec, payload->str, payload->len, loop_now_ms());
+	why = celery_dec_message(s->dec, payload, len, loop_now_ms());
 	if (why == MAL_NONE)
 		return;
 	source_count_malformed(s->source, why);
 	if (si->malformed_total <= 3) {
 		char ch[128];
 
-		event_sanitize(r->element[2]->type == REDIS_REPLY_STRING ?
-		    r->element[2]->str : "?", ch, sizeof ch, 0);
+		event_sanitize(channel, ch, sizeof ch, 0);
 		sink_notice(&s->sink, s->source, "%s: malformed message on %s (%s)",
 		    si->name, ch, event_malformed_name(why));
 	}
 }
 
 static void
-on_auth(redisAsyncContext *ac, void *r_, void *priv)
+sub_failed(void *arg, const char *why, int64_t retry_ms)
 {
-	struct celery_source *s = priv;
-	redisReply *r = r_;
+	struct celery_source *s = arg;
+	struct source_info *si = sources_get(s->source);
 
-	if (r == NULL || ac->data == NULL || s->stopping)
+	not_listening(s);
+	if (s->stopping)
 		return;
-	if (r->type == REDIS_REPLY_ERROR) {
-		char why[200];
-
-		snprintf(why, sizeof why, "AUTH: %.*s", (int)r->len, r->str);
-		sub_fail(s, why);
-		return;
-	}
-	/* Only now: once subscribed, hiredis takes every reply for a message. */
-	redisAsyncCommand(ac, on_message, s, "PSUBSCRIBE %s", s->pattern);
+	source_set_error(s->source, "%s", why);
+	si->retry_at_ms = loop_now_ms() + retry_ms;
+	source_set_state(s->source, SRC_RETRYING, loop_now_ms());
+	sink_notice(&s->sink, s->source, "celery %s: %s (retrying in %.1f s)",
+	    s->display, why, (double)retry_ms / 1000.0);
+	update_note(s);
 }
 
-static void
-on_sub_connect(const redisAsyncContext *ac, int status)
-{
-	struct celery_source *s = ac->data;
-
-	if (s == NULL)
-		return;
-	if (status != REDIS_OK) {
-		char why[200];
-
-		snprintf(why, sizeof why, "%s", ac->errstr[0] ? ac->errstr : "connect failed");
-		s->sac = NULL; /* hiredis frees it after this callback */
-		sub_fail(s, why);
-		return;
-	}
-	/* A subscriber only listens: keepalive notices a peer gone silently. */
-	if (s->url.scheme != URL_UNIX)
-		redisEnableKeepAlive(&s->sac->c);
-	if (s->url.password != NULL) {
-		if (s->url.user != NULL)
-			redisAsyncCommand(s->sac, on_auth, s, "AUTH %s %s", s->url.user,
-			    s->url.password);
-		else
-			redisAsyncCommand(s->sac, on_auth, s, "AUTH %s", s->url.password);
-	} else
-		redisAsyncCommand(s->sac, on_message, s, "PSUBSCRIBE %s", s->pattern);
-}
-
-static void
-on_sub_disconnect(const redisAsyncContext *ac, int status)
-{
-	struct celery_source *s = ac->data;
-	char why[200];
-
-	if (s == NULL)
-		return;
-	s->sac = NULL;
-	snprintf(why, sizeof why, "%s", status == REDIS_OK ? "connection closed" :
-	    ac->errstr[0] ? ac->errstr : "connection lost");
-	sub_fail(s, why);
-}
-
-static void
-sub_timeout(uv_timer_t *t)
-{
-	struct celery_source *s = t->data;
-
-	sub_fail(s, "subscribe timed out");
-}
-
-static void
-sub_connect_addr(struct celery_source *s, const char *ip)
-{
-	redisAsyncContext *ac;
-
-	if (s->url.scheme == URL_UNIX)
-		ac = redisAsyncConnectUnix(s->url.path);
-	else
-		ac = redisAsyncConnect(ip, s->url.port);
-	if (ac == NULL) {
-		sub_fail(s, "out of memory");
-		return;
-	}
-	if (ac->err) {
-		char why[200];
-
-		snprintf(why, sizeof why, "%s", ac->errstr);
-		redisAsyncFree(ac);
-		sub_fail(s, why);
-		return;
-	}
-	ac->data = s;
-	if (redis_uv_attach(ac, loop_uv()) != REDIS_OK) {
-		redisAsyncFree(ac);
-		sub_fail(s, "cannot watch socket");
-		return;
-	}
-	s->sac = ac;
-	redisAsyncSetConnectCallback(ac, on_sub_connect);
-	redisAsyncSetDisconnectCallback(ac, on_sub_disconnect);
-	uv_timer_stop(&s->timer);
-	uv_timer_start(&s->timer, sub_timeout, 5000, 0);
-}
-
-static void
-free_source(struct celery_source *s)
-{
-	for (int i = 0; i < s->nqueues; i++) {
-		free(s->queues[i]->name);
-		free(s->queues[i]);
-	}
-	free(s->queues);
-	map_free(s->by_name);
-	celery_dec_free(s->dec);
-	url_done(&s->url);
-	free(s);
-}
-
-static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct celery_source *s = req->data;
-
-	s->gai_busy = 0;
-	if (s->stopping) {
-		uv_freeaddrinfo(res);
-		if (s->closed)
-			free_source(s);
-		return;
-	}
-	if (status != 0 || res == NULL) {
-		char why[200];
-
-		uv_freeaddrinfo(res);
-		snprintf(why, sizeof why, "cannot resolve %s: %s", s->url.host,
-		    uv_strerror(status));
-		sub_fail(s, why);
-		return;
-	}
-	if (res->ai_family == AF_INET6)
-		uv_ip6_name((struct sockaddr_in6 *)res->ai_addr, s->addr, sizeof s->addr);
-	else
-		uv_ip4_name((struct sockaddr_in *)res->ai_addr, s->addr, sizeof s->addr);
-	uv_freeaddrinfo(res);
-	sub_connect_addr(s, s->addr);
-}
-
-static void
-sub_connect(struct celery_source *s)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-	struct addrinfo hints;
-
-	if (s->stopping || s->sub_state != 0 || s->gai_busy)
-		return;
-	s->sub_state = 1;
-	if (s->url.scheme == URL_UNIX || inet_pton(AF_INET, s->url.host, &a4) == 1 ||
-	    inet_pton(AF_INET6, s->url.host, &a6) == 1) {
-		sub_connect_addr(s, s->url.host);
-		return;
-	}
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	s->gai.data = s;
-	s->gai_busy = 1;
-	if (uv_getaddrinfo(loop_uv(), &s->gai, on_resolved, s->url.host, NULL,
-	    &hints) != 0) {
-		s->gai_busy = 0;
-		sub_fail(s, "cannot resolve host");
-	}
-}
-
-/* The follower's sink: it has no stream, so only notices come this way. */
 static void
 inner_event(void *ctx, struct event *ev)
 {
@@ -841,13 +625,9 @@ source_celery_start(const struct url *url, char *const *queues, int nqueues,
 	struct celery_source *s = xcalloc(1, sizeof *s);
 	struct source_redis_opts ro = *opts;
 	struct sink inner = { inner_event, inner_notice, NULL, s };
+	struct celery_sub_cb subcb = { sub_subscribed, sub_message, sub_failed, s };
 	char name[512];
 
-	s->url = *url;
-	s->url.host = url->host ? xstrdup(url->host) : NULL;
-	s->url.path = url->path ? xstrdup(url->path) : NULL;
-	s->url.password = url->password ? xstrdup(url->password) : NULL;
-	s->url.user = url->user ? xstrdup(url->user) : NULL;
 	url_display(url, s->display, sizeof s->display);
 	snprintf(s->pattern, sizeof s->pattern, "/%d.celeryev/*", url->db);
 	snprintf(s->pidbox, sizeof s->pidbox, "/%d.celery.pidbox", url->db);
@@ -856,7 +636,6 @@ source_celery_start(const struct url *url, char *const *queues, int nqueues,
 	s->sink = *sink;
 	s->by_name = map_create();
 	s->unacked = -1;
-	s->backoff_ms = 500;
 	snprintf(name, sizeof name, "%s/celery", s->display);
 	s->source = sources_add("celery", name);
 	source_set_state(s->source, SRC_CONNECTING, loop_now_ms());
@@ -867,8 +646,7 @@ source_celery_start(const struct url *url, char *const *queues, int nqueues,
 	}
 	s->discover = s->nqueues == 0;
 	update_note(s);
-	uv_timer_init(loop_uv(), &s->timer);
-	s->timer.data = s;
+	s->sub = celery_sub_create(url, s->pattern, &subcb);
 
 	s->hooks.kind = "celery";
 	s->hooks.connected = hook_connected;
@@ -896,16 +674,6 @@ source_celery_finish(struct celery_source *s)
 	maybe_caught_up(s);
 }
 
-static void
-timer_closed(uv_handle_t *h)
-{
-	struct celery_source *s = h->data;
-
-	s->closed = 1;
-	if (!s->gai_busy)
-		free_source(s);
-}
-
 void
 source_celery_stop(struct celery_source *s)
 {
@@ -914,11 +682,13 @@ source_celery_stop(struct celery_source *s)
 	s->stopping = 1;
 	/* Pending callbacks run now, with no reply. */
 	source_redis_stop(s->conn);
-	s->conn = NULL;
-	s->pac = NULL;
-	sub_drop(s);
-	if (s->gai_busy)
-		uv_cancel((uv_req_t *)&s->gai);
-	uv_timer_stop(&s->timer);
-	uv_close((uv_handle_t *)&s->timer, timer_closed);
+	celery_sub_free(s->sub);
+	for (int i = 0; i < s->nqueues; i++) {
+		free(s->queues[i]->name);
+		free(s->queues[i]);
+	}
+	free(s->queues);
+	map_free(s->by_name);
+	celery_dec_free(s->dec);
+	free(s);
 }

@@ -19,6 +19,8 @@ static size_t nemitted, nstatus;
 static int64_t last_total = -1, last_busy = -1;
 static char last_type[64];
 static int64_t last_attempt = -1;
+static char last_message[256];
+static int64_t last_duration = -1;
 
 static void
 on_event(void *arg, struct event *ev)
@@ -28,6 +30,9 @@ on_event(void *arg, struct event *ev)
 	snprintf(last_type, sizeof last_type, "%s", ev->type_name);
 	if (ev->type == EV_RUN_RETRY)
 		last_attempt = ev->attempt;
+	snprintf(last_message, sizeof last_message, "%s",
+	    ev->message != NULL ? ev->message : "");
+	last_duration = (ev->has & EF_DURATION_MS) ? ev->duration_ms : -1;
 	if (ev->type == EV_WORKER_STATUS) {
 		nstatus++;
 		last_total = ev->workers_total;
@@ -257,6 +262,20 @@ test_envelopes(void)
 	    "a batch with one bad event reports it");
 	ok(store_find(st, "u3") != NULL && store_find(st, "u3")->status == RUN_CANCELLED,
 	    "... and hands on the good ones");
+
+	/* runtime against the event times */
+	feed(d, "application/json", "{\"type\":\"task-started\",\"uuid\":\"rt\","
+	    "\"timestamp\":1796234700.0}", 1);
+	feed(d, "application/json", "{\"type\":\"task-succeeded\",\"uuid\":\"rt\","
+	    "\"runtime\":0.5,\"result\":\"1\",\"timestamp\":1796234710.0}", 1);
+	is_int(last_duration, 500, "runtime becomes duration_ms");
+	ok(strstr(last_message, "runtime 0.500 s, but started 10.000 s") != NULL,
+	    "a runtime the event times disagree with is said so (%s)", last_message);
+	feed(d, "application/json", "{\"type\":\"task-started\",\"uuid\":\"rt2\","
+	    "\"timestamp\":1796234700.0}", 1);
+	feed(d, "application/json", "{\"type\":\"task-succeeded\",\"uuid\":\"rt2\","
+	    "\"runtime\":0.5,\"result\":\"42\",\"timestamp\":1796234700.6}", 1);
+	is_str(last_message, "result 42", "an agreeing runtime: the result is the message");
 
 	/* Heartbeats: lost after twice the period without one. */
 	is_int(feed(d, "application/json", "{\"type\":\"worker-heartbeat\",\"hostname\":"

@@ -22,8 +22,8 @@
  *   task-succeeded             run.completed (duration_ms from runtime)
  *   task-failed                run.failed (exception -> error class and
  *                              message; the traceback is the log message)
- *   task-retried               run.retry (attempt = the one about to start:
- *                              the failed one's retries + 2)
+ *   task-retried               run.retry (attempt = the one about to start,
+ *                              2 at the first retry)
  *   task-revoked               run.cancelled
  *   task-rejected              run.failed, or run.retry when requeued
  *   other task-*               celery.<type> in the task's log
@@ -42,6 +42,7 @@ struct task {
 	char *queue;           /* from task-sent, or NULL */
 	int64_t retries;       /* the latest retries field seen */
 	int64_t started_retries; /* retries of the attempt last started, -1 = none seen */
+	int64_t retried;       /* task-retried events seen */
 	int64_t started_ms;    /* latest task-started, 0 = none */
 };
 
@@ -120,11 +121,21 @@ celery_dec_workers(const struct celery_dec *d, struct celery_worker *const **out
 	return d->nworkers;
 }
 
-/* The attempt a retry announces (see task_event). */
+/*
+ * The attempt a retry announces: the one about to start, 2 at the first
+ * retry. Counting the task-retried events seen is exact when the task was
+ * followed from its start. The retries count of the attempt last started is
+ * a floor that holds also for a task first seen mid-life: a worker may
+ * report the next attempt's start before the retry of the one before it, so
+ * that count is this retry's or one more.
+ */
 static int64_t
 next_attempt(const struct task *t)
 {
-	return (t->started_retries >= 0 ? t->started_retries : t->retries) + 2;
+	int64_t floor = t->started_retries >= 0 ? t->started_retries + 1 :
+	    t->retries + 1;
+
+	return t->retried + 1 > floor ? t->retried + 1 : floor;
 }
 
 static struct task *
@@ -387,12 +398,6 @@ task_event(struct celery_dec *d, const json_t *e, const char *ctype, json_t *o,
 	if (parent != NULL && *parent != '\0' && strcmp(parent, uuid) != 0)
 		json_object_set_new(o, "parent_run_id", json_string(parent));
 	t = task_get(d, uuid, 1);
-	/*
-	 * The attempt a retry announces: the one that failed was started
-	 * with some retries count, the next has one more (so 2 at the first
-	 * retry). Taken at the start, as the re-sent message (retries + 1)
-	 * may be seen before the task-retried of the attempt it follows.
-	 */
 	if (get_num(e, "retries", &v) && v >= 0 && v < 1e9)
 		t->retries = (int64_t)v;
 
@@ -478,6 +483,7 @@ task_event(struct celery_dec *d, const json_t *e, const char *ctype, json_t *o,
 		} else
 			set_str(o, "message", exc);
 		if (retried) {
+			t->retried++;
 			json_object_set_new(o, "attempt", json_integer(next_attempt(t)));
 			json_object_set_new(o, "fallback_reason", json_string("retry"));
 			json_object_set_new(o, "retryable", json_true());

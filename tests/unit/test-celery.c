@@ -263,6 +263,19 @@ test_envelopes(void)
 	ok(store_find(st, "u3") != NULL && store_find(st, "u3")->status == RUN_CANCELLED,
 	    "... and hands on the good ones");
 
+	/* A worker may report the next attempt's start before the retry. */
+	feed(d, "application/json", "[{\"type\":\"task-received\",\"uuid\":\"re\","
+	    "\"retries\":0,\"timestamp\":1796234700.0},{\"type\":\"task-started\","
+	    "\"uuid\":\"re\",\"timestamp\":1796234700.1},{\"type\":\"task-received\","
+	    "\"uuid\":\"re\",\"retries\":1,\"timestamp\":1796234700.2},"
+	    "{\"type\":\"task-started\",\"uuid\":\"re\",\"timestamp\":1796234700.4}]", 1);
+	feed(d, "application/json", "{\"type\":\"task-retried\",\"uuid\":\"re\","
+	    "\"exception\":\"E('x')\",\"timestamp\":1796234700.3}", 1);
+	is_int(last_attempt, 2, "a retry reported after the next start still announces attempt 2");
+	feed(d, "application/json", "{\"type\":\"task-retried\",\"uuid\":\"re\","
+	    "\"exception\":\"E('x')\",\"timestamp\":1796234700.5}", 1);
+	is_int(last_attempt, 3, "... and the next one 3");
+
 	/* runtime against the event times */
 	feed(d, "application/json", "{\"type\":\"task-started\",\"uuid\":\"rt\","
 	    "\"timestamp\":1796234700.0}", 1);

@@ -29,6 +29,21 @@ worker() {
 	WORKERS="$WORKERS $WPID"
 }
 wl() { (cd "$CEL" && "$PY" workload.py "$@"); }
+# ended FILE IDS.json: every task in IDS.json has its final event in FILE
+ended() {
+	"$PY" - "$1" "$2" <<'EOF'
+import json, sys
+ids = set(json.load(open(sys.argv[2]))["tasks"])
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("type") in ("run.completed", "run.failed", "run.cancelled"):
+        ids.discard(e.get("run_id"))
+sys.exit(1 if ids else 0)
+EOF
+}
 # has FILE PYTHON-EXPR: some line of FILE (a recording) makes the expression true for e
 has() {
 	"$PY" - "$1" "$2" <<'EOF'
@@ -68,7 +83,9 @@ ok $? "worker online seen"
 wl main "$TMP/main.json" 2>"$TMP/main.err"
 ok $? "the Celery workload ran (successes, failures, retries, revoked with an ETA and while running, a chain, a group in a chain)"
 sed 's/^/#   /' "$TMP/main.err" | head -5
-sleep 1.5 # the worker batches its task events (task.multi)
+# The worker batches its task events (task.multi): wait for the last ones.
+wait_for 20 ended "$TMP/live.jsonl" "$TMP/main.json"
+ok $? "every task's final event arrived"
 
 # What Celery says (AsyncResult) and what execmon says, one line per task.
 cat >"$TMP/compare.py" <<'EOF'
@@ -164,8 +181,8 @@ check "the snapshot says Celery keeps no history (live since)" \
 	-o "$TMP/named.json" 2>/dev/null
 is "$("$PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(sorted((q["name"], q["depth"]) for q in s["queues"]))' "$TMP/named.json")" \
 	"[('celery', $LLEN), ('reports', 0)]" "--celery-queue names the queues read (snapshot without --duration reads them once)"
-check "the live recording saw the same depth" \
-	has "$TMP/live.jsonl" "e.get('type') == 'queue.depth' and e.get('queue') == 'celery' and e.get('depth') == $LLEN"
+wait_for 10 has "$TMP/live.jsonl" "e.get('type') == 'queue.depth' and e.get('queue') == 'celery' and e.get('depth') == $LLEN"
+ok $? "the live recording saw the same depth"
 
 # A worker without -E sends no task events until enable_events is broadcast.
 worker w2
@@ -184,20 +201,8 @@ ok $? "snapshot --celery-enable-events"
 check "the source says it enables events" \
 	"$PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); assert any("enabling events" in x.get("note", "") for x in s["sources"])' "$TMP/enable.json"
 wl adds 3 "$TMP/loud.json"
-sleep 1.5
-check "after enable_events the worker's task events arrive" \
-	"$PY" -c '
-import json, sys
-ids = set(json.load(open(sys.argv[1]))["tasks"])
-done = set()
-for line in open(sys.argv[2]):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if e.get("type") == "run.completed" and e.get("run_id") in ids:
-        done.add(e["run_id"])
-assert done == ids, (done, ids)' "$TMP/loud.json" "$TMP/live.jsonl"
+wait_for 20 ended "$TMP/live.jsonl" "$TMP/loud.json"
+ok $? "after enable_events the worker's task events arrive"
 
 # A worker that dies without a word is lost when its heartbeats stop.
 kill -9 -- "-$W2"
@@ -222,7 +227,7 @@ ok $? "the dashboard shows the tasks by name"
 tui_wait CD 5 'workers: [0-9]+ online'
 ok $? "... and the workers under the queues"
 tui_keys CD q
-sleep 1.5
+wait_for 10 sh -c "[ \$(grep -c '\"celery.worker-offline\"' '$TMP/gen.jsonl') -ge 3 ]"
 # The broker restarts: both listeners subscribe again and say what was lost.
 kill -9 "$REDIS_PID_cel"
 wait "$REDIS_PID_cel" 2>/dev/null
@@ -231,7 +236,7 @@ wait_for 15 grep -q "subscribed again" "$TMP/gen.err"
 ok $? "after a broker restart the subscriber subscribes again"
 "$EXECMON_GEN" --celery --redis "redis://127.0.0.1:$P/1" --runs 5 --workers 3 --seed 7 \
 	--start-ts "$(( $(date +%s) * 1000 - 30000 ))" 2>>"$TMP/gen-run.err"
-sleep 1.5
+wait_for 10 sh -c "[ \$(grep -c '\"celery.worker-offline\"' '$TMP/gen.jsonl') -ge 6 ]"
 kill -TERM "$GREC"
 wait "$GREC"
 check "the resubscription is counted as a gap of unknown size" \

@@ -91,6 +91,20 @@ draw(struct dash *d, struct rect r, int focused)
 	char a[32], name[80];
 
 	(void)focused;
+	/* The workers that serve the queues, on the last row when there is room. */
+	if (m->have_workers && m->worker != NULL &&
+	    (m->worker->has & EF_WORKERS_TOTAL) && (int)m->nqueues < r.h) {
+		const struct worker_sample *w = m->worker;
+
+		r.h--;
+		if (w->has & EF_WORKERS_BUSY)
+			ui_textf(d, r.y + r.h, r.x + 1, r.w - 1, TH_DIM,
+			    "workers: %lld online, %lld busy", (long long)w->total,
+			    (long long)w->busy);
+		else
+			ui_textf(d, r.y + r.h, r.x + 1, r.w - 1, TH_DIM,
+			    "workers: %lld online", (long long)w->total);
+	}
 	if (m->nqueues == 0) {
 		ui_text(d, r.y, r.x + 1, r.w - 1, TH_DIM, "no queues seen");
 		return;

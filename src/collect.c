@@ -10,6 +10,7 @@
 #include "log.h"
 #include "loop.h"
 #include "source-bullmq.h"
+#include "source-celery.h"
 #include "source-pattern.h"
 #include "source-redis.h"
 #include "source-replay.h"
@@ -25,6 +26,8 @@ struct running {
 	int npatterns;
 	struct bullmq_source *bullmq[CLI_MAX_LIST];
 	int nbullmq;
+	struct celery_source *celery[CLI_MAX_LIST];
+	int ncelery;
 	struct replay *replay;
 	struct source_ws *ws;
 	char *ws_headers[CLI_MAX_LIST];
@@ -164,8 +167,11 @@ duration_done(uv_timer_t *t)
 
 	if (r->c->follow)
 		loop_stop(0);
-	else
+	else {
 		source_ws_finish(r->ws);
+		for (int i = 0; i < r->ncelery; i++)
+			source_celery_finish(r->celery[i]);
+	}
 }
 
 static void
@@ -179,6 +185,8 @@ stop_all(void *arg)
 		source_pattern_stop(r->patterns[i]);
 	for (int i = 0; i < r->nbullmq; i++)
 		source_bullmq_stop(r->bullmq[i]);
+	for (int i = 0; i < r->ncelery; i++)
+		source_celery_stop(r->celery[i]);
 	source_replay_stop(r->replay);
 	source_ws_stop(r->ws);
 	uv_timer_stop(&r->connect_timer);
@@ -295,7 +303,8 @@ collect_run(struct collect *c)
 				}
 			globs += source_pattern_is_glob(streams[i]);
 		}
-		for (int i = 0; (nstreams > 0 || o->nbullmq > 0) && i < nredis; i++) {
+		for (int i = 0; (nstreams > 0 || o->nbullmq > 0 || o->celery) &&
+		    i < nredis; i++) {
 			struct url u;
 			char err[256];
 			int rc = url_parse(&u, redis[i], err, sizeof err);
@@ -328,12 +337,19 @@ collect_run(struct collect *c)
 			if (o->nbullmq > 0)
 				r.bullmq[r.nbullmq++] = source_bullmq_start(&u, o->bullmq,
 				    o->nbullmq, o->bullmq_prefix, &ro, &sink);
+			if (o->celery) {
+				struct celery_opts co = { o->celery_enable_events,
+				    !c->follow && o->duration_ms > 0 };
+
+				r.celery[r.ncelery++] = source_celery_start(&u,
+				    o->celery_queues, o->ncelery_queues, &co, &ro, &sink);
+			}
 			url_done(&u);
 		}
 		/* A BullMQ connection reports caught up once, for all its queues. */
 		/* The globs of a connection report caught up once, together. */
 		c->nsources = nredis * (nstreams - globs + (globs > 0) +
-		    (o->nbullmq > 0));
+		    (o->nbullmq > 0) + (o->celery != 0));
 		if (!loop_stopping() && o->nws > 0 && start_ws(&r, &sink) != 0)
 			loop_stop(2);
 		c->nsources += o->nws;
@@ -345,7 +361,8 @@ collect_run(struct collect *c)
 	if (!loop_stopping()) {
 		uv_timer_start(&r.connect_timer, connect_timeout,
 		    (uint64_t)o->connect_timeout_ms, 0);
-		if (o->duration_ms > 0 && (c->follow || r.ws != NULL)) {
+		if (o->duration_ms > 0 && (c->follow || r.ws != NULL ||
+		    r.ncelery > 0)) {
 			r.have_duration = 1;
 			uv_timer_init(loop_uv(), &r.duration_timer);
 			r.duration_timer.data = &r;

@@ -40,6 +40,7 @@ enum event_malformed {
 	MAL_TOO_LARGE,   /* a field or message over the size bound */
 	MAL_BINARY,      /* a binary WebSocket frame */
 	MAL_EMPTY,       /* an entry with no fields */
+	MAL_UNSUPPORTED_ENCODING, /* a body in a serialisation not read (pickle, YAML, msgpack) */
 	MAL__COUNT
 };
 

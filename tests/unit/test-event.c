@@ -196,7 +196,7 @@ test_names(void)
 	static const char *const mal[MAL__COUNT] = {
 		"none", "no_type", "bad_json", "bad_number", "bad_bool", "bad_ts",
 		"no_run_id", "bad_type", "bad_value", "too_large", "binary",
-		"empty"
+		"empty", "unsupported_encoding"
 	};
 	int i, bad = 0, needs = 0;
 

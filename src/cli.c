@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-map.h"
 #include "conffile.h"
 #include "event.h"
 #include "evmap.h"
@@ -221,28 +222,8 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 			o->stream_maps[o->nstreams - 1] = o->cur_map;
 		o->map_pending = 0;
 		return rc;
-	case O_MAP: {
-		char err[512];
-		struct evmap *m;
-
-		if (strcmp(v, "list") == 0)
-			return bad(name, v, "'list' only on the command line");
-		m = evmap_load(v, err, sizeof err);
-		if (m == NULL && err[0] != '\0') {
-			fprintf(stderr, "execmon: %s\n", err);
-			return 2;
-		}
-		if (m != NULL) {
-			if (o->nmaps == 2 * CLI_MAX_LIST) {
-				evmap_free(m);
-				return bad(name, v, "too many maps");
-			}
-			o->maps[o->nmaps++] = m;
-		}
-		o->cur_map = m;
-		o->map_pending = 1;
-		return 0;
-	}
+	case O_MAP:
+		return cli_map_set(o, name, v);
 	case O_DISCOVER_EVERY:
 		if ((o->discover_ms = cli_parse_duration(v)) < 100 ||
 		    o->discover_ms > 86400000)
@@ -455,35 +436,6 @@ config_setting(void *arg, const char *name, const char *val, int lineno)
 	return apply(cc->o, id, name, val, L_CONFIG);
 }
 
-/*
- * A --map that no source follows applies to the sources before it that no
- * --map covers (so `--stream K --map NAME` reads K through NAME). Returns
- * how many sources it was given to.
- */
-static int
-map_trailing(struct opts *o)
-{
-	int n = 0;
-
-	if (!o->map_pending || o->cur_map == NULL)
-		return 0;
-	for (int i = 0; i < o->nstreams; i++)
-		if (o->stream_maps[i] == NULL) {
-			o->stream_maps[i] = o->cur_map;
-			n++;
-		}
-	for (int i = 0; i < o->nws; i++)
-		if (o->ws_maps[i] == NULL) {
-			o->ws_maps[i] = o->cur_map;
-			n++;
-		}
-	if (o->replay != NULL && o->replay_map == NULL) {
-		o->replay_map = o->cur_map;
-		n++;
-	}
-	return n;
-}
-
 /* Read a config file; a missing one is fine unless it was asked for. */
 static int
 read_config(struct opts *o, const char *path, int required)
@@ -503,7 +455,7 @@ read_config(struct opts *o, const char *path, int required)
 	rc = conffile_parse(text, len, config_setting, &cc, err, sizeof err);
 	free(text);
 	if (rc == 0)
-		map_trailing(o);
+		cli_map_trailing(o);
 	o->map_pending = 0;
 	if (rc < 0) {
 		fprintf(stderr, "execmon: config %s:%s\n", path, err);
@@ -737,7 +689,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 		if ((rc = apply(o, c, name, optarg, L_ARGV)) != 0)
 			return rc;
 	}
-	if (o->map_pending && o->cur_map != NULL && map_trailing(o) == 0) {
+	if (o->map_pending && o->cur_map != NULL && cli_map_trailing(o) == 0) {
 		fprintf(stderr, "execmon: --map %s: no --stream, --ws or --replay to"
 		    " read through it\n", evmap_name(o->cur_map));
 		return 2;

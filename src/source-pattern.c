@@ -146,7 +146,12 @@ pattern_note(struct source_pattern *ps, struct pattern *p)
 		snprintf(text + strlen(text), sizeof text - strlen(text),
 		    ", %" PRIu64 " over --max-streams %" PRIu64, p->over,
 		    ps->max_streams);
-	source_set_note(p->source, "%s", text);
+	/* Only what needs a look stands beside its state: streams left out. */
+	if (p->over > 0)
+		source_set_note(p->source, "%" PRIu64 " streams over --max-streams %"
+		    PRIu64 " not followed", p->over, ps->max_streams);
+	else
+		source_set_note(p->source, "%s", "");
 	if (strcmp(text, p->said) == 0)
 		return;
 	snprintf(p->said, sizeof p->said, "%s", text);

@@ -257,6 +257,8 @@ s = json.load(open(sys.argv[1]))
 names = [x["address"] for x in s["sources"]]
 assert not any("not-a-stream" in n or "a-hash" in n for n in names), names
 assert sum("/shannon:workflow:events:task-" in n for n in names) == 25
+pat = [x for x in s["sources"] if x["address"].endswith("/shannon:workflow:events:*")]
+assert len(pat) == 1 and pat[0]["note"] == "15 streams over --max-streams 25 not followed", pat
 ' "$TMP/max.json"
 
 timeout 30 "$EXECMON" snapshot --redis "$R" --stream native:ev --stream native:ev \

@@ -231,6 +231,52 @@ test_apply(void)
 }
 
 static void
+test_as_sent_and_agent_from(void)
+{
+	char err[512], why[512];
+	struct evmap *m = parse("type.* = as-sent\n"
+	    "run_id = rid\n"
+	    "agent_id = who | \"main\"\n"
+	    "agent-from = start\n"
+	    "type.start = run.started\n"
+	    "type.call = llm.call @c\n"
+	    "@c.agent-from = nothing\n"
+	    "@c.input_tokens = 12\n", err, sizeof err);
+	struct event ev;
+
+	ok(m != NULL, "as-sent map parses (%s)", m ? "" : err);
+	if (m == NULL)
+		return;
+	{
+		const char *nv[] = { "type", "run.completed", "rid", "r1", "who", "x", NULL };
+
+		is_int(flat(m, &ev, nv, 1700000000000, why, sizeof why), MAL_NONE,
+		    "an unlisted execmon type passes as sent");
+		is_int(ev.type, EV_RUN_COMPLETED, "as an execmon type");
+		ok(ev.agent_id == NULL, "agent-from: a completion names no agent");
+		event_done(&ev);
+	}
+	{
+		const char *nv[] = { "type", "start", "rid", "r1", NULL };
+
+		is_int(flat(m, &ev, nv, 1700000000000, why, sizeof why), MAL_NONE,
+		    "start decodes");
+		is_str(ev.agent_id, "main", "agent-from: the start names the agent (fallback)");
+		event_done(&ev);
+	}
+	{
+		const char *nv[] = { "type", "call", "rid", "r1", "who", "w", NULL };
+
+		is_int(flat(m, &ev, nv, 1700000000000, why, sizeof why), MAL_NONE,
+		    "a scoped call decodes");
+		ok(ev.agent_id == NULL, "the scope's own agent-from leaves it out");
+		is_int(ev.input_tokens, 12, "a numeric constant");
+		event_done(&ev);
+	}
+	evmap_free(m);
+}
+
+static void
 test_load(void)
 {
 	char err[512];
@@ -255,6 +301,7 @@ main(void)
 {
 	test_parse_errors();
 	test_apply();
+	test_as_sent_and_agent_from();
 	test_load();
 	return tap_done();
 }

@@ -42,11 +42,11 @@ struct actx {
 	const struct event_field_kv *kv; /* flat entry, or NULL */
 	size_t n;
 	const json_t *obj;     /* JSON entry, or NULL */
-	struct {
+	struct parsed {
 		const void *key;   /* the text parsed */
 		json_t *j;         /* NULL: not a JSON object */
-	} parsed[PARSED_MAX];
-	int nparsed;
+	} parsed[PARSED_MAX], *more; /* more: past PARSED_MAX, on the heap */
+	int nparsed, nmore;
 	char *why;
 	size_t whylen;
 	const char *field;     /* the execmon field being filled, for messages */
@@ -84,16 +84,21 @@ parse_text(struct actx *a, const void *key, const char *s, size_t len)
 	for (int i = 0; i < a->nparsed; i++)
 		if (a->parsed[i].key == key)
 			return a->parsed[i].j;
+	for (int i = 0; i < a->nmore; i++)
+		if (a->more[i].key == key)
+			return a->more[i].j;
 	if (event_json_parse(s, len, &j) != MAL_NONE || !json_is_object(j)) {
 		json_decref(j);
 		j = NULL;
 	}
+	/* Kept until the entry is done: values found in it point into it. */
 	if (a->nparsed < PARSED_MAX) {
 		a->parsed[a->nparsed].key = key;
 		a->parsed[a->nparsed++].j = j;
 	} else {
-		json_decref(j); /* not kept: a later lookup parses again */
-		j = NULL;
+		a->more = xreallocarray(a->more, (size_t)a->nmore + 1, sizeof *a->more);
+		a->more[a->nmore].key = key;
+		a->more[a->nmore++].j = j;
 	}
 	return j;
 }
@@ -469,6 +474,9 @@ actx_done(struct actx *a)
 {
 	for (int i = 0; i < a->nparsed; i++)
 		json_decref(a->parsed[i].j);
+	for (int i = 0; i < a->nmore; i++)
+		json_decref(a->more[i].j);
+	free(a->more);
 	free(a->out);
 }
 

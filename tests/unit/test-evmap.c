@@ -276,6 +276,45 @@ test_as_sent_and_agent_from(void)
 	evmap_free(m);
 }
 
+/* More fields holding JSON text than the applier keeps inline. */
+static void
+test_many_json_fields(void)
+{
+	static const char *const fields[] = { "run_id", "agent_id", "agent_name",
+	    "trace_id", "span_id", "user_id", "workspace_id", "queue", "model_id",
+	    "tool_id", "message", "request_id" };
+	char text[2048], err[512], why[512], names[12][8], values[12][32];
+	const char *nv[2 * 13 + 1];
+	size_t n = 0;
+	struct evmap *m;
+	struct event ev;
+
+	text[0] = '\0';
+	for (int i = 0; i < 12; i++) {
+		snprintf(text + strlen(text), sizeof text - strlen(text),
+		    "%s = j%d.v\n", fields[i], i);
+		snprintf(names[i], sizeof names[i], "j%d", i);
+		snprintf(values[i], sizeof values[i], "{\"v\":\"x%d\"}", i);
+	}
+	m = parse(text, err, sizeof err);
+	ok(m != NULL, "a map of 12 JSON-text fields parses (%s)", m ? "" : err);
+	if (m == NULL)
+		return;
+	nv[n++] = "type";
+	nv[n++] = "log";
+	for (int i = 0; i < 12; i++) {
+		nv[n++] = names[i];
+		nv[n++] = values[i];
+	}
+	nv[n] = NULL;
+	is_int(flat(m, &ev, nv, 1700000000000, why, sizeof why), MAL_NONE,
+	    "an entry of 12 JSON-text fields decodes (%s)", why);
+	is_str(ev.run_id, "x0", "the first");
+	is_str(ev.request_id, "x11", "the last, past the inline cache");
+	event_done(&ev);
+	evmap_free(m);
+}
+
 static void
 test_load(void)
 {
@@ -302,6 +341,7 @@ main(void)
 	test_parse_errors();
 	test_apply();
 	test_as_sent_and_agent_from();
+	test_many_json_fields();
 	test_load();
 	return tap_done();
 }

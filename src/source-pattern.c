@@ -9,6 +9,7 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <uv.h>
 
 #include "loop.h"
 #include "map.h"
@@ -86,6 +87,12 @@ struct source_pattern {
 	int added_caught_up;   /* and the stream said it is caught up */
 	int *pat_of;           /* registry index -> pattern index, -1 = none */
 	size_t npat_of;
+	/*
+	 * Closed by source_pattern_stop(); its close callback frees us. The
+	 * follower may still call our sink from the reply it is reading when
+	 * the owner stops us, so we outlive the callback we were stopped in.
+	 */
+	uv_timer_t closer;
 };
 
 /* Remember which pattern a registry index belongs to. */
@@ -354,6 +361,8 @@ inner_event(void *ctx, struct event *ev)
 {
 	struct source_pattern *ps = ctx;
 
+	if (ps->stopping)
+		return;
 	/* A pattern is as quiet as the streams it found. */
 	if (ev->source >= 0 && (size_t)ev->source < ps->npat_of &&
 	    ps->pat_of[ev->source] >= 0) {
@@ -371,6 +380,8 @@ inner_notice(void *ctx, int source, const char *msg)
 {
 	struct source_pattern *ps = ctx;
 
+	if (ps->stopping)
+		return;
 	if (ps->sink.notice != NULL)
 		ps->sink.notice(ps->sink.ctx, source, msg);
 }
@@ -383,6 +394,8 @@ inner_caught_up(void *ctx, int source)
 	void *v;
 	size_t i = 0;
 
+	if (ps->stopping)
+		return;
 	if (ps->adding) {
 		ps->added_caught_up = 1;
 		return;
@@ -421,6 +434,8 @@ source_pattern_start(const struct url *url, char *const *streams,
 
 	ps->sink = *sink;
 	ps->keys = map_create();
+	uv_timer_init(loop_uv(), &ps->closer);
+	ps->closer.data = ps;
 	ps->follow = opts->follow;
 	ps->discover_ms = po->discover_ms > 0 ? po->discover_ms : 5000;
 	ps->max_streams = po->max_streams > 0 ? po->max_streams : 10000;
@@ -464,17 +479,14 @@ source_pattern_start(const struct url *url, char *const *streams,
 	return ps;
 }
 
-void
-source_pattern_stop(struct source_pattern *ps)
+static void
+pattern_free(uv_handle_t *h)
 {
+	struct source_pattern *ps = h->data;
 	const char *key;
 	void *v;
 	size_t i = 0;
 
-	if (ps == NULL)
-		return;
-	ps->stopping = 1;
-	source_redis_stop(ps->conn);
 	while (map_next(ps->keys, &i, &key, &v))
 		free(v);
 	map_free(ps->keys);
@@ -483,4 +495,14 @@ source_pattern_stop(struct source_pattern *ps)
 	free(ps->pats);
 	free(ps->pat_of);
 	free(ps);
+}
+
+void
+source_pattern_stop(struct source_pattern *ps)
+{
+	if (ps == NULL || ps->stopping)
+		return;
+	ps->stopping = 1;
+	source_redis_stop(ps->conn);
+	uv_close((uv_handle_t *)&ps->closer, pattern_free);
 }

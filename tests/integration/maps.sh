@@ -244,6 +244,11 @@ else
 	echo "ok $((T_N += 1)) # SKIP python3-websockets is not installed"
 fi
 
+"$EXECMON" record --redis "$R" --stream 'shannon:workflow:events:*' --map shannon \
+	--window 1h -o "$TMP/count.jsonl" --count 3 2>"$TMP/count.err"
+is "$?" 0 "record --count over a pattern stops in the middle of a reply, cleanly"
+is "$(grep -c . "$TMP/count.jsonl")" 3 "with exactly the events asked for"
+
 redis-cli -p "$P" SET shannon:workflow:events:not-a-stream hello >/dev/null
 redis-cli -p "$P" HSET shannon:workflow:events:a-hash f v >/dev/null
 "$EXECMON" snapshot --redis "$R" --stream 'shannon:workflow:events:*' --map shannon \

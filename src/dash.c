@@ -334,8 +334,7 @@ draw_pick(struct dash *d, int H, int W)
 	snprintf(title, sizeof title, " pick %s (Enter choose, Esc cancel) ",
 	    d->pick_kind == 'a' ? "an agent" : "a model");
 	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
-	if (d->pick_sel >= top + in.h)
-		top = d->pick_sel - in.h + 1;
+	ui_list_clamp(&d->pick_sel, &top, d->pick_n, in.h);
 	for (int i = 0; i < in.h && top + i < d->pick_n; i++)
 		ui_text(d, in.y + i, in.x, in.w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
 		    d->pick_items[top + i]);

@@ -108,6 +108,11 @@ int ui_text(const struct dash *, int y, int x, int w, enum theme_role, const cha
 int ui_textf(const struct dash *, int y, int x, int w, enum theme_role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 void ui_blank(int y, int x, int w);
+/*
+ * Every list's scrolling: keep sel in 0..n-1 and top so that sel is among
+ * the h rows shown from top (the one clamp every pane and view uses).
+ */
+void ui_list_clamp(int *sel, int *top, int n, int h);
 /* A bordered overlay that clears its whole area; returns the inside. */
 struct rect ui_box(const struct dash *, struct rect, const char *title);
 /* A bar of frac (0..1) over w columns, eighth blocks in UTF-8. */

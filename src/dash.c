@@ -375,6 +375,8 @@ draw(struct dash *d)
 			draw_dash(d, H, W);
 		if (d->overlay == OV_HELP)
 			keys_help_draw(d, body);
+		else if (d->overlay == OV_MESSAGES)
+			view_messages_draw(d, body);
 		else if (d->overlay == OV_PICK)
 			draw_pick(d, H, W);
 	}

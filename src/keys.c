@@ -324,6 +324,16 @@ k_theme(struct dash *d, int ch)
 }
 
 static int
+k_messages(struct dash *d, int ch)
+{
+	(void)ch;
+	d->overlay = OV_MESSAGES;
+	d->msg_top = 0;
+	d->need_clear = 1;
+	return 0;
+}
+
+static int
 k_sort(struct dash *d, int ch)
 {
 	static const char *const names[SORT_COUNT] = { "newest", "longest", "agent", "status" };
@@ -432,6 +442,7 @@ static const struct key keys[] = {
 	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },
 	{ 'y', 0, 0, "y", "copy the selected run id to the clipboard (OSC 52)", V_ALL, k_copy },
 	{ 'Y', 0, 0, "Y", "copy the selected trace id to the clipboard (OSC 52)", V_ALL, k_copy },
+	{ 'L', 0, 0, "L", "execmon's own messages (warnings, reconnects), newest first", V_ALL, k_messages },
 	{ 'T', 0, 0, "T", "cycle the theme: default, light, high-contrast, solarized-dark, mono", V_ALL, k_theme },
 	{ '+', '=', 0, "+", "refresh faster", V_ALL, k_refresh },
 	{ '-', 0, 0, "-", "refresh slower", V_ALL, k_refresh },
@@ -507,6 +518,18 @@ keys_dispatch(struct dash *d, int ch)
 		return prompt_key(d, ch);
 	if (d->overlay == OV_PICK)
 		return pick_key(d, ch);
+	if (d->overlay == OV_MESSAGES) {
+		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
+		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;
+
+		if (step != 0) {
+			d->msg_top += step;
+			return 0;
+		}
+		d->overlay = OV_NONE;
+		d->need_clear = 1;
+		return 0;
+	}
 	if (d->overlay == OV_HELP) {
 		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
 		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;

@@ -30,15 +30,6 @@ sources_add(const char *kind, const char *name)
 	return (int)count++;
 }
 
-int
-sources_intern(const char *kind, const char *name)
-{
-	for (size_t i = 0; i < count; i++) {
-		if (strcmp(list[i]->name, name) == 0)
-			return (int)i;
-	}
-	return sources_add(kind, name);
-}
 
 size_t
 sources_count(void)

@@ -29,7 +29,7 @@ struct pane_kind {
 };
 
 enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE };
-enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT };
+enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
 
 #define PANES_MAX 12
 #define SORT_COUNT 4
@@ -52,8 +52,6 @@ struct dash {
 	enum view view;
 	enum overlay overlay;
 	int focus;                /* index into the visible panes */
-	int npanes;
-	const struct pane_kind *panes[PANES_MAX];
 	int sel[PANES_MAX], top[PANES_MAX];
 
 	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
@@ -62,7 +60,8 @@ struct dash {
 	char *run_id;
 	int log_sel, log_top, log_follow, log_abs;
 	int detail_top;
-	int help_top;              /* first line of the help shown */            /* first line of the event detail shown (J/K) */
+	int help_top;              /* first line of the help shown */
+	int msg_top;               /* first row of the messages view shown */            /* first line of the event detail shown (J/K) */
 	char *trace_id;
 	int trace_sel, trace_top;
 
@@ -93,7 +92,6 @@ struct dash {
 	int dirty;                /* something to redraw */
 	int need_clear;           /* full repaint (resize, view change) */
 	char *snapshot_dir;
-	const char *filter_expr_cli;
 };
 
 /*
@@ -154,6 +152,7 @@ void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
 /* Views. */
+void view_messages_draw(struct dash *, struct rect);
 void view_runlog_draw(struct dash *, struct rect);
 int view_runlog_key(struct dash *, int ch);
 void view_trace_draw(struct dash *, struct rect);

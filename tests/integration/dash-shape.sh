@@ -89,7 +89,7 @@ for sz in $SIZES; do
 	ok $? "$sz: the header says what 'spent' covers"
 	# the queues pane: a labelled scale, and no oldest wait on an empty queue
 	if [ "$w" -gt 80 ] && ! python3 "$TMP/tui_screen.py" "$TMP/$n.cap" "Queues (depth, oldest wait)" 2>/dev/null |
-	    awk 'NF && $2 != "0" { found = 1 } END { exit !found }'; then
+	    awk 'NF && $1 != "workers:" && $2 != "0" { found = 1 } END { exit !found }'; then
 		! grep -q 'scale 0-' "$TMP/$n.cap"
 		ok $? "$sz: no scale is drawn while every queue is empty"
 	elif [ "$w" -gt 80 ]; then
@@ -102,10 +102,10 @@ for sz in $SIZES; do
 done
 
 # Queue rows keep their order from frame to frame.
-q1=$(python3 "$TMP/tui_screen.py" "$TMP/m120.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF {print $1}' | tr '\n' ' ')
+q1=$(python3 "$TMP/tui_screen.py" "$TMP/m120.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF && $1 != "workers:" {print $1}' | tr '\n' ' ')
 sleep 3
 tui_cap m120 >"$TMP/m120.b.cap"
-q2=$(python3 "$TMP/tui_screen.py" "$TMP/m120.b.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF {print $1}' | tr '\n' ' ')
+q2=$(python3 "$TMP/tui_screen.py" "$TMP/m120.b.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF && $1 != "workers:" {print $1}' | tr '\n' ' ')
 is "$q2" "$q1" "the queue rows keep their order"
 [ "$(echo "$q1" | tr ' ' '\n' | grep -v '^$' | LC_ALL=C sort | tr '\n' ' ')" = "$q1" ]
 ok $? "the queue rows are in name order ($q1)"
@@ -240,6 +240,12 @@ ok $? "a run past its estimate says it is late: $(tr -s ' ' <"$TMP/late.row")"
 grep -q '\$0.00048' "$TMP/tiny.row"
 ok $? "runs: a twentieth of a cent is \$0.00048, not \$0.000"
 
+# -v: the sources' state changes are logged too (debug level)
+"$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"
+"$EXECMON" runs -v --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/verbose.err"
+grep -q -- '-> live\|-> backfilling' "$TMP/verbose.err" && ! grep -q -- '-> ' "$TMP/quiet.err"
+ok $? "-v logs the sources' state changes, and without it they are not"
+
 # A source down: the pane titles say stale, the anomalies pane says why.
 kill -STOP "$REDIS_PID_s"
 kill -9 "$REDIS_PID_s"
@@ -247,6 +253,14 @@ tui_wait m200 30 'cannot judge' >/dev/null
 ok $? "Redis down: the anomalies pane says it cannot judge"
 tui_match m200 ' stale '
 ok $? "Redis down: the panes are marked stale"
+
+# L: execmon's own messages, with the reconnects just logged
+tui_keys m200 L
+tui_wait m200 5 'messages: [1-9]' >/dev/null
+ok $? "L opens execmon's own messages"
+tui_cap m200 | grep -Eq '[0-9]{2}:[0-9]{2}:[0-9]{2}Z .*(redis|hist|live|hand)'
+ok $? "each message has its time and names the source"
+tui_keys m200 x
 
 for sz in $SIZES; do tui_keys "m${sz%x*}" q; done
 tui_keys err q

@@ -238,6 +238,8 @@ dash_open_log(struct dash *d, const char *run_id)
 {
 	free(d->run_id);
 	d->run_id = xstrdup(run_id);
+	if (d->view != VIEW_LOG)
+		d->log_from = d->view;
 	d->view = VIEW_LOG;
 	d->log_sel = 0;
 	d->detail_top = 0;
@@ -369,6 +371,8 @@ draw(struct dash *d)
 		dash_draw_summary(d, W);
 		if (d->view == VIEW_LOG)
 			view_runlog_draw(d, body);
+		else if (d->view == VIEW_RECENT)
+			view_recent_draw(d, body);
 		else if (d->view == VIEW_TRACE)
 			view_trace_draw(d, body);
 		else
@@ -756,6 +760,8 @@ dash_main(const struct opts *o)
 	free(d->run_id);
 	free(d->trace_id);
 	free(d->sel_run_id);
+	free(d->rec_sel_id);
+	view_recent_done();
 	for (int i = 0; i < d->pick_n; i++)
 		free(d->pick_items[i]);
 	free(d->pick_items);

@@ -28,7 +28,7 @@ struct pane_kind {
 	void (*enter)(struct dash *, int row);
 };
 
-enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE };
+enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT };
 enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
 
 #define PANES_MAX 12
@@ -55,6 +55,9 @@ struct dash {
 	int sel[PANES_MAX], top[PANES_MAX];
 
 	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
+	int rec_sel, rec_top;     /* the recent runs view's selection and scroll */
+	char *rec_sel_id;         /* ... by identity */
+	enum view log_from;       /* the view a run's log goes back to */
 
 	/* run log / trace views */
 	char *run_id;
@@ -152,6 +155,10 @@ void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
 /* Views. */
+void view_recent_draw(struct dash *, struct rect);
+struct run *view_recent_selected(struct dash *);
+void view_recent_move(struct dash *, int delta);
+void view_recent_done(void);
 void view_messages_draw(struct dash *, struct rect);
 void view_runlog_draw(struct dash *, struct rect);
 int view_runlog_key(struct dash *, int ch);

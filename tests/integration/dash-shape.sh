@@ -230,6 +230,21 @@ tui_keys err y
 sleep 0.5
 is "$(tui show-buffer 2>/dev/null)" "parent-1" "y in the trace view copies the highlighted run"
 
+# F: the failed runs in one key, newest first, each with its error; Enter
+# opens its log, Esc comes back to the list.
+tui_keys err Escape Escape Escape F
+tui_wait err 5 'recent runs: [0-9]+ finished in 1h, status=failed' >/dev/null
+ok $? "F lists the failed runs of the window"
+tui_cap err | grep -q 'child-1.*RateLimitError: rate limit reached'
+ok $? "... each with its error class and message"
+tui_keys err g Enter
+tui_wait err 5 '^ run child-1' >/dev/null
+ok $? "Enter opens the failed run's log"
+tui_keys err Escape
+tui_wait err 5 'recent runs:' >/dev/null
+ok $? "Esc goes back to the list"
+tui_keys err f Escape
+
 # A tiny cost is never $0.00; a run past its estimate is late, not over 100%.
 tui_keys err Escape Escape Escape
 tui_wait err 10 'late-1' >/dev/null

@@ -116,9 +116,10 @@ view_recent_draw(struct dash *d, struct rect r)
 	    format_window(d->window_ms, win, sizeof win), expr[0] ? ", " : "", expr);
 	ui_blank(r.y, 0, r.w);
 	ui_text(d, r.y, 0, r.w, TH_FOCUS, title);
-	ui_textf(d, r.y + 1, 1, r.w - 1, TH_DIM, "%-10s %-*s %-*s %-*s %8s %9s  %s", "finished",
-	    wide ? 16 : 12, "run", wide ? 14 : 10, "agent", wide ? 17 : 10, "model", "took",
-	    "cost", "error");
+	/* narrow: the model column gives way, so the error has room */
+	ui_textf(d, r.y + 1, 1, r.w - 1, TH_DIM, "%-10s %-*s %-*s %-*s%8s %9s  %s", "finished",
+	    wide ? 16 : 12, "run", wide ? 14 : 10, "agent", wide ? 18 : 0, wide ? "model" : "",
+	    "took", "cost", "error");
 	if (n == 0) {
 		ui_text(d, r.y + 2, 1, r.w - 1, TH_DIM, expr[0] ?
 		    "no finished run in the window matches the filter" :
@@ -143,7 +144,10 @@ view_recent_draw(struct dash *d, struct rect r)
 		    wide ? 14 : 10, d->utf8 ? 0 : TW_ASCII, ag, sizeof ag);
 		tw_fit(run->model_id ? run->model_id : "-", wide ? 17 : 10, d->utf8 ? 0 : TW_ASCII,
 		    mo, sizeof mo);
-		x += ui_textf(d, y, x, r.w - x, base, "%s %s %s %8s %9s  ", id, ag, mo,
+		if (!wide)
+			mo[0] = '\0';
+		x += ui_textf(d, y, x, r.w - x, base, "%s %s %s%s%8s %9s  ", id, ag, mo,
+		    wide ? " " : "",
 		    run->started_ms ? format_dur(run->finished_ms - run->started_ms, a, sizeof a) : "-",
 		    format_cost(run->cost_nusd, b, sizeof b));
 		if (run->error_class != NULL || run->error_message != NULL) {

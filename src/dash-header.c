@@ -101,6 +101,9 @@ dash_draw_header(struct dash *d, int w)
 		const struct source_info *si = sources_get((int)i);
 		enum theme_role role = TH_HEADER;
 		int failing = si->state == SRC_RETRYING || si->state == SRC_ERROR;
+
+		if (si->quiet_gone && si->state == SRC_GONE)
+			continue; /* counted by its pattern, not shown one by one */
 		/*
 		 * A stream is known by its key; a feed by its URL without the
 		 * scheme; a failing one, or one with a note, by its host too.

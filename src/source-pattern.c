@@ -229,6 +229,7 @@ round_done(struct source_pattern *ps)
 		struct followed *f = map_del(ps->keys, gone[j]);
 		struct pattern *p = &ps->pats[f->pattern];
 
+		sources_get(f->source)->quiet_gone = 1;
 		source_redis_drop_stream(ps->conn, gone[j]);
 		p->followed--;
 		p->dropped++;

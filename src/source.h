@@ -42,6 +42,7 @@ struct source_info {
 	uint64_t recreated;    /* times the stream was found deleted and recreated */
 	char gap_off[128];     /* why gaps cannot be detected, "" = they can */
 	int fatal;             /* the last error is one retrying cannot mend */
+	int quiet_gone;        /* gone and not worth a look: a stream a pattern dropped */
 };
 
 /* Registry: sources are added once and live until sources_clear(). */

@@ -4,6 +4,7 @@
 # payload, renamed types), the shannon preset over Redis stream patterns,
 # its WebSocket form, and execmon-gen --format shannon.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tui/lib.sh"
 
 TRUTH="${SRCDIR:-$(dirname "$0")/../..}/tests/integration/shannon_truth.py"
 # A build outside the source tree has no maps beside the program.
@@ -301,5 +302,30 @@ grep -q ': 4 streams, 1 gone' "$TMP/live.err"
 ok $? "the expired stream is dropped and counted"
 grep -qi 'error' "$TMP/live.err"
 is "$?" 1 "quietly: no error"
+
+# The dashboard: the pattern in the header; a dropped stream is not shown.
+if command -v tmux >/dev/null 2>&1 && tui_init; then
+	redis-cli -p "$P" FLUSHALL >/dev/null
+	"$EXECMON_GEN" --redis "$R" --format shannon --runs 2 --rate 0 --seed 6 \
+		--time-scale 0.1 --print >"$TMP/tui0.print" 2>/dev/null
+	tui_run DSH 200 40 EXECMON_BLOCK_MS=300 ${EXECMON_MAP_PATH:+EXECMON_MAP_PATH=$EXECMON_MAP_PATH} \
+		--redis "$R" --stream 'shannon:workflow:events:*' --map shannon --discover-every 200ms
+	# the pattern and its two streams, each "● shannon:workflow:ev..."
+	three() { tui_match DSH '(● shannon:workflow:ev[^●]*){3}'; }
+	two_only() { ! three && tui_match DSH '(● shannon:workflow:ev[^●]*){2}'; }
+	wait_for 10 three
+	ok $? "the header shows the pattern and its streams"
+	first=$(head -1 "$TMP/tui0.print" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stream"])')
+	redis-cli -p "$P" DEL "$first" >/dev/null
+	wait_for 10 two_only
+	ok $? "a stream that goes away leaves the header"
+	tui_alive DSH
+	ok $? "the dashboard goes on"
+	tui_match DSH 'gone'
+	is "$?" 1 "and does not show the dropped stream as gone"
+	tui_keys DSH q
+else
+	echo "# tmux is not installed: the dashboard checks are skipped"
+fi
 
 done_testing

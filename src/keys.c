@@ -237,6 +237,96 @@ k_move(struct dash *d, int ch)
 	return 0;
 }
 
+/* Apply "key=value" on top of the filter, keeping the old one for Esc. */
+static void
+filter_to(struct dash *d, const char *key, const char *value)
+{
+	char expr[1024], err[256];
+	struct filter f;
+	int n;
+
+	filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
+	d->has_undo = 1;
+	n = snprintf(expr, sizeof expr, "%s%s%s=%s", d->filter_undo,
+	    d->filter_undo[0] ? "," : "", key, value);
+	filter_init(&f);
+	if (n < 0 || (size_t)n >= sizeof expr || strchr(value, ',') != NULL ||
+	    filter_parse(&f, expr, err, sizeof err) != 0) {
+		filter_done(&f);
+		d->has_undo = 0;
+		dash_set_status(d, "cannot filter to %s=%s", key, value);
+		return;
+	}
+	filter_done(&d->filter);
+	d->filter = f;
+	filter_changed(d);
+}
+
+/*
+ * Enter on a row of any pane: a table row filters everything to it (Esc
+ * undoes), a stuck run opens its log, an anomaly says when and what, the
+ * charts open the recent runs behind them.
+ */
+static int
+enter_row(struct dash *d)
+{
+	const struct metrics *m = d->m;
+	int i = d->sel[d->focus];
+
+	switch (d->focus) {
+	case 1: case 2: /* throughput, latency: the runs behind the figures */
+		d->view = VIEW_RECENT;
+		d->need_clear = 1;
+		return 0;
+	case 3: { /* queues, in the order shown (by name) */
+		const char *best = NULL;
+
+		/* the i-th name in name order */
+		for (size_t a = 0; a < m->nqueues; a++) {
+			int rank = 0;
+
+			for (size_t b = 0; b < m->nqueues; b++)
+				rank += strcmp(m->queues[b].name, m->queues[a].name) < 0;
+			if (rank == i)
+				best = m->queues[a].name;
+		}
+		if (best != NULL)
+			filter_to(d, "queue", best);
+		return 0;
+	}
+	case 4:
+		if ((size_t)i < m->nflags) {
+			dash_open_log(d, m->flags[i].run->id);
+		} else if ((size_t)i - m->nflags < m->nanomalies) {
+			const struct anomaly *a = &m->anomalies[(size_t)i - m->nflags];
+			char t[16];
+
+			dash_set_status(d, "%s %s from %s: %s", severity_name(a->severity),
+			    anomaly_type_name(a->type), format_hm(a->ts_ms, t, sizeof t),
+			    a->description);
+		}
+		return 0;
+	case 5:
+		if ((size_t)i < m->nagents) {
+			const struct agent_stats *a = &m->agents[i];
+
+			filter_to(d, "agent", a->agent_name ? a->agent_name : a->agent_id ?
+			    a->agent_id : "");
+		}
+		return 0;
+	case 6:
+		if ((size_t)i < m->nmodels && m->models[i].model_id != NULL)
+			filter_to(d, "model", m->models[i].model_id);
+		return 0;
+	case 7:
+		if ((size_t)i < m->ntools && m->tools[i].tool_id != NULL)
+			dash_set_status(d, "tool %s: runs are not filtered by tool yet; R lists the"
+			    " recent runs", m->tools[i].tool_id);
+		return 0;
+	}
+	return 0;
+}
+
 static int
 k_enter(struct dash *d, int ch)
 {
@@ -254,23 +344,37 @@ k_enter(struct dash *d, int ch)
 			dash_open_log(d, r->id);
 		return 0;
 	}
-	{
+	if (d->focus == 0) {
 		struct run *r = dash_selected_run(d);
 
-		if (d->focus == 0) {
-			if (r == NULL)
-				dash_set_status(d, "no run selected");
-			else
-				dash_open_log(d, r->id);
-		}
+		if (r == NULL)
+			dash_set_status(d, "no run selected");
+		else
+			dash_open_log(d, r->id);
+		return 0;
 	}
-	return 0;
+	return enter_row(d);
 }
 
 static int
 k_back(struct dash *d, int ch)
 {
 	(void)ch;
+	if (d->view == VIEW_DASH && d->has_undo) {
+		/* Esc undoes the filter Enter put on a row */
+		char err[256];
+		struct filter f;
+
+		filter_init(&f);
+		if (filter_parse(&f, d->filter_undo, err, sizeof err) == 0) {
+			filter_done(&d->filter);
+			d->filter = f;
+			d->has_undo = 0;
+			filter_changed(d);
+		} else
+			filter_done(&f);
+		return 0;
+	}
 	if (d->view == VIEW_TRACE && d->run_id != NULL)
 		d->view = VIEW_LOG;
 	else if (d->view == VIEW_LOG && d->log_from == VIEW_RECENT)
@@ -470,8 +574,8 @@ static const struct key keys[] = {
 	{ KEY_PPAGE, KEY_NPAGE, 0, "PgUp, PgDn", "move a page", V_ALL, k_move },
 	{ KEY_HOME, 'g', 0, "Home, g", "first row", V_ALL, k_move },
 	{ KEY_END, 'G', 0, "End, G", "last row (a run's log then follows live)", V_ALL, k_move },
-	{ '\r', '\n', KEY_ENTER, "Enter", "open the selected run's event log; in a trace, that run's log", V_ALL, k_enter },
-	{ 27, KEY_BACKSPACE, 'h', "Esc, h", "back", V_LOG | V_TRACE, k_back },
+	{ '\r', '\n', KEY_ENTER, "Enter", "on a run: its event log; on an agent, model or queue row: filter to it (Esc undoes); on a stuck run: its log; on the charts: the recent runs", V_ALL, k_enter },
+	{ 27, KEY_BACKSPACE, 'h', "Esc, h", "back; undo the filter Enter put on a row", V_ALL, k_back },
 	{ 'r', 0, 0, "r", "in a run's log: relative / absolute times", V_LOG, k_view },
 	{ 'J', 'K', 0, "J, K", "in a run's log: scroll the event detail down / up", V_LOG, k_view },
 	{ 'w', 0, 0, "w", "cycle the window: 5m, 15m, 1h, 6h, 24h", V_ALL, k_window },

@@ -58,6 +58,8 @@ struct dash {
 	int rec_sel, rec_top;     /* the recent runs view's selection and scroll */
 	char *rec_sel_id;         /* ... by identity */
 	enum view log_from;       /* the view a run's log goes back to */
+	char filter_undo[512];    /* the filter before Enter on a row put one on */
+	int has_undo;
 
 	/* run log / trace views */
 	char *run_id;

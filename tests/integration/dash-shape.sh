@@ -257,6 +257,20 @@ tui_wait err 5 'recent runs:' >/dev/null
 ok $? "Esc goes back to the list"
 tui_keys err f
 
+# Enter on a table row filters to it; Esc undoes (Agents is the sixth pane,
+# Models the seventh).
+tui_keys m200 Tab Tab Tab Tab Tab g Enter
+tui_wait m200 5 'filter agent=[a-z]+' >/dev/null
+ok $? "Enter on an agent row filters everything to that agent"
+tui_keys m200 Escape
+sleep 0.5
+! tui_match m200 'filter agent='
+ok $? "Esc undoes it"
+tui_keys m200 Tab g Enter
+tui_wait m200 5 'filter model=' >/dev/null
+ok $? "Enter on a model row filters to that model"
+tui_keys m200 Escape Tab Tab
+
 # -v: the sources' state changes are logged too (debug level)
 "$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"
 "$EXECMON" runs -v --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/verbose.err"

@@ -308,20 +308,22 @@ enter_row(struct dash *d)
 		return 0;
 	case 5:
 		if ((size_t)i < m->nagents) {
-			const struct agent_stats *a = &m->agents[i];
+			const struct agent_stats *a = &m->agents[pane_table_row(d, 0, (size_t)i)];
 
 			filter_to(d, "agent", a->agent_name ? a->agent_name : a->agent_id ?
 			    a->agent_id : "");
 		}
 		return 0;
 	case 6:
-		if ((size_t)i < m->nmodels && m->models[i].model_id != NULL)
-			filter_to(d, "model", m->models[i].model_id);
+		if ((size_t)i < m->nmodels &&
+		    m->models[pane_table_row(d, 1, (size_t)i)].model_id != NULL)
+			filter_to(d, "model", m->models[pane_table_row(d, 1, (size_t)i)].model_id);
 		return 0;
 	case 7:
-		if ((size_t)i < m->ntools && m->tools[i].tool_id != NULL)
+		if ((size_t)i < m->ntools)
 			dash_set_status(d, "tool %s: runs are not filtered by tool yet; R lists the"
-			    " recent runs", m->tools[i].tool_id);
+			    " recent runs", m->tools[pane_table_row(d, 2, (size_t)i)].tool_id ?
+			    m->tools[pane_table_row(d, 2, (size_t)i)].tool_id : "(none)");
 		return 0;
 	}
 	return 0;
@@ -469,6 +471,35 @@ k_recent(struct dash *d, int ch)
 	return 0;
 }
 
+/* O: the focused table's next sort column; I: invert its order. */
+static int
+k_table_sort(struct dash *d, int ch)
+{
+	static const int ncols[3] = { 6, 5, 4 };
+	static const char *const names[3][8] = {
+		{ "runs", "name", "runs", "ok%", "avg", "live", "cost", "$/run" },
+		{ "calls", "name", "calls", "tokens", "cost", "avg", "err" },
+		{ "calls", "name", "calls", "p95", "err", "t/out" },
+	};
+	int t = d->focus - 5;
+
+	if (t < 0 || t > 2) {
+		dash_set_status(d, "O and I sort the Agents, Models and Tools tables: Tab to one");
+		return 0;
+	}
+	if (ch == 'O') {
+		d->tsort[t] = (d->tsort[t] + 1) % (ncols[t] + 2);
+		/* numbers biggest first, names A to Z, the own order as it comes */
+		d->tdesc[t] = d->tsort[t] >= 2;
+	} else
+		d->tdesc[t] = !d->tdesc[t];
+	d->sel[d->focus] = d->top[d->focus] = 0;
+	dash_set_status(d, "sorted by %s%s", d->tsort[t] == 0 ? "its own order (by count)" :
+	    names[t][d->tsort[t]], d->tdesc[t] ? (d->tsort[t] == 0 ? ", reversed" :
+	    ", descending") : d->tsort[t] == 0 ? "" : ", ascending");
+	return 0;
+}
+
 static int
 k_sort(struct dash *d, int ch)
 {
@@ -583,6 +614,8 @@ static const struct key keys[] = {
 	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },
 	{ 'y', 0, 0, "y", "copy the selected run id to the clipboard (OSC 52)", V_ALL, k_copy },
 	{ 'Y', 0, 0, "Y", "copy the selected trace id to the clipboard (OSC 52)", V_ALL, k_copy },
+	{ 'O', 0, 0, "O", "sort the focused table (Agents, Models, Tools) by its next column", V_DASH, k_table_sort },
+	{ 'I', 0, 0, "I", "invert the focused table's order", V_DASH, k_table_sort },
 	{ 'R', 0, 0, "R", "recent finished runs, newest first, with their errors", V_ALL, k_recent },
 	{ 'F', 0, 0, "F", "failed runs: the recent runs, failed only", V_ALL, k_recent },
 	{ 'L', 0, 0, "L", "execmon's own messages (warnings, reconnects), newest first", V_ALL, k_messages },

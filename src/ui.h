@@ -60,6 +60,7 @@ struct dash {
 	enum view log_from;       /* the view a run's log goes back to */
 	char filter_undo[512];    /* the filter before Enter on a row put one on */
 	int has_undo;
+	int tsort[3], tdesc[3];    /* agents, models, tools: sort column and direction */
 
 	/* run log / trace views */
 	char *run_id;
@@ -155,6 +156,9 @@ void dash_draw_header(struct dash *, int w);
 int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
+
+/* Row i of table t (0 agents, 1 models, 2 tools) as shown: the figures' index. */
+size_t pane_table_row(struct dash *, int t, size_t i);
 
 /* Views. */
 void view_recent_draw(struct dash *, struct rect);

@@ -269,7 +269,20 @@ ok $? "Esc undoes it"
 tui_keys m200 Tab g Enter
 tui_wait m200 5 'filter model=' >/dev/null
 ok $? "Enter on a model row filters to that model"
-tui_keys m200 Escape Tab Tab
+tui_keys m200 Escape
+# O sorts the focused table (Models) by its next column: name, A to Z
+tui_keys m200 O
+tui_wait m200 5 'sorted by name, ascending' >/dev/null
+ok $? "O sorts the Models table by name"
+python3 "$TMP/tui_screen.py" <(tui_cap m200) "Models (tokens, cost)" | awk 'NR > 1 && NF {print $1}' >"$TMP/models.sorted"
+LC_ALL=C sort -c "$TMP/models.sorted"
+ok $? "... and its rows are in name order ($(tr '\n' ' ' <"$TMP/models.sorted"))"
+tui_keys m200 I
+tui_wait m200 5 'sorted by name, descending' >/dev/null
+python3 "$TMP/tui_screen.py" <(tui_cap m200) "Models (tokens, cost)" | awk 'NR > 1 && NF {print $1}' >"$TMP/models.rsorted"
+LC_ALL=C sort -r -c "$TMP/models.rsorted"
+ok $? "I inverts it"
+tui_keys m200 Tab Tab
 
 # -v: the sources' state changes are logged too (debug level)
 "$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"

@@ -273,7 +273,7 @@ dash_draw_status(struct dash *d, int y, int w)
 {
 	ui_blank(y, 0, w);
 	if (d->overlay == OV_PROMPT) {
-		int x = ui_text(d, y, 0, w, TH_ACCENT, "/");
+		int x = ui_text(d, y, 0, w, TH_ACCENT, d->prompt_log ? "search this run: /" : "search: /");
 
 		x += ui_text(d, y, x, w - x, TH_NORMAL, d->prompt);
 		move(y, x);

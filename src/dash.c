@@ -243,6 +243,8 @@ dash_open_log(struct dash *d, const char *run_id)
 	d->view = VIEW_LOG;
 	d->log_sel = 0;
 	d->detail_top = 0;
+	/* a run found by a search opens with its matching events marked */
+	snprintf(d->log_search, sizeof d->log_search, "%s", d->filter.text ? d->filter.text : "");
 	d->log_top = 0;
 	d->log_follow = 1;
 	d->need_clear = 1;

@@ -63,9 +63,50 @@ k_search(struct dash *d, int ch)
 {
 	(void)ch;
 	d->overlay = OV_PROMPT;
-	snprintf(d->prompt, sizeof d->prompt, "%s", d->filter.text ? d->filter.text : "");
-	d->prompt_len = (int)strlen(d->prompt);
+	d->prompt_log = d->view == VIEW_LOG;
+	d->prompt[0] = '\0'; /* a new search starts empty */
+	d->prompt_len = 0;
 	curs_set(1);
+	return 0;
+}
+
+/* The next (dir 1) or previous (-1) event of the open run holding the search. */
+static void
+log_find(struct dash *d, int dir, int from_here)
+{
+	struct run *r = d->run_id ? store_find(d->store, d->run_id) : NULL;
+	int n, start, hits = 0, at = -1;
+
+	if (r == NULL || d->log_search[0] == '\0' || r->nlog == 0) {
+		dash_set_status(d, d->log_search[0] ? "no run open" : "no search: / first");
+		return;
+	}
+	n = (int)r->nlog;
+	start = d->log_sel + (from_here ? 0 : dir);
+	for (int k = 0; k < n; k++) {
+		int i = ((start + dir * k) % n + n) % n;
+
+		if (run_log_event_has_text(r, (size_t)i, d->log_search)) {
+			if (at < 0)
+				at = i;
+			hits++;
+		}
+	}
+	if (at < 0) {
+		dash_set_status(d, "no event of this run holds \"%s\"", d->log_search);
+		return;
+	}
+	d->log_sel = at;
+	d->log_follow = 0;
+	d->detail_top = 0;
+	dash_set_status(d, "\"%s\": %d event%s (n next, N previous)", d->log_search, hits,
+	    hits == 1 ? "" : "s");
+}
+
+static int
+k_find_next(struct dash *d, int ch)
+{
+	log_find(d, ch == 'N' ? -1 : 1, 0);
 	return 0;
 }
 
@@ -593,7 +634,8 @@ static const struct key keys[] = {
 	{ 'q', 0, 0, "q", "quit", V_ALL, k_quit },
 	{ '?', KEY_F(1), 0, "?", "this help", V_ALL, k_help },
 	{ 'p', ' ', 0, "p, space", "pause the screen (events are still read)", V_ALL, k_pause },
-	{ '/', 0, 0, "/", "text filter: runs whose id, agent, trace or error contains it", V_DASH, k_search },
+	{ '/', 0, 0, "/", "search: runs whose id, agent, trace, error, model, queue or any event's text holds it (in a run's log: its events)", V_DASH | V_RECENT | V_LOG, k_search },
+	{ 'n', 'N', 0, "n, N", "in a run's log: the next / previous event holding the search", V_LOG, k_find_next },
 	{ 'a', 0, 0, "a", "agent filter: pick from a list", V_DASH, k_pick },
 	{ 'm', 0, 0, "m", "model filter: pick from a list", V_DASH, k_pick },
 	{ 't', 0, 0, "t", "filter to the selected run's trace (in a run's log: open its trace)", V_DASH | V_LOG, k_trace },
@@ -632,6 +674,13 @@ prompt_key(struct dash *d, int ch)
 	if (ch == 27) {
 		d->overlay = OV_NONE;
 		curs_set(0);
+		return 0;
+	}
+	if ((ch == '\r' || ch == '\n' || ch == KEY_ENTER) && d->prompt_log) {
+		snprintf(d->log_search, sizeof d->log_search, "%s", d->prompt);
+		d->overlay = OV_NONE;
+		curs_set(0);
+		log_find(d, 1, 1);
 		return 0;
 	}
 	if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {

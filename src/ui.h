@@ -60,7 +60,9 @@ struct dash {
 	enum view log_from;       /* the view a run's log goes back to */
 	char filter_undo[512];    /* the filter before Enter on a row put one on */
 	int has_undo;
-	int tsort[3], tdesc[3];    /* agents, models, tools: sort column and direction */
+	int tsort[3], tdesc[3];
+	char log_search[128];     /* the run log's search, "" = none (/, n, N) */
+	int prompt_log;           /* the prompt searches the run log, not the runs */    /* agents, models, tools: sort column and direction */
 
 	/* run log / trace views */
 	char *run_id;

@@ -345,6 +345,7 @@ emit(struct out *o, int t, const struct open *op,
 	a = &o->v[o->n++];
 	memset(a, 0, sizeof *a);
 	a->ts_ms = minutes[op->first].t0;
+	a->end_ms = minutes[op->last].t0 + MINUTE_MS;
 	a->type = t;
 	a->observed = w->observed;
 	a->baseline = base;

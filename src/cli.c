@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alert-rule.h"
+#include "alert-state.h"
 #include "cli.h"
 #include "conffile.h"
 #include "event.h"
@@ -23,7 +25,10 @@ enum {
 	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
-	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP
+	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
+	O_ALERT_EXEC, O_ALERT_EXEC_TIMEOUT, O_ALERT_EXEC_MAX, O_ALERT_BELL,
+	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_ACK, O_UNACK, O_NOTE, O_SNOOZE,
+	O_SILENCE, O_UNSILENCE
 };
 
 static const struct option longopts[] = {
@@ -55,6 +60,19 @@ static const struct option longopts[] = {
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "no-color", no_argument, NULL, O_NO_COLOR },
 	{ "stats", required_argument, NULL, O_STATS },
+	{ "alert-exec", required_argument, NULL, O_ALERT_EXEC },
+	{ "alert-exec-timeout", required_argument, NULL, O_ALERT_EXEC_TIMEOUT },
+	{ "alert-exec-max", required_argument, NULL, O_ALERT_EXEC_MAX },
+	{ "alert-bell", required_argument, NULL, O_ALERT_BELL },
+	{ "alert-notify", required_argument, NULL, O_ALERT_NOTIFY },
+	{ "alert-hold", required_argument, NULL, O_ALERT_HOLD },
+	{ "follow", no_argument, NULL, O_FOLLOW },
+	{ "ack", required_argument, NULL, O_ACK },
+	{ "unack", required_argument, NULL, O_UNACK },
+	{ "note", required_argument, NULL, O_NOTE },
+	{ "snooze", required_argument, NULL, O_SNOOZE },
+	{ "silence", required_argument, NULL, O_SILENCE },
+	{ "unsilence", required_argument, NULL, O_UNSILENCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -63,7 +81,7 @@ static const struct option longopts[] = {
 
 static const char *const command_names[] = {
 	[CMD_DASHBOARD] = "", [CMD_SNAPSHOT] = "snapshot", [CMD_RUNS] = "runs",
-	[CMD_EVENTS] = "events", [CMD_RECORD] = "record",
+	[CMD_EVENTS] = "events", [CMD_RECORD] = "record", [CMD_ALERTS] = "alerts",
 };
 
 /* Which level last set each list option: later levels replace, not append. */
@@ -174,6 +192,37 @@ bad(const char *opt, const char *val, const char *why)
 	event_sanitize(val != NULL ? val : "", safe, sizeof safe, 0);
 	fprintf(stderr, "execmon: --%s '%s': %s\n", opt, safe, why);
 	return 2;
+}
+
+/* --ack NAME, --unack NAME, --snooze NAME=DUR, --silence GLOB[=DUR], --unsilence GLOB. */
+static int
+apply_mark(struct opts *o, int id, const char *name, const char *v)
+{
+	static const int ops[] = { [0] = MARK_ACK, [1] = MARK_UNACK, [2] = MARK_SNOOZE,
+		[3] = MARK_SILENCE, [4] = MARK_UNSILENCE };
+	const char *eq = strchr(v, '=');
+	size_t n = eq != NULL ? (size_t)(eq - v) : strlen(v);
+	int k = id - O_ACK;
+
+	if (id == O_SILENCE || id == O_UNSILENCE)
+		k = id == O_SILENCE ? 3 : 4;
+	else if (id == O_SNOOZE)
+		k = 2;
+	if (o->mark_op != 0)
+		return bad(name, v, "one of --ack, --unack, --snooze, --silence, --unsilence at a time");
+	if (n == 0 || n >= MARK_NAME_MAX)
+		return bad(name, v, "an alert name (or for --silence a glob) is wanted");
+	o->mark_until_ms = 0;
+	if (eq != NULL && id != O_SNOOZE && id != O_SILENCE)
+		return bad(name, v, "an alert name holds no '='");
+	if (eq != NULL && (o->mark_until_ms = cli_parse_duration(eq + 1)) <= 0)
+		return bad(name, v, "not NAME=DURATION (like queue-wait=1h)");
+	if (id == O_SNOOZE && eq == NULL)
+		return bad(name, v, "not NAME=DURATION (like queue-wait=1h)");
+	free(o->mark_name);
+	o->mark_name = xstrndup(v, n);
+	o->mark_op = ops[k] + 1;
+	return 0;
 }
 
 /* Apply one option (from the config file or argv). Returns 0 or 2. */
@@ -325,6 +374,43 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case 'v':
 		o->verbose = 1;
 		return 0;
+	case O_ALERT_EXEC:
+		set_str(&o->alerts->exec, v);
+		return 0;
+	case O_ALERT_EXEC_TIMEOUT:
+		if ((o->alerts->exec_timeout_ms = cli_parse_duration(v)) <= 0)
+			return bad(name, v, "not a duration");
+		return 0;
+	case O_ALERT_EXEC_MAX:
+		if (parse_int(v, 1, 64, &n) != 0)
+			return bad(name, v, "not a number from 1 to 64");
+		o->alerts->exec_max = (int)n;
+		return 0;
+	case O_ALERT_BELL:
+		if ((n = alert_bell_parse(v)) < 0)
+			return bad(name, v, "want off, on or high");
+		o->alerts->bell = (enum alert_bell)n;
+		return 0;
+	case O_ALERT_NOTIFY:
+		if (alert_notify_parse(o->alerts, v) != 0)
+			return bad(name, v, "want off, osc9, osc777 or both");
+		return 0;
+	case O_ALERT_HOLD:
+		if ((o->alerts->hold_ms = cli_parse_duration(v)) < 0)
+			return bad(name, v, "not a duration");
+		return 0;
+	case O_FOLLOW:
+		o->follow = 1;
+		return 0;
+	case O_NOTE:
+		set_str(&o->note, v);
+		return 0;
+	case O_ACK:
+	case O_UNACK:
+	case O_SNOOZE:
+	case O_SILENCE:
+	case O_UNSILENCE:
+		return apply_mark(o, id, name, v);
 	}
 	return 2;
 }
@@ -353,11 +439,24 @@ static int
 config_setting(void *arg, const char *name, const char *val, int lineno)
 {
 	struct config_ctx *cc = arg;
-	char safe[128];
+	char safe[128], err[256];
 	int id, has_arg;
 
+	if (strcmp(name, "alert") == 0 || strcmp(name, "budget") == 0) {
+		int rc = name[0] == 'a' ? alert_config_rule(cc->o->alerts, val, err, sizeof err) :
+		    alert_config_budget(cc->o->alerts, val, err, sizeof err);
+
+		if (rc != 0) {
+			event_sanitize(err, safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: config %s:%d: %s: %s\n", cc->path, lineno,
+			    name, safe);
+			return 2;
+		}
+		return 0;
+	}
 	id = option_id(name, &has_arg);
-	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h') {
+	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h' ||
+	    (id >= O_FOLLOW && id <= O_UNSILENCE)) {
 		event_sanitize(name, safe, sizeof safe, 0);
 		fprintf(stderr, "execmon: config %s:%d: unknown setting '%s'\n",
 		    cc->path, lineno, safe);
@@ -461,7 +560,30 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  -v, --verbose        more detail on stderr\n"
 	    "  -h, --help           this help;  --version  the version\n";
 
+	static const char *const alerting =
+	    "Alerts (rules and budgets are 'alert' and 'budget' lines in the config file;\n"
+	    "see doc/alerts.md):\n"
+	    "  --alert-exec CMD     on every alert that fires or resolves, run CMD with\n"
+	    "                       /bin/sh -c: the alert as JSON on stdin, and\n"
+	    "                       EXECMON_ALERT_NAME, _STATE, _SEVERITY set\n"
+	    "  --alert-exec-timeout D  kill CMD after D (default 10s)\n"
+	    "  --alert-exec-max N   at most N commands at once; more wait (default 4)\n"
+	    "  --alert-hold DUR     a firing alert resolves after its condition has been\n"
+	    "                       false this long (default 1m)\n";
+
 	switch (cmd) {
+	case CMD_ALERTS:
+		fprintf(f, "Usage: execmon alerts [OPTIONS] [--format table|json] [--follow]\n"
+		    "       execmon alerts --ack NAME [--note TEXT] | --unack NAME\n"
+		    "       execmon alerts --snooze NAME=DUR | --silence GLOB[=DUR] | --unsilence GLOB\n\n"
+		    "Judge every alert rule and budget over --window at --now and print each\n"
+		    "rule's state. Exit status: 0 when none fires, 3 when any fires (1 runtime\n"
+		    "failure, 2 usage error). --follow keeps judging on live sources, prints a\n"
+		    "line a transition and runs --alert-exec; it exits on SIGINT/SIGTERM.\n"
+		    "--ack, --snooze, --silence and their undoing change what is kept in\n"
+		    "$XDG_STATE_HOME/execmon/alerts.json (shared with the dashboard) and exit.\n\n"
+		    "%s%s", alerting, common);
+		break;
 	case CMD_RECORD:
 		fprintf(f, "Usage: execmon record [OPTIONS] -o FILE.jsonl [--count N] [--duration DUR]\n\n"
 		    "Write every event (backfill over --window, then live) as one JSON object a\n"
@@ -491,7 +613,12 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "  runs                 list recent runs (table or json)\n"
 		    "  events RUN_ID        one run's event log\n"
 		    "  record -o FILE       write events as JSON lines (for --replay)\n"
-		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s"
+		    "  alerts               judge the alert rules and budgets; exit 3 if any fires\n"
+		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s%s"
+		    "  --alert-bell B       ring the bell when an alert fires: off, on, high\n"
+		    "                       (high severity only) (default on)\n"
+		    "  --alert-notify N     desktop notification by OSC 9 / OSC 777: off, osc9,\n"
+		    "                       osc777, both (default both)\n"
 		    "  --theme NAME         default, light, high-contrast, solarized-dark, mono, or a path\n"
 		    "  --no-color           no colours (also when NO_COLOR is set)\n"
 		    "  --refresh MS         dashboard frame period (default 100)\n"
@@ -500,10 +627,10 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "                       yet in the figures, recompute ms, one state letter\n"
 		    "                       per source;\n"
 		    "                       at the end, per-event p50/p99/max event-to-screen ms\n\n"
-		    "Keys in the dashboard:\n", common);
+		    "Keys in the dashboard:\n", common, alerting);
 		keys_write_help(f);
 		fprintf(f, "\nExit status: 0 success, 1 runtime failure (e.g. no source reachable),\n"
-		    "2 usage error.\n");
+		    "2 usage error; execmon alerts: 3 when an alert fires.\n");
 		break;
 	}
 }
@@ -516,6 +643,8 @@ cli_parse(struct opts *o, int argc, char **argv)
 	char *xdg_path = NULL;
 
 	memset(o, 0, sizeof *o);
+	o->alerts = xmalloc(sizeof *o->alerts);
+	alert_config_init(o->alerts);
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
@@ -616,6 +745,15 @@ cli_parse(struct opts *o, int argc, char **argv)
 		fprintf(stderr, "execmon: unexpected argument '%s' (try --help)\n", safe);
 		return 2;
 	}
+	if ((o->mark_op != 0 || o->follow) && o->command != CMD_ALERTS) {
+		fprintf(stderr, "execmon: --%s belongs to execmon alerts\n",
+		    o->follow ? "follow" : "ack, --snooze, --silence");
+		return 2;
+	}
+	if (o->note != NULL && o->mark_op != MARK_ACK + 1) {
+		fprintf(stderr, "execmon: --note goes with --ack\n");
+		return 2;
+	}
 	if (o->command == CMD_RECORD && o->output == NULL) {
 		fprintf(stderr, "execmon: record: missing -o FILE (- for stdout)\n");
 		return 2;
@@ -660,6 +798,12 @@ cli_free(struct opts *o)
 	free(o->trace);
 	free(o->run_id);
 	free(o->stats);
+	free(o->mark_name);
+	free(o->note);
+	if (o->alerts != NULL) {
+		alert_config_done(o->alerts);
+		free(o->alerts);
+	}
 	if (o->password != NULL) {
 		memset(o->password, 0, strlen(o->password));
 		free(o->password);

@@ -11,9 +11,12 @@ enum cli_command {
 	CMD_RUNS,
 	CMD_EVENTS,
 	CMD_RECORD,
+	CMD_ALERTS,
 };
 
 #define CLI_MAX_LIST 64
+
+struct alert_config;
 
 struct opts {
 	enum cli_command command;
@@ -51,6 +54,12 @@ struct opts {
 	char *password;           /* from EXECMON_REDIS_PASSWORD */
 	int verbose;
 	char *stats;              /* --stats FILE: per-frame figures */
+	struct alert_config *alerts; /* rules and budgets (config), alert settings */
+	int follow;               /* alerts --follow */
+	char *mark_name;          /* alerts --ack/--unack/--snooze/--silence/--unsilence */
+	int mark_op;              /* enum mark_op + 1; 0 = none */
+	int64_t mark_until_ms;    /* --snooze NAME=DUR: DUR; --silence GLOB=DUR */
+	char *note;               /* --note TEXT (with --ack) */
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "alert-cmd.h"
 #include "cli.h"
 #include "dash.h"
 #include "record.h"
@@ -33,6 +34,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_RUNS:
 		rc = report_runs_main(&o);
+		break;
+	case CMD_ALERTS:
+		rc = alerts_main(&o);
 		break;
 	default:
 		rc = dash_main(&o);

@@ -249,7 +249,8 @@ alerts_once(const struct opts *o)
 		json_object_set_new(j, "generatedAt", json_string(t));
 		json_object_set_new(j, "firing", json_integer(firing));
 		json_object_set_new(j, "pending", json_integer(pending));
-		alerts_snapshot_set(j, s, &mk, now);
+		/* acknowledgements, snoozes and silences are of the wall clock */
+		alerts_snapshot_set(j, s, &mk, loop_now_ms());
 		if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII |
 		    JSON_REAL_PRECISION(15)) != 0 || fputc('\n', stdout) == EOF)
 			status = 1;
@@ -258,7 +259,7 @@ alerts_once(const struct opts *o)
 		printf("%-9s %-8s %-26s %10s %2s %-9s %-24s %s\n", "STATE", "SEVERITY", "NAME",
 		    "VALUE", "", "THRESHOLD", "SINCE", "NOTE");
 		for (size_t i = 0; i < alert_set_count(s); i++)
-			table_row(alert_set_get(s, i), &mk, now);
+			table_row(alert_set_get(s, i), &mk, loop_now_ms());
 		budget_rows(s);
 	}
 	if (fflush(stdout) != 0)

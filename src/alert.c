@@ -345,18 +345,22 @@ void
 alert_set_replay(struct alert_set *s, const struct store *st,
     const struct alert_env *env, int64_t now_ms)
 {
-	int64_t back = 0, t;
+	int64_t back = 0, t, stepms = ALERT_STEP_MS;
 
 	for (size_t i = 0; i < s->n; i++)
 		if (s->alerts[i].rule->for_ms > back)
 			back = s->alerts[i].rule->for_ms;
 	back += s->cfg->hold_ms + s->cfg->resolved_ms + ALERT_STEP_MS;
+	if (env->window_ms > back)
+		back = env->window_ms;
+	if (back / ALERT_REPLAY_STEPS > stepms)
+		stepms = back / ALERT_REPLAY_STEPS / 1000 * 1000;
 	t = now_ms - back;
 	if (t < env->data_from_ms)
 		t = env->data_from_ms;
 	/* steps on a fixed grid ending exactly at now */
-	t = now_ms - (now_ms - t) / ALERT_STEP_MS * ALERT_STEP_MS;
-	for (; t < now_ms; t += ALERT_STEP_MS)
+	t = now_ms - (now_ms - t) / stepms * stepms;
+	for (; t < now_ms; t += stepms)
 		alert_set_eval(s, st, env, t);
 	alert_set_eval(s, st, env, now_ms);
 }

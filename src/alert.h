@@ -23,8 +23,10 @@ enum alert_state { AS_OK, AS_PENDING, AS_FIRING, AS_RESOLVED };
 #define ALERT_MIN_RUNS 5
 /* A budget's burn rate and projection need this much of the period. */
 #define BUDGET_MIN_MS (3600 * (int64_t)1000)
-/* One-shot evaluation (execmon alerts) steps through time this finely. */
+/* One-shot evaluation (execmon alerts) steps through time this finely, in
+ * at most ALERT_REPLAY_STEPS steps (coarser for longer windows). */
 #define ALERT_STEP_MS 10000
+#define ALERT_REPLAY_STEPS 360
 
 struct alert {
 	const struct alert_rule *rule; /* borrowed from the config */
@@ -83,9 +85,11 @@ void alert_set_free(struct alert_set *);
 size_t alert_set_eval(struct alert_set *, const struct store *,
     const struct alert_env *, int64_t now_ms);
 /*
- * One-shot: judge the rules at every ALERT_STEP_MS from far enough back
- * (the longest "for" plus the hold, within the data held) up to now, so
- * that "for" and the hold mean the same as in a live process.
+ * One-shot: judge the rules on a grid of ALERT_STEP_MS (or window /
+ * ALERT_REPLAY_STEPS when coarser) from the start of the window (or further
+ * back when the longest "for" plus the holds is longer; never before the
+ * data held) up to now, so that "for", the hold and "since" mean what they
+ * mean in a live process that ran through the window.
  */
 void alert_set_replay(struct alert_set *, const struct store *,
     const struct alert_env *, int64_t now_ms);

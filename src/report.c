@@ -293,7 +293,7 @@ report_snapshot_main(const struct opts *o)
 			fprintf(stderr, "execmon: %s\n", merr);
 		alerts_env(&env, o->window_ms, now - span, loop_now_ms());
 		alert_set_replay(as, st, &env, now);
-		alerts_snapshot_set(j, as, &mk, now);
+		alerts_snapshot_set(j, as, &mk, loop_now_ms()); /* marks: wall clock */
 		alert_set_free(as);
 		free(mpath);
 	}

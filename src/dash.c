@@ -375,6 +375,8 @@ draw(struct dash *d)
 			view_runlog_draw(d, body);
 		else if (d->view == VIEW_TRACE)
 			view_trace_draw(d, body);
+		else if (d->view == VIEW_ALERTS)
+			view_alerts_draw(d, body);
 		else
 			draw_dash(d, H, W);
 		if (d->overlay == OV_HELP)
@@ -479,6 +481,7 @@ on_frame(uv_timer_t *t)
 	if (!d->paused && (d->dirty || store_version(d->store) != d->drawn_version) &&
 	    (now - d->computed_at_ms >= gap_ms || d->m == NULL))
 		dash_recompute(d);
+	dash_alerts_tick(d);
 	if (d->dirty)
 		draw(d);
 	/*
@@ -629,6 +632,7 @@ started(struct collect *c)
 		uv_poll_start(&input, UV_READABLE, on_input);
 	}
 	loop_on_stop(ui_stop, d);
+	dash_alerts_start(d);
 	dash_recompute(d);
 	draw(d);
 }
@@ -681,6 +685,7 @@ dash_main(const struct opts *o)
 		return 1;
 	}
 	d->refresh_ms = o->refresh_ms;
+	dash_alerts_create(d, o->alerts);
 	d->log_follow = 1;
 	d->need_clear = 1;
 	log_set_stderr(0);
@@ -703,6 +708,7 @@ dash_main(const struct opts *o)
 	if (d->stats != NULL)
 		dash_stats_end(d);
 
+	dash_alerts_free(d);
 	metrics_free(d->m);
 	held_free();
 	store_free(d->store);
@@ -737,6 +743,7 @@ dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t e
 		return -1;
 	filter_format(&d->filter, expr, sizeof expr);
 	j = snapshot_build(d->m, d->store, &d->filter, expr[0] ? expr : NULL);
+	dash_alerts_snapshot(d, j);
 	rc = snapshot_write(j, of.f);
 	json_decref(j);
 	if (rc != 0) {

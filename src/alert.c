@@ -16,6 +16,8 @@
  *
  * Figures. A rule's figure is taken from metrics_compute(store, its filter,
  * now, its "over" window) (metrics.c says what each number is), except:
+ * queue_depth, oldest_wait, running and stuck_runs are the state at now,
+ * taken over the figures' window (so stuck runs are the screen's);
  * anomalies and failure_surge count the anomalies (of any kind, of the
  * failure_surge kind) found over the figures' window that held in
  * (now - over, now], since the anomaly rules need history that a 5 minute
@@ -52,6 +54,7 @@ struct alert_set {
 	size_t ntr, trcap;
 	struct cached *cache;
 	size_t ncache;
+	const struct metrics *hint; /* unfiltered, at some now and window; borrowed */
 };
 
 static const char *const state_names[] = { "ok", "pending", "firing", "resolved" };
@@ -109,6 +112,9 @@ metrics_for(struct alert_set *s, const struct store *st, const struct alert_rule
 	const char *w = r->where;
 	size_t i;
 
+	if (w == NULL && s->hint != NULL && s->hint->now_ms == now_ms &&
+	    s->hint->window_ms == window_ms)
+		return s->hint;
 	for (i = 0; i < s->ncache; i++) {
 		const struct cached *c = &s->cache[i];
 
@@ -210,6 +216,13 @@ figure(struct alert_set *s, struct alert *a, const struct store *st,
 			return unknown(a, "no figures");
 		return known(a, anomalies_in(m, r->figure == AF_ANOMALIES ? -1 :
 		    ANOM_FAILURE_SURGE, now - r->over_ms));
+	case AF_QUEUE_DEPTH:
+	case AF_OLDEST_WAIT:
+	case AF_RUNNING:
+	case AF_STUCK_RUNS:
+		/* the state at now: the same figures as the screen's, over its window */
+		w = env->window_ms;
+		break;
 	default:
 		break;
 	}
@@ -338,7 +351,14 @@ alert_set_eval(struct alert_set *s, const struct store *st,
 		step(s, i, k, now_ms);
 	}
 	cache_clear(s);
+	s->hint = NULL;
 	return s->ntr;
+}
+
+void
+alert_set_hint(struct alert_set *s, const struct metrics *m)
+{
+	s->hint = m;
 }
 
 void

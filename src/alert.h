@@ -9,6 +9,7 @@
 
 #include "alert-rule.h"
 #include "alert-state.h"
+#include "metrics.h"
 #include "store.h"
 
 /*
@@ -84,6 +85,12 @@ void alert_set_free(struct alert_set *);
  */
 size_t alert_set_eval(struct alert_set *, const struct store *,
     const struct alert_env *, int64_t now_ms);
+/*
+ * Metrics already computed with no filter (at the now and window of the
+ * next alert_set_eval): rules without a filter that need them use these
+ * instead of computing their own. Used by that one eval only; borrowed.
+ */
+void alert_set_hint(struct alert_set *, const struct metrics *);
 /*
  * One-shot: judge the rules on a grid of ALERT_STEP_MS (or window /
  * ALERT_REPLAY_STEPS when coarser) from the start of the window (or further

@@ -134,6 +134,8 @@ dash_alerts_tick(struct dash *d)
 	if (a->path != NULL && alert_marks_refresh(a->marks, a->path, err, sizeof err) < 0)
 		log_msg(LOG_WARN, "alerts: %s", err);
 	alerts_env(&env, d->window_ms, d->loaded_from_ms, wall);
+	if (!filter_active(&d->filter))
+		alert_set_hint(a->set, d->m); /* what the screen shows, computed once */
 	alert_set_eval(a->set, d->store, &env, d->now_ms);
 	tr = alert_set_transitions(a->set, &n);
 	for (size_t i = 0; i < n; i++) {

@@ -124,6 +124,35 @@ tui_wait B 10 "Live runs"
 tui_keys B '!'
 tui_wait B 10 "surge .*ACK on it, paged"
 ok $? "after a restart the acknowledgement and its note are still shown"
+# snooze odd for 15 minutes, then silence it, then take both back
+for _ in 1 2 3 4 5 6; do
+	tui_match B "^>firing +low +odd" && break
+	tui_keys B Down
+	sleep 0.2
+done
+tui_match B "^>firing +low +odd"
+ok $? "odd selected"
+tui_keys B z
+tui_wait B 5 "snooze for"
+tui_keys B BSpace BSpace
+tui_keys B -l "15m"
+tui_keys B Enter
+tui_wait B 5 "odd .*snoozed 1[45]m"
+ok $? "z snoozes it for 15 minutes"
+tui_keys B x
+tui_wait B 5 "silence names matching: odd"
+ok $? "x offers the selected name as the glob"
+tui_keys B BSpace BSpace
+tui_keys B -l "d*"
+tui_keys B Enter
+tui_wait B 5 "odd .*silenced \\(od\\*\\)"
+ok $? "the silence by glob is shown"
+grep -q '"match": "od\*"' "$TMP/state/execmon/alerts.json"
+ok $? "and kept"
+tui_keys B u
+tui_wait B 5 "odd: acknowledgement, snooze and silences taken back"
+! tui_match B "odd .*(snoozed|silenced)"
+ok $? "u takes the snooze and the silence back"
 tui_keys B q
 wait_for 5 test -e "$TMP/B.exit"
 is "$(cat "$TMP/B.exit" 2>/dev/null)" "EXIT=0" "q quits again"

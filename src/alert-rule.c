@@ -331,7 +331,7 @@ static int
 parse_where(struct toks *t, int i, int j, char **where, struct filter *f,
     char *err, size_t errlen)
 {
-	char expr[ALERT_TOKEN_MAX * 2], why[256];
+	char expr[ALERT_TOKEN_MAX * 2], why[256], safe[256];
 	size_t n = 0;
 
 	if (i == j)
@@ -347,8 +347,12 @@ parse_where(struct toks *t, int i, int j, char **where, struct filter *f,
 		n += l;
 	}
 	expr[n] = '\0';
-	if (filter_parse(f, expr, why, sizeof why) != 0)
-		return fail(err, errlen, "where: %s", why);
+	if (filter_parse(f, expr, why, sizeof why) != 0) {
+		/* the filter's message quotes what it was given */
+		event_sanitize(why, safe, errlen > 8 && errlen - 7 < sizeof safe ?
+		    errlen - 7 : sizeof safe, 0); /* "where: " + it fits: no cut character */
+		return fail(err, errlen, "where: %s", safe);
+	}
 	*where = xstrdup(expr);
 	return 0;
 }

@@ -20,7 +20,7 @@ static void
 check_err(const char *err)
 {
 	FUZZ_CHECK(err[0] != '\0', "failed without a cause");
-	FUZZ_CHECK(fuzz_forbidden(err, strlen(err), 0) < 0, "control byte in the error");
+	FUZZ_CHECK(fuzz_forbidden(err, strlen(err), 0) < 0, "control byte in the error: %s", err);
 }
 
 static void

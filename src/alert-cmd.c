@@ -23,6 +23,46 @@
 /* --follow judges the rules this often. */
 #define ALERTS_TICK_MS 1000
 
+const char alerts_usage_options[] =
+    "Alerts (rules and budgets are 'alert' and 'budget' lines in the config file;\n"
+    "see doc/alerts.md):\n"
+    "  --alert-exec CMD     on every alert that fires or resolves, run CMD with\n"
+    "                       /bin/sh -c: the alert as JSON on stdin, and\n"
+    "                       EXECMON_ALERT_NAME, _STATE, _SEVERITY set\n"
+    "  --alert-exec-timeout D  kill CMD after D (default 10s)\n"
+    "  --alert-exec-max N   at most N commands at once; more wait (default 4)\n"
+    "  --alert-hold DUR     a firing alert resolves after its condition has been\n"
+    "                       false this long (default 1m)\n";
+
+int
+alerts_parse_mark(struct opts *o, int op, const char *v, char *err, size_t errlen)
+{
+	const char *eq = strchr(v, '=');
+	size_t n = eq != NULL ? (size_t)(eq - v) : strlen(v);
+
+	if (o->mark_op != 0) {
+		snprintf(err, errlen, "one of --ack, --unack, --snooze, --silence, --unsilence at a time");
+		return -1;
+	}
+	if (n == 0 || n >= MARK_NAME_MAX) {
+		snprintf(err, errlen, "an alert name (for --silence, a glob) is wanted");
+		return -1;
+	}
+	if (eq != NULL && op != MARK_SNOOZE && op != MARK_SILENCE) {
+		snprintf(err, errlen, "an alert name holds no '='");
+		return -1;
+	}
+	o->mark_until_ms = eq != NULL ? cli_parse_duration(eq + 1) : 0;
+	if ((eq != NULL && o->mark_until_ms <= 0) || (op == MARK_SNOOZE && eq == NULL)) {
+		snprintf(err, errlen, "not NAME=DURATION (like queue-wait=1h)");
+		return -1;
+	}
+	free(o->mark_name);
+	o->mark_name = xstrndup(v, n);
+	o->mark_op = op + 1;
+	return 0;
+}
+
 void
 alerts_env(struct alert_env *env, int64_t window_ms, int64_t data_from_ms, int64_t wall_ms)
 {
@@ -96,7 +136,9 @@ alerts_act(const struct alert_set *s, const struct alert_transition *tr,
 	    alert_marks_silence(mk, name, now_ms) != NULL);
 	if (fired)
 		announce = !alert_quiet(a, mk, now_ms);
-	if (x != NULL && (fired ? announce : !muted)) {
+	else
+		announce = !muted ? 2 : 0;
+	if (x != NULL && announce) {
 		json = transition_json(a, tr, mk, now_ms);
 		alert_exec_run(x, name, alert_state_name(tr->to),
 		    severity_name(a->rule->severity), json);

@@ -11,6 +11,15 @@
 #include "alert-exec.h"
 #include "cli.h"
 
+/* The alert options of --help. */
+extern const char alerts_usage_options[];
+
+/*
+ * --ack NAME, --unack NAME, --snooze NAME=DUR, --silence GLOB[=DUR],
+ * --unsilence GLOB (op an enum mark_op) into o. 0, or -1 with the cause.
+ */
+int alerts_parse_mark(struct opts *o, int op, const char *v, char *err, size_t errlen);
+
 /* execmon alerts: judge once (exit 0 or 3), --follow, or change a mark. */
 int alerts_main(const struct opts *);
 
@@ -27,7 +36,8 @@ void alerts_snapshot_set(json_t *snap, const struct alert_set *,
  * Act on one transition: firing (from ok or pending) and resolved (from
  * firing) run --alert-exec unless the alert is quiet (acknowledged,
  * snoozed, silenced); resolved also takes back its acknowledgement (kept in
- * marks_path). Returns 1 when it was a firing that should be announced.
+ * marks_path). Returns 1 for a firing to announce (bell, notification), 2 for
+ * a resolve to announce (notification), 0 for nothing.
  */
 int alerts_act(const struct alert_set *, const struct alert_transition *,
     struct alert_marks *, const char *marks_path, struct alert_exec *, int64_t now_ms);

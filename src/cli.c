@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alert-cmd.h"
 #include "alert-rule.h"
 #include "alert-state.h"
 #include "cli.h"
@@ -27,7 +28,7 @@ enum {
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
 	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
 	O_ALERT_EXEC, O_ALERT_EXEC_TIMEOUT, O_ALERT_EXEC_MAX, O_ALERT_BELL,
-	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_ACK, O_UNACK, O_NOTE, O_SNOOZE,
+	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_NOTE, O_ACK, O_UNACK, O_SNOOZE,
 	O_SILENCE, O_UNSILENCE
 };
 
@@ -192,37 +193,6 @@ bad(const char *opt, const char *val, const char *why)
 	event_sanitize(val != NULL ? val : "", safe, sizeof safe, 0);
 	fprintf(stderr, "execmon: --%s '%s': %s\n", opt, safe, why);
 	return 2;
-}
-
-/* --ack NAME, --unack NAME, --snooze NAME=DUR, --silence GLOB[=DUR], --unsilence GLOB. */
-static int
-apply_mark(struct opts *o, int id, const char *name, const char *v)
-{
-	static const int ops[] = { [0] = MARK_ACK, [1] = MARK_UNACK, [2] = MARK_SNOOZE,
-		[3] = MARK_SILENCE, [4] = MARK_UNSILENCE };
-	const char *eq = strchr(v, '=');
-	size_t n = eq != NULL ? (size_t)(eq - v) : strlen(v);
-	int k = id - O_ACK;
-
-	if (id == O_SILENCE || id == O_UNSILENCE)
-		k = id == O_SILENCE ? 3 : 4;
-	else if (id == O_SNOOZE)
-		k = 2;
-	if (o->mark_op != 0)
-		return bad(name, v, "one of --ack, --unack, --snooze, --silence, --unsilence at a time");
-	if (n == 0 || n >= MARK_NAME_MAX)
-		return bad(name, v, "an alert name (or for --silence a glob) is wanted");
-	o->mark_until_ms = 0;
-	if (eq != NULL && id != O_SNOOZE && id != O_SILENCE)
-		return bad(name, v, "an alert name holds no '='");
-	if (eq != NULL && (o->mark_until_ms = cli_parse_duration(eq + 1)) <= 0)
-		return bad(name, v, "not NAME=DURATION (like queue-wait=1h)");
-	if (id == O_SNOOZE && eq == NULL)
-		return bad(name, v, "not NAME=DURATION (like queue-wait=1h)");
-	free(o->mark_name);
-	o->mark_name = xstrndup(v, n);
-	o->mark_op = ops[k] + 1;
-	return 0;
 }
 
 /* Apply one option (from the config file or argv). Returns 0 or 2. */
@@ -409,8 +379,15 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case O_UNACK:
 	case O_SNOOZE:
 	case O_SILENCE:
-	case O_UNSILENCE:
-		return apply_mark(o, id, name, v);
+	case O_UNSILENCE: {
+		static const int ops[] = { MARK_ACK, MARK_UNACK, MARK_SNOOZE, MARK_SILENCE,
+			MARK_UNSILENCE };
+		char err[128];
+
+		if (alerts_parse_mark(o, ops[id - O_ACK], v, err, sizeof err) != 0)
+			return bad(name, v, err);
+		return 0;
+	}
 	}
 	return 2;
 }
@@ -560,16 +537,7 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  -v, --verbose        more detail on stderr\n"
 	    "  -h, --help           this help;  --version  the version\n";
 
-	static const char *const alerting =
-	    "Alerts (rules and budgets are 'alert' and 'budget' lines in the config file;\n"
-	    "see doc/alerts.md):\n"
-	    "  --alert-exec CMD     on every alert that fires or resolves, run CMD with\n"
-	    "                       /bin/sh -c: the alert as JSON on stdin, and\n"
-	    "                       EXECMON_ALERT_NAME, _STATE, _SEVERITY set\n"
-	    "  --alert-exec-timeout D  kill CMD after D (default 10s)\n"
-	    "  --alert-exec-max N   at most N commands at once; more wait (default 4)\n"
-	    "  --alert-hold DUR     a firing alert resolves after its condition has been\n"
-	    "                       false this long (default 1m)\n";
+	const char *alerting = alerts_usage_options;
 
 	switch (cmd) {
 	case CMD_ALERTS:

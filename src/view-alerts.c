@@ -92,15 +92,16 @@ tty_write(const char *s, size_t n)
 	}
 }
 
-/* The bell and the desktop notifications for an alert that fired. */
+/* The bell (firing only) and the desktop notifications for an alert. */
 static void
-announce(struct dash *d, const struct alert *al)
+announce(struct dash *d, const struct alert *al, int fired)
 {
 	const struct alert_config *c = d->alerts->cfg;
 	char sum[300], text[300], seq[700];
 	int n;
 
-	if (c->bell == BELL_ON || (c->bell == BELL_HIGH && al->rule->severity == SEV_HIGH))
+	if (fired && (c->bell == BELL_ON || (c->bell == BELL_HIGH &&
+	    al->rule->severity == SEV_HIGH)))
 		tty_write("\a", 1);
 	alert_summary(al, sum, sizeof sum);
 	/* Only printable ASCII but ';' goes inside the sequences. */
@@ -140,9 +141,10 @@ dash_alerts_tick(struct dash *d)
 	tr = alert_set_transitions(a->set, &n);
 	for (size_t i = 0; i < n; i++) {
 		const struct alert *al = alert_set_get(a->set, tr[i].alert);
+		int how = alerts_act(a->set, &tr[i], a->marks, a->path, a->x, wall);
 
-		if (alerts_act(a->set, &tr[i], a->marks, a->path, a->x, wall))
-			announce(d, al);
+		if (how > 0)
+			announce(d, al, how == 1);
 		d->dirty = 1;
 	}
 	/* the figures move every second: the view shows them */

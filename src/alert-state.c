@@ -175,7 +175,7 @@ remember(struct alert_marks *m, const struct stat *st)
 int
 alert_marks_load(struct alert_marks *m, const char *path, char *err, size_t errlen)
 {
-	char *text;
+	char *text, why[256];
 	size_t len;
 	int private;
 	struct stat st;
@@ -190,8 +190,8 @@ alert_marks_load(struct alert_marks *m, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (conffile_read(path, &text, &len, &private) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (conffile_read(path, &text, &len, &private, why, sizeof why) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
 	remember(m, &st);
@@ -312,6 +312,7 @@ alert_marks_update(struct alert_marks *m, const char *path, enum mark_op op,
 	json_decref(root);
 	if (outfile_commit(&of, why, sizeof why) != 0) {
 		snprintf(err, errlen, "%s", why);
+		outfile_abort(&of);
 		goto out;
 	}
 	if (stat(path, &st) == 0)

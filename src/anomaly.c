@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,8 +330,7 @@ describe(struct anomaly *a, const char *fmt, ...)
 
 /* Emit the anomaly an open run of minutes makes. */
 static void
-emit(struct out *o, int t, const struct open *op,
-    const struct minute *minutes)
+emit(struct out *o, int t, const struct open *op, int64_t minute0_ms)
 {
 	const struct hit *w = &op->worst;
 	struct anomaly *a;
@@ -344,8 +344,8 @@ emit(struct out *o, int t, const struct open *op,
 	}
 	a = &o->v[o->n++];
 	memset(a, 0, sizeof *a);
-	a->ts_ms = minutes[op->first].t0;
-	a->end_ms = minutes[op->last].t0 + MINUTE_MS;
+	a->ts_ms = minute0_ms + (int64_t)op->first * MINUTE_MS;
+	a->end_ms = minute0_ms + (int64_t)(op->last + 1) * MINUTE_MS;
 	a->type = t;
 	a->observed = w->observed;
 	a->baseline = base;
@@ -434,16 +434,54 @@ burst_add(struct metrics *m, size_t *cap, const struct minute *mn,
 	b->impact = burst_impact(b->peak, base);
 }
 
+/*
+ * Fill w with minutes [lo, i] of the window (at most BASE_MINUTES + 1),
+ * empty ones included.
+ */
+static void
+window_fill(const struct metrics *m, size_t lo, size_t i, struct minute *w)
+{
+	size_t j;
+
+	memset(w, 0, (i - lo + 1) * sizeof *w);
+	for (j = lo; j <= i; j++)
+		w[j - lo].t0 = m->minute0_ms + (int64_t)j * MINUTE_MS;
+	for (j = metrics_minute_seek(m, lo); j < m->nactive; j++) {
+		size_t at = (size_t)((m->active[j].t0 - m->minute0_ms) /
+		    MINUTE_MS);
+
+		if (at > i)
+			break;
+		w[at - lo] = m->active[j];
+	}
+}
+
+/* The window index of active minute k, or SIZE_MAX past the last. */
+static size_t
+active_index(const struct metrics *m, size_t k)
+{
+	if (k >= m->nactive)
+		return SIZE_MAX;
+	return (size_t)((m->active[k].t0 - m->minute0_ms) / MINUTE_MS);
+}
+
+/*
+ * Only the minutes with data are held (metrics.h). A minute that is empty
+ * and whose whole history is empty fires no rule and is no burst (each
+ * needs a count or samples), so the scan jumps over such stretches to the
+ * next minute with data: its cost follows the data, not the window.
+ */
 void
 anomaly_detect(struct metrics *m)
 {
-	const struct minute *mn = m->minutes;
+	struct minute w[BASE_MINUTES + 1], *mi;
 	struct open open[NTYPES];
 	struct out o;
 	struct base b;
 	struct hit h;
 	struct burst *bu;
-	size_t i, lo, first, last, bcap = 0, burst_last = 0;
+	size_t i, lo, first, last, bcap = 0, burst_last = 0, k = 0, next;
+	size_t prev_active = SIZE_MAX;
 	double burst_base = 0;
 	int t, in_burst = 0, cont;
 
@@ -456,28 +494,41 @@ anomaly_detect(struct metrics *m)
 	memset(open, 0, sizeof open);
 
 	/* Complete minutes are [first, last]; history starts at activity. */
-	for (first = 0; first < m->nminutes; first++) {
-		if (mn[first].t0 > m->from_ms)
-			break;
-	}
-	for (last = m->nminutes; last > 0; last--) {
-		if (mn[last - 1].t0 + MINUTE_MS - 1 <= m->now_ms)
-			break;
-	}
-	if (last == 0)
+	if (m->nminutes == 0)
+		return;
+	first = m->minute0_ms > m->from_ms ? 0 : 1;
+	last = m->nminutes;
+	if (m->minute0_ms + (int64_t)(last - 1) * MINUTE_MS + MINUTE_MS - 1 >
+	    m->now_ms)
+		last--;
+	if (last == 0 || first >= last)
 		return;
 	last--;
-	while (first <= last && mn[first].finished == 0 &&
-	    mn[first].started == 0)
-		first++;
+	k = metrics_minute_seek(m, first);
+	if ((first = active_index(m, k)) == SIZE_MAX || first > last)
+		return;
 
 	for (i = first + BASE_MIN; i <= last; i++) {
 		lo = i - first > BASE_MINUTES ? i - BASE_MINUTES : first;
-		base_compute(mn, lo, i, &b);
+		/* the newest minute with data before i, and the next from i */
+		while ((next = active_index(m, k)) < i) {
+			prev_active = next;
+			k++;
+		}
+		if (next != i && (prev_active == SIZE_MAX ||
+		    prev_active < lo)) {
+			if (next == SIZE_MAX || next > last)
+				break;
+			i = next - 1;
+			continue;
+		}
+		window_fill(m, lo, i, w);
+		mi = &w[i - lo];
+		base_compute(w, 0, i - lo, &b);
 
 		for (t = 0; t < NTYPES; t++) {
 			cont = open[t].active && open[t].last + 1 == i;
-			if (!rule_fires(t, &mn[i], &b, cont ? Z_CONTINUE :
+			if (!rule_fires(t, mi, &b, cont ? Z_CONTINUE :
 			    Z_ANOMALY, &h))
 				continue;
 			if (cont) {
@@ -487,27 +538,27 @@ anomaly_detect(struct metrics *m)
 				continue;
 			}
 			if (open[t].active)
-				emit(&o, t, &open[t], mn);
+				emit(&o, t, &open[t], m->minute0_ms);
 			open[t].active = 1;
 			open[t].first = open[t].last = i;
 			open[t].first_hit = open[t].worst = h;
 		}
 
-		if ((double)mn[i].finished > 2.0 * b.med_c &&
-		    mn[i].finished >= 5 &&
-		    (anscombe((double)mn[i].finished) - b.med_y) / b.sd_y >=
+		if ((double)mi->finished > 2.0 * b.med_c &&
+		    mi->finished >= 5 &&
+		    (anscombe((double)mi->finished) - b.med_y) / b.sd_y >=
 		    Z_BURST) {
 			if (in_burst && burst_last + 1 == i) {
 				bu = &m->bursts[m->nbursts - 1];
-				bu->end_ms = mn[i].t0 + MINUTE_MS;
-				bu->total += mn[i].finished;
-				if (mn[i].finished > bu->peak)
-					bu->peak = mn[i].finished;
+				bu->end_ms = mi->t0 + MINUTE_MS;
+				bu->total += mi->finished;
+				if (mi->finished > bu->peak)
+					bu->peak = mi->finished;
 				bu->impact = burst_impact(bu->peak,
 				    burst_base);
 			} else {
 				burst_base = b.med_c;
-				burst_add(m, &bcap, &mn[i], burst_base);
+				burst_add(m, &bcap, mi, burst_base);
 			}
 			in_burst = 1;
 			burst_last = i;
@@ -515,7 +566,7 @@ anomaly_detect(struct metrics *m)
 	}
 	for (t = 0; t < NTYPES; t++) {
 		if (open[t].active)
-			emit(&o, t, &open[t], mn);
+			emit(&o, t, &open[t], m->minute0_ms);
 	}
 	if (o.n > 1)
 		qsort(o.v, o.n, sizeof *o.v, cmp_anomaly);

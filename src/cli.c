@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "conffile.h"
 #include "event.h"
+#include "infile.h"
 #include "log.h"
 #include "source-ws.h"
 #include "ui.h"
@@ -114,8 +115,10 @@ cli_parse_duration(const char *s)
 		mul = 86400 * 1000;
 	else
 		return -1;
-	if (v < 0 || v * (double)mul > 1e15)
+	if (v < 0)
 		return -1;
+	if (v * (double)mul > 1e15)
+		return -2; /* a duration, but past any bound */
 	return (int64_t)(v * (double)mul + 0.5);
 }
 
@@ -251,11 +254,15 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	}
 		return list_add(o->ws_headers, &o->nws_headers, &ws_header_level, at,
 		    v, name);
-	case O_WS_CA:
-		if (access(v, R_OK) != 0)
-			return bad(name, v, strerror(errno));
+	case O_WS_CA: {
+		/* the TLS library opens it by name: a FIFO there would hang it */
+		char why[200];
+
+		if (infile_check(v, why, sizeof why) != 0)
+			return bad(name, v, why);
 		set_str(&o->ws_ca, v);
 		return 0;
+	}
 	case O_WS_INSECURE:
 		o->ws_insecure = 1;
 		return 0;
@@ -277,8 +284,12 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		set_str(&o->replay, v);
 		return 0;
 	case O_WINDOW:
-		if ((o->window_ms = cli_parse_duration(v)) <= 0)
+		if ((o->window_ms = cli_parse_duration(v)) == -2)
+			return bad(name, v, "longer than the maximum, 3650d");
+		if (o->window_ms <= 0)
 			return bad(name, v, "not a duration (like 90s, 15m, 1h, 7d)");
+		if (o->window_ms > CLI_WINDOW_MAX_MS)
+			return bad(name, v, "longer than the maximum, 3650d");
 		return 0;
 	case O_NOW:
 		if (event_parse_time(v, strlen(v), &o->now_ms) != 0)
@@ -465,11 +476,11 @@ read_config(struct opts *o, const char *path, int required)
 	size_t len;
 	int rc;
 
-	if (conffile_read(path, &text, &len, &cc.private) != 0) {
+	if (conffile_read(path, &text, &len, &cc.private, err, sizeof err) != 0) {
 		if (!required && errno == ENOENT)
 			return 0;
 		fprintf(stderr, "execmon: config %s: %s\n", path,
-		    errno == EFBIG ? "larger than 256 KiB" : strerror(errno));
+		    errno == EFBIG ? "larger than 256 KiB" : err);
 		return 2;
 	}
 	rc = conffile_parse(text, len, config_setting, &cc, err, sizeof err);
@@ -524,10 +535,12 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --ws-insecure        do not check wss:// certificates (the header says so)\n"
 	    "  --ws-header 'N: V'   send this header to every feed; repeatable;\n"
 	    "                       a value env:VAR is read from the environment\n"
-	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M)\n"
+	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M);\n"
+	    "                       a frame announcing more drops its connection\n"
 	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
 	    "Common options:\n"
-	    "  --window DUR         history window: 90s, 15m, 1h, 7d (default 1h)\n"
+	    "  --window DUR         history window: 90s, 15m, 1h, 7d, at most 3650d\n"
+	    "                       (default 1h)\n"
 	    "  --now TIME           pin \"now\" (epoch ms or RFC 3339)\n"
 	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9\n"
 	    "  --connect-timeout D  give up when no source answers within D (default 5s)\n"

@@ -15,6 +15,8 @@ enum cli_command {
 };
 
 #define CLI_MAX_LIST 64
+/* --window: ten years; the figures cost what the data holds, not the window */
+#define CLI_WINDOW_MAX_MS (3650 * 86400 * (int64_t)1000)
 
 struct alert_config;
 
@@ -35,7 +37,7 @@ struct opts {
 	int ws_insecure;          /* --ws-insecure */
 	int64_t ws_max_message;   /* --ws-max-message, bytes */
 	char *replay;
-	int64_t window_ms;        /* default 1 h */
+	int64_t window_ms;        /* default 1 h, at most CLI_WINDOW_MAX_MS */
 	int64_t now_ms;           /* 0 = wall clock (or replay's last event) */
 	char *filter;
 	char *theme;
@@ -71,7 +73,8 @@ int cli_parse(struct opts *o, int argc, char **argv);
 void cli_free(struct opts *o);
 void cli_usage(FILE *, enum cli_command);
 
-/* "90s", "15m", "1h", "7d", "250ms", or plain seconds. -1 if invalid. */
+/* "90s", "15m", "1h", "7d", "250ms", or plain seconds. -1 if invalid, -2 if
+ * a duration past 10^15 ms. */
 int64_t cli_parse_duration(const char *);
 
 #endif

@@ -11,6 +11,7 @@
 #include "event.h"
 #include "loop.h"
 #include "source.h"
+#include "textwidth.h"
 #include "ui.h"
 
 /* The header: sources, rates, window, filters, PAUSED, clock. */
@@ -56,8 +57,8 @@ dash_draw_header(struct dash *d, int w)
 		char raw[256];
 
 		filter_format(&d->filter, raw, sizeof raw);
-		event_sanitize(raw, buf, sizeof buf, 0);
-		snprintf(segs[nseg].text, sizeof segs[nseg].text, " filter %.200s", buf);
+		tw_fit(raw, 120, TW_NOPAD | (d->utf8 ? 0 : TW_ASCII), buf, sizeof buf);
+		snprintf(segs[nseg].text, sizeof segs[nseg].text, " filter %s", buf);
 		segs[nseg++].role = TH_WARN;
 	}
 	snprintf(segs[nseg].text, sizeof segs[nseg].text, " window %s",
@@ -89,7 +90,7 @@ dash_draw_header(struct dash *d, int w)
 		    strrchr(si->name, '/') : NULL;
 		const char *name = short_name ? short_name + 1 :
 		    strstr(si->name, "://") ? strstr(si->name, "://") + 3 : si->name;
-		char age[32] = "";
+		char age[32] = "", shown[128];
 
 		if (si->state == SRC_LIVE || si->state == SRC_DONE) {
 			int64_t quiet = si->last_recv_ms ? now - si->last_recv_ms : now - si->state_since_ms;
@@ -109,8 +110,9 @@ dash_draw_header(struct dash *d, int w)
 			role = TH_WARN;
 		} else if (si->state == SRC_GONE || si->state == SRC_CONNECTING)
 			role = TH_WARN;
-		x += ui_textf(d, 0, x, limit - x, role, "%s %.24s%s%s%s ",
-		    d->utf8 ? "●" : "*", name,
+		tw_fit(name, 24, TW_NOPAD | (d->utf8 ? 0 : TW_ASCII), shown, sizeof shown);
+		x += ui_textf(d, 0, x, limit - x, role, "%s %s%s%s%s ",
+		    d->utf8 ? "●" : "*", shown,
 		    si->state == SRC_LIVE ? "" : " ", si->state == SRC_LIVE ? "" :
 		    source_state_name(si->state), age);
 		if (si->state == SRC_BACKFILLING && limit - x > 12) {

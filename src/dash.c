@@ -18,7 +18,9 @@
 
 #include "collect.h"
 #include "dash.h"
+#include "dash-runs.h"
 #include "dash-stats.h"
+#include "event-text.h"
 #include "log.h"
 #include "outfile.h"
 #include "snapshot.h"
@@ -80,7 +82,8 @@ dash_set_status(struct dash *d, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(d->status, sizeof d->status, fmt, ap);
+	if (vsnprintf(d->status, sizeof d->status, fmt, ap) >= (int)sizeof d->status)
+		utf8_trim_cut(d->status);
 	va_end(ap);
 	d->status_until_ms = loop_now_ms() + 5000;
 	d->dirty = 1;
@@ -143,6 +146,7 @@ dash_recompute(struct dash *d)
 		now = replay_now();
 	metrics_free(d->m);
 	d->m = metrics_compute(d->store, &d->filter, now, d->window_ms);
+	dash_runs_invalidate();
 	d->now_ms = now;
 	d->drawn_version = store_version(d->store);
 	d->dirty = 1;
@@ -150,84 +154,6 @@ dash_recompute(struct dash *d)
 	d->computed_at_ms = loop_now_ms();
 	if (d->stats != NULL)
 		dash_stats_computed(d);
-}
-
-static int
-cmp_newest(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-
-	return x->run->started_ms > y->run->started_ms ? -1 :
-	    x->run->started_ms < y->run->started_ms ? 1 : strcmp(x->run->id, y->run->id);
-}
-
-static int
-cmp_longest(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-
-	return x->elapsed_ms > y->elapsed_ms ? -1 : x->elapsed_ms < y->elapsed_ms ? 1 :
-	    strcmp(x->run->id, y->run->id);
-}
-
-static const char *
-agent_of(const struct run *r)
-{
-	return r->agent_name ? r->agent_name : r->agent_id ? r->agent_id : "";
-}
-
-static int
-cmp_agent(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-	int c = strcmp(agent_of(x->run), agent_of(y->run));
-
-	return c != 0 ? c : cmp_newest(a, b);
-}
-
-static int
-cmp_status(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-
-	if ((x->flagged != 0) != (y->flagged != 0))
-		return x->flagged ? -1 : 1;
-	if (x->run->status != y->run->status)
-		return x->run->status > y->run->status ? -1 : 1;
-	return cmp_newest(a, b);
-}
-
-/* Running runs then queued ones, in the chosen order; the array is reused. */
-int
-dash_runs(struct dash *d, const struct live_run ***out)
-{
-	static const struct live_run **v;
-	static size_t cap;
-	size_t n = 0;
-	int (*cmp[SORT_COUNT])(const void *, const void *) = {
-		cmp_newest, cmp_longest, cmp_agent, cmp_status
-	};
-
-	if (d->m == NULL) {
-		*out = NULL;
-		return 0;
-	}
-	if (cap < d->m->nrunning + d->m->nqueued) {
-		cap = d->m->nrunning + d->m->nqueued + 64;
-		v = xreallocarray(v, cap, sizeof *v);
-	}
-	for (size_t i = 0; i < d->m->nrunning; i++)
-		v[n++] = &d->m->running[i];
-	if (n > 1)
-		qsort(v, n, sizeof *v, cmp[d->sort % SORT_COUNT]);
-	for (size_t i = 0; i < d->m->nqueued; i++)
-		v[n++] = &d->m->queued[i];
-	*out = v;
-	return (int)n;
 }
 
 struct run *
@@ -437,7 +363,7 @@ on_frame(uv_timer_t *t)
 	struct dash *d = t->data;
 	int64_t now = loop_now_ms();
 	uint64_t t0 = uv_hrtime(), spent_ms;
-	int64_t gap_ms;
+	int64_t gap_ms, tick_ms;
 
 	update_rate(d, now);
 	/*
@@ -478,8 +404,22 @@ on_frame(uv_timer_t *t)
 		if (store_version(d->store) != d->drawn_version && d->m != NULL)
 			d->dirty = 1; /* the header: progress, events read */
 	}
-	if (!d->paused && (d->dirty || store_version(d->store) != d->drawn_version) &&
-	    (now - d->computed_at_ms >= gap_ms || d->m == NULL))
+	/*
+	 * With nothing new, only the clock moves the figures (elapsed times,
+	 * the window sliding): recompute once a second, or less often when a
+	 * recompute is costly, so that it takes at most a twentieth of the
+	 * time. A pinned now (--now, a replay) does not move. Keys that change
+	 * the figures (filter, window, pause) recompute themselves; other keys
+	 * only redraw.
+	 */
+	tick_ms = (int64_t)(d->compute_ns * 20 / 1000000);
+	if (tick_ms < 1000)
+		tick_ms = 1000;
+	if (!d->paused && (d->m == NULL ||
+	    (store_version(d->store) != d->drawn_version &&
+	    now - d->computed_at_ms >= gap_ms) ||
+	    (!d->pinned_now_ms && !d->replay &&
+	    now - d->computed_at_ms >= tick_ms)))
 		dash_recompute(d);
 	dash_alerts_tick(d);
 	if (d->dirty)
@@ -521,8 +461,13 @@ on_input(uv_poll_t *h, int status, int events)
 		}
 		d->dirty = 1;
 	}
+	/*
+	 * Show the key's effect now, with the figures as they are: a key that
+	 * changes what they cover has recomputed them already, and new events
+	 * wait for the next frame, so a key never waits for a recompute.
+	 */
 	if (d->dirty)
-		on_frame(&frame);
+		draw(d);
 }
 
 static void
@@ -656,6 +601,10 @@ dash_main(const struct opts *o)
 		fprintf(stderr, "execmon: the dashboard needs a terminal (try execmon snapshot, runs or record)\n");
 		return 1;
 	}
+	if (dash_term_check(err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: %s\n", err);
+		return 2;
+	}
 	memset(d, 0, sizeof *d);
 	filter_init(&d->filter);
 	if (o->filter != NULL && filter_parse(&d->filter, o->filter, err, sizeof err) != 0) {
@@ -678,8 +627,9 @@ dash_main(const struct opts *o)
 	d->window_ms = o->window_ms;
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
-	if (o->stats != NULL && (d->stats = fopen(o->stats, "w")) == NULL) {
-		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, strerror(errno));
+	if (o->stats != NULL &&
+	    (d->stats = outfile_open_log(o->stats, err, sizeof err)) == NULL) {
+		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, err);
 		filter_done(&d->filter);
 		store_free(d->store);
 		return 1;
@@ -705,8 +655,11 @@ dash_main(const struct opts *o)
 	status = collect_run(&c);
 	terminal_restore();
 	log_set_stderr(1);
-	if (d->stats != NULL)
-		dash_stats_end(d);
+	if (d->stats != NULL && dash_stats_end(d, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, err);
+		if (status == 0)
+			status = 1;
+	}
 
 	dash_alerts_free(d);
 	metrics_free(d->m);
@@ -725,7 +678,7 @@ int
 dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t errlen)
 {
 	struct outfile of;
-	char expr[256], stamp[32];
+	char expr[256], stamp[32], why[200];
 	time_t secs = (time_t)(loop_now_ms() / 1000);
 	struct tm tm;
 	json_t *j;
@@ -739,17 +692,19 @@ dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t e
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(path, size, "%s/execmon-snapshot-%s.json",
 	    d->snapshot_dir ? d->snapshot_dir : ".", stamp);
-	if (outfile_open(&of, path, err, errlen) != 0)
+	if (outfile_open(&of, path, why, sizeof why) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
+	}
 	filter_format(&d->filter, expr, sizeof expr);
 	j = snapshot_build(d->m, d->store, &d->filter, expr[0] ? expr : NULL);
 	dash_alerts_snapshot(d, j);
-	rc = snapshot_write(j, of.f);
+	if (snapshot_write(j, of.f) != 0)
+		outfile_failed(&of);
 	json_decref(j);
-	if (rc != 0) {
-		snprintf(err, errlen, "write failed");
+	if ((rc = outfile_commit(&of, why, sizeof why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		outfile_abort(&of);
-		return -1;
 	}
-	return outfile_commit(&of, err, errlen);
+	return rc;
 }

@@ -224,6 +224,10 @@ int event_json_write(const json_t *j, FILE *f, size_t flags, int tty);
  * error.
  */
 int event_json_line(const struct event *ev, const char *source, FILE *f);
+struct buf;
+/* The same line appended to b (buf.h), for a writer that keeps its own buffer. */
+void event_json_line_buf(const struct event *ev, const char *source,
+    struct buf *b);
 
 /* Format epoch ms as RFC 3339 UTC with milliseconds ("2026-11-21T22:59:51.123Z"). */
 void event_format_time(int64_t ms, char *buf, size_t size);

@@ -1,6 +1,7 @@
 /* execmon - the key table: what each key does, and the help generated from it. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,11 @@ k_pick(struct dash *d, int ch)
 {
 	size_t n = store_nruns(d->store);
 	int cap = 0;
+	/* names are interned: a name seen is mostly the same pointer, so the
+	   pointers seen are remembered first (with many runs, comparing each
+	   run's name with every item took a while) */
+	enum { SEEN = 1024 };
+	const char *seen[SEEN] = { 0 };
 
 	pick_clear(d);
 	d->pick_kind = ch;
@@ -95,10 +101,15 @@ k_pick(struct dash *d, int ch)
 		const struct run *r = store_run_at(d->store, i);
 		const char *v = ch == 'a' ? (r->agent_name ? r->agent_name : r->agent_id) :
 		    r->model_id;
+		size_t h;
 		int dup = 0;
 
 		if (v == NULL)
 			continue;
+		h = (size_t)((uint64_t)(uintptr_t)v * UINT64_C(0x9e3779b97f4a7c15) >> 54);
+		if (seen[h] == v)
+			continue;
+		seen[h] = v;
 		for (int k = 0; k < d->pick_n && !dup; k++)
 			dup = strcmp(d->pick_items[k], v) == 0;
 		if (dup)

@@ -52,7 +52,9 @@ loop_init(void)
 	loop_on_signal(SIGINT, default_signal, NULL);
 	loop_on_signal(SIGTERM, default_signal, NULL);
 	loop_on_signal(SIGHUP, default_signal, NULL);
+	/* a reader gone, a file over its size limit: write errors, told in words */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 uv_loop_t *

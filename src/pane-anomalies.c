@@ -16,10 +16,12 @@ draw(struct dash *d, struct rect r, int focused)
 	for (size_t i = 0; i < m->nflags && y < r.y + r.h; i++, y++) {
 		const struct flagged *f = &m->flags[i];
 		int x = r.x + 1;
+		char why[160];
 
 		x += ui_textf(d, y, x, r.w - 1, TH_ERR, "%s ",
 		    f->reason == FLAG_RUNAWAY_TOKENS ? "RUNAWAY" : "STUCK");
-		ui_textf(d, y, x, r.w - (x - r.x), TH_NORMAL, "%s: %s", f->run->id, f->why);
+		ui_textf(d, y, x, r.w - (x - r.x), TH_NORMAL, "%s: %s", f->run->id,
+		    metrics_flag_why(f, why, sizeof why));
 	}
 	for (size_t i = 0; i < m->nanomalies && y < r.y + r.h; i++, y++) {
 		const struct anomaly *a = &m->anomalies[i];

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "textwidth.h"
 #include "ui.h"
 
 #define DEPTH_HISTORY 120
@@ -62,11 +63,12 @@ draw(struct dash *d, struct rect r, int focused)
 	}
 	for (size_t i = 0; i < m->nqueues && (int)i < r.h; i++) {
 		const struct queue_stats *q = &m->queues[i];
-		char a[32];
+		char a[32], name[80];
 		int x = r.x + 1, n = 0;
 		double *v = history(q->name, q->depth, d->now_ms, &n);
 
-		x += ui_textf(d, r.y + (int)i, x, namew + 1, TH_NORMAL, "%-*.*s ", namew, namew, q->name);
+		tw_fit(q->name, namew, d->utf8 ? 0 : TW_ASCII, name, sizeof name);
+		x += ui_textf(d, r.y + (int)i, x, namew + 1, TH_NORMAL, "%s ", name);
 		x += ui_textf(d, r.y + (int)i, x, 6, q->depth > 0 ? TH_ACCENT : TH_DIM, "%5lld ",
 		    (long long)q->depth);
 		x += ui_textf(d, r.y + (int)i, x, 8, q->oldest_wait_ms > 60000 ? TH_WARN : TH_DIM,

@@ -6,6 +6,7 @@
 
 #include <curses.h>
 
+#include "textwidth.h"
 #include "ui.h"
 
 /*
@@ -20,17 +21,6 @@ fmt_tick(int64_t ms, char *buf, size_t size)
 		return buf;
 	}
 	return fmt_dur(ms, buf, size);
-}
-
-static void
-short_id(const char *id, char *buf, size_t size, int w)
-{
-	int n = (int)strlen(id);
-
-	if (n <= w)
-		snprintf(buf, size, "%s", id);
-	else
-		snprintf(buf, size, "…%s", id + n - (w - 1)); /* the tail tells runs apart */
 }
 
 static void
@@ -57,17 +47,20 @@ draw(struct dash *d, struct rect r, int focused)
 		const struct run *run = lr->run;
 		int y = r.y + i, x = r.x, selected = focused && *top + i == *sel;
 		enum theme_role base = selected ? TH_SELECT : TH_NORMAL;
-		char id[64], a[32], b[32];
+		char id[128], agent[128], trace[64], a[32], b[32];
+		int ascii = d->utf8 ? 0 : TW_ASCII;
 		double frac = -1;
 
 		if (selected)
 			ui_blank(y, r.x, r.w), attrset(ui_attr(d, TH_SELECT)), mvhline(y, r.x, ' ', r.w);
 		x += ui_textf(d, y, x, 2, selected ? TH_SELECT : status_role(run->status), "%s ",
 		    status_glyph(d, run->status));
-		short_id(run->id, id, sizeof id, idw);
-		x += ui_textf(d, y, x, idw + 1, base, "%-*s ", idw, id);
-		x += ui_textf(d, y, x, agw + 1, selected ? TH_SELECT : TH_ACCENT, "%-*.*s ", agw, agw,
-		    run->agent_name ? run->agent_name : run->agent_id ? run->agent_id : "-");
+		/* a long run id keeps its tail: that is what tells runs apart */
+		tw_fit(run->id, idw, TW_TAIL | ascii, id, sizeof id);
+		x += ui_textf(d, y, x, idw + 1, base, "%s ", id);
+		tw_fit(run->agent_name ? run->agent_name : run->agent_id ? run->agent_id : "-", agw,
+		    ascii, agent, sizeof agent);
+		x += ui_textf(d, y, x, agw + 1, selected ? TH_SELECT : TH_ACCENT, "%s ", agent);
 		if (run->status == RUN_QUEUED) {
 			x += ui_textf(d, y, x, r.w - (x - r.x), base, "queued %-8s in %s",
 			    fmt_tick(lr->elapsed_ms, a, sizeof a), run->queue ? run->queue : "default");
@@ -95,14 +88,21 @@ draw(struct dash *d, struct rect r, int focused)
 			x += ui_textf(d, y, x, 12, TH_WARN, "%-11s ", "overdue");
 		else
 			x += ui_textf(d, y, x, 12, TH_DIM, "%-11s ", "eta -");
-		if (run->trace_id && r.w - (x - r.x) > 16)
-			x += ui_textf(d, y, x, 9, TH_DIM, "%.8s ", run->trace_id);
+		if (run->trace_id && r.w - (x - r.x) > 16) {
+			tw_fit(run->trace_id, 8, TW_CLIP | ascii, trace, sizeof trace);
+			x += ui_textf(d, y, x, 9, TH_DIM, "%s ", trace);
+		}
 		if (lr->flagged)
 			ui_text(d, y, x, r.w - (x - r.x), TH_ERR,
 			    d->m->flags[lr->flagged - 1].reason == FLAG_RUNAWAY_TOKENS ? "RUNAWAY" : "STUCK");
 	}
-	if (n > r.h)
-		ui_textf(d, r.y - 1, r.x + r.w - 12, 12, TH_DIM, "%d/%d", *sel + 1, n);
+	if (n > r.h) { /* "201500/201500" needs more than 12 columns */
+		char pos[32];
+		int len = snprintf(pos, sizeof pos, "%d/%d", *sel + 1, n);
+
+		ui_text(d, r.y - 1, r.x + r.w - (len < 12 ? 12 : len + 1),
+		    len < 12 ? 12 : len + 1, TH_DIM, pos);
+	}
 }
 
 static int

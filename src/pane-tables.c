@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "textwidth.h"
 #include "ui.h"
 
 static void
@@ -45,6 +46,21 @@ cell(struct cells *c, int width, enum theme_role role, const char *fmt, ...)
 	c->x += width;
 }
 
+/* A name padded or cut (with an ellipsis) to the column's cells. */
+static void
+name_cell(struct cells *c, int width, enum theme_role role, const char *name)
+{
+	char buf[1024];
+
+	if (c->x + width > c->end) {
+		c->x = c->end;
+		return;
+	}
+	tw_fit(name, width, c->d->utf8 ? 0 : TW_ASCII, buf, sizeof buf);
+	ui_text(c->d, c->y, c->x, width, role, buf);
+	c->x += width;
+}
+
 /* Width of the name column: what the number columns (total) leave, at least 8. */
 static int
 name_width(struct rect r, int total)
@@ -72,7 +88,7 @@ draw_agents(struct dash *d, struct rect r, int focused)
 		int sel = focused && d->top[5] + i == d->sel[5];
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
-		cell(&c, nw, sel ? TH_SELECT : TH_ACCENT, "%-*.*s", nw, nw,
+		name_cell(&c, nw, sel ? TH_SELECT : TH_ACCENT,
 		    a->agent_name ? a->agent_name : a->agent_id ? a->agent_id : "(none)");
 		cell(&c, 6, TH_NORMAL, " %5llu", (unsigned long long)a->executions);
 		if (ok >= 0)
@@ -105,7 +121,7 @@ draw_models(struct dash *d, struct rect r, int focused)
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
-		cell(&c, nw, role, "%-*.*s", nw, nw, s->model_id ? s->model_id : "(none)");
+		name_cell(&c, nw, role, s->model_id ? s->model_id : "(none)");
 		cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
 		cell(&c, 8, role, " %7s",
 		    fmt_count((double)(s->input_tokens + s->output_tokens), a, sizeof a));
@@ -137,7 +153,7 @@ draw_tools(struct dash *d, struct rect r, int focused)
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
-		cell(&c, nw, role, "%-*.*s", nw, nw, s->tool_id ? s->tool_id : "(none)");
+		name_cell(&c, nw, role, s->tool_id ? s->tool_id : "(none)");
 		cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
 		cell(&c, 7, role, " %6s", fmt_dur(s->p95_ms >= 0 ? (int64_t)s->p95_ms : -1, a, sizeof a));
 		cell(&c, 6, s->errors ? TH_ERR : TH_DIM, " %5llu", (unsigned long long)s->errors);

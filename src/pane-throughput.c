@@ -14,14 +14,21 @@ draw(struct dash *d, struct rect r, int focused)
 	const struct metrics *m = d->m;
 	double *v;
 	char a[32], b[32];
-	int n = (int)m->nminutes, x;
+	int n, x;
 	double rate = m->total ? 100.0 * (double)m->completed / (double)m->total : -1;
-	uint64_t last = n > 1 ? m->minutes[n - 2].finished : 0;
+	uint64_t last = m->nminutes > 1 ?
+	    metrics_minute(m, m->nminutes - 2).finished : 0;
+	size_t first, k;
 
 	(void)focused;
+	/* The chart shows the newest minutes, one a column: only those. */
+	n = m->nminutes < (size_t)(r.w > 2 ? r.w - 2 : 1) ? (int)m->nminutes :
+	    (r.w > 2 ? r.w - 2 : 1);
+	first = m->nminutes - (size_t)n;
 	v = xcalloc((size_t)(n > 0 ? n : 1), sizeof *v);
-	for (int i = 0; i < n; i++)
-		v[i] = (double)m->minutes[i].finished;
+	for (k = metrics_minute_seek(m, first); k < m->nactive; k++)
+		v[(m->active[k].t0 - m->minute0_ms) / 60000 - (int64_t)first] =
+		    (double)m->active[k].finished;
 	x = r.x + 1;
 	x += ui_text(d, r.y, x, r.w - 1, TH_DIM, "last min ");
 	x += ui_textf(d, r.y, x, r.w - (x - r.x), TH_ACCENT, "%llu", (unsigned long long)last);

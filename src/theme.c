@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
+#include "infile.h"
 #include "theme.h"
 #include "xmalloc.h"
 
@@ -198,29 +200,31 @@ theme_parse(struct theme *t, const char *text, size_t len, char *err, size_t err
 	return 0;
 }
 
+/*
+ * Load a theme file by infile_read()'s rules (a regular file only, opened
+ * without waiting, every read checked). err names the path; *missing is set
+ * when there is no file there.
+ */
 static int
-load_path(struct theme *t, const char *path, char *err, size_t errlen)
+load_path(struct theme *t, const char *path, int *missing, char *err,
+    size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *buf;
+	char *buf, why[200], safe[256];
 	size_t n;
 	int rc;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
+	*missing = 0;
+	event_sanitize(path, safe, sizeof safe, 0);
+	if (infile_read(path, THEME_FILE_MAX, &buf, &n, NULL, why, sizeof why) != 0) {
+		*missing = errno == ENOENT || errno == ENOTDIR;
+		snprintf(err, errlen, "%s: %s", safe, why);
 		return -1;
 	}
-	buf = xmalloc(THEME_FILE_MAX);
-	n = fread(buf, 1, THEME_FILE_MAX, f);
-	if (n == THEME_FILE_MAX) {
-		snprintf(err, errlen, "larger than %d bytes", THEME_FILE_MAX);
-		rc = -1;
-	} else {
-		theme_default(t);
-		rc = theme_parse(t, buf, n, err, errlen);
-	}
+	theme_default(t);
+	rc = theme_parse(t, buf, n, why, sizeof why);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: %s", safe, why);
 	free(buf);
-	fclose(f);
 	return rc;
 }
 
@@ -230,11 +234,11 @@ theme_load(struct theme *t, const char *name, char *err, size_t errlen)
 	char path[1024];
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	const char *dirs[4];
-	int nd = 0;
+	int nd = 0, missing;
 	char xdgdir[900];
 
 	if (strchr(name, '/') != NULL)
-		return load_path(t, name, err, errlen);
+		return load_path(t, name, &missing, err, errlen);
 	for (const char *p = name; *p; p++) {
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
 			snprintf(err, errlen, "bad theme name");
@@ -251,13 +255,11 @@ theme_load(struct theme *t, const char *name, char *err, size_t errlen)
 	dirs[nd++] = THEMEDIR;
 	dirs[nd++] = "themes";
 	for (int i = 0; i < nd; i++) {
-		FILE *f;
-
 		snprintf(path, sizeof path, "%s/%s.theme", dirs[i], name);
-		if ((f = fopen(path, "r")) != NULL) {
-			fclose(f);
-			return load_path(t, path, err, errlen);
-		}
+		if (load_path(t, path, &missing, err, errlen) == 0)
+			return 0;
+		if (!missing)
+			return -1;
 	}
 	if (strcmp(name, "default") == 0) {
 		theme_default(t);

@@ -11,7 +11,9 @@
 #include <curses.h>
 
 #include "event.h"
+#include "textwidth.h"
 #include "ui.h"
+#include "xmalloc.h"
 
 /* The rgb of an xterm-256 palette index. */
 static void
@@ -130,72 +132,37 @@ ui_attr(const struct dash *d, enum theme_role r)
 int
 ui_width(const char *s)
 {
-	mbstate_t st;
-	int w = 0;
-
-	memset(&st, 0, sizeof st);
-	while (*s != '\0') {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
-		int cw;
-
-		if (n == 0 || n == (size_t)-1 || n == (size_t)-2) {
-			s++;
-			w++;
-			memset(&st, 0, sizeof st);
-			continue;
-		}
-		cw = wcwidth(wc);
-		w += cw > 0 ? cw : 0;
-		s += n;
-	}
-	return w;
+	return tw_width(s, 0);
 }
 
 int
 ui_text(const struct dash *d, int y, int x, int w, enum theme_role role, const char *s)
 {
-	char safe[1024];
-	const char *p;
+	char fit[4096];
+	wchar_t wide[1024];
+	const char *p = fit;
 	mbstate_t st;
-	int used = 0;
+	size_t n;
+	int used;
 
 	if (w <= 0 || s == NULL)
 		return 0;
-	event_sanitize(s, safe, sizeof safe, 0);
+	/* sanitized and clipped by cells, between characters (textwidth.c) */
+	used = tw_fit(s, w, TW_NOPAD | TW_CLIP | (d->utf8 ? 0 : TW_ASCII), fit, sizeof fit);
 	attrset(ui_attr(d, role));
 	move(y, x);
-	memset(&st, 0, sizeof st);
-	for (p = safe; *p != '\0';) {
-		wchar_t wc;
-		size_t n;
-		int cw;
-
-		if (!d->utf8) {
-			if (used + 1 > w)
+	if (!d->utf8) {
+		addstr(fit);
+	} else {
+		memset(&st, 0, sizeof st);
+		while (*p != '\0') {
+			n = mbsrtowcs(wide, &p, sizeof wide / sizeof wide[0], &st);
+			if (n == (size_t)-1)
+				break; /* cannot happen: tw_fit writes valid UTF-8 */
+			addnwstr(wide, (int)n);
+			if (p == NULL)
 				break;
-			addch((unsigned char)*p < 0x80 ? (chtype)(unsigned char)*p : '?');
-			/* skip the rest of a UTF-8 sequence */
-			if ((unsigned char)*p >= 0x80) {
-				p++;
-				while ((*p & 0xc0) == 0x80)
-					p++;
-			} else
-				p++;
-			used++;
-			continue;
 		}
-		n = mbrtowc(&wc, p, MB_CUR_MAX, &st);
-		if (n == 0 || n == (size_t)-1 || n == (size_t)-2)
-			break;
-		cw = wcwidth(wc);
-		if (cw < 0)
-			cw = 1, wc = L'?';
-		if (used + cw > w)
-			break;
-		addnwstr(&wc, 1);
-		used += cw;
-		p += n;
 	}
 	attrset(A_NORMAL);
 	return used;
@@ -204,13 +171,23 @@ ui_text(const struct dash *d, int y, int x, int w, enum theme_role role, const c
 int
 ui_textf(const struct dash *d, int y, int x, int w, enum theme_role role, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[1024], *big = NULL;
 	va_list ap;
+	int n, used;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	return ui_text(d, y, x, w, role, buf);
+	if (n >= (int)sizeof buf) {
+		/* never cut a character in two: format it whole */
+		big = xmalloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	used = ui_text(d, y, x, w, role, big != NULL ? big : buf);
+	free(big);
+	return used;
 }
 
 void

@@ -95,10 +95,13 @@ struct dash {
 	struct dash_alerts *alerts; /* view-alerts.c */
 };
 
-/* ui.c: colours and text. Every string passes through event_sanitize. */
+/*
+ * ui.c: colours and text. Every string passes through event_sanitize and is
+ * measured, cut and padded in cells by textwidth.c (tw_fit), never in bytes.
+ */
 void ui_colors_init(struct dash *);
 int ui_attr(const struct dash *, enum theme_role);
-/* Draw text clipped to w columns; returns the columns used. */
+/* Draw text clipped to w columns (between characters); returns the columns used. */
 int ui_text(const struct dash *, int y, int x, int w, enum theme_role, const char *utf8);
 /* printf-style ui_text. */
 int ui_textf(const struct dash *, int y, int x, int w, enum theme_role, const char *fmt, ...)

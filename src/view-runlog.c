@@ -9,6 +9,7 @@
 
 #include "event.h"
 #include "record.h"
+#include "textwidth.h"
 #include "ui.h"
 
 static void
@@ -79,7 +80,7 @@ view_runlog_draw(struct dash *d, struct rect r)
 	for (int i = 0; i < listh && d->log_top + i < (int)run->nlog; i++) {
 		struct event e, *ev = &e;
 		int sel = d->log_top + i == d->log_sel, x = 1;
-		char buf[1024];
+		char buf[1024], type[128];
 		int64_t base = run->queued_ms ? run->queued_ms : run->first_ms;
 
 		run_log_peek(run, (size_t)(d->log_top + i), ev);
@@ -90,7 +91,8 @@ view_runlog_draw(struct dash *d, struct rect r)
 		else
 			snprintf(t, sizeof t, "+%s", fmt_dur(ev->ts_ms - base, a, sizeof a));
 		x += ui_textf(d, y + i, x, 26, sel ? TH_SELECT : TH_DIM, "%-*s ", d->log_abs ? 24 : 9, t);
-		x += ui_textf(d, y + i, x, 17, sel ? TH_SELECT : TH_ACCENT, "%-16.16s ", ev->type_name);
+		tw_fit(ev->type_name, 16, d->utf8 ? 0 : TW_ASCII, type, sizeof type);
+		x += ui_textf(d, y + i, x, 17, sel ? TH_SELECT : TH_ACCENT, "%s ", type);
 		detail(ev, buf, sizeof buf);
 		ui_text(d, y + i, x, r.w - x, sel ? TH_SELECT : TH_NORMAL, buf);
 	}
@@ -111,26 +113,22 @@ view_runlog_draw(struct dash *d, struct rect r)
 		char *line = text, *nl;
 
 		while (line != NULL && *line != '\0' && y < r.y + r.h) {
-			char safe[2048];
-			int len, off = 0;
+			size_t off = 0, len;
 
 			nl = strchr(line, '\n');
 			if (nl != NULL)
 				*nl = '\0';
-			event_sanitize(line, safe, sizeof safe, 0);
-			len = (int)strlen(safe);
+			len = strlen(line);
 			do {
-				/* wrap long lines at the width (byte-wise is fine: sanitized text) */
-				int take = len - off > r.w - 2 ? r.w - 2 : len - off;
-				char part[2048];
+				/* wrap at the width in cells, between characters and escapes */
+				size_t take = tw_take(line + off, r.w - 2, d->utf8 ? 0 : TW_ASCII);
+				char c = line[off + take];
 
-				while (take > 0 && off + take < len && (safe[off + take] & 0xc0) == 0x80)
-					take--;
-				memcpy(part, safe + off, (size_t)take);
-				part[take] = '\0';
-				ui_text(d, y++, 1, r.w - 1, TH_NORMAL, part);
+				line[off + take] = '\0';
+				ui_text(d, y++, 1, r.w - 1, TH_NORMAL, line + off);
+				line[off + take] = c;
 				off += take;
-			} while (off < len && y < r.y + r.h && len > 0);
+			} while (off < len && y < r.y + r.h);
 			line = nl != NULL ? nl + 1 : NULL;
 		}
 		free(text);

@@ -281,7 +281,7 @@ alerts_once(const struct opts *o)
 	load_marks(&mk, path);
 	s = alert_set_create(o->alerts);
 	alerts_env(&env, o->window_ms, now - span, loop_now_ms());
-	alert_set_replay(s, st, &env, now);
+	alert_set_replay(s, st, &env, now, 1);
 	alert_set_tally(s, &firing, &pending);
 	if (strcmp(o->format, "json") == 0) {
 		json_t *j = json_object();

@@ -363,7 +363,7 @@ alert_set_hint(struct alert_set *s, const struct metrics *m)
 
 void
 alert_set_replay(struct alert_set *s, const struct store *st,
-    const struct alert_env *env, int64_t now_ms)
+    const struct alert_env *env, int64_t now_ms, int whole)
 {
 	int64_t back = 0, t, stepms = ALERT_STEP_MS;
 
@@ -371,7 +371,7 @@ alert_set_replay(struct alert_set *s, const struct store *st,
 		if (s->alerts[i].rule->for_ms > back)
 			back = s->alerts[i].rule->for_ms;
 	back += s->cfg->hold_ms + s->cfg->resolved_ms + ALERT_STEP_MS;
-	if (env->window_ms > back)
+	if (whole && env->window_ms > back)
 		back = env->window_ms;
 	if (back / ALERT_REPLAY_STEPS > stepms)
 		stepms = back / ALERT_REPLAY_STEPS / 1000 * 1000;

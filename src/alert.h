@@ -93,13 +93,14 @@ size_t alert_set_eval(struct alert_set *, const struct store *,
 void alert_set_hint(struct alert_set *, const struct metrics *);
 /*
  * One-shot: judge the rules on a grid of ALERT_STEP_MS (or window /
- * ALERT_REPLAY_STEPS when coarser) from the start of the window (or further
- * back when the longest "for" plus the holds is longer; never before the
- * data held) up to now, so that "for", the hold and "since" mean what they
- * mean in a live process that ran through the window.
+ * ALERT_REPLAY_STEPS when coarser) up to now, so that "for", the hold and
+ * "since" mean what they mean in a live process. whole: from the start of
+ * the window (or further back when the longest "for" plus the holds is
+ * longer); else from only that far back (cheaper: "since" is then never
+ * earlier than that). Never before the data held.
  */
 void alert_set_replay(struct alert_set *, const struct store *,
-    const struct alert_env *, int64_t now_ms);
+    const struct alert_env *, int64_t now_ms, int whole);
 
 const struct alert_transition *alert_set_transitions(const struct alert_set *, size_t *n);
 size_t alert_set_count(const struct alert_set *);

@@ -333,7 +333,7 @@ report_snapshot_main(const struct opts *o)
 		if (mpath != NULL && alert_marks_load(&mk, mpath, merr, sizeof merr) != 0)
 			fprintf(stderr, "execmon: %s\n", merr);
 		alerts_env(&env, o->window_ms, now - span, loop_now_ms());
-		alert_set_replay(as, st, &env, now);
+		alert_set_replay(as, st, &env, now, 0); /* the last minutes: cheap */
 		alerts_snapshot_set(j, as, &mk, loop_now_ms()); /* marks: wall clock */
 		alert_set_free(as);
 		free(mpath);

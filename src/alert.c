@@ -356,6 +356,20 @@ alert_set_eval(struct alert_set *s, const struct store *st,
 }
 
 void
+alert_set_reset(struct alert_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct alert_rule *r = s->alerts[i].rule;
+
+		memset(&s->alerts[i], 0, sizeof s->alerts[i]);
+		s->alerts[i].rule = r;
+		s->alerts[i].value = NAN;
+		snprintf(s->alerts[i].why, sizeof s->alerts[i].why, "not judged yet");
+	}
+	s->ntr = 0;
+}
+
+void
 alert_set_hint(struct alert_set *s, const struct metrics *m)
 {
 	s->hint = m;

@@ -102,6 +102,8 @@ void alert_set_hint(struct alert_set *, const struct metrics *);
 void alert_set_replay(struct alert_set *, const struct store *,
     const struct alert_env *, int64_t now_ms, int whole);
 
+/* Every alert back to ok, never judged. */
+void alert_set_reset(struct alert_set *);
 const struct alert_transition *alert_set_transitions(const struct alert_set *, size_t *n);
 size_t alert_set_count(const struct alert_set *);
 const struct alert *alert_set_get(const struct alert_set *, size_t i);

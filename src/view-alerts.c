@@ -30,6 +30,9 @@ struct dash_alerts {
 	char *path;            /* the marks file; NULL = none (no HOME) */
 	struct alert_exec *x;
 	int64_t judged_ms;     /* wall clock of the last judgement */
+	int64_t judged_now_ms; /* a frozen now (--now, a replay): the figures' now */
+	uint64_t judged_version; /* and the store's version then */
+	int64_t replayed_ms;   /* wall clock of that judgement */
 	int sel, top;
 	enum prompt_kind prompt;
 	char text[128];
@@ -135,6 +138,23 @@ dash_alerts_tick(struct dash *d)
 	if (a->path != NULL && alert_marks_refresh(a->marks, a->path, err, sizeof err) < 0)
 		log_msg(LOG_WARN, "alerts: %s", err);
 	alerts_env(&env, d->window_ms, d->loaded_from_ms, wall);
+	if (d->pinned_now_ms || d->replay) {
+		/*
+		 * Time stands still: judge the window once again, stepping up to
+		 * now as `execmon alerts` does, whenever the figures change; no
+		 * bell or command for what happened in the past.
+		 */
+		if (d->now_ms == a->judged_now_ms && (store_version(d->store) ==
+		    a->judged_version || wall - a->replayed_ms < 10000))
+			return; /* at most every 10 s while events come in */
+		a->replayed_ms = wall;
+		a->judged_now_ms = d->now_ms;
+		a->judged_version = store_version(d->store);
+		alert_set_reset(a->set);
+		alert_set_replay(a->set, d->store, &env, d->now_ms, 1);
+		d->dirty = 1;
+		return;
+	}
 	if (!filter_active(&d->filter))
 		alert_set_hint(a->set, d->m); /* what the screen shows, computed once */
 	alert_set_eval(a->set, d->store, &env, d->now_ms);

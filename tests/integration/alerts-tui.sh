@@ -157,4 +157,33 @@ tui_keys B q
 wait_for 5 test -e "$TMP/B.exit"
 is "$(cat "$TMP/B.exit" 2>/dev/null)" "EXIT=0" "q quits again"
 
+# A replay with a pinned now: the states are judged through the window, as
+# execmon alerts does (its hand-computed times are in alerts.sh).
+T0=1796295600000
+python3 - "$TMP/w.jsonl" "$T0" <<'EOF2'
+import json, sys
+out, t0 = open(sys.argv[1], "w"), int(sys.argv[2])
+for i in range(1200):
+    t = t0 + i * 2000
+    s = (t - t0) // 1000
+    fail = 600 <= s < 1200 and (s // 20) % 2 == 0 and (s % 20) < 8
+    out.write(json.dumps({"type": "run.started", "run_id": "r%d" % i,
+                          "agent_name": "planner", "ts": t - 1500}) + "\n")
+    out.write(json.dumps({"type": "run.failed" if fail else "run.completed",
+                          "run_id": "r%d" % i, "ts": t, "cost_usd": 0.001}) + "\n")
+EOF2
+printf 'alert hover = failure_rate over 20s > 20%% severity high\nalert hover-for = failure_rate over 20s > 20%% for 30s\n' >"$TMP/pin.conf"
+tui_run P 120 40 XDG_STATE_HOME="$TMP/state2" --replay "$TMP/w.jsonl" --config "$TMP/pin.conf" \
+	--now $((T0 + 700000)) --alert-bell off
+tui_wait P 15 " 1 firing 1 pending "
+ok $? "pinned now: the badge says 1 firing 1 pending"
+tui_keys P '!'
+tui_wait P 5 "firing +high +hover +30.0% +> +20.0% +1m30s"
+ok $? "hover firing since 1m30s before now (11:10:10), as execmon alerts says"
+tui_match P "pending +medium +hover-for +30.0% +> +20.0% +10.0s"
+ok $? "hover-for pending for 10 s"
+tui_keys P q
+wait_for 5 test -e "$TMP/P.exit"
+is "$(cat "$TMP/P.exit" 2>/dev/null)" "EXIT=0" "q quits"
+
 done_testing

@@ -214,6 +214,26 @@ test_states(void)
 	ok(a->state == AS_OK && a->known && a->value == 0, "ok at the end, 0 %% failed");
 	alert_set_free(s);
 
+	/* One-shot: stepping through the window gives what a live process saw. */
+	for (int64_t at = t0 + 21 * MIN; at <= t0 + 40 * MIN; at += 7 * MIN) {
+		struct alert_set *live = alert_set_create(&c), *once = alert_set_create(&c);
+		struct alert_env e1 = env;
+
+		e1.window_ms = 30 * MIN;
+		for (t = at - 30 * MIN; t <= at; t += 10000)
+			alert_set_eval(live, st, &e1, t);
+		alert_set_eval(once, st, &e1, at - MIN);   /* some state to be reset */
+		alert_set_reset(once);
+		alert_set_replay(once, st, &e1, at, 1);
+		ok(alert_set_get(once, 0)->state == alert_set_get(live, 0)->state &&
+		    alert_set_get(once, 0)->since_ms == alert_set_get(live, 0)->since_ms,
+		    "at %lld s: judged once, %s since %lld, as live", (long long)(at - t0) / 1000,
+		    alert_state_name(alert_set_get(once, 0)->state),
+		    (long long)(alert_set_get(once, 0)->since_ms - t0) / 1000);
+		alert_set_free(live);
+		alert_set_free(once);
+	}
+
 	/* Fewer than 5 finished runs: cannot be judged, so nothing moves. */
 	s = alert_set_create(&c);
 	alert_set_eval(s, st, &env, t0 - 30 * MIN);

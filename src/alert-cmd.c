@@ -53,8 +53,13 @@ alerts_parse_mark(struct opts *o, int op, const char *v, char *err, size_t errle
 		return -1;
 	}
 	o->mark_until_ms = eq != NULL ? cli_parse_duration(eq + 1) : 0;
+	o->mark_until_abs = 0;
+	if (eq != NULL && o->mark_until_ms <= 0 && strchr(eq + 1, 'T') != NULL &&
+	    event_parse_time(eq + 1, strlen(eq + 1), &o->mark_until_ms) == 0)
+		o->mark_until_abs = 1; /* until a time: NAME=2026-12-03T18:00:00Z */
 	if ((eq != NULL && o->mark_until_ms <= 0) || (op == MARK_SNOOZE && eq == NULL)) {
-		snprintf(err, errlen, "not NAME=DURATION (like queue-wait=1h)");
+		snprintf(err, errlen, "not NAME=DURATION or NAME=TIME (like queue-wait=1h,"
+		    " queue-wait=2026-12-03T18:00:00Z)");
 		return -1;
 	}
 	free(o->mark_name);
@@ -173,7 +178,12 @@ change_mark(const struct opts *o)
 	if (!known)
 		fprintf(stderr, "execmon: alerts: note: no rule here is named %s\n", o->mark_name);
 	if (o->mark_until_ms > 0)
-		until = now + o->mark_until_ms;
+		until = o->mark_until_abs ? o->mark_until_ms : now + o->mark_until_ms;
+	if (until != 0 && until <= now) {
+		fprintf(stderr, "execmon: alerts: %s: that time has passed\n", o->mark_name);
+		free(path);
+		return 2;
+	}
 	if (alert_marks_update(&mk, path, op, o->mark_name, o->note, until, now, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "execmon: alerts: %s\n", err);

@@ -556,7 +556,7 @@ cli_usage(FILE *f, enum cli_command cmd)
 	case CMD_ALERTS:
 		fprintf(f, "Usage: execmon alerts [OPTIONS] [--format table|json] [--follow]\n"
 		    "       execmon alerts --ack NAME [--note TEXT] | --unack NAME\n"
-		    "       execmon alerts --snooze NAME=DUR | --silence GLOB[=DUR] | --unsilence GLOB\n\n"
+		    "       execmon alerts --snooze NAME=DUR|TIME | --silence GLOB[=DUR] | --unsilence GLOB\n\n"
 		    "Judge every alert rule and budget over --window at --now and print each\n"
 		    "rule's state. Exit status: 0 when none fires, 3 when any fires (1 runtime\n"
 		    "failure, 2 usage error). --follow keeps judging on live sources, prints a\n"

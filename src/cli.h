@@ -61,6 +61,7 @@ struct opts {
 	char *mark_name;          /* alerts --ack/--unack/--snooze/--silence/--unsilence */
 	int mark_op;              /* enum mark_op + 1; 0 = none */
 	int64_t mark_until_ms;    /* --snooze NAME=DUR: DUR; --silence GLOB=DUR */
+	int mark_until_abs;       /* mark_until_ms is a time (NAME=RFC 3339), not a DUR */
 	char *note;               /* --note TEXT (with --ack) */
 };
 

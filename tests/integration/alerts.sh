@@ -151,6 +151,10 @@ is "$(alert "$TMP/m.json" team.projected silencedBy)" "team.*" "silenced by its 
 ok $? "slow is snoozed"
 "$EXECMON" alerts --snooze slow 2>"$TMP/err"
 is "$?" 2 "--snooze without a duration: exit 2"
+"$EXECMON" alerts --snooze queue-wait=2099-01-01T00:00:00Z >"$TMP/out" 2>&1
+is "$(grep -o 'until .*' "$TMP/out")" "until 2099-01-01T00:00:00.000Z" "--snooze NAME=TIME snoozes until then"
+"$EXECMON" alerts --snooze queue-wait=2001-01-01T00:00:00Z 2>"$TMP/err"
+is "$?" 2 "a time past: exit 2"
 # Many processes at once, each acknowledging its own alert: none is lost.
 for i in $(seq 1 12); do
 	"$EXECMON" alerts --ack "many-$i" >/dev/null 2>&1 &

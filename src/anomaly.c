@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "anomaly.h"
+#include "format.h"
 #include "metrics.h"
 #include "xmalloc.h"
 
@@ -75,7 +76,7 @@
  */
 
 #define BASE_MINUTES 30
-#define BASE_MIN 10
+#define BASE_MIN ANOMALY_HISTORY_MIN
 #define Z_ANOMALY 5.0
 #define Z_CONTINUE 3.0
 #define Z_BURST 4.0
@@ -296,26 +297,6 @@ severity_of(int t, double observed, double baseline)
 	}
 }
 
-/* A count or a median of counts: whole when it is, else one decimal. */
-static void
-fmt_count(double v, char *buf, size_t size)
-{
-	if (v == floor(v))
-		snprintf(buf, size, "%.0f", v);
-	else
-		snprintf(buf, size, "%.1f", v);
-}
-
-static void
-fmt_ms(double ms, char *buf, size_t size)
-{
-	if (ms < 1000)
-		snprintf(buf, size, "%.0fms", ms);
-	else if (ms < 60000)
-		snprintf(buf, size, "%.1fs", ms / 1000);
-	else
-		snprintf(buf, size, "%.1fm", ms / 60000);
-}
 
 /* Write the description; a long one is cut at the buffer's end. */
 static void __attribute__((format(printf, 2, 3)))
@@ -366,8 +347,8 @@ emit(struct out *o, int t, const struct open *op, int64_t minute0_ms)
 	switch (t) {
 	case ANOM_SPIKE:
 	case ANOM_DROP:
-		fmt_count(w->observed, obs, sizeof obs);
-		fmt_count(base, bs, sizeof bs);
+		format_count(w->observed, obs, sizeof obs);
+		format_count(base, bs, sizeof bs);
 		if (base > 0)
 			describe(a,
 			    "%s runs finished %s vs a baseline of %s (median "
@@ -386,8 +367,8 @@ emit(struct out *o, int t, const struct open *op, int64_t minute0_ms)
 		    100 * w->observed, 100 * base, op->first_hit.nbase);
 		break;
 	default:
-		fmt_ms(w->observed, obs, sizeof obs);
-		fmt_ms(base, bs, sizeof bs);
+		format_dur((int64_t)llround(w->observed), obs, sizeof obs);
+		format_dur((int64_t)llround(base), bs, sizeof bs);
 		describe(a,
 		    "mean execution time %s over %llu runs %s vs a baseline "
 		    "of %s (median of %zu min), %.1fx", obs,
@@ -490,6 +471,8 @@ anomaly_detect(struct metrics *m)
 	m->anomalies = NULL;
 	m->bursts = NULL;
 	m->nanomalies = m->nbursts = 0;
+	m->anomaly_history = m->anomaly_judged = 0;
+	m->anomaly_history = m->anomaly_judged = 0;
 	memset(&o, 0, sizeof o);
 	memset(open, 0, sizeof open);
 
@@ -507,6 +490,9 @@ anomaly_detect(struct metrics *m)
 	k = metrics_minute_seek(m, first);
 	if ((first = active_index(m, k)) == SIZE_MAX || first > last)
 		return;
+	m->anomaly_history = (int)(last - first + 1);
+	m->anomaly_judged = m->anomaly_history > BASE_MIN ?
+	    m->anomaly_history - BASE_MIN : 0;
 
 	for (i = first + BASE_MIN; i <= last; i++) {
 		lo = i - first > BASE_MINUTES ? i - BASE_MINUTES : first;

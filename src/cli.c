@@ -28,6 +28,7 @@ enum {
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
 	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
+	O_CELERY, O_CELERY_QUEUE, O_CELERY_ENABLE_EVENTS,
 	O_ALERT_EXEC, O_ALERT_EXEC_TIMEOUT, O_ALERT_EXEC_MAX, O_ALERT_BELL,
 	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_NOTE, O_ACK, O_UNACK, O_SNOOZE,
 	O_SILENCE, O_UNSILENCE
@@ -43,6 +44,9 @@ static const struct option longopts[] = {
 	{ "ws-max-message", required_argument, NULL, O_WS_MAX_MESSAGE },
 	{ "bullmq", required_argument, NULL, O_BULLMQ },
 	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
+	{ "celery", no_argument, NULL, O_CELERY },
+	{ "celery-queue", required_argument, NULL, O_CELERY_QUEUE },
+	{ "celery-enable-events", no_argument, NULL, O_CELERY_ENABLE_EVENTS },
 	{ "replay", required_argument, NULL, O_REPLAY },
 	{ "window", required_argument, NULL, O_WINDOW },
 	{ "now", required_argument, NULL, O_NOW },
@@ -89,6 +93,7 @@ static const char *const command_names[] = {
 /* Which level last set each list option: later levels replace, not append. */
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
 static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level;
+static enum level celery_queue_level;
 
 int64_t
 cli_parse_duration(const char *s)
@@ -279,6 +284,19 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		if (*v == '\0')
 			return bad(name, v, "empty key prefix");
 		set_str(&o->bullmq_prefix, v);
+		return 0;
+	case O_CELERY:
+		o->celery = 1;
+		return 0;
+	case O_CELERY_QUEUE:
+		if (*v == '\0')
+			return bad(name, v, "empty queue name");
+		o->celery = 1;
+		return list_add(o->celery_queues, &o->ncelery_queues,
+		    &celery_queue_level, at, v, name);
+	case O_CELERY_ENABLE_EVENTS:
+		o->celery = 1;
+		o->celery_enable_events = 1;
 		return 0;
 	case O_REPLAY:
 		set_str(&o->replay, v);
@@ -528,6 +546,13 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --bullmq QUEUE       follow a BullMQ queue (its events and depth); repeatable;\n"
 	    "                       '*' = every queue found under the prefix\n"
 	    "  --bullmq-prefix P    BullMQ key prefix (default bull)\n"
+	    "  --celery             follow the Celery cluster whose broker is each --redis:\n"
+	    "                       its task events (pub/sub), queues and workers\n"
+	    "  --celery-queue Q     a Celery queue whose depth to read; repeatable\n"
+	    "                       (default: the queues found in kombu's bindings)\n"
+	    "  --celery-enable-events  ask the workers to send task events (as\n"
+	    "                       'celery control enable_events'), at start and every\n"
+	    "                       minute; it writes to the broker, so it is off by default\n"
 	    "  --ws URL             a WebSocket feed, ws://host[:port][/path] or wss://...;\n"
 	    "                       repeatable\n"
 	    "  --ws-ca FILE         trust the CA certificates in FILE for wss://\n"
@@ -630,6 +655,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
 	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
+	celery_queue_level = L_DEFAULT;
 	o->ws_max_message = WSMSG_MAX_DEFAULT;
 
 	if (argc > 1 && argv[1][0] != '-') {
@@ -742,7 +768,8 @@ cli_parse(struct opts *o, int argc, char **argv)
 	if (o->nredis == 0)
 		list_add(o->redis, &o->nredis, &redis_level, L_DEFAULT,
 		    "redis://127.0.0.1:6379", "redis");
-	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0)
+	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0 &&
+	    !o->celery)
 		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
 		    "execmon:events", "stream");
 	if (o->format == NULL)
@@ -763,6 +790,8 @@ cli_free(struct opts *o)
 	for (int i = 0; i < o->nbullmq; i++)
 		free(o->bullmq[i]);
 	free(o->bullmq_prefix);
+	for (int i = 0; i < o->ncelery_queues; i++)
+		free(o->celery_queues[i]);
 	for (int i = 0; i < o->nws; i++)
 		free(o->ws[i]);
 	for (int i = 0; i < o->nws_headers; i++)

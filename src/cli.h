@@ -29,6 +29,10 @@ struct opts {
 	char *bullmq[CLI_MAX_LIST]; /* BullMQ queue names, "*" = every queue */
 	int nbullmq;
 	char *bullmq_prefix;      /* default "bull" */
+	int celery;               /* --celery: follow the Celery cluster on each --redis */
+	char *celery_queues[CLI_MAX_LIST]; /* --celery-queue; none = discover */
+	int ncelery_queues;
+	int celery_enable_events; /* --celery-enable-events */
 	char *ws[CLI_MAX_LIST];     /* --ws URLs */
 	int nws;
 	char *ws_headers[CLI_MAX_LIST]; /* --ws-header, as given (env: unresolved) */

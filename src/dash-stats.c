@@ -63,6 +63,7 @@ dash_stats_frame(struct dash *d)
 	static const char letter[SRC__COUNT] = {
 		[SRC_IDLE] = 'i', [SRC_CONNECTING] = 'c', [SRC_BACKFILLING] = 'b',
 		[SRC_LIVE] = 'l', [SRC_RETRYING] = 'r', [SRC_DONE] = 'd', [SRC_GONE] = 'g',
+		[SRC_ERROR] = 'e', [SRC_DUPLICATE] = 'u',
 	};
 	uint64_t now_ns = uv_hrtime();
 

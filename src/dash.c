@@ -44,6 +44,7 @@ static int curses_on;
 static uv_timer_t frame;
 static uv_poll_t input;
 static int have_input;
+static int reloading;     /* the loop stops to read the sources again */
 
 /* Restore the terminal; safe to call from any exit path, twice. */
 static void
@@ -74,6 +75,28 @@ crash(int sig)
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+/*
+ * Whether the sources can be read again from further back: Redis streams
+ * and BullMQ keep their past, a replay file is read again; a WebSocket
+ * feed has no past, so its runs held would be lost.
+ */
+int
+dash_can_reload(const struct opts *o)
+{
+	if (o->nws > 0)
+		return 0;
+	return o->replay != NULL || (o->nredis > 0 && (o->nstreams > 0 || o->nbullmq > 0));
+}
+
+/* Stop the loop so that dash_main reads every source again over the window. */
+void
+dash_reload(struct dash *d)
+{
+	(void)d;
+	reloading = 1;
+	loop_stop(DASH_RELOAD);
 }
 
 void
@@ -161,13 +184,53 @@ dash_selected_run(struct dash *d)
 {
 	const struct live_run **v;
 	int n = dash_runs(d, &v);
-	int i = d->sel[0];
 
 	if (n == 0)
 		return NULL;
+	dash_runs_follow(d, v, n);
+	return store_find(d->store, v[d->sel[0]]->run->id);
+}
+
+void
+dash_runs_follow(struct dash *d, const struct live_run **v, int n)
+{
+	int i = d->sel[0];
+
+	if (n == 0)
+		return;
 	if (i >= n)
 		i = n - 1;
-	return store_find(d->store, v[i]->run->id);
+	if (i < 0)
+		i = 0;
+	if (d->sel_run_id != NULL && strcmp(v[i]->run->id, d->sel_run_id) != 0) {
+		/* the list moved under the selection: find the run again */
+		for (int k = 0; k < n; k++) {
+			if (strcmp(v[k]->run->id, d->sel_run_id) == 0) {
+				i = k;
+				break;
+			}
+		}
+	}
+	d->sel[0] = i;
+	if (d->sel_run_id == NULL || strcmp(v[i]->run->id, d->sel_run_id) != 0) {
+		free(d->sel_run_id);
+		d->sel_run_id = xstrdup(v[i]->run->id);
+	}
+}
+
+void
+dash_runs_remember(struct dash *d)
+{
+	const struct live_run **v;
+	int n = dash_runs(d, &v), i = d->sel[0];
+
+	free(d->sel_run_id);
+	d->sel_run_id = NULL;
+	if (n == 0)
+		return;
+	i = i >= n ? n - 1 : i < 0 ? 0 : i;
+	d->sel[0] = i;
+	d->sel_run_id = xstrdup(v[i]->run->id);
 }
 
 void
@@ -177,6 +240,7 @@ dash_open_log(struct dash *d, const char *run_id)
 	d->run_id = xstrdup(run_id);
 	d->view = VIEW_LOG;
 	d->log_sel = 0;
+	d->detail_top = 0;
 	d->log_top = 0;
 	d->log_follow = 1;
 	d->need_clear = 1;
@@ -239,7 +303,7 @@ static void
 draw_dash(struct dash *d, int H, int W)
 {
 	struct rect r[PANES_MAX];
-	int n = layout(H, W, r);
+	int n = layout(H, W, r), tw, down = dash_sources_down(NULL, 0) > 0;
 
 	for (int i = 0; i < n && i < NPANES; i++) {
 		const struct pane_kind *pk = pane_table[i];
@@ -247,8 +311,10 @@ draw_dash(struct dash *d, int H, int W)
 		struct rect c = { r[i].y + 1, r[i].x, r[i].h - 1, r[i].w };
 
 		ui_blank(r[i].y, r[i].x, r[i].w);
-		ui_textf(d, r[i].y, r[i].x, r[i].w, focused ? TH_FOCUS : TH_TITLE, " %s ",
+		tw = ui_textf(d, r[i].y, r[i].x, r[i].w, focused ? TH_FOCUS : TH_TITLE, " %s ",
 		    pk->title);
+		if (down)
+			ui_text(d, r[i].y, r[i].x + tw, r[i].w - tw, TH_WARN, " stale ");
 		if (c.h > 0)
 			pk->draw(d, c, focused);
 	}
@@ -257,20 +323,25 @@ draw_dash(struct dash *d, int H, int W)
 static void
 draw_pick(struct dash *d, int H, int W)
 {
-	int w = W / 2 < 30 ? W - 4 : W / 2, h = d->pick_n + 2;
-	int x = (W - w) / 2, y = 3, top = 0;
+	int w = W / 2 < 46 ? 46 : W / 2, h = d->pick_n + 2, top = 0;
+	struct rect in;
+	char title[80];
 
+	if (w > W - 2)
+		w = W - 2;
 	if (h > H - 5)
 		h = H - 5;
-	if (d->pick_sel >= top + h - 2)
-		top = d->pick_sel - (h - 3);
-	for (int i = 0; i < h; i++)
-		ui_blank(y + i, x, w);
-	ui_textf(d, y, x, w, TH_FOCUS, " pick %s (Enter choose, Esc cancel) ",
+	snprintf(title, sizeof title, " pick %s (Enter choose, Esc cancel) ",
 	    d->pick_kind == 'a' ? "an agent" : "a model");
-	for (int i = 0; i < h - 2 && top + i < d->pick_n; i++)
-		ui_textf(d, y + 1 + i, x, w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
-		    " %s", d->pick_items[top + i]);
+	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
+	if (d->pick_sel >= top + in.h)
+		top = d->pick_sel - in.h + 1;
+	for (int i = 0; i < in.h && top + i < d->pick_n; i++)
+		ui_text(d, in.y + i, in.x, in.w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
+		    d->pick_items[top + i]);
+	if (top + in.h < d->pick_n)
+		ui_textf(d, in.y + in.h, in.x + in.w - 12, 12, TH_DIM, " +%d more ",
+		    d->pick_n - top - in.h);
 }
 
 static void
@@ -496,7 +567,8 @@ ui_stop(void *arg)
 		uv_close((uv_handle_t *)&input, NULL);
 	}
 	(void)d;
-	terminal_restore();
+	if (!reloading)
+		terminal_restore();
 }
 
 static void
@@ -546,26 +618,29 @@ started(struct collect *c)
 {
 	struct dash *d = c->ctx;
 
-	initscr();
-	curses_on = 1;
-	cbreak();
-	noecho();
-	nonl();
-	intrflush(stdscr, FALSE);
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
-	curs_set(0);
-	if (d->color && has_colors()) {
-		start_color();
-		use_default_colors();
+	if (!curses_on) { /* not again when the sources are read anew */
+		initscr();
+		curses_on = 1;
+		cbreak();
+		noecho();
+		nonl();
+		intrflush(stdscr, FALSE);
+		keypad(stdscr, TRUE);
+		nodelay(stdscr, TRUE);
+		set_escdelay(25);
+		curs_set(0);
+		if (d->color && has_colors()) {
+			start_color();
+			use_default_colors();
+		}
+		ui_colors_init(d);
+		xmalloc_fatal_hook = terminal_restore;
+		signal(SIGSEGV, crash);
+		signal(SIGBUS, crash);
+		signal(SIGFPE, crash);
+		signal(SIGABRT, crash);
 	}
-	ui_colors_init(d);
-	xmalloc_fatal_hook = terminal_restore;
-	signal(SIGSEGV, crash);
-	signal(SIGBUS, crash);
-	signal(SIGFPE, crash);
-	signal(SIGABRT, crash);
+	reloading = 0;
 	loop_on_signal(SIGWINCH, on_winch, d);
 
 	uv_timer_init(loop_uv(), &frame);
@@ -625,6 +700,7 @@ dash_main(const struct opts *o)
 	}
 	d->store = store_create();
 	d->window_ms = o->window_ms;
+	d->can_reload = dash_can_reload(o);
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
 	if (o->stats != NULL &&
@@ -652,7 +728,23 @@ dash_main(const struct opts *o)
 	c.ctx = d;
 	c.started = started;
 	c.backfilled = backfilled;
-	status = collect_run(&c);
+	while ((status = collect_run(&c)) == DASH_RELOAD) {
+		/*
+		 * The window grew past the history held: read the sources
+		 * again over the new window, as a start with that window
+		 * would, so that every figure equals a snapshot of it.
+		 */
+		metrics_free(d->m);
+		d->m = NULL;
+		store_free(d->store);
+		d->store = store_create();
+		sources_clear();
+		c.from_ms = (o->now_ms ? o->now_ms : loop_now_ms()) - 2 * d->window_ms;
+		d->loaded_from_ms = c.from_ms;
+		c.events = 0;
+		c.caught_up = 0;
+		d->dirty = 1;
+	}
 	terminal_restore();
 	log_set_stderr(1);
 	if (d->stats != NULL && dash_stats_end(d, err, sizeof err) != 0) {
@@ -668,6 +760,7 @@ dash_main(const struct opts *o)
 	filter_done(&d->filter);
 	free(d->run_id);
 	free(d->trace_id);
+	free(d->sel_run_id);
 	for (int i = 0; i < d->pick_n; i++)
 		free(d->pick_items[i]);
 	free(d->pick_items);

@@ -280,6 +280,9 @@ event_id_ms(const char *id)
 		return -1;
 	while (*p >= '0' && *p <= '9')
 		p++;
+	if (*p == '#' && p[1] >= '0' && p[1] <= '9') /* "#N": of a recreated stream */
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
 	return *p == '\0' ? v : -1;
 }
 

@@ -49,6 +49,8 @@ void
 loop_init(void)
 {
 	uv_loop_init(&loop);
+	stopping = 0; /* the dashboard runs the loop again after a reload */
+	exit_status = 0;
 	loop_on_signal(SIGINT, default_signal, NULL);
 	loop_on_signal(SIGTERM, default_signal, NULL);
 	loop_on_signal(SIGHUP, default_signal, NULL);

@@ -6,37 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "format.h"
 #include "metrics-int.h"
 #include "xmalloc.h"
 
-/* Format a duration for people: 850ms, 4.2s, 45s, 12m40s, 4m, 2h05m, 3d04h. */
-static void
-fmt_dur(int64_t ms, char *buf, size_t size)
-{
-	int64_t s = ms / 1000;
-
-	if (ms < 0)
-		snprintf(buf, size, "?");
-	else if (ms < 1000)
-		snprintf(buf, size, "%lldms", (long long)ms);
-	else if (ms < 10000)
-		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10.0);
-	else if (s < 60)
-		snprintf(buf, size, "%llds", (long long)s);
-	else if (s < 3600 && s % 60 == 0)
-		snprintf(buf, size, "%lldm", (long long)(s / 60));
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60),
-		    (long long)(s % 60));
-	else if (s < 86400 && s % 3600 / 60 == 0)
-		snprintf(buf, size, "%lldh", (long long)(s / 3600));
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
-	else
-		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400),
-		    (long long)(s % 86400 / 3600));
-}
 
 /* Cost at the run's current rate over the horizon of the contract. */
 static int64_t
@@ -161,21 +134,21 @@ metrics_flag_why(const struct flagged *fl, char *buf, size_t size)
 
 	switch (fl->reason) {
 	case FLAG_PAST_ESTIMATE:
-		fmt_dur(fl->elapsed_ms, e1, sizeof e1);
-		fmt_dur(fl->expected_ms, e2, sizeof e2);
+		format_dur(fl->elapsed_ms, e1, sizeof e1);
+		format_dur(fl->expected_ms, e2, sizeof e2);
 		snprintf(buf, size, "running %s, %.1fx its estimate of %s", e1,
 		    fl->ratio, e2);
 		break;
 	case FLAG_PAST_P99:
-		fmt_dur(fl->elapsed_ms, e1, sizeof e1);
-		fmt_dur(fl->expected_ms, e2, sizeof e2);
+		format_dur(fl->elapsed_ms, e1, sizeof e1);
+		format_dur(fl->expected_ms, e2, sizeof e2);
 		snprintf(buf, size, "running %s, %.1fx its agent's p99 of %s "
 		    "(%llu runs)", e1, fl->ratio, e2,
 		    (unsigned long long)fl->samples);
 		break;
 	default:
-		fmt_dur(fl->since_llm_ms, e2, sizeof e2);
-		fmt_dur(fl->quiet_ms, e3, sizeof e3);
+		format_dur(fl->since_llm_ms, e2, sizeof e2);
+		format_dur(fl->quiet_ms, e3, sizeof e3);
 		snprintf(buf, size, "%lld LLM calls and %lld tokens so far, the "
 		    "last %s ago, but no progress %s%s%s",
 		    (long long)r->llm_calls, (long long)store_add_sat(

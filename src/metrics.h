@@ -183,6 +183,8 @@ struct metrics {
 	struct anomaly *anomalies; size_t nanomalies; /* newest first */
 	struct burst *bursts; size_t nbursts;     /* oldest first */
 	struct flagged *flags; size_t nflags;     /* in the order of running */
+	int anomaly_history;       /* complete minutes of history in the window */
+	int anomaly_judged;        /* of those, minutes the anomaly rules judged */
 
 	/* totals over runs finished in the window */
 	int64_t input_tokens, output_tokens, cost_nusd;

@@ -20,7 +20,7 @@ fmt_tick(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "%llds", (long long)(ms / 1000));
 		return buf;
 	}
-	return fmt_dur(ms, buf, size);
+	return format_dur(ms, buf, size);
 }
 
 static void
@@ -28,7 +28,7 @@ draw(struct dash *d, struct rect r, int focused)
 {
 	const struct live_run **v;
 	int n = dash_runs(d, &v), *sel = &d->sel[0], *top = &d->top[0];
-	int wide = r.w >= 110;
+	int wide = r.w >= 110, stale = dash_sources_down(NULL, 0) > 0;
 	int idw = wide ? 16 : 12, agw = wide ? 14 : 10, barw = wide ? 16 : 10;
 
 	if (n == 0) {
@@ -36,8 +36,7 @@ draw(struct dash *d, struct rect r, int focused)
 		    "no running or queued runs match the filter" : "no running or queued runs");
 		return;
 	}
-	if (*sel >= n)
-		*sel = n - 1;
+	dash_runs_follow(d, v, n); /* the same run stays selected as runs come and go */
 	if (*sel < *top)
 		*top = *sel;
 	if (*sel >= *top + r.h)
@@ -73,19 +72,27 @@ draw(struct dash *d, struct rect r, int focused)
 			frac = run->progress;
 		else if (lr->expected_ms > 0)
 			frac = (double)lr->elapsed_ms / (double)lr->expected_ms;
-		if (frac >= 0) {
+		if (frac > 1 && run->progress < 0) {
+			/* past its estimate: how far over, never a percentage over 100 */
+			ui_bar(d, y, x, barw, 1, TH_ERR);
+			x += barw;
+			x += ui_textf(d, y, x, 6, TH_WARN, "%5s ", frac >= 10 ? ">10x" : "over");
+		} else if (frac >= 0) {
 			ui_bar(d, y, x, barw, frac > 1 ? 1 : frac, lr->flagged ? TH_ERR : TH_BAR);
 			x += barw;
-			x += ui_textf(d, y, x, 6, base, "%4.0f%% ", (frac > 9.99 ? 9.99 : frac) * 100);
+			x += ui_textf(d, y, x, 6, base, "%4.0f%% ", (frac > 1 ? 1 : frac) * 100);
 		} else {
 			x += ui_textf(d, y, x, barw + 6, TH_DIM, "%-*s", barw + 6, "  (no estimate)");
 		}
-		x += ui_textf(d, y, x, 9, base, "%8s ", fmt_tick(lr->elapsed_ms, a, sizeof a));
+		/* a source that is down stops the clock we can trust: mark the timer */
+		x += ui_textf(d, y, x, 9, stale ? TH_WARN : base, "%7s%s ",
+		    fmt_tick(lr->elapsed_ms, a, sizeof a), stale ? "?" : " ");
 		if (lr->eta_ms > 0 && lr->eta_ms > d->now_ms)
 			x += ui_textf(d, y, x, 12, TH_DIM, "eta %-7s ",
 			    fmt_tick(lr->eta_ms - d->now_ms + 999, b, sizeof b));
 		else if (lr->eta_ms > 0)
-			x += ui_textf(d, y, x, 12, TH_WARN, "%-11s ", "overdue");
+			x += ui_textf(d, y, x, 12, TH_WARN, "late %-6s ",
+			    fmt_tick(d->now_ms - lr->eta_ms, b, sizeof b));
 		else
 			x += ui_textf(d, y, x, 12, TH_DIM, "%-11s ", "eta -");
 		if (run->trace_id && r.w - (x - r.x) > 16) {

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "outfile.h"
 #include "record.h"
+#include "format.h"
 #include "report.h"
 #include "snapshot.h"
 #include "source.h"
@@ -362,55 +363,6 @@ report_cell(const char *s, int width, int right, char *out, size_t size)
 	tw_fit(s != NULL ? s : "", width, TW_TILDE | (right ? TW_RIGHT : 0), out, size);
 }
 
-static void
-report_duration(int64_t ms, char *buf, size_t size)
-{
-	int64_t s = ms / 1000;
-
-	if (ms < 0)
-		snprintf(buf, size, "-");
-	else if (ms < 1000)
-		snprintf(buf, size, "%" PRId64 "ms", ms);
-	else if (ms < 60000)
-		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10);
-	else if (s < 3600)
-		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-	else if (s < 100 * 3600)
-		snprintf(buf, size, "%" PRId64 "h%02" PRId64 "m", s / 3600,
-		    s / 60 % 60);
-	else
-		snprintf(buf, size, "%" PRId64 "d%02" PRId64 "h", s / 86400,
-		    s / 3600 % 24);
-}
-
-static void
-report_tokens(int64_t n, char *buf, size_t size)
-{
-	if (n < 100000)
-		snprintf(buf, size, "%" PRId64, n);
-	else if (n < 999950)
-		snprintf(buf, size, "%.1fk", (double)n / 1e3);
-	else if (n < 999950000)
-		snprintf(buf, size, "%.1fM", (double)n / 1e6);
-	else
-		snprintf(buf, size, "%.1fG", (double)n / 1e9);
-}
-
-static void
-report_cost(int64_t nusd, char *buf, size_t size)
-{
-	double usd = (double)nusd / 1e9;
-
-	if (usd < 9.99995)
-		snprintf(buf, size, "$%.4f", usd);
-	else if (usd < 999.995)
-		snprintf(buf, size, "$%.2f", usd);
-	else if (usd < 999999.5)
-		snprintf(buf, size, "$%.0f", usd);
-	else
-		snprintf(buf, size, "$%.1fM", usd / 1e6);
-}
-
 /* Start time: the time of day within a day of now, else month-day and minute. */
 static void
 report_started(int64_t ms, int64_t now_ms, char *buf, size_t size)
@@ -466,16 +418,16 @@ report_run_row(const struct run *r, int64_t now_ms)
 	int usage = r->llm_calls > 0 || r->has_totals;
 
 	if (r->started_ms > 0 && run_is_finished(r))
-		report_duration(r->finished_ms - r->started_ms, dur, sizeof dur);
+		format_dur(r->finished_ms - r->started_ms, dur, sizeof dur);
 	else if (r->started_ms > 0 && r->status == RUN_RUNNING)
-		report_duration(now_ms > r->started_ms ? now_ms - r->started_ms : 0,
+		format_dur(now_ms > r->started_ms ? now_ms - r->started_ms : 0,
 		    dur, sizeof dur);
 	else
 		snprintf(dur, sizeof dur, "-");
 	if (usage) {
-		report_tokens(r->input_tokens > INT64_MAX - r->output_tokens ?
-		    INT64_MAX : r->input_tokens + r->output_tokens, tok, sizeof tok);
-		report_cost(r->cost_nusd, cost, sizeof cost);
+		format_count((double)(r->input_tokens > INT64_MAX - r->output_tokens ?
+		    INT64_MAX : r->input_tokens + r->output_tokens), tok, sizeof tok);
+		format_cost(r->cost_nusd, cost, sizeof cost);
 	} else {
 		snprintf(tok, sizeof tok, "-");
 		snprintf(cost, sizeof cost, "-");

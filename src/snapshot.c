@@ -713,6 +713,16 @@ snap_sources(int64_t now_ms)
 		snap_set(e, "gaps", snap_count(si->gaps));
 		snap_set(e, "gapEntries", si->gap_entries >= 0 ?
 		    json_integer(si->gap_entries) : NULL);
+		if (si->gap_off[0] != '\0') {
+			char off[sizeof si->gap_off + 8];
+
+			snprintf(off, sizeof off, "off: %s", si->gap_off);
+			snap_set(e, "gapDetection", json_string(off));
+		} else
+			snap_set(e, "gapDetection", json_string(strcmp(si->kind, "redis") == 0 ||
+			    strcmp(si->kind, "bullmq") == 0 ? "on" : "not applicable"));
+		snap_set(e, "recreated", snap_count(si->recreated));
+		snap_set(e, "note", si->note[0] != '\0' ? json_string(si->note) : NULL);
 		snap_set(e, "lag", si->last_event_ms > 0 ?
 		    snap_sec((double)(now_ms > si->last_event_ms ?
 		    now_ms - si->last_event_ms : 0)) : NULL);

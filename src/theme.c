@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "event.h"
 #include "infile.h"
@@ -102,6 +103,31 @@ parse_color(const char *w, int *out)
 	return -1;
 }
 
+/* Whether w starts a #rrggbb colour word. */
+static int
+is_rgb_word(const char *w)
+{
+	for (int i = 1; i < 7; i++) {
+		if (!isxdigit((unsigned char)w[i]))
+			return 0;
+	}
+	return w[7] == '\0' || isspace((unsigned char)w[7]);
+}
+
+/* Cut a '#' comment off: one that starts a word and is not a #rrggbb colour. */
+static void
+strip_comment(char *line)
+{
+	for (char *p = line; (p = strchr(p, '#')) != NULL; p++) {
+		if (p != line && !isspace((unsigned char)p[-1]))
+			continue;
+		if (is_rgb_word(p))
+			continue;
+		*p = '\0';
+		return;
+	}
+}
+
 int
 theme_parse(struct theme *t, const char *text, size_t len, char *err, size_t errlen)
 {
@@ -124,8 +150,7 @@ theme_parse(struct theme *t, const char *text, size_t len, char *err, size_t err
 		memcpy(line, text + pos, e - pos);
 		line[e - pos] = '\0';
 		pos = e + 1;
-		if ((p = strchr(line, '#')) != NULL && (p == line || isspace((unsigned char)p[-1])))
-			*p = '\0'; /* comment, unless it is a #rrggbb colour */
+		strip_comment(line);
 		for (p = line; *p != '\0';) {
 			while (isspace((unsigned char)*p) || *p == '=')
 				p++;
@@ -233,9 +258,10 @@ theme_load(struct theme *t, const char *name, char *err, size_t errlen)
 {
 	char path[1024];
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	const char *dirs[4];
+	const char *dirs[5];
 	int nd = 0, missing;
-	char xdgdir[900];
+	char xdgdir[900], exedir[900];
+	ssize_t n;
 
 	if (strchr(name, '/') != NULL)
 		return load_path(t, name, &missing, err, errlen);
@@ -253,6 +279,16 @@ theme_load(struct theme *t, const char *name, char *err, size_t errlen)
 		dirs[nd++] = xdgdir;
 	}
 	dirs[nd++] = THEMEDIR;
+	/* next to a binary that is not installed (a build tree) */
+	if ((n = readlink("/proc/self/exe", exedir, sizeof exedir - 8)) > 0) {
+		char *slash;
+
+		exedir[n] = '\0';
+		if ((slash = strrchr(exedir, '/')) != NULL) {
+			snprintf(slash, sizeof exedir - (size_t)(slash - exedir), "/themes");
+			dirs[nd++] = exedir;
+		}
+	}
 	dirs[nd++] = "themes";
 	for (int i = 0; i < nd; i++) {
 		snprintf(path, sizeof path, "%s/%s.theme", dirs[i], name);

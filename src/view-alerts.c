@@ -246,7 +246,7 @@ marks_text(struct dash_alerts *a, const struct alert *al, int64_t now, char *buf
 		    ack->note);
 	if (sn != NULL && n < size)
 		n += (size_t)snprintf(buf + n, size - n, "snoozed %s ",
-		    fmt_dur(sn->until_ms - now, t, sizeof t));
+		    format_dur(sn->until_ms - now, t, sizeof t));
 	if (si != NULL && n < size)
 		snprintf(buf + n, size - n, "silenced (%s)", si->name);
 }
@@ -285,7 +285,7 @@ view_alerts_draw(struct dash *d, struct rect r)
 		alert_format_value(u, al->value, v, sizeof v);
 		alert_format_value(u, al->rule->threshold, t, sizeof t);
 		if (al->state != AS_OK && al->since_ms > 0)
-			fmt_dur(d->now_ms - al->since_ms, since, sizeof since);
+			format_dur(d->now_ms - al->since_ms, since, sizeof since);
 		else
 			snprintf(since, sizeof since, "-");
 		marks_text(a, al, now, note, sizeof note);
@@ -324,7 +324,7 @@ view_alerts_draw(struct dash *d, struct rect r)
 			alert_format_value(AU_USD, bs->projected_nusd >= 0 ?
 			    (double)bs->projected_nusd / 1e9 : NAN, s5, sizeof s5);
 			if (bs->runs_out_ms > 0)
-				snprintf(s6, sizeof s6, "in %s", fmt_dur(bs->runs_out_ms - d->now_ms,
+				snprintf(s6, sizeof s6, "in %s", format_dur(bs->runs_out_ms - d->now_ms,
 				    s7, sizeof s7));
 			else
 				snprintf(s6, sizeof s6, "-");
@@ -401,7 +401,7 @@ prompt_done(struct dash *d)
 		}
 		mark(d, MARK_SNOOZE, al->rule->name, NULL, until);
 		dash_set_status(d, "snoozed %s for %s", al->rule->name,
-		    fmt_dur(until - now, t, sizeof t));
+		    format_dur(until - now, t, sizeof t));
 		break;
 	case PR_SILENCE:
 		if (a->len == 0)

@@ -1568,7 +1568,7 @@ test_flags(void)
 			    fl->expected_ms == 60000,
 			    "fB: past 1.5 x the agent p99");
 			ok(fl != NULL && strstr(WHY(fl), "running 1m40s, 1.7x "
-			    "its agent's p99 of 1m (30 runs)") != NULL,
+			    "its agent's p99 of 1m00s (30 runs)") != NULL,
 			    "fB why: %s", fl ? WHY(fl) : "");
 			ok(lr->expected_ms == 60000 && lr->eta_ms == n -
 			    100000 + 60000, "fB: ETA from the agent p50");
@@ -1584,7 +1584,7 @@ test_flags(void)
 			    60000000, "fE: runaway tokens, no projection");
 			ok(fl != NULL && strstr(WHY(fl), "6 LLM calls and 9000 "
 			    "tokens so far, the last 20s ago, but no progress "
-			    "for 7m") != NULL, "fE why: %s", fl ? WHY(fl) : "");
+			    "for 7m00s") != NULL, "fE why: %s", fl ? WHY(fl) : "");
 		} else if (!strcmp(lr->run->id, "few-live")) {
 			ok(lr->expected_ms == -1 && lr->eta_ms == -1,
 			    "4 agent samples: no ETA");
@@ -1597,7 +1597,7 @@ test_flags(void)
 			ok(fl == NULL, "fG: no recent llm call, not runaway");
 		} else if (!strcmp(lr->run->id, "fH")) {
 			ok(fl != NULL && fl->reason == FLAG_RUNAWAY_TOKENS &&
-			    strstr(WHY(fl), "no progress in the 6m since it "
+			    strstr(WHY(fl), "no progress in the 6m00s since it "
 			    "started") != NULL,
 			    "fH: runaway without any progress: %s",
 			    fl ? WHY(fl) : "");

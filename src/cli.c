@@ -572,7 +572,8 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --duration DUR       stop after DUR; snapshot, runs and events read a\n"
 	    "                       WebSocket feed until then, or until its server closes\n"
 	    "  --config FILE        settings file (default $XDG_CONFIG_HOME/execmon/config)\n"
-	    "  -v, --verbose        more detail on stderr\n"
+	    "  -v, --verbose        more detail: debug messages on stderr (the\n"
+	    "                       dashboard: in its messages view, L)\n"
 	    "  -h, --help           this help;  --version  the version\n";
 
 	const char *alerting = alerts_usage_options;

@@ -34,6 +34,64 @@ const char alerts_usage_options[] =
     "  --alert-hold DUR     a firing alert resolves after its condition has been\n"
     "                       false this long (default 1m)\n";
 
+void
+alerts_usage(FILE *f, const char *common)
+{
+	fprintf(f, "Usage: execmon alerts [OPTIONS] [--format table|json] [--follow]\n"
+	    "       execmon alerts --ack NAME [--note TEXT] | --unack NAME\n"
+	    "       execmon alerts --snooze NAME=DUR|TIME | --silence GLOB[=DUR] | --unsilence GLOB\n\n"
+	    "Judge every alert rule and budget over --window at --now and print each\n"
+	    "rule's state. Exit status: 0 when none fires, 3 when any fires (1 runtime\n"
+	    "failure, 2 usage error). --follow keeps judging on live sources, prints a\n"
+	    "line a transition and runs --alert-exec; it exits on SIGINT/SIGTERM.\n"
+	    "--ack, --snooze, --silence and their undoing change what is kept in\n"
+	    "$XDG_STATE_HOME/execmon/alerts.json (shared with the dashboard) and exit.\n\n"
+	    "%s%s", alerts_usage_options, common);
+}
+
+int
+alerts_option(struct alert_config *c, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	int64_t n;
+	char *end;
+	long k;
+
+	if (strcmp(name, "alert-exec") == 0) {
+		free(c->exec);
+		c->exec = xstrdup(v);
+	} else if (strcmp(name, "alert-exec-timeout") == 0 || strcmp(name, "alert-hold") == 0) {
+		int timeout = strcmp(name, "alert-exec-timeout") == 0;
+
+		/* a hold of 0 resolves at once; a timeout of 0 would kill at once */
+		if ((n = cli_parse_duration(v)) < 0 || (n == 0 && timeout)) {
+			snprintf(err, errlen, "not a duration");
+			return -1;
+		}
+		if (timeout)
+			c->exec_timeout_ms = n;
+		else
+			c->hold_ms = n;
+	} else if (strcmp(name, "alert-exec-max") == 0) {
+		k = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || k < 1 || k > 64) {
+			snprintf(err, errlen, "not a number from 1 to 64");
+			return -1;
+		}
+		c->exec_max = (int)k;
+	} else if (strcmp(name, "alert-bell") == 0) {
+		if ((k = alert_bell_parse(v)) < 0) {
+			snprintf(err, errlen, "want off, on or high");
+			return -1;
+		}
+		c->bell = (enum alert_bell)k;
+	} else if (alert_notify_parse(c, v) != 0) {
+		snprintf(err, errlen, "want off, osc9, osc777 or both");
+		return -1;
+	}
+	return 0;
+}
+
 int
 alerts_parse_mark(struct opts *o, int op, const char *v, char *err, size_t errlen)
 {

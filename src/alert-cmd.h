@@ -13,6 +13,12 @@
 
 /* The alert options of --help. */
 extern const char alerts_usage_options[];
+/* execmon alerts --help, with the common options' text. */
+void alerts_usage(FILE *, const char *common);
+/* --alert-exec, -exec-timeout, -exec-max, -bell, -notify, -hold (name without
+ * "--") into c: 0, or -1 with what the value should be in err. */
+int alerts_option(struct alert_config *c, const char *name, const char *v, char *err,
+    size_t errlen);
 
 /*
  * --ack NAME, --unack NAME, --snooze NAME=DUR, --silence GLOB[=DUR],

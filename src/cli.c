@@ -374,30 +374,17 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		o->verbose = 1;
 		return 0;
 	case O_ALERT_EXEC:
-		set_str(&o->alerts->exec, v);
-		return 0;
 	case O_ALERT_EXEC_TIMEOUT:
-		if ((o->alerts->exec_timeout_ms = cli_parse_duration(v)) <= 0)
-			return bad(name, v, "not a duration");
-		return 0;
 	case O_ALERT_EXEC_MAX:
-		if (parse_int(v, 1, 64, &n) != 0)
-			return bad(name, v, "not a number from 1 to 64");
-		o->alerts->exec_max = (int)n;
-		return 0;
 	case O_ALERT_BELL:
-		if ((n = alert_bell_parse(v)) < 0)
-			return bad(name, v, "want off, on or high");
-		o->alerts->bell = (enum alert_bell)n;
-		return 0;
 	case O_ALERT_NOTIFY:
-		if (alert_notify_parse(o->alerts, v) != 0)
-			return bad(name, v, "want off, osc9, osc777 or both");
+	case O_ALERT_HOLD: {
+		char err[128];
+
+		if (alerts_option(o->alerts, name, v, err, sizeof err) != 0)
+			return bad(name, v, err);
 		return 0;
-	case O_ALERT_HOLD:
-		if ((o->alerts->hold_ms = cli_parse_duration(v)) < 0)
-			return bad(name, v, "not a duration");
-		return 0;
+	}
 	case O_FOLLOW:
 		o->follow = 1;
 		return 0;
@@ -576,20 +563,9 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       dashboard: in its messages view, L)\n"
 	    "  -h, --help           this help;  --version  the version\n";
 
-	const char *alerting = alerts_usage_options;
-
 	switch (cmd) {
 	case CMD_ALERTS:
-		fprintf(f, "Usage: execmon alerts [OPTIONS] [--format table|json] [--follow]\n"
-		    "       execmon alerts --ack NAME [--note TEXT] | --unack NAME\n"
-		    "       execmon alerts --snooze NAME=DUR|TIME | --silence GLOB[=DUR] | --unsilence GLOB\n\n"
-		    "Judge every alert rule and budget over --window at --now and print each\n"
-		    "rule's state. Exit status: 0 when none fires, 3 when any fires (1 runtime\n"
-		    "failure, 2 usage error). --follow keeps judging on live sources, prints a\n"
-		    "line a transition and runs --alert-exec; it exits on SIGINT/SIGTERM.\n"
-		    "--ack, --snooze, --silence and their undoing change what is kept in\n"
-		    "$XDG_STATE_HOME/execmon/alerts.json (shared with the dashboard) and exit.\n\n"
-		    "%s%s", alerting, common);
+		alerts_usage(f, common);
 		break;
 	case CMD_RECORD:
 		fprintf(f, "Usage: execmon record [OPTIONS] -o FILE.jsonl [--count N] [--duration DUR]\n\n"
@@ -634,7 +610,7 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "                       yet in the figures, recompute ms, one state letter\n"
 		    "                       per source;\n"
 		    "                       at the end, per-event p50/p99/max event-to-screen ms\n\n"
-		    "Keys in the dashboard:\n", common, alerting);
+		    "Keys in the dashboard:\n", common, alerts_usage_options);
 		keys_write_help(f);
 		fprintf(f, "\nExit status: 0 success, 1 runtime failure (e.g. no source reachable),\n"
 		    "2 usage error; execmon alerts: 3 when an alert fires.\n");

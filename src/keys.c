@@ -17,7 +17,8 @@
 #define V_LOG (1 << VIEW_LOG)
 #define V_RECENT (1 << VIEW_RECENT)
 #define V_TRACE (1 << VIEW_TRACE)
-#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT)
+#define V_ALERTS (1 << VIEW_ALERTS)
+#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT | V_ALERTS)
 
 struct key {
 	int ch, ch2, ch3;      /* the keys (0 = none) */
@@ -625,6 +626,18 @@ k_refresh(struct dash *d, int ch)
 }
 
 static int
+k_alerts(struct dash *d, int ch)
+{
+	if (d->view == VIEW_ALERTS) {
+		view_alerts_key(d, ch);
+		return 0;
+	}
+	d->view = VIEW_ALERTS;
+	d->need_clear = 1;
+	return 0;
+}
+
+static int
 k_view(struct dash *d, int ch)
 {
 	return d->view == VIEW_LOG ? view_runlog_key(d, ch) : 0;
@@ -662,6 +675,11 @@ static const struct key keys[] = {
 	{ 'F', 0, 0, "F", "failed runs: the recent runs, failed only", V_ALL, k_recent },
 	{ 'L', 0, 0, "L", "execmon's own messages (warnings, reconnects), newest first", V_ALL, k_messages },
 	{ 'T', 0, 0, "T", "cycle the theme: default, light, high-contrast, solarized-dark, mono", V_ALL, k_theme },
+	{ '!', 0, 0, "!", "alerts and budgets (again, or Esc: back)", V_DASH | V_LOG | V_TRACE | V_RECENT, k_alerts },
+	{ 'a', 0, 0, "a", "in alerts: acknowledge the selected alert, with a note", V_ALERTS, k_alerts },
+	{ 'z', 0, 0, "z", "in alerts: snooze it (15m, 1h, 4h, or until HH:MM)", V_ALERTS, k_alerts },
+	{ 'x', 0, 0, "x", "in alerts: silence alerts whose name matches a glob", V_ALERTS, k_alerts },
+	{ 'u', 0, 0, "u", "in alerts: take back its acknowledgement, snooze, silences", V_ALERTS, k_alerts },
 	{ '+', '=', 0, "+", "refresh faster", V_ALL, k_refresh },
 	{ '-', 0, 0, "-", "refresh slower", V_ALL, k_refresh },
 };
@@ -767,6 +785,8 @@ keys_dispatch(struct dash *d, int ch)
 		d->need_clear = 1;
 		return 0;
 	}
+	if (d->view == VIEW_ALERTS && view_alerts_key(d, ch))
+		return 0;
 	for (int i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 

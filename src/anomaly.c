@@ -326,6 +326,7 @@ emit(struct out *o, int t, const struct open *op, int64_t minute0_ms)
 	a = &o->v[o->n++];
 	memset(a, 0, sizeof *a);
 	a->ts_ms = minute0_ms + (int64_t)op->first * MINUTE_MS;
+	a->end_ms = minute0_ms + (int64_t)(op->last + 1) * MINUTE_MS;
 	a->type = t;
 	a->observed = w->observed;
 	a->baseline = base;

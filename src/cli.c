@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alert-cmd.h"
+#include "alert-rule.h"
+#include "alert-state.h"
 #include "cli.h"
 #include "cli-map.h"
 #include "conffile.h"
@@ -27,8 +30,11 @@ enum {
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
 	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
-	O_CELERY, O_CELERY_QUEUE, O_CELERY_ENABLE_EVENTS, O_MAP, O_DISCOVER_EVERY,
-	O_MAX_STREAMS
+	O_CELERY, O_CELERY_QUEUE, O_CELERY_ENABLE_EVENTS,
+	O_ALERT_EXEC, O_ALERT_EXEC_TIMEOUT, O_ALERT_EXEC_MAX, O_ALERT_BELL,
+	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_NOTE, O_ACK, O_UNACK, O_SNOOZE,
+	O_SILENCE, O_UNSILENCE,
+	O_MAP, O_DISCOVER_EVERY, O_MAX_STREAMS
 };
 
 static const struct option longopts[] = {
@@ -66,6 +72,19 @@ static const struct option longopts[] = {
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "no-color", no_argument, NULL, O_NO_COLOR },
 	{ "stats", required_argument, NULL, O_STATS },
+	{ "alert-exec", required_argument, NULL, O_ALERT_EXEC },
+	{ "alert-exec-timeout", required_argument, NULL, O_ALERT_EXEC_TIMEOUT },
+	{ "alert-exec-max", required_argument, NULL, O_ALERT_EXEC_MAX },
+	{ "alert-bell", required_argument, NULL, O_ALERT_BELL },
+	{ "alert-notify", required_argument, NULL, O_ALERT_NOTIFY },
+	{ "alert-hold", required_argument, NULL, O_ALERT_HOLD },
+	{ "follow", no_argument, NULL, O_FOLLOW },
+	{ "ack", required_argument, NULL, O_ACK },
+	{ "unack", required_argument, NULL, O_UNACK },
+	{ "note", required_argument, NULL, O_NOTE },
+	{ "snooze", required_argument, NULL, O_SNOOZE },
+	{ "silence", required_argument, NULL, O_SILENCE },
+	{ "unsilence", required_argument, NULL, O_UNSILENCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -74,7 +93,7 @@ static const struct option longopts[] = {
 
 static const char *const command_names[] = {
 	[CMD_DASHBOARD] = "", [CMD_SNAPSHOT] = "snapshot", [CMD_RUNS] = "runs",
-	[CMD_EVENTS] = "events", [CMD_RECORD] = "record",
+	[CMD_EVENTS] = "events", [CMD_RECORD] = "record", [CMD_ALERTS] = "alerts",
 };
 
 /* Which level last set each list option: later levels replace, not append. */
@@ -381,6 +400,37 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case 'v':
 		o->verbose = 1;
 		return 0;
+	case O_ALERT_EXEC:
+	case O_ALERT_EXEC_TIMEOUT:
+	case O_ALERT_EXEC_MAX:
+	case O_ALERT_BELL:
+	case O_ALERT_NOTIFY:
+	case O_ALERT_HOLD: {
+		char err[128];
+
+		if (alerts_option(o->alerts, name, v, err, sizeof err) != 0)
+			return bad(name, v, err);
+		return 0;
+	}
+	case O_FOLLOW:
+		o->follow = 1;
+		return 0;
+	case O_NOTE:
+		set_str(&o->note, v);
+		return 0;
+	case O_ACK:
+	case O_UNACK:
+	case O_SNOOZE:
+	case O_SILENCE:
+	case O_UNSILENCE: {
+		static const int ops[] = { MARK_ACK, MARK_UNACK, MARK_SNOOZE, MARK_SILENCE,
+			MARK_UNSILENCE };
+		char err[128];
+
+		if (alerts_parse_mark(o, ops[id - O_ACK], v, err, sizeof err) != 0)
+			return bad(name, v, err);
+		return 0;
+	}
 	}
 	return 2;
 }
@@ -409,11 +459,24 @@ static int
 config_setting(void *arg, const char *name, const char *val, int lineno)
 {
 	struct config_ctx *cc = arg;
-	char safe[128];
+	char safe[128], err[256];
 	int id, has_arg;
 
+	if (strcmp(name, "alert") == 0 || strcmp(name, "budget") == 0) {
+		int rc = name[0] == 'a' ? alert_config_rule(cc->o->alerts, val, err, sizeof err) :
+		    alert_config_budget(cc->o->alerts, val, err, sizeof err);
+
+		if (rc != 0) {
+			event_sanitize(err, safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: config %s:%d: %s: %s\n", cc->path, lineno,
+			    name, safe);
+			return 2;
+		}
+		return 0;
+	}
 	id = option_id(name, &has_arg);
-	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h') {
+	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h' ||
+	    (id >= O_FOLLOW && id <= O_UNSILENCE)) {
 		event_sanitize(name, safe, sizeof safe, 0);
 		fprintf(stderr, "execmon: config %s:%d: unknown setting '%s'\n",
 		    cc->path, lineno, safe);
@@ -540,6 +603,9 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  -h, --help           this help;  --version  the version\n";
 
 	switch (cmd) {
+	case CMD_ALERTS:
+		alerts_usage(f, common);
+		break;
 	case CMD_RECORD:
 		fprintf(f, "Usage: execmon record [OPTIONS] -o FILE.jsonl [--count N] [--duration DUR]\n\n"
 		    "Write every event (backfill over --window, then live) as one JSON object a\n"
@@ -569,7 +635,12 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "  runs                 list recent runs (table or json)\n"
 		    "  events RUN_ID        one run's event log\n"
 		    "  record -o FILE       write events as JSON lines (for --replay)\n"
-		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s"
+		    "  alerts               judge the alert rules and budgets; exit 3 if any fires\n"
+		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s%s"
+		    "  --alert-bell B       ring the bell when an alert fires: off, on, high\n"
+		    "                       (high severity only) (default on)\n"
+		    "  --alert-notify N     desktop notification by OSC 9 / OSC 777: off, osc9,\n"
+		    "                       osc777, both (default both)\n"
 		    "  --theme NAME         default, light, high-contrast, solarized-dark, mono, or a path\n"
 		    "  --no-color           no colours (also when NO_COLOR is set)\n"
 		    "  --refresh MS         dashboard frame period (default 100)\n"
@@ -578,10 +649,10 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "                       yet in the figures, recompute ms, one state letter\n"
 		    "                       per source;\n"
 		    "                       at the end, per-event p50/p99/max event-to-screen ms\n\n"
-		    "Keys in the dashboard:\n", common);
+		    "Keys in the dashboard:\n", common, alerts_usage_options);
 		keys_write_help(f);
 		fprintf(f, "\nExit status: 0 success, 1 runtime failure (e.g. no source reachable),\n"
-		    "2 usage error.\n");
+		    "2 usage error; execmon alerts: 3 when an alert fires.\n");
 		break;
 	}
 }
@@ -594,6 +665,8 @@ cli_parse(struct opts *o, int argc, char **argv)
 	char *xdg_path = NULL;
 
 	memset(o, 0, sizeof *o);
+	o->alerts = xmalloc(sizeof *o->alerts);
+	alert_config_init(o->alerts);
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
@@ -709,6 +782,15 @@ cli_parse(struct opts *o, int argc, char **argv)
 		fprintf(stderr, "execmon: unexpected argument '%s' (try --help)\n", safe);
 		return 2;
 	}
+	if ((o->mark_op != 0 || o->follow) && o->command != CMD_ALERTS) {
+		fprintf(stderr, "execmon: --%s belongs to execmon alerts\n",
+		    o->follow ? "follow" : "ack, --snooze, --silence");
+		return 2;
+	}
+	if (o->note != NULL && o->mark_op != MARK_ACK + 1) {
+		fprintf(stderr, "execmon: --note goes with --ack\n");
+		return 2;
+	}
 	if (o->command == CMD_RECORD && o->output == NULL) {
 		fprintf(stderr, "execmon: record: missing -o FILE (- for stdout)\n");
 		return 2;
@@ -756,6 +838,12 @@ cli_free(struct opts *o)
 	free(o->trace);
 	free(o->run_id);
 	free(o->stats);
+	free(o->mark_name);
+	free(o->note);
+	if (o->alerts != NULL) {
+		alert_config_done(o->alerts);
+		free(o->alerts);
+	}
 	for (int i = 0; i < o->nmaps; i++)
 		evmap_free(o->maps[i]);
 	if (o->password != NULL) {

@@ -11,12 +11,14 @@ enum cli_command {
 	CMD_RUNS,
 	CMD_EVENTS,
 	CMD_RECORD,
+	CMD_ALERTS,
 };
 
 #define CLI_MAX_LIST 64
 /* --window: ten years; the figures cost what the data holds, not the window */
 #define CLI_WINDOW_MAX_MS (3650 * 86400 * (int64_t)1000)
 
+struct alert_config;
 struct evmap;
 
 struct opts {
@@ -59,6 +61,13 @@ struct opts {
 	char *password;           /* from EXECMON_REDIS_PASSWORD */
 	int verbose;
 	char *stats;              /* --stats FILE: per-frame figures */
+	struct alert_config *alerts; /* rules and budgets (config), alert settings */
+	int follow;               /* alerts --follow */
+	char *mark_name;          /* alerts --ack/--unack/--snooze/--silence/--unsilence */
+	int mark_op;              /* enum mark_op + 1; 0 = none */
+	int64_t mark_until_ms;    /* --snooze NAME=DUR: DUR; --silence GLOB=DUR */
+	int mark_until_abs;       /* mark_until_ms is a time (NAME=RFC 3339), not a DUR */
+	char *note;               /* --note TEXT (with --ack) */
 	/*
 	 * --map: the map of each --stream, --ws and --replay (NULL = native),
 	 * pointing into maps, which owns every map loaded.

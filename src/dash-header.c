@@ -51,7 +51,7 @@ dash_draw_header(struct dash *d, int w)
 	struct seg {
 		char text[300];
 		enum theme_role role;
-	} segs[6];
+	} segs[7];
 	int nseg = 0, limit;
 
 	for (size_t i = 0; i < sources_count(); i++)
@@ -64,6 +64,14 @@ dash_draw_header(struct dash *d, int w)
 	/* The right side goes first, so a narrow screen loses source names, not the state. */
 	snprintf(segs[nseg].text, sizeof segs[nseg].text, " %s", t);
 	segs[nseg++].role = TH_HEADER;
+	{
+		int badge = dash_alerts_badge(d, buf, sizeof buf);
+
+		if (badge > 0) {
+			snprintf(segs[nseg].text, sizeof segs[nseg].text, " %s", buf);
+			segs[nseg++].role = badge == 2 ? TH_ERR : TH_WARN;
+		}
+	}
 	if (d->paused) {
 		snprintf(segs[nseg].text, sizeof segs[nseg].text, " PAUSED ");
 		segs[nseg++].role = TH_BADGE;
@@ -196,6 +204,11 @@ dash_draw_summary(struct dash *d, int w)
 	int64_t spent = 0;
 	double rate = m->total ? 100.0 * (double)m->completed / (double)m->total : -1;
 	char a[32], b[32], c[32];
+	int fw = dash_alerts_firing(d, 1, x, w - x);
+
+	/* firing alerts lead the line: the first thing on-call reads */
+	if (fw > 0)
+		x += fw + ui_text(d, 1, x + fw, w - x - fw, TH_DIM, "  ");
 
 #define SEG(r, p, l, s, ...) do {                                       \
 	snprintf(sg[n].val, sizeof sg[n].val, __VA_ARGS__);               \
@@ -236,7 +249,7 @@ dash_draw_summary(struct dash *d, int w)
 		    "%zu", m->nanomalies);
 #undef SEG
 	for (;;) {
-		total = 1;
+		total = x;
 		for (int i = 0; i < n; i++) {
 			if (sg[i].pri > 0)
 				total += ui_width(sg[i].val) + ui_width(sg[i].lab) + gap;
@@ -276,7 +289,7 @@ dash_draw_status(struct dash *d, int y, int w)
 {
 	ui_blank(y, 0, w);
 	if (d->overlay == OV_PROMPT) {
-		int x = ui_text(d, y, 0, w, TH_ACCENT, "/");
+		int x = ui_text(d, y, 0, w, TH_ACCENT, d->prompt_log ? "search this run: /" : "search: /");
 
 		x += ui_text(d, y, x, w - x, TH_NORMAL, d->prompt);
 		move(y, x);
@@ -287,6 +300,6 @@ dash_draw_status(struct dash *d, int y, int w)
 		return;
 	}
 	ui_text(d, y, 0, w, TH_DIM,
-	    "q quit  ? help  p pause  / search  a agent  s status  t trace  f clear  "
-	    "w window  Tab pane  Enter open  S snapshot");
+	    "q quit  ? help  ! alerts  p pause  / search  a agent  s status  t trace  "
+	    "f clear  w window  Tab pane  Enter open  S snapshot");
 }

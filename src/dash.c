@@ -243,6 +243,8 @@ dash_open_log(struct dash *d, const char *run_id)
 	d->view = VIEW_LOG;
 	d->log_sel = 0;
 	d->detail_top = 0;
+	/* a run found by a search opens with its matching events marked */
+	snprintf(d->log_search, sizeof d->log_search, "%s", d->filter.text ? d->filter.text : "");
 	d->log_top = 0;
 	d->log_follow = 1;
 	d->need_clear = 1;
@@ -375,6 +377,8 @@ draw(struct dash *d)
 			view_recent_draw(d, body);
 		else if (d->view == VIEW_TRACE)
 			view_trace_draw(d, body);
+		else if (d->view == VIEW_ALERTS)
+			view_alerts_draw(d, body);
 		else
 			draw_dash(d, H, W);
 		if (d->overlay == OV_HELP)
@@ -495,6 +499,7 @@ on_frame(uv_timer_t *t)
 	    (!d->pinned_now_ms && !d->replay &&
 	    now - d->computed_at_ms >= tick_ms)))
 		dash_recompute(d);
+	dash_alerts_tick(d);
 	if (d->dirty)
 		draw(d);
 	/*
@@ -654,6 +659,7 @@ started(struct collect *c)
 		uv_poll_start(&input, UV_READABLE, on_input);
 	}
 	loop_on_stop(ui_stop, d);
+	dash_alerts_start(d);
 	dash_recompute(d);
 	draw(d);
 }
@@ -712,6 +718,7 @@ dash_main(const struct opts *o)
 		return 1;
 	}
 	d->refresh_ms = o->refresh_ms;
+	dash_alerts_create(d, o->alerts);
 	d->log_follow = 1;
 	d->need_clear = 1;
 	log_set_stderr(0);
@@ -753,6 +760,7 @@ dash_main(const struct opts *o)
 			status = 1;
 	}
 
+	dash_alerts_free(d);
 	metrics_free(d->m);
 	held_free();
 	store_free(d->store);
@@ -792,6 +800,7 @@ dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t e
 	}
 	filter_format(&d->filter, expr, sizeof expr);
 	j = snapshot_build(d->m, d->store, &d->filter, expr[0] ? expr : NULL);
+	dash_alerts_snapshot(d, j);
 	if (snapshot_write(j, of.f) != 0)
 		outfile_failed(&of);
 	json_decref(j);

@@ -206,8 +206,9 @@ filter_match(const struct filter *f, const struct run *r)
 	if ((t = f->text) != NULL && !has_text(r->id, t) &&
 	    !has_text(r->agent_name, t) && !has_text(r->agent_id, t) &&
 	    !has_text(r->trace_id, t) && !has_text(r->error_class, t) &&
-	    !has_text(r->error_message, t))
-		return 0;
+	    !has_text(r->error_message, t) && !has_text(r->model_id, t) &&
+	    !has_text(r->queue, t) && !run_log_has_text(r, t))
+		return 0; /* nor in the text of any event it holds */
 	return 1;
 }
 

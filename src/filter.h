@@ -14,7 +14,8 @@ struct filter {
 	char *model;   /* model_id, exact */
 	char *user;    /* user_id, exact */
 	char *queue;   /* queue name, exact ("default" when the run has none) */
-	char *text;    /* case-insensitive substring of id, agent, trace, error */
+	char *text;    /* case-insensitive substring of id, agent, trace, error, model,
+	                  queue, or the text of any event the run holds */
 };
 
 void filter_init(struct filter *);

@@ -17,7 +17,8 @@
 #define V_LOG (1 << VIEW_LOG)
 #define V_RECENT (1 << VIEW_RECENT)
 #define V_TRACE (1 << VIEW_TRACE)
-#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT)
+#define V_ALERTS (1 << VIEW_ALERTS)
+#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT | V_ALERTS)
 
 struct key {
 	int ch, ch2, ch3;      /* the keys (0 = none) */
@@ -63,9 +64,50 @@ k_search(struct dash *d, int ch)
 {
 	(void)ch;
 	d->overlay = OV_PROMPT;
-	snprintf(d->prompt, sizeof d->prompt, "%s", d->filter.text ? d->filter.text : "");
-	d->prompt_len = (int)strlen(d->prompt);
+	d->prompt_log = d->view == VIEW_LOG;
+	d->prompt[0] = '\0'; /* a new search starts empty */
+	d->prompt_len = 0;
 	curs_set(1);
+	return 0;
+}
+
+/* The next (dir 1) or previous (-1) event of the open run holding the search. */
+static void
+log_find(struct dash *d, int dir, int from_here)
+{
+	struct run *r = d->run_id ? store_find(d->store, d->run_id) : NULL;
+	int n, start, hits = 0, at = -1;
+
+	if (r == NULL || d->log_search[0] == '\0' || r->nlog == 0) {
+		dash_set_status(d, d->log_search[0] ? "no run open" : "no search: / first");
+		return;
+	}
+	n = (int)r->nlog;
+	start = d->log_sel + (from_here ? 0 : dir);
+	for (int k = 0; k < n; k++) {
+		int i = ((start + dir * k) % n + n) % n;
+
+		if (run_log_event_has_text(r, (size_t)i, d->log_search)) {
+			if (at < 0)
+				at = i;
+			hits++;
+		}
+	}
+	if (at < 0) {
+		dash_set_status(d, "no event of this run holds \"%s\"", d->log_search);
+		return;
+	}
+	d->log_sel = at;
+	d->log_follow = 0;
+	d->detail_top = 0;
+	dash_set_status(d, "\"%s\": %d event%s (n next, N previous)", d->log_search, hits,
+	    hits == 1 ? "" : "s");
+}
+
+static int
+k_find_next(struct dash *d, int ch)
+{
+	log_find(d, ch == 'N' ? -1 : 1, 0);
 	return 0;
 }
 
@@ -237,6 +279,98 @@ k_move(struct dash *d, int ch)
 	return 0;
 }
 
+/* Apply "key=value" on top of the filter, keeping the old one for Esc. */
+static void
+filter_to(struct dash *d, const char *key, const char *value)
+{
+	char expr[1024], err[256];
+	struct filter f;
+	int n;
+
+	filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
+	d->has_undo = 1;
+	n = snprintf(expr, sizeof expr, "%s%s%s=%s", d->filter_undo,
+	    d->filter_undo[0] ? "," : "", key, value);
+	filter_init(&f);
+	if (n < 0 || (size_t)n >= sizeof expr || strchr(value, ',') != NULL ||
+	    filter_parse(&f, expr, err, sizeof err) != 0) {
+		filter_done(&f);
+		d->has_undo = 0;
+		dash_set_status(d, "cannot filter to %s=%s", key, value);
+		return;
+	}
+	filter_done(&d->filter);
+	d->filter = f;
+	filter_changed(d);
+}
+
+/*
+ * Enter on a row of any pane: a table row filters everything to it (Esc
+ * undoes), a stuck run opens its log, an anomaly says when and what, the
+ * charts open the recent runs behind them.
+ */
+static int
+enter_row(struct dash *d)
+{
+	const struct metrics *m = d->m;
+	int i = d->sel[d->focus];
+
+	switch (d->focus) {
+	case 1: case 2: /* throughput, latency: the runs behind the figures */
+		d->view = VIEW_RECENT;
+		d->need_clear = 1;
+		return 0;
+	case 3: { /* queues, in the order shown (by name) */
+		const char *best = NULL;
+
+		/* the i-th name in name order */
+		for (size_t a = 0; a < m->nqueues; a++) {
+			int rank = 0;
+
+			for (size_t b = 0; b < m->nqueues; b++)
+				rank += strcmp(m->queues[b].name, m->queues[a].name) < 0;
+			if (rank == i)
+				best = m->queues[a].name;
+		}
+		if (best != NULL)
+			filter_to(d, "queue", best);
+		return 0;
+	}
+	case 4:
+		if ((size_t)i < m->nflags) {
+			dash_open_log(d, m->flags[i].run->id);
+		} else if ((size_t)i - m->nflags < m->nanomalies) {
+			const struct anomaly *a = &m->anomalies[(size_t)i - m->nflags];
+			char t[16];
+
+			dash_set_status(d, "%s %s from %s: %s", severity_name(a->severity),
+			    anomaly_type_name(a->type), format_hm(a->ts_ms, t, sizeof t),
+			    a->description);
+		}
+		return 0;
+	case 5:
+		if ((size_t)i < m->nagents) {
+			const struct agent_stats *a = &m->agents[pane_table_row(d, 0, (size_t)i)];
+
+			filter_to(d, "agent", a->agent_name ? a->agent_name : a->agent_id ?
+			    a->agent_id : "");
+		}
+		return 0;
+	case 6:
+		if ((size_t)i < m->nmodels &&
+		    m->models[pane_table_row(d, 1, (size_t)i)].model_id != NULL)
+			filter_to(d, "model", m->models[pane_table_row(d, 1, (size_t)i)].model_id);
+		return 0;
+	case 7:
+		if ((size_t)i < m->ntools)
+			dash_set_status(d, "tool %s: runs are not filtered by tool yet; R lists the"
+			    " recent runs", m->tools[pane_table_row(d, 2, (size_t)i)].tool_id ?
+			    m->tools[pane_table_row(d, 2, (size_t)i)].tool_id : "(none)");
+		return 0;
+	}
+	return 0;
+}
+
 static int
 k_enter(struct dash *d, int ch)
 {
@@ -254,23 +388,37 @@ k_enter(struct dash *d, int ch)
 			dash_open_log(d, r->id);
 		return 0;
 	}
-	{
+	if (d->focus == 0) {
 		struct run *r = dash_selected_run(d);
 
-		if (d->focus == 0) {
-			if (r == NULL)
-				dash_set_status(d, "no run selected");
-			else
-				dash_open_log(d, r->id);
-		}
+		if (r == NULL)
+			dash_set_status(d, "no run selected");
+		else
+			dash_open_log(d, r->id);
+		return 0;
 	}
-	return 0;
+	return enter_row(d);
 }
 
 static int
 k_back(struct dash *d, int ch)
 {
 	(void)ch;
+	if (d->view == VIEW_DASH && d->has_undo) {
+		/* Esc undoes the filter Enter put on a row */
+		char err[256];
+		struct filter f;
+
+		filter_init(&f);
+		if (filter_parse(&f, d->filter_undo, err, sizeof err) == 0) {
+			filter_done(&d->filter);
+			d->filter = f;
+			d->has_undo = 0;
+			filter_changed(d);
+		} else
+			filter_done(&f);
+		return 0;
+	}
 	if (d->view == VIEW_TRACE && d->run_id != NULL)
 		d->view = VIEW_LOG;
 	else if (d->view == VIEW_LOG && d->log_from == VIEW_RECENT)
@@ -365,6 +513,35 @@ k_recent(struct dash *d, int ch)
 	return 0;
 }
 
+/* O: the focused table's next sort column; I: invert its order. */
+static int
+k_table_sort(struct dash *d, int ch)
+{
+	static const int ncols[3] = { 6, 5, 4 };
+	static const char *const names[3][8] = {
+		{ "runs", "name", "runs", "ok%", "avg", "live", "cost", "$/run" },
+		{ "calls", "name", "calls", "tokens", "cost", "avg", "err" },
+		{ "calls", "name", "calls", "p95", "err", "t/out" },
+	};
+	int t = d->focus - 5;
+
+	if (t < 0 || t > 2) {
+		dash_set_status(d, "O and I sort the Agents, Models and Tools tables: Tab to one");
+		return 0;
+	}
+	if (ch == 'O') {
+		d->tsort[t] = (d->tsort[t] + 1) % (ncols[t] + 2);
+		/* numbers biggest first, names A to Z, the own order as it comes */
+		d->tdesc[t] = d->tsort[t] >= 2;
+	} else
+		d->tdesc[t] = !d->tdesc[t];
+	d->sel[d->focus] = d->top[d->focus] = 0;
+	dash_set_status(d, "sorted by %s%s", d->tsort[t] == 0 ? "its own order (by count)" :
+	    names[t][d->tsort[t]], d->tdesc[t] ? (d->tsort[t] == 0 ? ", reversed" :
+	    ", descending") : d->tsort[t] == 0 ? "" : ", ascending");
+	return 0;
+}
+
 static int
 k_sort(struct dash *d, int ch)
 {
@@ -449,6 +626,18 @@ k_refresh(struct dash *d, int ch)
 }
 
 static int
+k_alerts(struct dash *d, int ch)
+{
+	if (d->view == VIEW_ALERTS) {
+		view_alerts_key(d, ch);
+		return 0;
+	}
+	d->view = VIEW_ALERTS;
+	d->need_clear = 1;
+	return 0;
+}
+
+static int
 k_view(struct dash *d, int ch)
 {
 	return d->view == VIEW_LOG ? view_runlog_key(d, ch) : 0;
@@ -458,7 +647,8 @@ static const struct key keys[] = {
 	{ 'q', 0, 0, "q", "quit", V_ALL, k_quit },
 	{ '?', KEY_F(1), 0, "?", "this help", V_ALL, k_help },
 	{ 'p', ' ', 0, "p, space", "pause the screen (events are still read)", V_ALL, k_pause },
-	{ '/', 0, 0, "/", "text filter: runs whose id, agent, trace or error contains it", V_DASH, k_search },
+	{ '/', 0, 0, "/", "search: runs whose id, agent, trace, error, model, queue or any event's text holds it (in a run's log: its events)", V_DASH | V_RECENT | V_LOG, k_search },
+	{ 'n', 'N', 0, "n, N", "in a run's log: the next / previous event holding the search", V_LOG, k_find_next },
 	{ 'a', 0, 0, "a", "agent filter: pick from a list", V_DASH, k_pick },
 	{ 'm', 0, 0, "m", "model filter: pick from a list", V_DASH, k_pick },
 	{ 't', 0, 0, "t", "filter to the selected run's trace (in a run's log: open its trace)", V_DASH | V_LOG, k_trace },
@@ -470,8 +660,8 @@ static const struct key keys[] = {
 	{ KEY_PPAGE, KEY_NPAGE, 0, "PgUp, PgDn", "move a page", V_ALL, k_move },
 	{ KEY_HOME, 'g', 0, "Home, g", "first row", V_ALL, k_move },
 	{ KEY_END, 'G', 0, "End, G", "last row (a run's log then follows live)", V_ALL, k_move },
-	{ '\r', '\n', KEY_ENTER, "Enter", "open the selected run's event log; in a trace, that run's log", V_ALL, k_enter },
-	{ 27, KEY_BACKSPACE, 'h', "Esc, h", "back", V_LOG | V_TRACE, k_back },
+	{ '\r', '\n', KEY_ENTER, "Enter", "on a run: its event log; on an agent, model or queue row: filter to it (Esc undoes); on a stuck run: its log; on the charts: the recent runs", V_ALL, k_enter },
+	{ 27, KEY_BACKSPACE, 'h', "Esc, h", "back; undo the filter Enter put on a row", V_ALL, k_back },
 	{ 'r', 0, 0, "r", "in a run's log: relative / absolute times", V_LOG, k_view },
 	{ 'J', 'K', 0, "J, K", "in a run's log: scroll the event detail down / up", V_LOG, k_view },
 	{ 'w', 0, 0, "w", "cycle the window: 5m, 15m, 1h, 6h, 24h", V_ALL, k_window },
@@ -479,10 +669,17 @@ static const struct key keys[] = {
 	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },
 	{ 'y', 0, 0, "y", "copy the selected run id to the clipboard (OSC 52)", V_ALL, k_copy },
 	{ 'Y', 0, 0, "Y", "copy the selected trace id to the clipboard (OSC 52)", V_ALL, k_copy },
+	{ 'O', 0, 0, "O", "sort the focused table (Agents, Models, Tools) by its next column", V_DASH, k_table_sort },
+	{ 'I', 0, 0, "I", "invert the focused table's order", V_DASH, k_table_sort },
 	{ 'R', 0, 0, "R", "recent finished runs, newest first, with their errors", V_ALL, k_recent },
 	{ 'F', 0, 0, "F", "failed runs: the recent runs, failed only", V_ALL, k_recent },
 	{ 'L', 0, 0, "L", "execmon's own messages (warnings, reconnects), newest first", V_ALL, k_messages },
 	{ 'T', 0, 0, "T", "cycle the theme: default, light, high-contrast, solarized-dark, mono", V_ALL, k_theme },
+	{ '!', 0, 0, "!", "alerts and budgets (again, or Esc: back)", V_DASH | V_LOG | V_TRACE | V_RECENT, k_alerts },
+	{ 'a', 0, 0, "a", "in alerts: acknowledge the selected alert, with a note", V_ALERTS, k_alerts },
+	{ 'z', 0, 0, "z", "in alerts: snooze it (15m, 1h, 4h, or until HH:MM)", V_ALERTS, k_alerts },
+	{ 'x', 0, 0, "x", "in alerts: silence alerts whose name matches a glob", V_ALERTS, k_alerts },
+	{ 'u', 0, 0, "u", "in alerts: take back its acknowledgement, snooze, silences", V_ALERTS, k_alerts },
 	{ '+', '=', 0, "+", "refresh faster", V_ALL, k_refresh },
 	{ '-', 0, 0, "-", "refresh slower", V_ALL, k_refresh },
 };
@@ -495,6 +692,13 @@ prompt_key(struct dash *d, int ch)
 	if (ch == 27) {
 		d->overlay = OV_NONE;
 		curs_set(0);
+		return 0;
+	}
+	if ((ch == '\r' || ch == '\n' || ch == KEY_ENTER) && d->prompt_log) {
+		snprintf(d->log_search, sizeof d->log_search, "%s", d->prompt);
+		d->overlay = OV_NONE;
+		curs_set(0);
+		log_find(d, 1, 1);
 		return 0;
 	}
 	if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
@@ -581,6 +785,8 @@ keys_dispatch(struct dash *d, int ch)
 		d->need_clear = 1;
 		return 0;
 	}
+	if (d->view == VIEW_ALERTS && view_alerts_key(d, ch))
+		return 0;
 	for (int i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert-cmd.h"
 #include "cli.h"
 #include "log.h"
 #include "dash.h"
@@ -73,6 +74,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_RUNS:
 		rc = report_runs_main(&o);
+		break;
+	case CMD_ALERTS:
+		rc = alerts_main(&o);
 		break;
 	default:
 		rc = dash_main(&o);

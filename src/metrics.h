@@ -96,6 +96,7 @@ enum severity { SEV_LOW, SEV_MEDIUM, SEV_HIGH };
 
 struct anomaly {
 	int64_t ts_ms;         /* start of the minute it fired on */
+	int64_t end_ms;        /* end of the last minute it held (exclusive) */
 	enum anomaly_type type;
 	enum severity severity;
 	double observed, baseline;

@@ -3,9 +3,12 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "textwidth.h"
 #include "ui.h"
+#include "xmalloc.h"
 
 /* The table's selection and scroll, by the one list clamp. */
 static void
@@ -99,17 +102,127 @@ fit_cols(const struct col *cols, int ncols, struct rect r, int need, int *nw)
 	return show;
 }
 
+/*
+ * Sorting: per table, tsort 0 is the figures' own order (by count), 1 the
+ * name, k >= 2 the column k - 2; tdesc flips it (O cycles, I inverts, as
+ * htop's sort and invert). The header marks the column.
+ */
+static const char *arrow(const struct dash *d, int t)
+{
+	return d->tdesc[t] ? (d->utf8 ? "▼" : "v") : (d->utf8 ? "▲" : "^");
+}
+
 static void
 header(struct dash *d, struct rect r, const char *name, int nw,
-    const struct col *cols, int ncols, unsigned show)
+    const struct col *cols, int ncols, unsigned show, int t)
 {
 	struct cells h = { d, r.y, r.x + 1, r.x + r.w };
+	char head[64];
 
-	cell(&h, nw, TH_DIM, "%-*s", nw, name);
+	snprintf(head, sizeof head, "%s%s", d->tsort[t] == 1 ? arrow(d, t) : "", name);
+	cell(&h, nw, d->tsort[t] == 1 ? TH_ACCENT : TH_DIM, "%-*s", nw, head);
 	for (int i = 0; i < ncols; i++) {
-		if (show & (1u << i))
-			cell(&h, cols[i].w, TH_DIM, " %*s", cols[i].w - 1, cols[i].head);
+		if (!(show & (1u << i)))
+			continue;
+		snprintf(head, sizeof head, "%s%s", d->tsort[t] == i + 2 ? arrow(d, t) : "",
+		    cols[i].head);
+		cell(&h, cols[i].w, d->tsort[t] == i + 2 ? TH_ACCENT : TH_DIM, " %*s",
+		    cols[i].w - 1 + (d->tsort[t] == i + 2 && d->utf8 ? 2 : 0), head);
 	}
+}
+
+/* The value a table row sorts by in column c (c >= 0; names apart). */
+static double
+row_value(const struct metrics *m, int t, size_t i, int c)
+{
+	if (t == 0) {
+		const struct agent_stats *a = &m->agents[i];
+		double runs = (double)a->executions;
+
+		switch (c) {
+		case 0: return runs;
+		case 1: return runs > 0 ? (double)a->completed / runs : -1;
+		case 2: return a->avg_runtime_ms;
+		case 3: return (double)(a->running + a->queued);
+		case 4: return (double)a->cost_nusd;
+		default: return runs > 0 ? (double)a->cost_nusd / runs : -1;
+		}
+	}
+	if (t == 1) {
+		const struct model_stats *s = &m->models[i];
+
+		switch (c) {
+		case 0: return (double)s->calls;
+		case 1: return (double)(s->input_tokens + s->output_tokens);
+		case 2: return (double)s->cost_nusd;
+		case 3: return s->avg_latency_ms;
+		default: return (double)s->errors;
+		}
+	} else {
+		const struct tool_stats *s = &m->tools[i];
+
+		switch (c) {
+		case 0: return (double)s->calls;
+		case 1: return s->p95_ms;
+		case 2: return (double)s->errors;
+		default: return (double)s->timeouts;
+		}
+	}
+}
+
+static const char *agent_name(const struct metrics *, size_t);
+static const char *model_name(const struct metrics *, size_t);
+static const char *tool_name(const struct metrics *, size_t);
+
+struct sort_ctx {
+	const struct metrics *m;
+	int t, col, desc;
+};
+
+static int
+cmp_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ctx *c = arg;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const char *(*name)(const struct metrics *, size_t) = c->t == 0 ? agent_name :
+	    c->t == 1 ? model_name : tool_name;
+	int r;
+
+	if (c->col == 1)
+		r = strcmp(name(c->m, a), name(c->m, b));
+	else {
+		double x = row_value(c->m, c->t, a, c->col - 2);
+		double y = row_value(c->m, c->t, b, c->col - 2);
+
+		r = x < y ? -1 : x > y ? 1 : 0;
+	}
+	if (c->desc)
+		r = -r;
+	return r != 0 ? r : a < b ? -1 : a > b; /* ties: the figures' own order */
+}
+
+/* Row i of table t as shown: the index into the figures' array. */
+size_t
+pane_table_row(struct dash *d, int t, size_t i)
+{
+	static size_t *order;
+	static size_t cap;
+	const struct metrics *m = d->m;
+	size_t n = t == 0 ? m->nagents : t == 1 ? m->nmodels : m->ntools;
+	struct sort_ctx c = { m, t, d->tsort[t], d->tdesc[t] };
+
+	if (i >= n)
+		return i;
+	if (d->tsort[t] == 0) /* the figures' own order, or its reverse */
+		return d->tdesc[t] ? n - 1 - i : i;
+	if (n > cap) {
+		cap = n;
+		order = xrealloc(order, cap * sizeof *order);
+	}
+	for (size_t k = 0; k < n; k++)
+		order[k] = k;
+	qsort_r(order, n, sizeof *order, cmp_rows, &c);
+	return order[i];
 }
 
 /* The widest of n names, in cells (at least the header's). */
@@ -162,16 +275,17 @@ draw_agents(struct dash *d, struct rect r, int focused)
 	unsigned show = fit_cols(cols, nc, r,
 	    names_need("agent", agent_name, m, m->nagents), &nw);
 
-	header(d, r, "agent", nw, cols, nc, show);
+	header(d, r, "agent", nw, cols, nc, show, 0);
 	scroll_fix(d, 5, (int)m->nagents, r.h - 1);
 	for (int i = 0; i < r.h - 1 && d->top[5] + i < (int)m->nagents; i++) {
-		const struct agent_stats *a = &m->agents[d->top[5] + i];
+		size_t row = pane_table_row(d, 0, (size_t)(d->top[5] + i));
+		const struct agent_stats *a = &m->agents[row];
 		char t[32];
 		double ok = a->executions ? 100.0 * (double)a->completed / (double)a->executions : -1;
 		int sel = focused && d->top[5] + i == d->sel[5];
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
-		name_cell(&c, nw, sel ? TH_SELECT : TH_ACCENT, agent_name(m, (size_t)(d->top[5] + i)));
+		name_cell(&c, nw, sel ? TH_SELECT : TH_ACCENT, agent_name(m, row));
 		if (SHOWN(0))
 			cell(&c, 6, TH_NORMAL, " %5llu", (unsigned long long)a->executions);
 		if (SHOWN(1) && ok >= 0)
@@ -203,16 +317,17 @@ draw_models(struct dash *d, struct rect r, int focused)
 	unsigned show = fit_cols(cols, nc, r,
 	    names_need("model", model_name, m, m->nmodels), &nw);
 
-	header(d, r, "model", nw, cols, nc, show);
+	header(d, r, "model", nw, cols, nc, show, 1);
 	scroll_fix(d, 6, (int)m->nmodels, r.h - 1);
 	for (int i = 0; i < r.h - 1 && d->top[6] + i < (int)m->nmodels; i++) {
-		const struct model_stats *s = &m->models[d->top[6] + i];
+		size_t row = pane_table_row(d, 1, (size_t)(d->top[6] + i));
+		const struct model_stats *s = &m->models[row];
 		char a[32];
 		int sel = focused && d->top[6] + i == d->sel[6];
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
-		name_cell(&c, nw, role, model_name(m, (size_t)(d->top[6] + i)));
+		name_cell(&c, nw, role, model_name(m, row));
 		if (SHOWN(0))
 			cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
 		if (SHOWN(1))
@@ -241,16 +356,17 @@ draw_tools(struct dash *d, struct rect r, int focused)
 	unsigned show = fit_cols(cols, nc, r,
 	    names_need("tool", tool_name, m, m->ntools), &nw);
 
-	header(d, r, "tool", nw, cols, nc, show);
+	header(d, r, "tool", nw, cols, nc, show, 2);
 	scroll_fix(d, 7, (int)m->ntools, r.h - 1);
 	for (int i = 0; i < r.h - 1 && d->top[7] + i < (int)m->ntools; i++) {
-		const struct tool_stats *s = &m->tools[d->top[7] + i];
+		size_t row = pane_table_row(d, 2, (size_t)(d->top[7] + i));
+		const struct tool_stats *s = &m->tools[row];
 		char a[32];
 		int sel = focused && d->top[7] + i == d->sel[7];
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
-		name_cell(&c, nw, role, tool_name(m, (size_t)(d->top[7] + i)));
+		name_cell(&c, nw, role, tool_name(m, row));
 		if (SHOWN(0))
 			cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
 		if (SHOWN(1))

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert-cmd.h"
 #include "collect.h"
 #include "event-text.h"
 #include "filter.h"
@@ -84,8 +85,8 @@ newest_event_ms(const struct store *st)
  * for the runs that began before the window). "Now" is --now, else with
  * --replay the newest event's time, else the wall clock.
  */
-static int
-load_span(const struct opts *o, struct store *st, int64_t span_ms,
+int
+report_load(const struct opts *o, struct store *st, int64_t span_ms,
     int summary, int64_t *now_out)
 {
 	struct collect c;
@@ -120,7 +121,7 @@ load_span(const struct opts *o, struct store *st, int64_t span_ms,
 static int
 load(const struct opts *o, struct store *st, int64_t *now_out)
 {
-	return load_span(o, st, 2 * o->window_ms, 0, now_out);
+	return report_load(o, st, 2 * o->window_ms, 0, now_out);
 }
 
 /* What messages call an output: "stdout" for "-", else the path made safe. */
@@ -299,7 +300,7 @@ report_snapshot_main(const struct opts *o)
 	json_t *j;
 	char err[256], safe[256];
 	uint64_t t0;
-	int64_t now;
+	int64_t now, span;
 	int status;
 
 	if ((status = report_filter(o, &f)) != 0)
@@ -311,7 +312,9 @@ report_snapshot_main(const struct opts *o)
 		return 1;
 	}
 	st = store_create();
-	status = load_span(o, st, 2 * o->window_ms, 1, &now);
+	now = o->now_ms ? o->now_ms : loop_now_ms();
+	span = alerts_span_ms(o->alerts, o->window_ms, now);
+	status = report_load(o, st, span, 1, &now);
 	if (status != 0) {
 		outfile_abort(&out);
 		store_free(st);
@@ -321,6 +324,21 @@ report_snapshot_main(const struct opts *o)
 	t0 = mono_ns();
 	m = metrics_compute(st, &f, now, o->window_ms);
 	j = snapshot_build(m, st, &f, o->filter);
+	{
+		/* The alerts and budgets as `execmon alerts` judges them. */
+		static struct alert_marks mk;
+		struct alert_set *as = alert_set_create(o->alerts);
+		struct alert_env env;
+		char *mpath = alert_marks_path(), merr[256];
+
+		if (mpath != NULL && alert_marks_load(&mk, mpath, merr, sizeof merr) != 0)
+			fprintf(stderr, "execmon: %s\n", merr);
+		alerts_env(&env, o->window_ms, now - span, loop_now_ms());
+		alert_set_replay(as, st, &env, now, 0); /* the last minutes: cheap */
+		alerts_snapshot_set(j, as, &mk, loop_now_ms()); /* marks: wall clock */
+		alert_set_free(as);
+		free(mpath);
+	}
 	if (o->verbose)
 		fprintf(stderr, "execmon: figures computed in %.1f ms from %zu runs "
 		    "held\n", (double)(mono_ns() - t0) / 1e6, store_nruns(st));
@@ -472,7 +490,7 @@ report_runs_main(const struct opts *o)
 		report_set(&f.trace, o->trace);
 
 	st = store_create();
-	status = load_span(o, st, 2 * since, 1, &now);
+	status = report_load(o, st, 2 * since, 1, &now);
 	if (status != 0) {
 		store_free(st);
 		filter_done(&f);

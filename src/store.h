@@ -148,6 +148,15 @@ void run_log_get(const struct run *r, size_t i, struct event *ev);
  * are only in run_log_get), and ev must not be passed to event_done.
  */
 void run_log_peek(const struct run *r, size_t i, struct event *ev);
+/*
+ * Whether event i of the run holds needle (case-insensitive) in any of its
+ * text: type, message, model, tool, outcome, error kind, class and message,
+ * queue, finish and fallback reasons, and every string of its payload
+ * (fields execmon does not know, nested ones included).
+ */
+int run_log_event_has_text(const struct run *r, size_t i, const char *needle);
+/* Whether any event the run holds has it (bounded by the log kept). */
+int run_log_has_text(const struct run *r, const char *needle);
 
 /* What the metrics read of one event of a run's log. */
 struct log_figures {

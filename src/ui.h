@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "filter.h"
 #include "metrics.h"
 #include "store.h"
@@ -16,6 +18,8 @@ struct rect {
 };
 
 struct dash;
+struct dash_alerts;
+struct alert_config;
 
 /* A kind of pane: one file pane-x.c and one line in the pane table (ui.c). */
 struct pane_kind {
@@ -28,7 +32,7 @@ struct pane_kind {
 	void (*enter)(struct dash *, int row);
 };
 
-enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT };
+enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ALERTS };
 enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
 
 #define PANES_MAX 12
@@ -58,6 +62,11 @@ struct dash {
 	int rec_sel, rec_top;     /* the recent runs view's selection and scroll */
 	char *rec_sel_id;         /* ... by identity */
 	enum view log_from;       /* the view a run's log goes back to */
+	char filter_undo[512];    /* the filter before Enter on a row put one on */
+	int has_undo;
+	int tsort[3], tdesc[3];
+	char log_search[128];     /* the run log's search, "" = none (/, n, N) */
+	int prompt_log;           /* the prompt searches the run log, not the runs */    /* agents, models, tools: sort column and direction */
 
 	/* run log / trace views */
 	char *run_id;
@@ -95,6 +104,7 @@ struct dash {
 	int dirty;                /* something to redraw */
 	int need_clear;           /* full repaint (resize, view change) */
 	char *snapshot_dir;
+	struct dash_alerts *alerts; /* view-alerts.c */
 };
 
 /*
@@ -154,6 +164,9 @@ int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
+/* Row i of table t (0 agents, 1 models, 2 tools) as shown: the figures' index. */
+size_t pane_table_row(struct dash *, int t, size_t i);
+
 /* Views. */
 void view_recent_draw(struct dash *, struct rect);
 struct run *view_recent_selected(struct dash *);
@@ -166,6 +179,20 @@ void view_trace_draw(struct dash *, struct rect);
 /* The run highlighted in the trace view (NULL when none). */
 struct run *view_trace_selected(struct dash *);
 int view_trace_key(struct dash *, int ch);
+void view_alerts_draw(struct dash *, struct rect);
+/* Keys of the alerts view; 0 = not its key (the key table has a go). */
+int view_alerts_key(struct dash *, int ch);
+
+/* Alerts (view-alerts.c): judged every second, announced, badge and names. */
+void dash_alerts_create(struct dash *, const struct alert_config *);
+void dash_alerts_start(struct dash *);   /* once the loop runs */
+void dash_alerts_free(struct dash *);
+void dash_alerts_tick(struct dash *);    /* from the frame timer */
+/* The header badge ("2 firing 1 pending"): 0 none, 1 pending only, 2 firing. */
+int dash_alerts_badge(struct dash *, char *buf, size_t size);
+/* The firing alerts' names at (y, x) within w columns; returns the columns used. */
+int dash_alerts_firing(struct dash *, int y, int x, int w);
+void dash_alerts_snapshot(struct dash *, json_t *snap);
 
 /* Keys (keys.c): the one table that both dispatch and help come from. */
 int keys_dispatch(struct dash *, int ch);

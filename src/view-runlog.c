@@ -110,6 +110,10 @@ view_runlog_draw(struct dash *d, struct rect r)
 		run_log_peek(run, (size_t)(d->log_top + i), ev);
 		if (sel)
 			ui_blank(y + i, 0, r.w);
+		/* events holding the search are marked */
+		if (d->log_search[0] != '\0' &&
+		    run_log_event_has_text(run, (size_t)(d->log_top + i), d->log_search))
+			ui_text(d, y + i, 0, 1, TH_WARN, d->utf8 ? "▸" : ">");
 		if (d->log_abs)
 			event_format_time(ev->ts_ms, t, sizeof t);
 		else

@@ -42,6 +42,7 @@ xadd hand '*' type run.started run_id child-1 agent_name coder trace_id tr-hand 
 xadd hand '*' type run.failed run_id child-1 agent_name coder trace_id tr-hand \
 	error_class RateLimitError error_message "${LONGERR#RateLimitError: }"
 xadd hand '*' type run.started run_id late-1 agent_name reviewer estimated_ms 1000
+xadd hand '*' type llm.call run_id late-1 model_id gpt-4o provider_note 'upstream said needle-7f3a'
 xadd hand '*' type run.started run_id tiny-1 agent_name summarizer
 xadd hand '*' type llm.call run_id tiny-1 model_id claude-3-5-sonnet input_tokens 10 output_tokens 2 cost_usd 0.00048
 xadd hand '*' type run.completed run_id tiny-1
@@ -256,6 +257,61 @@ tui_keys err Escape
 tui_wait err 5 'recent runs:' >/dev/null
 ok $? "Esc goes back to the list"
 tui_keys err f
+
+# Enter on a table row filters to it; Esc undoes (Agents is the sixth pane,
+# Models the seventh).
+tui_keys m200 Tab Tab Tab Tab Tab g Enter
+tui_wait m200 5 'filter agent=[a-z]+' >/dev/null
+ok $? "Enter on an agent row filters everything to that agent"
+tui_keys m200 Escape
+sleep 0.5
+! tui_match m200 'filter agent='
+ok $? "Esc undoes it"
+tui_keys m200 Tab g Enter
+tui_wait m200 5 'filter model=' >/dev/null
+ok $? "Enter on a model row filters to that model"
+tui_keys m200 Escape
+# O sorts the focused table (Models) by its next column: name, A to Z
+tui_keys m200 O
+tui_wait m200 5 'sorted by name, ascending' >/dev/null
+ok $? "O sorts the Models table by name"
+python3 "$TMP/tui_screen.py" <(tui_cap m200) "Models (tokens, cost)" | awk 'NR > 1 && NF {print $1}' >"$TMP/models.sorted"
+LC_ALL=C sort -c "$TMP/models.sorted"
+ok $? "... and its rows are in name order ($(tr '\n' ' ' <"$TMP/models.sorted"))"
+tui_keys m200 I
+tui_wait m200 5 'sorted by name, descending' >/dev/null
+python3 "$TMP/tui_screen.py" <(tui_cap m200) "Models (tokens, cost)" | awk 'NR > 1 && NF {print $1}' >"$TMP/models.rsorted"
+LC_ALL=C sort -r -c "$TMP/models.rsorted"
+ok $? "I inverts it"
+tui_keys m200 Tab Tab
+
+# / searches the text of every event held: a word only in an unknown field
+# of an llm.call finds its run; its log opens with the event marked; in the
+# log, / searches its events and n/N move between them.
+tui_keys err Escape Escape
+sleep 0.3
+tui_keys err /
+tui_wait err 3 'search: /' >/dev/null
+tui_keys err n e e d l e - 7 f 3 a Enter
+tui_wait err 5 'filter text=needle-7f3a' >/dev/null
+ok $? "/ sets the search"
+tui_cap err >"$TMP/search.cap"
+grep -q 'late-1' "$TMP/search.cap" && ! grep -q 'parent-1' "$TMP/search.cap"
+ok $? "it finds the run whose llm.call holds the word in its payload, and only it"
+tui_keys err g Enter
+tui_wait err 5 '^ run late-1' >/dev/null
+tui_cap err | grep -Eq '^(▸|>).*llm\.call'
+ok $? "its log opens with the matching event marked"
+tui_keys err /
+tui_wait err 3 'search this run: /' >/dev/null
+tui_keys err r u n Enter
+tui_wait err 5 '"run": [0-9]+ events? \(n next' >/dev/null
+ok $? "/ in a run's log searches its events"
+tui_keys err n
+sleep 0.3
+tui_match err '"run": [0-9]+ event'
+ok $? "n goes to the next"
+tui_keys err Escape f
 
 # -v: the sources' state changes are logged too (debug level)
 "$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"

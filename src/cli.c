@@ -14,6 +14,7 @@
 #include "alert-state.h"
 #include "cli.h"
 #include "conffile.h"
+#include "savedview.h"
 #include "event.h"
 #include "infile.h"
 #include "log.h"
@@ -435,6 +436,19 @@ config_setting(void *arg, const char *name, const char *val, int lineno)
 	char safe[128], err[256];
 	int id, has_arg;
 
+	if (strcmp(name, "view") == 0 || strcmp(name, "columns") == 0) {
+		char line[1200];
+
+		snprintf(line, sizeof line, "%s", val);
+		if ((name[0] == 'v' ? savedviews_parse(cc->o->views, line, err, sizeof err) :
+		    savedviews_columns(cc->o->views, line, err, sizeof err)) != 0) {
+			event_sanitize(err, safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: config %s:%d: %s: %s\n", cc->path, lineno,
+			    name, safe);
+			return 2;
+		}
+		return 0;
+	}
 	if (strcmp(name, "alert") == 0 || strcmp(name, "budget") == 0) {
 		int rc = name[0] == 'a' ? alert_config_rule(cc->o->alerts, val, err, sizeof err) :
 		    alert_config_budget(cc->o->alerts, val, err, sizeof err);
@@ -628,6 +642,8 @@ cli_parse(struct opts *o, int argc, char **argv)
 	memset(o, 0, sizeof *o);
 	o->alerts = xmalloc(sizeof *o->alerts);
 	alert_config_init(o->alerts);
+	o->views = xmalloc(sizeof *o->views);
+	savedviews_init(o->views);
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
@@ -790,6 +806,7 @@ cli_free(struct opts *o)
 	if (o->alerts != NULL) {
 		alert_config_done(o->alerts);
 		free(o->alerts);
+		free(o->views);
 	}
 	if (o->password != NULL) {
 		memset(o->password, 0, strlen(o->password));

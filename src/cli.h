@@ -61,6 +61,7 @@ struct opts {
 	int verbose;
 	char *stats;              /* --stats FILE: per-frame figures */
 	struct alert_config *alerts; /* rules and budgets (config), alert settings */
+	struct savedviews *views; /* saved views and table columns (config) */
 	int follow;               /* alerts --follow */
 	char *mark_name;          /* alerts --ack/--unack/--snooze/--silence/--unsilence */
 	int mark_op;              /* enum mark_op + 1; 0 = none */

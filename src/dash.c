@@ -336,7 +336,8 @@ draw_pick(struct dash *d, int H, int W)
 	if (h > H - 5)
 		h = H - 5;
 	snprintf(title, sizeof title, " pick %s (Enter choose, Esc cancel) ",
-	    d->pick_kind == 'a' ? "an agent" : "a model");
+	    d->pick_kind == 'a' ? "an agent" : d->pick_kind == 'U' ? "a user" :
+	    d->pick_kind == 'V' ? "a saved view" : "a model");
 	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
 	ui_list_clamp(&d->pick_sel, &top, d->pick_n, in.h);
 	for (int i = 0; i < in.h && top + i < d->pick_n; i++)
@@ -708,6 +709,7 @@ dash_main(const struct opts *o)
 	d->store = store_create();
 	d->window_ms = o->window_ms;
 	d->can_reload = dash_can_reload(o);
+	d->views = o->views;
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
 	if (o->stats != NULL &&

@@ -65,6 +65,7 @@ struct dash {
 	char filter_undo[512];    /* the filter before Enter on a row put one on */
 	int has_undo;
 	int tsort[3], tdesc[3];
+	const struct savedviews *views; /* saved views (1-9) and table columns */
 	char log_search[128];     /* the run log's search, "" = none (/, n, N) */
 	int prompt_log;           /* the prompt searches the run log, not the runs */    /* agents, models, tools: sort column and direction */
 

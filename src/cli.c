@@ -27,7 +27,7 @@
 enum {
 	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
-	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
+	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_MOUSE, O_STATS,
 	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
 	O_CELERY, O_CELERY_QUEUE, O_CELERY_ENABLE_EVENTS,
 	O_ALERT_EXEC, O_ALERT_EXEC_TIMEOUT, O_ALERT_EXEC_MAX, O_ALERT_BELL,
@@ -66,6 +66,7 @@ static const struct option longopts[] = {
 	{ "since", required_argument, NULL, O_SINCE },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "no-color", no_argument, NULL, O_NO_COLOR },
+	{ "mouse", no_argument, NULL, O_MOUSE },
 	{ "stats", required_argument, NULL, O_STATS },
 	{ "alert-exec", required_argument, NULL, O_ALERT_EXEC },
 	{ "alert-exec-timeout", required_argument, NULL, O_ALERT_EXEC_TIMEOUT },
@@ -371,6 +372,9 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case O_NO_COLOR:
 		o->no_color = 1;
 		return 0;
+	case O_MOUSE:
+		o->mouse = 1;
+		return 0;
 	case 'v':
 		o->verbose = 1;
 		return 0;
@@ -618,6 +622,9 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "                       osc777, both (default both)\n"
 		    "  --theme NAME         default, light, high-contrast, solarized-dark, mono, or a path\n"
 		    "  --no-color           no colours (also when NO_COLOR is set)\n"
+		    "  --mouse              the dashboard takes the mouse: click selects, a\n"
+		    "                       double click opens, the wheel scrolls, a click on\n"
+		    "                       a table's header sorts by that column (off by default)\n"
 		    "  --refresh MS         dashboard frame period (default 100)\n"
 		    "  --stats FILE         log one line per frame: wall ms, events since the last\n"
 		    "                       frame, event-to-screen ms, events in all, events not\n"

@@ -56,6 +56,7 @@ struct opts {
 	int64_t since_ms;         /* runs --since (a duration back from now) */
 	int64_t limit;
 	int no_color;
+	int mouse;                /* --mouse: the dashboard takes mouse events */
 	char *run_id;             /* events RUN_ID */
 	char *password;           /* from EXECMON_REDIS_PASSWORD */
 	int verbose;

@@ -303,6 +303,22 @@ layout(int H, int W, struct rect *r)
 	return n;
 }
 
+/* The dashboard pane under the screen cell (y, x): its index, or -1. */
+int
+dash_pane_at(int y, int x, struct rect *out)
+{
+	struct rect r[PANES_MAX];
+	int n = layout(LINES, COLS, r);
+
+	for (int i = 0; i < n && i < NPANES; i++) {
+		if (y >= r[i].y && y < r[i].y + r[i].h && x >= r[i].x && x < r[i].x + r[i].w) {
+			*out = r[i];
+			return i;
+		}
+	}
+	return -1;
+}
+
 static void
 draw_dash(struct dash *d, int H, int W)
 {
@@ -642,6 +658,10 @@ started(struct collect *c)
 			use_default_colors();
 		}
 		ui_colors_init(d);
+		if (d->mouse) {
+			mousemask(ALL_MOUSE_EVENTS, NULL);
+			mouseinterval(300); /* a double click within 0.3 s */
+		}
 		xmalloc_fatal_hook = terminal_restore;
 		signal(SIGSEGV, crash);
 		signal(SIGBUS, crash);
@@ -710,6 +730,7 @@ dash_main(const struct opts *o)
 	d->window_ms = o->window_ms;
 	d->can_reload = dash_can_reload(o);
 	d->views = o->views;
+	d->mouse = o->mouse;
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
 	if (o->stats != NULL &&

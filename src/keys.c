@@ -832,9 +832,83 @@ pick_key(struct dash *d, int ch)
 	return 0;
 }
 
+void
+keys_mouse(struct dash *d)
+{
+	MEVENT ev;
+	struct rect r;
+	int p, row, dbl;
+
+	if (getmouse(&ev) != OK)
+		return;
+	dbl = (ev.bstate & BUTTON1_DOUBLE_CLICKED) != 0;
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		int down = (ev.bstate & BUTTON5_PRESSED) != 0;
+
+		if (d->view == VIEW_DASH && (p = dash_pane_at(ev.y, ev.x, &r)) >= 0)
+			d->focus = p;
+		for (int k = 0; k < 3; k++)
+			k_move(d, down ? KEY_DOWN : KEY_UP);
+		return;
+	}
+#endif
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED) || dbl))
+		return;
+	if (ev.bstate & BUTTON1_RELEASED)
+		return;
+	if (d->overlay != OV_NONE || d->view == VIEW_LOG)
+		return;
+	if (d->view == VIEW_RECENT) {
+		row = ev.y - 4; /* under the title and the column names */
+		if (row >= 0) {
+			view_recent_move(d, d->rec_top + row - d->rec_sel);
+			if (dbl)
+				k_enter(d, '\r');
+		}
+		return;
+	}
+	if (d->view == VIEW_TRACE) {
+		row = ev.y - 3;
+		if (row >= 0) {
+			d->trace_sel = d->trace_top + row;
+			if (dbl)
+				k_enter(d, '\r');
+		}
+		return;
+	}
+	if ((p = dash_pane_at(ev.y, ev.x, &r)) < 0)
+		return;
+	d->focus = p;
+	row = ev.y - (r.y + 1); /* the first row under the pane's title */
+	if (p >= 5 && row == 0) { /* a table's column names: sort by the one clicked */
+		int code = pane_table_header_at(p - 5, ev.x);
+
+		if (code > 0) {
+			d->tdesc[p - 5] = d->tsort[p - 5] == code ? !d->tdesc[p - 5] : code >= 2;
+			d->tsort[p - 5] = code;
+			d->sel[p] = d->top[p] = 0;
+		}
+		return;
+	}
+	if (p >= 5)
+		row--; /* rows start under the column names */
+	if (row < 0)
+		return;
+	d->sel[p] = (p == 3 ? 0 : d->top[p]) + row;
+	if (p == 0)
+		dash_runs_remember(d);
+	if (dbl)
+		k_enter(d, '\r');
+}
+
 int
 keys_dispatch(struct dash *d, int ch)
 {
+	if (ch == KEY_MOUSE) {
+		keys_mouse(d);
+		return 0;
+	}
 	if (ch == KEY_RESIZE) {
 		d->need_clear = 1;
 		return 0;

@@ -110,6 +110,11 @@ fit_cols(const struct col *cols, int ncols, struct rect r, int need, int *nw, un
  * name, k >= 2 the column k - 2; tdesc flips it (O cycles, I inverts, as
  * htop's sort and invert). The header marks the column.
  */
+/* Where each header cell was drawn, for a mouse click to sort by it. */
+static struct {
+	int x0[10], x1[10], code[10], n;
+} hdr[3];
+
 static const char *arrow(const struct dash *d, int t)
 {
 	return d->tdesc[t] ? (d->utf8 ? "▼" : "v") : (d->utf8 ? "▲" : "^");
@@ -122,16 +127,33 @@ header(struct dash *d, struct rect r, const char *name, int nw,
 	struct cells h = { d, r.y, r.x + 1, r.x + r.w };
 	char head[64];
 
+	hdr[t].n = 0;
+	hdr[t].x0[hdr[t].n] = h.x;
+	hdr[t].code[hdr[t].n] = 1;
 	snprintf(head, sizeof head, "%s%s", d->tsort[t] == 1 ? arrow(d, t) : "", name);
 	cell(&h, nw, d->tsort[t] == 1 ? TH_ACCENT : TH_DIM, "%-*s", nw, head);
+	hdr[t].x1[hdr[t].n++] = h.x;
 	for (int i = 0; i < ncols; i++) {
 		if (!(show & (1u << i)))
 			continue;
+		hdr[t].x0[hdr[t].n] = h.x;
+		hdr[t].x1[hdr[t].n] = h.x + cols[i].w;
+		hdr[t].code[hdr[t].n++] = i + 2;
 		snprintf(head, sizeof head, "%s%s", d->tsort[t] == i + 2 ? arrow(d, t) : "",
 		    cols[i].head);
 		cell(&h, cols[i].w, d->tsort[t] == i + 2 ? TH_ACCENT : TH_DIM, " %*s",
 		    cols[i].w - 1 + (d->tsort[t] == i + 2 && d->utf8 ? 2 : 0), head);
 	}
+}
+
+int
+pane_table_header_at(int t, int x)
+{
+	for (int k = 0; t >= 0 && t < 3 && k < hdr[t].n; k++) {
+		if (x >= hdr[t].x0[k] && x < hdr[t].x1[k])
+			return hdr[t].code[k];
+	}
+	return -1;
 }
 
 /* The value a table row sorts by in column c (c >= 0; names apart). */

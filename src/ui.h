@@ -66,6 +66,7 @@ struct dash {
 	int has_undo;
 	int tsort[3], tdesc[3];
 	const struct savedviews *views; /* saved views (1-9) and table columns */
+	int mouse;                /* --mouse */
 	char log_search[128];     /* the run log's search, "" = none (/, n, N) */
 	int prompt_log;           /* the prompt searches the run log, not the runs */    /* agents, models, tools: sort column and direction */
 
@@ -164,6 +165,12 @@ void dash_draw_header(struct dash *, int w);
 int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
+
+int dash_pane_at(int y, int x, struct rect *out);
+/* The sort code (as O cycles it) of table t's header cell at column x, or -1. */
+int pane_table_header_at(int t, int x);
+/* Mouse events (--mouse): select, open, scroll, sort. */
+void keys_mouse(struct dash *);
 
 /* Row i of table t (0 agents, 1 models, 2 tools) as shown: the figures' index. */
 size_t pane_table_row(struct dash *, int t, size_t i);

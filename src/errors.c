@@ -224,6 +224,8 @@ errors_normalise(const char *msg, char *out, size_t size)
 				;
 			for (k = j; k > i && is_sep(s[k - 1]); k--)
 				;
+			for (; i < k && is_sep(s[i]); i++)
+				nput(&b, s + i, 1);
 			if (k > i)
 				fold_word(&b, s + i, k - i);
 			for (m = k; m < j; m++)
@@ -231,11 +233,12 @@ errors_normalise(const char *msg, char *out, size_t size)
 			i = j;
 			continue;
 		}
+		/* '<' and '>' count as letters: they begin and end placeholders */
 		if ((c == '\'' || c == '"' || c == '`') &&
-		    (i == 0 || !is_alnum(s[i - 1]))) {
+		    (i == 0 || (!is_alnum(s[i - 1]) && s[i - 1] != '>'))) {
 			for (m = i + 1; m < end; m++) {
-				if ((unsigned char)s[m] == c &&
-				    (m + 1 == end || !is_alnum(s[m + 1])))
+				if ((unsigned char)s[m] == c && (m + 1 == end ||
+				    (!is_alnum(s[m + 1]) && s[m + 1] != '<')))
 					break;
 			}
 			if (m < end) {

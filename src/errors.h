@@ -97,11 +97,12 @@ void errors_free(struct errors *);
  *    and leading and trailing spaces go;
  *  - a quoted value, '...', "..." or `...` on the line, becomes '?', "?"
  *    or `?`; a quote opens only at the start or after a character that is
- *    not a letter or digit, and closes at the same quote followed by one
- *    that is not (so "model's" is no quote);
+ *    not a letter, a digit or '>', and closes at the same quote followed by
+ *    the end or a character that is not a letter, a digit or '<' (so
+ *    "model's" is no quote);
  *  - a word is a run of ASCII letters, digits, '_', '-' and '.' (a
- *    trailing '.', '-' or '_' is not part of it). A word without digits is
- *    kept. Otherwise:
+ *    leading or trailing '.', '-' or '_' is not part of it). A word
+ *    without digits is kept. Otherwise:
  *      digits with '.' between them (42, 3.14, 10.0.0.1)     -> <n>
  *      a number and a time unit (30s, 1.5ms, 2min, 3h, 7d)    -> <dur>
  *        (units: ns us ms s sec secs m min mins h hr hrs d day days)

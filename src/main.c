@@ -71,6 +71,9 @@ main(int argc, char **argv)
 	case CMD_RUNS:
 		rc = report_runs_main(&o);
 		break;
+	case CMD_ERRORS:
+		rc = report_errors_main(&o);
+		break;
 	default:
 		rc = dash_main(&o);
 		break;

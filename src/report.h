@@ -7,7 +7,9 @@
 int report_events_main(const struct opts *);
 /* execmon snapshot: the metrics of --window as JSON, to -o or stdout. */
 int report_snapshot_main(const struct opts *);
-/* execmon runs: recent runs as a table or JSON. */
+/* execmon runs: recent runs as a table, JSON, CSV or TSV. */
 int report_runs_main(const struct opts *);
+/* execmon errors: the top errors as a table or JSON. */
+int report_errors_main(const struct opts *);
 
 #endif

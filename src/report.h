@@ -1,4 +1,4 @@
-/* execmon - the snapshot, runs and events commands: JSON and tables for people and scripts. */
+/* execmon - the snapshot, runs, events and errors commands: JSON and tables for people and scripts. */
 #ifndef EXECMON_REPORT_H
 #define EXECMON_REPORT_H
 

@@ -92,6 +92,11 @@ is "$(jq_get 'g=[g for g in e["errors"] if g["where"]=="llm"][0]; print(g["error
 	"(none) ['hand-model'] ['hand'] | provider overloaded, retry in <dur> (request req_<n>)" \
 	"an llm.call error whose cause is only in its message is a group with its model"
 
+# --- the snapshot carries the same groups, the first 20
+"$EXECMON" snapshot "${SRC[@]}" -o "$TMP/snap.json" 2>/dev/null
+is "$(python3 -c "import json; e=json.load(open('$TMP/e.json')); s=json.load(open('$TMP/snap.json')); print(s['topErrors']==e['errors'][:20], s['topErrorsTotal']==e['groups'], len(s['topErrors']))")" \
+	"True True 20" "the snapshot's topErrors are errors' first 20 groups"
+
 # --- the table: the same groups, nothing raw on the terminal
 "$EXECMON" errors "${SRC[@]}" >"$TMP/e.txt" 2>"$TMP/e2.err"
 is "$?" 0 "errors (table) exits 0"

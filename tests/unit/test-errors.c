@@ -207,6 +207,11 @@ test_groups(void)
 	    strcmp(g->tools.name[0], "web_search") == 0,
 	    "the tool timeout is a group with its tool");
 	ok(find(e, ERRW_TOOL, "error") == NULL, "an error after now is left out");
+	g = find(e, ERRW_TOOL, "timeout");
+	ok(g != NULL && errors_run_matches(store_find(st, "r1"), g),
+	    "r1 matches its tool timeout");
+	ok(g != NULL && !errors_run_matches(store_find(st, "r2"), g),
+	    "r2 does not");
 
 	/* matching runs to a group */
 	g = &e->groups[0];
@@ -293,11 +298,54 @@ test_bounds(void)
 	store_free(st);
 }
 
+/* The same events in two orders give the same groups, byte for byte. */
+static void
+test_order(void)
+{
+	struct store *a = store_create(), *b = store_create();
+	struct errors *ea, *eb;
+	char *ja, *jb, run[32], msg[64], agent[32];
+	json_t *x;
+	int i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < 60; i++) {
+			int j = k == 0 ? i : 59 - i;
+
+			snprintf(run, sizeof run, "o%02d", j % 20);
+			snprintf(msg, sizeof msg, "lost worker %d after %dms", j, j * 7);
+			snprintf(agent, sizeof agent, "ag%d", j % 23);
+			put(k == 0 ? a : b, j % 3 == 0 ? EV_RUN_FAILED : EV_TOOL_CALL,
+			    run, NOW - 1000 * (j % 7), "agent_name", agent,
+			    "tool_id", j % 2 ? "t1" : "t2", "outcome", "error",
+			    "error_class", j % 2 ? "E1" : "E2", "error_message", msg,
+			    NULL);
+		}
+	}
+	ea = errors_compute(a, NULL, NOW, HOUR);
+	eb = errors_compute(b, NULL, NOW, HOUR);
+	x = errors_json(ea, 0);
+	ja = json_dumps(x, JSON_COMPACT);
+	json_decref(x);
+	x = errors_json(eb, 0);
+	jb = json_dumps(x, JSON_COMPACT);
+	json_decref(x);
+	ok(ea->ngroups > 1, "several groups (%zu)", ea->ngroups);
+	is_str(ja, jb, "the order the events came in changes nothing");
+	free(ja);
+	free(jb);
+	errors_free(ea);
+	errors_free(eb);
+	store_free(a);
+	store_free(b);
+}
+
 int
 main(void)
 {
 	test_normalise();
 	test_groups();
 	test_bounds();
+	test_order();
 	return tap_done();
 }

@@ -587,6 +587,44 @@ errors_run_matches(const struct run *r, const struct error_group *g)
 	return 0;
 }
 
+/* Whether o's class (and message, when spec has one) are spec's. */
+static int
+occ_named(const struct occ *o, const char *spec)
+{
+	char norm[ERRORS_MESSAGE_MAX];
+	size_t n = strlen(o->class);
+
+	if (strcmp(o->class, spec) == 0)
+		return 1;
+	if (strncmp(o->class, spec, n) != 0 || spec[n] != ':' ||
+	    spec[n + 1] != ' ')
+		return 0;
+	errors_normalise(o->text, norm, sizeof norm);
+	return strcmp(norm, spec + n + 2) == 0;
+}
+
+int
+errors_run_has(const struct run *r, const char *spec)
+{
+	struct occ o;
+	size_t i;
+
+	if (r == NULL || spec == NULL)
+		return 0;
+	if (r->status == RUN_FAILED) {
+		run_occ(r, &o);
+		if (occ_named(&o, spec))
+			return 1;
+	}
+	if (!(r->types & ((1u << EV_LLM_CALL) | (1u << EV_TOOL_CALL))))
+		return 0;
+	for (i = 0; i < r->nlog; i++) {
+		if (log_occ(r, i, &o) && occ_named(&o, spec))
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- JSON ---- */
 
 static json_t *

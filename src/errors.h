@@ -123,6 +123,14 @@ size_t errors_normalise(const char *msg, char *out, size_t size);
  */
 int errors_run_matches(const struct run *r, const struct error_group *g);
 
+/*
+ * Whether r shows an error named by spec: "CLASS" (the class alone) or
+ * "CLASS: MESSAGE" (MESSAGE the folded message, as errors_normalise gives
+ * it), by its failure or by an llm.call or tool.call error of its log held
+ * now, whatever where. This is the filter's error= key.
+ */
+int errors_run_has(const struct run *r, const char *spec);
+
 const char *errors_where_name(enum errors_where); /* run, llm, tool */
 
 /*

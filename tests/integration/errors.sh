@@ -150,8 +150,28 @@ is "$?" 2 "an empty workspace is a usage error"
 is "$(cat "$TMP/f.err")" "execmon: --filter 'workspace=': filter key 'workspace' has an empty value" \
 	"it says which key and why"
 "$EXECMON" runs "${SRC[@]}" --filter wrkspace=x >/dev/null 2>"$TMP/f.err"
-grep -q "unknown filter key 'wrkspace' (expected agent, status, trace, model, user, workspace, queue or text)" "$TMP/f.err"
+grep -q "unknown filter key 'wrkspace' (expected agent, status, trace, model, user, workspace, queue, error or text)" "$TMP/f.err"
 ok $? "an unknown key lists workspace among the keys"
+
+# --- error=: runs, errors and the snapshot narrowed to one error
+"$EXECMON" runs "${SRC[@]}" --filter error=HandTimeout --format json >"$TMP/er.json" 2>/dev/null
+is "$(python3 -c "import json; print(sorted(r['runId'] for r in json.load(open('$TMP/er.json'))))")" \
+	"['h-1', 'h-2']" "runs --filter error=CLASS lists the runs that failed with it"
+"$EXECMON" runs "${SRC[@]}" --filter 'error=HandTimeout: timeout after <dur> on run <n>' --format json >"$TMP/er2.json" 2>/dev/null
+cmp -s "$TMP/er.json" "$TMP/er2.json"
+ok $? "error=CLASS: MESSAGE takes the folded message"
+"$EXECMON" runs "${SRC[@]}" --filter 'error=HandTimeout: timeout after 30s' --format json >"$TMP/er3.json" 2>/dev/null
+is "$(cat "$TMP/er3.json")" "[]" "an unfolded message matches nothing"
+"$EXECMON" runs "${SRC[@]}" --filter 'error=(none)' --format json >"$TMP/er4.json" 2>/dev/null
+python3 -c "import json,sys; ids=[r['runId'] for r in json.load(open('$TMP/er4.json'))]; sys.exit(0 if 'h-3' in ids else 1)"
+ok $? "a run that has an llm.call error of a class matches it"
+"$EXECMON" errors "${SRC[@]}" --filter error=RateLimitError --format json >"$TMP/er5.json" 2>/dev/null
+top=$(python3 -c "import json; e=json.load(open('$TMP/e.json')); print([g['count'] for g in e['errors'] if g['errorClass']=='RateLimitError' and g['where']=='run'][0])")
+is "$(python3 -c "import json; e=json.load(open('$TMP/er5.json')); print(e['byWhere']['run'], e['errors'][0]['errorClass'])")" \
+	"$top RateLimitError" "errors --filter error= keeps the runs with that error (and their other errors)"
+"$EXECMON" snapshot "${SRC[@]}" --filter error=RateLimitError -o "$TMP/es.json" 2>/dev/null
+is "$(python3 -c "import json; s=json.load(open('$TMP/es.json')); print(s['performance']['failedExecutions'])")" \
+	"$top" "the snapshot's figures follow error= too"
 
 # --- runs --format csv and tsv
 "$EXECMON" runs "${SRC[@]}" --status failed --limit 100000 --format csv >"$TMP/r.csv" 2>"$TMP/r.err"

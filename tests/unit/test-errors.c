@@ -226,6 +226,22 @@ test_groups(void)
 	ok(g != NULL && !errors_run_matches(store_find(st, "r1"), g),
 	    "r1 does not");
 	ok(!errors_run_matches(NULL, g), "no run matches nothing");
+	ok(errors_run_has(store_find(st, "r2"), "TimeoutError"),
+	    "error=CLASS: a failed run");
+	ok(errors_run_has(store_find(st, "r2"),
+	    "TimeoutError: timeout after <dur> on run <n>"),
+	    "error=CLASS: MESSAGE with the folded message");
+	ok(!errors_run_has(store_find(st, "r2"), "TimeoutError: timeout"),
+	    "another message does not match");
+	ok(!errors_run_has(store_find(st, "r2"), "Timeout"),
+	    "a class is exact");
+	ok(errors_run_has(store_find(st, "ok1"),
+	    "(none): provider overloaded (id <n>)"),
+	    "a completed run has its llm.call error");
+	ok(errors_run_has(store_find(st, "r1"), "timeout"),
+	    "a tool timeout's kind is its class");
+	ok(!errors_run_has(store_find(st, "r4"), "TimeoutError"),
+	    "another run does not have it");
 	errors_free(e);
 
 	/* a filter */
@@ -234,6 +250,15 @@ test_groups(void)
 	e = errors_compute(st, &f, NOW, HOUR);
 	is_int(e->total, 2, "the planner's two occurrences");
 	is_int(e->ngroups, 2, "in two groups");
+	errors_free(e);
+	filter_done(&f);
+
+	filter_init(&f);
+	is_int(filter_parse(&f, "error=TimeoutError", err, sizeof err), 0,
+	    "filter error=");
+	e = errors_compute(st, &f, NOW, HOUR);
+	is_int(e->by_where[ERRW_RUN], 3, "error=: the three timeouts' runs");
+	is_int(e->total, 4, "and their other errors (r1's tool timeout)");
 	errors_free(e);
 	filter_done(&f);
 

@@ -117,6 +117,7 @@ test_round_trip(void)
 		"agent=a,status=failed,trace=t,model=m,user=u,workspace=w,"
 		    "queue=q,text=x y",
 		"workspace=ws-acme",
+		"workspace=ws-acme,error=TimeoutError: timeout after <dur>",
 		"text=ERR",
 	};
 	struct filter f, g;
@@ -167,7 +168,8 @@ test_errors(void)
 		{ "workspace=", "empty value" },
 		{ "workspace=a,workspace=b", "'workspace' given twice" },
 		{ "wrkspace=a", "expected agent, status, trace, model, user, "
-		    "workspace, queue or text" },
+		    "workspace, queue, error or text" },
+		{ "error=", "empty value" },
 	};
 	struct filter f;
 	char err[256];

@@ -179,15 +179,8 @@ fold_word(struct nbuf *b, const char *p, size_t len)
 		;
 	if (i > 0 && number_len(p + i, len - i) == len - i &&
 	    memchr(p + i, '.', len - i) == NULL) {
-		char tmp[64];
-
-		if (i > sizeof tmp - 4) {
-			nput(b, "<id>", 4);
-			return;
-		}
-		memcpy(tmp, p, i);
-		memcpy(tmp + i, "<n>", 3);
-		nput(b, tmp, i + 3);
+		nput(b, p, i);
+		nput(b, "<n>", 3);
 		return;
 	}
 	nput(b, "<id>", 4);

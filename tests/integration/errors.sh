@@ -202,6 +202,13 @@ is "$(grep -c . "$TMP/r.tsv")" "$(grep -c '^failed,' "$TMP/r.csv" | awk '{print 
 grep -q $'^failed\th-3\thand\t.*\tHandCsv\thas, a "quote"\\\\nand\\\\ta tab \e\[31mred$' "$TMP/r.tsv"
 ok $? "tsv: tab, newline escaped as \\t \\n; the value is otherwise as sent"
 is "$(awk -F'\t' '{print NF}' "$TMP/r.tsv" | sort -u)" 16 "tsv: every line has 16 fields"
+# On a terminal (script(1) gives one) values are made safe; to a pipe, as sent.
+script -qec "$(printf '%q ' "$EXECMON" runs "${SRC[@]}" --status failed --agent hand --format tsv)" \
+	/dev/null >"$TMP/tty.txt" 2>&1
+grep -q 'HandCsv' "$TMP/tty.txt" && ! grep -q $'\e' "$TMP/tty.txt"
+ok $? "tsv on a terminal: no escape byte from a feed reaches it"
+grep -q $'\e' "$TMP/r.tsv"
+ok $? "tsv to a pipe: the value as sent"
 "$EXECMON" errors "${SRC[@]}" --format csv >/dev/null 2>"$TMP/x.err"
 is "$?" 2 "errors --format csv is a usage error"
 grep -q "only runs writes csv or tsv" "$TMP/x.err"

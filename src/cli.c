@@ -88,6 +88,7 @@ static const struct option longopts[] = {
 static const char *const command_names[] = {
 	[CMD_DASHBOARD] = "", [CMD_SNAPSHOT] = "snapshot", [CMD_RUNS] = "runs",
 	[CMD_EVENTS] = "events", [CMD_RECORD] = "record", [CMD_ALERTS] = "alerts",
+	[CMD_ERRORS] = "errors",
 };
 
 /* Which level last set each list option: later levels replace, not append. */
@@ -343,8 +344,9 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 			return bad(name, v, "not a duration");
 		return 0;
 	case O_FORMAT:
-		if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0)
-			return bad(name, v, "want table or json");
+		if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0 &&
+		    strcmp(v, "csv") != 0 && strcmp(v, "tsv") != 0)
+			return bad(name, v, "want table or json (runs: also csv or tsv)");
 		set_str(&o->format, v);
 		return 0;
 	case O_STATUS:
@@ -554,7 +556,9 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --window DUR         history window: 90s, 15m, 1h, 7d, at most 3650d\n"
 	    "                       (default 1h)\n"
 	    "  --now TIME           pin \"now\" (epoch ms or RFC 3339)\n"
-	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9\n"
+	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9; keys: agent,\n"
+	    "                       status, trace, model, user, workspace, queue, error\n"
+	    "                       (a class, or 'CLASS: folded message'), text\n"
 	    "  --connect-timeout D  give up when no source answers within D (default 5s)\n"
 	    "  --duration DUR       stop after DUR; snapshot, runs and events read a\n"
 	    "                       WebSocket feed until then, or until its server closes\n"
@@ -584,8 +588,31 @@ cli_usage(FILE *f, enum cli_command cmd)
 		break;
 	case CMD_RUNS:
 		fprintf(f, "Usage: execmon runs [OPTIONS] [--status S] [--agent A] [--trace T]\n"
-		    "                   [--since DUR] [--limit N] [--format table|json]\n\n"
-		    "List recent runs.\n\n%s", common);
+		    "                   [--since DUR] [--limit N] [--format table|json|csv|tsv]\n\n"
+		    "List recent runs: every queued or running run, then the runs that finished\n"
+		    "within --since, latest first.\n\n"
+		    "  --status S           queued, running, completed, failed, cancelled or\n"
+		    "                       unknown (default: any)\n"
+		    "  --agent A            agent name or id, exact (default: any)\n"
+		    "  --trace T            trace id prefix (default: any)\n"
+		    "  --since DUR          how far back finished runs go (default: --window)\n"
+		    "  --limit N            at most N rows (default 50); when more match, stderr\n"
+		    "                       says how many were left out\n"
+		    "  --format F           table (default), json, csv (RFC 4180) or tsv\n"
+		    "                       (tabs, newlines and backslashes escaped as \\t \\n \\\\)\n\n%s",
+		    common);
+		break;
+	case CMD_ERRORS:
+		fprintf(f, "Usage: execmon errors [OPTIONS] [--since DUR] [--limit N]\n"
+		    "                     [--format table|json]\n\n"
+		    "The top errors over --window (or --since): failed runs, llm.call errors and\n"
+		    "failed tool calls, grouped by where, error class and message with numbers,\n"
+		    "ids, durations and quoted values folded; most frequent first, with first\n"
+		    "and last seen and the agents, models and tools affected.\n\n"
+		    "  --status, --agent, --trace   as for runs\n"
+		    "  --since DUR          the window (default: --window)\n"
+		    "  --limit N            at most N groups (default: all, at most 500)\n"
+		    "  --format F           table (default) or json\n\n%s", common);
 		break;
 	default:
 		fprintf(f, "Usage: execmon [COMMAND] [OPTIONS]\n\n"
@@ -593,7 +620,8 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "Commands:\n"
 		    "  (none)               the live dashboard\n"
 		    "  snapshot [-o FILE]   compute metrics over --window, write JSON, exit\n"
-		    "  runs                 list recent runs (table or json)\n"
+		    "  runs                 list recent runs (table, json, csv or tsv)\n"
+		    "  errors               the top errors, grouped (table or json)\n"
 		    "  events RUN_ID        one run's event log\n"
 		    "  record -o FILE       write events as JSON lines (for --replay)\n"
 		    "  alerts               judge the alert rules and budgets; exit 3 if any fires\n"
@@ -727,6 +755,12 @@ cli_parse(struct opts *o, int argc, char **argv)
 
 		event_sanitize(argv[optind], safe, sizeof safe, 0);
 		fprintf(stderr, "execmon: unexpected argument '%s' (try --help)\n", safe);
+		return 2;
+	}
+	if (o->format != NULL && (strcmp(o->format, "csv") == 0 ||
+	    strcmp(o->format, "tsv") == 0) && o->command != CMD_RUNS) {
+		fprintf(stderr, "execmon: --format %s: only runs writes csv or tsv"
+		    " (here: table or json)\n", o->format);
 		return 2;
 	}
 	if ((o->mark_op != 0 || o->follow) && o->command != CMD_ALERTS) {

@@ -12,6 +12,7 @@ enum cli_command {
 	CMD_EVENTS,
 	CMD_RECORD,
 	CMD_ALERTS,
+	CMD_ERRORS,
 };
 
 #define CLI_MAX_LIST 64
@@ -51,7 +52,7 @@ struct opts {
 	char *output;             /* -o */
 	int64_t count;            /* record --count, 0 = no limit */
 	int64_t duration_ms;      /* record --duration, 0 = none */
-	char *format;             /* table|json */
+	char *format;             /* table|json, and for runs csv|tsv */
 	char *status, *agent, *trace;
 	int64_t since_ms;         /* runs --since (a duration back from now) */
 	int64_t limit;

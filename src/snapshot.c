@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "snapshot.h"
 #include "source.h"
 #include "xmalloc.h"
@@ -1026,6 +1027,7 @@ snapshot_build(const struct metrics *m, const struct store *st,
     const struct filter *f, const char *filter_expr)
 {
 	json_t *o = json_object(), *win, *runs, *rc;
+	struct errors *errs;
 	const struct run **list;
 	char tf[32];
 	size_t i, n, counts[2];
@@ -1070,6 +1072,10 @@ snapshot_build(const struct metrics *m, const struct store *st,
 	snap_set(o, "runCounts", rc);
 	snap_set(o, "flagged", snap_flagged(m));
 	snap_set(o, "flaggedTotal", snap_count(m->nflags));
+	errs = errors_compute(st, f, m->now_ms, m->window_ms);
+	snap_set(o, "topErrors", errors_json(errs, SNAPSHOT_TOP_ERRORS));
+	snap_set(o, "topErrorsTotal", snap_count(errs->ngroups));
+	errors_free(errs);
 	snap_set(o, "totals", snap_totals(m));
 	return o;
 }

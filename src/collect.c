@@ -216,7 +216,7 @@ start_otlp(struct running *r, const struct sink *sink)
 		memset(token, 0, strlen(token));
 		free(token);
 	}
-	if (r->otlp == NULL) {
+	if (r->otlp == NULL || source_otlp_failed(r->otlp)) {
 		fprintf(stderr, "execmon: %s\n", err);
 		return -1;
 	}

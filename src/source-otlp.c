@@ -13,56 +13,64 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include <libwebsockets.h>
 #include <uv.h>
-#include <zlib.h>
 #include <jansson.h>
+#include <zlib.h>
 
 #include "log.h"
 #include "loop.h"
 #include "otlp-decode.h"
+#include "otlp-http.h"
 #include "otlp-runs.h"
 #include "source-otlp.h"
 #include "xmalloc.h"
 
 /*
- * An lws context of its own on the shared libuv loop (foreign loop, as in
- * source-ws.c) listens for HTTP/1.1 and serves POST /v1/traces as the
- * OTLP/HTTP specification says:
+ * A listening socket on the shared libuv loop serves HTTP/1.1 (otlp-http.c
+ * reads the requests) and POST /v1/traces as the OTLP/HTTP specification
+ * says:
  *
  *   200  the request was read; a partialSuccess counts the spans rejected
  *   400  the body cannot be decoded (bad JSON, truncated protobuf, gzip)
  *   401  --otlp-token is set and the request does not carry it
  *   404  another path;  405  another method (Allow: POST)
- *   408  the body did not arrive within the body timeout (a slow sender)
+ *   408  the request did not arrive whole within the body timeout
  *   413  the body (or what it inflates to) is over --otlp-max-body
  *   415  another content type or content encoding
- *   503  the bodies being received together are over their bound
+ *   503  too many connections, or bodies held at once over their bound
  *
- * Errors found from the headers are answered at once and the connection is
- * closed, so a large or slow body is never read; the rest keep the
- * connection alive. A body is held until complete (bounded), then decoded
- * in one go, its spans handed to otlp-runs.c, and the answer written in the
- * same callback: nothing waits on anything but the socket.
+ * Errors found from the head are answered at once and the connection is
+ * closed, so a large or slow body is never read; otherwise the connection
+ * stays open for the next request. A body is held until complete, then
+ * decoded in one go, its spans handed to otlp-runs.c, and the answer
+ * written: nothing waits on anything but the socket. libwebsockets is not
+ * used here: version 4.1 does not read chunked request bodies, which
+ * OpenTelemetry's JavaScript exporters send.
  */
 
-/* Bound on bodies being received at once, all connections together. */
+/* Bound on request bodies held at once, all connections together. */
 #define OTLP_INFLIGHT_MAX (64 * 1024 * 1024)
+/* Most connections at once; more are answered 503 and closed. */
+#define OTLP_CONNS_MAX 256
+/* How long an idle kept-alive connection stays open, ms. */
+#define OTLP_IDLE_MS 30000
 
 enum otlp_format { F_NONE, F_JSON, F_PROTO };
 
-/* One connection's request (lws allocates it per connection, zeroed). */
 struct otlp_conn {
-	unsigned char *body;
-	size_t len, cap;
+	struct source_otlp *so;
+	uv_tcp_t tcp;
+	uv_timer_t timer;      /* the whole request's deadline, or idle time */
+	struct http_req req;
 	enum otlp_format format;
 	int gzip;
-	int skip;              /* answered already: ignore the body */
-	int64_t started_ms;    /* wall clock of the request's headers */
+	int in_request;        /* bytes of a request have come */
+	int closing;
+	int open_handles;
+	struct otlp_conn *prev, *next;
 };
 
 struct source_otlp {
-	struct lws_context *ctx;
 	struct source_otlp_opts opts;
 	char *token;
 	char host[256];
@@ -70,8 +78,10 @@ struct source_otlp {
 	struct sink sink;
 	int source;
 	struct otlp_runs *runs;
+	uv_tcp_t server;
 	uv_timer_t tick;
-	uv_timer_t reaper;
+	struct otlp_conn *conns;
+	int nconns;
 	size_t inflight;       /* body bytes held by all connections */
 	uint64_t notices;
 	int finished;
@@ -144,18 +154,6 @@ source_otlp_token(const char *spec, char *err, size_t errlen)
 	return xstrdup(v);
 }
 
-/* lws logs into ours: never onto a terminal the dashboard owns. */
-static void
-otlp_log(int level, const char *line)
-{
-	size_t n = strlen(line);
-
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	log_msg(LOG_DEBUG, "lws%s: %.*s", level == LLL_ERR ? " error" : "",
-	    (int)n, line);
-}
-
 static void
 on_event(void *ctx, struct event *ev)
 {
@@ -196,64 +194,117 @@ bad_request(struct source_otlp *so, enum event_malformed why, const char *fmt,
 }
 
 static void
-conn_reset(struct source_otlp *so, struct otlp_conn *c)
+conn_closed(uv_handle_t *h)
 {
-	so->inflight -= c->len;
-	free(c->body);
-	memset(c, 0, sizeof *c);
-}
+	struct otlp_conn *c = h->data;
 
-/*
- * Write a whole response. close: say so and have the caller close the
- * connection (return -1). Returns what the callback is to return.
- */
-static int
-respond(struct lws *wsi, unsigned status, const char *ctype, const void *body,
-    size_t len, int close)
-{
-	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
-	    *end = buf + sizeof buf - 1;
-	unsigned char *out;
-
-	if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end) != 0)
-		return -1;
-	if (status == 405 && lws_add_http_header_by_name(wsi,
-	    (const unsigned char *)"allow:", (const unsigned char *)"POST", 4,
-	    &p, end) != 0)
-		return -1;
-	if (status == 401 && lws_add_http_header_by_name(wsi,
-	    (const unsigned char *)"www-authenticate:",
-	    (const unsigned char *)"Bearer", 6, &p, end) != 0)
-		return -1;
-	if (status == 503 && lws_add_http_header_by_name(wsi,
-	    (const unsigned char *)"retry-after:", (const unsigned char *)"1", 1,
-	    &p, end) != 0)
-		return -1;
-	if (close && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
-	    (const unsigned char *)"close", 5, &p, end) != 0)
-		return -1;
-	if (lws_finalize_write_http_header(wsi, start, &p, end) != 0)
-		return -1;
-	out = xmalloc(LWS_PRE + len + 1);
-	memcpy(out + LWS_PRE, body, len);
-	if (lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL) != (int)len) {
-		free(out);
-		return -1;
+	if (--c->open_handles == 0) {
+		http_req_done(&c->req);
+		free(c);
 	}
-	free(out);
-	if (close)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-/* An error answer: the OTLP Status message in the request's format. */
-static int
-respond_error(struct lws *wsi, enum otlp_format f, unsigned status,
+static void
+conn_close(struct otlp_conn *c)
+{
+	struct source_otlp *so = c->so;
+
+	if (c->closing)
+		return;
+	c->closing = 1;
+	so->inflight -= c->req.len;
+	c->req.len = 0;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		so->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	so->nconns--;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->tcp, conn_closed);
+	uv_close((uv_handle_t *)&c->timer, conn_closed);
+}
+
+struct otlp_write {
+	uv_write_t req;
+	struct otlp_conn *c;   /* to close once written, or NULL */
+	char data[];
+};
+
+static void
+written(uv_write_t *w, int status)
+{
+	struct otlp_write *ow = (struct otlp_write *)w;
+
+	(void)status;
+	if (ow->c != NULL)
+		conn_close(ow->c);
+	free(ow);
+}
+
+static void
+conn_write(struct otlp_conn *c, const char *head, size_t hlen,
+    const void *body, size_t blen, int close)
+{
+	struct otlp_write *ow = xmalloc(sizeof *ow + hlen + blen);
+	uv_buf_t b;
+
+	memcpy(ow->data, head, hlen);
+	if (blen > 0)
+		memcpy(ow->data + hlen, body, blen);
+	ow->c = close ? c : NULL;
+	b = uv_buf_init(ow->data, (unsigned)(hlen + blen));
+	if (uv_write(&ow->req, (uv_stream_t *)&c->tcp, &b, 1, written) != 0) {
+		free(ow);
+		conn_close(c);
+	}
+}
+
+static const char *
+status_text(unsigned status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Error";
+	}
+}
+
+/* Write a whole response; with close, the connection ends once it is out. */
+static void
+respond(struct otlp_conn *c, unsigned status, const char *ctype,
+    const void *body, size_t len, int close)
+{
+	char head[512];
+	int n;
+
+	n = snprintf(head, sizeof head, "HTTP/1.1 %u %s\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n%s%s%s%s\r\n",
+	    status, status_text(status), ctype, len,
+	    status == 405 ? "Allow: POST\r\n" : "",
+	    status == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
+	    status == 503 ? "Retry-After: 1\r\n" : "",
+	    close ? "Connection: close\r\n" : "");
+	conn_write(c, head, (size_t)n, body, len, close);
+}
+
+/* An error answer: a Status message in the request's format. */
+static void
+respond_error(struct otlp_conn *c, enum otlp_format f, unsigned status,
     const char *msg, int close)
 {
-	size_t len;
-	int rc;
-
 	if (f == F_PROTO) {
 		/* google.rpc.Status: field 2 is the message. */
 		size_t n = strlen(msg) < 120 ? strlen(msg) : 120;
@@ -262,34 +313,17 @@ respond_error(struct lws *wsi, enum otlp_format f, unsigned status,
 		b[0] = 0x12;
 		b[1] = (unsigned char)n;
 		memcpy(b + 2, msg, n);
-		return respond(wsi, status, "application/x-protobuf", b, n + 2,
-		    close);
-	}
-	if (f == F_JSON) {
+		respond(c, status, "application/x-protobuf", b, n + 2, close);
+	} else if (f == F_JSON) {
 		json_t *o = json_pack("{s:i,s:s}", "code", (int)status, "message", msg);
 		char *s = json_dumps(o, JSON_COMPACT);
 
 		json_decref(o);
-		len = s != NULL ? strlen(s) : 0;
-		rc = respond(wsi, status, "application/json", s != NULL ? s : "",
-		    len, close);
+		respond(c, status, "application/json", s != NULL ? s : "",
+		    s != NULL ? strlen(s) : 0, close);
 		free(s);
-		return rc;
-	}
-	return respond(wsi, status, "text/plain", msg, strlen(msg), close);
-}
-
-/* A header as a lowercase string; "" when absent or longer than size. */
-static void
-header(struct lws *wsi, enum lws_token_indexes h, char *buf, size_t size)
-{
-	int n = lws_hdr_total_length(wsi, h);
-
-	buf[0] = '\0';
-	if (n <= 0 || (size_t)n >= size || lws_hdr_copy(wsi, buf, (int)size, h) < 0) {
-		buf[0] = '\0';
-		return;
-	}
+	} else
+		respond(c, status, "text/plain", msg, strlen(msg), close);
 }
 
 /* The media type of a Content-Type value, without parameters or case. */
@@ -323,103 +357,59 @@ token_ok(const struct source_otlp *so, const char *auth)
 	return diff == 0;
 }
 
+/* Judge a request by its head; 0 to read the body, -1 when answered. */
 static int
-on_request(struct source_otlp *so, struct otlp_conn *c, struct lws *wsi,
-    const char *path)
+on_head(struct otlp_conn *c)
 {
-	char ctype[128], cenc[64], auth[1024], clen[32];
-	int is_post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-	char *end;
+	struct source_otlp *so = c->so;
+	struct http_req *r = &c->req;
+	char path[sizeof r->path];
 
-	conn_reset(so, c);
-	c->started_ms = loop_now_ms();
-	header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof ctype);
-	c->format = media_type(ctype);
-	if (path == NULL || strcmp(path, "/v1/traces") != 0) {
+	c->format = media_type(r->content_type);
+	c->gzip = 0;
+	snprintf(path, sizeof path, "%s", r->path);
+	path[strcspn(path, "?")] = '\0';
+	if (strcmp(path, "/v1/traces") != 0) {
 		bad_request(so, MAL_NONE, "request for another path", NULL);
-		return respond_error(wsi, c->format, 404,
+		respond_error(c, c->format, 404,
 		    "not found: OTLP traces go to /v1/traces", 1);
+		return -1;
 	}
-	if (!is_post) {
+	if (strcmp(r->method, "POST") != 0) {
 		bad_request(so, MAL_NONE, "request with a method other than POST",
 		    NULL);
-		return respond_error(wsi, c->format, 405,
-		    "method not allowed: use POST", 1);
+		respond_error(c, c->format, 405, "method not allowed: use POST", 1);
+		return -1;
 	}
-	if (so->token != NULL) {
-		header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof auth);
-		if (!token_ok(so, auth)) {
-			bad_request(so, MAL_NONE, "request without the bearer token",
-			    NULL);
-			return respond_error(wsi, c->format, 401,
-			    "unauthorized: a bearer token is required", 1);
-		}
+	if (so->token != NULL && !token_ok(so, r->authorization)) {
+		bad_request(so, MAL_NONE, "request without the bearer token", NULL);
+		respond_error(c, c->format, 401,
+		    "unauthorized: a bearer token is required", 1);
+		return -1;
 	}
 	if (c->format == F_NONE) {
 		bad_request(so, MAL_BAD_TYPE, "unsupported content type", NULL);
-		return respond_error(wsi, F_NONE, 415, "unsupported media type:"
-		    " use application/json or application/x-protobuf", 1);
+		respond_error(c, F_NONE, 415, "unsupported media type: use"
+		    " application/json or application/x-protobuf", 1);
+		return -1;
 	}
-	header(wsi, WSI_TOKEN_HTTP_CONTENT_ENCODING, cenc, sizeof cenc);
-	if (strcasecmp(cenc, "gzip") == 0)
+	if (strcasecmp(r->content_encoding, "gzip") == 0)
 		c->gzip = 1;
-	else if (cenc[0] != '\0' && strcasecmp(cenc, "identity") != 0) {
+	else if (r->content_encoding[0] != '\0' &&
+	    strcasecmp(r->content_encoding, "identity") != 0) {
 		bad_request(so, MAL_BAD_TYPE, "unsupported content encoding", NULL);
-		return respond_error(wsi, c->format, 415, "unsupported content"
-		    " encoding: use gzip or none", 1);
+		respond_error(c, c->format, 415, "unsupported content encoding:"
+		    " use gzip or none", 1);
+		return -1;
 	}
-	header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, clen, sizeof clen);
-	if (clen[0] != '\0' && (strtoull(clen, &end, 10) > so->opts.max_body ||
-	    *end != '\0')) {
+	if (r->content_length > (int64_t)so->opts.max_body) {
 		bad_request(so, MAL_TOO_LARGE, "request body over --otlp-max-body",
 		    NULL);
-		return respond_error(wsi, c->format, 413, "payload too large", 1);
+		respond_error(c, c->format, 413, "payload too large", 1);
+		return -1;
 	}
-	/* The whole body must come within the timeout, however slowly. */
-	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, so->opts.body_timeout_s);
-	if (strcmp(clen, "0") == 0)
-		return -2; /* no body will follow: answer now */
-	return 0;
-}
-
-static int
-on_body(struct source_otlp *so, struct otlp_conn *c, struct lws *wsi,
-    const void *in, size_t len)
-{
-	if (c->skip)
-		return 0;
-	if (loop_now_ms() - c->started_ms > (int64_t)so->opts.body_timeout_s * 1000) {
-		c->skip = 1;
-		bad_request(so, MAL_NONE, "request body too slow", NULL);
-		return respond_error(wsi, c->format, 408, "request timeout: the"
-		    " body came too slowly", 1);
-	}
-	if (c->len + len > so->opts.max_body) {
-		c->skip = 1;
-		conn_reset(so, c);
-		bad_request(so, MAL_TOO_LARGE, "request body over --otlp-max-body",
-		    NULL);
-		return respond_error(wsi, F_NONE, 413, "payload too large", 1);
-	}
-	if (so->inflight + len > OTLP_INFLIGHT_MAX) {
-		c->skip = 1;
-		conn_reset(so, c);
-		bad_request(so, MAL_NONE, "too many request bodies at once", NULL);
-		return respond_error(wsi, F_NONE, 503, "busy: retry later", 1);
-	}
-	if (c->len + len > c->cap) {
-		size_t ncap = c->cap ? c->cap : 16384;
-
-		while (ncap < c->len + len)
-			ncap *= 2;
-		if (ncap > so->opts.max_body)
-			ncap = so->opts.max_body;
-		c->body = xrealloc(c->body, ncap);
-		c->cap = ncap;
-	}
-	memcpy(c->body + c->len, in, len);
-	c->len += len;
-	so->inflight += len;
+	if (r->expect_continue)
+		conn_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25, NULL, 0, 0);
 	return 0;
 }
 
@@ -479,101 +469,189 @@ gunzip(const unsigned char *in, size_t len, size_t max, unsigned char **out,
 	return 0;
 }
 
-static int
-on_complete(struct source_otlp *so, struct otlp_conn *c, struct lws *wsi)
+/* The whole request is here: decode it and answer. */
+static void
+on_request(struct otlp_conn *c)
 {
+	struct source_otlp *so = c->so;
 	struct otlp_result res;
-	unsigned char *body = c->body, *plain = NULL;
-	size_t len = c->len;
+	unsigned char *body = c->req.body, *plain = NULL;
+	size_t len = c->req.len;
 	enum otlp_format f = c->format;
-	int rc;
+	int rc, close = c->req.close;
 
-	if (c->skip)
-		return -1;
 	sources_get(so->source)->last_recv_ms = loop_now_ms();
 	if (c->gzip) {
-		rc = gunzip(c->body, c->len, so->opts.max_body, &plain, &len);
+		rc = gunzip(body, len, so->opts.max_body, &plain, &len);
 		if (rc != 0) {
-			conn_reset(so, c);
 			bad_request(so, rc == -2 ? MAL_TOO_LARGE : MAL_BAD_JSON,
 			    rc == -2 ? "request body inflates past --otlp-max-body" :
 			    "request body is not valid gzip", NULL);
-			return respond_error(wsi, f, rc == -2 ? 413 : 400,
-			    rc == -2 ? "payload too large once inflated" :
-			    "bad request: the body is not valid gzip", 0);
+			respond_error(c, f, rc == -2 ? 413 : 400, rc == -2 ?
+			    "payload too large once inflated" :
+			    "bad request: the body is not valid gzip", close);
+			return;
 		}
 		body = plain;
 	}
 	if (f == F_JSON)
-		rc = otlp_decode_json((const char *)(body != NULL ? body :
-		    (unsigned char *)""), len, on_span, so, &res);
+		rc = otlp_decode_json(len > 0 ? (const char *)body : "", len,
+		    on_span, so, &res);
 	else
-		rc = otlp_decode_proto(body != NULL ? body :
-		    (const unsigned char *)"", len, on_span, so, &res);
+		rc = otlp_decode_proto(len > 0 ? body : (const uint8_t *)"", len,
+		    on_span, so, &res);
 	free(plain);
-	conn_reset(so, c);
 	if (rc != 0) {
 		bad_request(so, MAL_BAD_JSON, "undecodable request", res.error);
-		return respond_error(wsi, f, 400, res.error, 0);
+		respond_error(c, f, 400, res.error, close);
+		return;
 	}
 	if (res.rejected > 0) {
-		sources_get(so->source)->malformed[MAL_BAD_TYPE] += res.rejected;
-		sources_get(so->source)->malformed_total += res.rejected;
+		struct source_info *si = sources_get(so->source);
+
+		si->malformed[MAL_BAD_TYPE] += res.rejected;
+		si->malformed_total += res.rejected;
 		bad_request(so, MAL_NONE, "spans rejected", res.error);
 	}
 	if (f == F_JSON) {
 		char *s = otlp_response_json(res.rejected, res.rejected ?
 		    res.error : "", &len);
 
-		rc = respond(wsi, 200, "application/json", s, len, 0);
+		respond(c, 200, "application/json", s, len, close);
 		free(s);
 	} else {
 		uint8_t *b = otlp_response_proto(res.rejected, res.rejected ?
 		    res.error : "", &len);
 
-		rc = respond(wsi, 200, "application/x-protobuf", b, len, 0);
+		respond(c, 200, "application/x-protobuf", b, len, close);
 		free(b);
 	}
-	return rc;
 }
 
-static int
-otlp_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-    void *in, size_t len)
+static void
+conn_timeout(uv_timer_t *t)
 {
-	struct lws_context *cx = lws_get_context(wsi);
-	struct source_otlp *so = cx != NULL ? lws_context_user(cx) : NULL;
-	struct otlp_conn *c = user;
-	int rc;
+	struct otlp_conn *c = t->data;
 
-	if (so == NULL || (c == NULL && (reason == LWS_CALLBACK_HTTP ||
-	    reason == LWS_CALLBACK_HTTP_BODY ||
-	    reason == LWS_CALLBACK_HTTP_BODY_COMPLETION)))
-		return lws_callback_http_dummy(wsi, reason, user, in, len);
-	switch (reason) {
-	case LWS_CALLBACK_HTTP:
-		rc = on_request(so, c, wsi, in);
-		if (rc == -2)
-			return on_complete(so, c, wsi);
-		return rc;
-	case LWS_CALLBACK_HTTP_BODY:
-		return on_body(so, c, wsi, in, len);
-	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		return on_complete(so, c, wsi);
-	case LWS_CALLBACK_CLOSED_HTTP:
-	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (c != NULL)
-			conn_reset(so, c);
-		return 0;
-	default:
-		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	if (!c->in_request) {
+		conn_close(c); /* idle */
+		return;
+	}
+	bad_request(c->so, MAL_NONE, "request too slow", NULL);
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	respond_error(c, c->format, 408, "request timeout: the request came"
+	    " too slowly", 1);
+}
+
+static void
+alloc_buf(uv_handle_t *h, size_t size, uv_buf_t *buf)
+{
+	static char rbuf[65536];
+
+	(void)h;
+	(void)size;
+	*buf = uv_buf_init(rbuf, sizeof rbuf);
+}
+
+/* Feed what came; answer each request as it completes. */
+static void
+conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct otlp_conn *c = s->data;
+	struct source_otlp *so = c->so;
+	size_t off = 0, used, before;
+
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	while (!c->closing) {
+		enum http_result res;
+
+		if (!c->in_request && off < (size_t)nread) {
+			c->in_request = 1;
+			uv_timer_start(&c->timer, conn_timeout,
+			    (uint64_t)so->opts.body_timeout_s * 1000, 0);
+		}
+		before = c->req.len;
+		res = http_feed(&c->req, buf->base + off, (size_t)nread - off, &used);
+		off += used;
+		so->inflight += c->req.len - before;
+		if (so->inflight > OTLP_INFLIGHT_MAX) {
+			bad_request(so, MAL_NONE, "too many request bodies at once",
+			    NULL);
+			respond_error(c, c->format, 503, "busy: retry later", 1);
+			uv_read_stop((uv_stream_t *)&c->tcp);
+			return;
+		}
+		if (res == HTTP_MORE)
+			return;
+		if (res == HTTP_FAILED) {
+			if (c->req.error_status == 413)
+				bad_request(so, MAL_TOO_LARGE, "request body over"
+				    " --otlp-max-body", NULL);
+			else
+				bad_request(so, MAL_BAD_JSON, "bad HTTP request",
+				    c->req.error);
+			respond_error(c, c->format, (unsigned)c->req.error_status,
+			    c->req.error, 1);
+			uv_read_stop((uv_stream_t *)&c->tcp);
+			return;
+		}
+		if (res == HTTP_GOT_HEAD) {
+			if (on_head(c) != 0) {
+				uv_read_stop((uv_stream_t *)&c->tcp);
+				return;
+			}
+			continue;
+		}
+		on_request(c);
+		if (c->req.close) {
+			uv_read_stop((uv_stream_t *)&c->tcp);
+			return;
+		}
+		so->inflight -= c->req.len;
+		http_req_reset(&c->req);
+		c->in_request = 0;
+		uv_timer_start(&c->timer, conn_timeout, OTLP_IDLE_MS, 0);
+		if (off >= (size_t)nread)
+			return;
 	}
 }
 
-static const struct lws_protocols otlp_protocols[] = {
-	{ "http", otlp_callback, sizeof(struct otlp_conn), 0, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+static void
+on_connection(uv_stream_t *server, int status)
+{
+	struct source_otlp *so = server->data;
+	struct otlp_conn *c;
+
+	if (status != 0 || so->stopping)
+		return;
+	c = xcalloc(1, sizeof *c);
+	c->so = so;
+	uv_tcp_init(loop_uv(), &c->tcp);
+	uv_timer_init(loop_uv(), &c->timer);
+	c->tcp.data = c->timer.data = c;
+	c->open_handles = 2;
+	http_req_init(&c->req, so->opts.max_body);
+	c->next = so->conns;
+	if (so->conns != NULL)
+		so->conns->prev = c;
+	so->conns = c;
+	so->nconns++;
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+		conn_close(c);
+		return;
+	}
+	if (so->nconns > OTLP_CONNS_MAX) {
+		bad_request(so, MAL_NONE, "too many connections", NULL);
+		respond_error(c, F_NONE, 503, "busy: too many connections", 1);
+		return;
+	}
+	uv_tcp_nodelay(&c->tcp, 1);
+	uv_timer_start(&c->timer, conn_timeout, OTLP_IDLE_MS, 0);
+	uv_read_start((uv_stream_t *)&c->tcp, alloc_buf, conn_read);
+}
 
 static void
 tick(uv_timer_t *t)
@@ -583,50 +661,28 @@ tick(uv_timer_t *t)
 	otlp_runs_tick(so->runs, loop_now_ms());
 }
 
-/* Bind the address once ourselves, to say why lws could not. */
+/* The listen address as a sockaddr: an IP address, or localhost. */
 static int
-probe_bind(const char *host, int port, char *why, size_t size)
+listen_addr(const char *host, int port, struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd, one = 1, rc = 0;
-
-	memset(&ss, 0, sizeof ss);
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		sl = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host,
-	    &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-		sl = sizeof(struct sockaddr_in6);
-	} else {
-		snprintf(why, size, "not an IP address");
-		return -1;
-	}
-	if ((fd = socket(ss.ss_family, SOCK_STREAM, 0)) < 0) {
-		snprintf(why, size, "%s", strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
-		snprintf(why, size, "%s", strerror(errno));
-		rc = -1;
-	}
-	close(fd);
-	return rc;
+	if (strcmp(host, "localhost") == 0)
+		host = "127.0.0.1";
+	if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0)
+		return 0;
+	if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0)
+		return 0;
+	return -1;
 }
 
 struct source_otlp *
 source_otlp_start(const struct source_otlp_opts *opts, const struct sink *sink,
     char *err, size_t errlen)
 {
-	struct lws_context_creation_info info;
+	struct sockaddr_storage ss;
 	struct otlp_runs_opts ro;
 	struct source_otlp *so;
 	char why[128], name[320];
-	void *loops[1];
+	int rc;
 
 	so = xcalloc(1, sizeof *so);
 	so->opts = *opts;
@@ -638,10 +694,22 @@ source_otlp_start(const struct source_otlp_opts *opts, const struct sink *sink,
 		free(so);
 		return NULL;
 	}
-	if (probe_bind(so->host, so->port, why, sizeof why) != 0) {
-		snprintf(err, errlen, "--otlp-listen %.200s: %s", opts->listen, why);
+	if (listen_addr(so->host, so->port, &ss) != 0) {
+		snprintf(err, errlen, "--otlp-listen %.200s: the host is not an IP"
+		    " address (or localhost)", opts->listen);
 		free(so);
 		return NULL;
+	}
+	uv_tcp_init(loop_uv(), &so->server);
+	so->server.data = so;
+	if ((rc = uv_tcp_bind(&so->server, (struct sockaddr *)&ss, 0)) != 0 ||
+	    (rc = uv_listen((uv_stream_t *)&so->server, 128, on_connection)) != 0) {
+		snprintf(err, errlen, "--otlp-listen %.200s: %s", opts->listen,
+		    uv_strerror(rc));
+		uv_close((uv_handle_t *)&so->server, NULL);
+		so->stopping = 1; /* freed by source_otlp_free after the loop */
+		so->opts.listen = NULL;
+		return so;
 	}
 	if (opts->token != NULL)
 		so->token = xstrdup(opts->token);
@@ -651,32 +719,6 @@ source_otlp_start(const struct source_otlp_opts *opts, const struct sink *sink,
 	ro.grace_ms = opts->grace_ms;
 	so->runs = otlp_runs_create(&ro, on_event, so);
 
-	lws_set_log_level(LLL_ERR | LLL_WARN, otlp_log);
-	memset(&info, 0, sizeof info);
-	loops[0] = loop_uv();
-	info.port = so->port;
-	info.iface = so->host;
-	info.protocols = otlp_protocols;
-	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_IPV6;
-	if (strchr(so->host, ':') != NULL)
-		info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
-	info.foreign_loops = loops;
-	info.gid = -1;
-	info.uid = -1;
-	info.user = so;
-	info.pcontext = &so->ctx;
-	info.timeout_secs = (unsigned)opts->body_timeout_s;
-	info.keepalive_timeout = 30;
-	info.vhost_name = "otlp";
-	so->ctx = lws_create_context(&info);
-	if (so->ctx == NULL) {
-		snprintf(err, errlen, "--otlp-listen %.200s: cannot listen (is"
-		    " libwebsockets-evlib-uv installed?)", opts->listen);
-		otlp_runs_free(so->runs);
-		free(so->token);
-		free(so);
-		return NULL;
-	}
 	snprintf(name, sizeof name, "otlp http://%s%s%s:%d/v1/traces",
 	    strchr(so->host, ':') != NULL ? "[" : "", so->host,
 	    strchr(so->host, ':') != NULL ? "]" : "", so->port);
@@ -686,15 +728,19 @@ source_otlp_start(const struct source_otlp_opts *opts, const struct sink *sink,
 	uv_timer_init(loop_uv(), &so->tick);
 	so->tick.data = so;
 	uv_timer_start(&so->tick, tick, 1000, 1000);
-	uv_timer_init(loop_uv(), &so->reaper);
-	so->reaper.data = so;
 	return so;
+}
+
+int
+source_otlp_failed(const struct source_otlp *so)
+{
+	return so != NULL && so->runs == NULL;
 }
 
 void
 source_otlp_finish(struct source_otlp *so)
 {
-	if (so == NULL || so->finished)
+	if (so == NULL || so->finished || so->runs == NULL)
 		return;
 	so->finished = 1;
 	otlp_runs_flush(so->runs, loop_now_ms());
@@ -703,26 +749,17 @@ source_otlp_finish(struct source_otlp *so)
 		so->sink.caught_up(so->sink.ctx, so->source);
 }
 
-/* Outside any lws callback: tear the context down. */
-static void
-reap(uv_timer_t *t)
-{
-	struct source_otlp *so = t->data;
-
-	uv_close((uv_handle_t *)&so->reaper, NULL);
-	if (so->ctx != NULL)
-		lws_context_destroy(so->ctx);
-}
-
 void
 source_otlp_stop(struct source_otlp *so)
 {
 	if (so == NULL || so->stopping)
 		return;
 	so->stopping = 1;
+	while (so->conns != NULL)
+		conn_close(so->conns);
+	uv_close((uv_handle_t *)&so->server, NULL);
 	uv_timer_stop(&so->tick);
 	uv_close((uv_handle_t *)&so->tick, NULL);
-	uv_timer_start(&so->reaper, reap, 0, 0);
 }
 
 void
@@ -730,9 +767,6 @@ source_otlp_free(struct source_otlp *so)
 {
 	if (so == NULL)
 		return;
-	/* The second destroy frees what the first left for the loop to close. */
-	if (so->ctx != NULL)
-		lws_context_destroy(so->ctx);
 	otlp_runs_free(so->runs);
 	if (so->token != NULL)
 		memset(so->token, 0, strlen(so->token));

@@ -33,9 +33,14 @@ int source_otlp_parse_listen(const char *spec, char *host, size_t hostlen,
  */
 char *source_otlp_token(const char *spec, char *err, size_t errlen);
 
-/* Listen on the loop; NULL with err (naming the address) on failure. */
+/*
+ * Listen on the loop. Returns NULL, or a receiver that source_otlp_failed()
+ * says could not listen (to be freed after the loop), with err naming the
+ * address and the cause.
+ */
 struct source_otlp *source_otlp_start(const struct source_otlp_opts *,
     const struct sink *, char *err, size_t errlen);
+int source_otlp_failed(const struct source_otlp *);
 /* Settle the spans still waiting for a parent and report caught up (end of --duration). */
 void source_otlp_finish(struct source_otlp *);
 void source_otlp_stop(struct source_otlp *);

@@ -284,4 +284,7 @@ void gen_ws_summary(const struct gen_ws *, char *buf, size_t size);
 void gen_ws_stats(const struct gen_ws *, char *buf, size_t size);
 const char *gen_ws_name(const struct gen_ws *);
 
+/* execmon-gen otlp: agent runs as GenAI spans over OTLP/HTTP (gen-otlp.c). */
+int gen_otlp_main(int argc, char **argv);
+
 #endif

@@ -125,6 +125,7 @@ dash_draw_summary(struct dash *d, int w)
 {
 	const struct metrics *m = d->m;
 	char a[32], b[32], c[32], e[32];
+	int est;
 	int x = 1;
 	double rate = m->total ? 100.0 * (double)m->completed / (double)m->total : -1;
 
@@ -146,8 +147,11 @@ dash_draw_summary(struct dash *d, int w)
 	    m->exec.n ? fmt_dur((int64_t)m->exec.p50, b, sizeof b) : "-",
 	    m->exec.n ? fmt_dur((int64_t)m->exec.p95, c, sizeof c) : "-");
 	x += ui_text(d, 1, x, w - x, TH_DIM, "  ");
-	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%s", fmt_cost(m->cost_nusd, e, sizeof e));
-	x += ui_text(d, 1, x, w - x, TH_DIM, " spent  ");
+	/* "~" and "est.": some of it estimated from model prices (prices.c). */
+	est = store_estimated_runs(d->store) > 0;
+	x += ui_textf(d, 1, x, w - x, TH_ACCENT, "%s%s", est ? "~" : "",
+	    fmt_cost(m->cost_nusd, e, sizeof e));
+	x += ui_text(d, 1, x, w - x, TH_DIM, est ? " spent (est.)  " : " spent  ");
 	if (m->nflags > 0)
 		x += ui_textf(d, 1, x, w - x, TH_ERR, "%zu stuck ", m->nflags);
 	if (m->nanomalies > 0)

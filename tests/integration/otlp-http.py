@@ -21,9 +21,12 @@ def connect():
     return s
 
 
+LEFT = {}  # bytes read past a response, per socket (pipelining)
+
+
 def read_response(s):
     """Status, headers (lowercase names) and body of one response."""
-    buf = b""
+    buf = LEFT.pop(s.fileno(), b"")
     while b"\r\n\r\n" not in buf:
         d = s.recv(65536)
         if not d:
@@ -42,6 +45,7 @@ def read_response(s):
         if not d:
             break
         rest += d
+    LEFT[s.fileno()] = rest[n:]
     return status, hdrs, rest[:n]
 
 

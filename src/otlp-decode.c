@@ -36,6 +36,11 @@ typedef Opentelemetry__Proto__Trace__V1__Span__Event pb_event;
 typedef Opentelemetry__Proto__Common__V1__KeyValue pb_kv;
 typedef Opentelemetry__Proto__Common__V1__AnyValue pb_any;
 
+/* Bounds of tokens, durations (a year, ms) and dollars, as event.c has them. */
+#define OTLP_TOKENS_MAX INT64_C(1000000000000)
+#define OTLP_MS_MAX (366.0 * 86400 * 1000)
+#define OTLP_USD_MAX 1e6
+
 /* Largest string kept from an attribute, bytes (longer ones are cut). */
 #define OTLP_TEXT_MAX 4096
 
@@ -242,7 +247,8 @@ span_attr(struct building *b, const char *key, size_t klen,
 		switch (d->slot) {
 		case S_IN:
 		case S_OUT:
-			if (aval_int(v, &n) != 0 || n < 0)
+			/* The ranges event.c holds fields to. */
+			if (aval_int(v, &n) != 0 || n < 0 || n > OTLP_TOKENS_MAX)
 				return;
 			if (d->slot == S_IN) {
 				sp->input_tokens = n;
@@ -254,7 +260,8 @@ span_attr(struct building *b, const char *key, size_t klen,
 			break;
 		case S_TTFT_MS:
 		case S_TTFT_S:
-			if (aval_double(v, &x) != 0 || x < 0 || x > 1e12)
+			if (aval_double(v, &x) != 0 || x < 0 ||
+			    x * (d->slot == S_TTFT_S ? 1000 : 1) > OTLP_MS_MAX)
 				return;
 			if (d->slot == S_TTFT_S) {
 				b->ttft_s_ms = (int64_t)(x * 1000.0 + 0.5);
@@ -265,7 +272,7 @@ span_attr(struct building *b, const char *key, size_t klen,
 			sp->has |= OTLP_TTFT;
 			break;
 		case S_COST:
-			if (aval_double(v, &x) != 0 || x < 0 || x > 1e9)
+			if (aval_double(v, &x) != 0 || x < 0 || x > OTLP_USD_MAX)
 				return;
 			sp->cost_usd = x;
 			sp->has |= OTLP_COST;

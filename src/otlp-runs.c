@@ -333,8 +333,10 @@ make_call(struct otlp_runs *r, struct aspan *a, struct aspan *run,
 	event_new(&ev, a->role == ROLE_LLM ? EV_LLM_CALL : EV_TOOL_CALL, a,
 	    a->role == ROLE_LLM ? "llm" : "tool", end);
 	ev.run_id = xstrdup(run->sp.span_id);
-	ev.duration_ms = end - start;
-	ev.has |= EF_DURATION_MS;
+	if (end - start <= INT64_C(366) * 86400 * 1000) { /* event.c's bound */
+		ev.duration_ms = end - start;
+		ev.has |= EF_DURATION_MS;
+	}
 	if (a->role == ROLE_LLM) {
 		ev.model_id = dup_or_null(sp->model);
 		ev.finish_reason = dup_or_null(sp->finish_reason);

@@ -245,8 +245,10 @@ prices_apply(struct event *ev)
 		return 0;
 	ev->cost_usd = ((ev->has & EF_INPUT_TOKENS ? (double)ev->input_tokens : 0) * in +
 	    (ev->has & EF_OUTPUT_TOKENS ? (double)ev->output_tokens : 0) * out) / 1e6;
-	if (!isfinite(ev->cost_usd) || ev->cost_usd > 1e9)
+	if (!isfinite(ev->cost_usd) || ev->cost_usd > 1e6) { /* event.c's bound */
+		ev->cost_usd = 0;
 		return 0;
+	}
 	ev->has |= EF_COST_USD;
 	if (ev->extra == NULL)
 		ev->extra = json_object();

@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "fuzz.h"
-#include "fuzz-otlp.h"
+#include "otlp-fuzz.h"
 
 /*
  * The input is a request body. Whatever it is, decoding either refuses it

@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "fuzz.h"
-#include "fuzz-otlp.h"
+#include "otlp-fuzz.h"
 
 /* As fuzz-otlp-json, for protobuf bodies (truncated, wrong wire types, ...). */
 int

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "fuzz-otlp.h"
+#include "otlp-fuzz.h"
 
 static int
 is_hex(const char *s, size_t n, int may_be_empty)

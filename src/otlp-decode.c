@@ -348,7 +348,7 @@ span_finish(struct building *b, const char *service, otlp_span_fn fn,
 {
 	struct otlp_span *sp = b->sp;
 
-	if (sp->service == NULL && service != NULL)
+	if (sp->service == NULL && service != NULL && *service != '\0')
 		sp->service = xstrdup(service);
 	if (!(sp->has & OTLP_TTFT) && b->has_ttft_s) {
 		sp->ttft_ms = b->ttft_s_ms;
@@ -528,7 +528,9 @@ json_span(const json_t *js, struct building *b, const char **why)
 	if ((v = json_object_get(js, "name")) != NULL && !json_is_null(v)) {
 		if (!json_is_string(v))
 			return *why = "name is not a string", -1;
-		sp->name = text_dup(json_string_value(v), json_string_length(v));
+		if (json_string_length(v) > 0)
+			sp->name = text_dup(json_string_value(v),
+			    json_string_length(v));
 	}
 	if ((v = json_object_get(js, "startTimeUnixNano")) != NULL) {
 		if (json_int64(v, &n) != 0 || n < 0)

@@ -231,6 +231,8 @@ parse_head(struct http_req *r)
 static enum http_result
 body_add(struct http_req *r, const char *p, size_t n)
 {
+	if (n == 0)
+		return HTTP_MORE;
 	if (n > r->max_body - r->len)
 		return fail(r, 413, "the body is over the bound");
 	if (r->len + n > r->cap) {

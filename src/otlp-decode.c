@@ -1,4 +1,4 @@
-/* execmon - OTLP trace export requests (JSON and protobuf) decoded into spans. */
+/* execmon - OTLP trace export requests decoded into spans: the mapping's attributes, and JSON. */
 #include "config.h"
 
 #include <ctype.h>
@@ -11,47 +11,20 @@
 
 #include <jansson.h>
 
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-
 #include "event-text.h"
 #include "otlp-decode.h"
+#include "otlp-decode-int.h"
 #include "xmalloc.h"
 
 /*
  * Both wire forms go through the same steps: ids checked and turned into
  * lowercase hex, times as epoch ns, and every attribute offered to
- * span_attr(), which keeps the few the mapping reads. Where several names
+ * otlp_span_attr(), which keeps the few the mapping reads. Where several names
  * carry the same thing (the current GenAI conventions, their older forms,
  * the AI SDK's own ai.* attributes), the better-ranked name wins whatever
- * the order of attributes, so the result does not depend on it.
+ * the order of attributes, so the result does not depend on it. The
+ * protobuf side is otlp-decode-pb.c.
  */
-
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest pb_request;
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse pb_response;
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTracePartialSuccess pb_partial;
-typedef Opentelemetry__Proto__Trace__V1__ResourceSpans pb_rspans;
-typedef Opentelemetry__Proto__Trace__V1__ScopeSpans pb_sspans;
-typedef Opentelemetry__Proto__Trace__V1__Span pb_span;
-typedef Opentelemetry__Proto__Trace__V1__Span__Event pb_event;
-typedef Opentelemetry__Proto__Common__V1__KeyValue pb_kv;
-typedef Opentelemetry__Proto__Common__V1__AnyValue pb_any;
-
-/* Bounds of tokens, durations (a year, ms) and dollars, as event.c has them. */
-#define OTLP_TOKENS_MAX INT64_C(1000000000000)
-#define OTLP_MS_MAX (366.0 * 86400 * 1000)
-#define OTLP_USD_MAX 1e6
-
-/* Largest string kept from an attribute, bytes (longer ones are cut). */
-#define OTLP_TEXT_MAX 4096
-
-/* One attribute value, whichever the wire form. */
-struct aval {
-	enum { AV_NONE, AV_STR, AV_INT, AV_DOUBLE, AV_BOOL } kind;
-	const char *s;
-	size_t slen;
-	int64_t i;
-	double d;
-};
 
 /* The attributes the mapping reads: where they go and how they rank. */
 enum slot {
@@ -59,6 +32,8 @@ enum slot {
 	S_FINISH, S_ERROR_TYPE, S_USER, S_IN, S_OUT, S_TTFT_MS, S_TTFT_S,
 	S_COST, S_STREAM, S_SERVICE, S__COUNT
 };
+_Static_assert(S__COUNT <= sizeof ((struct building *)0)->rank,
+    "struct building holds a rank per slot");
 
 static const struct attr_def {
 	const char *key;
@@ -95,13 +70,6 @@ static const struct attr_def {
 	{ "service.name", S_SERVICE, 0 },
 };
 
-/* A span being decoded: the ranks of what it holds so far. */
-struct building {
-	struct otlp_span *sp;
-	unsigned char rank[S__COUNT]; /* 0xff = not set */
-	int64_t ttft_s_ms;     /* from seconds, used when no ms form came */
-	int has_ttft_s;
-};
 
 void
 otlp_span_init(struct otlp_span *sp)
@@ -130,8 +98,8 @@ otlp_span_done(struct otlp_span *sp)
 }
 
 /* A bounded UTF-8-clean copy. */
-static char *
-text_dup(const char *s, size_t len)
+char *
+otlp_text_dup(const char *s, size_t len)
 {
 	if (len > OTLP_TEXT_MAX)
 		len = OTLP_TEXT_MAX;
@@ -142,7 +110,7 @@ static void
 text_set(char **dst, const char *s, size_t len)
 {
 	free(*dst);
-	*dst = text_dup(s, len);
+	*dst = otlp_text_dup(s, len);
 }
 
 /* An integer from an int, an integral double, or a decimal string. */
@@ -219,8 +187,8 @@ slot_text(struct otlp_span *sp, enum slot s)
 }
 
 /* Offer one attribute to the span; values of the wrong kind are ignored. */
-static void
-span_attr(struct building *b, const char *key, size_t klen,
+void
+otlp_span_attr(struct building *b, const char *key, size_t klen,
     const struct aval *v)
 {
 	struct otlp_span *sp = b->sp;
@@ -308,8 +276,8 @@ hex_id(const char *s, size_t len, size_t n, char *out)
 	return nonzero ? 0 : -1;
 }
 
-static int
-bytes_id(const uint8_t *p, size_t len, size_t n, char *out)
+int
+otlp_bytes_id(const uint8_t *p, size_t len, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	int nonzero = 0;
@@ -325,12 +293,8 @@ bytes_id(const uint8_t *p, size_t len, size_t n, char *out)
 	return nonzero ? 0 : -1;
 }
 
-static void
-result_error(struct otlp_result *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-result_error(struct otlp_result *res, const char *fmt, ...)
+void
+otlp_result_error(struct otlp_result *res, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -342,8 +306,8 @@ result_error(struct otlp_result *res, const char *fmt, ...)
 }
 
 /* The span is complete: settle what depends on several attributes, hand it on. */
-static void
-span_finish(struct building *b, const char *service, otlp_span_fn fn,
+void
+otlp_span_finish(struct building *b, const char *service, otlp_span_fn fn,
     void *ctx, struct otlp_result *res)
 {
 	struct otlp_span *sp = b->sp;
@@ -363,8 +327,8 @@ span_finish(struct building *b, const char *service, otlp_span_fn fn,
 	fn(ctx, sp);
 }
 
-static void
-building_init(struct building *b, struct otlp_span *sp)
+void
+otlp_building_init(struct building *b, struct otlp_span *sp)
 {
 	otlp_span_init(sp);
 	b->sp = sp;
@@ -448,24 +412,24 @@ json_attrs(const json_t *attrs, struct building *b)
 			return -1;
 		json_aval(json_object_get(kv, "value"), &a, 0);
 		if (a.kind != AV_NONE)
-			span_attr(b, json_string_value(k), json_string_length(k), &a);
+			otlp_span_attr(b, json_string_value(k), json_string_length(k), &a);
 	}
 	return 0;
 }
 
 /* The exception event's type and message, when the span holds one. */
-static void
-exception_attr(struct otlp_span *sp, const char *key, size_t klen,
+void
+otlp_exception_attr(struct otlp_span *sp, const char *key, size_t klen,
     const struct aval *a)
 {
 	if (a->kind != AV_STR || a->slen == 0)
 		return;
 	if (klen == 14 && memcmp(key, "exception.type", 14) == 0 &&
 	    sp->error_type == NULL)
-		sp->error_type = text_dup(a->s, a->slen);
+		sp->error_type = otlp_text_dup(a->s, a->slen);
 	else if (klen == 17 && memcmp(key, "exception.message", 17) == 0 &&
 	    sp->error_message == NULL)
-		sp->error_message = text_dup(a->s, a->slen);
+		sp->error_message = otlp_text_dup(a->s, a->slen);
 }
 
 static int
@@ -495,7 +459,7 @@ json_events(const json_t *events, struct otlp_span *sp)
 			if (!json_is_string(k))
 				continue;
 			json_aval(json_object_get(kv, "value"), &a, 0);
-			exception_attr(sp, json_string_value(k),
+			otlp_exception_attr(sp, json_string_value(k),
 			    json_string_length(k), &a);
 		}
 	}
@@ -529,7 +493,7 @@ json_span(const json_t *js, struct building *b, const char **why)
 		if (!json_is_string(v))
 			return *why = "name is not a string", -1;
 		if (json_string_length(v) > 0)
-			sp->name = text_dup(json_string_value(v),
+			sp->name = otlp_text_dup(json_string_value(v),
 			    json_string_length(v));
 	}
 	if ((v = json_object_get(js, "startTimeUnixNano")) != NULL) {
@@ -563,7 +527,7 @@ json_span(const json_t *js, struct building *b, const char **why)
 		else if (c != NULL && !json_is_string(c))
 			return *why = "status.code is not a status code", -1;
 		if (json_is_string(m) && json_string_length(m) > 0)
-			sp->status_message = text_dup(json_string_value(m),
+			sp->status_message = otlp_text_dup(json_string_value(m),
 			    json_string_length(m));
 	}
 	return 0;
@@ -623,20 +587,20 @@ otlp_decode_json(const char *buf, size_t len, otlp_span_fn fn, void *ctx,
 		const char *service;
 
 		if (!json_is_object(rs) || (sss != NULL && !json_is_array(sss))) {
-			result_error(res, "resourceSpans[%zu] is not an object"
+			otlp_result_error(res, "resourceSpans[%zu] is not an object"
 			    " with a scopeSpans list", i);
 			res->rejected++;
 			continue;
 		}
 		service = json_service(rs);
 		free(svc);
-		svc = service != NULL ? text_dup(service, strlen(service)) : NULL;
+		svc = service != NULL ? otlp_text_dup(service, strlen(service)) : NULL;
 		json_array_foreach(sss, j, ss) {
 			const json_t *spans = json_object_get(ss, "spans"), *js;
 
 			if (!json_is_object(ss) || (spans != NULL &&
 			    !json_is_array(spans))) {
-				result_error(res, "scopeSpans[%zu] is not an object"
+				otlp_result_error(res, "scopeSpans[%zu] is not an object"
 				    " with a spans list", j);
 				res->rejected++;
 				continue;
@@ -646,14 +610,14 @@ otlp_decode_json(const char *buf, size_t len, otlp_span_fn fn, void *ctx,
 				struct building b;
 				const char *why = NULL;
 
-				building_init(&b, &sp);
+				otlp_building_init(&b, &sp);
 				if (json_span(js, &b, &why) != 0) {
-					result_error(res, "span %zu: %s", k, why);
+					otlp_result_error(res, "span %zu: %s", k, why);
 					res->rejected++;
 					otlp_span_done(&sp);
 					continue;
 				}
-				span_finish(&b, svc, fn, ctx, res);
+				otlp_span_finish(&b, svc, fn, ctx, res);
 			}
 		}
 	}
@@ -662,163 +626,6 @@ otlp_decode_json(const char *buf, size_t len, otlp_span_fn fn, void *ctx,
 	return 0;
 }
 
-/* -------------------------------------------------------------- protobuf */
-
-static void
-pb_aval(const pb_any *v, struct aval *a, int depth)
-{
-	a->kind = AV_NONE;
-	if (v == NULL || depth > 2)
-		return;
-	switch (v->value_case) {
-	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE:
-		a->kind = AV_STR;
-		a->s = v->string_value != NULL ? v->string_value : "";
-		a->slen = strlen(a->s);
-		break;
-	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE:
-		a->kind = AV_INT;
-		a->i = v->int_value;
-		break;
-	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
-		a->kind = AV_DOUBLE;
-		a->d = v->double_value;
-		break;
-	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE:
-		a->kind = AV_BOOL;
-		a->i = v->bool_value != 0;
-		break;
-	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE:
-		if (v->array_value != NULL && v->array_value->n_values > 0)
-			pb_aval(v->array_value->values[0], a, depth + 1);
-		break;
-	default:
-		break;
-	}
-}
-
-static int
-pb_decode_span(const pb_span *ps, struct building *b, const char **why)
-{
-	struct otlp_span *sp = b->sp;
-
-	if (bytes_id(ps->trace_id.data, ps->trace_id.len, 16, sp->trace_id) != 0)
-		return *why = "trace_id is not 16 bytes", -1;
-	if (bytes_id(ps->span_id.data, ps->span_id.len, 8, sp->span_id) != 0)
-		return *why = "span_id is not 8 bytes", -1;
-	if (ps->parent_span_id.len > 0 && bytes_id(ps->parent_span_id.data,
-	    ps->parent_span_id.len, 8, sp->parent_id) != 0)
-		return *why = "parent_span_id is not 8 bytes", -1;
-	if (ps->start_time_unix_nano > INT64_MAX ||
-	    ps->end_time_unix_nano > INT64_MAX)
-		return *why = "a time is out of range", -1;
-	if (ps->name != NULL && ps->name[0] != '\0')
-		sp->name = text_dup(ps->name, strlen(ps->name));
-	sp->start_ns = (int64_t)ps->start_time_unix_nano;
-	sp->end_ns = (int64_t)ps->end_time_unix_nano;
-	for (size_t i = 0; i < ps->n_attributes; i++) {
-		const pb_kv *kv = ps->attributes[i];
-		struct aval a;
-
-		if (kv == NULL || kv->key == NULL)
-			continue;
-		pb_aval(kv->value, &a, 0);
-		if (a.kind != AV_NONE)
-			span_attr(b, kv->key, strlen(kv->key), &a);
-	}
-	for (size_t i = 0; i < ps->n_events; i++) {
-		const pb_event *e = ps->events[i];
-
-		if (e == NULL || e->name == NULL || strcmp(e->name, "exception") != 0)
-			continue;
-		for (size_t j = 0; j < e->n_attributes; j++) {
-			struct aval a;
-
-			if (e->attributes[j] == NULL || e->attributes[j]->key == NULL)
-				continue;
-			pb_aval(e->attributes[j]->value, &a, 0);
-			exception_attr(sp, e->attributes[j]->key,
-			    strlen(e->attributes[j]->key), &a);
-		}
-	}
-	if (ps->status != NULL) {
-		if (ps->status->code < 0 || ps->status->code > 2)
-			return *why = "status code is not 0, 1 or 2", -1;
-		sp->status = ps->status->code;
-		if (ps->status->message != NULL && ps->status->message[0] != '\0')
-			sp->status_message = text_dup(ps->status->message,
-			    strlen(ps->status->message));
-	}
-	return 0;
-}
-
-static const char *
-pb_service(const pb_rspans *rs)
-{
-	if (rs->resource == NULL)
-		return NULL;
-	for (size_t i = 0; i < rs->resource->n_attributes; i++) {
-		const pb_kv *kv = rs->resource->attributes[i];
-
-		if (kv != NULL && kv->key != NULL &&
-		    strcmp(kv->key, "service.name") == 0 && kv->value != NULL &&
-		    kv->value->value_case ==
-		    OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE &&
-		    kv->value->string_value != NULL)
-			return kv->value->string_value;
-	}
-	return NULL;
-}
-
-int
-otlp_decode_proto(const uint8_t *buf, size_t len, otlp_span_fn fn, void *ctx,
-    struct otlp_result *res)
-{
-	pb_request *req;
-
-	memset(res, 0, sizeof *res);
-	req = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-	    NULL, len, buf);
-	if (req == NULL) {
-		snprintf(res->error, sizeof res->error, "not an OTLP protobuf"
-		    " ExportTraceServiceRequest (truncated or wrong wire types)");
-		return -1;
-	}
-	for (size_t i = 0; i < req->n_resource_spans; i++) {
-		const pb_rspans *rs = req->resource_spans[i];
-		const char *service;
-		char *svc;
-
-		if (rs == NULL)
-			continue;
-		service = pb_service(rs);
-		svc = service != NULL ? text_dup(service, strlen(service)) : NULL;
-		for (size_t j = 0; j < rs->n_scope_spans; j++) {
-			const pb_sspans *ss = rs->scope_spans[j];
-
-			for (size_t k = 0; ss != NULL && k < ss->n_spans; k++) {
-				struct otlp_span sp;
-				struct building b;
-				const char *why = NULL;
-
-				building_init(&b, &sp);
-				if (ss->spans[k] == NULL ||
-				    pb_decode_span(ss->spans[k], &b, &why) != 0) {
-					result_error(res, "span %zu: %s", k,
-					    why != NULL ? why : "empty");
-					res->rejected++;
-					otlp_span_done(&sp);
-					continue;
-				}
-				span_finish(&b, svc, fn, ctx, res);
-			}
-		}
-		free(svc);
-	}
-	opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(
-	    req, NULL);
-	return 0;
-}
 
 /* -------------------------------------------------------------- responses */
 
@@ -844,20 +651,4 @@ otlp_response_json(uint64_t rejected, const char *message, size_t *len)
 	return s;
 }
 
-uint8_t *
-otlp_response_proto(uint64_t rejected, const char *message, size_t *len)
-{
-	pb_response resp = OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_RESPONSE__INIT;
-	pb_partial ps = OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_PARTIAL_SUCCESS__INIT;
-	uint8_t *out;
 
-	if (rejected > 0 || (message != NULL && *message != '\0')) {
-		ps.rejected_spans = (int64_t)rejected;
-		ps.error_message = (char *)(message != NULL ? message : "");
-		resp.partial_success = &ps;
-	}
-	*len = opentelemetry__proto__collector__trace__v1__export_trace_service_response__get_packed_size(&resp);
-	out = xmalloc(*len + 1);
-	opentelemetry__proto__collector__trace__v1__export_trace_service_response__pack(&resp, out);
-	return out;
-}

@@ -47,6 +47,7 @@ enum role { ROLE_OTHER, ROLE_RUN, ROLE_LLM, ROLE_TOOL };
 struct aspan {
 	struct otlp_span sp;
 	enum role role;
+	char blocked_on[17];   /* waiting: the missing ancestor's span id */
 	int settled;           /* its own events are made */
 	int run_made;          /* its run events are made (a run, or a root made one) */
 	int64_t arrived_ms;
@@ -56,6 +57,8 @@ struct trace {
 	char id[33];
 	struct aspan **spans;
 	size_t n, cap;
+	struct aspan **index;  /* by span id: open addressing, index_cap slots */
+	size_t index_cap;      /* a power of two, at least twice n */
 	size_t waiting;        /* GenAI spans not settled yet */
 	int64_t last_ms;       /* arrival of the newest span */
 	int64_t oldest_wait_ms; /* arrival of the oldest waiting span (approx.) */
@@ -171,6 +174,7 @@ trace_free(struct otlp_runs *r, struct trace *t)
 	r->nspans -= t->n;
 	r->waiting -= t->waiting;
 	free(t->spans);
+	free(t->index);
 	free(t);
 }
 
@@ -184,14 +188,61 @@ otlp_runs_free(struct otlp_runs *r)
 	free(r);
 }
 
+static size_t
+id_hash(const char *id)
+{
+	size_t h = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h;
+}
+
 static struct aspan *
 span_find(const struct trace *t, const char *span_id)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		if (strcmp(t->spans[i]->sp.span_id, span_id) == 0)
-			return t->spans[i];
+	size_t mask = t->index_cap - 1, i;
+
+	if (t->index_cap == 0)
+		return NULL;
+	for (i = id_hash(span_id) & mask; t->index[i] != NULL; i = (i + 1) & mask) {
+		if (strcmp(t->index[i]->sp.span_id, span_id) == 0)
+			return t->index[i];
 	}
 	return NULL;
+}
+
+static void
+index_put(struct aspan **index, size_t cap, struct aspan *a)
+{
+	size_t i;
+
+	for (i = id_hash(a->sp.span_id) & (cap - 1); index[i] != NULL;
+	    i = (i + 1) & (cap - 1))
+		;
+	index[i] = a;
+}
+
+/* Append a span, keeping the index at most half full. */
+static void
+span_insert(struct trace *t, struct aspan *a)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 8;
+		t->spans = xreallocarray(t->spans, t->cap, sizeof *t->spans);
+	}
+	t->spans[t->n++] = a;
+	if (2 * t->n > t->index_cap) {
+		size_t cap = t->index_cap ? t->index_cap * 2 : 16;
+
+		free(t->index);
+		t->index = xcalloc(cap, sizeof *t->index);
+		t->index_cap = cap;
+		for (size_t i = 0; i < t->n; i++)
+			index_put(t->index, cap, t->spans[i]);
+		return;
+	}
+	index_put(t->index, t->index_cap, a);
 }
 
 static int
@@ -395,14 +446,17 @@ make_call(struct otlp_runs *r, struct aspan *a, struct aspan *run,
 	emit(r, &ev);
 }
 
+/* Deepest chain of ancestors walked; deeper ones wait for the grace time. */
+#define OTLP_DEPTH_MAX 128
+
 /*
  * Walk up from a's parent. Returns the nearest run span above a (or, when
  * there is none up to the root, the root itself in *root), or sets *missing
- * when the chain breaks at a span not here yet; *top is the topmost span
- * reached.
+ * (and a->blocked_on) when the chain breaks at a span not here yet, or is
+ * too deep or a cycle; *top is the topmost span reached.
  */
 static struct aspan *
-run_above(const struct trace *t, const struct aspan *a, struct aspan **root,
+run_above(const struct trace *t, struct aspan *a, struct aspan **root,
     struct aspan **top, int *missing)
 {
 	const struct aspan *cur = a;
@@ -410,12 +464,14 @@ run_above(const struct trace *t, const struct aspan *a, struct aspan **root,
 
 	*root = NULL;
 	*missing = 0;
-	*top = (struct aspan *)a;
+	*top = a;
 	while (cur->sp.parent_id[0] != '\0') {
 		struct aspan *p = span_find(t, cur->sp.parent_id);
 
-		if (p == NULL || ++steps > t->n) { /* steps: a cycle of ids */
-			*missing = p == NULL;
+		if (p == NULL || ++steps > OTLP_DEPTH_MAX) {
+			*missing = 1;
+			snprintf(a->blocked_on, sizeof a->blocked_on, "%s",
+			    p == NULL ? cur->sp.parent_id : "");
 			return NULL;
 		}
 		if (p->role == ROLE_RUN)
@@ -455,16 +511,23 @@ try_settle(struct otlp_runs *r, struct trace *t, struct aspan *a, int force,
 	return 1;
 }
 
-/* Settle what can be; with force, everything. */
+/*
+ * Settle what the span just added (id) lets settle: itself, and the spans
+ * that waited for it; with force (id NULL), every span waiting.
+ */
 static void
-trace_settle(struct otlp_runs *r, struct trace *t, int force, int64_t now_ms)
+trace_settle(struct otlp_runs *r, struct trace *t, const char *id,
+    int64_t now_ms)
 {
-	int progress = 1;
+	for (size_t i = 0; i < t->n && t->waiting > 0; i++) {
+		struct aspan *a = t->spans[i];
 
-	while (progress && t->waiting > 0) {
-		progress = 0;
-		for (size_t i = 0; i < t->n; i++)
-			progress |= try_settle(r, t, t->spans[i], force, now_ms);
+		if (a->settled || a->role == ROLE_OTHER)
+			continue;
+		if (id != NULL && strcmp(a->sp.span_id, id) != 0 &&
+		    strcmp(a->blocked_on, id) != 0)
+			continue;
+		try_settle(r, t, a, id == NULL, now_ms);
 	}
 }
 
@@ -488,11 +551,7 @@ otlp_runs_add(struct otlp_runs *r, struct otlp_span *sp, int64_t now_ms)
 	memset(sp, 0, sizeof *sp);
 	a->role = classify(&a->sp);
 	a->arrived_ms = now_ms;
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 8;
-		t->spans = xreallocarray(t->spans, t->cap, sizeof *t->spans);
-	}
-	t->spans[t->n++] = a;
+	span_insert(t, a);
 	r->nspans++;
 	if (a->role != ROLE_OTHER) {
 		if (t->waiting == 0)
@@ -500,9 +559,9 @@ otlp_runs_add(struct otlp_runs *r, struct otlp_span *sp, int64_t now_ms)
 		t->waiting++;
 		r->waiting++;
 	}
-	trace_settle(r, t, 0, now_ms);
+	trace_settle(r, t, a->sp.span_id, now_ms);
 	while (r->nspans > r->o.max_spans && r->head != NULL && r->head != t) {
-		trace_settle(r, r->head, 1, now_ms);
+		trace_settle(r, r->head, NULL, now_ms);
 		trace_free(r, r->head);
 	}
 }
@@ -515,7 +574,7 @@ otlp_runs_tick(struct otlp_runs *r, int64_t now_ms)
 	for (t = r->head; t != NULL; t = next) {
 		next = t->next;
 		if (t->waiting > 0 && now_ms - t->oldest_wait_ms >= r->o.grace_ms)
-			trace_settle(r, t, 1, now_ms);
+			trace_settle(r, t, NULL, now_ms);
 		if (t->waiting == 0 && now_ms - t->last_ms >= r->o.keep_ms)
 			trace_free(r, t);
 	}
@@ -525,7 +584,7 @@ void
 otlp_runs_flush(struct otlp_runs *r, int64_t now_ms)
 {
 	for (struct trace *t = r->head; t != NULL; t = t->next)
-		trace_settle(r, t, 1, now_ms);
+		trace_settle(r, t, NULL, now_ms);
 }
 
 size_t

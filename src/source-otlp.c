@@ -193,6 +193,8 @@ bad_request(struct source_otlp *so, enum event_malformed why, const char *fmt,
 		    detail != NULL ? ": " : "", detail != NULL ? detail : "");
 }
 
+static void conn_timeout(uv_timer_t *);
+
 static void
 conn_closed(uv_handle_t *h)
 {
@@ -298,6 +300,11 @@ respond(struct otlp_conn *c, unsigned status, const char *ctype,
 	    status == 503 ? "Retry-After: 1\r\n" : "",
 	    close ? "Connection: close\r\n" : "");
 	conn_write(c, head, (size_t)n, body, len, close);
+	if (close && !c->closing) {
+		/* A peer that never reads the answer is dropped all the same. */
+		c->in_request = 0;
+		uv_timer_start(&c->timer, conn_timeout, 5000, 0);
+	}
 }
 
 /* An error answer: a Status message in the request's format. */

@@ -407,6 +407,63 @@ test_runs(void)
 	}
 }
 
+/* Count events made. */
+static void
+count_event(void *ctx, struct event *ev)
+{
+	(*(int *)ctx)++;
+	event_done(ev);
+}
+
+/* A span by hand: id i (hex), parent p (0 = root). */
+static void
+hand_span(struct otlp_span *sp, int i, int p, const char *op)
+{
+	otlp_span_init(sp);
+	snprintf(sp->trace_id, sizeof sp->trace_id, "%032x", 7);
+	snprintf(sp->span_id, sizeof sp->span_id, "%016x", i);
+	if (p != 0)
+		snprintf(sp->parent_id, sizeof sp->parent_id, "%016x", p);
+	sp->op = xstrdup(op);
+	sp->start_ns = INT64_C(1700000000000000000) + i;
+	sp->end_ns = sp->start_ns + 1000000;
+	if (strcmp(op, "chat") == 0)
+		sp->model = xstrdup("m");
+}
+
+static void
+test_deep(void)
+{
+	struct otlp_runs *r;
+	struct otlp_span sp;
+	int n = 0;
+
+	/* A chain of 3000 spans, children first, its run span last. */
+	r = otlp_runs_create(NULL, count_event, &n);
+	for (int i = 3001; i >= 2; i--) {
+		hand_span(&sp, i, i - 1, i % 2 ? "chat" : "other");
+		otlp_runs_add(r, &sp, 1000);
+	}
+	is_int(n, 0, "a chain whose run span has not come: nothing made");
+	hand_span(&sp, 1, 0, "invoke_agent");
+	otlp_runs_add(r, &sp, 1000);
+	ok(n > 2, "the run span settles the calls near it (%d events)", n);
+	otlp_runs_flush(r, 2000);
+	is_int(otlp_runs_waiting(r), 0, "the flush settles the rest of a 3000-deep chain");
+	otlp_runs_free(r);
+
+	/* A span that is its own ancestor: no endless walk. */
+	n = 0;
+	r = otlp_runs_create(NULL, count_event, &n);
+	hand_span(&sp, 5, 6, "chat");
+	otlp_runs_add(r, &sp, 1000);
+	hand_span(&sp, 6, 5, "chat");
+	otlp_runs_add(r, &sp, 1000);
+	otlp_runs_flush(r, 2000);
+	is_int(otlp_runs_waiting(r), 0, "a cycle of parents is settled by the flush");
+	otlp_runs_free(r);
+}
+
 /* Feed a whole text in pieces of step bytes; the last result. */
 static enum http_result
 feed_all(struct http_req *r, const char *text, size_t step, int *heads)
@@ -549,6 +606,7 @@ main(void)
 	test_json();
 	test_proto();
 	test_runs();
+	test_deep();
 	test_http();
 	test_prices();
 	for (int i = 0; i < nbodies; i++)

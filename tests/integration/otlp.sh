@@ -106,6 +106,30 @@ for fmt in json proto; do
 	done
 done
 
+# --- several exporters at once on one receiver: JSON, protobuf, gzip
+listen many snapshot --duration 4s --window 1d -o "$TMP/many.json" || exit 1
+for k in 1 2 3 4; do
+	case $k in 1) a="--format json";; 2) a="--format proto";; 3) a="--format json --gzip";;
+	4) a="--format proto --gzip";; esac
+	"$EXECMON_GEN" otlp --url "http://127.0.0.1:$PORT_many/v1/traces" $a --runs 15 \
+		--batch 2 --seed $((10 + k)) >"$TMP/many-$k.did" 2>/dev/null &
+	eval "GEN_$k=\$!"
+done
+wait "$GEN_1" && wait "$GEN_2" && wait "$GEN_3" && wait "$GEN_4"
+ok $? "four exporters sent at once"
+finish many
+is "$(figures "$TMP/many.json")" "$(python3 -c '
+import json, sys, collections
+t = collections.defaultdict(int); runs = collections.Counter(); failed = collections.Counter()
+for f in sys.argv[1:]:
+    d = json.load(open(f))
+    for k in ("inputTokens", "outputTokens", "llmCalls", "toolCalls", "toolErrors"):
+        t[k] += d[k]
+    runs.update(d["runs"]); failed.update(d["failed"])
+t["runs"] = dict(runs); t["failed"] = dict(failed)
+print(json.dumps(t, sort_keys=True))' "$TMP"/many-?.did)" \
+	"four exporters at once: the figures are the sums of what each sent"
+
 # --- the OpenTelemetry JS SDK and the AI SDK
 if command -v node >/dev/null 2>&1 && [ -d "$OTEL/node_modules/ai" ]; then
 	for fmt in json proto; do

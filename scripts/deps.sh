@@ -5,6 +5,7 @@ EXECMON_PKGS="build-essential autoconf automake libtool pkg-config libncurses-de
 libhiredis-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjansson-dev
 protobuf-c-compiler libprotobuf-c-dev zlib1g-dev
 redis-server redis-tools tmux python3 python3-jsonschema python3-websockets openssl
+python3-celery python3-redis
 ncurses-term locales time"
 
 # deps_install: returns non-zero (after saying why) if something can't be installed.

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "conffile.h"
 #include "event.h"
+#include "infile.h"
 #include "log.h"
 #include "prices.h"
 #include "source-otlp.h"
@@ -26,6 +27,7 @@ enum {
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
 	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
+	O_CELERY, O_CELERY_QUEUE, O_CELERY_ENABLE_EVENTS,
 	O_OTLP_LISTEN, O_OTLP_MAX_BODY, O_OTLP_TOKEN, O_PRICES, O_PRICE
 };
 
@@ -44,6 +46,9 @@ static const struct option longopts[] = {
 	{ "price", required_argument, NULL, O_PRICE },
 	{ "bullmq", required_argument, NULL, O_BULLMQ },
 	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
+	{ "celery", no_argument, NULL, O_CELERY },
+	{ "celery-queue", required_argument, NULL, O_CELERY_QUEUE },
+	{ "celery-enable-events", no_argument, NULL, O_CELERY_ENABLE_EVENTS },
 	{ "replay", required_argument, NULL, O_REPLAY },
 	{ "window", required_argument, NULL, O_WINDOW },
 	{ "now", required_argument, NULL, O_NOW },
@@ -76,8 +81,9 @@ static const char *const command_names[] = {
 
 /* Which level last set each list option: later levels replace, not append. */
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
-static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level,
-    price_level;
+static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level;
+static enum level celery_queue_level;
+static enum level price_level;
 
 int64_t
 cli_parse_duration(const char *s)
@@ -104,8 +110,10 @@ cli_parse_duration(const char *s)
 		mul = 86400 * 1000;
 	else
 		return -1;
-	if (v < 0 || v * (double)mul > 1e15)
+	if (v < 0)
 		return -1;
+	if (v * (double)mul > 1e15)
+		return -2; /* a duration, but past any bound */
 	return (int64_t)(v * (double)mul + 0.5);
 }
 
@@ -241,11 +249,15 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	}
 		return list_add(o->ws_headers, &o->nws_headers, &ws_header_level, at,
 		    v, name);
-	case O_WS_CA:
-		if (access(v, R_OK) != 0)
-			return bad(name, v, strerror(errno));
+	case O_WS_CA: {
+		/* the TLS library opens it by name: a FIFO there would hang it */
+		char why[200];
+
+		if (infile_check(v, why, sizeof why) != 0)
+			return bad(name, v, why);
 		set_str(&o->ws_ca, v);
 		return 0;
+	}
 	case O_WS_INSECURE:
 		o->ws_insecure = 1;
 		return 0;
@@ -304,12 +316,29 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 			return bad(name, v, "empty key prefix");
 		set_str(&o->bullmq_prefix, v);
 		return 0;
+	case O_CELERY:
+		o->celery = 1;
+		return 0;
+	case O_CELERY_QUEUE:
+		if (*v == '\0')
+			return bad(name, v, "empty queue name");
+		o->celery = 1;
+		return list_add(o->celery_queues, &o->ncelery_queues,
+		    &celery_queue_level, at, v, name);
+	case O_CELERY_ENABLE_EVENTS:
+		o->celery = 1;
+		o->celery_enable_events = 1;
+		return 0;
 	case O_REPLAY:
 		set_str(&o->replay, v);
 		return 0;
 	case O_WINDOW:
-		if ((o->window_ms = cli_parse_duration(v)) <= 0)
+		if ((o->window_ms = cli_parse_duration(v)) == -2)
+			return bad(name, v, "longer than the maximum, 3650d");
+		if (o->window_ms <= 0)
 			return bad(name, v, "not a duration (like 90s, 15m, 1h, 7d)");
+		if (o->window_ms > CLI_WINDOW_MAX_MS)
+			return bad(name, v, "longer than the maximum, 3650d");
 		return 0;
 	case O_NOW:
 		if (event_parse_time(v, strlen(v), &o->now_ms) != 0)
@@ -439,11 +468,11 @@ read_config(struct opts *o, const char *path, int required)
 	size_t len;
 	int rc;
 
-	if (conffile_read(path, &text, &len, &cc.private) != 0) {
+	if (conffile_read(path, &text, &len, &cc.private, err, sizeof err) != 0) {
 		if (!required && errno == ENOENT)
 			return 0;
 		fprintf(stderr, "execmon: config %s: %s\n", path,
-		    errno == EFBIG ? "larger than 256 KiB" : strerror(errno));
+		    errno == EFBIG ? "larger than 256 KiB" : err);
 		return 2;
 	}
 	rc = conffile_parse(text, len, config_setting, &cc, err, sizeof err);
@@ -491,6 +520,13 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --bullmq QUEUE       follow a BullMQ queue (its events and depth); repeatable;\n"
 	    "                       '*' = every queue found under the prefix\n"
 	    "  --bullmq-prefix P    BullMQ key prefix (default bull)\n"
+	    "  --celery             follow the Celery cluster whose broker is each --redis:\n"
+	    "                       its task events (pub/sub), queues and workers\n"
+	    "  --celery-queue Q     a Celery queue whose depth to read; repeatable\n"
+	    "                       (default: the queues found in kombu's bindings)\n"
+	    "  --celery-enable-events  ask the workers to send task events (as\n"
+	    "                       'celery control enable_events'), at start and every\n"
+	    "                       minute; it writes to the broker, so it is off by default\n"
 	    "  --ws URL             a WebSocket feed, ws://host[:port][/path] or wss://...;\n"
 	    "                       repeatable\n"
 	    "  --ws-ca FILE         trust the CA certificates in FILE for wss://\n"
@@ -498,14 +534,16 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --ws-insecure        do not check wss:// certificates (the header says so)\n"
 	    "  --ws-header 'N: V'   send this header to every feed; repeatable;\n"
 	    "                       a value env:VAR is read from the environment\n"
-	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M)\n"
+	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M);\n"
+	    "                       a frame announcing more drops its connection\n"
 	    "  --otlp-listen [HOST:]PORT  receive OpenTelemetry GenAI traces over OTLP/HTTP\n"
 	    "                       (POST /v1/traces, JSON or protobuf; HOST 127.0.0.1)\n"
 	    "  --otlp-max-body N    larger request bodies get 413 (default 4M)\n"
 	    "  --otlp-token T       require 'Authorization: Bearer T' (env:VAR reads it)\n"
 	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
 	    "Common options:\n"
-	    "  --window DUR         history window: 90s, 15m, 1h, 7d (default 1h)\n"
+	    "  --window DUR         history window: 90s, 15m, 1h, 7d, at most 3650d\n"
+	    "                       (default 1h)\n"
 	    "  --now TIME           pin \"now\" (epoch ms or RFC 3339)\n"
 	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9\n"
 	    "  --connect-timeout D  give up when no source answers within D (default 5s)\n"
@@ -579,6 +617,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 	o->connect_timeout_ms = 5000;
 	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
 	price_level = L_DEFAULT;
+	celery_queue_level = L_DEFAULT;
 	o->ws_max_message = WSMSG_MAX_DEFAULT;
 	o->otlp_max_body = OTLP_MAX_BODY_DEFAULT;
 
@@ -691,7 +730,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 		return 2;
 	}
 	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0 &&
-	    o->otlp_listen == NULL)
+	    !o->celery && o->otlp_listen == NULL)
 		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
 		    "execmon:events", "stream");
 	if (o->format == NULL)
@@ -712,6 +751,8 @@ cli_free(struct opts *o)
 	for (int i = 0; i < o->nbullmq; i++)
 		free(o->bullmq[i]);
 	free(o->bullmq_prefix);
+	for (int i = 0; i < o->ncelery_queues; i++)
+		free(o->celery_queues[i]);
 	for (int i = 0; i < o->nws; i++)
 		free(o->ws[i]);
 	for (int i = 0; i < o->nws_headers; i++)

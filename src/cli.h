@@ -14,6 +14,8 @@ enum cli_command {
 };
 
 #define CLI_MAX_LIST 64
+/* --window: ten years; the figures cost what the data holds, not the window */
+#define CLI_WINDOW_MAX_MS (3650 * 86400 * (int64_t)1000)
 
 struct opts {
 	enum cli_command command;
@@ -24,6 +26,10 @@ struct opts {
 	char *bullmq[CLI_MAX_LIST]; /* BullMQ queue names, "*" = every queue */
 	int nbullmq;
 	char *bullmq_prefix;      /* default "bull" */
+	int celery;               /* --celery: follow the Celery cluster on each --redis */
+	char *celery_queues[CLI_MAX_LIST]; /* --celery-queue; none = discover */
+	int ncelery_queues;
+	int celery_enable_events; /* --celery-enable-events */
 	char *ws[CLI_MAX_LIST];     /* --ws URLs */
 	int nws;
 	char *ws_headers[CLI_MAX_LIST]; /* --ws-header, as given (env: unresolved) */
@@ -38,7 +44,7 @@ struct opts {
 	char *prices;             /* --prices FILE, in place of the shipped table */
 	char *price[CLI_MAX_LIST]; /* --price 'MODEL IN OUT' */
 	int nprice;
-	int64_t window_ms;        /* default 1 h */
+	int64_t window_ms;        /* default 1 h, at most CLI_WINDOW_MAX_MS */
 	int64_t now_ms;           /* 0 = wall clock (or replay's last event) */
 	char *filter;
 	char *theme;
@@ -68,7 +74,8 @@ int cli_parse(struct opts *o, int argc, char **argv);
 void cli_free(struct opts *o);
 void cli_usage(FILE *, enum cli_command);
 
-/* "90s", "15m", "1h", "7d", "250ms", or plain seconds. -1 if invalid. */
+/* "90s", "15m", "1h", "7d", "250ms", or plain seconds. -1 if invalid, -2 if
+ * a duration past 10^15 ms. */
 int64_t cli_parse_duration(const char *);
 
 #endif

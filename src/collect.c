@@ -13,6 +13,7 @@
 #include "prices.h"
 #include "source-bullmq.h"
 #include "source-otlp.h"
+#include "source-celery.h"
 #include "source-redis.h"
 #include "source-replay.h"
 #include "source-ws.h"
@@ -25,6 +26,8 @@ struct running {
 	int nconns;
 	struct bullmq_source *bullmq[CLI_MAX_LIST];
 	int nbullmq;
+	struct celery_source *celery[CLI_MAX_LIST];
+	int ncelery;
 	struct replay *replay;
 	struct source_ws *ws;
 	struct source_otlp *otlp;
@@ -51,9 +54,53 @@ on_event(void *ctx, struct event *ev)
 static void
 on_notice(void *ctx, int source, const char *msg)
 {
-	(void)ctx;
+	struct running *r = ctx;
+
 	(void)source;
 	log_msg(LOG_INFO, "%s", msg);
+	/* A refused password does not mend by retrying: a headless command ends. */
+	if (r->c->interactive || loop_stopping())
+		return;
+	for (size_t i = 0; i < sources_count(); i++) {
+		if (sources_get((int)i)->fatal) {
+			loop_stop(1);
+			return;
+		}
+	}
+}
+
+/* Copy the distinct strings of in[0..n) to out; how many. */
+static int
+distinct(char *const *in, int n, char **out)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		int seen = 0;
+
+		for (int j = 0; j < k && !seen; j++)
+			seen = strcmp(out[j], in[i]) == 0;
+		if (!seen)
+			out[k++] = in[i];
+	}
+	return k;
+}
+
+/* Every source is one that cannot be read (its key is not a stream, an ACL refuses it). */
+static int
+none_readable(void)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sources_count(); i++) {
+		enum source_state st = sources_get((int)i)->state;
+
+		if (st == SRC_ERROR)
+			failed = 1;
+		else if (st != SRC_DUPLICATE)
+			return 0;
+	}
+	return failed;
 }
 
 static void
@@ -71,7 +118,7 @@ on_caught_up(void *ctx, int source)
 	if (r->c->backfilled != NULL)
 		r->c->backfilled(r->c);
 	if (!r->c->follow && r->c->caught_up >= r->c->nsources)
-		loop_stop(r->c->exit_status);
+		loop_stop(none_readable() ? 1 : r->c->exit_status);
 }
 
 /* After --connect-timeout: fail if nothing answered; else go on without the rest. */
@@ -123,8 +170,11 @@ duration_done(uv_timer_t *t)
 	source_otlp_finish(r->otlp);
 	if (r->c->follow)
 		loop_stop(0);
-	else
+	else {
 		source_ws_finish(r->ws);
+		for (int i = 0; i < r->ncelery; i++)
+			source_celery_finish(r->celery[i]);
+	}
 }
 
 static void
@@ -136,6 +186,8 @@ stop_all(void *arg)
 		source_redis_stop(r->conns[i]);
 	for (int i = 0; i < r->nbullmq; i++)
 		source_bullmq_stop(r->bullmq[i]);
+	for (int i = 0; i < r->ncelery; i++)
+		source_celery_stop(r->celery[i]);
 	source_replay_stop(r->replay);
 	source_ws_stop(r->ws);
 	source_otlp_stop(r->otlp);
@@ -259,7 +311,8 @@ collect_run(struct collect *c)
 	struct running r;
 	struct sink sink = { on_event, on_notice, on_caught_up, &r };
 	struct source_redis_opts ro;
-	int status;
+	char *streams[CLI_MAX_LIST], *redis[CLI_MAX_LIST];
+	int nstreams, nredis, status;
 
 	memset(&r, 0, sizeof r);
 	r.c = c;
@@ -296,10 +349,14 @@ collect_run(struct collect *c)
 			    atoi(getenv("EXECMON_BLOCK_MS")) : ro.block_ms;
 		if (o->connect_timeout_ms < ro.connect_timeout_ms)
 			ro.connect_timeout_ms = (int)o->connect_timeout_ms;
-		for (int i = 0; (o->nstreams > 0 || o->nbullmq > 0) && i < o->nredis; i++) {
+		/* The same stream or server given twice is followed once. */
+		nstreams = distinct(o->streams, o->nstreams, streams);
+		nredis = distinct(o->redis, o->nredis, redis);
+		for (int i = 0; (nstreams > 0 || o->nbullmq > 0 || o->celery) &&
+		    i < nredis; i++) {
 			struct url u;
 			char err[256];
-			int rc = url_parse(&u, o->redis[i], err, sizeof err);
+			int rc = url_parse(&u, redis[i], err, sizeof err);
 
 			if (rc == 0 && u.scheme != URL_REDIS && u.scheme != URL_UNIX) {
 				url_done(&u);
@@ -313,16 +370,23 @@ collect_run(struct collect *c)
 			}
 			if (u.password == NULL && o->password != NULL)
 				u.password = xstrdup(o->password);
-			if (o->nstreams > 0)
-				r.conns[r.nconns++] = source_redis_start(&u, o->streams,
-				    o->nstreams, &ro, &sink);
+			if (nstreams > 0)
+				r.conns[r.nconns++] = source_redis_start(&u, streams,
+				    nstreams, &ro, &sink);
 			if (o->nbullmq > 0)
 				r.bullmq[r.nbullmq++] = source_bullmq_start(&u, o->bullmq,
 				    o->nbullmq, o->bullmq_prefix, &ro, &sink);
+			if (o->celery) {
+				struct celery_opts co = { o->celery_enable_events,
+				    !c->follow && o->duration_ms > 0 };
+
+				r.celery[r.ncelery++] = source_celery_start(&u,
+				    o->celery_queues, o->ncelery_queues, &co, &ro, &sink);
+			}
 			url_done(&u);
 		}
 		/* A BullMQ connection reports caught up once, for all its queues. */
-		c->nsources = o->nredis * (o->nstreams + (o->nbullmq > 0));
+		c->nsources = nredis * (nstreams + (o->nbullmq > 0) + (o->celery != 0));
 		if (!loop_stopping() && o->nws > 0 && start_ws(&r, &sink) != 0)
 			loop_stop(2);
 		c->nsources += o->nws;
@@ -337,7 +401,8 @@ collect_run(struct collect *c)
 	if (!loop_stopping()) {
 		uv_timer_start(&r.connect_timer, connect_timeout,
 		    (uint64_t)o->connect_timeout_ms, 0);
-		if (o->duration_ms > 0 && (c->follow || r.ws != NULL || r.otlp != NULL)) {
+		if (o->duration_ms > 0 && (c->follow || r.ws != NULL ||
+		    r.ncelery > 0 || r.otlp != NULL)) {
 			r.have_duration = 1;
 			uv_timer_init(loop_uv(), &r.duration_timer);
 			r.duration_timer.data = &r;
@@ -364,8 +429,9 @@ collect_summary(const struct collect *c)
 {
 	char line[1024];
 	size_t n;
-	uint64_t mal[MAL__COUNT] = { 0 }, mal_total = 0, gaps = 0;
+	uint64_t mal[MAL__COUNT] = { 0 }, mal_total = 0, gaps = 0, recreated = 0;
 	int64_t gap_entries = 0;
+	const char *gap_off = NULL;
 
 	for (size_t i = 0; i < sources_count(); i++) {
 		const struct source_info *si = sources_get((int)i);
@@ -374,6 +440,9 @@ collect_summary(const struct collect *c)
 			mal[k] += si->malformed[k];
 		mal_total += si->malformed_total;
 		gaps += si->gaps;
+		recreated += si->recreated;
+		if (si->gap_off[0] != '\0' && gap_off == NULL)
+			gap_off = si->gap_off;
 		if (si->gap_entries < 0 || gap_entries < 0)
 			gap_entries = -1;
 		else
@@ -394,12 +463,23 @@ collect_summary(const struct collect *c)
 		if (n < sizeof line)
 			n += (size_t)snprintf(line + n, sizeof line - n, ")");
 	}
-	if (n < sizeof line) {
+	if (n < sizeof line && gap_off != NULL && gaps == 0)
+		n += (size_t)snprintf(line + n, sizeof line - n, ", gap detection off: %s",
+		    gap_off);
+	else if (n < sizeof line) {
 		if (gap_entries < 0)
-			snprintf(line + n, sizeof line - n, ", %" PRIu64 " gaps (size unknown)", gaps);
+			n += (size_t)snprintf(line + n, sizeof line - n,
+			    ", %" PRIu64 " gaps (size unknown)", gaps);
 		else
-			snprintf(line + n, sizeof line - n, ", %" PRIu64 " gaps (%" PRId64 " entries lost)",
-			    gaps, gap_entries);
+			n += (size_t)snprintf(line + n, sizeof line - n,
+			    ", %" PRIu64 " gaps (%" PRId64 " entries lost)", gaps, gap_entries);
 	}
+	/* Where gaps cannot be seen, "0 gaps" would claim too much. */
+	if (n < sizeof line && gap_off != NULL && gaps > 0)
+		n += (size_t)snprintf(line + n, sizeof line - n, ", gap detection off: %s",
+		    gap_off);
+	if (n < sizeof line && recreated > 0)
+		snprintf(line + n, sizeof line - n, ", %" PRIu64 " stream%s recreated",
+		    recreated, recreated == 1 ? "" : "s");
 	fprintf(stderr, "execmon: %s\n", line);
 }

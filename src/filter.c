@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event-text.h"
 #include "filter.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -234,8 +235,10 @@ filter_format(const struct filter *f, char *buf, size_t size)
 			continue;
 		w = snprintf(buf + n, size - n, "%s%s=%s", n > 0 ? "," : "",
 		    filter_keys[k], vals[k]);
-		if (w < 0 || (size_t)w >= size - n)
-			return; /* truncated, still NUL-terminated */
+		if (w < 0 || (size_t)w >= size - n) {
+			utf8_trim_cut(buf); /* truncated, never inside a character */
+			return;
+		}
 		n += (size_t)w;
 	}
 }

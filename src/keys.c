@@ -1,6 +1,7 @@
 /* execmon - the key table: what each key does, and the help generated from it. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 
 #include "dash.h"
 #include "loop.h"
+#include "textwidth.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -39,6 +41,7 @@ k_help(struct dash *d, int ch)
 {
 	(void)ch;
 	d->overlay = OV_HELP;
+	d->help_top = 0;
 	return 0;
 }
 
@@ -87,6 +90,11 @@ k_pick(struct dash *d, int ch)
 {
 	size_t n = store_nruns(d->store);
 	int cap = 0;
+	/* names are interned: a name seen is mostly the same pointer, so the
+	   pointers seen are remembered first (with many runs, comparing each
+	   run's name with every item took a while) */
+	enum { SEEN = 1024 };
+	const char *seen[SEEN] = { 0 };
 
 	pick_clear(d);
 	d->pick_kind = ch;
@@ -94,10 +102,15 @@ k_pick(struct dash *d, int ch)
 		const struct run *r = store_run_at(d->store, i);
 		const char *v = ch == 'a' ? (r->agent_name ? r->agent_name : r->agent_id) :
 		    r->model_id;
+		size_t h;
 		int dup = 0;
 
 		if (v == NULL)
 			continue;
+		h = (size_t)((uint64_t)(uintptr_t)v * UINT64_C(0x9e3779b97f4a7c15) >> 54);
+		if (seen[h] == v)
+			continue;
+		seen[h] = v;
 		for (int k = 0; k < d->pick_n && !dup; k++)
 			dup = strcmp(d->pick_items[k], v) == 0;
 		if (dup)
@@ -127,6 +140,7 @@ filter_changed(struct dash *d)
 	for (int i = 0; i < PANES_MAX; i++)
 		d->sel[i] = d->top[i] = 0;
 	dash_recompute(d);
+	/* the selected run stays selected if it passes the new filter */
 	filter_format(&d->filter, buf, sizeof buf);
 	dash_set_status(d, "filter: %s", buf[0] ? buf : "none");
 }
@@ -198,6 +212,7 @@ k_move(struct dash *d, int ch)
 
 	if (d->view == VIEW_LOG) {
 		d->log_sel += delta;
+		d->detail_top = 0;
 		if (d->log_sel < 0)
 			d->log_sel = 0;
 		d->log_follow = delta >= 1000000;
@@ -212,6 +227,8 @@ k_move(struct dash *d, int ch)
 	d->sel[d->focus] += delta;
 	if (d->sel[d->focus] < 0)
 		d->sel[d->focus] = 0;
+	if (d->focus == 0)
+		dash_runs_remember(d);
 	return 0;
 }
 
@@ -258,13 +275,51 @@ k_window(struct dash *d, int ch)
 	for (i = 0; i < n && windows[i] <= d->window_ms; i++)
 		;
 	d->window_ms = windows[i % n];
+	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms && d->can_reload) {
+		/* the history held is too short: read it again over the window */
+		dash_set_status(d, "window %s: reading its history again",
+		    format_window(d->window_ms, buf, sizeof buf));
+		dash_reload(d);
+		return 0;
+	}
 	dash_recompute(d);
 	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms)
 		dash_set_status(d, "window %s: history before the start covers only what was loaded (since %s ago)",
-		    fmt_window(d->window_ms, buf, sizeof buf),
-		    fmt_dur(d->now_ms - d->loaded_from_ms, buf, sizeof buf));
+		    format_window(d->window_ms, buf, sizeof buf),
+		    format_dur(d->now_ms - d->loaded_from_ms, buf, sizeof buf));
 	else
-		dash_set_status(d, "window %s", fmt_window(d->window_ms, buf, sizeof buf));
+		dash_set_status(d, "window %s", format_window(d->window_ms, buf, sizeof buf));
+	return 0;
+}
+
+/* The next bundled theme after the one shown; one that does not load is said and skipped. */
+static int
+k_theme(struct dash *d, int ch)
+{
+	static const char *const names[] = {
+		"default", "light", "high-contrast", "solarized-dark", "mono"
+	};
+	int n = (int)(sizeof names / sizeof names[0]), i, cur = -1;
+	char err[300];
+	struct theme t;
+
+	(void)ch;
+	for (i = 0; i < n; i++) {
+		if (strcmp(d->theme.name, names[i]) == 0)
+			cur = i;
+	}
+	for (i = 1; i <= n; i++) {
+		const char *name = names[(cur + i + n) % n];
+
+		if (theme_load(&t, name, err, sizeof err) == 0) {
+			d->theme = t;
+			ui_colors_init(d);
+			d->need_clear = 1;
+			dash_set_status(d, "theme %s", d->theme.name);
+			return 0;
+		}
+		dash_set_status(d, "theme %s: %s", name, err);
+	}
 	return 0;
 }
 
@@ -322,13 +377,13 @@ osc52(const char *text)
 static int
 k_copy(struct dash *d, int ch)
 {
+	/* what is highlighted: the runs pane's row, the trace's row, the log's run */
 	struct run *r = d->view == VIEW_DASH ? dash_selected_run(d) :
+	    d->view == VIEW_TRACE ? view_trace_selected(d) :
 	    d->run_id ? store_find(d->store, d->run_id) : NULL;
 	const char *what = ch == 'Y' ? "trace id" : "run id";
 	const char *v = r == NULL ? NULL : ch == 'Y' ? r->trace_id : r->id;
 
-	if (d->view == VIEW_TRACE && ch == 'Y')
-		v = d->trace_id;
 	if (v == NULL) {
 		dash_set_status(d, "no %s to copy", what);
 		return 0;
@@ -369,13 +424,15 @@ static const struct key keys[] = {
 	{ KEY_HOME, 'g', 0, "Home, g", "first row", V_ALL, k_move },
 	{ KEY_END, 'G', 0, "End, G", "last row (a run's log then follows live)", V_ALL, k_move },
 	{ '\r', '\n', KEY_ENTER, "Enter", "open the selected run's event log; in a trace, that run's log", V_ALL, k_enter },
-	{ 27, KEY_BACKSPACE, 'h', "Esc", "back", V_LOG | V_TRACE, k_back },
+	{ 27, KEY_BACKSPACE, 'h', "Esc, h", "back", V_LOG | V_TRACE, k_back },
 	{ 'r', 0, 0, "r", "in a run's log: relative / absolute times", V_LOG, k_view },
+	{ 'J', 'K', 0, "J, K", "in a run's log: scroll the event detail down / up", V_LOG, k_view },
 	{ 'w', 0, 0, "w", "cycle the window: 5m, 15m, 1h, 6h, 24h", V_ALL, k_window },
 	{ 'o', 0, 0, "o", "cycle the runs order: newest, longest, agent, status", V_DASH, k_sort },
 	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },
 	{ 'y', 0, 0, "y", "copy the selected run id to the clipboard (OSC 52)", V_ALL, k_copy },
 	{ 'Y', 0, 0, "Y", "copy the selected trace id to the clipboard (OSC 52)", V_ALL, k_copy },
+	{ 'T', 0, 0, "T", "cycle the theme: default, light, high-contrast, solarized-dark, mono", V_ALL, k_theme },
 	{ '+', '=', 0, "+", "refresh faster", V_ALL, k_refresh },
 	{ '-', 0, 0, "-", "refresh slower", V_ALL, k_refresh },
 };
@@ -451,9 +508,16 @@ keys_dispatch(struct dash *d, int ch)
 	if (d->overlay == OV_PICK)
 		return pick_key(d, ch);
 	if (d->overlay == OV_HELP) {
+		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
+		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;
+
+		if (step != 0) { /* scroll; every other key closes */
+			d->help_top += step;
+			return 0;
+		}
 		d->overlay = OV_NONE;
 		d->need_clear = 1;
-		return ch == 'q' ? 0 : 0;
+		return 0;
 	}
 	for (int i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
@@ -465,24 +529,69 @@ keys_dispatch(struct dash *d, int ch)
 	return 0;
 }
 
+/*
+ * Help: one key a row, its text wrapped beside it (nothing cut), in a box
+ * over the body; scrolled with the movement keys when it is taller.
+ */
 void
 keys_help_draw(struct dash *d, struct rect r)
 {
-	int w = r.w - 4 < 90 ? r.w - 4 : 90, x = (r.w - w) / 2;
-	/* one column when every key fits under the title, else two (80x24) */
-	int cols = r.h - 1 >= NKEYS ? 1 : 2, per = (NKEYS + cols - 1) / cols, cw = w / cols;
+	int w = r.w < 96 ? r.w : 92;
+	struct rect box = { r.y, (r.w - w) / 2, r.h, w }, in;
+	int textw, lines = 0, y, shown = 0;
+	char title[80];
 
-	for (int i = 0; i < r.h; i++)
-		ui_blank(r.y + i, x - 1, w + 2);
-	ui_text(d, r.y, x, w, TH_FOCUS, " keys (any key closes this) ");
-	for (int i = 0; i < NKEYS; i++) {
-		int y = r.y + 1 + i % per, cx = x + i / per * cw;
+	in = ui_box(d, box, NULL);
+	textw = in.w - 13;
+	if (in.h <= 0 || textw < 10)
+		return;
+	/* count the rows every key takes, to clamp the scroll */
+	for (int pass = 0; pass < 2; pass++) {
+		int ln = 0;
 
-		if (y >= r.y + r.h)
-			continue;
-		ui_textf(d, y, cx, 12, TH_ACCENT, "%s", keys[i].label);
-		ui_text(d, y, cx + 12, cw - 13, TH_NORMAL, keys[i].help);
+		for (int i = 0; i < NKEYS; i++) {
+			const char *t = keys[i].help;
+			size_t off = 0, len = strlen(t);
+
+			do {
+				size_t take = tw_take(t + off, textw, d->utf8 ? 0 : TW_ASCII);
+				char buf[256];
+
+				if (take == 0)
+					take = len - off;
+				/* break between words when the line has a space */
+				if (off + take < len && t[off + take] != ' ') {
+					size_t sp = take;
+
+					while (sp > 0 && t[off + sp] != ' ')
+						sp--;
+					if (sp > take / 2)
+						take = sp;
+				}
+				if (pass == 1 && ln >= d->help_top && shown < in.h) {
+					y = in.y + shown++;
+					if (off == 0)
+						ui_text(d, y, in.x, 12, TH_ACCENT, keys[i].label);
+					snprintf(buf, sizeof buf, "%.*s", (int)take, t + off);
+					ui_text(d, y, in.x + 13, textw, TH_NORMAL,
+					    buf[0] == ' ' ? buf + 1 : buf);
+				}
+				ln++;
+				off += take;
+			} while (off < len);
+		}
+		lines = ln;
+		if (pass == 0 && d->help_top > lines - in.h)
+			d->help_top = lines - in.h > 0 ? lines - in.h : 0;
+		if (d->help_top < 0)
+			d->help_top = 0;
 	}
+	if (lines > in.h)
+		snprintf(title, sizeof title, " keys %d-%d of %d (j/k, PgUp/PgDn scroll; other keys close) ",
+		    d->help_top + 1, d->help_top + shown, lines);
+	else
+		snprintf(title, sizeof title, " keys (any key closes this) ");
+	ui_text(d, box.y, box.x + 2, box.w - 4, TH_FOCUS, title);
 }
 
 void

@@ -186,11 +186,8 @@ prices_load(const char *path, char *err, size_t errlen)
 	int private;
 	int rc;
 
-	if (conffile_read(path, &text, &len, &private) != 0) {
-		snprintf(err, errlen, "%s", errno == EFBIG ?
-		    "larger than 256 KiB" : strerror(errno));
+	if (conffile_read(path, &text, &len, &private, err, errlen) != 0)
 		return -1;
-	}
 	rc = prices_parse(text, len, err, errlen);
 	free(text);
 	return rc;

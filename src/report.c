@@ -7,18 +7,20 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <wchar.h>
 
 #include "collect.h"
+#include "event-text.h"
 #include "filter.h"
 #include "loop.h"
 #include "metrics.h"
 #include "outfile.h"
 #include "record.h"
+#include "format.h"
 #include "report.h"
 #include "snapshot.h"
 #include "source.h"
 #include "store.h"
+#include "textwidth.h"
 #include "xmalloc.h"
 
 /* Default number of rows of `execmon runs`. */
@@ -121,6 +123,34 @@ load(const struct opts *o, struct store *st, int64_t *now_out)
 	return load_span(o, st, 2 * o->window_ms, 0, now_out);
 }
 
+/* What messages call an output: "stdout" for "-", else the path made safe. */
+static void
+report_out_name(const char *path, char *buf, size_t size)
+{
+	if (strcmp(path, "-") == 0)
+		snprintf(buf, size, "stdout");
+	else
+		event_sanitize(path, buf, size, 0);
+}
+
+/*
+ * Finish a command's output: flush, close, rename into place. On a failed
+ * write (a full disk, a pipe whose reader has gone) say which output and why
+ * in one line and return 1.
+ */
+static int
+report_finish(struct outfile *out, const char *cmd, const char *name)
+{
+	char err[256];
+
+	if (outfile_commit(out, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: %s: %s: %s\n", cmd, name, err);
+		outfile_abort(out);
+		return 1;
+	}
+	return 0;
+}
+
 /* A short human summary of what an event says. */
 static void
 event_summary(const struct event *ev, char *buf, size_t size)
@@ -161,6 +191,8 @@ event_summary(const struct event *ev, char *buf, size_t size)
 	if (ev->message)
 		ADD("%s", ev->message);
 #undef ADD
+	if (n >= sizeof raw)
+		utf8_trim_cut(raw); /* cut: no character left in pieces at the end */
 	event_sanitize(raw, buf, size, 0);
 }
 
@@ -168,7 +200,9 @@ int
 report_events_main(const struct opts *o)
 {
 	struct store *st = store_create();
+	struct outfile out;
 	struct run *run;
+	char err[256];
 	int64_t now;
 	int status = load(o, st, &now);
 
@@ -186,6 +220,11 @@ report_events_main(const struct opts *o)
 		store_free(st);
 		return 1;
 	}
+	if (outfile_open(&out, "-", err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: events: stdout: %s\n", err);
+		store_free(st);
+		return 1;
+	}
 	if (strcmp(o->format, "json") == 0) {
 		json_t *arr = json_array();
 
@@ -196,27 +235,30 @@ report_events_main(const struct opts *o)
 			json_array_append_new(arr, record_json(&ev));
 			event_done(&ev);
 		}
-		event_json_write(arr, stdout, JSON_INDENT(2), isatty(1));
-		fputc('\n', stdout);
+		if (event_json_write(arr, out.f, JSON_INDENT(2),
+		    isatty(fileno(out.f))) != 0 || fputc('\n', out.f) == EOF)
+			outfile_failed(&out);
 		json_decref(arr);
 	} else {
-		printf("%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL");
-		for (size_t i = 0; i < run->nlog; i++) {
+		/* out.f is stdout */
+		printf("%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL"); /* ASCII: bytes are cells */
+		for (size_t i = 0; i < run->nlog && !outfile_failed(&out); i++) {
 			struct event ev;
-			char t[40], type[64], detail[1024];
+			char t[40], type[256], detail[1024];
 
 			run_log_get(run, i, &ev);
 			event_format_time(ev.ts_ms, t, sizeof t);
-			event_sanitize(ev.type_name, type, sizeof type, 0);
+			tw_fit(ev.type_name, 16, TW_TILDE, type, sizeof type);
 			event_summary(&ev, detail, sizeof detail);
-			printf("%-24s  %-16s  %s\n", t, type, detail);
+			printf("%-24s  %s  %s\n", t, type, detail);
 			event_done(&ev);
 		}
-		if (run->log_dropped > 0)
+		if (run->log_dropped > 0 && !outfile_failed(&out))
 			printf("(%" PRIu64 " older events not kept)\n", run->log_dropped);
 	}
+	status = report_finish(&out, "events", "stdout");
 	store_free(st);
-	return 0;
+	return status;
 }
 
 /* Parse --filter into f; on error, say why in one line and return 2. */
@@ -262,9 +304,9 @@ report_snapshot_main(const struct opts *o)
 
 	if ((status = report_filter(o, &f)) != 0)
 		return status;
-	event_sanitize(path, safe, sizeof safe, 0);
+	report_out_name(path, safe, sizeof safe);
 	if (outfile_open(&out, path, err, sizeof err) != 0) {
-		fprintf(stderr, "execmon: snapshot %s: %s\n", safe, err);
+		fprintf(stderr, "execmon: snapshot: %s: %s\n", safe, err);
 		filter_done(&f);
 		return 1;
 	}
@@ -282,14 +324,9 @@ report_snapshot_main(const struct opts *o)
 	if (o->verbose)
 		fprintf(stderr, "execmon: figures computed in %.1f ms from %zu runs "
 		    "held\n", (double)(mono_ns() - t0) / 1e6, store_nruns(st));
-	if (snapshot_write(j, out.f) != 0) {
-		fprintf(stderr, "execmon: snapshot %s: write failed\n", safe);
-		outfile_abort(&out);
-		status = 1;
-	} else if (outfile_commit(&out, err, sizeof err) != 0) {
-		fprintf(stderr, "execmon: snapshot %s: %s\n", safe, err);
-		status = 1;
-	}
+	if (snapshot_write(j, out.f) != 0)
+		outfile_failed(&out);
+	status = report_finish(&out, "snapshot", safe);
 	json_decref(j);
 	metrics_free(m);
 	store_free(st);
@@ -298,115 +335,14 @@ report_snapshot_main(const struct opts *o)
 }
 
 /*
- * Copy s into out for a table cell of exactly width columns: sanitized for
- * the terminal, cut on a character boundary with a '~' when it is too wide,
- * padded with spaces (on the left when right is set).
+ * Copy s into out for a table cell of exactly width columns (terminal
+ * cells): sanitized for the terminal, cut between characters with a '~' when
+ * too wide, padded with spaces (on the left when right is set).
  */
 static void
 report_cell(const char *s, int width, int right, char *out, size_t size)
 {
-	char clean[512], *p = clean;
-	size_t n = 0, keep = 0;
-	int cols = 0, keep_cols = 0, cut = 0;
-
-	event_sanitize(s != NULL ? s : "", clean, sizeof clean, 0);
-	while (*p != '\0') {
-		unsigned char c = (unsigned char)*p;
-		uint32_t cp = c;
-		size_t len = 1;
-		int w;
-
-		if (c >= 0xc0) {
-			int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-
-			cp = c & (0x3f >> more);
-			while (more-- > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
-				cp = (cp << 6) | ((unsigned char)p[len++] & 0x3f);
-		}
-		w = c < 0x80 ? 1 : wcwidth((wchar_t)cp);
-		if (w < 0)
-			w = 1;
-		if (cols + w > width) {
-			cut = 1;
-			break;
-		}
-		if (cols + w <= width - 1) {
-			keep = n + len;
-			keep_cols = cols + w;
-		}
-		cols += w;
-		n += len;
-		p += len;
-	}
-	if (cut) {
-		n = keep;
-		cols = keep_cols + 1;
-	}
-	if (size < n + (size_t)(width - cols) + 3)
-		n = 0, cols = 0, cut = 0; /* cannot happen with our buffers */
-	p = out;
-	if (right) {
-		memset(p, ' ', (size_t)(width - cols));
-		p += width - cols;
-	}
-	memcpy(p, clean, n);
-	p += n;
-	if (cut)
-		*p++ = '~';
-	if (!right) {
-		memset(p, ' ', (size_t)(width - cols));
-		p += width - cols;
-	}
-	*p = '\0';
-}
-
-static void
-report_duration(int64_t ms, char *buf, size_t size)
-{
-	int64_t s = ms / 1000;
-
-	if (ms < 0)
-		snprintf(buf, size, "-");
-	else if (ms < 1000)
-		snprintf(buf, size, "%" PRId64 "ms", ms);
-	else if (ms < 60000)
-		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10);
-	else if (s < 3600)
-		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-	else if (s < 100 * 3600)
-		snprintf(buf, size, "%" PRId64 "h%02" PRId64 "m", s / 3600,
-		    s / 60 % 60);
-	else
-		snprintf(buf, size, "%" PRId64 "d%02" PRId64 "h", s / 86400,
-		    s / 3600 % 24);
-}
-
-static void
-report_tokens(int64_t n, char *buf, size_t size)
-{
-	if (n < 100000)
-		snprintf(buf, size, "%" PRId64, n);
-	else if (n < 999950)
-		snprintf(buf, size, "%.1fk", (double)n / 1e3);
-	else if (n < 999950000)
-		snprintf(buf, size, "%.1fM", (double)n / 1e6);
-	else
-		snprintf(buf, size, "%.1fG", (double)n / 1e9);
-}
-
-static void
-report_cost(int64_t nusd, char *buf, size_t size)
-{
-	double usd = (double)nusd / 1e9;
-
-	if (usd < 9.99995)
-		snprintf(buf, size, "$%.4f", usd);
-	else if (usd < 999.995)
-		snprintf(buf, size, "$%.2f", usd);
-	else if (usd < 999999.5)
-		snprintf(buf, size, "$%.0f", usd);
-	else
-		snprintf(buf, size, "$%.1fM", usd / 1e6);
+	tw_fit(s != NULL ? s : "", width, TW_TILDE | (right ? TW_RIGHT : 0), out, size);
 }
 
 /* Start time: the time of day within a day of now, else month-day and minute. */
@@ -464,16 +400,16 @@ report_run_row(const struct run *r, int64_t now_ms)
 	int usage = r->llm_calls > 0 || r->has_totals;
 
 	if (r->started_ms > 0 && run_is_finished(r))
-		report_duration(r->finished_ms - r->started_ms, dur, sizeof dur);
+		format_dur(r->finished_ms - r->started_ms, dur, sizeof dur);
 	else if (r->started_ms > 0 && r->status == RUN_RUNNING)
-		report_duration(now_ms > r->started_ms ? now_ms - r->started_ms : 0,
+		format_dur(now_ms > r->started_ms ? now_ms - r->started_ms : 0,
 		    dur, sizeof dur);
 	else
 		snprintf(dur, sizeof dur, "-");
 	if (usage) {
-		report_tokens(r->input_tokens > INT64_MAX - r->output_tokens ?
-		    INT64_MAX : r->input_tokens + r->output_tokens, tok, sizeof tok);
-		report_cost(r->cost_nusd, cost, sizeof cost);
+		format_count((double)(r->input_tokens > INT64_MAX - r->output_tokens ?
+		    INT64_MAX : r->input_tokens + r->output_tokens), tok, sizeof tok);
+		format_cost(r->cost_nusd, cost, sizeof cost);
 	} else {
 		snprintf(tok, sizeof tok, "-");
 		snprintf(cost, sizeof cost, "-");
@@ -510,7 +446,9 @@ report_runs_main(const struct opts *o)
 {
 	struct filter f;
 	struct store *st;
+	struct outfile out;
 	const struct run **list;
+	char err[256];
 	int64_t now, since = o->since_ms > 0 ? o->since_ms : o->window_ms;
 	size_t i, n, limit = o->limit > 0 ? (size_t)o->limit : REPORT_RUNS_LIMIT;
 	int status;
@@ -540,6 +478,12 @@ report_runs_main(const struct opts *o)
 		filter_done(&f);
 		return status;
 	}
+	if (outfile_open(&out, "-", err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: runs: stdout: %s\n", err);
+		store_free(st);
+		filter_done(&f);
+		return 1;
+	}
 	n = snapshot_select_runs(st, &f, now, since, 0, &list);
 	if (n > limit)
 		n = limit;
@@ -548,20 +492,20 @@ report_runs_main(const struct opts *o)
 
 		for (i = 0; i < n; i++)
 			json_array_append_new(arr, snapshot_run_json(list[i], now));
-		if (snapshot_write(arr, stdout) != 0)
-			status = 1;
+		if (snapshot_write(arr, out.f) != 0)
+			outfile_failed(&out);
 		json_decref(arr);
 	} else {
 		const char *hdr[REPORT_NCOLS];
 
 		for (i = 0; i < REPORT_NCOLS; i++)
 			hdr[i] = report_cols[i].name;
+		/* out.f is stdout */
 		report_row(hdr);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n && !outfile_failed(&out); i++)
 			report_run_row(list[i], now);
 	}
-	if (fflush(stdout) != 0)
-		status = 1;
+	status = report_finish(&out, "runs", "stdout");
 	free(list);
 	store_free(st);
 	filter_done(&f);

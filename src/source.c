@@ -94,6 +94,22 @@ source_set_error(int idx, const char *fmt, ...)
 	event_sanitize(raw, s->error, sizeof s->error, 0);
 }
 
+/* Set the standing condition shown beside the state ("" clears it). */
+void
+source_set_note(int idx, const char *fmt, ...)
+{
+	struct source_info *s = sources_get(idx);
+	char raw[sizeof s->note];
+	va_list ap;
+
+	if (s == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_end(ap);
+	event_sanitize(raw, s->note, sizeof s->note, 0);
+}
+
 void
 source_count_malformed(int idx, enum event_malformed why)
 {
@@ -116,6 +132,8 @@ source_state_name(enum source_state st)
 		[SRC_RETRYING] = "retrying",
 		[SRC_DONE] = "done",
 		[SRC_GONE] = "gone",
+		[SRC_ERROR] = "error",
+		[SRC_DUPLICATE] = "duplicate",
 	};
 
 	if (st < 0 || st >= SRC__COUNT)

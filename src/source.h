@@ -15,6 +15,8 @@ enum source_state {
 	SRC_RETRYING,  /* waiting to reconnect; see retry_at_ms and error */
 	SRC_DONE,      /* a finite source (replay) reached its end */
 	SRC_GONE,      /* the thing it follows no longer exists */
+	SRC_ERROR,     /* cannot be read (wrong key type, no permission); rechecked */
+	SRC_DUPLICATE, /* the same stream as another source: read there, once */
 	SRC__COUNT
 };
 
@@ -36,6 +38,10 @@ struct source_info {
 	int64_t last_event_ms; /* event time of the newest entry, 0 = none */
 	double backfill;       /* 0..1 while backfilling */
 	int insecure;          /* TLS verification disabled */
+	char note[192];        /* a standing condition beside the state, or what the source says of itself ("live since 14:02Z"), sanitized; "" = none */
+	uint64_t recreated;    /* times the stream was found deleted and recreated */
+	char gap_off[128];     /* why gaps cannot be detected, "" = they can */
+	int fatal;             /* the last error is one retrying cannot mend */
 };
 
 /* Registry: sources are added once and live until sources_clear(). */
@@ -48,6 +54,8 @@ void sources_clear(void);
 
 void source_set_state(int idx, enum source_state, int64_t now_ms);
 void source_set_error(int idx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void source_set_note(int idx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void source_count_malformed(int idx, enum event_malformed);
 const char *source_state_name(enum source_state);

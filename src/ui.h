@@ -8,6 +8,7 @@
 #include "filter.h"
 #include "metrics.h"
 #include "store.h"
+#include "format.h"
 #include "theme.h"
 
 struct rect {
@@ -39,6 +40,7 @@ struct dash {
 	struct filter filter;
 	int64_t window_ms;
 	int64_t loaded_from_ms;   /* oldest time the backfill covers */
+	int can_reload;           /* the sources keep their past (dash_can_reload) */
 	int64_t pinned_now_ms;    /* --now, 0 = wall clock */
 	int64_t now_ms;           /* the now of m */
 	int paused;
@@ -54,9 +56,13 @@ struct dash {
 	const struct pane_kind *panes[PANES_MAX];
 	int sel[PANES_MAX], top[PANES_MAX];
 
+	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
+
 	/* run log / trace views */
 	char *run_id;
 	int log_sel, log_top, log_follow, log_abs;
+	int detail_top;
+	int help_top;              /* first line of the help shown */            /* first line of the event detail shown (J/K) */
 	char *trace_id;
 	int trace_sel, trace_top;
 
@@ -90,43 +96,55 @@ struct dash {
 	const char *filter_expr_cli;
 };
 
-/* ui.c: colours and text. Every string passes through event_sanitize. */
+/*
+ * ui.c: colours and text. Every string passes through event_sanitize and is
+ * measured, cut and padded in cells by textwidth.c (tw_fit), never in bytes.
+ */
 void ui_colors_init(struct dash *);
 int ui_attr(const struct dash *, enum theme_role);
-/* Draw text clipped to w columns; returns the columns used. */
+/* Draw text clipped to w columns (between characters); returns the columns used. */
 int ui_text(const struct dash *, int y, int x, int w, enum theme_role, const char *utf8);
 /* printf-style ui_text. */
 int ui_textf(const struct dash *, int y, int x, int w, enum theme_role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 void ui_blank(int y, int x, int w);
+/* A bordered overlay that clears its whole area; returns the inside. */
+struct rect ui_box(const struct dash *, struct rect, const char *title);
 /* A bar of frac (0..1) over w columns, eighth blocks in UTF-8. */
 void ui_bar(const struct dash *, int y, int x, int w, double frac, enum theme_role);
 /* A sparkline of n values scaled to their max, the last w values. */
 void ui_spark(const struct dash *, int y, int x, int w, const double *v, int n, enum theme_role);
+/* The same on a given scale (max > 0), so several rows compare. */
+void ui_spark_scaled(const struct dash *, int y, int x, int w, const double *v, int n,
+    double max, enum theme_role);
 /* A bar chart of n values over a rectangle, the last r.w values, eighth blocks. */
 void ui_chart(const struct dash *, struct rect r, const double *v, int n, enum theme_role);
 /* Text width in columns of a UTF-8 string. */
 int ui_width(const char *utf8);
 
-/* Formatting: durations, counts, money. Each writes into buf and returns it. */
-char *fmt_dur(int64_t ms, char *buf, size_t size);
-char *fmt_count(double n, char *buf, size_t size);
-/* A window length as the user wrote it: 15m, 1h, 7d. */
-char *fmt_window(int64_t ms, char *buf, size_t size);
-char *fmt_cost(int64_t nusd, char *buf, size_t size);
 const char *status_glyph(const struct dash *, enum run_status);
 enum theme_role status_role(enum run_status);
 
 /* The runs shown in the runs pane, in the current sort (used by several panes). */
 int dash_runs(struct dash *, const struct live_run ***out);
 struct run *dash_selected_run(struct dash *);
+/* Keep the runs pane's selection on the same run as the list moves: sets sel[0]. */
+void dash_runs_follow(struct dash *, const struct live_run **v, int n);
+/* The runs pane's selection moved by a key: remember which run it is on. */
+void dash_runs_remember(struct dash *);
 void dash_set_status(struct dash *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dash_recompute(struct dash *);
+/* collect_run's status when the window grew past the history held. */
+#define DASH_RELOAD 100
+struct opts;
+int dash_can_reload(const struct opts *);
+void dash_reload(struct dash *);
 void dash_open_log(struct dash *, const char *run_id);
 void dash_open_trace(struct dash *, const char *trace_id);
 
 /* The header (sources, rates, window, filter, PAUSED, clock), the summary line, the status line. */
 void dash_draw_header(struct dash *, int w);
+int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
@@ -134,6 +152,8 @@ void dash_draw_status(struct dash *, int y, int w);
 void view_runlog_draw(struct dash *, struct rect);
 int view_runlog_key(struct dash *, int ch);
 void view_trace_draw(struct dash *, struct rect);
+/* The run highlighted in the trace view (NULL when none). */
+struct run *view_trace_selected(struct dash *);
 int view_trace_key(struct dash *, int ch);
 
 /* Keys (keys.c): the one table that both dispatch and help come from. */

@@ -124,9 +124,22 @@ view_trace_draw(struct dash *d, struct rect r)
 		    status_glyph(d, run->status), run->id);
 		ui_textf(d, y, x, r.w - x, sel ? TH_SELECT : TH_NORMAL, " %s  %s  %s",
 		    run->agent_name ? run->agent_name : "-", run_status_name(run->status),
-		    fmt_dur(dur, a, sizeof a));
+		    format_dur(dur, a, sizeof a));
 	}
 	free(nodes);
+}
+
+struct run *
+view_trace_selected(struct dash *d)
+{
+	struct node *nodes;
+	size_t n = build(d, &nodes);
+	struct run *r = NULL;
+
+	if (d->trace_sel >= 0 && (size_t)d->trace_sel < n)
+		r = store_find(d->store, nodes[d->trace_sel].run->id);
+	free(nodes);
+	return r;
 }
 
 int

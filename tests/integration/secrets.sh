@@ -171,7 +171,7 @@ for cmd in snapshot record; do
 	mkdir "$TMP/o/dir"
 	"$EXECMON" "$cmd" "${R[@]}" "${extra[@]}" -o "$TMP/o/dir" >/dev/null 2>"$TMP/o.err"
 	is "$?" 1 "$cmd -o: refuses a directory"
-	grep -q "not a regular file" "$TMP/o.err"
+	grep -q ": is a directory$" "$TMP/o.err"
 	ok $? "$cmd -o: and says why"
 	rmdir "$TMP/o/dir"
 	mkfifo "$TMP/o/fifo"

@@ -80,7 +80,7 @@ tables_whole() {
 import re, sys
 sys.path.insert(0, sys.argv[1])
 from tui_screen import pane
-fig = re.compile(r"^(-|\d+|\d+(\.\d+)?[kMG]|\d+\.\d%|\d+ms|\d+\.\ds|\d+m\d\ds|\d+h\d\dm|\d+d\d\dh|\$\d+\.\d+k?)$")
+fig = re.compile(r"^(-|\d+|\d+(\.\d+)?[kMG]|\d+\.\d%|\d+ms|\d+\.\ds|\d+s|\d+m\d\ds|\d+h\d\dm|\d+d\d\dh|\$\d+\.\d+k?)$")
 bad = []
 for title in ("Agents", "Models (tokens, cost)", "Tools"):
     rows = [r for r in pane(sys.argv[2], title)[1:] if r.strip()]

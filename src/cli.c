@@ -554,7 +554,8 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       table shipped with execmon)\n"
 	    "  --price 'M IN OUT'   the price of model M in $ per million input and output\n"
 	    "                       tokens; repeatable, wins over the table\n"
-	    "  -v, --verbose        more detail on stderr\n"
+	    "  -v, --verbose        more detail: debug messages on stderr (the\n"
+	    "                       dashboard: in its messages view, L)\n"
 	    "  -h, --help           this help;  --version  the version\n";
 
 	switch (cmd) {

@@ -110,7 +110,7 @@ dash_draw_header(struct dash *d, int w)
 		const char *short_name = strcmp(si->kind, "redis") == 0 ?
 		    strrchr(si->name, '/') : NULL;
 		const char *name = short_name ? short_name + 1 : full;
-		int name_len = 24;
+		int name_len = 24, clip = 0;
 		char age[32] = "", shown[256];
 
 		if (failing) {
@@ -121,6 +121,7 @@ dash_draw_header(struct dash *d, int w)
 			name = full;
 			name_len = strstr(si->note, short_name + 1) != NULL ?
 			    (int)(short_name - full) : 64;
+			clip = 1; /* the host part only: cut, not elided */
 		}
 		if (si->state == SRC_LIVE || si->state == SRC_DONE) {
 			int64_t quiet = si->last_recv_ms ? now - si->last_recv_ms : now - si->state_since_ms;
@@ -145,7 +146,8 @@ dash_draw_header(struct dash *d, int w)
 			role = TH_WARN;
 		if (si->note[0] != '\0' && role == TH_HEADER)
 			role = TH_WARN;
-		tw_fit(name, name_len, TW_NOPAD | (d->utf8 ? 0 : TW_ASCII), shown, sizeof shown);
+		tw_fit(name, name_len, TW_NOPAD | (clip ? TW_CLIP : 0) | (d->utf8 ? 0 : TW_ASCII),
+		    shown, sizeof shown);
 		x += ui_textf(d, 0, x, limit - x, role, "%s %s%s%s%s ",
 		    d->utf8 ? "●" : "*", shown,
 		    si->state == SRC_LIVE ? "" : " ", si->state == SRC_LIVE ? "" :

@@ -238,6 +238,8 @@ dash_open_log(struct dash *d, const char *run_id)
 {
 	free(d->run_id);
 	d->run_id = xstrdup(run_id);
+	if (d->view != VIEW_LOG)
+		d->log_from = d->view;
 	d->view = VIEW_LOG;
 	d->log_sel = 0;
 	d->detail_top = 0;
@@ -334,8 +336,7 @@ draw_pick(struct dash *d, int H, int W)
 	snprintf(title, sizeof title, " pick %s (Enter choose, Esc cancel) ",
 	    d->pick_kind == 'a' ? "an agent" : "a model");
 	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
-	if (d->pick_sel >= top + in.h)
-		top = d->pick_sel - in.h + 1;
+	ui_list_clamp(&d->pick_sel, &top, d->pick_n, in.h);
 	for (int i = 0; i < in.h && top + i < d->pick_n; i++)
 		ui_text(d, in.y + i, in.x, in.w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
 		    d->pick_items[top + i]);
@@ -370,12 +371,16 @@ draw(struct dash *d)
 		dash_draw_summary(d, W);
 		if (d->view == VIEW_LOG)
 			view_runlog_draw(d, body);
+		else if (d->view == VIEW_RECENT)
+			view_recent_draw(d, body);
 		else if (d->view == VIEW_TRACE)
 			view_trace_draw(d, body);
 		else
 			draw_dash(d, H, W);
 		if (d->overlay == OV_HELP)
 			keys_help_draw(d, body);
+		else if (d->overlay == OV_MESSAGES)
+			view_messages_draw(d, body);
 		else if (d->overlay == OV_PICK)
 			draw_pick(d, H, W);
 	}
@@ -755,6 +760,8 @@ dash_main(const struct opts *o)
 	free(d->run_id);
 	free(d->trace_id);
 	free(d->sel_run_id);
+	free(d->rec_sel_id);
+	view_recent_done();
 	for (int i = 0; i < d->pick_n; i++)
 		free(d->pick_items[i]);
 	free(d->pick_items);

@@ -15,8 +15,9 @@
 
 #define V_DASH (1 << VIEW_DASH)
 #define V_LOG (1 << VIEW_LOG)
+#define V_RECENT (1 << VIEW_RECENT)
 #define V_TRACE (1 << VIEW_TRACE)
-#define V_ALL (V_DASH | V_LOG | V_TRACE)
+#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT)
 
 struct key {
 	int ch, ch2, ch3;      /* the keys (0 = none) */
@@ -218,6 +219,10 @@ k_move(struct dash *d, int ch)
 		d->log_follow = delta >= 1000000;
 		return 0;
 	}
+	if (d->view == VIEW_RECENT) {
+		view_recent_move(d, delta);
+		return 0;
+	}
 	if (d->view == VIEW_TRACE) {
 		d->trace_sel += delta;
 		if (d->trace_sel < 0)
@@ -240,6 +245,15 @@ k_enter(struct dash *d, int ch)
 		return view_trace_key(d, '\r');
 	if (d->view == VIEW_LOG)
 		return view_runlog_key(d, '\r');
+	if (d->view == VIEW_RECENT) {
+		struct run *r = view_recent_selected(d);
+
+		if (r == NULL)
+			dash_set_status(d, "no run selected");
+		else
+			dash_open_log(d, r->id);
+		return 0;
+	}
 	{
 		struct run *r = dash_selected_run(d);
 
@@ -259,6 +273,8 @@ k_back(struct dash *d, int ch)
 	(void)ch;
 	if (d->view == VIEW_TRACE && d->run_id != NULL)
 		d->view = VIEW_LOG;
+	else if (d->view == VIEW_LOG && d->log_from == VIEW_RECENT)
+		d->view = d->log_from = VIEW_RECENT;
 	else
 		d->view = VIEW_DASH;
 	d->need_clear = 1;
@@ -324,12 +340,42 @@ k_theme(struct dash *d, int ch)
 }
 
 static int
+k_messages(struct dash *d, int ch)
+{
+	(void)ch;
+	d->overlay = OV_MESSAGES;
+	d->msg_top = 0;
+	d->need_clear = 1;
+	return 0;
+}
+
+/*
+ * R: the recent finished runs; F: the same, failed only, in one key (the
+ * status filter then says so in the header; f clears it).
+ */
+static int
+k_recent(struct dash *d, int ch)
+{
+	d->view = VIEW_RECENT;
+	d->need_clear = 1;
+	if (ch == 'F' && d->filter.status != RUN_FAILED) {
+		d->filter.status = RUN_FAILED;
+		filter_changed(d);
+	}
+	return 0;
+}
+
+static int
 k_sort(struct dash *d, int ch)
 {
 	static const char *const names[SORT_COUNT] = { "newest", "longest", "agent", "status" };
 
 	(void)ch;
 	d->sort = (d->sort + 1) % SORT_COUNT;
+	/* a new order starts at its top, as a new list would */
+	d->sel[0] = d->top[0] = 0;
+	free(d->sel_run_id);
+	d->sel_run_id = NULL;
 	dash_set_status(d, "runs sorted by %s", names[d->sort]);
 	return 0;
 }
@@ -380,6 +426,7 @@ k_copy(struct dash *d, int ch)
 	/* what is highlighted: the runs pane's row, the trace's row, the log's run */
 	struct run *r = d->view == VIEW_DASH ? dash_selected_run(d) :
 	    d->view == VIEW_TRACE ? view_trace_selected(d) :
+	    d->view == VIEW_RECENT ? view_recent_selected(d) :
 	    d->run_id ? store_find(d->store, d->run_id) : NULL;
 	const char *what = ch == 'Y' ? "trace id" : "run id";
 	const char *v = r == NULL ? NULL : ch == 'Y' ? r->trace_id : r->id;
@@ -415,8 +462,8 @@ static const struct key keys[] = {
 	{ 'a', 0, 0, "a", "agent filter: pick from a list", V_DASH, k_pick },
 	{ 'm', 0, 0, "m", "model filter: pick from a list", V_DASH, k_pick },
 	{ 't', 0, 0, "t", "filter to the selected run's trace (in a run's log: open its trace)", V_DASH | V_LOG, k_trace },
-	{ 's', 0, 0, "s", "cycle the status filter", V_DASH, k_status },
-	{ 'f', 0, 0, "f", "clear every filter", V_DASH, k_clear },
+	{ 's', 0, 0, "s", "cycle the status filter", V_DASH | V_RECENT, k_status },
+	{ 'f', 0, 0, "f", "clear every filter", V_DASH | V_RECENT, k_clear },
 	{ '\t', KEY_BTAB, 0, "Tab, S-Tab", "next / previous pane", V_DASH, k_focus },
 	{ KEY_UP, 'k', 0, "Up, k", "move up", V_ALL, k_move },
 	{ KEY_DOWN, 'j', 0, "Down, j", "move down", V_ALL, k_move },
@@ -432,6 +479,9 @@ static const struct key keys[] = {
 	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },
 	{ 'y', 0, 0, "y", "copy the selected run id to the clipboard (OSC 52)", V_ALL, k_copy },
 	{ 'Y', 0, 0, "Y", "copy the selected trace id to the clipboard (OSC 52)", V_ALL, k_copy },
+	{ 'R', 0, 0, "R", "recent finished runs, newest first, with their errors", V_ALL, k_recent },
+	{ 'F', 0, 0, "F", "failed runs: the recent runs, failed only", V_ALL, k_recent },
+	{ 'L', 0, 0, "L", "execmon's own messages (warnings, reconnects), newest first", V_ALL, k_messages },
 	{ 'T', 0, 0, "T", "cycle the theme: default, light, high-contrast, solarized-dark, mono", V_ALL, k_theme },
 	{ '+', '=', 0, "+", "refresh faster", V_ALL, k_refresh },
 	{ '-', 0, 0, "-", "refresh slower", V_ALL, k_refresh },
@@ -507,6 +557,18 @@ keys_dispatch(struct dash *d, int ch)
 		return prompt_key(d, ch);
 	if (d->overlay == OV_PICK)
 		return pick_key(d, ch);
+	if (d->overlay == OV_MESSAGES) {
+		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
+		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;
+
+		if (step != 0) {
+			d->msg_top += step;
+			return 0;
+		}
+		d->overlay = OV_NONE;
+		d->need_clear = 1;
+		return 0;
+	}
 	if (d->overlay == OV_HELP) {
 		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
 		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;

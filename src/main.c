@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "log.h"
 #include "dash.h"
 #include "record.h"
 #include "report.h"
@@ -58,6 +59,8 @@ main(int argc, char **argv)
 		}
 		return rc == 1 ? 0 : rc;
 	}
+	if (o.verbose)
+		log_set_level(LOG_DEBUG); /* -v: the sources' and libraries' detail too */
 	switch (o.command) {
 	case CMD_RECORD:
 		rc = record_main(&o);

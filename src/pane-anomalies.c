@@ -92,14 +92,7 @@ draw(struct dash *d, struct rect r, int focused)
 	}
 	/* the list scrolls (Tab here, then j/k); a last row says what is hidden */
 	rows = r.y + r.h - y;
-	if (*sel >= n)
-		*sel = n - 1;
-	if (*sel < *top)
-		*top = *sel;
-	if (*sel >= *top + rows - (n > rows))
-		*top = *sel - (rows - (n > rows)) + 1;
-	if (*top > n - 1)
-		*top = n - 1;
+	ui_list_clamp(sel, top, n, rows - (n > rows));
 	for (int k = *top; k < n && y < r.y + r.h; k++, y++) {
 		if (n - k > r.y + r.h - y && y == r.y + r.h - 1) {
 			ui_textf(d, y, r.x + 1, r.w - 1, TH_DIM, "+%d more (Tab here, j/k)", n - k);

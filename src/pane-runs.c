@@ -37,10 +37,7 @@ draw(struct dash *d, struct rect r, int focused)
 		return;
 	}
 	dash_runs_follow(d, v, n); /* the same run stays selected as runs come and go */
-	if (*sel < *top)
-		*top = *sel;
-	if (*sel >= *top + r.h)
-		*top = *sel - r.h + 1;
+	ui_list_clamp(sel, top, n, r.h);
 	for (int i = 0; i < r.h && *top + i < n; i++) {
 		const struct live_run *lr = v[*top + i];
 		const struct run *run = lr->run;

@@ -7,15 +7,11 @@
 #include "textwidth.h"
 #include "ui.h"
 
+/* The table's selection and scroll, by the one list clamp. */
 static void
 scroll_fix(struct dash *d, int idx, int n, int h)
 {
-	if (d->sel[idx] >= n)
-		d->sel[idx] = n > 0 ? n - 1 : 0;
-	if (d->sel[idx] < d->top[idx])
-		d->top[idx] = d->sel[idx];
-	if (d->sel[idx] >= d->top[idx] + h)
-		d->top[idx] = d->sel[idx] - h + 1;
+	ui_list_clamp(&d->sel[idx], &d->top[idx], n, h);
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "log.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -30,15 +31,6 @@ sources_add(const char *kind, const char *name)
 	return (int)count++;
 }
 
-int
-sources_intern(const char *kind, const char *name)
-{
-	for (size_t i = 0; i < count; i++) {
-		if (strcmp(list[i]->name, name) == 0)
-			return (int)i;
-	}
-	return sources_add(kind, name);
-}
 
 size_t
 sources_count(void)
@@ -73,6 +65,8 @@ source_set_state(int idx, enum source_state st, int64_t now_ms)
 
 	if (s == NULL || s->state == st)
 		return;
+	log_msg(LOG_DEBUG, "%s: %s -> %s", s->name, source_state_name(s->state),
+	    source_state_name(st));
 	s->state = st;
 	s->state_since_ms = now_ms;
 	if (st == SRC_LIVE || st == SRC_BACKFILLING)

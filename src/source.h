@@ -46,8 +46,6 @@ struct source_info {
 
 /* Registry: sources are added once and live until sources_clear(). */
 int sources_add(const char *kind, const char *name);
-/* Index of the source with this name, adding a "replay"-kind one if unknown. */
-int sources_intern(const char *kind, const char *name);
 size_t sources_count(void);
 struct source_info *sources_get(int idx);
 void sources_clear(void);

@@ -30,11 +30,6 @@ static const char *const color_names[8] = {
 	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"
 };
 
-const char *
-theme_role_name(enum theme_role r)
-{
-	return r < TH__COUNT ? role_names[r] : "?";
-}
 
 void
 theme_default(struct theme *t)

@@ -198,6 +198,25 @@ ui_blank(int y, int x, int w)
 		mvhline(y, x, ' ', w);
 }
 
+void
+ui_list_clamp(int *sel, int *top, int n, int h)
+{
+	if (h < 1)
+		h = 1;
+	if (*sel >= n)
+		*sel = n - 1;
+	if (*sel < 0)
+		*sel = 0;
+	if (*top > *sel)
+		*top = *sel;
+	if (*sel >= *top + h)
+		*top = *sel - h + 1;
+	if (*top > (n > h ? n - h : 0)) /* no empty rows below the last item */
+		*top = n > h ? n - h : 0;
+	if (*top < 0)
+		*top = 0;
+}
+
 struct rect
 ui_box(const struct dash *d, struct rect b, const char *title)
 {

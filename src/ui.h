@@ -28,8 +28,8 @@ struct pane_kind {
 	void (*enter)(struct dash *, int row);
 };
 
-enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE };
-enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT };
+enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT };
+enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
 
 #define PANES_MAX 12
 #define SORT_COUNT 4
@@ -52,17 +52,19 @@ struct dash {
 	enum view view;
 	enum overlay overlay;
 	int focus;                /* index into the visible panes */
-	int npanes;
-	const struct pane_kind *panes[PANES_MAX];
 	int sel[PANES_MAX], top[PANES_MAX];
 
 	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
+	int rec_sel, rec_top;     /* the recent runs view's selection and scroll */
+	char *rec_sel_id;         /* ... by identity */
+	enum view log_from;       /* the view a run's log goes back to */
 
 	/* run log / trace views */
 	char *run_id;
 	int log_sel, log_top, log_follow, log_abs;
 	int detail_top;
-	int help_top;              /* first line of the help shown */            /* first line of the event detail shown (J/K) */
+	int help_top;              /* first line of the help shown */
+	int msg_top;               /* first row of the messages view shown */            /* first line of the event detail shown (J/K) */
 	char *trace_id;
 	int trace_sel, trace_top;
 
@@ -93,7 +95,6 @@ struct dash {
 	int dirty;                /* something to redraw */
 	int need_clear;           /* full repaint (resize, view change) */
 	char *snapshot_dir;
-	const char *filter_expr_cli;
 };
 
 /*
@@ -108,6 +109,11 @@ int ui_text(const struct dash *, int y, int x, int w, enum theme_role, const cha
 int ui_textf(const struct dash *, int y, int x, int w, enum theme_role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 void ui_blank(int y, int x, int w);
+/*
+ * Every list's scrolling: keep sel in 0..n-1 and top so that sel is among
+ * the h rows shown from top (the one clamp every pane and view uses).
+ */
+void ui_list_clamp(int *sel, int *top, int n, int h);
 /* A bordered overlay that clears its whole area; returns the inside. */
 struct rect ui_box(const struct dash *, struct rect, const char *title);
 /* A bar of frac (0..1) over w columns, eighth blocks in UTF-8. */
@@ -149,6 +155,11 @@ void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
 /* Views. */
+void view_recent_draw(struct dash *, struct rect);
+struct run *view_recent_selected(struct dash *);
+void view_recent_move(struct dash *, int delta);
+void view_recent_done(void);
+void view_messages_draw(struct dash *, struct rect);
 void view_runlog_draw(struct dash *, struct rect);
 int view_runlog_key(struct dash *, int ch);
 void view_trace_draw(struct dash *, struct rect);

@@ -99,12 +99,9 @@ view_runlog_draw(struct dash *d, struct rect r)
 		ui_text(d, y, 1, r.w - 1, TH_DIM, "no events held for this run");
 		return;
 	}
-	if (d->log_follow || d->log_sel >= (int)run->nlog)
+	if (d->log_follow)
 		d->log_sel = (int)run->nlog - 1;
-	if (d->log_sel < d->log_top)
-		d->log_top = d->log_sel;
-	if (d->log_sel >= d->log_top + listh)
-		d->log_top = d->log_sel - listh + 1;
+	ui_list_clamp(&d->log_sel, &d->log_top, (int)run->nlog, listh);
 	for (int i = 0; i < listh && d->log_top + i < (int)run->nlog; i++) {
 		struct event e, *ev = &e;
 		int sel = d->log_top + i == d->log_sel, x = 1;

@@ -89,7 +89,7 @@ for sz in $SIZES; do
 	ok $? "$sz: the header says what 'spent' covers"
 	# the queues pane: a labelled scale, and no oldest wait on an empty queue
 	if [ "$w" -gt 80 ] && ! python3 "$TMP/tui_screen.py" "$TMP/$n.cap" "Queues (depth, oldest wait)" 2>/dev/null |
-	    awk 'NF && $2 != "0" { found = 1 } END { exit !found }'; then
+	    awk 'NF && $1 != "workers:" && $2 != "0" { found = 1 } END { exit !found }'; then
 		! grep -q 'scale 0-' "$TMP/$n.cap"
 		ok $? "$sz: no scale is drawn while every queue is empty"
 	elif [ "$w" -gt 80 ]; then
@@ -102,10 +102,10 @@ for sz in $SIZES; do
 done
 
 # Queue rows keep their order from frame to frame.
-q1=$(python3 "$TMP/tui_screen.py" "$TMP/m120.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF {print $1}' | tr '\n' ' ')
+q1=$(python3 "$TMP/tui_screen.py" "$TMP/m120.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF && $1 != "workers:" {print $1}' | tr '\n' ' ')
 sleep 3
 tui_cap m120 >"$TMP/m120.b.cap"
-q2=$(python3 "$TMP/tui_screen.py" "$TMP/m120.b.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF {print $1}' | tr '\n' ' ')
+q2=$(python3 "$TMP/tui_screen.py" "$TMP/m120.b.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF && $1 != "workers:" {print $1}' | tr '\n' ' ')
 is "$q2" "$q1" "the queue rows keep their order"
 [ "$(echo "$q1" | tr ' ' '\n' | grep -v '^$' | LC_ALL=C sort | tr '\n' ' ')" = "$q1" ]
 ok $? "the queue rows are in name order ($q1)"
@@ -166,6 +166,8 @@ PY
 ok $? "80x24 help: nothing of the screen below shows inside it"
 grep -q "events are still read)" "$TMP/help.cap" && grep -q "pause the screen" "$TMP/help.cap"
 ok $? "80x24 help: a description is whole, not cut at the column"
+tui_keys m80 PageDown
+sleep 0.3
 tui_keys m80 PageDown
 sleep 0.5
 tui_match m80 'cycle the theme'
@@ -240,6 +242,27 @@ ok $? "a run past its estimate says it is late: $(tr -s ' ' <"$TMP/late.row")"
 grep -q '\$0.00048' "$TMP/tiny.row"
 ok $? "runs: a twentieth of a cent is \$0.00048, not \$0.000"
 
+# F: the failed runs in one key, newest first, each with its error; Enter
+# opens its log, Esc comes back to the list.
+tui_keys err F
+tui_wait err 5 'recent runs: [0-9]+ finished in 1h, status=failed' >/dev/null
+ok $? "F lists the failed runs of the window"
+tui_cap err | grep -q 'child-1.*RateLimitError'
+ok $? "... each with its error class and message"
+tui_keys err g Enter
+tui_wait err 5 '^ run child-1' >/dev/null
+ok $? "Enter opens the failed run's log"
+tui_keys err Escape
+tui_wait err 5 'recent runs:' >/dev/null
+ok $? "Esc goes back to the list"
+tui_keys err f
+
+# -v: the sources' state changes are logged too (debug level)
+"$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"
+"$EXECMON" runs -v --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/verbose.err"
+grep -q -- '-> live\|-> backfilling' "$TMP/verbose.err" && ! grep -q -- '-> ' "$TMP/quiet.err"
+ok $? "-v logs the sources' state changes, and without it they are not"
+
 # A source down: the pane titles say stale, the anomalies pane says why.
 kill -STOP "$REDIS_PID_s"
 kill -9 "$REDIS_PID_s"
@@ -247,6 +270,14 @@ tui_wait m200 30 'cannot judge' >/dev/null
 ok $? "Redis down: the anomalies pane says it cannot judge"
 tui_match m200 ' stale '
 ok $? "Redis down: the panes are marked stale"
+
+# L: execmon's own messages, with the reconnects just logged
+tui_keys m200 L
+tui_wait m200 5 'messages: [1-9]' >/dev/null
+ok $? "L opens execmon's own messages"
+tui_cap m200 | grep -Eq '[0-9]{2}:[0-9]{2}:[0-9]{2}Z .*(redis|hist|live|hand)'
+ok $? "each message has its time and names the source"
+tui_keys m200 x
 
 for sz in $SIZES; do tui_keys "m${sz%x*}" q; done
 tui_keys err q

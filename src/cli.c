@@ -17,6 +17,8 @@
 #include "event.h"
 #include "infile.h"
 #include "log.h"
+#include "prices.h"
+#include "source-otlp.h"
 #include "source-ws.h"
 #include "ui.h"
 #include "url.h"
@@ -31,7 +33,8 @@ enum {
 	O_CELERY, O_CELERY_QUEUE, O_CELERY_ENABLE_EVENTS,
 	O_ALERT_EXEC, O_ALERT_EXEC_TIMEOUT, O_ALERT_EXEC_MAX, O_ALERT_BELL,
 	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_NOTE, O_ACK, O_UNACK, O_SNOOZE,
-	O_SILENCE, O_UNSILENCE
+	O_SILENCE, O_UNSILENCE,
+	O_OTLP_LISTEN, O_OTLP_MAX_BODY, O_OTLP_TOKEN, O_PRICES, O_PRICE
 };
 
 static const struct option longopts[] = {
@@ -42,6 +45,11 @@ static const struct option longopts[] = {
 	{ "ws-insecure", no_argument, NULL, O_WS_INSECURE },
 	{ "ws-header", required_argument, NULL, O_WS_HEADER },
 	{ "ws-max-message", required_argument, NULL, O_WS_MAX_MESSAGE },
+	{ "otlp-listen", required_argument, NULL, O_OTLP_LISTEN },
+	{ "otlp-max-body", required_argument, NULL, O_OTLP_MAX_BODY },
+	{ "otlp-token", required_argument, NULL, O_OTLP_TOKEN },
+	{ "prices", required_argument, NULL, O_PRICES },
+	{ "price", required_argument, NULL, O_PRICE },
 	{ "bullmq", required_argument, NULL, O_BULLMQ },
 	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
 	{ "celery", no_argument, NULL, O_CELERY },
@@ -95,6 +103,7 @@ static const char *const command_names[] = {
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
 static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level;
 static enum level celery_queue_level;
+static enum level price_level;
 
 int64_t
 cli_parse_duration(const char *s)
@@ -277,6 +286,47 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		    o->ws_max_message > EVENT_JSON_MAX)
 			return bad(name, v, "not a size from 64 bytes to 4M");
 		return 0;
+	case O_OTLP_LISTEN: {
+		char host[256], err[128];
+		int port;
+
+		if (source_otlp_parse_listen(v, host, sizeof host, &port, err,
+		    sizeof err) != 0)
+			return bad(name, v, err);
+		set_str(&o->otlp_listen, v);
+		return 0;
+	}
+	case O_OTLP_MAX_BODY:
+		if ((o->otlp_max_body = parse_size(v)) < 1024 ||
+		    o->otlp_max_body > 1024 * 1024 * 1024)
+			return bad(name, v, "not a size from 1k to 1024M");
+		return 0;
+	case O_OTLP_TOKEN: {
+		char err[128], *t;
+
+		/* Checked here, resolved again when the receiver starts. */
+		if ((t = source_otlp_token(v, err, sizeof err)) == NULL) {
+			fprintf(stderr, "execmon: --%s: %s\n", name, err);
+			return 2;
+		}
+		memset(t, 0, strlen(t));
+		free(t);
+		set_str(&o->otlp_token, v);
+		return 0;
+	}
+	case O_PRICES:
+		if (access(v, R_OK) != 0)
+			return bad(name, v, strerror(errno));
+		set_str(&o->prices, v);
+		return 0;
+	case O_PRICE: {
+		char err[128];
+
+		if (prices_set(v, err, sizeof err) != 0)
+			return bad(name, v, err);
+		prices_clear();
+	}
+		return list_add(o->price, &o->nprice, &price_level, at, v, name);
 	case O_BULLMQ:
 		if (*v == '\0')
 			return bad(name, v, "empty queue name");
@@ -551,6 +601,10 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       a value env:VAR is read from the environment\n"
 	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M);\n"
 	    "                       a frame announcing more drops its connection\n"
+	    "  --otlp-listen [HOST:]PORT  receive OpenTelemetry GenAI traces over OTLP/HTTP\n"
+	    "                       (POST /v1/traces, JSON or protobuf; HOST 127.0.0.1)\n"
+	    "  --otlp-max-body N    larger request bodies get 413 (default 4M)\n"
+	    "  --otlp-token T       require 'Authorization: Bearer T' (env:VAR reads it)\n"
 	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
 	    "Common options:\n"
 	    "  --window DUR         history window: 90s, 15m, 1h, 7d, at most 3650d\n"
@@ -563,6 +617,10 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --duration DUR       stop after DUR; snapshot, runs and events read a\n"
 	    "                       WebSocket feed until then, or until its server closes\n"
 	    "  --config FILE        settings file (default $XDG_CONFIG_HOME/execmon/config)\n"
+	    "  --prices FILE        model prices for estimated LLM costs (default: the\n"
+	    "                       table shipped with execmon)\n"
+	    "  --price 'M IN OUT'   the price of model M in $ per million input and output\n"
+	    "                       tokens; repeatable, wins over the table\n"
 	    "  -v, --verbose        more detail: debug messages on stderr (the\n"
 	    "                       dashboard: in its messages view, L)\n"
 	    "  -h, --help           this help;  --version  the version\n";
@@ -660,8 +718,10 @@ cli_parse(struct opts *o, int argc, char **argv)
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
 	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
+	price_level = L_DEFAULT;
 	celery_queue_level = L_DEFAULT;
 	o->ws_max_message = WSMSG_MAX_DEFAULT;
+	o->otlp_max_body = OTLP_MAX_BODY_DEFAULT;
 
 	if (argc > 1 && argv[1][0] != '-') {
 		for (int i = 1; i < (int)(sizeof command_names / sizeof command_names[0]); i++) {
@@ -779,8 +839,15 @@ cli_parse(struct opts *o, int argc, char **argv)
 	if (o->nredis == 0)
 		list_add(o->redis, &o->nredis, &redis_level, L_DEFAULT,
 		    "redis://127.0.0.1:6379", "redis");
+	if (o->otlp_listen != NULL && o->duration_ms == 0 &&
+	    (o->command == CMD_SNAPSHOT || o->command == CMD_RUNS ||
+	    o->command == CMD_EVENTS)) {
+		fprintf(stderr, "execmon: --otlp-listen: %s needs --duration (how long"
+		    " to listen)\n", command_names[o->command]);
+		return 2;
+	}
 	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0 &&
-	    !o->celery)
+	    !o->celery && o->otlp_listen == NULL)
 		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
 		    "execmon:events", "stream");
 	if (o->format == NULL)
@@ -809,6 +876,11 @@ cli_free(struct opts *o)
 		free(o->ws_headers[i]);
 	free(o->ws_ca);
 	free(o->replay);
+	free(o->otlp_listen);
+	free(o->otlp_token);
+	free(o->prices);
+	for (int i = 0; i < o->nprice; i++)
+		free(o->price[i]);
 	free(o->filter);
 	free(o->theme);
 	free(o->config);

@@ -392,6 +392,8 @@ draw(struct dash *d)
 			view_runlog_draw(d, body);
 		else if (d->view == VIEW_RECENT)
 			view_recent_draw(d, body);
+		else if (d->view == VIEW_ERRORS)
+			view_errors_draw(d, body);
 		else if (d->view == VIEW_TRACE)
 			view_trace_draw(d, body);
 		else if (d->view == VIEW_ALERTS)
@@ -793,6 +795,7 @@ dash_main(const struct opts *o)
 	free(d->sel_run_id);
 	free(d->rec_sel_id);
 	view_recent_done();
+	view_errors_done();
 	for (int i = 0; i < d->pick_n; i++)
 		free(d->pick_items[i]);
 	free(d->pick_items);

@@ -9,6 +9,7 @@
 
 #include "dash.h"
 #include "loop.h"
+#include "errors.h"
 #include "savedview.h"
 #include "textwidth.h"
 #include "ui.h"
@@ -19,7 +20,8 @@
 #define V_RECENT (1 << VIEW_RECENT)
 #define V_TRACE (1 << VIEW_TRACE)
 #define V_ALERTS (1 << VIEW_ALERTS)
-#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT | V_ALERTS)
+#define V_ERRORS (1 << VIEW_ERRORS)
+#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT | V_ALERTS | V_ERRORS)
 
 struct key {
 	int ch, ch2, ch3;      /* the keys (0 = none) */
@@ -338,6 +340,10 @@ k_move(struct dash *d, int ch)
 		view_recent_move(d, delta);
 		return 0;
 	}
+	if (d->view == VIEW_ERRORS) {
+		view_errors_move(d, delta);
+		return 0;
+	}
 	if (d->view == VIEW_TRACE) {
 		d->trace_sel += delta;
 		if (d->trace_sel < 0)
@@ -461,6 +467,24 @@ k_enter(struct dash *d, int ch)
 			dash_open_log(d, r->id);
 		return 0;
 	}
+	if (d->view == VIEW_ERRORS) {
+		/* everything filtered to that error; the recent runs that had it */
+		const struct error_group *g = view_errors_selected(d);
+		char spec[600];
+
+		if (g == NULL)
+			return 0;
+		snprintf(spec, sizeof spec, "%s%s%s", g->class, g->message[0] ? ": " : "",
+		    g->message);
+		filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
+		d->has_undo = 1;
+		free(d->filter.error);
+		d->filter.error = xstrdup(spec);
+		d->view = VIEW_RECENT;
+		d->need_clear = 1;
+		filter_changed(d);
+		return 0;
+	}
 	if (d->focus == 0) {
 		struct run *r = dash_selected_run(d);
 
@@ -477,7 +501,7 @@ static int
 k_back(struct dash *d, int ch)
 {
 	(void)ch;
-	if (d->view == VIEW_DASH && d->has_undo) {
+	if ((d->view == VIEW_DASH || d->view == VIEW_RECENT) && d->has_undo) {
 		/* Esc undoes the filter Enter put on a row */
 		char err[256];
 		struct filter f;
@@ -615,6 +639,16 @@ k_table_sort(struct dash *d, int ch)
 	return 0;
 }
 
+/* E: the top errors of the window. */
+static int
+k_errors(struct dash *d, int ch)
+{
+	(void)ch;
+	d->view = VIEW_ERRORS;
+	d->need_clear = 1;
+	return 0;
+}
+
 static int
 k_sort(struct dash *d, int ch)
 {
@@ -749,6 +783,7 @@ static const struct key keys[] = {
 	{ '7', '8', '9', "", "", V_DASH | V_RECENT, k_view_key },
 	{ 'V', 0, 0, "V", "pick a saved view from a list", V_DASH | V_RECENT, k_pick },
 	{ 'U', 0, 0, "U", "user filter: pick from a list", V_DASH | V_RECENT, k_pick },
+	{ 'E', 0, 0, "E", "top errors: class and folded message, count, first and last seen, who; Enter filters to one", V_ALL, k_errors },
 	{ 'R', 0, 0, "R", "recent finished runs, newest first, with their errors", V_ALL, k_recent },
 	{ 'F', 0, 0, "F", "failed runs: the recent runs, failed only", V_ALL, k_recent },
 	{ 'L', 0, 0, "L", "execmon's own messages (warnings, reconnects), newest first", V_ALL, k_messages },

@@ -15,10 +15,13 @@
 #include "cli.h"
 #include "cli-map.h"
 #include "conffile.h"
+#include "savedview.h"
 #include "event.h"
 #include "evmap.h"
 #include "infile.h"
 #include "log.h"
+#include "prices.h"
+#include "source-otlp.h"
 #include "source-ws.h"
 #include "ui.h"
 #include "url.h"
@@ -28,12 +31,13 @@
 enum {
 	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
-	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
+	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_MOUSE, O_STATS,
 	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
 	O_CELERY, O_CELERY_QUEUE, O_CELERY_ENABLE_EVENTS,
 	O_ALERT_EXEC, O_ALERT_EXEC_TIMEOUT, O_ALERT_EXEC_MAX, O_ALERT_BELL,
 	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_NOTE, O_ACK, O_UNACK, O_SNOOZE,
 	O_SILENCE, O_UNSILENCE,
+	O_OTLP_LISTEN, O_OTLP_MAX_BODY, O_OTLP_TOKEN, O_PRICES, O_PRICE,
 	O_MAP, O_DISCOVER_EVERY, O_MAX_STREAMS
 };
 
@@ -48,6 +52,11 @@ static const struct option longopts[] = {
 	{ "ws-insecure", no_argument, NULL, O_WS_INSECURE },
 	{ "ws-header", required_argument, NULL, O_WS_HEADER },
 	{ "ws-max-message", required_argument, NULL, O_WS_MAX_MESSAGE },
+	{ "otlp-listen", required_argument, NULL, O_OTLP_LISTEN },
+	{ "otlp-max-body", required_argument, NULL, O_OTLP_MAX_BODY },
+	{ "otlp-token", required_argument, NULL, O_OTLP_TOKEN },
+	{ "prices", required_argument, NULL, O_PRICES },
+	{ "price", required_argument, NULL, O_PRICE },
 	{ "bullmq", required_argument, NULL, O_BULLMQ },
 	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
 	{ "celery", no_argument, NULL, O_CELERY },
@@ -71,6 +80,7 @@ static const struct option longopts[] = {
 	{ "since", required_argument, NULL, O_SINCE },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "no-color", no_argument, NULL, O_NO_COLOR },
+	{ "mouse", no_argument, NULL, O_MOUSE },
 	{ "stats", required_argument, NULL, O_STATS },
 	{ "alert-exec", required_argument, NULL, O_ALERT_EXEC },
 	{ "alert-exec-timeout", required_argument, NULL, O_ALERT_EXEC_TIMEOUT },
@@ -94,12 +104,14 @@ static const struct option longopts[] = {
 static const char *const command_names[] = {
 	[CMD_DASHBOARD] = "", [CMD_SNAPSHOT] = "snapshot", [CMD_RUNS] = "runs",
 	[CMD_EVENTS] = "events", [CMD_RECORD] = "record", [CMD_ALERTS] = "alerts",
+	[CMD_ERRORS] = "errors",
 };
 
 /* Which level last set each list option: later levels replace, not append. */
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
 static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level;
 static enum level celery_queue_level;
+static enum level price_level;
 
 int64_t
 cli_parse_duration(const char *s)
@@ -301,6 +313,47 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		    o->ws_max_message > EVENT_JSON_MAX)
 			return bad(name, v, "not a size from 64 bytes to 4M");
 		return 0;
+	case O_OTLP_LISTEN: {
+		char host[256], err[128];
+		int port;
+
+		if (source_otlp_parse_listen(v, host, sizeof host, &port, err,
+		    sizeof err) != 0)
+			return bad(name, v, err);
+		set_str(&o->otlp_listen, v);
+		return 0;
+	}
+	case O_OTLP_MAX_BODY:
+		if ((o->otlp_max_body = parse_size(v)) < 1024 ||
+		    o->otlp_max_body > 1024 * 1024 * 1024)
+			return bad(name, v, "not a size from 1k to 1024M");
+		return 0;
+	case O_OTLP_TOKEN: {
+		char err[128], *t;
+
+		/* Checked here, resolved again when the receiver starts. */
+		if ((t = source_otlp_token(v, err, sizeof err)) == NULL) {
+			fprintf(stderr, "execmon: --%s: %s\n", name, err);
+			return 2;
+		}
+		memset(t, 0, strlen(t));
+		free(t);
+		set_str(&o->otlp_token, v);
+		return 0;
+	}
+	case O_PRICES:
+		if (access(v, R_OK) != 0)
+			return bad(name, v, strerror(errno));
+		set_str(&o->prices, v);
+		return 0;
+	case O_PRICE: {
+		char err[128];
+
+		if (prices_set(v, err, sizeof err) != 0)
+			return bad(name, v, err);
+		prices_clear();
+	}
+		return list_add(o->price, &o->nprice, &price_level, at, v, name);
 	case O_BULLMQ:
 		if (*v == '\0')
 			return bad(name, v, "empty queue name");
@@ -370,8 +423,9 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 			return bad(name, v, "not a duration");
 		return 0;
 	case O_FORMAT:
-		if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0)
-			return bad(name, v, "want table or json");
+		if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0 &&
+		    strcmp(v, "csv") != 0 && strcmp(v, "tsv") != 0)
+			return bad(name, v, "want table or json (runs: also csv or tsv)");
 		set_str(&o->format, v);
 		return 0;
 	case O_STATUS:
@@ -396,6 +450,9 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		return 0;
 	case O_NO_COLOR:
 		o->no_color = 1;
+		return 0;
+	case O_MOUSE:
+		o->mouse = 1;
 		return 0;
 	case 'v':
 		o->verbose = 1;
@@ -462,6 +519,19 @@ config_setting(void *arg, const char *name, const char *val, int lineno)
 	char safe[128], err[256];
 	int id, has_arg;
 
+	if (strcmp(name, "view") == 0 || strcmp(name, "columns") == 0) {
+		char line[1200];
+
+		snprintf(line, sizeof line, "%s", val);
+		if ((name[0] == 'v' ? savedviews_parse(cc->o->views, line, err, sizeof err) :
+		    savedviews_columns(cc->o->views, line, err, sizeof err)) != 0) {
+			event_sanitize(err, safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: config %s:%d: %s: %s\n", cc->path, lineno,
+			    name, safe);
+			return 2;
+		}
+		return 0;
+	}
 	if (strcmp(name, "alert") == 0 || strcmp(name, "budget") == 0) {
 		int rc = name[0] == 'a' ? alert_config_rule(cc->o->alerts, val, err, sizeof err) :
 		    alert_config_budget(cc->o->alerts, val, err, sizeof err);
@@ -588,16 +658,26 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       a value env:VAR is read from the environment\n"
 	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M);\n"
 	    "                       a frame announcing more drops its connection\n"
+	    "  --otlp-listen [HOST:]PORT  receive OpenTelemetry GenAI traces over OTLP/HTTP\n"
+	    "                       (POST /v1/traces, JSON or protobuf; HOST 127.0.0.1)\n"
+	    "  --otlp-max-body N    larger request bodies get 413 (default 4M)\n"
+	    "  --otlp-token T       require 'Authorization: Bearer T' (env:VAR reads it)\n"
 	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
 	    "Common options:\n"
 	    "  --window DUR         history window: 90s, 15m, 1h, 7d, at most 3650d\n"
 	    "                       (default 1h)\n"
 	    "  --now TIME           pin \"now\" (epoch ms or RFC 3339)\n"
-	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9\n"
+	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9; keys: agent,\n"
+	    "                       status, trace, model, user, workspace, queue, error\n"
+	    "                       (a class, or 'CLASS: folded message'), text\n"
 	    "  --connect-timeout D  give up when no source answers within D (default 5s)\n"
 	    "  --duration DUR       stop after DUR; snapshot, runs and events read a\n"
 	    "                       WebSocket feed until then, or until its server closes\n"
 	    "  --config FILE        settings file (default $XDG_CONFIG_HOME/execmon/config)\n"
+	    "  --prices FILE        model prices for estimated LLM costs (default: the\n"
+	    "                       table shipped with execmon)\n"
+	    "  --price 'M IN OUT'   the price of model M in $ per million input and output\n"
+	    "                       tokens; repeatable, wins over the table\n"
 	    "  -v, --verbose        more detail: debug messages on stderr (the\n"
 	    "                       dashboard: in its messages view, L)\n"
 	    "  -h, --help           this help;  --version  the version\n";
@@ -623,8 +703,31 @@ cli_usage(FILE *f, enum cli_command cmd)
 		break;
 	case CMD_RUNS:
 		fprintf(f, "Usage: execmon runs [OPTIONS] [--status S] [--agent A] [--trace T]\n"
-		    "                   [--since DUR] [--limit N] [--format table|json]\n\n"
-		    "List recent runs.\n\n%s", common);
+		    "                   [--since DUR] [--limit N] [--format table|json|csv|tsv]\n\n"
+		    "List recent runs: every queued or running run, then the runs that finished\n"
+		    "within --since, latest first.\n\n"
+		    "  --status S           queued, running, completed, failed, cancelled or\n"
+		    "                       unknown (default: any)\n"
+		    "  --agent A            agent name or id, exact (default: any)\n"
+		    "  --trace T            trace id prefix (default: any)\n"
+		    "  --since DUR          how far back finished runs go (default: --window)\n"
+		    "  --limit N            at most N rows (default 50); when more match, stderr\n"
+		    "                       says how many were left out\n"
+		    "  --format F           table (default), json, csv (RFC 4180) or tsv\n"
+		    "                       (tabs, newlines and backslashes escaped as \\t \\n \\\\)\n\n%s",
+		    common);
+		break;
+	case CMD_ERRORS:
+		fprintf(f, "Usage: execmon errors [OPTIONS] [--since DUR] [--limit N]\n"
+		    "                     [--format table|json]\n\n"
+		    "The top errors over --window (or --since): failed runs, llm.call errors and\n"
+		    "failed tool calls, grouped by where, error class and message with numbers,\n"
+		    "ids, durations and quoted values folded; most frequent first, with first\n"
+		    "and last seen and the agents, models and tools affected.\n\n"
+		    "  --status, --agent, --trace   as for runs\n"
+		    "  --since DUR          the window (default: --window)\n"
+		    "  --limit N            at most N groups (default: all, at most 500)\n"
+		    "  --format F           table (default) or json\n\n%s", common);
 		break;
 	default:
 		fprintf(f, "Usage: execmon [COMMAND] [OPTIONS]\n\n"
@@ -632,7 +735,8 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "Commands:\n"
 		    "  (none)               the live dashboard\n"
 		    "  snapshot [-o FILE]   compute metrics over --window, write JSON, exit\n"
-		    "  runs                 list recent runs (table or json)\n"
+		    "  runs                 list recent runs (table, json, csv or tsv)\n"
+		    "  errors               the top errors, grouped (table or json)\n"
 		    "  events RUN_ID        one run's event log\n"
 		    "  record -o FILE       write events as JSON lines (for --replay)\n"
 		    "  alerts               judge the alert rules and budgets; exit 3 if any fires\n"
@@ -643,6 +747,9 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "                       osc777, both (default both)\n"
 		    "  --theme NAME         default, light, high-contrast, solarized-dark, mono, or a path\n"
 		    "  --no-color           no colours (also when NO_COLOR is set)\n"
+		    "  --mouse              the dashboard takes the mouse: click selects, a\n"
+		    "                       double click opens, the wheel scrolls, a click on\n"
+		    "                       a table's header sorts by that column (off by default)\n"
 		    "  --refresh MS         dashboard frame period (default 100)\n"
 		    "  --stats FILE         log one line per frame: wall ms, events since the last\n"
 		    "                       frame, event-to-screen ms, events in all, events not\n"
@@ -667,12 +774,16 @@ cli_parse(struct opts *o, int argc, char **argv)
 	memset(o, 0, sizeof *o);
 	o->alerts = xmalloc(sizeof *o->alerts);
 	alert_config_init(o->alerts);
+	o->views = xmalloc(sizeof *o->views);
+	savedviews_init(o->views);
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
 	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
+	price_level = L_DEFAULT;
 	celery_queue_level = L_DEFAULT;
 	o->ws_max_message = WSMSG_MAX_DEFAULT;
+	o->otlp_max_body = OTLP_MAX_BODY_DEFAULT;
 	o->discover_ms = 5000;
 	o->max_streams = 10000;
 
@@ -782,6 +893,12 @@ cli_parse(struct opts *o, int argc, char **argv)
 		fprintf(stderr, "execmon: unexpected argument '%s' (try --help)\n", safe);
 		return 2;
 	}
+	if (o->format != NULL && (strcmp(o->format, "csv") == 0 ||
+	    strcmp(o->format, "tsv") == 0) && o->command != CMD_RUNS) {
+		fprintf(stderr, "execmon: --format %s: only runs writes csv or tsv"
+		    " (here: table or json)\n", o->format);
+		return 2;
+	}
 	if ((o->mark_op != 0 || o->follow) && o->command != CMD_ALERTS) {
 		fprintf(stderr, "execmon: --%s belongs to execmon alerts\n",
 		    o->follow ? "follow" : "ack, --snooze, --silence");
@@ -798,8 +915,15 @@ cli_parse(struct opts *o, int argc, char **argv)
 	if (o->nredis == 0)
 		list_add(o->redis, &o->nredis, &redis_level, L_DEFAULT,
 		    "redis://127.0.0.1:6379", "redis");
+	if (o->otlp_listen != NULL && o->duration_ms == 0 &&
+	    (o->command == CMD_SNAPSHOT || o->command == CMD_RUNS ||
+	    o->command == CMD_EVENTS)) {
+		fprintf(stderr, "execmon: --otlp-listen: %s needs --duration (how long"
+		    " to listen)\n", command_names[o->command]);
+		return 2;
+	}
 	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0 &&
-	    !o->celery)
+	    !o->celery && o->otlp_listen == NULL)
 		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
 		    "execmon:events", "stream");
 	if (o->format == NULL)
@@ -828,6 +952,11 @@ cli_free(struct opts *o)
 		free(o->ws_headers[i]);
 	free(o->ws_ca);
 	free(o->replay);
+	free(o->otlp_listen);
+	free(o->otlp_token);
+	free(o->prices);
+	for (int i = 0; i < o->nprice; i++)
+		free(o->price[i]);
 	free(o->filter);
 	free(o->theme);
 	free(o->config);
@@ -843,6 +972,7 @@ cli_free(struct opts *o)
 	if (o->alerts != NULL) {
 		alert_config_done(o->alerts);
 		free(o->alerts);
+		free(o->views);
 	}
 	for (int i = 0; i < o->nmaps; i++)
 		evmap_free(o->maps[i]);

@@ -12,6 +12,7 @@ enum cli_command {
 	CMD_EVENTS,
 	CMD_RECORD,
 	CMD_ALERTS,
+	CMD_ERRORS,
 };
 
 #define CLI_MAX_LIST 64
@@ -42,6 +43,12 @@ struct opts {
 	int ws_insecure;          /* --ws-insecure */
 	int64_t ws_max_message;   /* --ws-max-message, bytes */
 	char *replay;
+	char *otlp_listen;        /* --otlp-listen [HOST:]PORT */
+	int64_t otlp_max_body;    /* --otlp-max-body, bytes */
+	char *otlp_token;         /* --otlp-token, as given (env: unresolved) */
+	char *prices;             /* --prices FILE, in place of the shipped table */
+	char *price[CLI_MAX_LIST]; /* --price 'MODEL IN OUT' */
+	int nprice;
 	int64_t window_ms;        /* default 1 h, at most CLI_WINDOW_MAX_MS */
 	int64_t now_ms;           /* 0 = wall clock (or replay's last event) */
 	char *filter;
@@ -52,16 +59,18 @@ struct opts {
 	char *output;             /* -o */
 	int64_t count;            /* record --count, 0 = no limit */
 	int64_t duration_ms;      /* record --duration, 0 = none */
-	char *format;             /* table|json */
+	char *format;             /* table|json, and for runs csv|tsv */
 	char *status, *agent, *trace;
 	int64_t since_ms;         /* runs --since (a duration back from now) */
 	int64_t limit;
 	int no_color;
+	int mouse;                /* --mouse: the dashboard takes mouse events */
 	char *run_id;             /* events RUN_ID */
 	char *password;           /* from EXECMON_REDIS_PASSWORD */
 	int verbose;
 	char *stats;              /* --stats FILE: per-frame figures */
 	struct alert_config *alerts; /* rules and budgets (config), alert settings */
+	struct savedviews *views; /* saved views and table columns (config) */
 	int follow;               /* alerts --follow */
 	char *mark_name;          /* alerts --ack/--unack/--snooze/--silence/--unsilence */
 	int mark_op;              /* enum mark_op + 1; 0 = none */

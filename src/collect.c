@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collect.h"
 #include "log.h"
 #include "loop.h"
+#include "prices.h"
 #include "source-bullmq.h"
+#include "source-otlp.h"
 #include "source-celery.h"
 #include "source-pattern.h"
 #include "source-redis.h"
@@ -30,6 +33,7 @@ struct running {
 	int ncelery;
 	struct replay *replay;
 	struct source_ws *ws;
+	struct source_otlp *otlp;
 	char *ws_headers[CLI_MAX_LIST];
 	unsigned char *done;   /* per registry index: caught up already */
 	size_t ndone;
@@ -46,6 +50,7 @@ on_event(void *ctx, struct event *ev)
 	if (loop_stopping())
 		return;
 	r->c->events++;
+	prices_apply(ev);
 	r->c->event(r->c, ev);
 }
 
@@ -165,6 +170,7 @@ duration_done(uv_timer_t *t)
 {
 	struct running *r = t->data;
 
+	source_otlp_finish(r->otlp);
 	if (r->c->follow)
 		loop_stop(0);
 	else {
@@ -189,6 +195,7 @@ stop_all(void *arg)
 		source_celery_stop(r->celery[i]);
 	source_replay_stop(r->replay);
 	source_ws_stop(r->ws);
+	source_otlp_stop(r->otlp);
 	uv_timer_stop(&r->connect_timer);
 	uv_close((uv_handle_t *)&r->connect_timer, NULL);
 	if (r->have_duration) {
@@ -239,6 +246,63 @@ start_ws(struct running *r, const struct sink *sink)
 	return 0;
 }
 
+/* Start the --otlp-listen receiver; on failure say why and return non-zero. */
+static int
+start_otlp(struct running *r, const struct sink *sink)
+{
+	const struct opts *o = r->c->o;
+	struct source_otlp_opts oo;
+	char err[300], *token = NULL;
+	const char *env;
+
+	source_otlp_opts_default(&oo);
+	oo.listen = o->otlp_listen;
+	oo.max_body = (size_t)o->otlp_max_body;
+	/* Tuning knobs for tests: the body timeout and the parent grace time. */
+	if ((env = getenv("EXECMON_OTLP_BODY_TIMEOUT_S")) != NULL && atoi(env) > 0)
+		oo.body_timeout_s = atoi(env);
+	if ((env = getenv("EXECMON_OTLP_GRACE_MS")) != NULL && atoi(env) > 0)
+		oo.grace_ms = atoi(env);
+	if (o->otlp_token != NULL &&
+	    (token = source_otlp_token(o->otlp_token, err, sizeof err)) == NULL) {
+		fprintf(stderr, "execmon: --otlp-token: %s\n", err);
+		return -1;
+	}
+	oo.token = token;
+	r->otlp = source_otlp_start(&oo, sink, err, sizeof err);
+	if (token != NULL) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	if (r->otlp == NULL || source_otlp_failed(r->otlp)) {
+		fprintf(stderr, "execmon: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The price table: the shipped one (or --prices), then each --price. */
+static int
+load_prices(const struct opts *o)
+{
+	const char *path = o->prices != NULL ? o->prices : PRICESDIR "/prices";
+	char err[256];
+
+	prices_clear();
+	if ((o->prices != NULL || access(path, R_OK) == 0) &&
+	    prices_load(path, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: prices %s: %s\n", path, err);
+		return -1;
+	}
+	for (int i = 0; i < o->nprice; i++) {
+		if (prices_set(o->price[i], err, sizeof err) != 0) {
+			fprintf(stderr, "execmon: --price: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 collect_stop(struct collect *c, int status)
 {
@@ -259,6 +323,8 @@ collect_run(struct collect *c)
 
 	memset(&r, 0, sizeof r);
 	r.c = c;
+	if (load_prices(o) != 0)
+		return 2;
 	if (o->replay != NULL && !c->interactive)
 		c->follow = 0; /* a file ends */
 	loop_init();
@@ -353,6 +419,9 @@ collect_run(struct collect *c)
 		if (!loop_stopping() && o->nws > 0 && start_ws(&r, &sink) != 0)
 			loop_stop(2);
 		c->nsources += o->nws;
+		if (!loop_stopping() && o->otlp_listen != NULL && start_otlp(&r, &sink) != 0)
+			loop_stop(1);
+		c->nsources += o->otlp_listen != NULL;
 	}
 	r.ndone = sources_count();
 	r.done = xcalloc(r.ndone + 1, 1);
@@ -362,7 +431,7 @@ collect_run(struct collect *c)
 		uv_timer_start(&r.connect_timer, connect_timeout,
 		    (uint64_t)o->connect_timeout_ms, 0);
 		if (o->duration_ms > 0 && (c->follow || r.ws != NULL ||
-		    r.ncelery > 0)) {
+		    r.ncelery > 0 || r.otlp != NULL)) {
 			r.have_duration = 1;
 			uv_timer_init(loop_uv(), &r.duration_timer);
 			r.duration_timer.data = &r;
@@ -372,6 +441,8 @@ collect_run(struct collect *c)
 	}
 	status = loop_run();
 	source_ws_free(r.ws);
+	source_otlp_free(r.otlp);
+	prices_clear();
 	for (int i = 0; i < o->nws_headers; i++) {
 		if (r.ws_headers[i] != NULL)
 			memset(r.ws_headers[i], 0, strlen(r.ws_headers[i]));

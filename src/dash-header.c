@@ -202,6 +202,7 @@ dash_draw_summary(struct dash *d, int w)
 	int n = 0, x = 1, total, shortened = 0, gap = 2;
 	size_t flagged = 0;
 	int64_t spent = 0;
+	int est;
 	double rate = m->total ? 100.0 * (double)m->completed / (double)m->total : -1;
 	char a[32], b[32], c[32];
 	int fw = dash_alerts_firing(d, 1, x, w - x);
@@ -233,9 +234,12 @@ dash_draw_summary(struct dash *d, int w)
 	 */
 	for (size_t i = 0; i < m->nmodels; i++)
 		spent = store_add_sat(spent, m->models[i].cost_nusd);
-	SEG(TH_ACCENT, 3, "", "", "%s", format_cost(spent, a, sizeof a));
-	snprintf(sg[n - 1].lab, sizeof sg[n - 1].lab, " spent in %s",
-	    format_window(m->window_ms, b, sizeof b));
+	/* "~" and "est.": some of it estimated from model prices (prices.c). */
+	est = store_estimated_runs(d->store) > 0;
+	SEG(TH_ACCENT, 3, "", "", "%s%s", est ? "~" : "",
+	    format_cost(spent, a, sizeof a));
+	snprintf(sg[n - 1].lab, sizeof sg[n - 1].lab, " spent in %s%s",
+	    format_window(m->window_ms, b, sizeof b), est ? " (est.)" : "");
 	sg[n - 1].shrt = " spent";
 	/* runs, not flags: a run both stuck and runaway is one */
 	for (size_t i = 0; i < m->nflags; i++) {

@@ -303,6 +303,22 @@ layout(int H, int W, struct rect *r)
 	return n;
 }
 
+/* The dashboard pane under the screen cell (y, x): its index, or -1. */
+int
+dash_pane_at(int y, int x, struct rect *out)
+{
+	struct rect r[PANES_MAX];
+	int n = layout(LINES, COLS, r);
+
+	for (int i = 0; i < n && i < NPANES; i++) {
+		if (y >= r[i].y && y < r[i].y + r[i].h && x >= r[i].x && x < r[i].x + r[i].w) {
+			*out = r[i];
+			return i;
+		}
+	}
+	return -1;
+}
+
 static void
 draw_dash(struct dash *d, int H, int W)
 {
@@ -336,7 +352,8 @@ draw_pick(struct dash *d, int H, int W)
 	if (h > H - 5)
 		h = H - 5;
 	snprintf(title, sizeof title, " pick %s (Enter choose, Esc cancel) ",
-	    d->pick_kind == 'a' ? "an agent" : "a model");
+	    d->pick_kind == 'a' ? "an agent" : d->pick_kind == 'U' ? "a user" :
+	    d->pick_kind == 'V' ? "a saved view" : "a model");
 	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
 	ui_list_clamp(&d->pick_sel, &top, d->pick_n, in.h);
 	for (int i = 0; i < in.h && top + i < d->pick_n; i++)
@@ -375,6 +392,8 @@ draw(struct dash *d)
 			view_runlog_draw(d, body);
 		else if (d->view == VIEW_RECENT)
 			view_recent_draw(d, body);
+		else if (d->view == VIEW_ERRORS)
+			view_errors_draw(d, body);
 		else if (d->view == VIEW_TRACE)
 			view_trace_draw(d, body);
 		else if (d->view == VIEW_ALERTS)
@@ -641,6 +660,10 @@ started(struct collect *c)
 			use_default_colors();
 		}
 		ui_colors_init(d);
+		if (d->mouse) {
+			mousemask(ALL_MOUSE_EVENTS, NULL);
+			mouseinterval(300); /* a double click within 0.3 s */
+		}
 		xmalloc_fatal_hook = terminal_restore;
 		signal(SIGSEGV, crash);
 		signal(SIGBUS, crash);
@@ -708,6 +731,8 @@ dash_main(const struct opts *o)
 	d->store = store_create();
 	d->window_ms = o->window_ms;
 	d->can_reload = dash_can_reload(o);
+	d->views = o->views;
+	d->mouse = o->mouse;
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
 	if (o->stats != NULL &&
@@ -770,6 +795,7 @@ dash_main(const struct opts *o)
 	free(d->sel_run_id);
 	free(d->rec_sel_id);
 	view_recent_done();
+	view_errors_done();
 	for (int i = 0; i < d->pick_n; i++)
 		free(d->pick_items[i]);
 	free(d->pick_items);

@@ -9,6 +9,8 @@
 
 #include "dash.h"
 #include "loop.h"
+#include "errors.h"
+#include "savedview.h"
 #include "textwidth.h"
 #include "ui.h"
 #include "xmalloc.h"
@@ -18,7 +20,8 @@
 #define V_RECENT (1 << VIEW_RECENT)
 #define V_TRACE (1 << VIEW_TRACE)
 #define V_ALERTS (1 << VIEW_ALERTS)
-#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT | V_ALERTS)
+#define V_ERRORS (1 << VIEW_ERRORS)
+#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT | V_ALERTS | V_ERRORS)
 
 struct key {
 	int ch, ch2, ch3;      /* the keys (0 = none) */
@@ -127,7 +130,67 @@ pick_clear(struct dash *d)
 	d->pick_n = d->pick_sel = 0;
 }
 
-/* Open the pick list of agents ('a') or models ('m') seen in the store. */
+static void filter_changed(struct dash *);
+
+/*
+ * Recall saved view i (keys 1-9, or the V picker): its filter replaces the
+ * one set, its order, window and table sorts apply; "recent" opens the
+ * recent runs.
+ */
+static void
+apply_view(struct dash *d, int i)
+{
+	const struct savedview *v;
+	struct filter f;
+	char err[256];
+
+	if (d->views == NULL || i < 0 || i >= d->views->n) {
+		dash_set_status(d, "no saved view %d (V lists them)", i + 1);
+		return;
+	}
+	v = &d->views->v[i];
+	filter_init(&f);
+	if (filter_parse(&f, v->filter, err, sizeof err) != 0) {
+		filter_done(&f);
+		dash_set_status(d, "view %s: filter: %s", v->name, err);
+		return;
+	}
+	filter_done(&d->filter);
+	d->filter = f;
+	d->has_undo = 0;
+	if (v->sort >= 0) {
+		d->sort = v->sort;
+		free(d->sel_run_id);
+		d->sel_run_id = NULL;
+	}
+	for (int t = 0; t < 3; t++) {
+		if (v->tsort[t] != 0) {
+			d->tsort[t] = v->tsort[t];
+			d->tdesc[t] = v->tsort[t] >= 2;
+		}
+	}
+	d->view = v->recent ? VIEW_RECENT : VIEW_DASH;
+	d->need_clear = 1;
+	filter_changed(d);
+	if (v->window_ms > 0 && v->window_ms != d->window_ms) {
+		d->window_ms = v->window_ms;
+		if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms && d->can_reload) {
+			dash_reload(d);
+			return;
+		}
+		dash_recompute(d);
+	}
+	dash_set_status(d, "view %d: %s", i + 1, v->name);
+}
+
+static int
+k_view_key(struct dash *d, int ch)
+{
+	apply_view(d, ch - '1');
+	return 0;
+}
+
+/* Open the pick list of agents ('a'), models ('m'), users ('U') seen in the store, or of the saved views ('V'). */
 static int
 k_pick(struct dash *d, int ch)
 {
@@ -141,10 +204,21 @@ k_pick(struct dash *d, int ch)
 
 	pick_clear(d);
 	d->pick_kind = ch;
+	if (ch == 'V') {
+		d->pick_items = xreallocarray(NULL, SAVEDVIEW_MAX, sizeof *d->pick_items);
+		for (int i = 0; d->views != NULL && i < d->views->n; i++) {
+			char item[96];
+
+			snprintf(item, sizeof item, "%d  %s", i + 1, d->views->v[i].name);
+			d->pick_items[d->pick_n++] = xstrdup(item);
+		}
+		d->overlay = OV_PICK;
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct run *r = store_run_at(d->store, i);
 		const char *v = ch == 'a' ? (r->agent_name ? r->agent_name : r->agent_id) :
-		    r->model_id;
+		    ch == 'U' ? r->user_id : r->model_id;
 		size_t h;
 		int dup = 0;
 
@@ -167,7 +241,8 @@ k_pick(struct dash *d, int ch)
 			break;
 	}
 	if (d->pick_n == 0) {
-		dash_set_status(d, "no %s seen yet", ch == 'a' ? "agents" : "models");
+		dash_set_status(d, "no %s seen yet", ch == 'a' ? "agents" : ch == 'U' ? "users" :
+		    "models");
 		return 0;
 	}
 	qsort(d->pick_items, (size_t)d->pick_n, sizeof *d->pick_items, cmp_str);
@@ -263,6 +338,10 @@ k_move(struct dash *d, int ch)
 	}
 	if (d->view == VIEW_RECENT) {
 		view_recent_move(d, delta);
+		return 0;
+	}
+	if (d->view == VIEW_ERRORS) {
+		view_errors_move(d, delta);
 		return 0;
 	}
 	if (d->view == VIEW_TRACE) {
@@ -388,6 +467,24 @@ k_enter(struct dash *d, int ch)
 			dash_open_log(d, r->id);
 		return 0;
 	}
+	if (d->view == VIEW_ERRORS) {
+		/* everything filtered to that error; the recent runs that had it */
+		const struct error_group *g = view_errors_selected(d);
+		char spec[600];
+
+		if (g == NULL)
+			return 0;
+		snprintf(spec, sizeof spec, "%s%s%s", g->class, g->message[0] ? ": " : "",
+		    g->message);
+		filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
+		d->has_undo = 1;
+		free(d->filter.error);
+		d->filter.error = xstrdup(spec);
+		d->view = VIEW_RECENT;
+		d->need_clear = 1;
+		filter_changed(d);
+		return 0;
+	}
 	if (d->focus == 0) {
 		struct run *r = dash_selected_run(d);
 
@@ -404,7 +501,7 @@ static int
 k_back(struct dash *d, int ch)
 {
 	(void)ch;
-	if (d->view == VIEW_DASH && d->has_undo) {
+	if ((d->view == VIEW_DASH || d->view == VIEW_RECENT) && d->has_undo) {
 		/* Esc undoes the filter Enter put on a row */
 		char err[256];
 		struct filter f;
@@ -542,6 +639,16 @@ k_table_sort(struct dash *d, int ch)
 	return 0;
 }
 
+/* E: the top errors of the window. */
+static int
+k_errors(struct dash *d, int ch)
+{
+	(void)ch;
+	d->view = VIEW_ERRORS;
+	d->need_clear = 1;
+	return 0;
+}
+
 static int
 k_sort(struct dash *d, int ch)
 {
@@ -671,6 +778,12 @@ static const struct key keys[] = {
 	{ 'Y', 0, 0, "Y", "copy the selected trace id to the clipboard (OSC 52)", V_ALL, k_copy },
 	{ 'O', 0, 0, "O", "sort the focused table (Agents, Models, Tools) by its next column", V_DASH, k_table_sort },
 	{ 'I', 0, 0, "I", "invert the focused table's order", V_DASH, k_table_sort },
+	{ '1', '2', '3', "1-9", "saved views: 1 Errors, 2 Slow, 3 Expensive, 4 Stuck, then the config's", V_DASH | V_RECENT, k_view_key },
+	{ '4', '5', '6', "", "", V_DASH | V_RECENT, k_view_key },
+	{ '7', '8', '9', "", "", V_DASH | V_RECENT, k_view_key },
+	{ 'V', 0, 0, "V", "pick a saved view from a list", V_DASH | V_RECENT, k_pick },
+	{ 'U', 0, 0, "U", "user filter: pick from a list", V_DASH | V_RECENT, k_pick },
+	{ 'E', 0, 0, "E", "top errors: class and folded message, count, first and last seen, who; Enter filters to one", V_ALL, k_errors },
 	{ 'R', 0, 0, "R", "recent finished runs, newest first, with their errors", V_ALL, k_recent },
 	{ 'F', 0, 0, "F", "failed runs: the recent runs, failed only", V_ALL, k_recent },
 	{ 'L', 0, 0, "L", "execmon's own messages (warnings, reconnects), newest first", V_ALL, k_messages },
@@ -739,8 +852,12 @@ pick_key(struct dash *d, int ch)
 		d->pick_sel = d->pick_sel > 0 ? d->pick_sel - 1 : 0;
 	else if (ch == KEY_DOWN || ch == 'j')
 		d->pick_sel = d->pick_sel + 1 < d->pick_n ? d->pick_sel + 1 : d->pick_sel;
-	else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
-		char **slot = d->pick_kind == 'a' ? &d->filter.agent : &d->filter.model;
+	else if ((ch == '\r' || ch == '\n' || ch == KEY_ENTER) && d->pick_kind == 'V') {
+		d->overlay = OV_NONE;
+		apply_view(d, d->pick_sel);
+	} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+		char **slot = d->pick_kind == 'a' ? &d->filter.agent :
+		    d->pick_kind == 'U' ? &d->filter.user : &d->filter.model;
 
 		free(*slot);
 		*slot = xstrdup(d->pick_items[d->pick_sel]);
@@ -750,9 +867,83 @@ pick_key(struct dash *d, int ch)
 	return 0;
 }
 
+void
+keys_mouse(struct dash *d)
+{
+	MEVENT ev;
+	struct rect r;
+	int p, row, dbl;
+
+	if (getmouse(&ev) != OK)
+		return;
+	dbl = (ev.bstate & BUTTON1_DOUBLE_CLICKED) != 0;
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		int down = (ev.bstate & BUTTON5_PRESSED) != 0;
+
+		if (d->view == VIEW_DASH && (p = dash_pane_at(ev.y, ev.x, &r)) >= 0)
+			d->focus = p;
+		for (int k = 0; k < 3; k++)
+			k_move(d, down ? KEY_DOWN : KEY_UP);
+		return;
+	}
+#endif
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED) || dbl))
+		return;
+	if (ev.bstate & BUTTON1_RELEASED)
+		return;
+	if (d->overlay != OV_NONE || d->view == VIEW_LOG)
+		return;
+	if (d->view == VIEW_RECENT) {
+		row = ev.y - 4; /* under the title and the column names */
+		if (row >= 0) {
+			view_recent_move(d, d->rec_top + row - d->rec_sel);
+			if (dbl)
+				k_enter(d, '\r');
+		}
+		return;
+	}
+	if (d->view == VIEW_TRACE) {
+		row = ev.y - 3;
+		if (row >= 0) {
+			d->trace_sel = d->trace_top + row;
+			if (dbl)
+				k_enter(d, '\r');
+		}
+		return;
+	}
+	if ((p = dash_pane_at(ev.y, ev.x, &r)) < 0)
+		return;
+	d->focus = p;
+	row = ev.y - (r.y + 1); /* the first row under the pane's title */
+	if (p >= 5 && row == 0) { /* a table's column names: sort by the one clicked */
+		int code = pane_table_header_at(p - 5, ev.x);
+
+		if (code > 0) {
+			d->tdesc[p - 5] = d->tsort[p - 5] == code ? !d->tdesc[p - 5] : code >= 2;
+			d->tsort[p - 5] = code;
+			d->sel[p] = d->top[p] = 0;
+		}
+		return;
+	}
+	if (p >= 5)
+		row--; /* rows start under the column names */
+	if (row < 0)
+		return;
+	d->sel[p] = (p == 3 ? 0 : d->top[p]) + row;
+	if (p == 0)
+		dash_runs_remember(d);
+	if (dbl)
+		k_enter(d, '\r');
+}
+
 int
 keys_dispatch(struct dash *d, int ch)
 {
+	if (ch == KEY_MOUSE) {
+		keys_mouse(d);
+		return 0;
+	}
 	if (ch == KEY_RESIZE) {
 		d->need_clear = 1;
 		return 0;
@@ -821,6 +1012,8 @@ keys_help_draw(struct dash *d, struct rect r)
 			const char *t = keys[i].help;
 			size_t off = 0, len = strlen(t);
 
+			if (keys[i].label[0] == '\0')
+				continue; /* more keys of the row above */
 			do {
 				size_t take = tw_take(t + off, textw, d->utf8 ? 0 : TW_ASCII);
 				char buf[256];
@@ -865,6 +1058,8 @@ keys_help_draw(struct dash *d, struct rect r)
 void
 keys_write_help(FILE *f)
 {
-	for (int i = 0; i < NKEYS; i++)
-		fprintf(f, "  %-12s %s\n", keys[i].label, keys[i].help);
+	for (int i = 0; i < NKEYS; i++) {
+		if (keys[i].label[0] != '\0')
+			fprintf(f, "  %-12s %s\n", keys[i].label, keys[i].help);
+	}
 }

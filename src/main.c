@@ -78,6 +78,9 @@ main(int argc, char **argv)
 	case CMD_ALERTS:
 		rc = alerts_main(&o);
 		break;
+	case CMD_ERRORS:
+		rc = report_errors_main(&o);
+		break;
 	default:
 		rc = dash_main(&o);
 		break;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "textwidth.h"
+#include "savedview.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -76,7 +77,7 @@ struct col {
 
 /* Which columns fit (a bit each) and the name column's width in *nw. */
 static unsigned
-fit_cols(const struct col *cols, int ncols, struct rect r, int need, int *nw)
+fit_cols(const struct col *cols, int ncols, struct rect r, int need, int *nw, unsigned allow)
 {
 	int avail = r.w - 1, used = 0, minw;
 	unsigned show = 0;
@@ -90,6 +91,8 @@ fit_cols(const struct col *cols, int ncols, struct rect r, int need, int *nw)
 			 * only while the whole name still fits */
 			int namew = pri <= 2 ? minw : need;
 
+			if ((allow & (1u << i)) == 0)
+				continue; /* not among the config's columns */
 			if (cols[i].pri == pri && used + cols[i].w + namew <= avail) {
 				show |= 1u << i;
 				used += cols[i].w;
@@ -107,6 +110,11 @@ fit_cols(const struct col *cols, int ncols, struct rect r, int need, int *nw)
  * name, k >= 2 the column k - 2; tdesc flips it (O cycles, I inverts, as
  * htop's sort and invert). The header marks the column.
  */
+/* Where each header cell was drawn, for a mouse click to sort by it. */
+static struct {
+	int x0[10], x1[10], code[10], n;
+} hdr[3];
+
 static const char *arrow(const struct dash *d, int t)
 {
 	return d->tdesc[t] ? (d->utf8 ? "▼" : "v") : (d->utf8 ? "▲" : "^");
@@ -119,16 +127,33 @@ header(struct dash *d, struct rect r, const char *name, int nw,
 	struct cells h = { d, r.y, r.x + 1, r.x + r.w };
 	char head[64];
 
+	hdr[t].n = 0;
+	hdr[t].x0[hdr[t].n] = h.x;
+	hdr[t].code[hdr[t].n] = 1;
 	snprintf(head, sizeof head, "%s%s", d->tsort[t] == 1 ? arrow(d, t) : "", name);
 	cell(&h, nw, d->tsort[t] == 1 ? TH_ACCENT : TH_DIM, "%-*s", nw, head);
+	hdr[t].x1[hdr[t].n++] = h.x;
 	for (int i = 0; i < ncols; i++) {
 		if (!(show & (1u << i)))
 			continue;
+		hdr[t].x0[hdr[t].n] = h.x;
+		hdr[t].x1[hdr[t].n] = h.x + cols[i].w;
+		hdr[t].code[hdr[t].n++] = i + 2;
 		snprintf(head, sizeof head, "%s%s", d->tsort[t] == i + 2 ? arrow(d, t) : "",
 		    cols[i].head);
 		cell(&h, cols[i].w, d->tsort[t] == i + 2 ? TH_ACCENT : TH_DIM, " %*s",
 		    cols[i].w - 1 + (d->tsort[t] == i + 2 && d->utf8 ? 2 : 0), head);
 	}
+}
+
+int
+pane_table_header_at(int t, int x)
+{
+	for (int k = 0; t >= 0 && t < 3 && k < hdr[t].n; k++) {
+		if (x >= hdr[t].x0[k] && x < hdr[t].x1[k])
+			return hdr[t].code[k];
+	}
+	return -1;
 }
 
 /* The value a table row sorts by in column c (c >= 0; names apart). */
@@ -263,6 +288,13 @@ tool_name(const struct metrics *m, size_t i)
 
 #define SHOWN(k) (show & (1u << (k)))
 
+/* The columns the config allows table t to show (all when it names none). */
+static unsigned
+allowed(const struct dash *d, int t)
+{
+	return d->views != NULL && d->views->columns[t] != 0 ? d->views->columns[t] : ~0u;
+}
+
 static void
 draw_agents(struct dash *d, struct rect r, int focused)
 {
@@ -273,7 +305,7 @@ draw_agents(struct dash *d, struct rect r, int focused)
 	const struct metrics *m = d->m;
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
-	    names_need("agent", agent_name, m, m->nagents), &nw);
+	    names_need("agent", agent_name, m, m->nagents), &nw, allowed(d, 0));
 
 	header(d, r, "agent", nw, cols, nc, show, 0);
 	scroll_fix(d, 5, (int)m->nagents, r.h - 1);
@@ -315,7 +347,7 @@ draw_models(struct dash *d, struct rect r, int focused)
 	const struct metrics *m = d->m;
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
-	    names_need("model", model_name, m, m->nmodels), &nw);
+	    names_need("model", model_name, m, m->nmodels), &nw, allowed(d, 1));
 
 	header(d, r, "model", nw, cols, nc, show, 1);
 	scroll_fix(d, 6, (int)m->nmodels, r.h - 1);
@@ -354,7 +386,7 @@ draw_tools(struct dash *d, struct rect r, int focused)
 	const struct metrics *m = d->m;
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
-	    names_need("tool", tool_name, m, m->ntools), &nw);
+	    names_need("tool", tool_name, m, m->ntools), &nw, allowed(d, 2));
 
 	header(d, r, "tool", nw, cols, nc, show, 2);
 	scroll_fix(d, 7, (int)m->ntools, r.h - 1);

@@ -18,6 +18,7 @@
 #include "record.h"
 #include "format.h"
 #include "report.h"
+#include "report-int.h"
 #include "snapshot.h"
 #include "source.h"
 #include "store.h"
@@ -139,7 +140,7 @@ report_out_name(const char *path, char *buf, size_t size)
  * write (a full disk, a pipe whose reader has gone) say which output and why
  * in one line and return 1.
  */
-static int
+int
 report_finish(struct outfile *out, const char *cmd, const char *name)
 {
 	char err[256];
@@ -364,7 +365,7 @@ report_cell(const char *s, int width, int right, char *out, size_t size)
 }
 
 /* Start time: the time of day within a day of now, else month-day and minute. */
-static void
+void
 report_started(int64_t ms, int64_t now_ms, char *buf, size_t size)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -380,27 +381,25 @@ report_started(int64_t ms, int64_t now_ms, char *buf, size_t size)
 		strftime(buf, size, "%m-%d %H:%M", &tm);
 }
 
-/* Table columns: name, width, right-aligned. They add up to 120 columns. */
-static const struct {
-	const char *name;
-	int width;
-	int right;
-} report_cols[] = {
+/* The runs table's columns. They add up to 120 columns. */
+static const struct report_col report_cols[] = {
 	{ "STATUS", 9, 0 }, { "RUN", 20, 0 }, { "AGENT", 13, 0 },
 	{ "MODEL", 13, 0 }, { "STARTED", 11, 0 }, { "DURATION", 8, 1 },
 	{ "TOKENS", 6, 1 }, { "COST", 8, 1 }, { "ERROR", 24, 0 },
 };
 #define REPORT_NCOLS (sizeof report_cols / sizeof report_cols[0])
 
-static void
-report_row(const char *const *vals)
+/* One line of a table of ncols columns, trailing spaces cut. */
+void
+report_line(const struct report_col *cols, size_t ncols,
+    const char *const *vals)
 {
 	char cell[2048], line[4096];
 	size_t i, n = 0;
 
-	for (i = 0; i < REPORT_NCOLS; i++) {
-		report_cell(vals[i], report_cols[i].width, report_cols[i].right,
-		    cell, sizeof cell);
+	for (i = 0; i < ncols; i++) {
+		report_cell(vals[i], cols[i].width, cols[i].right, cell,
+		    sizeof cell);
 		n += (size_t)snprintf(line + n, sizeof line - n, "%s%s",
 		    i > 0 ? " " : "", cell);
 	}
@@ -408,6 +407,12 @@ report_row(const char *const *vals)
 		n--;
 	line[n] = '\0';
 	puts(line);
+}
+
+static void
+report_row(const char *const *vals)
+{
+	report_line(report_cols, REPORT_NCOLS, vals);
 }
 
 static void
@@ -459,6 +464,138 @@ report_set(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+/*
+ * --filter with --status, --agent and --trace on top (runs and errors).
+ * Returns 0, or 2 after a one-line error.
+ */
+int
+report_run_filter(const struct opts *o, struct filter *f)
+{
+	int status;
+
+	if ((status = report_filter(o, f)) != 0)
+		return status;
+	if (o->status != NULL) {
+		if ((f->status = run_status_from_name(o->status)) < 0) {
+			char safe[64];
+
+			event_sanitize(o->status, safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: --status '%s': not a status (queued,"
+			    " running, completed, failed, cancelled, unknown)\n", safe);
+			filter_done(f);
+			return 2;
+		}
+	}
+	if (o->agent != NULL)
+		report_set(&f->agent, o->agent);
+	if (o->trace != NULL)
+		report_set(&f->trace, o->trace);
+	return 0;
+}
+
+/*
+ * One field of a csv (RFC 4180: quoted when it holds a comma, a quote, CR
+ * or LF, quotes doubled) or tsv (tab, newline, CR and backslash written as
+ * \t \n \r \\) line. On a terminal the value is made safe first.
+ */
+static void
+report_field(FILE *f, const char *v, int tsv, int tty, int last)
+{
+	char *safe = NULL;
+	const char *p;
+
+	if (v == NULL)
+		v = "";
+	if (tty) {
+		size_t len = strlen(v);
+
+		safe = xmalloc(10 * len + 11);
+		event_sanitize(v, safe, 10 * len + 11, 1);
+		v = safe;
+	}
+	if (tsv) {
+		for (p = v; *p != '\0'; p++) {
+			switch (*p) {
+			case '\t': fputs("\\t", f); break;
+			case '\n': fputs("\\n", f); break;
+			case '\r': fputs("\\r", f); break;
+			case '\\': fputs("\\\\", f); break;
+			default: fputc(*p, f); break;
+			}
+		}
+	} else if (strpbrk(v, ",\"\r\n") != NULL) {
+		fputc('"', f);
+		for (p = v; *p != '\0'; p++) {
+			if (*p == '"')
+				fputc('"', f);
+			fputc(*p, f);
+		}
+		fputc('"', f);
+	} else
+		fputs(v, f);
+	if (last)
+		fputs(tsv ? "\n" : "\r\n", f);
+	else
+		fputc(tsv ? '\t' : ',', f);
+	free(safe);
+}
+
+static const char *const report_csv_cols[] = {
+	"status", "run_id", "agent", "model", "queue", "workspace", "user",
+	"queued_at", "started_at", "finished_at", "duration_ms",
+	"input_tokens", "output_tokens", "cost_usd", "error_class",
+	"error_message"
+};
+#define REPORT_NCSV (sizeof report_csv_cols / sizeof report_csv_cols[0])
+
+/* One run as a csv or tsv line: raw values, times in RFC 3339, "" = unknown. */
+static void
+report_run_line(FILE *f, const struct run *r, int64_t now_ms, int tsv, int tty)
+{
+	char q[64], st[64], fin[64], dur[32], in[32], out[32], cost[48];
+	const char *v[REPORT_NCSV];
+	int usage = r->llm_calls > 0 || r->has_totals;
+	int finished = run_is_finished(r);
+	size_t i;
+
+	q[0] = st[0] = fin[0] = dur[0] = in[0] = out[0] = cost[0] = '\0';
+	if (r->queued_ms > 0)
+		event_format_time(r->queued_ms, q, sizeof q);
+	if (r->started_ms > 0)
+		event_format_time(r->started_ms, st, sizeof st);
+	if (finished && r->finished_ms > 0)
+		event_format_time(r->finished_ms, fin, sizeof fin);
+	if (r->started_ms > 0 && finished && r->finished_ms >= r->started_ms)
+		snprintf(dur, sizeof dur, "%" PRId64, r->finished_ms - r->started_ms);
+	else if (r->started_ms > 0 && r->status == RUN_RUNNING)
+		snprintf(dur, sizeof dur, "%" PRId64, now_ms > r->started_ms ?
+		    now_ms - r->started_ms : 0);
+	if (usage) {
+		snprintf(in, sizeof in, "%" PRId64, r->input_tokens);
+		snprintf(out, sizeof out, "%" PRId64, r->output_tokens);
+		snprintf(cost, sizeof cost, "%.6f", (double)r->cost_nusd / 1e9);
+	}
+	v[0] = run_status_name(r->status);
+	v[1] = r->id;
+	v[2] = r->agent_name != NULL ? r->agent_name : r->agent_id;
+	v[3] = r->model_id;
+	v[4] = r->queued_ms > 0 || r->queue != NULL ?
+	    (r->queue != NULL ? r->queue : "default") : NULL;
+	v[5] = r->workspace_id;
+	v[6] = r->user_id;
+	v[7] = q;
+	v[8] = st;
+	v[9] = fin;
+	v[10] = dur;
+	v[11] = in;
+	v[12] = out;
+	v[13] = cost;
+	v[14] = r->error_class;
+	v[15] = r->error_message;
+	for (i = 0; i < REPORT_NCSV; i++)
+		report_field(f, v[i], tsv, tty, i + 1 == REPORT_NCSV);
+}
+
 int
 report_runs_main(const struct opts *o)
 {
@@ -468,26 +605,11 @@ report_runs_main(const struct opts *o)
 	const struct run **list;
 	char err[256];
 	int64_t now, since = o->since_ms > 0 ? o->since_ms : o->window_ms;
-	size_t i, n, limit = o->limit > 0 ? (size_t)o->limit : REPORT_RUNS_LIMIT;
+	size_t i, n, all, limit = o->limit > 0 ? (size_t)o->limit : REPORT_RUNS_LIMIT;
 	int status;
 
-	if ((status = report_filter(o, &f)) != 0)
+	if ((status = report_run_filter(o, &f)) != 0)
 		return status;
-	if (o->status != NULL) {
-		if ((f.status = run_status_from_name(o->status)) < 0) {
-			char safe[64];
-
-			event_sanitize(o->status, safe, sizeof safe, 0);
-			fprintf(stderr, "execmon: --status '%s': not a status (queued,"
-			    " running, completed, failed, cancelled, unknown)\n", safe);
-			filter_done(&f);
-			return 2;
-		}
-	}
-	if (o->agent != NULL)
-		report_set(&f.agent, o->agent);
-	if (o->trace != NULL)
-		report_set(&f.trace, o->trace);
 
 	st = store_create();
 	status = report_load(o, st, 2 * since, 1, &now);
@@ -502,10 +624,18 @@ report_runs_main(const struct opts *o)
 		filter_done(&f);
 		return 1;
 	}
-	n = snapshot_select_runs(st, &f, now, since, 0, &list);
+	n = all = snapshot_select_runs(st, &f, now, since, 0, &list);
 	if (n > limit)
 		n = limit;
-	if (strcmp(o->format, "json") == 0) {
+	if (strcmp(o->format, "csv") == 0 || strcmp(o->format, "tsv") == 0) {
+		int tsv = o->format[0] == 't', tty = isatty(fileno(out.f));
+
+		for (i = 0; i < REPORT_NCSV; i++)
+			report_field(out.f, report_csv_cols[i], tsv, 0,
+			    i + 1 == REPORT_NCSV);
+		for (i = 0; i < n && !outfile_failed(&out); i++)
+			report_run_line(out.f, list[i], now, tsv, tty);
+	} else if (strcmp(o->format, "json") == 0) {
 		json_t *arr = json_array();
 
 		for (i = 0; i < n; i++)
@@ -524,6 +654,9 @@ report_runs_main(const struct opts *o)
 			report_run_row(list[i], now);
 	}
 	status = report_finish(&out, "runs", "stdout");
+	if (status == 0 && all > n)
+		fprintf(stderr, "execmon: runs: %zu more runs match; --limit %zu "
+		    "shows them all\n", all - n, all);
 	free(list);
 	store_free(st);
 	filter_done(&f);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "snapshot.h"
 #include "source.h"
 #include "xmalloc.h"
@@ -920,6 +921,7 @@ snapshot_run_json(const struct run *r, int64_t now_ms)
 	snap_set(o, "inputTokens", usage ? json_integer(r->input_tokens) : NULL);
 	snap_set(o, "outputTokens", usage ? json_integer(r->output_tokens) : NULL);
 	snap_set(o, "cost", usage ? snap_usd(r->cost_nusd) : NULL);
+	snap_set(o, "costEstimated", json_boolean(usage && r->cost_estimated));
 	snap_set(o, "traceId", snap_str(r->trace_id));
 	snap_set(o, "parentRunId", snap_str(r->parent_run_id));
 	snap_set(o, "errorClass", snap_str(r->error_class));
@@ -1026,6 +1028,7 @@ snapshot_build(const struct metrics *m, const struct store *st,
     const struct filter *f, const char *filter_expr)
 {
 	json_t *o = json_object(), *win, *runs, *rc;
+	struct errors *errs;
 	const struct run **list;
 	char tf[32];
 	size_t i, n, counts[2];
@@ -1070,7 +1073,14 @@ snapshot_build(const struct metrics *m, const struct store *st,
 	snap_set(o, "runCounts", rc);
 	snap_set(o, "flagged", snap_flagged(m));
 	snap_set(o, "flaggedTotal", snap_count(m->nflags));
+	errs = errors_compute(st, f, m->now_ms, m->window_ms);
+	snap_set(o, "topErrors", errors_json(errs, SNAPSHOT_TOP_ERRORS));
+	snap_set(o, "topErrorsTotal", snap_count(errs->ngroups));
+	errors_free(errs);
 	snap_set(o, "totals", snap_totals(m));
+	/* Estimated costs (prices.c) are said to be so. */
+	json_object_set_new(json_object_get(o, "totals"), "costEstimated",
+	    json_boolean(store_estimated_runs(st) > 0));
 	return o;
 }
 

@@ -21,6 +21,8 @@
  * order); their counts say how many there were in all.
  */
 #define SNAPSHOT_LIVE_MAX 1000
+/* Error groups listed in topErrors (the most frequent; src/errors.h). */
+#define SNAPSHOT_TOP_ERRORS 20
 /* Longest errorSummary, in characters. */
 #define SNAPSHOT_ERROR_SUMMARY 200
 

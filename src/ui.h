@@ -32,7 +32,7 @@ struct pane_kind {
 	void (*enter)(struct dash *, int row);
 };
 
-enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ALERTS };
+enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ERRORS, VIEW_ALERTS };
 enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
 
 #define PANES_MAX 12
@@ -60,11 +60,14 @@ struct dash {
 
 	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
 	int rec_sel, rec_top;     /* the recent runs view's selection and scroll */
+	int err_sel, err_top;     /* the top errors view's */
 	char *rec_sel_id;         /* ... by identity */
 	enum view log_from;       /* the view a run's log goes back to */
 	char filter_undo[512];    /* the filter before Enter on a row put one on */
 	int has_undo;
 	int tsort[3], tdesc[3];
+	const struct savedviews *views; /* saved views (1-9) and table columns */
+	int mouse;                /* --mouse */
 	char log_search[128];     /* the run log's search, "" = none (/, n, N) */
 	int prompt_log;           /* the prompt searches the run log, not the runs */    /* agents, models, tools: sort column and direction */
 
@@ -164,6 +167,12 @@ int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
+int dash_pane_at(int y, int x, struct rect *out);
+/* The sort code (as O cycles it) of table t's header cell at column x, or -1. */
+int pane_table_header_at(int t, int x);
+/* Mouse events (--mouse): select, open, scroll, sort. */
+void keys_mouse(struct dash *);
+
 /* Row i of table t (0 agents, 1 models, 2 tools) as shown: the figures' index. */
 size_t pane_table_row(struct dash *, int t, size_t i);
 
@@ -172,6 +181,11 @@ void view_recent_draw(struct dash *, struct rect);
 struct run *view_recent_selected(struct dash *);
 void view_recent_move(struct dash *, int delta);
 void view_recent_done(void);
+struct error_group;
+void view_errors_draw(struct dash *, struct rect);
+const struct error_group *view_errors_selected(struct dash *);
+void view_errors_move(struct dash *, int delta);
+void view_errors_done(void);
 void view_messages_draw(struct dash *, struct rect);
 void view_runlog_draw(struct dash *, struct rect);
 int view_runlog_key(struct dash *, int ch);

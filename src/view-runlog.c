@@ -60,9 +60,10 @@ view_runlog_draw(struct dash *d, struct rect r)
 		x += ui_textf(d, y, x, r.w, TH_FOCUS, " run %s ", run->id);
 		x += ui_textf(d, y, x, r.w - x, status_role(run->status), " %s %s ",
 		    status_glyph(d, run->status), run_status_name(run->status));
-		x += ui_textf(d, y, x, r.w - x, TH_NORMAL, " agent %s  trace %s  %" PRId64 " tokens  %s",
+		x += ui_textf(d, y, x, r.w - x, TH_NORMAL, " agent %s  trace %s  %" PRId64 " tokens  %s%s%s",
 		    run->agent_name ? run->agent_name : "-", run->trace_id ? run->trace_id : "-",
-		    run->input_tokens + run->output_tokens, format_cost(run->cost_nusd, a, sizeof a));
+		    run->input_tokens + run->output_tokens, run->cost_estimated ? "~" : "",
+		    format_cost(run->cost_nusd, a, sizeof a), run->cost_estimated ? " (estimated)" : "");
 		ui_text(d, y, x, r.w - x, TH_DIM, d->log_abs ? "  (r: relative times)" : "  (r: absolute times)");
 	}
 	y++;

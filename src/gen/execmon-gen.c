@@ -42,6 +42,7 @@ gen_usage(FILE *f)
 {
 	fputs(
 "usage: execmon-gen [OPTIONS]\n"
+"       execmon-gen otlp [OPTIONS]   (OpenTelemetry spans over OTLP/HTTP; otlp --help)\n"
 "Publish a simulated AI-agent workload to Redis streams in execmon's event\n"
 "format: runs of several agents through queues and a worker pool, with LLM\n"
 "and tool calls, retries, failures, child runs, queue and worker gauges.\n"
@@ -561,6 +562,8 @@ main(int argc, char **argv)
 	redisContext *c = NULL;
 	char err[512], summary[4096], stats[256];
 
+	if (argc > 1 && strcmp(argv[1], "otlp") == 0)
+		return gen_otlp_main(argc - 1, argv + 1);
 	gen_parse_args(&o, argc, argv);
 	if (gen_redis_parse(o.redis_url, &addr, err, sizeof err) != 0)
 		gen_usage_error("--redis: %s", err);

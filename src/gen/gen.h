@@ -311,4 +311,7 @@ void gen_celery_summary(const struct gen_celery *, char *buf, size_t size);
 /* The workers go offline; free. */
 void gen_celery_free(struct gen_celery *);
 
+/* execmon-gen otlp: agent runs as GenAI spans over OTLP/HTTP (gen-otlp.c). */
+int gen_otlp_main(int argc, char **argv);
+
 #endif

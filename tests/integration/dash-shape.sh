@@ -167,10 +167,11 @@ PY
 ok $? "80x24 help: nothing of the screen below shows inside it"
 grep -q "events are still read)" "$TMP/help.cap" && grep -q "pause the screen" "$TMP/help.cap"
 ok $? "80x24 help: a description is whole, not cut at the column"
-tui_keys m80 PageDown
-sleep 0.3
-tui_keys m80 PageDown
-sleep 0.5
+for _ in 1 2 3 4 5; do
+	tui_match m80 'cycle the theme' && break
+	tui_keys m80 PageDown
+	sleep 0.3
+done
 tui_match m80 'cycle the theme'
 ok $? "80x24 help scrolls to the keys below"
 tui_keys m80 x
@@ -312,6 +313,36 @@ sleep 0.3
 tui_match err '"run": [0-9]+ event'
 ok $? "n goes to the next"
 tui_keys err Escape f
+
+# Saved views from the config (and the four built in), recalled by 1-9 or
+# picked with V; table columns chosen in the config; a bad line is refused.
+cat >"$TMP/xdg/execmon/config" <<'CFG'
+view Mine = filter agent=planner sort longest window 1h
+columns models = calls,cost
+CFG
+tui_run views 120 40 "${STREAMS[@]}" --window 1h
+tui_wait views 30 'peak [0-9]+/min at [0-9]' >/dev/null
+tui_keys views 5
+tui_wait views 5 'view 5: Mine' >/dev/null
+ok $? "5 recalls the config's view"
+tui_match views 'filter agent=planner'
+ok $? "... with its filter"
+python3 "$TMP/tui_screen.py" <(tui_cap views) "Models (tokens, cost)" | head -1 | grep -Eq '^ *model +calls +cost *$'
+ok $? "the Models table shows the config's columns only"
+tui_keys views 1
+tui_wait views 5 'recent runs: [0-9]+ finished in 1h, status=failed' >/dev/null
+ok $? "1 recalls Errors: the failed runs"
+tui_keys views V
+tui_wait views 5 'pick a saved view' >/dev/null
+tui_cap views | grep -q '1  Errors' && tui_cap views | grep -q '5  Mine'
+ok $? "V lists the saved views"
+tui_keys views Escape q
+printf 'view Broken = sort sideways\n' >"$TMP/xdg/execmon/config"
+XDG_CONFIG_HOME="$TMP/xdg" "$EXECMON" runs --redis "$R" --stream hand >/dev/null 2>"$TMP/badview.err"
+is "$?" 2 "a bad view in the config: exit 2"
+grep -q 'config .*:1: view: view Broken: sort' "$TMP/badview.err"
+ok $? "... one line naming the file, the line and the cause: $(cat "$TMP/badview.err")"
+rm -f "$TMP/xdg/execmon/config"
 
 # -v: the sources' state changes are logged too (debug level)
 "$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"

@@ -60,6 +60,9 @@ assert addr == ["redis://:***@127.0.0.1:%s/0/ev" % sys.argv[2]], addr
 for r in snap["runs"]:
     r.pop("errorSummary", None)
     r.pop("errorMessage", None)
+for e in snap["topErrors"]:  # the feed text, folded and as sent
+    e.pop("message", None)
+    e.pop("example", None)
 assert sys.argv[3] not in json.dumps(snap)' "$TMP/snap.json" "$P" "$PW"
 ok $? "snapshot: sources[].address is masked, the password is nowhere else"
 nopw "snapshot: not on stderr" "$TMP/snap.err"

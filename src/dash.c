@@ -352,7 +352,7 @@ draw_pick(struct dash *d, int H, int W)
 	if (h > H - 5)
 		h = H - 5;
 	snprintf(title, sizeof title, " pick %s (Enter choose, Esc cancel) ",
-	    d->pick_kind == 'a' ? "an agent" : d->pick_kind == 'U' ? "a user" :
+	    d->pick_kind == 'a' ? "an agent" : d->pick_kind == 'U' ? "a user" : d->pick_kind == 'W' ? "a workspace" :
 	    d->pick_kind == 'V' ? "a saved view" : "a model");
 	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
 	ui_list_clamp(&d->pick_sel, &top, d->pick_n, in.h);

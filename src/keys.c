@@ -218,7 +218,7 @@ k_pick(struct dash *d, int ch)
 	for (size_t i = 0; i < n; i++) {
 		const struct run *r = store_run_at(d->store, i);
 		const char *v = ch == 'a' ? (r->agent_name ? r->agent_name : r->agent_id) :
-		    ch == 'U' ? r->user_id : r->model_id;
+		    ch == 'U' ? r->user_id : ch == 'W' ? r->workspace_id : r->model_id;
 		size_t h;
 		int dup = 0;
 
@@ -242,7 +242,7 @@ k_pick(struct dash *d, int ch)
 	}
 	if (d->pick_n == 0) {
 		dash_set_status(d, "no %s seen yet", ch == 'a' ? "agents" : ch == 'U' ? "users" :
-		    "models");
+		    ch == 'W' ? "workspaces" : "models");
 		return 0;
 	}
 	qsort(d->pick_items, (size_t)d->pick_n, sizeof *d->pick_items, cmp_str);
@@ -441,10 +441,9 @@ enter_row(struct dash *d)
 			filter_to(d, "model", m->models[pane_table_row(d, 1, (size_t)i)].model_id);
 		return 0;
 	case 7:
-		if ((size_t)i < m->ntools)
-			dash_set_status(d, "tool %s: runs are not filtered by tool yet; R lists the"
-			    " recent runs", m->tools[pane_table_row(d, 2, (size_t)i)].tool_id ?
-			    m->tools[pane_table_row(d, 2, (size_t)i)].tool_id : "(none)");
+		if ((size_t)i < m->ntools &&
+		    m->tools[pane_table_row(d, 2, (size_t)i)].tool_id != NULL)
+			filter_to(d, "tool", m->tools[pane_table_row(d, 2, (size_t)i)].tool_id);
 		return 0;
 	}
 	return 0;
@@ -783,6 +782,7 @@ static const struct key keys[] = {
 	{ '7', '8', '9', "", "", V_DASH | V_RECENT, k_view_key },
 	{ 'V', 0, 0, "V", "pick a saved view from a list", V_DASH | V_RECENT, k_pick },
 	{ 'U', 0, 0, "U", "user filter: pick from a list", V_DASH | V_RECENT, k_pick },
+	{ 'W', 0, 0, "W", "workspace filter: pick from a list", V_DASH | V_RECENT, k_pick },
 	{ 'E', 0, 0, "E", "top errors: class and folded message, count, first and last seen, who; Enter filters to one", V_ALL, k_errors },
 	{ 'R', 0, 0, "R", "recent finished runs, newest first, with their errors", V_ALL, k_recent },
 	{ 'F', 0, 0, "F", "failed runs: the recent runs, failed only", V_ALL, k_recent },
@@ -857,7 +857,8 @@ pick_key(struct dash *d, int ch)
 		apply_view(d, d->pick_sel);
 	} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
 		char **slot = d->pick_kind == 'a' ? &d->filter.agent :
-		    d->pick_kind == 'U' ? &d->filter.user : &d->filter.model;
+		    d->pick_kind == 'U' ? &d->filter.user :
+		    d->pick_kind == 'W' ? &d->filter.workspace : &d->filter.model;
 
 		free(*slot);
 		*slot = xstrdup(d->pick_items[d->pick_sel]);

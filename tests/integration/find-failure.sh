@@ -85,6 +85,20 @@ grep -q 'tool.call .*invoice_lookup' "$TMP/log.cap"
 ok $? "the run's log shows the tool it called (invoice_lookup)"
 grep -q 'quota exhausted for org' "$TMP/log.cap"
 ok $? "... and the llm.call that says why"
+tui_keys F Escape Escape Escape
+sleep 0.3
+# the tool row: Enter filters everything to the runs that called it
+tui_keys F Tab Tab Tab Tab Tab Tab Tab g
+for _ in $(seq 1 8); do
+	tui_cap F -e | grep '48;5;238' | grep -q 'invoice_lookup' && break
+	tui_keys F j
+	sleep 0.2
+done
+tui_keys F Enter
+tui_wait F 5 'filter .*tool=invoice_lookup' >/dev/null
+ok $? "Enter on the tool's row filters to the runs that called it"
+is "$("$EXECMON" runs --redis "$R" --stream surge --window 1h --filter tool=invoice_lookup --format json 2>/dev/null |
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 40 "runs --filter tool=invoice_lookup: the 40 runs"
 [ "$keys" -lt 10 ]
 ok $? "found from the dashboard alone in $keys keystrokes"
 tui_keys F q

@@ -162,7 +162,10 @@ k_clear(struct dash *d, int ch)
 static int
 k_focus(struct dash *d, int ch)
 {
-	d->focus = (d->focus + (ch == KEY_BTAB ? 7 : 1)) % 8;
+	/* over the panes on screen */
+	int n = d->npanes_shown > 0 ? d->npanes_shown : 8;
+
+	d->focus = (d->focus + (ch == KEY_BTAB ? n - 1 : 1)) % n;
 	return 0;
 }
 

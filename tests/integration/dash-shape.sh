@@ -370,6 +370,16 @@ tui_wait mouse 5 'filter agent=' >/dev/null
 ok $? "a double click opens it (here: filters to the agent)"
 tui_keys mouse q
 
+# A budget in the config: the budgets pane (wide screens) shows it.
+printf 'budget daily = cost per day <= $1000000\n' >"$TMP/xdg/execmon/config"
+tui_run bud 200 60 "${STREAMS[@]}" --window 1h
+tui_wait bud 30 'Budgets \(spent of limit' >/dev/null
+ok $? "200x60: the budgets pane is on screen"
+tui_wait bud 10 'daily/day: \$[0-9.]+ of \$1000000' >/dev/null
+ok $? "... with the budget's spend and limit"
+tui_keys bud q
+rm -f "$TMP/xdg/execmon/config"
+
 # -v: the sources' state changes are logged too (debug level)
 "$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"
 "$EXECMON" runs -v --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/verbose.err"

@@ -18,4 +18,22 @@ int cli_map_set(struct opts *, const char *name, const char *v);
  */
 int cli_map_trailing(struct opts *);
 
+/* The defaults of --discover-every and --max-streams. */
+void cli_map_defaults(struct opts *);
+/* --discover-every DUR or --max-streams N (by name). Returns 0, or 2 after an error. */
+int cli_map_pattern_option(struct opts *, const char *name, const char *v);
+/*
+ * A source was added (rc 0) as maps[n - 1]: it takes the current --map.
+ * Returns rc.
+ */
+int cli_map_took(struct opts *, int rc, const struct evmap **maps, int n);
+/*
+ * The end of one level (the config file, done = it parsed): apply a
+ * trailing --map when done, then forget the current one.
+ */
+void cli_map_level(struct opts *, int done);
+/* The end of the command line: a --map that reads nothing is an error (2). */
+int cli_map_finish(struct opts *);
+void cli_map_free(struct opts *);
+
 #endif

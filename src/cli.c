@@ -23,11 +23,16 @@ enum {
 	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
 	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
-	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP
+	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
+	O_REDIS_CA, O_REDIS_CERT, O_REDIS_KEY, O_REDIS_INSECURE
 };
 
 static const struct option longopts[] = {
 	{ "redis", required_argument, NULL, O_REDIS },
+	{ "redis-ca", required_argument, NULL, O_REDIS_CA },
+	{ "redis-cert", required_argument, NULL, O_REDIS_CERT },
+	{ "redis-key", required_argument, NULL, O_REDIS_KEY },
+	{ "redis-insecure", no_argument, NULL, O_REDIS_INSECURE },
 	{ "stream", required_argument, NULL, O_STREAM },
 	{ "ws", required_argument, NULL, O_WS },
 	{ "ws-ca", required_argument, NULL, O_WS_CA },
@@ -240,6 +245,17 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case O_WS_INSECURE:
 		o->ws_insecure = 1;
 		return 0;
+	case O_REDIS_CA:
+	case O_REDIS_CERT:
+	case O_REDIS_KEY:
+		if (access(v, R_OK) != 0)
+			return bad(name, v, strerror(errno));
+		set_str(id == O_REDIS_CA ? &o->redis_ca : id == O_REDIS_CERT ?
+		    &o->redis_cert : &o->redis_key, v);
+		return 0;
+	case O_REDIS_INSECURE:
+		o->redis_insecure = 1;
+		return 0;
 	case O_WS_MAX_MESSAGE:
 		if ((o->ws_max_message = parse_size(v)) < 64 ||
 		    o->ws_max_message > EVENT_JSON_MAX)
@@ -415,9 +431,11 @@ mask_argv_passwords(int argc, char **argv)
 	char *p, *q, *at, *colon;
 
 	for (int i = 1; i < argc; i++) {
-		if ((p = strstr(argv[i], "redis://")) == NULL)
+		/* redis://, rediss://, redis-sentinel://, rediss-sentinel:// */
+		if ((p = strstr(argv[i], "redis")) == NULL ||
+		    (p = strstr(p, "://")) == NULL)
 			continue;
-		p += 8;
+		p += 3;
 		at = NULL;
 		for (q = p; *q != '\0' && *q != '/'; q++) {
 			if (*q == '@')
@@ -433,10 +451,15 @@ cli_usage(FILE *f, enum cli_command cmd)
 {
 	static const char *const common =
 	    "Sources (with none given, the default stream on the default Redis):\n"
-	    "  --redis URL          redis://[[user]:password@]host[:port][/db] or\n"
-	    "                       unix:///path.sock; repeatable\n"
+	    "  --redis URL          redis://[[user]:password@]host[:port][/db],\n"
+	    "                       rediss://... (TLS), unix:///path.sock, or\n"
+	    "                       redis-sentinel://[[user]:password@]host[:port][,host...]/MASTER[/db]\n"
+	    "                       (rediss-sentinel:// over TLS); repeatable\n"
 	    "                       (default $EXECMON_REDIS_URL, else redis://127.0.0.1:6379;\n"
 	    "                       password also from $EXECMON_REDIS_PASSWORD)\n"
+	    "  --redis-ca FILE      trust the CA certificates in FILE for rediss://\n"
+	    "  --redis-cert FILE    client certificate for rediss:// (--redis-key FILE: its key)\n"
+	    "  --redis-insecure     do not check rediss:// certificates (the header says so)\n"
 	    "  --stream KEY         a Redis stream to follow; repeatable (default execmon:events)\n"
 	    "  --bullmq QUEUE       follow a BullMQ queue (its events and depth); repeatable;\n"
 	    "                       '*' = every queue found under the prefix\n"
@@ -649,6 +672,9 @@ cli_free(struct opts *o)
 	for (int i = 0; i < o->nws_headers; i++)
 		free(o->ws_headers[i]);
 	free(o->ws_ca);
+	free(o->redis_ca);
+	free(o->redis_cert);
+	free(o->redis_key);
 	free(o->replay);
 	free(o->filter);
 	free(o->theme);

@@ -31,6 +31,8 @@ struct opts {
 	char *ws_ca;              /* --ws-ca FILE */
 	int ws_insecure;          /* --ws-insecure */
 	int64_t ws_max_message;   /* --ws-max-message, bytes */
+	char *redis_ca, *redis_cert, *redis_key; /* --redis-ca, --redis-cert, --redis-key */
+	int redis_insecure;       /* --redis-insecure */
 	char *replay;
 	int64_t window_ms;        /* default 1 h */
 	int64_t now_ms;           /* 0 = wall clock (or replay's last event) */

@@ -9,6 +9,7 @@
 #include "collect.h"
 #include "log.h"
 #include "loop.h"
+#include "rconn.h"
 #include "source-bullmq.h"
 #include "source-redis.h"
 #include "source-replay.h"
@@ -30,6 +31,7 @@ struct running {
 	uv_timer_t connect_timer;
 	uv_timer_t duration_timer;
 	int have_duration;
+	struct rconn_tls *tls; /* rediss:// URLs' TLS context */
 };
 
 static void
@@ -188,6 +190,20 @@ collect_stop(struct collect *c, int status)
 	loop_stop(status);
 }
 
+/* The TLS context of the rediss:// URLs, made once from --redis-ca/cert/key. */
+static int
+start_tls(struct running *r, const struct opts *o, char *err, size_t errlen)
+{
+	struct rconn_tls_opts to = {
+		.ca = o->redis_ca, .cert = o->redis_cert, .key = o->redis_key,
+		.insecure = o->redis_insecure,
+	};
+
+	if (r->tls == NULL)
+		r->tls = rconn_tls_create(&to, err, errlen);
+	return r->tls != NULL ? 0 : -1;
+}
+
 int
 collect_run(struct collect *c)
 {
@@ -247,6 +263,13 @@ collect_run(struct collect *c)
 			}
 			if (u.password == NULL && o->password != NULL)
 				u.password = xstrdup(o->password);
+			if (u.tls && start_tls(&r, o, err, sizeof err) != 0) {
+				fprintf(stderr, "execmon: %s\n", err);
+				url_done(&u);
+				loop_stop(2);
+				break;
+			}
+			ro.tls = r.tls;
 			if (o->nstreams > 0)
 				r.conns[r.nconns++] = source_redis_start(&u, o->streams,
 				    o->nstreams, &ro, &sink);
@@ -285,6 +308,7 @@ collect_run(struct collect *c)
 	}
 	free(r.done);
 	loop_done();
+	rconn_tls_free(r.tls);
 	return status;
 }
 

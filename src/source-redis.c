@@ -9,14 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <uv.h>
 
 #include "event.h"
 #include "log.h"
 #include "loop.h"
-#include "redis-uv.h"
+#include "rconn.h"
 #include "reply-arena.h"
 #include "source-redis.h"
 #include "xmalloc.h"
@@ -77,7 +76,7 @@ struct redis_conn {
 	struct source_redis_hooks hooks; /* zeroed when none were given */
 
 	enum phase phase;
-	redisAsyncContext *ac;
+	struct rconn *ac;
 	struct reply_arena *arena; /* every context's replies; outlives them */
 	int64_t recv_ms;       /* wall clock, epoch ms, the reply being read came */
 	uv_timer_t timer;      /* connect timeout, watchdog, retry */
@@ -90,12 +89,14 @@ struct redis_conn {
 	int stopping;
 	int closed;            /* timer closed; free once the resolver is done */
 	char addr[INET6_ADDRSTRLEN];
+	char node[80];         /* "host:port" or the socket path, as connected */
 };
 
 static void conn_connect(struct redis_conn *);
 static void conn_next(struct redis_conn *);
 static void send_idle(struct redis_conn *);
 static void conn_free(struct redis_conn *);
+static void mark_node(struct redis_conn *);
 static void conn_fail(struct redis_conn *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -217,13 +218,13 @@ retry_due(uv_timer_t *t)
 static void
 drop_context(struct redis_conn *c)
 {
-	redisAsyncContext *ac = c->ac;
+	struct rconn *ac = c->ac;
 
 	if (ac == NULL)
 		return;
 	c->ac = NULL;
-	ac->data = NULL;
-	redisAsyncFree(ac);
+	rconn_set_data(ac, NULL);
+	rconn_free(ac);
 }
 
 /* Give up on this connection and schedule the next attempt. */
@@ -388,7 +389,7 @@ update_backfill_progress(struct redis_conn *c, struct rstream *s)
 }
 
 static void
-on_xrange(redisAsyncContext *ac, void *r_, void *priv)
+on_xrange(struct rconn *ac, void *r_, void *priv)
 {
 	struct redis_conn *c = priv;
 	redisReply *r = r_;
@@ -449,13 +450,13 @@ send_xrange(struct redis_conn *c, struct rstream *s)
 	else
 		snprintf(end, sizeof end, "+");
 	pre_read(c);
-	redisAsyncCommand(c->ac, on_xrange, c, "XRANGE %s %s %s COUNT %d", s->key,
+	rconn_command(c->ac, on_xrange, c, "XRANGE %s %s %s COUNT %d", s->key,
 	    start, end, c->opts.chunk);
 	watchdog(c, c->opts.watchdog_ms);
 }
 
 static void
-on_xread(redisAsyncContext *ac, void *r_, void *priv)
+on_xread(struct rconn *ac, void *r_, void *priv)
 {
 	struct redis_conn *c = priv;
 	redisReply *r = r_;
@@ -495,7 +496,7 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 	conn_next(c);
 }
 
-static void on_xinfo_live(redisAsyncContext *, void *, void *);
+static void on_xinfo_live(struct rconn *, void *, void *);
 
 /* Pipelined before every XREAD: XINFO tells whether unread entries were trimmed. */
 static void
@@ -509,7 +510,7 @@ send_xread(struct redis_conn *c)
 
 	pre_read(c);
 	for (int i = 0; i < c->nstreams; i++)
-		redisAsyncCommand(c->ac, on_xinfo_live, c->streams[i], "XINFO STREAM %s",
+		rconn_command(c->ac, on_xinfo_live, c->streams[i], "XINFO STREAM %s",
 		    c->streams[i]->key);
 	argv = xcalloc((size_t)total, sizeof *argv);
 	argl = xcalloc((size_t)total, sizeof *argl);
@@ -538,7 +539,7 @@ send_xread(struct redis_conn *c)
 	}
 	for (int i = 0; i < n; i++)
 		argl[i] = strlen(argv[i]);
-	redisAsyncCommandArgv(c->ac, on_xread, c, n, argv, argl);
+	rconn_command_argv(c->ac, on_xread, c, n, argv, argl);
 	free(argv);
 	free(argl);
 	free(ids);
@@ -626,10 +627,10 @@ take_info(struct redis_conn *c, struct rstream *s, redisReply *r)
 }
 
 static void
-on_xinfo(redisAsyncContext *ac, void *r_, void *priv)
+on_xinfo(struct rconn *ac, void *r_, void *priv)
 {
 	struct rstream *s = priv;
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 	redisReply *r = r_;
 
 	if (c == NULL || c->ac == NULL || r == NULL)
@@ -644,9 +645,9 @@ on_xinfo(redisAsyncContext *ac, void *r_, void *priv)
 }
 
 static void
-on_xinfo_live(redisAsyncContext *ac, void *r_, void *priv)
+on_xinfo_live(struct rconn *ac, void *r_, void *priv)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 	redisReply *r = r_;
 
 	if (c == NULL || c->ac == NULL || r == NULL || r->type == REDIS_REPLY_ERROR)
@@ -667,16 +668,16 @@ send_infos(struct redis_conn *c)
 	}
 	for (int i = 0; i < c->nstreams; i++) {
 		c->setup_pending++;
-		redisAsyncCommand(c->ac, on_xinfo, c->streams[i], "XINFO STREAM %s",
+		rconn_command(c->ac, on_xinfo, c->streams[i], "XINFO STREAM %s",
 		    c->streams[i]->key);
 	}
 	watchdog(c, c->opts.watchdog_ms);
 }
 
 static void
-on_setup(redisAsyncContext *ac, void *r_, void *priv)
+on_setup(struct rconn *ac, void *r_, void *priv)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 	redisReply *r = r_;
 
 	if (c == NULL || c->ac == NULL || reply_bad(c, r, (const char *)priv))
@@ -695,7 +696,7 @@ idle_over(uv_timer_t *t)
 }
 
 static void
-on_idle_ping(redisAsyncContext *ac, void *r_, void *priv)
+on_idle_ping(struct rconn *ac, void *r_, void *priv)
 {
 	struct redis_conn *c = priv;
 
@@ -715,7 +716,7 @@ static void
 send_idle(struct redis_conn *c)
 {
 	pre_read(c);
-	redisAsyncCommand(c->ac, on_idle_ping, c, "PING");
+	rconn_command(c->ac, on_idle_ping, c, "PING");
 	watchdog(c, c->opts.watchdog_ms);
 }
 
@@ -760,16 +761,16 @@ conn_next(struct redis_conn *c)
 }
 
 static void
-on_connect(const redisAsyncContext *ac, int status)
+on_connect(struct rconn *ac, const char *err)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 
 	if (c == NULL)
 		return;
-	if (status != REDIS_OK) {
-		/* hiredis frees the context after this callback. */
+	if (err != NULL) {
+		/* The connection is freed after this callback. */
 		c->ac = NULL;
-		conn_fail(c, "%s", ac->errstr[0] ? ac->errstr : "connect failed");
+		conn_fail(c, "%s", err);
 		return;
 	}
 	timer_disarm(c);
@@ -779,19 +780,20 @@ on_connect(const redisAsyncContext *ac, int status)
 	else
 		sink_notice(&c->sink, first_source(c), "redis %s: reconnected", c->display);
 	c->connected_once = 1;
+	mark_node(c);
 	c->setup_pending = 0;
 	if (c->url.password != NULL) {
 		c->setup_pending++;
 		if (c->url.user != NULL)
-			redisAsyncCommand(c->ac, on_setup, (void *)"AUTH", "AUTH %s %s",
+			rconn_command(c->ac, on_setup, (void *)"AUTH", "AUTH %s %s",
 			    c->url.user, c->url.password);
 		else
-			redisAsyncCommand(c->ac, on_setup, (void *)"AUTH", "AUTH %s",
+			rconn_command(c->ac, on_setup, (void *)"AUTH", "AUTH %s",
 			    c->url.password);
 	}
 	if (c->url.db != 0) {
 		c->setup_pending++;
-		redisAsyncCommand(c->ac, on_setup, (void *)"SELECT", "SELECT %d",
+		rconn_command(c->ac, on_setup, (void *)"SELECT", "SELECT %d",
 		    c->url.db);
 	}
 	if (c->setup_pending == 0)
@@ -801,54 +803,56 @@ on_connect(const redisAsyncContext *ac, int status)
 }
 
 static void
-on_disconnect(const redisAsyncContext *ac, int status)
+on_disconnect(struct rconn *ac, const char *why)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 
 	if (c == NULL)
 		return;
 	c->ac = NULL;
 	timer_disarm(c);
-	conn_fail(c, "%s", status == REDIS_OK ? "connection closed" :
-	    (ac->errstr[0] ? ac->errstr : "connection lost"));
+	conn_fail(c, "%s", why);
+}
+
+/* Say in the registry where the streams are read from, and how. */
+static void
+mark_node(struct redis_conn *c)
+{
+	for (int i = 0; i < c->nstreams; i++) {
+		struct source_info *si = sources_get(c->streams[i]->source);
+
+		snprintf(si->node, sizeof si->node, "%s", c->node);
+		si->tls = c->url.tls;
+		si->insecure = c->url.tls && rconn_tls_insecure(c->opts.tls);
+	}
 }
 
 static void
 connect_addr(struct redis_conn *c, const char *ip)
 {
-	redisAsyncContext *ac;
-
-	c->phase = P_CONNECTING;
-	if (c->url.scheme == URL_UNIX)
-		ac = redisAsyncConnectUnix(c->url.path);
-	else
-		ac = redisAsyncConnect(ip, c->url.port);
-	if (ac == NULL) {
-		conn_fail(c, "out of memory");
-		return;
-	}
-	if (ac->err) {
-		char err[128];
-
-		snprintf(err, sizeof err, "%s", ac->errstr);
-		redisAsyncFree(ac);
-		conn_fail(c, "%s", err);
-		return;
-	}
-	ac->data = c;
 	/*
 	 * Its replies go to this file's callbacks and to those of the owner's
 	 * commands (source-bullmq.c): none keeps a reply past its callback.
 	 */
-	reply_arena_attach(ac->c.reader, c->arena);
-	if (redis_uv_attach(ac, loop_uv()) != REDIS_OK) {
-		redisAsyncFree(ac);
-		conn_fail(c, "cannot watch socket");
+	struct rconn_opts ro = {
+		.host = c->url.host, .addr = ip, .port = c->url.port,
+		.path = c->url.scheme == URL_UNIX ? c->url.path : NULL,
+		.tls = c->url.tls ? c->opts.tls : NULL, .arena = c->arena,
+	};
+	char err[128];
+
+	c->phase = P_CONNECTING;
+	if (ro.path != NULL)
+		snprintf(c->node, sizeof c->node, "%s", ro.path);
+	else
+		snprintf(c->node, sizeof c->node, strchr(ip, ':') ? "[%s]:%d" :
+		    "%s:%d", ip, ro.port);
+	c->ac = rconn_connect(loop_uv(), &ro, on_connect, on_disconnect, c, err,
+	    sizeof err);
+	if (c->ac == NULL) {
+		conn_fail(c, "%s", err);
 		return;
 	}
-	c->ac = ac;
-	redisAsyncSetConnectCallback(ac, on_connect);
-	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	watchdog(c, c->opts.connect_timeout_ms);
 }
 
@@ -926,6 +930,8 @@ stream_add(struct redis_conn *c, const char *key)
 	s->source = sources_add(c->hooks.kind != NULL ? c->hooks.kind : "redis",
 	    name);
 	c->streams[c->nstreams++] = s;
+	if (c->connected_once)
+		mark_node(c);
 	return s->source;
 }
 

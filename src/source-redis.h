@@ -7,7 +7,8 @@
 #include "source.h"
 #include "url.h"
 
-struct redisAsyncContext;
+struct rconn;
+struct rconn_tls;
 struct source_redis_hooks;
 
 struct source_redis_opts {
@@ -20,6 +21,7 @@ struct source_redis_opts {
 	int watchdog_ms;       /* extra wait over block_ms before giving up (2000) */
 	int64_t backoff_min_ms, backoff_max_ms; /* 500, 10000 */
 	const struct source_redis_hooks *hooks; /* NULL = plain event streams */
+	struct rconn_tls *tls; /* for rediss:// URLs (the caller's; outlives us) */
 };
 
 /*
@@ -40,11 +42,11 @@ struct source_redis_hooks {
 	/* After the entries of one reply; full = it held as many as asked for. */
 	void (*batch_end)(void *arg, int full);
 	/* Connected (AUTH and SELECT done), before any stream command. */
-	void (*connected)(void *arg, struct redisAsyncContext *ac);
+	void (*connected)(void *arg, struct rconn *ac);
 	/* The connection failed; the next attempt is at retry_at_ms (wall clock). */
 	void (*down)(void *arg, const char *why, int64_t retry_at_ms);
 	/* Just before each XRANGE or XREAD: may pipeline commands on ac. */
-	void (*before_read)(void *arg, struct redisAsyncContext *ac);
+	void (*before_read)(void *arg, struct rconn *ac);
 	/*
 	 * Nonzero: do not send the next read (or finish) yet. The owner calls
 	 * source_redis_resume() after each of its replies until it lets go; the

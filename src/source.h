@@ -36,6 +36,10 @@ struct source_info {
 	int64_t last_event_ms; /* event time of the newest entry, 0 = none */
 	double backfill;       /* 0..1 while backfilling */
 	int insecure;          /* TLS verification disabled */
+	int tls;               /* read over TLS */
+	char node[80];         /* server it is read from now ("host:port"), "" = none yet */
+	char via[80];          /* how that server was found: "" = as addressed,
+	                          "sentinel MASTER" */
 };
 
 /* Registry: sources are added once and live until sources_clear(). */

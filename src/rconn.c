@@ -69,6 +69,8 @@ struct rconn {
 	int depth;             /* callbacks of ours running (reentrancy) */
 	int doomed;            /* teardown asked for while depth > 0 */
 	int handle_open;
+	rconn_reply_cb *push;  /* replies to no command (pub/sub), or NULL */
+	void *push_priv;
 	char rbuf[RCONN_READ];
 };
 
@@ -306,6 +308,11 @@ dispatch(struct rconn *rc)
 		}
 		if (reply == NULL)
 			break;
+		if (rc->qlen == 0 && rc->push != NULL) {
+			rc->push(rc, reply, rc->push_priv);
+			rc->reader->fn->freeObject(reply);
+			continue;
+		}
 		if (rc->qlen == 0) {
 			/* A reply nobody asked for: the server is not speaking to us. */
 			rc->reader->fn->freeObject(reply);
@@ -503,6 +510,13 @@ teardown(struct rconn *rc)
 		rc->handle_open = 0;
 		uv_close(&rc->u.h, on_handle_closed);
 	}
+}
+
+void
+rconn_set_push(struct rconn *rc, rconn_reply_cb *cb, void *priv)
+{
+	rc->push = cb;
+	rc->push_priv = priv;
 }
 
 void

@@ -74,6 +74,12 @@ int rconn_command_argv(struct rconn *, rconn_reply_cb *, void *priv, int argc,
     const char **argv, const size_t *argvlen);
 
 /*
+ * Replies that answer no command (pub/sub messages after SUBSCRIBE) go to cb;
+ * without one they fail the connection.
+ */
+void rconn_set_push(struct rconn *, rconn_reply_cb *cb, void *priv);
+
+/*
  * Close and free. Pending callbacks are called with NULL; on_close is not
  * called.
  */

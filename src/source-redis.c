@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "rconn.h"
+#include "rsentinel.h"
 #include "reply-arena.h"
 #include "source-redis.h"
 #include "xmalloc.h"
@@ -90,6 +91,8 @@ struct redis_conn {
 	int closed;            /* timer closed; free once the resolver is done */
 	char addr[INET6_ADDRSTRLEN];
 	char node[80];         /* "host:port" or the socket path, as connected */
+	struct rsentinel *sentinel; /* redis-sentinel:// URLs: asked at every connect */
+	int mport;             /* the master's port, as the sentinels gave it */
 };
 
 static void conn_connect(struct redis_conn *);
@@ -687,6 +690,26 @@ on_setup(struct rconn *ac, void *r_, void *priv)
 }
 
 static void
+on_role(struct rconn *ac, void *r_, void *priv)
+{
+	struct redis_conn *c = rconn_data(ac);
+	redisReply *r = r_;
+
+	(void)priv;
+	if (c == NULL || c->ac == NULL || reply_bad(c, r, "ROLE"))
+		return;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    strcmp(r->element[0]->str, "master") != 0) {
+		conn_fail(c, "%s:%d is not the master of %s (yet)", c->addr, c->mport,
+		    c->url.master);
+		return;
+	}
+	if (--c->setup_pending == 0)
+		send_infos(c);
+}
+
+static void
 idle_over(uv_timer_t *t)
 {
 	struct redis_conn *c = t->data;
@@ -796,6 +819,11 @@ on_connect(struct rconn *ac, const char *err)
 		rconn_command(c->ac, on_setup, (void *)"SELECT", "SELECT %d",
 		    c->url.db);
 	}
+	if (c->sentinel != NULL) {
+		/* A sentinel may name a master that has just become a replica. */
+		c->setup_pending++;
+		rconn_command(c->ac, on_role, NULL, "ROLE");
+	}
 	if (c->setup_pending == 0)
 		send_infos(c);
 	else
@@ -822,6 +850,8 @@ mark_node(struct redis_conn *c)
 		struct source_info *si = sources_get(c->streams[i]->source);
 
 		snprintf(si->node, sizeof si->node, "%s", c->node);
+		if (c->sentinel != NULL)
+			snprintf(si->via, sizeof si->via, "sentinel %s", c->url.master);
 		si->tls = c->url.tls;
 		si->insecure = c->url.tls && rconn_tls_insecure(c->opts.tls);
 	}
@@ -835,7 +865,8 @@ connect_addr(struct redis_conn *c, const char *ip)
 	 * commands (source-bullmq.c): none keeps a reply past its callback.
 	 */
 	struct rconn_opts ro = {
-		.host = c->url.host, .addr = ip, .port = c->url.port,
+		.host = c->sentinel != NULL ? ip : c->url.host, .addr = ip,
+		.port = c->sentinel != NULL ? c->mport : c->url.port,
 		.path = c->url.scheme == URL_UNIX ? c->url.path : NULL,
 		.tls = c->url.tls ? c->opts.tls : NULL, .arena = c->arena,
 	};
@@ -881,6 +912,40 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	connect_addr(c, c->addr);
 }
 
+/* The sentinels' answer: the master's address, or why there is none. */
+static void
+on_master(void *arg, const char *ip, int port, const char *err)
+{
+	struct redis_conn *c = arg;
+
+	if (err != NULL) {
+		conn_fail(c, "%s", err);
+		return;
+	}
+	snprintf(c->addr, sizeof c->addr, "%s", ip);
+	c->mport = port;
+	connect_addr(c, c->addr);
+}
+
+/* A sentinel announced a failover: leave the old master now. */
+static void
+on_switch(void *arg, const char *ip, int port)
+{
+	struct redis_conn *c = arg;
+
+	sink_notice(&c->sink, first_source(c), "redis %s: master %s switched to %s:%d",
+	    c->display, c->url.master, ip, port);
+	c->backoff_ms = c->opts.backoff_min_ms;
+	if (c->ac == NULL) {
+		/* Waiting to retry (the old master is gone): go now. */
+		if (c->phase == P_RETRY)
+			timer_arm(c, 0, retry_due);
+		return;
+	}
+	if (strcmp(ip, c->addr) != 0 || port != c->mport)
+		conn_fail(c, "master %s switched to %s:%d", c->url.master, ip, port);
+}
+
 static void
 conn_connect(struct redis_conn *c)
 {
@@ -892,6 +957,11 @@ conn_connect(struct redis_conn *c)
 		return;
 	for (int i = 0; i < c->nstreams; i++)
 		source_set_state(c->streams[i]->source, SRC_CONNECTING, loop_now_ms());
+	if (c->sentinel != NULL) {
+		c->phase = P_RESOLVING;
+		rsentinel_ask(c->sentinel, on_master, c);
+		return;
+	}
 	if (c->url.scheme == URL_UNIX ||
 	    inet_pton(AF_INET, c->url.host, &a4) == 1 ||
 	    inet_pton(AF_INET6, c->url.host, &a6) == 1) {
@@ -946,6 +1016,9 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 	c->url.path = url->path ? xstrdup(url->path) : NULL;
 	c->url.password = url->password ? xstrdup(url->password) : NULL;
 	c->url.user = url->user ? xstrdup(url->user) : NULL;
+	c->url.master = url->master ? xstrdup(url->master) : NULL;
+	c->url.sentinels = NULL; /* the sentinel module keeps its own copy */
+	c->url.nsentinels = 0;
 	url_display(url, c->display, sizeof c->display);
 	c->opts = *opts;
 	c->opts.hooks = NULL;
@@ -958,6 +1031,9 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 		stream_add(c, streams[i]);
 	uv_timer_init(loop_uv(), &c->timer);
 	c->timer.data = c;
+	if (url->master != NULL)
+		c->sentinel = rsentinel_create(url, opts->tls, opts->connect_timeout_ms,
+		    on_switch, c);
 	conn_connect(c);
 	return c;
 }
@@ -992,6 +1068,8 @@ source_redis_stop(struct redis_conn *c)
 		return;
 	c->stopping = 1;
 	drop_context(c);
+	rsentinel_free(c->sentinel);
+	c->sentinel = NULL;
 	if (c->gai_busy)
 		uv_cancel((uv_req_t *)&c->gai);
 	uv_timer_stop(&c->timer);

@@ -90,6 +90,23 @@ import json,sys
 s=json.load(open(sys.argv[1]))["sources"][0]
 assert s["tls"] is False and "insecure" not in s and s["via"] is None, s' "$TMP/snap2.json"
 
+# --- the dashboard's header says TLS, or INSECURE
+if command -v tmux >/dev/null 2>&1; then
+	. "$SRCDIR/tests/tui/lib.sh"
+	tui_init
+	tui_run V 160 30 --redis "rediss://localhost:$TP" --redis-ca "$TMP/ca.pem" --stream s1
+	tui_wait V 15 '^ execmon .*s1 TLS '
+	ok $? "header: a verified rediss:// stream is marked TLS"
+	tui_run I 160 30 --redis "rediss://localhost:$TP" --redis-insecure --stream s1
+	tui_wait I 15 '^ execmon .*s1 INSECURE '
+	ok $? "header: --redis-insecure is marked INSECURE"
+	tui_keys V q
+	tui_keys I q
+else
+	ok 0 "# SKIP tmux missing"
+	ok 0 "# SKIP tmux missing"
+fi
+
 # --- bad TLS options: one line, exit 2
 echo "not a certificate" >"$TMP/junk.pem"
 "$EXECMON" record --redis "rediss://127.0.0.1:$TP" --redis-ca "$TMP/junk.pem" \

@@ -69,6 +69,7 @@ struct rconn {
 	int depth;             /* callbacks of ours running (reentrancy) */
 	int doomed;            /* teardown asked for while depth > 0 */
 	int handle_open;
+	int asking;            /* ASKING before every command */
 	rconn_reply_cb *push;  /* replies to no command (pub/sub), or NULL */
 	void *push_priv;
 	char rbuf[RCONN_READ];
@@ -625,16 +626,10 @@ fail:
 	return NULL;
 }
 
-/* Append a formatted command and its callback; send unless a callback runs. */
-static int
-enqueue(struct rconn *rc, rconn_reply_cb *cb, void *priv, char *cmd, int len)
+/* Append bytes to obuf and a callback to the queue. */
+static void
+append(struct rconn *rc, rconn_reply_cb *cb, void *priv, const char *cmd, size_t len)
 {
-	if (len < 0)
-		return -1;
-	if (rc->state == RC_DEAD || rc->doomed) {
-		redisFreeCommand(cmd);
-		return -1;
-	}
 	if (rc->qlen == rc->qcap) {
 		size_t ncap = rc->qcap == 0 ? 16 : rc->qcap * 2;
 		struct pending *nq = xreallocarray(NULL, ncap, sizeof *nq);
@@ -648,16 +643,38 @@ enqueue(struct rconn *rc, rconn_reply_cb *cb, void *priv, char *cmd, int len)
 	}
 	rc->q[(rc->qhead + rc->qlen) % rc->qcap] = (struct pending){ cb, priv };
 	rc->qlen++;
-	if (rc->olen + (size_t)len > rc->ocap) {
-		rc->ocap = rc->olen + (size_t)len > 2 * rc->ocap ?
-		    rc->olen + (size_t)len : 2 * rc->ocap;
+	if (rc->olen + len > rc->ocap) {
+		rc->ocap = rc->olen + len > 2 * rc->ocap ? rc->olen + len : 2 * rc->ocap;
 		rc->obuf = xrealloc(rc->obuf, rc->ocap);
 	}
-	memcpy(rc->obuf + rc->olen, cmd, (size_t)len);
-	rc->olen += (size_t)len;
+	memcpy(rc->obuf + rc->olen, cmd, len);
+	rc->olen += len;
+}
+
+/* Append a formatted command and its callback; send unless a callback runs. */
+static int
+enqueue(struct rconn *rc, rconn_reply_cb *cb, void *priv, char *cmd, int len)
+{
+	static const char asking[] = "*1\r\n$6\r\nASKING\r\n";
+
+	if (len < 0)
+		return -1;
+	if (rc->state == RC_DEAD || rc->doomed) {
+		redisFreeCommand(cmd);
+		return -1;
+	}
+	if (rc->asking)
+		append(rc, NULL, NULL, asking, sizeof asking - 1);
+	append(rc, cb, priv, cmd, (size_t)len);
 	redisFreeCommand(cmd);
 	flush(rc);
 	return 0;
+}
+
+void
+rconn_set_asking(struct rconn *rc, int on)
+{
+	rc->asking = on;
 }
 
 int

@@ -80,6 +80,13 @@ int rconn_command_argv(struct rconn *, rconn_reply_cb *, void *priv, int argc,
 void rconn_set_push(struct rconn *, rconn_reply_cb *cb, void *priv);
 
 /*
+ * Send ASKING before every command from now on (a Redis Cluster node that
+ * answered ASK serves the key while its slot migrates); its replies are
+ * dropped.
+ */
+void rconn_set_asking(struct rconn *, int on);
+
+/*
  * Close and free. Pending callbacks are called with NULL; on_close is not
  * called.
  */

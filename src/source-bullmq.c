@@ -709,6 +709,7 @@ source_bullmq_start(const struct url *url, char *const *names, int nnames,
 	b->hooks.down = hook_down;
 	b->hooks.before_read = hook_before_read;
 	b->hooks.hold = hook_hold;
+	b->hooks.route_key = b->prefix; /* a cluster: where {prefix}'s keys live */
 	b->hooks.arg = b;
 	ro.hooks = &b->hooks;
 	if (ro.block_ms > BULLMQ_POLL_MS)

@@ -15,6 +15,7 @@
 #include "event.h"
 #include "log.h"
 #include "loop.h"
+#include "rcluster.h"
 #include "rconn.h"
 #include "rsentinel.h"
 #include "reply-arena.h"
@@ -92,7 +93,15 @@ struct redis_conn {
 	char addr[INET6_ADDRSTRLEN];
 	char node[80];         /* "host:port" or the socket path, as connected */
 	struct rsentinel *sentinel; /* redis-sentinel:// URLs: asked at every connect */
-	int mport;             /* the master's port, as the sentinels gave it */
+	int mport;             /* port connected to (the sentinels' or cluster's answer) */
+	struct rcluster *cluster; /* a Redis Cluster (found at the first connect) */
+	int cluster_checked;   /* CLUSTER SLOTS was asked */
+	int slot;              /* cluster slot read from, -1 = none */
+	char ask_ip[INET6_ADDRSTRLEN]; /* an ASK to follow at the next connect */
+	int ask_port;
+	int64_t redirect_ms;   /* wall clock of the last MOVED or ASK followed */
+	struct redis_conn **kids; /* cluster: the other streams, one connection each */
+	int nkids;
 };
 
 static void conn_connect(struct redis_conn *);
@@ -100,6 +109,10 @@ static void conn_next(struct redis_conn *);
 static void send_idle(struct redis_conn *);
 static void conn_free(struct redis_conn *);
 static void mark_node(struct redis_conn *);
+static void on_slots(struct rconn *, void *, void *);
+static struct redis_conn *conn_new(const struct url *, const struct source_redis_opts *,
+    const struct source_redis_hooks *, const struct sink *);
+#define ROUTED(c) ((c)->sentinel != NULL || (c)->cluster != NULL)
 static void conn_fail(struct redis_conn *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -244,6 +257,8 @@ conn_fail(struct redis_conn *c, const char *fmt, ...)
 	drop_context(c);
 	if (c->stopping || c->phase == P_DONE)
 		return;
+	if (c->cluster != NULL)
+		rcluster_stale(c->cluster); /* a failover, perhaps: read the map again */
 	c->phase = P_RETRY;
 	for (int i = 0; i < c->nstreams; i++) {
 		struct source_info *si = sources_get(c->streams[i]->source);
@@ -282,12 +297,16 @@ watchdog(struct redis_conn *c, int64_t ms)
 	timer_arm(c, ms, watchdog_fired);
 }
 
+static int cluster_redirect(struct redis_conn *, const redisReply *);
+
 /* A reply that is an error (or missing) fails the connection. */
 static int
 reply_bad(struct redis_conn *c, redisReply *r, const char *what)
 {
 	if (r == NULL)
 		return 1; /* context going away; the disconnect path handles it */
+	if (r->type == REDIS_REPLY_ERROR && cluster_redirect(c, r))
+		return 1;
 	if (r->type == REDIS_REPLY_ERROR) {
 		conn_fail(c, "%s: %.*s", what, (int)r->len, r->str);
 		return 1;
@@ -709,6 +728,144 @@ on_role(struct rconn *ac, void *r_, void *priv)
 		send_infos(c);
 }
 
+/*
+ * Redis Cluster. The first connection asks CLUSTER SLOTS (an error there:
+ * not a cluster, nothing changes). On a cluster every stream is read on a
+ * connection of its own (XREAD's keys must share a slot), from the node that
+ * serves its slot; a connection whose owner sets route_key (BullMQ's
+ * hash-tagged prefix) keeps its streams together, on the node of that key.
+ * A MOVED or ASK reply sends the connection to the node named (ASK: sending
+ * ASKING before each command); any failure reads the map again. Reads
+ * resume from the last entry ID as after any reconnect, so a stream that
+ * moves loses and repeats nothing.
+ */
+static int
+cluster_route_key(const struct redis_conn *c, const char **key)
+{
+	if (c->hooks.route_key != NULL)
+		*key = c->hooks.route_key;
+	else if (c->nstreams > 0)
+		*key = c->streams[0]->key;
+	else
+		return -1;
+	return (int)rcluster_slot(*key, strlen(*key));
+}
+
+/* Leave this node for another (a redirection, not a failure). */
+static void
+conn_redirect(struct redis_conn *c, const char *why)
+{
+	int64_t now = loop_now_ms();
+
+	drop_context(c);
+	if (c->stopping)
+		return;
+	c->phase = P_RETRY;
+	sink_notice(&c->sink, first_source(c), "redis %s: %s", c->display, why);
+	/* Back and forth during a reshard: no faster than twice a second. */
+	timer_arm(c, now - c->redirect_ms < 1000 ? c->opts.backoff_min_ms : 0,
+	    retry_due);
+	c->redirect_ms = now;
+}
+
+/* A MOVED or ASK error reply: follow it (1), or it is some other error (0). */
+static int
+cluster_redirect(struct redis_conn *c, const redisReply *r)
+{
+	int ask = r->len > 4 && strncmp(r->str, "ASK ", 4) == 0;
+	const char *p, *colon;
+	char ip[INET6_ADDRSTRLEN], why[160];
+	unsigned long slot;
+	long port;
+	char *end;
+
+	if (c->cluster == NULL || (!ask && (r->len < 6 || strncmp(r->str, "MOVED ", 6) != 0)))
+		return 0;
+	p = r->str + (ask ? 4 : 6);
+	slot = strtoul(p, &end, 10);
+	if (end == p || *end != ' ' || slot >= RCLUSTER_SLOTS)
+		return 0;
+	p = end + 1;
+	colon = strrchr(p, ':');
+	if (colon == NULL || colon == p || (size_t)(colon - p) >= sizeof ip)
+		return 0;
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535)
+		return 0;
+	snprintf(ip, sizeof ip, "%.*s", (int)(colon - p), p);
+	if (ask) {
+		snprintf(c->ask_ip, sizeof c->ask_ip, "%s", ip);
+		c->ask_port = (int)port;
+	} else
+		rcluster_moved(c->cluster, (unsigned)slot, ip, (int)port);
+	snprintf(why, sizeof why, "%s %lu: reading from %s:%ld", ask ? "ASK" : "MOVED",
+	    slot, ip, port);
+	conn_redirect(c, why);
+	return 1;
+}
+
+/* Each stream but the first to a connection of its own. */
+static void
+cluster_split(struct redis_conn *c)
+{
+	for (int i = 1; i < c->nstreams; i++) {
+		struct redis_conn *k = conn_new(&c->url, &c->opts, NULL, &c->sink);
+		const char *key;
+
+		k->streams = xcalloc(1, sizeof *k->streams);
+		k->streams[0] = c->streams[i];
+		k->nstreams = k->streams_cap = 1;
+		k->cluster = rcluster_ref(c->cluster);
+		k->cluster_checked = 1;
+		k->slot = cluster_route_key(k, &key);
+		c->kids = xreallocarray(c->kids, (size_t)c->nkids + 1, sizeof *c->kids);
+		c->kids[c->nkids++] = k;
+		conn_connect(k);
+	}
+	c->nstreams = 1;
+}
+
+/* CLUSTER SLOTS at the first connect: a cluster, or not. */
+static void
+on_slots(struct rconn *ac, void *r_, void *priv)
+{
+	struct redis_conn *c = rconn_data(ac);
+	redisReply *r = r_;
+	const char *ip, *key = NULL;
+	int port;
+
+	(void)priv;
+	if (c == NULL || c->ac == NULL || r == NULL)
+		return;
+	c->cluster_checked = 1;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+		c->cluster = rcluster_create(&c->url, c->opts.tls,
+		    c->opts.connect_timeout_ms);
+		rcluster_load(c->cluster, r, c->addr);
+		sink_notice(&c->sink, first_source(c), "redis %s: a cluster of %d masters",
+		    c->display, rcluster_masters(c->cluster));
+		if (c->hooks.entry == NULL && c->nstreams > 1)
+			cluster_split(c);
+		c->slot = cluster_route_key(c, &key);
+		if (c->hooks.route_key != NULL && strchr(key, '{') == NULL)
+			sink_notice(&c->sink, first_source(c), "redis %s: on a cluster the "
+			    "prefix %s needs a {hash tag}, e.g. {%s}", c->display, key, key);
+		mark_node(c);
+		if (c->slot >= 0 &&
+		    (ip = rcluster_owner(c->cluster, (unsigned)c->slot, &port)) != NULL &&
+		    (strcmp(ip, c->addr) != 0 || port != c->mport)) {
+			char why[128];
+
+			snprintf(why, sizeof why, "slot %d is served by %s:%d", c->slot,
+			    ip, port);
+			conn_redirect(c, why);
+			return;
+		}
+	}
+	if (--c->setup_pending == 0)
+		send_infos(c);
+}
+
 static void
 idle_over(uv_timer_t *t)
 {
@@ -819,6 +976,11 @@ on_connect(struct rconn *ac, const char *err)
 		rconn_command(c->ac, on_setup, (void *)"SELECT", "SELECT %d",
 		    c->url.db);
 	}
+	if (c->sentinel == NULL && !c->cluster_checked &&
+	    c->url.scheme != URL_UNIX) {
+		c->setup_pending++;
+		rconn_command(c->ac, on_slots, NULL, "CLUSTER SLOTS");
+	}
 	if (c->sentinel != NULL) {
 		/* A sentinel may name a master that has just become a replica. */
 		c->setup_pending++;
@@ -852,6 +1014,8 @@ mark_node(struct redis_conn *c)
 		snprintf(si->node, sizeof si->node, "%s", c->node);
 		if (c->sentinel != NULL)
 			snprintf(si->via, sizeof si->via, "sentinel %s", c->url.master);
+		else if (c->cluster != NULL && c->slot >= 0)
+			snprintf(si->via, sizeof si->via, "cluster slot %d", c->slot);
 		si->tls = c->url.tls;
 		si->insecure = c->url.tls && rconn_tls_insecure(c->opts.tls);
 	}
@@ -865,8 +1029,8 @@ connect_addr(struct redis_conn *c, const char *ip)
 	 * commands (source-bullmq.c): none keeps a reply past its callback.
 	 */
 	struct rconn_opts ro = {
-		.host = c->sentinel != NULL ? ip : c->url.host, .addr = ip,
-		.port = c->sentinel != NULL ? c->mport : c->url.port,
+		.host = ROUTED(c) ? ip : c->url.host, .addr = ip,
+		.port = ROUTED(c) ? c->mport : c->url.port,
 		.path = c->url.scheme == URL_UNIX ? c->url.path : NULL,
 		.tls = c->url.tls ? c->opts.tls : NULL, .arena = c->arena,
 	};
@@ -878,11 +1042,18 @@ connect_addr(struct redis_conn *c, const char *ip)
 	else
 		snprintf(c->node, sizeof c->node, strchr(ip, ':') ? "[%s]:%d" :
 		    "%s:%d", ip, ro.port);
+	if (ip != c->addr)
+		snprintf(c->addr, sizeof c->addr, "%s", ip);
+	c->mport = ro.port;
 	c->ac = rconn_connect(loop_uv(), &ro, on_connect, on_disconnect, c, err,
 	    sizeof err);
 	if (c->ac == NULL) {
 		conn_fail(c, "%s", err);
 		return;
+	}
+	if (c->ask_port > 0) {
+		rconn_set_asking(c->ac, 1); /* the slot is moving to this node */
+		c->ask_port = 0;
 	}
 	watchdog(c, c->opts.connect_timeout_ms);
 }
@@ -912,7 +1083,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	connect_addr(c, c->addr);
 }
 
-/* The sentinels' answer: the master's address, or why there is none. */
+/* The sentinels' or the cluster's answer: the address, or why there is none. */
 static void
 on_master(void *arg, const char *ip, int port, const char *err)
 {
@@ -962,6 +1133,16 @@ conn_connect(struct redis_conn *c)
 		rsentinel_ask(c->sentinel, on_master, c);
 		return;
 	}
+	if (c->ask_port > 0) {
+		c->mport = c->ask_port;
+		connect_addr(c, c->ask_ip);
+		return;
+	}
+	if (c->cluster != NULL && c->slot >= 0) {
+		c->phase = P_RESOLVING;
+		rcluster_ask(c->cluster, (unsigned)c->slot, on_master, c);
+		return;
+	}
 	if (c->url.scheme == URL_UNIX ||
 	    inet_pton(AF_INET, c->url.host, &a4) == 1 ||
 	    inet_pton(AF_INET6, c->url.host, &a6) == 1) {
@@ -1005,9 +1186,10 @@ stream_add(struct redis_conn *c, const char *key)
 	return s->source;
 }
 
-struct redis_conn *
-source_redis_start(const struct url *url, char *const *streams, int nstreams,
-    const struct source_redis_opts *opts, const struct sink *sink)
+/* A connection with no stream yet, not started; url, opts and sink are copied. */
+static struct redis_conn *
+conn_new(const struct url *url, const struct source_redis_opts *opts,
+    const struct source_redis_hooks *hooks, const struct sink *sink)
 {
 	struct redis_conn *c = xcalloc(1, sizeof *c);
 
@@ -1022,15 +1204,25 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 	url_display(url, c->display, sizeof c->display);
 	c->opts = *opts;
 	c->opts.hooks = NULL;
-	if (opts->hooks != NULL)
-		c->hooks = *opts->hooks;
+	if (hooks != NULL)
+		c->hooks = *hooks;
 	c->sink = *sink;
 	c->arena = reply_arena_create();
 	c->backoff_ms = opts->backoff_min_ms;
-	for (int i = 0; i < nstreams; i++)
-		stream_add(c, streams[i]);
+	c->slot = -1;
 	uv_timer_init(loop_uv(), &c->timer);
 	c->timer.data = c;
+	return c;
+}
+
+struct redis_conn *
+source_redis_start(const struct url *url, char *const *streams, int nstreams,
+    const struct source_redis_opts *opts, const struct sink *sink)
+{
+	struct redis_conn *c = conn_new(url, opts, opts->hooks, sink);
+
+	for (int i = 0; i < nstreams; i++)
+		stream_add(c, streams[i]);
 	if (url->master != NULL)
 		c->sentinel = rsentinel_create(url, opts->tls, opts->connect_timeout_ms,
 		    on_switch, c);
@@ -1046,6 +1238,7 @@ conn_free(struct redis_conn *c)
 		free(c->streams[i]);
 	}
 	free(c->streams);
+	free(c->kids);
 	url_done(&c->url);
 	reply_arena_free(c->arena);
 	free(c);
@@ -1070,6 +1263,13 @@ source_redis_stop(struct redis_conn *c)
 	drop_context(c);
 	rsentinel_free(c->sentinel);
 	c->sentinel = NULL;
+	for (int i = 0; i < c->nkids; i++)
+		source_redis_stop(c->kids[i]);
+	if (c->cluster != NULL) {
+		rcluster_cancel(c->cluster, c);
+		rcluster_unref(c->cluster);
+		c->cluster = NULL;
+	}
 	if (c->gai_busy)
 		uv_cancel((uv_req_t *)&c->gai);
 	uv_timer_stop(&c->timer);

@@ -53,6 +53,11 @@ struct source_redis_hooks {
 	 * watchdog covers each wait.
 	 */
 	int (*hold)(void *arg);
+	/*
+	 * On a Redis Cluster, read from the node serving this key's slot
+	 * (BullMQ's prefix); NULL = the first stream's.
+	 */
+	const char *route_key;
 	void *arg;
 };
 

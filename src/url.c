@@ -193,6 +193,10 @@ parse_sentinel(struct url *u, const char *p, const char *slash, char *err,
 	if (nend == NULL)
 		nend = name + strlen(name);
 	u->master = pct_decode(name, (size_t)(nend - name));
+	if (u->master != NULL && strlen(u->master) > URL_MAX_MASTER) {
+		url_done(u);
+		return fail(err, errlen, "master name longer than 255 bytes");
+	}
 	if (u->master == NULL || u->master[0] == '\0') {
 		url_done(u);
 		return fail(err, errlen, "bad master name");

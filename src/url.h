@@ -8,6 +8,8 @@ enum url_scheme { URL_REDIS, URL_UNIX, URL_WS, URL_WSS };
 
 /* The most sentinels one URL names. */
 #define URL_MAX_SENTINELS 16
+/* The longest master name. */
+#define URL_MAX_MASTER 255
 
 struct url_host {
 	char *host;

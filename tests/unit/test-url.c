@@ -113,6 +113,12 @@ main(void)
 	bad("redis-sentinel://:hunter2@h/m%zz", "bad master");
 	bad("redis-sentinel://h,h,h,h,h,h,h,h,h,h,h,h,h,h,h,h,h/m", "too many");
 	bad("rediss-sentinel://[::1/m", "IPv6");
+	{
+		char long_name[300 + 32];
+
+		snprintf(long_name, sizeof long_name, "redis-sentinel://h/%0300d", 7);
+		bad(long_name, "longer than 255");
+	}
 	bad("http://x", "unknown scheme");
 	bad("redis://", "missing host");
 	bad("redis://h:0", "bad port");

@@ -8,13 +8,12 @@
 
 #include "url.h"
 
-#define RCLUSTER_SLOTS 16384
+#include "keyslot.h"
+
+#define RCLUSTER_SLOTS REDIS_SLOTS
 
 struct rconn_tls;
 struct rcluster;
-
-/* The slot of a key: CRC16 of the key, or of its {hash tag}, mod 16384. */
-unsigned rcluster_slot(const char *key, size_t len);
 
 /* The owner of a slot (numeric address), or err. */
 typedef void rcluster_cb(void *arg, const char *ip, int port, const char *err);

@@ -748,7 +748,7 @@ cluster_route_key(const struct redis_conn *c, const char **key)
 		*key = c->streams[0]->key;
 	else
 		return -1;
-	return (int)rcluster_slot(*key, strlen(*key));
+	return (int)redis_keyslot(*key, strlen(*key));
 }
 
 /* Leave this node for another (a redirection, not a failure). */

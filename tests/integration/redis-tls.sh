@@ -149,6 +149,37 @@ sed 's/^/#   /' "$TMP/rec8.err" | tail -1
 	--stream c1 -o "$TMP/rec9" --count 1 2>/dev/null
 is "$?:$(lines "$TMP/rec9")" 0:1 "with --redis-cert and --redis-key it reads"
 
+# --- rediss-sentinel://: a sentinel on a TLS port names the TLS master
+SP=$(free_port)
+mkdir -p "$TMP/sentinel"
+cat >"$TMP/sentinel/sentinel.conf" <<EOF
+port 0
+tls-port $SP
+bind 127.0.0.1
+dir $TMP/sentinel
+tls-cert-file $TMP/srv.pem
+tls-key-file $TMP/srv.key
+tls-ca-cert-file $TMP/ca.pem
+tls-auth-clients no
+tls-replication yes
+sentinel monitor tlsmaster 127.0.0.1 $TP 1
+EOF
+redis-server "$TMP/sentinel/sentinel.conf" --sentinel --logfile "$TMP/sentinel/log" &
+REDIS_PIDS="$REDIS_PIDS $!"
+wait_for 10 redis-cli --tls --cacert "$TMP/ca.pem" -p "$SP" PING
+"$EXECMON" snapshot --redis "rediss-sentinel://127.0.0.1:$SP/tlsmaster" \
+	--redis-ca "$TMP/ca.pem" --stream s1 -o "$TMP/snap-s.json" 2>"$TMP/snap-s.err"
+is "$?" 0 "rediss-sentinel:// asks the sentinel and reads the master over TLS"
+check "... which the snapshot says" python3 -c '
+import json,sys
+s=json.load(open(sys.argv[1]))["sources"][0]
+assert s["tls"] is True and s["via"] == "sentinel tlsmaster", s
+assert s["node"] == "127.0.0.1:" + sys.argv[2] and s["events"] == 5, s' "$TMP/snap-s.json" "$TP"
+"$EXECMON" snapshot --redis "rediss-sentinel://127.0.0.1:$SP/tlsmaster" \
+	--stream s1 --connect-timeout 1s -o /dev/null 2>"$TMP/snap-s2.err"
+grep -q "sentinel 127.0.0.1:$SP: TLS handshake with 127.0.0.1 failed: certificate verify failed" "$TMP/snap-s2.err"
+ok $? "an untrusted sentinel is named with the reason"
+
 # --- kill and restart over TLS: nothing lost, nothing twice
 "$EXECMON" record --redis "rediss://localhost:$TP" --redis-ca "$TMP/ca.pem" \
 	--stream k1 -o "$TMP/kill.jsonl" --count 40 2>"$TMP/kill.err" &

@@ -180,6 +180,40 @@ assert s["node"] == "127.0.0.1:" + sys.argv[2] and s["events"] == 5, s' "$TMP/sn
 grep -q "sentinel 127.0.0.1:$SP: TLS handshake with 127.0.0.1 failed: certificate verify failed" "$TMP/snap-s2.err"
 ok $? "an untrusted sentinel is named with the reason"
 
+# --- servers that misbehave: garbage instead of RESP, silence in the handshake
+# fake_server PORT MODE: garbage = answer anything with bytes that are not
+# RESP; silent = accept and say nothing
+fake_server() {
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+    if sys.argv[2] == "garbage":
+        c.sendall(b"!!not resp\x1b[2J\r\n")' "$1" "$2" &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for 5 python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' "$1"
+}
+GP=$(free_port)
+fake_server "$GP" garbage
+"$EXECMON" snapshot --redis "redis://127.0.0.1:$GP" --stream s1 --connect-timeout 2s \
+	-o /dev/null 2>"$TMP/garbage.err"
+is "$?" 1 "a server that does not speak RESP: exit 1, no crash"
+grep -q "Protocol error" "$TMP/garbage.err"
+ok $? "... reported as a protocol error"
+! grep -q "$(printf '\033')" "$TMP/garbage.err"
+ok $? "... with none of its bytes on the terminal"
+SLP=$(free_port)
+fake_server "$SLP" silent
+start=$(date +%s)
+"$EXECMON" snapshot --redis "rediss://127.0.0.1:$SLP" --redis-ca "$TMP/ca.pem" --stream s1 \
+	--connect-timeout 2s -o /dev/null 2>"$TMP/silent.err"
+is "$?:$(( $(date +%s) - start < 10 ))" 1:1 "a TLS handshake that never ends is given up (exit 1 within 10 s)"
+grep -q "connect timed out" "$TMP/silent.err"
+ok $? "... as a connect that timed out"
+
 # --- kill and restart over TLS: nothing lost, nothing twice
 "$EXECMON" record --redis "rediss://localhost:$TP" --redis-ca "$TMP/ca.pem" \
 	--stream k1 -o "$TMP/kill.jsonl" --count 40 2>"$TMP/kill.err" &

@@ -14,6 +14,7 @@
 #include "loop.h"
 #include "rcluster.h"
 #include "rconn.h"
+#include "slotmap.h"
 #include "reply-arena.h"
 #include "xmalloc.h"
 
@@ -27,15 +28,6 @@
  * says so.
  */
 
-#define NO_NODE 0xffff
-#define MAX_NODES 1024
-
-struct rnode {
-	char ip[INET6_ADDRSTRLEN];
-	int port;
-	int master;
-};
-
 struct question {
 	unsigned slot;
 	rcluster_cb *cb;
@@ -48,14 +40,12 @@ struct rcluster {
 	struct rconn_tls *tls;
 	int timeout_ms;
 	struct reply_arena *arena;
-	uint16_t owner[RCLUSTER_SLOTS];
-	struct rnode *nodes;
-	int nnodes;
+	struct slotmap map;
 	int loaded, stale;
 
 	struct question *qs;   /* waiting for the map */
 	int nqs, qcap;
-	struct rnode *cand;    /* nodes to ask, in order; the seed last */
+	struct slotnode *cand;    /* nodes to ask, in order; the seed last */
 	int ncand, at;
 	struct rconn *rc;
 	uv_timer_t timer;
@@ -81,7 +71,7 @@ rcluster_create(const struct url *u, struct rconn_tls *tls, int timeout_ms)
 	c->tls = tls;
 	c->timeout_ms = timeout_ms;
 	c->arena = reply_arena_create();
-	memset(c->owner, 0xff, sizeof c->owner);
+	slotmap_init(&c->map);
 	uv_timer_init(loop_uv(), &c->timer);
 	c->timer.data = c;
 	c->timer_open = 1;
@@ -102,7 +92,7 @@ maybe_free(struct rcluster *c)
 		return;
 	url_done(&c->seed);
 	reply_arena_free(c->arena);
-	free(c->nodes);
+	slotmap_done(&c->map);
 	free(c->qs);
 	free(c->cand);
 	free(c);
@@ -141,79 +131,11 @@ rcluster_unref(struct rcluster *c)
 	uv_close((uv_handle_t *)&c->timer, on_timer_closed);
 }
 
-/* The index of node ip:port, added if new; NO_NODE when the list is full. */
-static unsigned
-node_index(struct rcluster *c, const char *ip, int port, int master)
-{
-	int i;
-
-	for (i = 0; i < c->nnodes; i++) {
-		if (c->nodes[i].port == port && strcmp(c->nodes[i].ip, ip) == 0) {
-			if (master)
-				c->nodes[i].master = 1;
-			return (unsigned)i;
-		}
-	}
-	if (c->nnodes == MAX_NODES)
-		return NO_NODE;
-	c->nodes = xreallocarray(c->nodes, (size_t)c->nnodes + 1, sizeof *c->nodes);
-	snprintf(c->nodes[i].ip, sizeof c->nodes[i].ip, "%s", ip);
-	c->nodes[i].port = port;
-	c->nodes[i].master = master;
-	return (unsigned)c->nnodes++;
-}
-
-/* A node entry [ip, port, id, ...] of CLUSTER SLOTS; 0 when well formed. */
-static int
-node_of(const redisReply *n, const char *from_ip, char *ip, size_t iplen, int *port)
-{
-	unsigned char a[16];
-
-	if (n->type != REDIS_REPLY_ARRAY || n->elements < 2 ||
-	    n->element[0]->type != REDIS_REPLY_STRING ||
-	    n->element[1]->type != REDIS_REPLY_INTEGER ||
-	    n->element[1]->integer < 1 || n->element[1]->integer > 65535)
-		return -1;
-	if (n->element[0]->len == 0)
-		snprintf(ip, iplen, "%s", from_ip);
-	else
-		snprintf(ip, iplen, "%.*s", (int)n->element[0]->len, n->element[0]->str);
-	*port = (int)n->element[1]->integer;
-	return inet_pton(AF_INET, ip, a) == 1 || inet_pton(AF_INET6, ip, a) == 1 ?
-	    0 : -1;
-}
-
 int
 rcluster_load(struct rcluster *c, const redisReply *r, const char *from_ip)
 {
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements == 0)
+	if (slotmap_load(&c->map, r, from_ip) != 0)
 		return -1;
-	memset(c->owner, 0xff, sizeof c->owner);
-	c->nnodes = 0;
-	for (size_t i = 0; i < r->elements; i++) {
-		const redisReply *e = r->element[i];
-		char ip[INET6_ADDRSTRLEN];
-		long long lo, hi;
-		unsigned m;
-		int port;
-
-		if (e->type != REDIS_REPLY_ARRAY || e->elements < 3 ||
-		    e->element[0]->type != REDIS_REPLY_INTEGER ||
-		    e->element[1]->type != REDIS_REPLY_INTEGER)
-			continue;
-		lo = e->element[0]->integer;
-		hi = e->element[1]->integer;
-		if (lo < 0 || hi >= RCLUSTER_SLOTS || lo > hi ||
-		    node_of(e->element[2], from_ip, ip, sizeof ip, &port) != 0)
-			continue;
-		m = node_index(c, ip, port, 1);
-		for (long long s = lo; s <= hi && m != NO_NODE; s++)
-			c->owner[s] = (uint16_t)m;
-		for (size_t k = 3; k < e->elements; k++) {
-			if (node_of(e->element[k], from_ip, ip, sizeof ip, &port) == 0)
-				node_index(c, ip, port, 0);
-		}
-	}
 	c->loaded = 1;
 	c->stale = 0;
 	return 0;
@@ -222,24 +144,13 @@ rcluster_load(struct rcluster *c, const redisReply *r, const char *from_ip)
 const char *
 rcluster_owner(const struct rcluster *c, unsigned slot, int *port)
 {
-	unsigned n = slot < RCLUSTER_SLOTS ? c->owner[slot] : NO_NODE;
-
-	if (n == NO_NODE || (int)n >= c->nnodes)
-		return NULL;
-	*port = c->nodes[n].port;
-	return c->nodes[n].ip;
+	return slotmap_owner(&c->map, slot, port);
 }
 
 void
 rcluster_moved(struct rcluster *c, unsigned slot, const char *ip, int port)
 {
-	unsigned n;
-
-	if (slot >= RCLUSTER_SLOTS)
-		return;
-	n = node_index(c, ip, port, 1);
-	if (n != NO_NODE)
-		c->owner[slot] = (uint16_t)n;
+	slotmap_moved(&c->map, slot, ip, port);
 }
 
 void
@@ -251,11 +162,7 @@ rcluster_stale(struct rcluster *c)
 int
 rcluster_masters(const struct rcluster *c)
 {
-	int n = 0;
-
-	for (int i = 0; i < c->nnodes; i++)
-		n += c->nodes[i].master;
-	return n;
+	return slotmap_masters(&c->map);
 }
 
 /* Answer every question from the map (err: with that error). */
@@ -298,7 +205,7 @@ on_reply(struct rconn *rc, void *r_, void *priv)
 {
 	struct rcluster *c = rconn_data(rc);
 	redisReply *r = r_;
-	const struct rnode *n;
+	const struct slotnode *n;
 
 	if (c == NULL || r == NULL)
 		return;
@@ -372,7 +279,7 @@ on_timeout(uv_timer_t *t)
 static void
 try_node(struct rcluster *c)
 {
-	const struct rnode *n = &c->cand[c->at];
+	const struct slotnode *n = &c->cand[c->at];
 	struct rconn_opts o = {
 		.host = n->ip, .addr = n->ip, .port = n->port,
 		.tls = c->seed.tls ? c->tls : NULL, .arena = c->arena,
@@ -398,7 +305,7 @@ static void
 on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
 	struct rcluster *c = req->data;
-	struct rnode *seed = &c->cand[c->ncand - 1];
+	struct slotnode *seed = &c->cand[c->ncand - 1];
 
 	c->gai_busy = 0;
 	if (c->freeing) {
@@ -423,18 +330,18 @@ static void
 refresh(struct rcluster *c)
 {
 	unsigned char a[16];
-	struct rnode *seed;
+	struct slotnode *seed;
 	struct addrinfo hints;
 
 	c->refreshing = 1;
 	c->ncand = 0;
 	c->at = 0;
 	c->why[0] = '\0';
-	c->cand = xreallocarray(c->cand, (size_t)c->nnodes + 1, sizeof *c->cand);
+	c->cand = xreallocarray(c->cand, (size_t)c->map.nnodes + 1, sizeof *c->cand);
 	for (int pass = 1; pass >= 0; pass--) {
-		for (int i = 0; i < c->nnodes; i++) {
-			if (c->nodes[i].master == pass)
-				c->cand[c->ncand++] = c->nodes[i];
+		for (int i = 0; i < c->map.nnodes; i++) {
+			if (c->map.nodes[i].master == pass)
+				c->cand[c->ncand++] = c->map.nodes[i];
 		}
 	}
 	seed = &c->cand[c->ncand++];

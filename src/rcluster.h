@@ -27,10 +27,7 @@ struct rcluster *rcluster_create(const struct url *, struct rconn_tls *tls,
 struct rcluster *rcluster_ref(struct rcluster *);
 void rcluster_unref(struct rcluster *);
 
-/*
- * Read a CLUSTER SLOTS reply got from the node at from_ip (whose address a
- * node announces as "" when it does not know it); 0 when it was one.
- */
+/* Read a CLUSTER SLOTS reply got from the node at from_ip (slotmap_load). */
 int rcluster_load(struct rcluster *, const redisReply *, const char *from_ip);
 /* The owner of slot by the map held now; NULL if none. */
 const char *rcluster_owner(const struct rcluster *, unsigned slot, int *port);

@@ -18,6 +18,7 @@
 #include "rcluster.h"
 #include "rconn.h"
 #include "rsentinel.h"
+#include "slotmap.h"
 #include "reply-arena.h"
 #include "source-redis.h"
 #include "xmalloc.h"
@@ -772,33 +773,19 @@ conn_redirect(struct redis_conn *c, const char *why)
 static int
 cluster_redirect(struct redis_conn *c, const redisReply *r)
 {
-	int ask = r->len > 4 && strncmp(r->str, "ASK ", 4) == 0;
-	const char *p, *colon;
 	char ip[INET6_ADDRSTRLEN], why[160];
-	unsigned long slot;
-	long port;
-	char *end;
+	unsigned slot;
+	int ask, port;
 
-	if (c->cluster == NULL || (!ask && (r->len < 6 || strncmp(r->str, "MOVED ", 6) != 0)))
+	if (c->cluster == NULL ||
+	    redis_parse_redirect(r->str, r->len, &ask, &slot, ip, sizeof ip, &port) != 0)
 		return 0;
-	p = r->str + (ask ? 4 : 6);
-	slot = strtoul(p, &end, 10);
-	if (end == p || *end != ' ' || slot >= RCLUSTER_SLOTS)
-		return 0;
-	p = end + 1;
-	colon = strrchr(p, ':');
-	if (colon == NULL || colon == p || (size_t)(colon - p) >= sizeof ip)
-		return 0;
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535)
-		return 0;
-	snprintf(ip, sizeof ip, "%.*s", (int)(colon - p), p);
 	if (ask) {
 		snprintf(c->ask_ip, sizeof c->ask_ip, "%s", ip);
-		c->ask_port = (int)port;
+		c->ask_port = port;
 	} else
-		rcluster_moved(c->cluster, (unsigned)slot, ip, (int)port);
-	snprintf(why, sizeof why, "%s %lu: reading from %s:%ld", ask ? "ASK" : "MOVED",
+		rcluster_moved(c->cluster, slot, ip, port);
+	snprintf(why, sizeof why, "%s %u: reading from %s:%d", ask ? "ASK" : "MOVED",
 	    slot, ip, port);
 	conn_redirect(c, why);
 	return 1;

@@ -87,7 +87,7 @@ struct bullmq_source {
 	struct sink sink;      /* where events go */
 	struct redis_conn *conn;
 	struct source_redis_hooks hooks;
-	struct rconn *ac; /* while connected */
+	struct rconn *ac;      /* while connected */
 
 	struct bq_queue **queues;
 	int nqueues, cap;

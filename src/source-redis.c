@@ -17,9 +17,9 @@
 #include "loop.h"
 #include "rcluster.h"
 #include "rconn.h"
+#include "reply-arena.h"
 #include "rsentinel.h"
 #include "slotmap.h"
-#include "reply-arena.h"
 #include "source-redis.h"
 #include "xmalloc.h"
 

@@ -3,7 +3,9 @@
 
 EXECMON_PKGS="build-essential autoconf automake libtool pkg-config libncurses-dev
 libhiredis-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjansson-dev
+protobuf-c-compiler libprotobuf-c-dev zlib1g-dev
 redis-server redis-tools tmux python3 python3-jsonschema python3-websockets openssl
+python3-celery python3-redis
 ncurses-term locales time"
 
 # deps_install: returns non-zero (after saying why) if something can't be installed.
@@ -32,10 +34,12 @@ deps_locale() {
 	localedef -i de_DE -f UTF-8 de_DE.UTF-8 >/dev/null 2>&1 || true
 }
 
-# deps_node: node and npm for the BullMQ test (from Debian unless some are
-# there already, e.g. NodeSource's nodejs, which brings its own npm), then the
-# test's npm packages, exactly as tests/bullmq/package-lock.json pins them.
+# deps_node: node and npm for the BullMQ and OpenTelemetry tests (from Debian
+# unless some are there already, e.g. NodeSource's nodejs, which brings its
+# own npm), then each test's npm packages, exactly as its package-lock.json
+# pins them (tests/bullmq, tests/otel).
 deps_node() {
+	local d
 	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 		echo "${0##*/}: installing: nodejs npm"
 		if [ "$(id -u)" != 0 ]; then
@@ -46,17 +50,19 @@ deps_node() {
 		apt-get update -q >/dev/null && apt-get install -y -q nodejs npm >/dev/null ||
 			{ echo "${0##*/}: apt-get install nodejs npm failed" >&2; return 1; }
 	fi
-	if [ ! -f tests/bullmq/node_modules/.package-lock.json ] ||
-	    ! cmp -s tests/bullmq/package-lock.json tests/bullmq/node_modules/.lock-installed; then
-		# Some npm 11 releases call a lock file that leaves out other
-		# platforms' optional packages out of sync; install the same
-		# versions from it then, without touching it.
-		(cd tests/bullmq && { npm ci --no-audit --no-fund --loglevel=error \
-			>/dev/null 2>&1 || npm install --no-save --no-audit --no-fund \
-			--loglevel=error >/dev/null; } &&
-			cp package-lock.json node_modules/.lock-installed) ||
-			{ echo "${0##*/}: npm ci in tests/bullmq failed" >&2; return 1; }
-	fi
+	for d in tests/bullmq tests/otel; do
+		if [ ! -f $d/node_modules/.package-lock.json ] ||
+		    ! cmp -s $d/package-lock.json $d/node_modules/.lock-installed; then
+			# Some npm 11 releases call a lock file that leaves out other
+			# platforms' optional packages out of sync; install the same
+			# versions from it then, without touching it.
+			(cd $d && { npm ci --no-audit --no-fund --loglevel=error \
+				>/dev/null 2>&1 || npm install --no-save --no-audit --no-fund \
+				--loglevel=error >/dev/null; } &&
+				cp package-lock.json node_modules/.lock-installed) ||
+				{ echo "${0##*/}: npm ci in $d failed" >&2; return 1; }
+		fi
+	done
 }
 
 # deps_build [configure args...]: autoreconf when needed, configure, make.

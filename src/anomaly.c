@@ -3,11 +3,13 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "anomaly.h"
+#include "format.h"
 #include "metrics.h"
 #include "xmalloc.h"
 
@@ -74,7 +76,7 @@
  */
 
 #define BASE_MINUTES 30
-#define BASE_MIN 10
+#define BASE_MIN ANOMALY_HISTORY_MIN
 #define Z_ANOMALY 5.0
 #define Z_CONTINUE 3.0
 #define Z_BURST 4.0
@@ -295,26 +297,6 @@ severity_of(int t, double observed, double baseline)
 	}
 }
 
-/* A count or a median of counts: whole when it is, else one decimal. */
-static void
-fmt_count(double v, char *buf, size_t size)
-{
-	if (v == floor(v))
-		snprintf(buf, size, "%.0f", v);
-	else
-		snprintf(buf, size, "%.1f", v);
-}
-
-static void
-fmt_ms(double ms, char *buf, size_t size)
-{
-	if (ms < 1000)
-		snprintf(buf, size, "%.0fms", ms);
-	else if (ms < 60000)
-		snprintf(buf, size, "%.1fs", ms / 1000);
-	else
-		snprintf(buf, size, "%.1fm", ms / 60000);
-}
 
 /* Write the description; a long one is cut at the buffer's end. */
 static void __attribute__((format(printf, 2, 3)))
@@ -329,8 +311,7 @@ describe(struct anomaly *a, const char *fmt, ...)
 
 /* Emit the anomaly an open run of minutes makes. */
 static void
-emit(struct out *o, int t, const struct open *op,
-    const struct minute *minutes)
+emit(struct out *o, int t, const struct open *op, int64_t minute0_ms)
 {
 	const struct hit *w = &op->worst;
 	struct anomaly *a;
@@ -344,7 +325,8 @@ emit(struct out *o, int t, const struct open *op,
 	}
 	a = &o->v[o->n++];
 	memset(a, 0, sizeof *a);
-	a->ts_ms = minutes[op->first].t0;
+	a->ts_ms = minute0_ms + (int64_t)op->first * MINUTE_MS;
+	a->end_ms = minute0_ms + (int64_t)(op->last + 1) * MINUTE_MS;
 	a->type = t;
 	a->observed = w->observed;
 	a->baseline = base;
@@ -365,8 +347,8 @@ emit(struct out *o, int t, const struct open *op,
 	switch (t) {
 	case ANOM_SPIKE:
 	case ANOM_DROP:
-		fmt_count(w->observed, obs, sizeof obs);
-		fmt_count(base, bs, sizeof bs);
+		format_count(w->observed, obs, sizeof obs);
+		format_count(base, bs, sizeof bs);
 		if (base > 0)
 			describe(a,
 			    "%s runs finished %s vs a baseline of %s (median "
@@ -385,8 +367,8 @@ emit(struct out *o, int t, const struct open *op,
 		    100 * w->observed, 100 * base, op->first_hit.nbase);
 		break;
 	default:
-		fmt_ms(w->observed, obs, sizeof obs);
-		fmt_ms(base, bs, sizeof bs);
+		format_dur((int64_t)llround(w->observed), obs, sizeof obs);
+		format_dur((int64_t)llround(base), bs, sizeof bs);
 		describe(a,
 		    "mean execution time %s over %llu runs %s vs a baseline "
 		    "of %s (median of %zu min), %.1fx", obs,
@@ -433,16 +415,54 @@ burst_add(struct metrics *m, size_t *cap, const struct minute *mn,
 	b->impact = burst_impact(b->peak, base);
 }
 
+/*
+ * Fill w with minutes [lo, i] of the window (at most BASE_MINUTES + 1),
+ * empty ones included.
+ */
+static void
+window_fill(const struct metrics *m, size_t lo, size_t i, struct minute *w)
+{
+	size_t j;
+
+	memset(w, 0, (i - lo + 1) * sizeof *w);
+	for (j = lo; j <= i; j++)
+		w[j - lo].t0 = m->minute0_ms + (int64_t)j * MINUTE_MS;
+	for (j = metrics_minute_seek(m, lo); j < m->nactive; j++) {
+		size_t at = (size_t)((m->active[j].t0 - m->minute0_ms) /
+		    MINUTE_MS);
+
+		if (at > i)
+			break;
+		w[at - lo] = m->active[j];
+	}
+}
+
+/* The window index of active minute k, or SIZE_MAX past the last. */
+static size_t
+active_index(const struct metrics *m, size_t k)
+{
+	if (k >= m->nactive)
+		return SIZE_MAX;
+	return (size_t)((m->active[k].t0 - m->minute0_ms) / MINUTE_MS);
+}
+
+/*
+ * Only the minutes with data are held (metrics.h). A minute that is empty
+ * and whose whole history is empty fires no rule and is no burst (each
+ * needs a count or samples), so the scan jumps over such stretches to the
+ * next minute with data: its cost follows the data, not the window.
+ */
 void
 anomaly_detect(struct metrics *m)
 {
-	const struct minute *mn = m->minutes;
+	struct minute w[BASE_MINUTES + 1], *mi;
 	struct open open[NTYPES];
 	struct out o;
 	struct base b;
 	struct hit h;
 	struct burst *bu;
-	size_t i, lo, first, last, bcap = 0, burst_last = 0;
+	size_t i, lo, first, last, bcap = 0, burst_last = 0, k = 0, next;
+	size_t prev_active = SIZE_MAX;
 	double burst_base = 0;
 	int t, in_burst = 0, cont;
 
@@ -451,32 +471,50 @@ anomaly_detect(struct metrics *m)
 	m->anomalies = NULL;
 	m->bursts = NULL;
 	m->nanomalies = m->nbursts = 0;
+	m->anomaly_history = m->anomaly_judged = 0;
+	m->anomaly_history = m->anomaly_judged = 0;
 	memset(&o, 0, sizeof o);
 	memset(open, 0, sizeof open);
 
 	/* Complete minutes are [first, last]; history starts at activity. */
-	for (first = 0; first < m->nminutes; first++) {
-		if (mn[first].t0 > m->from_ms)
-			break;
-	}
-	for (last = m->nminutes; last > 0; last--) {
-		if (mn[last - 1].t0 + MINUTE_MS - 1 <= m->now_ms)
-			break;
-	}
-	if (last == 0)
+	if (m->nminutes == 0)
+		return;
+	first = m->minute0_ms > m->from_ms ? 0 : 1;
+	last = m->nminutes;
+	if (m->minute0_ms + (int64_t)(last - 1) * MINUTE_MS + MINUTE_MS - 1 >
+	    m->now_ms)
+		last--;
+	if (last == 0 || first >= last)
 		return;
 	last--;
-	while (first <= last && mn[first].finished == 0 &&
-	    mn[first].started == 0)
-		first++;
+	k = metrics_minute_seek(m, first);
+	if ((first = active_index(m, k)) == SIZE_MAX || first > last)
+		return;
+	m->anomaly_history = (int)(last - first + 1);
+	m->anomaly_judged = m->anomaly_history > BASE_MIN ?
+	    m->anomaly_history - BASE_MIN : 0;
 
 	for (i = first + BASE_MIN; i <= last; i++) {
 		lo = i - first > BASE_MINUTES ? i - BASE_MINUTES : first;
-		base_compute(mn, lo, i, &b);
+		/* the newest minute with data before i, and the next from i */
+		while ((next = active_index(m, k)) < i) {
+			prev_active = next;
+			k++;
+		}
+		if (next != i && (prev_active == SIZE_MAX ||
+		    prev_active < lo)) {
+			if (next == SIZE_MAX || next > last)
+				break;
+			i = next - 1;
+			continue;
+		}
+		window_fill(m, lo, i, w);
+		mi = &w[i - lo];
+		base_compute(w, 0, i - lo, &b);
 
 		for (t = 0; t < NTYPES; t++) {
 			cont = open[t].active && open[t].last + 1 == i;
-			if (!rule_fires(t, &mn[i], &b, cont ? Z_CONTINUE :
+			if (!rule_fires(t, mi, &b, cont ? Z_CONTINUE :
 			    Z_ANOMALY, &h))
 				continue;
 			if (cont) {
@@ -486,27 +524,27 @@ anomaly_detect(struct metrics *m)
 				continue;
 			}
 			if (open[t].active)
-				emit(&o, t, &open[t], mn);
+				emit(&o, t, &open[t], m->minute0_ms);
 			open[t].active = 1;
 			open[t].first = open[t].last = i;
 			open[t].first_hit = open[t].worst = h;
 		}
 
-		if ((double)mn[i].finished > 2.0 * b.med_c &&
-		    mn[i].finished >= 5 &&
-		    (anscombe((double)mn[i].finished) - b.med_y) / b.sd_y >=
+		if ((double)mi->finished > 2.0 * b.med_c &&
+		    mi->finished >= 5 &&
+		    (anscombe((double)mi->finished) - b.med_y) / b.sd_y >=
 		    Z_BURST) {
 			if (in_burst && burst_last + 1 == i) {
 				bu = &m->bursts[m->nbursts - 1];
-				bu->end_ms = mn[i].t0 + MINUTE_MS;
-				bu->total += mn[i].finished;
-				if (mn[i].finished > bu->peak)
-					bu->peak = mn[i].finished;
+				bu->end_ms = mi->t0 + MINUTE_MS;
+				bu->total += mi->finished;
+				if (mi->finished > bu->peak)
+					bu->peak = mi->finished;
 				bu->impact = burst_impact(bu->peak,
 				    burst_base);
 			} else {
 				burst_base = b.med_c;
-				burst_add(m, &bcap, &mn[i], burst_base);
+				burst_add(m, &bcap, mi, burst_base);
 			}
 			in_burst = 1;
 			burst_last = i;
@@ -514,7 +552,7 @@ anomaly_detect(struct metrics *m)
 	}
 	for (t = 0; t < NTYPES; t++) {
 		if (open[t].active)
-			emit(&o, t, &open[t], mn);
+			emit(&o, t, &open[t], m->minute0_ms);
 	}
 	if (o.n > 1)
 		qsort(o.v, o.n, sizeof *o.v, cmp_anomaly);

@@ -9,10 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alert-cmd.h"
+#include "alert-rule.h"
+#include "alert-state.h"
 #include "cli.h"
 #include "conffile.h"
+#include "savedview.h"
 #include "event.h"
+#include "infile.h"
 #include "log.h"
+#include "prices.h"
+#include "source-otlp.h"
 #include "source-ws.h"
 #include "ui.h"
 #include "url.h"
@@ -22,8 +29,13 @@
 enum {
 	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
 	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
-	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_STATS,
+	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_MOUSE, O_STATS,
 	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
+	O_CELERY, O_CELERY_QUEUE, O_CELERY_ENABLE_EVENTS,
+	O_ALERT_EXEC, O_ALERT_EXEC_TIMEOUT, O_ALERT_EXEC_MAX, O_ALERT_BELL,
+	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_NOTE, O_ACK, O_UNACK, O_SNOOZE,
+	O_SILENCE, O_UNSILENCE,
+	O_OTLP_LISTEN, O_OTLP_MAX_BODY, O_OTLP_TOKEN, O_PRICES, O_PRICE,
 	O_REDIS_CA, O_REDIS_CERT, O_REDIS_KEY, O_REDIS_INSECURE
 };
 
@@ -39,8 +51,16 @@ static const struct option longopts[] = {
 	{ "ws-insecure", no_argument, NULL, O_WS_INSECURE },
 	{ "ws-header", required_argument, NULL, O_WS_HEADER },
 	{ "ws-max-message", required_argument, NULL, O_WS_MAX_MESSAGE },
+	{ "otlp-listen", required_argument, NULL, O_OTLP_LISTEN },
+	{ "otlp-max-body", required_argument, NULL, O_OTLP_MAX_BODY },
+	{ "otlp-token", required_argument, NULL, O_OTLP_TOKEN },
+	{ "prices", required_argument, NULL, O_PRICES },
+	{ "price", required_argument, NULL, O_PRICE },
 	{ "bullmq", required_argument, NULL, O_BULLMQ },
 	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
+	{ "celery", no_argument, NULL, O_CELERY },
+	{ "celery-queue", required_argument, NULL, O_CELERY_QUEUE },
+	{ "celery-enable-events", no_argument, NULL, O_CELERY_ENABLE_EVENTS },
 	{ "replay", required_argument, NULL, O_REPLAY },
 	{ "window", required_argument, NULL, O_WINDOW },
 	{ "now", required_argument, NULL, O_NOW },
@@ -59,7 +79,21 @@ static const struct option longopts[] = {
 	{ "since", required_argument, NULL, O_SINCE },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "no-color", no_argument, NULL, O_NO_COLOR },
+	{ "mouse", no_argument, NULL, O_MOUSE },
 	{ "stats", required_argument, NULL, O_STATS },
+	{ "alert-exec", required_argument, NULL, O_ALERT_EXEC },
+	{ "alert-exec-timeout", required_argument, NULL, O_ALERT_EXEC_TIMEOUT },
+	{ "alert-exec-max", required_argument, NULL, O_ALERT_EXEC_MAX },
+	{ "alert-bell", required_argument, NULL, O_ALERT_BELL },
+	{ "alert-notify", required_argument, NULL, O_ALERT_NOTIFY },
+	{ "alert-hold", required_argument, NULL, O_ALERT_HOLD },
+	{ "follow", no_argument, NULL, O_FOLLOW },
+	{ "ack", required_argument, NULL, O_ACK },
+	{ "unack", required_argument, NULL, O_UNACK },
+	{ "note", required_argument, NULL, O_NOTE },
+	{ "snooze", required_argument, NULL, O_SNOOZE },
+	{ "silence", required_argument, NULL, O_SILENCE },
+	{ "unsilence", required_argument, NULL, O_UNSILENCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -68,12 +102,15 @@ static const struct option longopts[] = {
 
 static const char *const command_names[] = {
 	[CMD_DASHBOARD] = "", [CMD_SNAPSHOT] = "snapshot", [CMD_RUNS] = "runs",
-	[CMD_EVENTS] = "events", [CMD_RECORD] = "record",
+	[CMD_EVENTS] = "events", [CMD_RECORD] = "record", [CMD_ALERTS] = "alerts",
+	[CMD_ERRORS] = "errors",
 };
 
 /* Which level last set each list option: later levels replace, not append. */
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
 static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level;
+static enum level celery_queue_level;
+static enum level price_level;
 
 int64_t
 cli_parse_duration(const char *s)
@@ -100,8 +137,10 @@ cli_parse_duration(const char *s)
 		mul = 86400 * 1000;
 	else
 		return -1;
-	if (v < 0 || v * (double)mul > 1e15)
+	if (v < 0)
 		return -1;
+	if (v * (double)mul > 1e15)
+		return -2; /* a duration, but past any bound */
 	return (int64_t)(v * (double)mul + 0.5);
 }
 
@@ -237,11 +276,15 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	}
 		return list_add(o->ws_headers, &o->nws_headers, &ws_header_level, at,
 		    v, name);
-	case O_WS_CA:
-		if (access(v, R_OK) != 0)
-			return bad(name, v, strerror(errno));
+	case O_WS_CA: {
+		/* the TLS library opens it by name: a FIFO there would hang it */
+		char why[200];
+
+		if (infile_check(v, why, sizeof why) != 0)
+			return bad(name, v, why);
 		set_str(&o->ws_ca, v);
 		return 0;
+	}
 	case O_WS_INSECURE:
 		o->ws_insecure = 1;
 		return 0;
@@ -261,6 +304,47 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 		    o->ws_max_message > EVENT_JSON_MAX)
 			return bad(name, v, "not a size from 64 bytes to 4M");
 		return 0;
+	case O_OTLP_LISTEN: {
+		char host[256], err[128];
+		int port;
+
+		if (source_otlp_parse_listen(v, host, sizeof host, &port, err,
+		    sizeof err) != 0)
+			return bad(name, v, err);
+		set_str(&o->otlp_listen, v);
+		return 0;
+	}
+	case O_OTLP_MAX_BODY:
+		if ((o->otlp_max_body = parse_size(v)) < 1024 ||
+		    o->otlp_max_body > 1024 * 1024 * 1024)
+			return bad(name, v, "not a size from 1k to 1024M");
+		return 0;
+	case O_OTLP_TOKEN: {
+		char err[128], *t;
+
+		/* Checked here, resolved again when the receiver starts. */
+		if ((t = source_otlp_token(v, err, sizeof err)) == NULL) {
+			fprintf(stderr, "execmon: --%s: %s\n", name, err);
+			return 2;
+		}
+		memset(t, 0, strlen(t));
+		free(t);
+		set_str(&o->otlp_token, v);
+		return 0;
+	}
+	case O_PRICES:
+		if (access(v, R_OK) != 0)
+			return bad(name, v, strerror(errno));
+		set_str(&o->prices, v);
+		return 0;
+	case O_PRICE: {
+		char err[128];
+
+		if (prices_set(v, err, sizeof err) != 0)
+			return bad(name, v, err);
+		prices_clear();
+	}
+		return list_add(o->price, &o->nprice, &price_level, at, v, name);
 	case O_BULLMQ:
 		if (*v == '\0')
 			return bad(name, v, "empty queue name");
@@ -270,12 +354,29 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 			return bad(name, v, "empty key prefix");
 		set_str(&o->bullmq_prefix, v);
 		return 0;
+	case O_CELERY:
+		o->celery = 1;
+		return 0;
+	case O_CELERY_QUEUE:
+		if (*v == '\0')
+			return bad(name, v, "empty queue name");
+		o->celery = 1;
+		return list_add(o->celery_queues, &o->ncelery_queues,
+		    &celery_queue_level, at, v, name);
+	case O_CELERY_ENABLE_EVENTS:
+		o->celery = 1;
+		o->celery_enable_events = 1;
+		return 0;
 	case O_REPLAY:
 		set_str(&o->replay, v);
 		return 0;
 	case O_WINDOW:
-		if ((o->window_ms = cli_parse_duration(v)) <= 0)
+		if ((o->window_ms = cli_parse_duration(v)) == -2)
+			return bad(name, v, "longer than the maximum, 3650d");
+		if (o->window_ms <= 0)
 			return bad(name, v, "not a duration (like 90s, 15m, 1h, 7d)");
+		if (o->window_ms > CLI_WINDOW_MAX_MS)
+			return bad(name, v, "longer than the maximum, 3650d");
 		return 0;
 	case O_NOW:
 		if (event_parse_time(v, strlen(v), &o->now_ms) != 0)
@@ -311,8 +412,9 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 			return bad(name, v, "not a duration");
 		return 0;
 	case O_FORMAT:
-		if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0)
-			return bad(name, v, "want table or json");
+		if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0 &&
+		    strcmp(v, "csv") != 0 && strcmp(v, "tsv") != 0)
+			return bad(name, v, "want table or json (runs: also csv or tsv)");
 		set_str(&o->format, v);
 		return 0;
 	case O_STATUS:
@@ -338,9 +440,43 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	case O_NO_COLOR:
 		o->no_color = 1;
 		return 0;
+	case O_MOUSE:
+		o->mouse = 1;
+		return 0;
 	case 'v':
 		o->verbose = 1;
 		return 0;
+	case O_ALERT_EXEC:
+	case O_ALERT_EXEC_TIMEOUT:
+	case O_ALERT_EXEC_MAX:
+	case O_ALERT_BELL:
+	case O_ALERT_NOTIFY:
+	case O_ALERT_HOLD: {
+		char err[128];
+
+		if (alerts_option(o->alerts, name, v, err, sizeof err) != 0)
+			return bad(name, v, err);
+		return 0;
+	}
+	case O_FOLLOW:
+		o->follow = 1;
+		return 0;
+	case O_NOTE:
+		set_str(&o->note, v);
+		return 0;
+	case O_ACK:
+	case O_UNACK:
+	case O_SNOOZE:
+	case O_SILENCE:
+	case O_UNSILENCE: {
+		static const int ops[] = { MARK_ACK, MARK_UNACK, MARK_SNOOZE, MARK_SILENCE,
+			MARK_UNSILENCE };
+		char err[128];
+
+		if (alerts_parse_mark(o, ops[id - O_ACK], v, err, sizeof err) != 0)
+			return bad(name, v, err);
+		return 0;
+	}
 	}
 	return 2;
 }
@@ -369,11 +505,37 @@ static int
 config_setting(void *arg, const char *name, const char *val, int lineno)
 {
 	struct config_ctx *cc = arg;
-	char safe[128];
+	char safe[128], err[256];
 	int id, has_arg;
 
+	if (strcmp(name, "view") == 0 || strcmp(name, "columns") == 0) {
+		char line[1200];
+
+		snprintf(line, sizeof line, "%s", val);
+		if ((name[0] == 'v' ? savedviews_parse(cc->o->views, line, err, sizeof err) :
+		    savedviews_columns(cc->o->views, line, err, sizeof err)) != 0) {
+			event_sanitize(err, safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: config %s:%d: %s: %s\n", cc->path, lineno,
+			    name, safe);
+			return 2;
+		}
+		return 0;
+	}
+	if (strcmp(name, "alert") == 0 || strcmp(name, "budget") == 0) {
+		int rc = name[0] == 'a' ? alert_config_rule(cc->o->alerts, val, err, sizeof err) :
+		    alert_config_budget(cc->o->alerts, val, err, sizeof err);
+
+		if (rc != 0) {
+			event_sanitize(err, safe, sizeof safe, 0);
+			fprintf(stderr, "execmon: config %s:%d: %s: %s\n", cc->path, lineno,
+			    name, safe);
+			return 2;
+		}
+		return 0;
+	}
 	id = option_id(name, &has_arg);
-	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h') {
+	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h' ||
+	    (id >= O_FOLLOW && id <= O_UNSILENCE)) {
 		event_sanitize(name, safe, sizeof safe, 0);
 		fprintf(stderr, "execmon: config %s:%d: unknown setting '%s'\n",
 		    cc->path, lineno, safe);
@@ -405,11 +567,11 @@ read_config(struct opts *o, const char *path, int required)
 	size_t len;
 	int rc;
 
-	if (conffile_read(path, &text, &len, &cc.private) != 0) {
+	if (conffile_read(path, &text, &len, &cc.private, err, sizeof err) != 0) {
 		if (!required && errno == ENOENT)
 			return 0;
 		fprintf(stderr, "execmon: config %s: %s\n", path,
-		    errno == EFBIG ? "larger than 256 KiB" : strerror(errno));
+		    errno == EFBIG ? "larger than 256 KiB" : err);
 		return 2;
 	}
 	rc = conffile_parse(text, len, config_setting, &cc, err, sizeof err);
@@ -465,6 +627,13 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --bullmq QUEUE       follow a BullMQ queue (its events and depth); repeatable;\n"
 	    "                       '*' = every queue found under the prefix\n"
 	    "  --bullmq-prefix P    BullMQ key prefix (default bull)\n"
+	    "  --celery             follow the Celery cluster whose broker is each --redis:\n"
+	    "                       its task events (pub/sub), queues and workers\n"
+	    "  --celery-queue Q     a Celery queue whose depth to read; repeatable\n"
+	    "                       (default: the queues found in kombu's bindings)\n"
+	    "  --celery-enable-events  ask the workers to send task events (as\n"
+	    "                       'celery control enable_events'), at start and every\n"
+	    "                       minute; it writes to the broker, so it is off by default\n"
 	    "  --ws URL             a WebSocket feed, ws://host[:port][/path] or wss://...;\n"
 	    "                       repeatable\n"
 	    "  --ws-ca FILE         trust the CA certificates in FILE for wss://\n"
@@ -472,20 +641,36 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "  --ws-insecure        do not check wss:// certificates (the header says so)\n"
 	    "  --ws-header 'N: V'   send this header to every feed; repeatable;\n"
 	    "                       a value env:VAR is read from the environment\n"
-	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M)\n"
+	    "  --ws-max-message N   bigger messages are dropped and counted (default 1M);\n"
+	    "                       a frame announcing more drops its connection\n"
+	    "  --otlp-listen [HOST:]PORT  receive OpenTelemetry GenAI traces over OTLP/HTTP\n"
+	    "                       (POST /v1/traces, JSON or protobuf; HOST 127.0.0.1)\n"
+	    "  --otlp-max-body N    larger request bodies get 413 (default 4M)\n"
+	    "  --otlp-token T       require 'Authorization: Bearer T' (env:VAR reads it)\n"
 	    "  --replay FILE        read events from a JSONL file (- = stdin) instead\n"
 	    "Common options:\n"
-	    "  --window DUR         history window: 90s, 15m, 1h, 7d (default 1h)\n"
+	    "  --window DUR         history window: 90s, 15m, 1h, 7d, at most 3650d\n"
+	    "                       (default 1h)\n"
 	    "  --now TIME           pin \"now\" (epoch ms or RFC 3339)\n"
-	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9\n"
+	    "  --filter EXPR        e.g. agent=planner,status=failed,trace=4bf9; keys: agent,\n"
+	    "                       status, trace, model, user, workspace, queue, error\n"
+	    "                       (a class, or 'CLASS: folded message'), text\n"
 	    "  --connect-timeout D  give up when no source answers within D (default 5s)\n"
 	    "  --duration DUR       stop after DUR; snapshot, runs and events read a\n"
 	    "                       WebSocket feed until then, or until its server closes\n"
 	    "  --config FILE        settings file (default $XDG_CONFIG_HOME/execmon/config)\n"
-	    "  -v, --verbose        more detail on stderr\n"
+	    "  --prices FILE        model prices for estimated LLM costs (default: the\n"
+	    "                       table shipped with execmon)\n"
+	    "  --price 'M IN OUT'   the price of model M in $ per million input and output\n"
+	    "                       tokens; repeatable, wins over the table\n"
+	    "  -v, --verbose        more detail: debug messages on stderr (the\n"
+	    "                       dashboard: in its messages view, L)\n"
 	    "  -h, --help           this help;  --version  the version\n";
 
 	switch (cmd) {
+	case CMD_ALERTS:
+		alerts_usage(f, common);
+		break;
 	case CMD_RECORD:
 		fprintf(f, "Usage: execmon record [OPTIONS] -o FILE.jsonl [--count N] [--duration DUR]\n\n"
 		    "Write every event (backfill over --window, then live) as one JSON object a\n"
@@ -503,8 +688,31 @@ cli_usage(FILE *f, enum cli_command cmd)
 		break;
 	case CMD_RUNS:
 		fprintf(f, "Usage: execmon runs [OPTIONS] [--status S] [--agent A] [--trace T]\n"
-		    "                   [--since DUR] [--limit N] [--format table|json]\n\n"
-		    "List recent runs.\n\n%s", common);
+		    "                   [--since DUR] [--limit N] [--format table|json|csv|tsv]\n\n"
+		    "List recent runs: every queued or running run, then the runs that finished\n"
+		    "within --since, latest first.\n\n"
+		    "  --status S           queued, running, completed, failed, cancelled or\n"
+		    "                       unknown (default: any)\n"
+		    "  --agent A            agent name or id, exact (default: any)\n"
+		    "  --trace T            trace id prefix (default: any)\n"
+		    "  --since DUR          how far back finished runs go (default: --window)\n"
+		    "  --limit N            at most N rows (default 50); when more match, stderr\n"
+		    "                       says how many were left out\n"
+		    "  --format F           table (default), json, csv (RFC 4180) or tsv\n"
+		    "                       (tabs, newlines and backslashes escaped as \\t \\n \\\\)\n\n%s",
+		    common);
+		break;
+	case CMD_ERRORS:
+		fprintf(f, "Usage: execmon errors [OPTIONS] [--since DUR] [--limit N]\n"
+		    "                     [--format table|json]\n\n"
+		    "The top errors over --window (or --since): failed runs, llm.call errors and\n"
+		    "failed tool calls, grouped by where, error class and message with numbers,\n"
+		    "ids, durations and quoted values folded; most frequent first, with first\n"
+		    "and last seen and the agents, models and tools affected.\n\n"
+		    "  --status, --agent, --trace   as for runs\n"
+		    "  --since DUR          the window (default: --window)\n"
+		    "  --limit N            at most N groups (default: all, at most 500)\n"
+		    "  --format F           table (default) or json\n\n%s", common);
 		break;
 	default:
 		fprintf(f, "Usage: execmon [COMMAND] [OPTIONS]\n\n"
@@ -512,22 +720,31 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "Commands:\n"
 		    "  (none)               the live dashboard\n"
 		    "  snapshot [-o FILE]   compute metrics over --window, write JSON, exit\n"
-		    "  runs                 list recent runs (table or json)\n"
+		    "  runs                 list recent runs (table, json, csv or tsv)\n"
+		    "  errors               the top errors, grouped (table or json)\n"
 		    "  events RUN_ID        one run's event log\n"
 		    "  record -o FILE       write events as JSON lines (for --replay)\n"
-		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s"
+		    "  alerts               judge the alert rules and budgets; exit 3 if any fires\n"
+		    "Run 'execmon COMMAND --help' for a command's own options.\n\n%s%s"
+		    "  --alert-bell B       ring the bell when an alert fires: off, on, high\n"
+		    "                       (high severity only) (default on)\n"
+		    "  --alert-notify N     desktop notification by OSC 9 / OSC 777: off, osc9,\n"
+		    "                       osc777, both (default both)\n"
 		    "  --theme NAME         default, light, high-contrast, solarized-dark, mono, or a path\n"
 		    "  --no-color           no colours (also when NO_COLOR is set)\n"
+		    "  --mouse              the dashboard takes the mouse: click selects, a\n"
+		    "                       double click opens, the wheel scrolls, a click on\n"
+		    "                       a table's header sorts by that column (off by default)\n"
 		    "  --refresh MS         dashboard frame period (default 100)\n"
 		    "  --stats FILE         log one line per frame: wall ms, events since the last\n"
 		    "                       frame, event-to-screen ms, events in all, events not\n"
 		    "                       yet in the figures, recompute ms, one state letter\n"
 		    "                       per source;\n"
 		    "                       at the end, per-event p50/p99/max event-to-screen ms\n\n"
-		    "Keys in the dashboard:\n", common);
+		    "Keys in the dashboard:\n", common, alerts_usage_options);
 		keys_write_help(f);
 		fprintf(f, "\nExit status: 0 success, 1 runtime failure (e.g. no source reachable),\n"
-		    "2 usage error.\n");
+		    "2 usage error; execmon alerts: 3 when an alert fires.\n");
 		break;
 	}
 }
@@ -540,11 +757,18 @@ cli_parse(struct opts *o, int argc, char **argv)
 	char *xdg_path = NULL;
 
 	memset(o, 0, sizeof *o);
+	o->alerts = xmalloc(sizeof *o->alerts);
+	alert_config_init(o->alerts);
+	o->views = xmalloc(sizeof *o->views);
+	savedviews_init(o->views);
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
 	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
+	price_level = L_DEFAULT;
+	celery_queue_level = L_DEFAULT;
 	o->ws_max_message = WSMSG_MAX_DEFAULT;
+	o->otlp_max_body = OTLP_MAX_BODY_DEFAULT;
 
 	if (argc > 1 && argv[1][0] != '-') {
 		for (int i = 1; i < (int)(sizeof command_names / sizeof command_names[0]); i++) {
@@ -640,6 +864,21 @@ cli_parse(struct opts *o, int argc, char **argv)
 		fprintf(stderr, "execmon: unexpected argument '%s' (try --help)\n", safe);
 		return 2;
 	}
+	if (o->format != NULL && (strcmp(o->format, "csv") == 0 ||
+	    strcmp(o->format, "tsv") == 0) && o->command != CMD_RUNS) {
+		fprintf(stderr, "execmon: --format %s: only runs writes csv or tsv"
+		    " (here: table or json)\n", o->format);
+		return 2;
+	}
+	if ((o->mark_op != 0 || o->follow) && o->command != CMD_ALERTS) {
+		fprintf(stderr, "execmon: --%s belongs to execmon alerts\n",
+		    o->follow ? "follow" : "ack, --snooze, --silence");
+		return 2;
+	}
+	if (o->note != NULL && o->mark_op != MARK_ACK + 1) {
+		fprintf(stderr, "execmon: --note goes with --ack\n");
+		return 2;
+	}
 	if (o->command == CMD_RECORD && o->output == NULL) {
 		fprintf(stderr, "execmon: record: missing -o FILE (- for stdout)\n");
 		return 2;
@@ -647,7 +886,15 @@ cli_parse(struct opts *o, int argc, char **argv)
 	if (o->nredis == 0)
 		list_add(o->redis, &o->nredis, &redis_level, L_DEFAULT,
 		    "redis://127.0.0.1:6379", "redis");
-	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0)
+	if (o->otlp_listen != NULL && o->duration_ms == 0 &&
+	    (o->command == CMD_SNAPSHOT || o->command == CMD_RUNS ||
+	    o->command == CMD_EVENTS)) {
+		fprintf(stderr, "execmon: --otlp-listen: %s needs --duration (how long"
+		    " to listen)\n", command_names[o->command]);
+		return 2;
+	}
+	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0 &&
+	    !o->celery && o->otlp_listen == NULL)
 		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
 		    "execmon:events", "stream");
 	if (o->format == NULL)
@@ -668,6 +915,8 @@ cli_free(struct opts *o)
 	for (int i = 0; i < o->nbullmq; i++)
 		free(o->bullmq[i]);
 	free(o->bullmq_prefix);
+	for (int i = 0; i < o->ncelery_queues; i++)
+		free(o->celery_queues[i]);
 	for (int i = 0; i < o->nws; i++)
 		free(o->ws[i]);
 	for (int i = 0; i < o->nws_headers; i++)
@@ -677,6 +926,11 @@ cli_free(struct opts *o)
 	free(o->redis_cert);
 	free(o->redis_key);
 	free(o->replay);
+	free(o->otlp_listen);
+	free(o->otlp_token);
+	free(o->prices);
+	for (int i = 0; i < o->nprice; i++)
+		free(o->price[i]);
 	free(o->filter);
 	free(o->theme);
 	free(o->config);
@@ -687,6 +941,13 @@ cli_free(struct opts *o)
 	free(o->trace);
 	free(o->run_id);
 	free(o->stats);
+	free(o->mark_name);
+	free(o->note);
+	if (o->alerts != NULL) {
+		alert_config_done(o->alerts);
+		free(o->alerts);
+		free(o->views);
+	}
 	if (o->password != NULL) {
 		memset(o->password, 0, strlen(o->password));
 		free(o->password);

@@ -11,9 +11,15 @@ enum cli_command {
 	CMD_RUNS,
 	CMD_EVENTS,
 	CMD_RECORD,
+	CMD_ALERTS,
+	CMD_ERRORS,
 };
 
 #define CLI_MAX_LIST 64
+/* --window: ten years; the figures cost what the data holds, not the window */
+#define CLI_WINDOW_MAX_MS (3650 * 86400 * (int64_t)1000)
+
+struct alert_config;
 
 struct opts {
 	enum cli_command command;
@@ -24,6 +30,10 @@ struct opts {
 	char *bullmq[CLI_MAX_LIST]; /* BullMQ queue names, "*" = every queue */
 	int nbullmq;
 	char *bullmq_prefix;      /* default "bull" */
+	int celery;               /* --celery: follow the Celery cluster on each --redis */
+	char *celery_queues[CLI_MAX_LIST]; /* --celery-queue; none = discover */
+	int ncelery_queues;
+	int celery_enable_events; /* --celery-enable-events */
 	char *ws[CLI_MAX_LIST];     /* --ws URLs */
 	int nws;
 	char *ws_headers[CLI_MAX_LIST]; /* --ws-header, as given (env: unresolved) */
@@ -34,7 +44,13 @@ struct opts {
 	char *redis_ca, *redis_cert, *redis_key; /* --redis-ca, --redis-cert, --redis-key */
 	int redis_insecure;       /* --redis-insecure */
 	char *replay;
-	int64_t window_ms;        /* default 1 h */
+	char *otlp_listen;        /* --otlp-listen [HOST:]PORT */
+	int64_t otlp_max_body;    /* --otlp-max-body, bytes */
+	char *otlp_token;         /* --otlp-token, as given (env: unresolved) */
+	char *prices;             /* --prices FILE, in place of the shipped table */
+	char *price[CLI_MAX_LIST]; /* --price 'MODEL IN OUT' */
+	int nprice;
+	int64_t window_ms;        /* default 1 h, at most CLI_WINDOW_MAX_MS */
 	int64_t now_ms;           /* 0 = wall clock (or replay's last event) */
 	char *filter;
 	char *theme;
@@ -44,15 +60,24 @@ struct opts {
 	char *output;             /* -o */
 	int64_t count;            /* record --count, 0 = no limit */
 	int64_t duration_ms;      /* record --duration, 0 = none */
-	char *format;             /* table|json */
+	char *format;             /* table|json, and for runs csv|tsv */
 	char *status, *agent, *trace;
 	int64_t since_ms;         /* runs --since (a duration back from now) */
 	int64_t limit;
 	int no_color;
+	int mouse;                /* --mouse: the dashboard takes mouse events */
 	char *run_id;             /* events RUN_ID */
 	char *password;           /* from EXECMON_REDIS_PASSWORD */
 	int verbose;
 	char *stats;              /* --stats FILE: per-frame figures */
+	struct alert_config *alerts; /* rules and budgets (config), alert settings */
+	struct savedviews *views; /* saved views and table columns (config) */
+	int follow;               /* alerts --follow */
+	char *mark_name;          /* alerts --ack/--unack/--snooze/--silence/--unsilence */
+	int mark_op;              /* enum mark_op + 1; 0 = none */
+	int64_t mark_until_ms;    /* --snooze NAME=DUR: DUR; --silence GLOB=DUR */
+	int mark_until_abs;       /* mark_until_ms is a time (NAME=RFC 3339), not a DUR */
+	char *note;               /* --note TEXT (with --ack) */
 };
 
 /*
@@ -64,7 +89,8 @@ int cli_parse(struct opts *o, int argc, char **argv);
 void cli_free(struct opts *o);
 void cli_usage(FILE *, enum cli_command);
 
-/* "90s", "15m", "1h", "7d", "250ms", or plain seconds. -1 if invalid. */
+/* "90s", "15m", "1h", "7d", "250ms", or plain seconds. -1 if invalid, -2 if
+ * a duration past 10^15 ms. */
 int64_t cli_parse_duration(const char *);
 
 #endif

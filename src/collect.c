@@ -5,12 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collect.h"
 #include "log.h"
 #include "loop.h"
+#include "prices.h"
 #include "rconn.h"
 #include "source-bullmq.h"
+#include "source-otlp.h"
+#include "source-celery.h"
 #include "source-redis.h"
 #include "source-replay.h"
 #include "source-ws.h"
@@ -23,8 +27,11 @@ struct running {
 	int nconns;
 	struct bullmq_source *bullmq[CLI_MAX_LIST];
 	int nbullmq;
+	struct celery_source *celery[CLI_MAX_LIST];
+	int ncelery;
 	struct replay *replay;
 	struct source_ws *ws;
+	struct source_otlp *otlp;
 	char *ws_headers[CLI_MAX_LIST];
 	unsigned char *done;   /* per registry index: caught up already */
 	size_t ndone;
@@ -42,15 +49,60 @@ on_event(void *ctx, struct event *ev)
 	if (loop_stopping())
 		return;
 	r->c->events++;
+	prices_apply(ev);
 	r->c->event(r->c, ev);
 }
 
 static void
 on_notice(void *ctx, int source, const char *msg)
 {
-	(void)ctx;
+	struct running *r = ctx;
+
 	(void)source;
 	log_msg(LOG_INFO, "%s", msg);
+	/* A refused password does not mend by retrying: a headless command ends. */
+	if (r->c->interactive || loop_stopping())
+		return;
+	for (size_t i = 0; i < sources_count(); i++) {
+		if (sources_get((int)i)->fatal) {
+			loop_stop(1);
+			return;
+		}
+	}
+}
+
+/* Copy the distinct strings of in[0..n) to out; how many. */
+static int
+distinct(char *const *in, int n, char **out)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		int seen = 0;
+
+		for (int j = 0; j < k && !seen; j++)
+			seen = strcmp(out[j], in[i]) == 0;
+		if (!seen)
+			out[k++] = in[i];
+	}
+	return k;
+}
+
+/* Every source is one that cannot be read (its key is not a stream, an ACL refuses it). */
+static int
+none_readable(void)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sources_count(); i++) {
+		enum source_state st = sources_get((int)i)->state;
+
+		if (st == SRC_ERROR)
+			failed = 1;
+		else if (st != SRC_DUPLICATE)
+			return 0;
+	}
+	return failed;
 }
 
 static void
@@ -68,7 +120,7 @@ on_caught_up(void *ctx, int source)
 	if (r->c->backfilled != NULL)
 		r->c->backfilled(r->c);
 	if (!r->c->follow && r->c->caught_up >= r->c->nsources)
-		loop_stop(r->c->exit_status);
+		loop_stop(none_readable() ? 1 : r->c->exit_status);
 }
 
 /* After --connect-timeout: fail if nothing answered; else go on without the rest. */
@@ -117,10 +169,14 @@ duration_done(uv_timer_t *t)
 {
 	struct running *r = t->data;
 
+	source_otlp_finish(r->otlp);
 	if (r->c->follow)
 		loop_stop(0);
-	else
+	else {
 		source_ws_finish(r->ws);
+		for (int i = 0; i < r->ncelery; i++)
+			source_celery_finish(r->celery[i]);
+	}
 }
 
 static void
@@ -132,8 +188,11 @@ stop_all(void *arg)
 		source_redis_stop(r->conns[i]);
 	for (int i = 0; i < r->nbullmq; i++)
 		source_bullmq_stop(r->bullmq[i]);
+	for (int i = 0; i < r->ncelery; i++)
+		source_celery_stop(r->celery[i]);
 	source_replay_stop(r->replay);
 	source_ws_stop(r->ws);
+	source_otlp_stop(r->otlp);
 	uv_timer_stop(&r->connect_timer);
 	uv_close((uv_handle_t *)&r->connect_timer, NULL);
 	if (r->have_duration) {
@@ -183,6 +242,63 @@ start_ws(struct running *r, const struct sink *sink)
 	return 0;
 }
 
+/* Start the --otlp-listen receiver; on failure say why and return non-zero. */
+static int
+start_otlp(struct running *r, const struct sink *sink)
+{
+	const struct opts *o = r->c->o;
+	struct source_otlp_opts oo;
+	char err[300], *token = NULL;
+	const char *env;
+
+	source_otlp_opts_default(&oo);
+	oo.listen = o->otlp_listen;
+	oo.max_body = (size_t)o->otlp_max_body;
+	/* Tuning knobs for tests: the body timeout and the parent grace time. */
+	if ((env = getenv("EXECMON_OTLP_BODY_TIMEOUT_S")) != NULL && atoi(env) > 0)
+		oo.body_timeout_s = atoi(env);
+	if ((env = getenv("EXECMON_OTLP_GRACE_MS")) != NULL && atoi(env) > 0)
+		oo.grace_ms = atoi(env);
+	if (o->otlp_token != NULL &&
+	    (token = source_otlp_token(o->otlp_token, err, sizeof err)) == NULL) {
+		fprintf(stderr, "execmon: --otlp-token: %s\n", err);
+		return -1;
+	}
+	oo.token = token;
+	r->otlp = source_otlp_start(&oo, sink, err, sizeof err);
+	if (token != NULL) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	if (r->otlp == NULL || source_otlp_failed(r->otlp)) {
+		fprintf(stderr, "execmon: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The price table: the shipped one (or --prices), then each --price. */
+static int
+load_prices(const struct opts *o)
+{
+	const char *path = o->prices != NULL ? o->prices : PRICESDIR "/prices";
+	char err[256];
+
+	prices_clear();
+	if ((o->prices != NULL || access(path, R_OK) == 0) &&
+	    prices_load(path, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: prices %s: %s\n", path, err);
+		return -1;
+	}
+	for (int i = 0; i < o->nprice; i++) {
+		if (prices_set(o->price[i], err, sizeof err) != 0) {
+			fprintf(stderr, "execmon: --price: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 collect_stop(struct collect *c, int status)
 {
@@ -211,10 +327,13 @@ collect_run(struct collect *c)
 	struct running r;
 	struct sink sink = { on_event, on_notice, on_caught_up, &r };
 	struct source_redis_opts ro;
-	int status;
+	char *streams[CLI_MAX_LIST], *redis[CLI_MAX_LIST];
+	int nstreams, nredis, status;
 
 	memset(&r, 0, sizeof r);
 	r.c = c;
+	if (load_prices(o) != 0)
+		return 2;
 	if (o->replay != NULL && !c->interactive)
 		c->follow = 0; /* a file ends */
 	loop_init();
@@ -246,10 +365,14 @@ collect_run(struct collect *c)
 			    atoi(getenv("EXECMON_BLOCK_MS")) : ro.block_ms;
 		if (o->connect_timeout_ms < ro.connect_timeout_ms)
 			ro.connect_timeout_ms = (int)o->connect_timeout_ms;
-		for (int i = 0; (o->nstreams > 0 || o->nbullmq > 0) && i < o->nredis; i++) {
+		/* The same stream or server given twice is followed once. */
+		nstreams = distinct(o->streams, o->nstreams, streams);
+		nredis = distinct(o->redis, o->nredis, redis);
+		for (int i = 0; (nstreams > 0 || o->nbullmq > 0 || o->celery) &&
+		    i < nredis; i++) {
 			struct url u;
 			char err[256];
-			int rc = url_parse(&u, o->redis[i], err, sizeof err);
+			int rc = url_parse(&u, redis[i], err, sizeof err);
 
 			if (rc == 0 && u.scheme != URL_REDIS && u.scheme != URL_UNIX) {
 				url_done(&u);
@@ -270,19 +393,29 @@ collect_run(struct collect *c)
 				break;
 			}
 			ro.tls = r.tls;
-			if (o->nstreams > 0)
-				r.conns[r.nconns++] = source_redis_start(&u, o->streams,
-				    o->nstreams, &ro, &sink);
+			if (nstreams > 0)
+				r.conns[r.nconns++] = source_redis_start(&u, streams,
+				    nstreams, &ro, &sink);
 			if (o->nbullmq > 0)
 				r.bullmq[r.nbullmq++] = source_bullmq_start(&u, o->bullmq,
 				    o->nbullmq, o->bullmq_prefix, &ro, &sink);
+			if (o->celery) {
+				struct celery_opts co = { o->celery_enable_events,
+				    !c->follow && o->duration_ms > 0 };
+
+				r.celery[r.ncelery++] = source_celery_start(&u,
+				    o->celery_queues, o->ncelery_queues, &co, &ro, &sink);
+			}
 			url_done(&u);
 		}
 		/* A BullMQ connection reports caught up once, for all its queues. */
-		c->nsources = o->nredis * (o->nstreams + (o->nbullmq > 0));
+		c->nsources = nredis * (nstreams + (o->nbullmq > 0) + (o->celery != 0));
 		if (!loop_stopping() && o->nws > 0 && start_ws(&r, &sink) != 0)
 			loop_stop(2);
 		c->nsources += o->nws;
+		if (!loop_stopping() && o->otlp_listen != NULL && start_otlp(&r, &sink) != 0)
+			loop_stop(1);
+		c->nsources += o->otlp_listen != NULL;
 	}
 	r.ndone = sources_count();
 	r.done = xcalloc(r.ndone + 1, 1);
@@ -291,7 +424,8 @@ collect_run(struct collect *c)
 	if (!loop_stopping()) {
 		uv_timer_start(&r.connect_timer, connect_timeout,
 		    (uint64_t)o->connect_timeout_ms, 0);
-		if (o->duration_ms > 0 && (c->follow || r.ws != NULL)) {
+		if (o->duration_ms > 0 && (c->follow || r.ws != NULL ||
+		    r.ncelery > 0 || r.otlp != NULL)) {
 			r.have_duration = 1;
 			uv_timer_init(loop_uv(), &r.duration_timer);
 			r.duration_timer.data = &r;
@@ -301,6 +435,8 @@ collect_run(struct collect *c)
 	}
 	status = loop_run();
 	source_ws_free(r.ws);
+	source_otlp_free(r.otlp);
+	prices_clear();
 	for (int i = 0; i < o->nws_headers; i++) {
 		if (r.ws_headers[i] != NULL)
 			memset(r.ws_headers[i], 0, strlen(r.ws_headers[i]));
@@ -317,8 +453,9 @@ collect_summary(const struct collect *c)
 {
 	char line[1024];
 	size_t n;
-	uint64_t mal[MAL__COUNT] = { 0 }, mal_total = 0, gaps = 0;
+	uint64_t mal[MAL__COUNT] = { 0 }, mal_total = 0, gaps = 0, recreated = 0;
 	int64_t gap_entries = 0;
+	const char *gap_off = NULL;
 
 	for (size_t i = 0; i < sources_count(); i++) {
 		const struct source_info *si = sources_get((int)i);
@@ -327,6 +464,9 @@ collect_summary(const struct collect *c)
 			mal[k] += si->malformed[k];
 		mal_total += si->malformed_total;
 		gaps += si->gaps;
+		recreated += si->recreated;
+		if (si->gap_off[0] != '\0' && gap_off == NULL)
+			gap_off = si->gap_off;
 		if (si->gap_entries < 0 || gap_entries < 0)
 			gap_entries = -1;
 		else
@@ -347,12 +487,23 @@ collect_summary(const struct collect *c)
 		if (n < sizeof line)
 			n += (size_t)snprintf(line + n, sizeof line - n, ")");
 	}
-	if (n < sizeof line) {
+	if (n < sizeof line && gap_off != NULL && gaps == 0)
+		n += (size_t)snprintf(line + n, sizeof line - n, ", gap detection off: %s",
+		    gap_off);
+	else if (n < sizeof line) {
 		if (gap_entries < 0)
-			snprintf(line + n, sizeof line - n, ", %" PRIu64 " gaps (size unknown)", gaps);
+			n += (size_t)snprintf(line + n, sizeof line - n,
+			    ", %" PRIu64 " gaps (size unknown)", gaps);
 		else
-			snprintf(line + n, sizeof line - n, ", %" PRIu64 " gaps (%" PRId64 " entries lost)",
-			    gaps, gap_entries);
+			n += (size_t)snprintf(line + n, sizeof line - n,
+			    ", %" PRIu64 " gaps (%" PRId64 " entries lost)", gaps, gap_entries);
 	}
+	/* Where gaps cannot be seen, "0 gaps" would claim too much. */
+	if (n < sizeof line && gap_off != NULL && gaps > 0)
+		n += (size_t)snprintf(line + n, sizeof line - n, ", gap detection off: %s",
+		    gap_off);
+	if (n < sizeof line && recreated > 0)
+		snprintf(line + n, sizeof line - n, ", %" PRIu64 " stream%s recreated",
+		    recreated, recreated == 1 ? "" : "s");
 	fprintf(stderr, "execmon: %s\n", line);
 }

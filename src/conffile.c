@@ -1,15 +1,13 @@
 /* execmon - the config file format: "name = value" lines, read from a buffer. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "conffile.h"
+#include "infile.h"
 #include "xmalloc.h"
 
 static int
@@ -87,55 +85,13 @@ conffile_parse(const char *text, size_t len, conffile_fn fn, void *ctx,
 }
 
 int
-conffile_read(const char *path, char **text, size_t *len, int *private)
+conffile_read(const char *path, char **text, size_t *len, int *private,
+    char *err, size_t errlen)
 {
 	struct stat st;
-	size_t n = 0;
-	ssize_t got;
-	char *buf;
-	int fd, saved;
 
-	*text = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+	if (infile_read(path, CONFFILE_MAX, text, len, &st, err, errlen) != 0)
 		return -1;
-	if (fstat(fd, &st) != 0) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		errno = EISDIR;
-		return -1;
-	}
 	*private = (st.st_mode & 077) == 0;
-
-	/* One byte more than the bound tells a file that is too big. */
-	buf = xmalloc(CONFFILE_MAX + 1);
-	while (n < CONFFILE_MAX + 1) {
-		got = read(fd, buf + n, CONFFILE_MAX + 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			saved = errno;
-			free(buf);
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	if (n > CONFFILE_MAX) {
-		free(buf);
-		errno = EFBIG;
-		return -1;
-	}
-	*text = buf;
-	*len = n;
 	return 0;
 }

@@ -29,11 +29,14 @@ int conffile_parse(const char *text, size_t len, conffile_fn fn, void *ctx,
     char *err, size_t errlen);
 
 /*
- * Read a whole config file (at most CONFFILE_MAX bytes) into *text (free it).
+ * Read a whole config file (at most CONFFILE_MAX bytes) into *text (free it),
+ * by infile_read()'s rules: only a regular file, opened without waiting.
  * *private is 0 when the file's group or others may read it. Returns 0, or
- * -1 with errno set (EFBIG for a file over the bound, EISDIR for a
- * directory).
+ * -1 with errno set (ENOENT for a missing file, EFBIG for a file over the
+ * bound, EISDIR for a directory, EINVAL for a FIFO, device or socket) and a
+ * one-line reason in err.
  */
-int conffile_read(const char *path, char **text, size_t *len, int *private);
+int conffile_read(const char *path, char **text, size_t *len, int *private,
+    char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* execmon - the dashboard's --stats file: a line a frame, a summary at the end. */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ dash_stats_frame(struct dash *d)
 	static const char letter[SRC__COUNT] = {
 		[SRC_IDLE] = 'i', [SRC_CONNECTING] = 'c', [SRC_BACKFILLING] = 'b',
 		[SRC_LIVE] = 'l', [SRC_RETRYING] = 'r', [SRC_DONE] = 'd', [SRC_GONE] = 'g',
+		[SRC_ERROR] = 'e', [SRC_DUPLICATE] = 'u',
 	};
 	uint64_t now_ns = uv_hrtime();
 
@@ -88,18 +90,30 @@ dash_stats_frame(struct dash *d)
 }
 
 /* The --stats summary: every timed event's arrival-to-screen time. */
-void
-dash_stats_end(struct dash *d)
+int
+dash_stats_end(struct dash *d, char *err, size_t errlen)
 {
+	int rc = 0;
+
 	fprintf(d->stats, "# event-to-screen: %" PRIu64 " events timed, %" PRIu64
 	    " not timed; ms p50 %.3f p99 %.3f max %.3f\n", shown_us.count,
 	    arrivals_untimed, hist_quantile(&shown_us, 0.5) / 1000.0,
 	    hist_quantile(&shown_us, 0.99) / 1000.0,
 	    shown_us.count ? (double)shown_us.max / 1000.0 : -1.0);
-	fclose(d->stats);
+	/* a failed line a frame is told once, here, with its cause */
+	errno = 0;
+	if (fflush(d->stats) != 0 || ferror(d->stats)) {
+		snprintf(err, errlen, "%s", strerror(errno != 0 ? errno : EIO));
+		rc = -1;
+	}
+	if (fclose(d->stats) != 0 && rc == 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		rc = -1;
+	}
 	d->stats = NULL;
 	hist_done(&shown_us);
 	free(arrivals);
 	arrivals = NULL;
 	narrivals = arrivals_shown = 0;
+	return rc;
 }

@@ -18,7 +18,9 @@
 
 #include "collect.h"
 #include "dash.h"
+#include "dash-runs.h"
 #include "dash-stats.h"
+#include "event-text.h"
 #include "log.h"
 #include "outfile.h"
 #include "snapshot.h"
@@ -42,6 +44,7 @@ static int curses_on;
 static uv_timer_t frame;
 static uv_poll_t input;
 static int have_input;
+static int reloading;     /* the loop stops to read the sources again */
 
 /* Restore the terminal; safe to call from any exit path, twice. */
 static void
@@ -74,13 +77,36 @@ crash(int sig)
 	raise(sig);
 }
 
+/*
+ * Whether the sources can be read again from further back: Redis streams
+ * and BullMQ keep their past, a replay file is read again; a WebSocket
+ * feed has no past, so its runs held would be lost.
+ */
+int
+dash_can_reload(const struct opts *o)
+{
+	if (o->nws > 0)
+		return 0;
+	return o->replay != NULL || (o->nredis > 0 && (o->nstreams > 0 || o->nbullmq > 0));
+}
+
+/* Stop the loop so that dash_main reads every source again over the window. */
+void
+dash_reload(struct dash *d)
+{
+	(void)d;
+	reloading = 1;
+	loop_stop(DASH_RELOAD);
+}
+
 void
 dash_set_status(struct dash *d, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(d->status, sizeof d->status, fmt, ap);
+	if (vsnprintf(d->status, sizeof d->status, fmt, ap) >= (int)sizeof d->status)
+		utf8_trim_cut(d->status);
 	va_end(ap);
 	d->status_until_ms = loop_now_ms() + 5000;
 	d->dirty = 1;
@@ -143,6 +169,7 @@ dash_recompute(struct dash *d)
 		now = replay_now();
 	metrics_free(d->m);
 	d->m = metrics_compute(d->store, &d->filter, now, d->window_ms);
+	dash_runs_invalidate();
 	d->now_ms = now;
 	d->drawn_version = store_version(d->store);
 	d->dirty = 1;
@@ -152,96 +179,58 @@ dash_recompute(struct dash *d)
 		dash_stats_computed(d);
 }
 
-static int
-cmp_newest(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-
-	return x->run->started_ms > y->run->started_ms ? -1 :
-	    x->run->started_ms < y->run->started_ms ? 1 : strcmp(x->run->id, y->run->id);
-}
-
-static int
-cmp_longest(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-
-	return x->elapsed_ms > y->elapsed_ms ? -1 : x->elapsed_ms < y->elapsed_ms ? 1 :
-	    strcmp(x->run->id, y->run->id);
-}
-
-static const char *
-agent_of(const struct run *r)
-{
-	return r->agent_name ? r->agent_name : r->agent_id ? r->agent_id : "";
-}
-
-static int
-cmp_agent(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-	int c = strcmp(agent_of(x->run), agent_of(y->run));
-
-	return c != 0 ? c : cmp_newest(a, b);
-}
-
-static int
-cmp_status(const void *a, const void *b)
-{
-	const struct live_run *x = *(const struct live_run *const *)a;
-	const struct live_run *y = *(const struct live_run *const *)b;
-
-	if ((x->flagged != 0) != (y->flagged != 0))
-		return x->flagged ? -1 : 1;
-	if (x->run->status != y->run->status)
-		return x->run->status > y->run->status ? -1 : 1;
-	return cmp_newest(a, b);
-}
-
-/* Running runs then queued ones, in the chosen order; the array is reused. */
-int
-dash_runs(struct dash *d, const struct live_run ***out)
-{
-	static const struct live_run **v;
-	static size_t cap;
-	size_t n = 0;
-	int (*cmp[SORT_COUNT])(const void *, const void *) = {
-		cmp_newest, cmp_longest, cmp_agent, cmp_status
-	};
-
-	if (d->m == NULL) {
-		*out = NULL;
-		return 0;
-	}
-	if (cap < d->m->nrunning + d->m->nqueued) {
-		cap = d->m->nrunning + d->m->nqueued + 64;
-		v = xreallocarray(v, cap, sizeof *v);
-	}
-	for (size_t i = 0; i < d->m->nrunning; i++)
-		v[n++] = &d->m->running[i];
-	if (n > 1)
-		qsort(v, n, sizeof *v, cmp[d->sort % SORT_COUNT]);
-	for (size_t i = 0; i < d->m->nqueued; i++)
-		v[n++] = &d->m->queued[i];
-	*out = v;
-	return (int)n;
-}
-
 struct run *
 dash_selected_run(struct dash *d)
 {
 	const struct live_run **v;
 	int n = dash_runs(d, &v);
-	int i = d->sel[0];
 
 	if (n == 0)
 		return NULL;
+	dash_runs_follow(d, v, n);
+	return store_find(d->store, v[d->sel[0]]->run->id);
+}
+
+void
+dash_runs_follow(struct dash *d, const struct live_run **v, int n)
+{
+	int i = d->sel[0];
+
+	if (n == 0)
+		return;
 	if (i >= n)
 		i = n - 1;
-	return store_find(d->store, v[i]->run->id);
+	if (i < 0)
+		i = 0;
+	if (d->sel_run_id != NULL && strcmp(v[i]->run->id, d->sel_run_id) != 0) {
+		/* the list moved under the selection: find the run again */
+		for (int k = 0; k < n; k++) {
+			if (strcmp(v[k]->run->id, d->sel_run_id) == 0) {
+				i = k;
+				break;
+			}
+		}
+	}
+	d->sel[0] = i;
+	if (d->sel_run_id == NULL || strcmp(v[i]->run->id, d->sel_run_id) != 0) {
+		free(d->sel_run_id);
+		d->sel_run_id = xstrdup(v[i]->run->id);
+	}
+}
+
+void
+dash_runs_remember(struct dash *d)
+{
+	const struct live_run **v;
+	int n = dash_runs(d, &v), i = d->sel[0];
+
+	free(d->sel_run_id);
+	d->sel_run_id = NULL;
+	if (n == 0)
+		return;
+	i = i >= n ? n - 1 : i < 0 ? 0 : i;
+	d->sel[0] = i;
+	d->sel_run_id = xstrdup(v[i]->run->id);
 }
 
 void
@@ -249,8 +238,13 @@ dash_open_log(struct dash *d, const char *run_id)
 {
 	free(d->run_id);
 	d->run_id = xstrdup(run_id);
+	if (d->view != VIEW_LOG)
+		d->log_from = d->view;
 	d->view = VIEW_LOG;
 	d->log_sel = 0;
+	d->detail_top = 0;
+	/* a run found by a search opens with its matching events marked */
+	snprintf(d->log_search, sizeof d->log_search, "%s", d->filter.text ? d->filter.text : "");
 	d->log_top = 0;
 	d->log_follow = 1;
 	d->need_clear = 1;
@@ -309,11 +303,27 @@ layout(int H, int W, struct rect *r)
 	return n;
 }
 
+/* The dashboard pane under the screen cell (y, x): its index, or -1. */
+int
+dash_pane_at(int y, int x, struct rect *out)
+{
+	struct rect r[PANES_MAX];
+	int n = layout(LINES, COLS, r);
+
+	for (int i = 0; i < n && i < NPANES; i++) {
+		if (y >= r[i].y && y < r[i].y + r[i].h && x >= r[i].x && x < r[i].x + r[i].w) {
+			*out = r[i];
+			return i;
+		}
+	}
+	return -1;
+}
+
 static void
 draw_dash(struct dash *d, int H, int W)
 {
 	struct rect r[PANES_MAX];
-	int n = layout(H, W, r);
+	int n = layout(H, W, r), tw, down = dash_sources_down(NULL, 0) > 0;
 
 	for (int i = 0; i < n && i < NPANES; i++) {
 		const struct pane_kind *pk = pane_table[i];
@@ -321,8 +331,10 @@ draw_dash(struct dash *d, int H, int W)
 		struct rect c = { r[i].y + 1, r[i].x, r[i].h - 1, r[i].w };
 
 		ui_blank(r[i].y, r[i].x, r[i].w);
-		ui_textf(d, r[i].y, r[i].x, r[i].w, focused ? TH_FOCUS : TH_TITLE, " %s ",
+		tw = ui_textf(d, r[i].y, r[i].x, r[i].w, focused ? TH_FOCUS : TH_TITLE, " %s ",
 		    pk->title);
+		if (down)
+			ui_text(d, r[i].y, r[i].x + tw, r[i].w - tw, TH_WARN, " stale ");
 		if (c.h > 0)
 			pk->draw(d, c, focused);
 	}
@@ -331,20 +343,25 @@ draw_dash(struct dash *d, int H, int W)
 static void
 draw_pick(struct dash *d, int H, int W)
 {
-	int w = W / 2 < 30 ? W - 4 : W / 2, h = d->pick_n + 2;
-	int x = (W - w) / 2, y = 3, top = 0;
+	int w = W / 2 < 46 ? 46 : W / 2, h = d->pick_n + 2, top = 0;
+	struct rect in;
+	char title[80];
 
+	if (w > W - 2)
+		w = W - 2;
 	if (h > H - 5)
 		h = H - 5;
-	if (d->pick_sel >= top + h - 2)
-		top = d->pick_sel - (h - 3);
-	for (int i = 0; i < h; i++)
-		ui_blank(y + i, x, w);
-	ui_textf(d, y, x, w, TH_FOCUS, " pick %s (Enter choose, Esc cancel) ",
-	    d->pick_kind == 'a' ? "an agent" : "a model");
-	for (int i = 0; i < h - 2 && top + i < d->pick_n; i++)
-		ui_textf(d, y + 1 + i, x, w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
-		    " %s", d->pick_items[top + i]);
+	snprintf(title, sizeof title, " pick %s (Enter choose, Esc cancel) ",
+	    d->pick_kind == 'a' ? "an agent" : d->pick_kind == 'U' ? "a user" :
+	    d->pick_kind == 'V' ? "a saved view" : "a model");
+	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
+	ui_list_clamp(&d->pick_sel, &top, d->pick_n, in.h);
+	for (int i = 0; i < in.h && top + i < d->pick_n; i++)
+		ui_text(d, in.y + i, in.x, in.w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
+		    d->pick_items[top + i]);
+	if (top + in.h < d->pick_n)
+		ui_textf(d, in.y + in.h, in.x + in.w - 12, 12, TH_DIM, " +%d more ",
+		    d->pick_n - top - in.h);
 }
 
 static void
@@ -373,12 +390,20 @@ draw(struct dash *d)
 		dash_draw_summary(d, W);
 		if (d->view == VIEW_LOG)
 			view_runlog_draw(d, body);
+		else if (d->view == VIEW_RECENT)
+			view_recent_draw(d, body);
+		else if (d->view == VIEW_ERRORS)
+			view_errors_draw(d, body);
 		else if (d->view == VIEW_TRACE)
 			view_trace_draw(d, body);
+		else if (d->view == VIEW_ALERTS)
+			view_alerts_draw(d, body);
 		else
 			draw_dash(d, H, W);
 		if (d->overlay == OV_HELP)
 			keys_help_draw(d, body);
+		else if (d->overlay == OV_MESSAGES)
+			view_messages_draw(d, body);
 		else if (d->overlay == OV_PICK)
 			draw_pick(d, H, W);
 	}
@@ -435,7 +460,7 @@ on_frame(uv_timer_t *t)
 	struct dash *d = t->data;
 	int64_t now = loop_now_ms();
 	uint64_t t0 = uv_hrtime(), spent_ms;
-	int64_t gap_ms;
+	int64_t gap_ms, tick_ms;
 
 	update_rate(d, now);
 	/*
@@ -476,9 +501,24 @@ on_frame(uv_timer_t *t)
 		if (store_version(d->store) != d->drawn_version && d->m != NULL)
 			d->dirty = 1; /* the header: progress, events read */
 	}
-	if (!d->paused && (d->dirty || store_version(d->store) != d->drawn_version) &&
-	    (now - d->computed_at_ms >= gap_ms || d->m == NULL))
+	/*
+	 * With nothing new, only the clock moves the figures (elapsed times,
+	 * the window sliding): recompute once a second, or less often when a
+	 * recompute is costly, so that it takes at most a twentieth of the
+	 * time. A pinned now (--now, a replay) does not move. Keys that change
+	 * the figures (filter, window, pause) recompute themselves; other keys
+	 * only redraw.
+	 */
+	tick_ms = (int64_t)(d->compute_ns * 20 / 1000000);
+	if (tick_ms < 1000)
+		tick_ms = 1000;
+	if (!d->paused && (d->m == NULL ||
+	    (store_version(d->store) != d->drawn_version &&
+	    now - d->computed_at_ms >= gap_ms) ||
+	    (!d->pinned_now_ms && !d->replay &&
+	    now - d->computed_at_ms >= tick_ms)))
 		dash_recompute(d);
+	dash_alerts_tick(d);
 	if (d->dirty)
 		draw(d);
 	/*
@@ -518,8 +558,13 @@ on_input(uv_poll_t *h, int status, int events)
 		}
 		d->dirty = 1;
 	}
+	/*
+	 * Show the key's effect now, with the figures as they are: a key that
+	 * changes what they cover has recomputed them already, and new events
+	 * wait for the next frame, so a key never waits for a recompute.
+	 */
 	if (d->dirty)
-		on_frame(&frame);
+		draw(d);
 }
 
 static void
@@ -548,7 +593,8 @@ ui_stop(void *arg)
 		uv_close((uv_handle_t *)&input, NULL);
 	}
 	(void)d;
-	terminal_restore();
+	if (!reloading)
+		terminal_restore();
 }
 
 static void
@@ -598,26 +644,33 @@ started(struct collect *c)
 {
 	struct dash *d = c->ctx;
 
-	initscr();
-	curses_on = 1;
-	cbreak();
-	noecho();
-	nonl();
-	intrflush(stdscr, FALSE);
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
-	curs_set(0);
-	if (d->color && has_colors()) {
-		start_color();
-		use_default_colors();
+	if (!curses_on) { /* not again when the sources are read anew */
+		initscr();
+		curses_on = 1;
+		cbreak();
+		noecho();
+		nonl();
+		intrflush(stdscr, FALSE);
+		keypad(stdscr, TRUE);
+		nodelay(stdscr, TRUE);
+		set_escdelay(25);
+		curs_set(0);
+		if (d->color && has_colors()) {
+			start_color();
+			use_default_colors();
+		}
+		ui_colors_init(d);
+		if (d->mouse) {
+			mousemask(ALL_MOUSE_EVENTS, NULL);
+			mouseinterval(300); /* a double click within 0.3 s */
+		}
+		xmalloc_fatal_hook = terminal_restore;
+		signal(SIGSEGV, crash);
+		signal(SIGBUS, crash);
+		signal(SIGFPE, crash);
+		signal(SIGABRT, crash);
 	}
-	ui_colors_init(d);
-	xmalloc_fatal_hook = terminal_restore;
-	signal(SIGSEGV, crash);
-	signal(SIGBUS, crash);
-	signal(SIGFPE, crash);
-	signal(SIGABRT, crash);
+	reloading = 0;
 	loop_on_signal(SIGWINCH, on_winch, d);
 
 	uv_timer_init(loop_uv(), &frame);
@@ -629,6 +682,7 @@ started(struct collect *c)
 		uv_poll_start(&input, UV_READABLE, on_input);
 	}
 	loop_on_stop(ui_stop, d);
+	dash_alerts_start(d);
 	dash_recompute(d);
 	draw(d);
 }
@@ -652,6 +706,10 @@ dash_main(const struct opts *o)
 		fprintf(stderr, "execmon: the dashboard needs a terminal (try execmon snapshot, runs or record)\n");
 		return 1;
 	}
+	if (dash_term_check(err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: %s\n", err);
+		return 2;
+	}
 	memset(d, 0, sizeof *d);
 	filter_init(&d->filter);
 	if (o->filter != NULL && filter_parse(&d->filter, o->filter, err, sizeof err) != 0) {
@@ -672,15 +730,20 @@ dash_main(const struct opts *o)
 	}
 	d->store = store_create();
 	d->window_ms = o->window_ms;
+	d->can_reload = dash_can_reload(o);
+	d->views = o->views;
+	d->mouse = o->mouse;
 	d->pinned_now_ms = o->now_ms;
 	d->replay = o->replay != NULL;
-	if (o->stats != NULL && (d->stats = fopen(o->stats, "w")) == NULL) {
-		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, strerror(errno));
+	if (o->stats != NULL &&
+	    (d->stats = outfile_open_log(o->stats, err, sizeof err)) == NULL) {
+		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, err);
 		filter_done(&d->filter);
 		store_free(d->store);
 		return 1;
 	}
 	d->refresh_ms = o->refresh_ms;
+	dash_alerts_create(d, o->alerts);
 	d->log_follow = 1;
 	d->need_clear = 1;
 	log_set_stderr(0);
@@ -697,18 +760,42 @@ dash_main(const struct opts *o)
 	c.ctx = d;
 	c.started = started;
 	c.backfilled = backfilled;
-	status = collect_run(&c);
+	while ((status = collect_run(&c)) == DASH_RELOAD) {
+		/*
+		 * The window grew past the history held: read the sources
+		 * again over the new window, as a start with that window
+		 * would, so that every figure equals a snapshot of it.
+		 */
+		metrics_free(d->m);
+		d->m = NULL;
+		store_free(d->store);
+		d->store = store_create();
+		sources_clear();
+		c.from_ms = (o->now_ms ? o->now_ms : loop_now_ms()) - 2 * d->window_ms;
+		d->loaded_from_ms = c.from_ms;
+		c.events = 0;
+		c.caught_up = 0;
+		d->dirty = 1;
+	}
 	terminal_restore();
 	log_set_stderr(1);
-	if (d->stats != NULL)
-		dash_stats_end(d);
+	if (d->stats != NULL && dash_stats_end(d, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, err);
+		if (status == 0)
+			status = 1;
+	}
 
+	dash_alerts_free(d);
 	metrics_free(d->m);
 	held_free();
 	store_free(d->store);
 	filter_done(&d->filter);
 	free(d->run_id);
 	free(d->trace_id);
+	free(d->sel_run_id);
+	free(d->rec_sel_id);
+	view_recent_done();
+	view_errors_done();
 	for (int i = 0; i < d->pick_n; i++)
 		free(d->pick_items[i]);
 	free(d->pick_items);
@@ -719,7 +806,7 @@ int
 dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t errlen)
 {
 	struct outfile of;
-	char expr[256], stamp[32];
+	char expr[256], stamp[32], why[200];
 	time_t secs = (time_t)(loop_now_ms() / 1000);
 	struct tm tm;
 	json_t *j;
@@ -733,16 +820,19 @@ dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t e
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(path, size, "%s/execmon-snapshot-%s.json",
 	    d->snapshot_dir ? d->snapshot_dir : ".", stamp);
-	if (outfile_open(&of, path, err, errlen) != 0)
-		return -1;
-	filter_format(&d->filter, expr, sizeof expr);
-	j = snapshot_build(d->m, d->store, &d->filter, expr[0] ? expr : NULL);
-	rc = snapshot_write(j, of.f);
-	json_decref(j);
-	if (rc != 0) {
-		snprintf(err, errlen, "write failed");
-		outfile_abort(&of);
+	if (outfile_open(&of, path, why, sizeof why) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
-	return outfile_commit(&of, err, errlen);
+	filter_format(&d->filter, expr, sizeof expr);
+	j = snapshot_build(d->m, d->store, &d->filter, expr[0] ? expr : NULL);
+	dash_alerts_snapshot(d, j);
+	if (snapshot_write(j, of.f) != 0)
+		outfile_failed(&of);
+	json_decref(j);
+	if ((rc = outfile_commit(&of, why, sizeof why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		outfile_abort(&of);
+	}
+	return rc;
 }

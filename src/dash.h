@@ -6,6 +6,11 @@
 
 struct dash;
 
+/*
+ * Can the dashboard draw on the terminal TERM names? 0, or -1 with one line
+ * in err (TERM unset, unknown to terminfo, or unable to place the cursor).
+ */
+int dash_term_check(char *err, size_t errlen);
 /* Run the interactive dashboard; returns the exit status. */
 int dash_main(const struct opts *);
 /* Change the frame period (clamped to 25..2000 ms). */

@@ -477,58 +477,56 @@ jb_key(struct buf *b, const char *key, int *first)
 	buf_put(b, ":", 1);
 }
 
-int
-event_json_line(const struct event *ev, const char *source, FILE *f)
+void
+event_json_line_buf(const struct event *ev, const char *source, struct buf *b)
 {
 	const struct field_def *fd;
-	struct buf b;
 	char num[32];
 	const char *s, *key;
-	int first = 1, rc;
+	int first = 1;
 	size_t i, k;
 	json_t *v;
 	char *text;
 
-	buf_init(&b);
-	buf_put(&b, "{", 1);
+	buf_put(b, "{", 1);
 	for (i = 1; i < FD__COUNT; i++) {
 		fd = &event_fields[i];
 		switch (fd->kind) {
 		case FK_TYPE:
-			jb_key(&b, fd->name, &first);
-			jb_quoted(&b, ev->type_name != NULL ? ev->type_name :
+			jb_key(b, fd->name, &first);
+			jb_quoted(b, ev->type_name != NULL ? ev->type_name :
 			    event_type_name(ev->type));
 			break;
 		case FK_TS:
-			jb_key(&b, fd->name, &first);
+			jb_key(b, fd->name, &first);
 			k = (size_t)snprintf(num, sizeof num, "%" PRId64, ev->ts_ms);
-			buf_put(&b, num, k);
+			buf_put(b, num, k);
 			break;
 		case FK_STR:
 			if ((s = *CMEMBER(ev, fd, char *)) == NULL)
 				break;
-			jb_key(&b, fd->name, &first);
-			jb_quoted(&b, s);
+			jb_key(b, fd->name, &first);
+			jb_quoted(b, s);
 			break;
 		case FK_INT:
 			if (!(ev->has & fd->bit))
 				break;
-			jb_key(&b, fd->name, &first);
+			jb_key(b, fd->name, &first);
 			k = (size_t)snprintf(num, sizeof num, "%" PRId64,
 			    *CMEMBER(ev, fd, int64_t));
-			buf_put(&b, num, k);
+			buf_put(b, num, k);
 			break;
 		case FK_DBL:
 			if (!(ev->has & fd->bit))
 				break;
-			jb_key(&b, fd->name, &first);
-			jb_real(&b, *CMEMBER(ev, fd, double));
+			jb_key(b, fd->name, &first);
+			jb_real(b, *CMEMBER(ev, fd, double));
 			break;
 		case FK_BOOL:
 			if (!(ev->has & fd->bit))
 				break;
-			jb_key(&b, fd->name, &first);
-			jb_str(&b, *CMEMBER(ev, fd, int) ? "true" : "false");
+			jb_key(b, fd->name, &first);
+			jb_str(b, *CMEMBER(ev, fd, int) ? "true" : "false");
 			break;
 		}
 	}
@@ -540,20 +538,30 @@ event_json_line(const struct event *ev, const char *source, FILE *f)
 			    JSON_REAL_PRECISION(15));
 			if (text == NULL)
 				continue;
-			jb_key(&b, key, &first);
-			jb_str(&b, text);
+			jb_key(b, key, &first);
+			jb_str(b, text);
 			free(text);
 		}
 	}
 	if (source != NULL) {
-		jb_key(&b, "_source", &first);
-		jb_quoted(&b, source);
+		jb_key(b, "_source", &first);
+		jb_quoted(b, source);
 	}
 	if (ev->entry_id != NULL) {
-		jb_key(&b, "_id", &first);
-		jb_quoted(&b, ev->entry_id);
+		jb_key(b, "_id", &first);
+		jb_quoted(b, ev->entry_id);
 	}
-	buf_put(&b, "}\n", 2);
+	buf_put(b, "}\n", 2);
+}
+
+int
+event_json_line(const struct event *ev, const char *source, FILE *f)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	event_json_line_buf(ev, source, &b);
 	rc = fwrite(b.p, 1, b.len, f) == b.len ? 0 : -1;
 	buf_done(&b);
 	return rc;

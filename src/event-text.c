@@ -114,6 +114,20 @@ utf8_dup(const char *in, size_t len, size_t *outlen)
 	return xrealloc(out, o + 1);
 }
 
+void
+utf8_trim_cut(char *s)
+{
+	size_t len = strlen(s), k = len, skip;
+	uint32_t cp;
+
+	while (k > 0 && len - k < 3 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0 && (unsigned char)s[k - 1] >= 0xc2 && (unsigned char)s[k - 1] <= 0xf4 &&
+	    utf8_next((const unsigned char *)s + k - 1, len - k + 1, &cp, &skip) == 0 &&
+	    skip == len - k + 1)
+		s[k - 1] = '\0';
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 static int64_t
 days_from_civil(int64_t y, int m, int d)
@@ -266,6 +280,9 @@ event_id_ms(const char *id)
 		return -1;
 	while (*p >= '0' && *p <= '9')
 		p++;
+	if (*p == '#' && p[1] >= '0' && p[1] <= '9') /* "#N": of a recreated stream */
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
 	return *p == '\0' ? v : -1;
 }
 
@@ -317,10 +334,42 @@ escape_char(char *buf, char kind, uint32_t cp)
 }
 
 size_t
+sanitize_next(const unsigned char *s, size_t n, int keep_newlines, char esc[12],
+    const char **piece, size_t *plen, uint32_t *cp)
+{
+	size_t k, skip;
+
+	k = utf8_next(s, n, cp, &skip);
+	*piece = (const char *)s;
+	*plen = k;
+	if (k == 0) {
+		*plen = escape_char(esc, 'x', s[0]);
+		*piece = esc;
+		*cp = SANITIZE_ESCAPE;
+		return 1;
+	}
+	if (*cp == '\t' || (*cp == '\n' && !keep_newlines)) {
+		*piece = " ";
+		*cp = ' ';
+	} else if (*cp == '\n') {
+		/* kept as it is */
+	} else if (*cp < 0x20 || *cp == 0x7f) {
+		*plen = escape_char(esc, 'x', *cp);
+		*piece = esc;
+		*cp = SANITIZE_ESCAPE;
+	} else if ((*cp >= 0x80 && *cp <= 0x9f) || is_invisible(*cp)) {
+		*plen = escape_char(esc, *cp > 0xffff ? 'U' : 'u', *cp);
+		*piece = esc;
+		*cp = SANITIZE_ESCAPE;
+	}
+	return k;
+}
+
+size_t
 event_sanitize(const char *in, char *out, size_t size, int keep_newlines)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t n, i = 0, o = 0, k, plen, skip;
+	size_t n, i = 0, o = 0, k, plen;
 	const char *piece;
 	char esc[12];
 	uint32_t cp;
@@ -329,24 +378,7 @@ event_sanitize(const char *in, char *out, size_t size, int keep_newlines)
 		return 0;
 	n = in == NULL ? 0 : strlen(in);
 	while (i < n) {
-		k = utf8_next(s + i, n - i, &cp, &skip);
-		piece = (const char *)s + i;
-		plen = k;
-		if (k == 0) {
-			plen = escape_char(esc, 'x', s[i]);
-			piece = esc;
-			k = 1;
-		} else if (cp == '\t' || (cp == '\n' && !keep_newlines)) {
-			piece = " ";
-		} else if (cp == '\n') {
-			/* kept as it is */
-		} else if (cp < 0x20 || cp == 0x7f) {
-			plen = escape_char(esc, 'x', cp);
-			piece = esc;
-		} else if ((cp >= 0x80 && cp <= 0x9f) || is_invisible(cp)) {
-			plen = escape_char(esc, cp > 0xffff ? 'U' : 'u', cp);
-			piece = esc;
-		}
+		k = sanitize_next(s + i, n - i, keep_newlines, esc, &piece, &plen, &cp);
 		if (o + plen > size - 1)
 			break;
 		memcpy(out + o, piece, plen);

@@ -147,6 +147,7 @@ static const char *const malformed_names[MAL__COUNT] = {
 	[MAL_TOO_LARGE] = "too_large",
 	[MAL_BINARY] = "binary",
 	[MAL_EMPTY] = "empty",
+	[MAL_UNSUPPORTED_ENCODING] = "unsupported_encoding",
 };
 
 static int

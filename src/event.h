@@ -40,6 +40,7 @@ enum event_malformed {
 	MAL_TOO_LARGE,   /* a field or message over the size bound */
 	MAL_BINARY,      /* a binary WebSocket frame */
 	MAL_EMPTY,       /* an entry with no fields */
+	MAL_UNSUPPORTED_ENCODING, /* a body in a serialisation not read (pickle, YAML, msgpack) */
 	MAL__COUNT
 };
 
@@ -196,7 +197,7 @@ int event_type_needs_run(enum event_type);
  */
 int event_parse_time(const char *s, size_t len, int64_t *ms);
 
-/* The ms part of a stream ID "ms-seq", or -1. */
+/* The ms part of a stream ID "ms-seq" (or "ms-seq#N", of a recreated stream), or -1. */
 int64_t event_id_ms(const char *id);
 
 /*
@@ -224,6 +225,10 @@ int event_json_write(const json_t *j, FILE *f, size_t flags, int tty);
  * error.
  */
 int event_json_line(const struct event *ev, const char *source, FILE *f);
+struct buf;
+/* The same line appended to b (buf.h), for a writer that keeps its own buffer. */
+void event_json_line_buf(const struct event *ev, const char *source,
+    struct buf *b);
 
 /* Format epoch ms as RFC 3339 UTC with milliseconds ("2026-11-21T22:59:51.123Z"). */
 void event_format_time(int64_t ms, char *buf, size_t size);

@@ -5,13 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
+#include "event-text.h"
 #include "filter.h"
 #include "store.h"
 #include "xmalloc.h"
 
 /*
  * The expression is a comma-separated list of key=value items; every item
- * must hold (AND). Keys: agent, status, trace, model, user, queue, text.
+ * must hold (AND). Keys: agent, status, trace, model, user, workspace,
+ * queue, error, text. error=CLASS matches a run that failed with that error
+ * class or has an llm.call or tool.call error of it in its log;
+ * error=CLASS: MESSAGE also needs the folded message (errors_run_has).
  * Spaces around keys and values are ignored, empty items are skipped, a value
  * runs to the next comma (so it cannot contain one) and may contain '='.
  * A key given twice, an unknown key, an empty value or an unknown status is
@@ -19,7 +24,8 @@
  */
 
 static const char *const filter_keys[] = {
-	"agent", "status", "trace", "model", "user", "queue", "text"
+	"agent", "status", "trace", "model", "user", "workspace", "queue",
+	"error", "text"
 };
 #define FILTER_NKEYS (sizeof filter_keys / sizeof filter_keys[0])
 
@@ -37,7 +43,9 @@ filter_done(struct filter *f)
 	free(f->trace);
 	free(f->model);
 	free(f->user);
+	free(f->workspace);
 	free(f->queue);
+	free(f->error);
 	free(f->text);
 	filter_init(f);
 }
@@ -56,8 +64,12 @@ filter_slot(struct filter *f, size_t k)
 	case 4:
 		return &f->user;
 	case 5:
-		return &f->queue;
+		return &f->workspace;
 	case 6:
+		return &f->queue;
+	case 7:
+		return &f->error;
+	case 8:
 		return &f->text;
 	}
 	return NULL;
@@ -122,7 +134,7 @@ filter_parse(struct filter *f, const char *expr, char *err, size_t errlen)
 		if (k == FILTER_NKEYS) {
 			snprintf(err, errlen, "unknown filter key '%.*s' "
 			    "(expected agent, status, trace, model, user, "
-			    "queue or text)", (int)klen, ks);
+			    "workspace, queue, error or text)", (int)klen, ks);
 			goto fail;
 		}
 		if (seen & (1u << k)) {
@@ -165,7 +177,8 @@ filter_active(const struct filter *f)
 {
 	return f != NULL && (f->agent != NULL || f->status >= 0 ||
 	    f->trace != NULL || f->model != NULL || f->user != NULL ||
-	    f->queue != NULL || f->text != NULL);
+	    f->workspace != NULL || f->queue != NULL || f->error != NULL ||
+	    f->text != NULL);
 }
 
 static int
@@ -199,14 +212,19 @@ filter_match(const struct filter *f, const struct run *r)
 		return 0;
 	if (f->user != NULL && !str_eq(r->user_id, f->user))
 		return 0;
+	if (f->workspace != NULL && !str_eq(r->workspace_id, f->workspace))
+		return 0;
 	if (f->queue != NULL && strcmp(r->queue != NULL ? r->queue :
 	    "default", f->queue) != 0)
+		return 0;
+	if (f->error != NULL && !errors_run_has(r, f->error))
 		return 0;
 	if ((t = f->text) != NULL && !has_text(r->id, t) &&
 	    !has_text(r->agent_name, t) && !has_text(r->agent_id, t) &&
 	    !has_text(r->trace_id, t) && !has_text(r->error_class, t) &&
-	    !has_text(r->error_message, t))
-		return 0;
+	    !has_text(r->error_message, t) && !has_text(r->model_id, t) &&
+	    !has_text(r->queue, t) && !run_log_has_text(r, t))
+		return 0; /* nor in the text of any event it holds */
 	return 1;
 }
 
@@ -227,15 +245,19 @@ filter_format(const struct filter *f, char *buf, size_t size)
 	vals[2] = f->trace;
 	vals[3] = f->model;
 	vals[4] = f->user;
-	vals[5] = f->queue;
-	vals[6] = f->text;
+	vals[5] = f->workspace;
+	vals[6] = f->queue;
+	vals[7] = f->error;
+	vals[8] = f->text;
 	for (k = 0; k < FILTER_NKEYS; k++) {
 		if (vals[k] == NULL)
 			continue;
 		w = snprintf(buf + n, size - n, "%s%s=%s", n > 0 ? "," : "",
 		    filter_keys[k], vals[k]);
-		if (w < 0 || (size_t)w >= size - n)
-			return; /* truncated, still NUL-terminated */
+		if (w < 0 || (size_t)w >= size - n) {
+			utf8_trim_cut(buf); /* truncated, never inside a character */
+			return;
+		}
 		n += (size_t)w;
 	}
 }

@@ -1,4 +1,4 @@
-/* execmon - filters on runs: agent, status, trace, model, user, queue, text. */
+/* execmon - filters on runs: agent, status, trace, model, user, workspace, queue, error, text. */
 #ifndef EXECMON_FILTER_H
 #define EXECMON_FILTER_H
 
@@ -13,15 +13,18 @@ struct filter {
 	char *trace;   /* trace_id prefix */
 	char *model;   /* model_id, exact */
 	char *user;    /* user_id, exact */
+	char *workspace; /* workspace_id, exact */
 	char *queue;   /* queue name, exact ("default" when the run has none) */
-	char *text;    /* case-insensitive substring of id, agent, trace, error */
+	char *error;   /* an error class, or "CLASS: folded message" (errors.h) */
+	char *text;    /* case-insensitive substring of id, agent, trace, error, model,
+	                  queue, or the text of any event the run holds */
 };
 
 void filter_init(struct filter *);
 void filter_done(struct filter *);
 /*
- * Parse "agent=planner,status=failed,trace=4bf9,model=..,user=..,queue=..,
- * text=..". Returns 0, or -1 with a one-line reason in err. f must have been
+ * Parse "agent=planner,status=failed,trace=4bf9,model=..,user=..,
+ * workspace=..,queue=..,error=..,text=..". Returns 0, or -1 with a one-line reason in err. f must have been
  * filter_init'ed: on success its old contents are replaced, on error it is
  * left as it was. Spaces around keys and values are ignored, empty items
  * skipped; a value cannot contain ',' (it may contain '='); a key given

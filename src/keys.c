@@ -1,6 +1,7 @@
 /* execmon - the key table: what each key does, and the help generated from it. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,13 +9,19 @@
 
 #include "dash.h"
 #include "loop.h"
+#include "errors.h"
+#include "savedview.h"
+#include "textwidth.h"
 #include "ui.h"
 #include "xmalloc.h"
 
 #define V_DASH (1 << VIEW_DASH)
 #define V_LOG (1 << VIEW_LOG)
+#define V_RECENT (1 << VIEW_RECENT)
 #define V_TRACE (1 << VIEW_TRACE)
-#define V_ALL (V_DASH | V_LOG | V_TRACE)
+#define V_ALERTS (1 << VIEW_ALERTS)
+#define V_ERRORS (1 << VIEW_ERRORS)
+#define V_ALL (V_DASH | V_LOG | V_TRACE | V_RECENT | V_ALERTS | V_ERRORS)
 
 struct key {
 	int ch, ch2, ch3;      /* the keys (0 = none) */
@@ -39,6 +46,7 @@ k_help(struct dash *d, int ch)
 {
 	(void)ch;
 	d->overlay = OV_HELP;
+	d->help_top = 0;
 	return 0;
 }
 
@@ -59,9 +67,50 @@ k_search(struct dash *d, int ch)
 {
 	(void)ch;
 	d->overlay = OV_PROMPT;
-	snprintf(d->prompt, sizeof d->prompt, "%s", d->filter.text ? d->filter.text : "");
-	d->prompt_len = (int)strlen(d->prompt);
+	d->prompt_log = d->view == VIEW_LOG;
+	d->prompt[0] = '\0'; /* a new search starts empty */
+	d->prompt_len = 0;
 	curs_set(1);
+	return 0;
+}
+
+/* The next (dir 1) or previous (-1) event of the open run holding the search. */
+static void
+log_find(struct dash *d, int dir, int from_here)
+{
+	struct run *r = d->run_id ? store_find(d->store, d->run_id) : NULL;
+	int n, start, hits = 0, at = -1;
+
+	if (r == NULL || d->log_search[0] == '\0' || r->nlog == 0) {
+		dash_set_status(d, d->log_search[0] ? "no run open" : "no search: / first");
+		return;
+	}
+	n = (int)r->nlog;
+	start = d->log_sel + (from_here ? 0 : dir);
+	for (int k = 0; k < n; k++) {
+		int i = ((start + dir * k) % n + n) % n;
+
+		if (run_log_event_has_text(r, (size_t)i, d->log_search)) {
+			if (at < 0)
+				at = i;
+			hits++;
+		}
+	}
+	if (at < 0) {
+		dash_set_status(d, "no event of this run holds \"%s\"", d->log_search);
+		return;
+	}
+	d->log_sel = at;
+	d->log_follow = 0;
+	d->detail_top = 0;
+	dash_set_status(d, "\"%s\": %d event%s (n next, N previous)", d->log_search, hits,
+	    hits == 1 ? "" : "s");
+}
+
+static int
+k_find_next(struct dash *d, int ch)
+{
+	log_find(d, ch == 'N' ? -1 : 1, 0);
 	return 0;
 }
 
@@ -81,23 +130,104 @@ pick_clear(struct dash *d)
 	d->pick_n = d->pick_sel = 0;
 }
 
-/* Open the pick list of agents ('a') or models ('m') seen in the store. */
+static void filter_changed(struct dash *);
+
+/*
+ * Recall saved view i (keys 1-9, or the V picker): its filter replaces the
+ * one set, its order, window and table sorts apply; "recent" opens the
+ * recent runs.
+ */
+static void
+apply_view(struct dash *d, int i)
+{
+	const struct savedview *v;
+	struct filter f;
+	char err[256];
+
+	if (d->views == NULL || i < 0 || i >= d->views->n) {
+		dash_set_status(d, "no saved view %d (V lists them)", i + 1);
+		return;
+	}
+	v = &d->views->v[i];
+	filter_init(&f);
+	if (filter_parse(&f, v->filter, err, sizeof err) != 0) {
+		filter_done(&f);
+		dash_set_status(d, "view %s: filter: %s", v->name, err);
+		return;
+	}
+	filter_done(&d->filter);
+	d->filter = f;
+	d->has_undo = 0;
+	if (v->sort >= 0) {
+		d->sort = v->sort;
+		free(d->sel_run_id);
+		d->sel_run_id = NULL;
+	}
+	for (int t = 0; t < 3; t++) {
+		if (v->tsort[t] != 0) {
+			d->tsort[t] = v->tsort[t];
+			d->tdesc[t] = v->tsort[t] >= 2;
+		}
+	}
+	d->view = v->recent ? VIEW_RECENT : VIEW_DASH;
+	d->need_clear = 1;
+	filter_changed(d);
+	if (v->window_ms > 0 && v->window_ms != d->window_ms) {
+		d->window_ms = v->window_ms;
+		if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms && d->can_reload) {
+			dash_reload(d);
+			return;
+		}
+		dash_recompute(d);
+	}
+	dash_set_status(d, "view %d: %s", i + 1, v->name);
+}
+
+static int
+k_view_key(struct dash *d, int ch)
+{
+	apply_view(d, ch - '1');
+	return 0;
+}
+
+/* Open the pick list of agents ('a'), models ('m'), users ('U') seen in the store, or of the saved views ('V'). */
 static int
 k_pick(struct dash *d, int ch)
 {
 	size_t n = store_nruns(d->store);
 	int cap = 0;
+	/* names are interned: a name seen is mostly the same pointer, so the
+	   pointers seen are remembered first (with many runs, comparing each
+	   run's name with every item took a while) */
+	enum { SEEN = 1024 };
+	const char *seen[SEEN] = { 0 };
 
 	pick_clear(d);
 	d->pick_kind = ch;
+	if (ch == 'V') {
+		d->pick_items = xreallocarray(NULL, SAVEDVIEW_MAX, sizeof *d->pick_items);
+		for (int i = 0; d->views != NULL && i < d->views->n; i++) {
+			char item[96];
+
+			snprintf(item, sizeof item, "%d  %s", i + 1, d->views->v[i].name);
+			d->pick_items[d->pick_n++] = xstrdup(item);
+		}
+		d->overlay = OV_PICK;
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct run *r = store_run_at(d->store, i);
 		const char *v = ch == 'a' ? (r->agent_name ? r->agent_name : r->agent_id) :
-		    r->model_id;
+		    ch == 'U' ? r->user_id : r->model_id;
+		size_t h;
 		int dup = 0;
 
 		if (v == NULL)
 			continue;
+		h = (size_t)((uint64_t)(uintptr_t)v * UINT64_C(0x9e3779b97f4a7c15) >> 54);
+		if (seen[h] == v)
+			continue;
+		seen[h] = v;
 		for (int k = 0; k < d->pick_n && !dup; k++)
 			dup = strcmp(d->pick_items[k], v) == 0;
 		if (dup)
@@ -111,7 +241,8 @@ k_pick(struct dash *d, int ch)
 			break;
 	}
 	if (d->pick_n == 0) {
-		dash_set_status(d, "no %s seen yet", ch == 'a' ? "agents" : "models");
+		dash_set_status(d, "no %s seen yet", ch == 'a' ? "agents" : ch == 'U' ? "users" :
+		    "models");
 		return 0;
 	}
 	qsort(d->pick_items, (size_t)d->pick_n, sizeof *d->pick_items, cmp_str);
@@ -127,6 +258,7 @@ filter_changed(struct dash *d)
 	for (int i = 0; i < PANES_MAX; i++)
 		d->sel[i] = d->top[i] = 0;
 	dash_recompute(d);
+	/* the selected run stays selected if it passes the new filter */
 	filter_format(&d->filter, buf, sizeof buf);
 	dash_set_status(d, "filter: %s", buf[0] ? buf : "none");
 }
@@ -198,9 +330,18 @@ k_move(struct dash *d, int ch)
 
 	if (d->view == VIEW_LOG) {
 		d->log_sel += delta;
+		d->detail_top = 0;
 		if (d->log_sel < 0)
 			d->log_sel = 0;
 		d->log_follow = delta >= 1000000;
+		return 0;
+	}
+	if (d->view == VIEW_RECENT) {
+		view_recent_move(d, delta);
+		return 0;
+	}
+	if (d->view == VIEW_ERRORS) {
+		view_errors_move(d, delta);
 		return 0;
 	}
 	if (d->view == VIEW_TRACE) {
@@ -212,6 +353,100 @@ k_move(struct dash *d, int ch)
 	d->sel[d->focus] += delta;
 	if (d->sel[d->focus] < 0)
 		d->sel[d->focus] = 0;
+	if (d->focus == 0)
+		dash_runs_remember(d);
+	return 0;
+}
+
+/* Apply "key=value" on top of the filter, keeping the old one for Esc. */
+static void
+filter_to(struct dash *d, const char *key, const char *value)
+{
+	char expr[1024], err[256];
+	struct filter f;
+	int n;
+
+	filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
+	d->has_undo = 1;
+	n = snprintf(expr, sizeof expr, "%s%s%s=%s", d->filter_undo,
+	    d->filter_undo[0] ? "," : "", key, value);
+	filter_init(&f);
+	if (n < 0 || (size_t)n >= sizeof expr || strchr(value, ',') != NULL ||
+	    filter_parse(&f, expr, err, sizeof err) != 0) {
+		filter_done(&f);
+		d->has_undo = 0;
+		dash_set_status(d, "cannot filter to %s=%s", key, value);
+		return;
+	}
+	filter_done(&d->filter);
+	d->filter = f;
+	filter_changed(d);
+}
+
+/*
+ * Enter on a row of any pane: a table row filters everything to it (Esc
+ * undoes), a stuck run opens its log, an anomaly says when and what, the
+ * charts open the recent runs behind them.
+ */
+static int
+enter_row(struct dash *d)
+{
+	const struct metrics *m = d->m;
+	int i = d->sel[d->focus];
+
+	switch (d->focus) {
+	case 1: case 2: /* throughput, latency: the runs behind the figures */
+		d->view = VIEW_RECENT;
+		d->need_clear = 1;
+		return 0;
+	case 3: { /* queues, in the order shown (by name) */
+		const char *best = NULL;
+
+		/* the i-th name in name order */
+		for (size_t a = 0; a < m->nqueues; a++) {
+			int rank = 0;
+
+			for (size_t b = 0; b < m->nqueues; b++)
+				rank += strcmp(m->queues[b].name, m->queues[a].name) < 0;
+			if (rank == i)
+				best = m->queues[a].name;
+		}
+		if (best != NULL)
+			filter_to(d, "queue", best);
+		return 0;
+	}
+	case 4:
+		if ((size_t)i < m->nflags) {
+			dash_open_log(d, m->flags[i].run->id);
+		} else if ((size_t)i - m->nflags < m->nanomalies) {
+			const struct anomaly *a = &m->anomalies[(size_t)i - m->nflags];
+			char t[16];
+
+			dash_set_status(d, "%s %s from %s: %s", severity_name(a->severity),
+			    anomaly_type_name(a->type), format_hm(a->ts_ms, t, sizeof t),
+			    a->description);
+		}
+		return 0;
+	case 5:
+		if ((size_t)i < m->nagents) {
+			const struct agent_stats *a = &m->agents[pane_table_row(d, 0, (size_t)i)];
+
+			filter_to(d, "agent", a->agent_name ? a->agent_name : a->agent_id ?
+			    a->agent_id : "");
+		}
+		return 0;
+	case 6:
+		if ((size_t)i < m->nmodels &&
+		    m->models[pane_table_row(d, 1, (size_t)i)].model_id != NULL)
+			filter_to(d, "model", m->models[pane_table_row(d, 1, (size_t)i)].model_id);
+		return 0;
+	case 7:
+		if ((size_t)i < m->ntools)
+			dash_set_status(d, "tool %s: runs are not filtered by tool yet; R lists the"
+			    " recent runs", m->tools[pane_table_row(d, 2, (size_t)i)].tool_id ?
+			    m->tools[pane_table_row(d, 2, (size_t)i)].tool_id : "(none)");
+		return 0;
+	}
 	return 0;
 }
 
@@ -223,25 +458,68 @@ k_enter(struct dash *d, int ch)
 		return view_trace_key(d, '\r');
 	if (d->view == VIEW_LOG)
 		return view_runlog_key(d, '\r');
-	{
+	if (d->view == VIEW_RECENT) {
+		struct run *r = view_recent_selected(d);
+
+		if (r == NULL)
+			dash_set_status(d, "no run selected");
+		else
+			dash_open_log(d, r->id);
+		return 0;
+	}
+	if (d->view == VIEW_ERRORS) {
+		/* everything filtered to that error; the recent runs that had it */
+		const struct error_group *g = view_errors_selected(d);
+		char spec[600];
+
+		if (g == NULL)
+			return 0;
+		snprintf(spec, sizeof spec, "%s%s%s", g->class, g->message[0] ? ": " : "",
+		    g->message);
+		filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
+		d->has_undo = 1;
+		free(d->filter.error);
+		d->filter.error = xstrdup(spec);
+		d->view = VIEW_RECENT;
+		d->need_clear = 1;
+		filter_changed(d);
+		return 0;
+	}
+	if (d->focus == 0) {
 		struct run *r = dash_selected_run(d);
 
-		if (d->focus == 0) {
-			if (r == NULL)
-				dash_set_status(d, "no run selected");
-			else
-				dash_open_log(d, r->id);
-		}
+		if (r == NULL)
+			dash_set_status(d, "no run selected");
+		else
+			dash_open_log(d, r->id);
+		return 0;
 	}
-	return 0;
+	return enter_row(d);
 }
 
 static int
 k_back(struct dash *d, int ch)
 {
 	(void)ch;
+	if ((d->view == VIEW_DASH || d->view == VIEW_RECENT) && d->has_undo) {
+		/* Esc undoes the filter Enter put on a row */
+		char err[256];
+		struct filter f;
+
+		filter_init(&f);
+		if (filter_parse(&f, d->filter_undo, err, sizeof err) == 0) {
+			filter_done(&d->filter);
+			d->filter = f;
+			d->has_undo = 0;
+			filter_changed(d);
+		} else
+			filter_done(&f);
+		return 0;
+	}
 	if (d->view == VIEW_TRACE && d->run_id != NULL)
 		d->view = VIEW_LOG;
+	else if (d->view == VIEW_LOG && d->log_from == VIEW_RECENT)
+		d->view = d->log_from = VIEW_RECENT;
 	else
 		d->view = VIEW_DASH;
 	d->need_clear = 1;
@@ -258,13 +536,116 @@ k_window(struct dash *d, int ch)
 	for (i = 0; i < n && windows[i] <= d->window_ms; i++)
 		;
 	d->window_ms = windows[i % n];
+	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms && d->can_reload) {
+		/* the history held is too short: read it again over the window */
+		dash_set_status(d, "window %s: reading its history again",
+		    format_window(d->window_ms, buf, sizeof buf));
+		dash_reload(d);
+		return 0;
+	}
 	dash_recompute(d);
 	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms)
 		dash_set_status(d, "window %s: history before the start covers only what was loaded (since %s ago)",
-		    fmt_window(d->window_ms, buf, sizeof buf),
-		    fmt_dur(d->now_ms - d->loaded_from_ms, buf, sizeof buf));
+		    format_window(d->window_ms, buf, sizeof buf),
+		    format_dur(d->now_ms - d->loaded_from_ms, buf, sizeof buf));
 	else
-		dash_set_status(d, "window %s", fmt_window(d->window_ms, buf, sizeof buf));
+		dash_set_status(d, "window %s", format_window(d->window_ms, buf, sizeof buf));
+	return 0;
+}
+
+/* The next bundled theme after the one shown; one that does not load is said and skipped. */
+static int
+k_theme(struct dash *d, int ch)
+{
+	static const char *const names[] = {
+		"default", "light", "high-contrast", "solarized-dark", "mono"
+	};
+	int n = (int)(sizeof names / sizeof names[0]), i, cur = -1;
+	char err[300];
+	struct theme t;
+
+	(void)ch;
+	for (i = 0; i < n; i++) {
+		if (strcmp(d->theme.name, names[i]) == 0)
+			cur = i;
+	}
+	for (i = 1; i <= n; i++) {
+		const char *name = names[(cur + i + n) % n];
+
+		if (theme_load(&t, name, err, sizeof err) == 0) {
+			d->theme = t;
+			ui_colors_init(d);
+			d->need_clear = 1;
+			dash_set_status(d, "theme %s", d->theme.name);
+			return 0;
+		}
+		dash_set_status(d, "theme %s: %s", name, err);
+	}
+	return 0;
+}
+
+static int
+k_messages(struct dash *d, int ch)
+{
+	(void)ch;
+	d->overlay = OV_MESSAGES;
+	d->msg_top = 0;
+	d->need_clear = 1;
+	return 0;
+}
+
+/*
+ * R: the recent finished runs; F: the same, failed only, in one key (the
+ * status filter then says so in the header; f clears it).
+ */
+static int
+k_recent(struct dash *d, int ch)
+{
+	d->view = VIEW_RECENT;
+	d->need_clear = 1;
+	if (ch == 'F' && d->filter.status != RUN_FAILED) {
+		d->filter.status = RUN_FAILED;
+		filter_changed(d);
+	}
+	return 0;
+}
+
+/* O: the focused table's next sort column; I: invert its order. */
+static int
+k_table_sort(struct dash *d, int ch)
+{
+	static const int ncols[3] = { 6, 5, 4 };
+	static const char *const names[3][8] = {
+		{ "runs", "name", "runs", "ok%", "avg", "live", "cost", "$/run" },
+		{ "calls", "name", "calls", "tokens", "cost", "avg", "err" },
+		{ "calls", "name", "calls", "p95", "err", "t/out" },
+	};
+	int t = d->focus - 5;
+
+	if (t < 0 || t > 2) {
+		dash_set_status(d, "O and I sort the Agents, Models and Tools tables: Tab to one");
+		return 0;
+	}
+	if (ch == 'O') {
+		d->tsort[t] = (d->tsort[t] + 1) % (ncols[t] + 2);
+		/* numbers biggest first, names A to Z, the own order as it comes */
+		d->tdesc[t] = d->tsort[t] >= 2;
+	} else
+		d->tdesc[t] = !d->tdesc[t];
+	d->sel[d->focus] = d->top[d->focus] = 0;
+	dash_set_status(d, "sorted by %s%s", d->tsort[t] == 0 ? "its own order (by count)" :
+	    names[t][d->tsort[t]], d->tdesc[t] ? (d->tsort[t] == 0 ? ", reversed" :
+	    ", descending") : d->tsort[t] == 0 ? "" : ", ascending");
+	return 0;
+}
+
+/* E: the top errors of the window. */
+static int
+k_errors(struct dash *d, int ch)
+{
+	(void)ch;
+	d->view = VIEW_ERRORS;
+	d->need_clear = 1;
 	return 0;
 }
 
@@ -275,6 +656,10 @@ k_sort(struct dash *d, int ch)
 
 	(void)ch;
 	d->sort = (d->sort + 1) % SORT_COUNT;
+	/* a new order starts at its top, as a new list would */
+	d->sel[0] = d->top[0] = 0;
+	free(d->sel_run_id);
+	d->sel_run_id = NULL;
 	dash_set_status(d, "runs sorted by %s", names[d->sort]);
 	return 0;
 }
@@ -322,13 +707,14 @@ osc52(const char *text)
 static int
 k_copy(struct dash *d, int ch)
 {
+	/* what is highlighted: the runs pane's row, the trace's row, the log's run */
 	struct run *r = d->view == VIEW_DASH ? dash_selected_run(d) :
+	    d->view == VIEW_TRACE ? view_trace_selected(d) :
+	    d->view == VIEW_RECENT ? view_recent_selected(d) :
 	    d->run_id ? store_find(d->store, d->run_id) : NULL;
 	const char *what = ch == 'Y' ? "trace id" : "run id";
 	const char *v = r == NULL ? NULL : ch == 'Y' ? r->trace_id : r->id;
 
-	if (d->view == VIEW_TRACE && ch == 'Y')
-		v = d->trace_id;
 	if (v == NULL) {
 		dash_set_status(d, "no %s to copy", what);
 		return 0;
@@ -347,6 +733,18 @@ k_refresh(struct dash *d, int ch)
 }
 
 static int
+k_alerts(struct dash *d, int ch)
+{
+	if (d->view == VIEW_ALERTS) {
+		view_alerts_key(d, ch);
+		return 0;
+	}
+	d->view = VIEW_ALERTS;
+	d->need_clear = 1;
+	return 0;
+}
+
+static int
 k_view(struct dash *d, int ch)
 {
 	return d->view == VIEW_LOG ? view_runlog_key(d, ch) : 0;
@@ -356,26 +754,45 @@ static const struct key keys[] = {
 	{ 'q', 0, 0, "q", "quit", V_ALL, k_quit },
 	{ '?', KEY_F(1), 0, "?", "this help", V_ALL, k_help },
 	{ 'p', ' ', 0, "p, space", "pause the screen (events are still read)", V_ALL, k_pause },
-	{ '/', 0, 0, "/", "text filter: runs whose id, agent, trace or error contains it", V_DASH, k_search },
+	{ '/', 0, 0, "/", "search: runs whose id, agent, trace, error, model, queue or any event's text holds it (in a run's log: its events)", V_DASH | V_RECENT | V_LOG, k_search },
+	{ 'n', 'N', 0, "n, N", "in a run's log: the next / previous event holding the search", V_LOG, k_find_next },
 	{ 'a', 0, 0, "a", "agent filter: pick from a list", V_DASH, k_pick },
 	{ 'm', 0, 0, "m", "model filter: pick from a list", V_DASH, k_pick },
 	{ 't', 0, 0, "t", "filter to the selected run's trace (in a run's log: open its trace)", V_DASH | V_LOG, k_trace },
-	{ 's', 0, 0, "s", "cycle the status filter", V_DASH, k_status },
-	{ 'f', 0, 0, "f", "clear every filter", V_DASH, k_clear },
+	{ 's', 0, 0, "s", "cycle the status filter", V_DASH | V_RECENT, k_status },
+	{ 'f', 0, 0, "f", "clear every filter", V_DASH | V_RECENT, k_clear },
 	{ '\t', KEY_BTAB, 0, "Tab, S-Tab", "next / previous pane", V_DASH, k_focus },
 	{ KEY_UP, 'k', 0, "Up, k", "move up", V_ALL, k_move },
 	{ KEY_DOWN, 'j', 0, "Down, j", "move down", V_ALL, k_move },
 	{ KEY_PPAGE, KEY_NPAGE, 0, "PgUp, PgDn", "move a page", V_ALL, k_move },
 	{ KEY_HOME, 'g', 0, "Home, g", "first row", V_ALL, k_move },
 	{ KEY_END, 'G', 0, "End, G", "last row (a run's log then follows live)", V_ALL, k_move },
-	{ '\r', '\n', KEY_ENTER, "Enter", "open the selected run's event log; in a trace, that run's log", V_ALL, k_enter },
-	{ 27, KEY_BACKSPACE, 'h', "Esc", "back", V_LOG | V_TRACE, k_back },
+	{ '\r', '\n', KEY_ENTER, "Enter", "on a run: its event log; on an agent, model or queue row: filter to it (Esc undoes); on a stuck run: its log; on the charts: the recent runs", V_ALL, k_enter },
+	{ 27, KEY_BACKSPACE, 'h', "Esc, h", "back; undo the filter Enter put on a row", V_ALL, k_back },
 	{ 'r', 0, 0, "r", "in a run's log: relative / absolute times", V_LOG, k_view },
+	{ 'J', 'K', 0, "J, K", "in a run's log: scroll the event detail down / up", V_LOG, k_view },
 	{ 'w', 0, 0, "w", "cycle the window: 5m, 15m, 1h, 6h, 24h", V_ALL, k_window },
 	{ 'o', 0, 0, "o", "cycle the runs order: newest, longest, agent, status", V_DASH, k_sort },
 	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },
 	{ 'y', 0, 0, "y", "copy the selected run id to the clipboard (OSC 52)", V_ALL, k_copy },
 	{ 'Y', 0, 0, "Y", "copy the selected trace id to the clipboard (OSC 52)", V_ALL, k_copy },
+	{ 'O', 0, 0, "O", "sort the focused table (Agents, Models, Tools) by its next column", V_DASH, k_table_sort },
+	{ 'I', 0, 0, "I", "invert the focused table's order", V_DASH, k_table_sort },
+	{ '1', '2', '3', "1-9", "saved views: 1 Errors, 2 Slow, 3 Expensive, 4 Stuck, then the config's", V_DASH | V_RECENT, k_view_key },
+	{ '4', '5', '6', "", "", V_DASH | V_RECENT, k_view_key },
+	{ '7', '8', '9', "", "", V_DASH | V_RECENT, k_view_key },
+	{ 'V', 0, 0, "V", "pick a saved view from a list", V_DASH | V_RECENT, k_pick },
+	{ 'U', 0, 0, "U", "user filter: pick from a list", V_DASH | V_RECENT, k_pick },
+	{ 'E', 0, 0, "E", "top errors: class and folded message, count, first and last seen, who; Enter filters to one", V_ALL, k_errors },
+	{ 'R', 0, 0, "R", "recent finished runs, newest first, with their errors", V_ALL, k_recent },
+	{ 'F', 0, 0, "F", "failed runs: the recent runs, failed only", V_ALL, k_recent },
+	{ 'L', 0, 0, "L", "execmon's own messages (warnings, reconnects), newest first", V_ALL, k_messages },
+	{ 'T', 0, 0, "T", "cycle the theme: default, light, high-contrast, solarized-dark, mono", V_ALL, k_theme },
+	{ '!', 0, 0, "!", "alerts and budgets (again, or Esc: back)", V_DASH | V_LOG | V_TRACE | V_RECENT, k_alerts },
+	{ 'a', 0, 0, "a", "in alerts: acknowledge the selected alert, with a note", V_ALERTS, k_alerts },
+	{ 'z', 0, 0, "z", "in alerts: snooze it (15m, 1h, 4h, or until HH:MM)", V_ALERTS, k_alerts },
+	{ 'x', 0, 0, "x", "in alerts: silence alerts whose name matches a glob", V_ALERTS, k_alerts },
+	{ 'u', 0, 0, "u", "in alerts: take back its acknowledgement, snooze, silences", V_ALERTS, k_alerts },
 	{ '+', '=', 0, "+", "refresh faster", V_ALL, k_refresh },
 	{ '-', 0, 0, "-", "refresh slower", V_ALL, k_refresh },
 };
@@ -388,6 +805,13 @@ prompt_key(struct dash *d, int ch)
 	if (ch == 27) {
 		d->overlay = OV_NONE;
 		curs_set(0);
+		return 0;
+	}
+	if ((ch == '\r' || ch == '\n' || ch == KEY_ENTER) && d->prompt_log) {
+		snprintf(d->log_search, sizeof d->log_search, "%s", d->prompt);
+		d->overlay = OV_NONE;
+		curs_set(0);
+		log_find(d, 1, 1);
 		return 0;
 	}
 	if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
@@ -428,8 +852,12 @@ pick_key(struct dash *d, int ch)
 		d->pick_sel = d->pick_sel > 0 ? d->pick_sel - 1 : 0;
 	else if (ch == KEY_DOWN || ch == 'j')
 		d->pick_sel = d->pick_sel + 1 < d->pick_n ? d->pick_sel + 1 : d->pick_sel;
-	else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
-		char **slot = d->pick_kind == 'a' ? &d->filter.agent : &d->filter.model;
+	else if ((ch == '\r' || ch == '\n' || ch == KEY_ENTER) && d->pick_kind == 'V') {
+		d->overlay = OV_NONE;
+		apply_view(d, d->pick_sel);
+	} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+		char **slot = d->pick_kind == 'a' ? &d->filter.agent :
+		    d->pick_kind == 'U' ? &d->filter.user : &d->filter.model;
 
 		free(*slot);
 		*slot = xstrdup(d->pick_items[d->pick_sel]);
@@ -439,9 +867,83 @@ pick_key(struct dash *d, int ch)
 	return 0;
 }
 
+void
+keys_mouse(struct dash *d)
+{
+	MEVENT ev;
+	struct rect r;
+	int p, row, dbl;
+
+	if (getmouse(&ev) != OK)
+		return;
+	dbl = (ev.bstate & BUTTON1_DOUBLE_CLICKED) != 0;
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		int down = (ev.bstate & BUTTON5_PRESSED) != 0;
+
+		if (d->view == VIEW_DASH && (p = dash_pane_at(ev.y, ev.x, &r)) >= 0)
+			d->focus = p;
+		for (int k = 0; k < 3; k++)
+			k_move(d, down ? KEY_DOWN : KEY_UP);
+		return;
+	}
+#endif
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED) || dbl))
+		return;
+	if (ev.bstate & BUTTON1_RELEASED)
+		return;
+	if (d->overlay != OV_NONE || d->view == VIEW_LOG)
+		return;
+	if (d->view == VIEW_RECENT) {
+		row = ev.y - 4; /* under the title and the column names */
+		if (row >= 0) {
+			view_recent_move(d, d->rec_top + row - d->rec_sel);
+			if (dbl)
+				k_enter(d, '\r');
+		}
+		return;
+	}
+	if (d->view == VIEW_TRACE) {
+		row = ev.y - 3;
+		if (row >= 0) {
+			d->trace_sel = d->trace_top + row;
+			if (dbl)
+				k_enter(d, '\r');
+		}
+		return;
+	}
+	if ((p = dash_pane_at(ev.y, ev.x, &r)) < 0)
+		return;
+	d->focus = p;
+	row = ev.y - (r.y + 1); /* the first row under the pane's title */
+	if (p >= 5 && row == 0) { /* a table's column names: sort by the one clicked */
+		int code = pane_table_header_at(p - 5, ev.x);
+
+		if (code > 0) {
+			d->tdesc[p - 5] = d->tsort[p - 5] == code ? !d->tdesc[p - 5] : code >= 2;
+			d->tsort[p - 5] = code;
+			d->sel[p] = d->top[p] = 0;
+		}
+		return;
+	}
+	if (p >= 5)
+		row--; /* rows start under the column names */
+	if (row < 0)
+		return;
+	d->sel[p] = (p == 3 ? 0 : d->top[p]) + row;
+	if (p == 0)
+		dash_runs_remember(d);
+	if (dbl)
+		k_enter(d, '\r');
+}
+
 int
 keys_dispatch(struct dash *d, int ch)
 {
+	if (ch == KEY_MOUSE) {
+		keys_mouse(d);
+		return 0;
+	}
 	if (ch == KEY_RESIZE) {
 		d->need_clear = 1;
 		return 0;
@@ -450,11 +952,32 @@ keys_dispatch(struct dash *d, int ch)
 		return prompt_key(d, ch);
 	if (d->overlay == OV_PICK)
 		return pick_key(d, ch);
-	if (d->overlay == OV_HELP) {
+	if (d->overlay == OV_MESSAGES) {
+		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
+		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;
+
+		if (step != 0) {
+			d->msg_top += step;
+			return 0;
+		}
 		d->overlay = OV_NONE;
 		d->need_clear = 1;
-		return ch == 'q' ? 0 : 0;
+		return 0;
 	}
+	if (d->overlay == OV_HELP) {
+		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
+		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;
+
+		if (step != 0) { /* scroll; every other key closes */
+			d->help_top += step;
+			return 0;
+		}
+		d->overlay = OV_NONE;
+		d->need_clear = 1;
+		return 0;
+	}
+	if (d->view == VIEW_ALERTS && view_alerts_key(d, ch))
+		return 0;
 	for (int i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 
@@ -465,29 +988,78 @@ keys_dispatch(struct dash *d, int ch)
 	return 0;
 }
 
+/*
+ * Help: one key a row, its text wrapped beside it (nothing cut), in a box
+ * over the body; scrolled with the movement keys when it is taller.
+ */
 void
 keys_help_draw(struct dash *d, struct rect r)
 {
-	int w = r.w - 4 < 90 ? r.w - 4 : 90, x = (r.w - w) / 2;
-	/* one column when every key fits under the title, else two (80x24) */
-	int cols = r.h - 1 >= NKEYS ? 1 : 2, per = (NKEYS + cols - 1) / cols, cw = w / cols;
+	int w = r.w < 96 ? r.w : 92;
+	struct rect box = { r.y, (r.w - w) / 2, r.h, w }, in;
+	int textw, lines = 0, y, shown = 0;
+	char title[80];
 
-	for (int i = 0; i < r.h; i++)
-		ui_blank(r.y + i, x - 1, w + 2);
-	ui_text(d, r.y, x, w, TH_FOCUS, " keys (any key closes this) ");
-	for (int i = 0; i < NKEYS; i++) {
-		int y = r.y + 1 + i % per, cx = x + i / per * cw;
+	in = ui_box(d, box, NULL);
+	textw = in.w - 13;
+	if (in.h <= 0 || textw < 10)
+		return;
+	/* count the rows every key takes, to clamp the scroll */
+	for (int pass = 0; pass < 2; pass++) {
+		int ln = 0;
 
-		if (y >= r.y + r.h)
-			continue;
-		ui_textf(d, y, cx, 12, TH_ACCENT, "%s", keys[i].label);
-		ui_text(d, y, cx + 12, cw - 13, TH_NORMAL, keys[i].help);
+		for (int i = 0; i < NKEYS; i++) {
+			const char *t = keys[i].help;
+			size_t off = 0, len = strlen(t);
+
+			if (keys[i].label[0] == '\0')
+				continue; /* more keys of the row above */
+			do {
+				size_t take = tw_take(t + off, textw, d->utf8 ? 0 : TW_ASCII);
+				char buf[256];
+
+				if (take == 0)
+					take = len - off;
+				/* break between words when the line has a space */
+				if (off + take < len && t[off + take] != ' ') {
+					size_t sp = take;
+
+					while (sp > 0 && t[off + sp] != ' ')
+						sp--;
+					if (sp > take / 2)
+						take = sp;
+				}
+				if (pass == 1 && ln >= d->help_top && shown < in.h) {
+					y = in.y + shown++;
+					if (off == 0)
+						ui_text(d, y, in.x, 12, TH_ACCENT, keys[i].label);
+					snprintf(buf, sizeof buf, "%.*s", (int)take, t + off);
+					ui_text(d, y, in.x + 13, textw, TH_NORMAL,
+					    buf[0] == ' ' ? buf + 1 : buf);
+				}
+				ln++;
+				off += take;
+			} while (off < len);
+		}
+		lines = ln;
+		if (pass == 0 && d->help_top > lines - in.h)
+			d->help_top = lines - in.h > 0 ? lines - in.h : 0;
+		if (d->help_top < 0)
+			d->help_top = 0;
 	}
+	if (lines > in.h)
+		snprintf(title, sizeof title, " keys %d-%d of %d (j/k, PgUp/PgDn scroll; other keys close) ",
+		    d->help_top + 1, d->help_top + shown, lines);
+	else
+		snprintf(title, sizeof title, " keys (any key closes this) ");
+	ui_text(d, box.y, box.x + 2, box.w - 4, TH_FOCUS, title);
 }
 
 void
 keys_write_help(FILE *f)
 {
-	for (int i = 0; i < NKEYS; i++)
-		fprintf(f, "  %-12s %s\n", keys[i].label, keys[i].help);
+	for (int i = 0; i < NKEYS; i++) {
+		if (keys[i].label[0] != '\0')
+			fprintf(f, "  %-12s %s\n", keys[i].label, keys[i].help);
+	}
 }

@@ -49,10 +49,14 @@ void
 loop_init(void)
 {
 	uv_loop_init(&loop);
+	stopping = 0; /* the dashboard runs the loop again after a reload */
+	exit_status = 0;
 	loop_on_signal(SIGINT, default_signal, NULL);
 	loop_on_signal(SIGTERM, default_signal, NULL);
 	loop_on_signal(SIGHUP, default_signal, NULL);
+	/* a reader gone, a file over its size limit: write errors, told in words */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 uv_loop_t *

@@ -1,14 +1,41 @@
 /* execmon - a terminal live monitor for AI-agent and job executions. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "alert-cmd.h"
 #include "cli.h"
+#include "log.h"
 #include "dash.h"
 #include "record.h"
 #include "report.h"
 #include "source.h"
+
+/*
+ * A standard descriptor we were started without is held by /dev/null opened
+ * the wrong way round, so that using it still fails (EBADF: "stdout: Bad
+ * file descriptor") and no socket or file of ours takes its number.
+ */
+static void
+hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_NOCTTY);
+		if (nfd >= 0 && nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
 
 int
 main(int argc, char **argv)
@@ -16,11 +43,25 @@ main(int argc, char **argv)
 	struct opts o;
 	int rc;
 
+	hold_std_fds();
 	setlocale(LC_ALL, "");
 	if ((rc = cli_parse(&o, argc, argv)) != 0) {
+		/* --help or --version went to stdout: did it get there? */
+		int err = rc == 1 && ferror(stdout) ? errno : 0;
+
+		if (rc == 1 && fflush(stdout) != 0 && err == 0)
+			err = errno;
+		if (rc == 1 && ferror(stdout) && err == 0)
+			err = EIO;
 		cli_free(&o);
+		if (err != 0) {
+			fprintf(stderr, "execmon: stdout: %s\n", strerror(err));
+			return 1;
+		}
 		return rc == 1 ? 0 : rc;
 	}
+	if (o.verbose)
+		log_set_level(LOG_DEBUG); /* -v: the sources' and libraries' detail too */
 	switch (o.command) {
 	case CMD_RECORD:
 		rc = record_main(&o);
@@ -33,6 +74,12 @@ main(int argc, char **argv)
 		break;
 	case CMD_RUNS:
 		rc = report_runs_main(&o);
+		break;
+	case CMD_ALERTS:
+		rc = alerts_main(&o);
+		break;
+	case CMD_ERRORS:
+		rc = report_errors_main(&o);
 		break;
 	default:
 		rc = dash_main(&o);

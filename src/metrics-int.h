@@ -11,6 +11,7 @@
 #include "store.h"
 
 #define MINUTE_MS 60000
+#define MINUTE_CHUNK 256      /* minutes per lazily allocated chunk */
 #define HOUR_MS 3600000
 
 #define ETA_MIN_SAMPLES 5     /* agent samples for a p50-based ETA */
@@ -69,6 +70,9 @@ struct ctx {
 	const struct store *st;
 	int64_t now, from, pfrom; /* W = (from, now], P = (pfrom, from] */
 	int64_t m0;            /* first minute's start */
+	struct minute **chunks; /* the window's minutes, MINUTE_CHUNK a chunk,
+	                           each allocated when first touched */
+	size_t nchunks;
 
 	struct hist queue, exec, e2e, pexec;
 
@@ -105,6 +109,11 @@ size_t metrics_agent_find(struct ctx *c, const struct run *r);
 /* The queue stats entry named name, or NULL. */
 struct queue_stats *metrics_queue_find(struct ctx *c, const char *name,
     struct queue_acc **acc);
+/* The per-minute series (metrics-series.c): set up, the minute holding t,
+ * and the minutes with data copied out to m->active. */
+void metrics_series_start(struct ctx *c);
+struct minute *metrics_minute_at(struct ctx *c, int64_t t);
+void metrics_series_finish(struct ctx *c);
 /* Expected times and ETAs of the live runs; flags on the running ones. */
 void metrics_live_finish(struct ctx *c);
 

@@ -6,37 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "format.h"
 #include "metrics-int.h"
 #include "xmalloc.h"
 
-/* Format a duration for people: 850ms, 4.2s, 45s, 12m40s, 4m, 2h05m, 3d04h. */
-static void
-fmt_dur(int64_t ms, char *buf, size_t size)
-{
-	int64_t s = ms / 1000;
-
-	if (ms < 0)
-		snprintf(buf, size, "?");
-	else if (ms < 1000)
-		snprintf(buf, size, "%lldms", (long long)ms);
-	else if (ms < 10000)
-		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10.0);
-	else if (s < 60)
-		snprintf(buf, size, "%llds", (long long)s);
-	else if (s < 3600 && s % 60 == 0)
-		snprintf(buf, size, "%lldm", (long long)(s / 60));
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60),
-		    (long long)(s % 60));
-	else if (s < 86400 && s % 3600 / 60 == 0)
-		snprintf(buf, size, "%lldh", (long long)(s / 3600));
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
-	else
-		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400),
-		    (long long)(s % 86400 / 3600));
-}
 
 /* Cost at the run's current rate over the horizon of the contract. */
 static int64_t
@@ -86,44 +59,34 @@ metrics_live_finish(struct ctx *c)
 	struct queue_acc *qa;
 	struct flagged *fl;
 	const struct run *r;
-	char e1[32], e2[32], e3[32];
 	size_t i, ai, fcap = 0;
 	int64_t ref, est;
 	double p99;
 
+	/* one pass: with many live runs, each visit of a run is a cache miss */
 	for (i = 0; i < m->nrunning + m->nqueued; i++) {
 		lr = i < m->nrunning ? &m->running[i] :
 		    &m->queued[i - m->nrunning];
 		r = lr->run;
+		ai = metrics_agent_find(c, r);
+		aa = &c->aacc[ai];
+		a = &m->agents[ai];
 		if (r->estimated_ms > 0)
 			lr->expected_ms = r->estimated_ms;
-		else {
-			ai = metrics_agent_find(c, r);
-			aa = &c->aacc[ai];
-			a = &m->agents[ai];
-			if (aa->p50 >= 0 && a->exec.count >= ETA_MIN_SAMPLES)
-				lr->expected_ms = llround(aa->p50);
-		}
-		if (i < m->nrunning) {
-			if (lr->expected_ms >= 0)
-				lr->eta_ms = store_add_sat(r->started_ms,
-				    lr->expected_ms);
-		} else {
+		else if (aa->p50 >= 0 && a->exec.count >= ETA_MIN_SAMPLES)
+			lr->expected_ms = llround(aa->p50);
+		if (i >= m->nrunning) {
 			qs = metrics_queue_find(c, metrics_run_queue(r), &qa);
 			if (qs != NULL && qs->avg_wait_ms >= 0)
 				lr->eta_ms = r->queued_ms +
 				    llround(qs->avg_wait_ms);
+			continue;
 		}
-	}
+		if (lr->expected_ms >= 0)
+			lr->eta_ms = store_add_sat(r->started_ms,
+			    lr->expected_ms);
 
-	for (i = 0; i < m->nrunning; i++) {
-		lr = &m->running[i];
-		r = lr->run;
 		est = r->estimated_ms;
-		ai = metrics_agent_find(c, r);
-		a = &m->agents[ai];
-		aa = &c->aacc[ai];
-		fmt_dur(lr->elapsed_ms, e1, sizeof e1);
 		if (est > 0) {
 			if ((double)lr->elapsed_ms > 2.0 * (double)est &&
 			    lr->elapsed_ms > FLAG_MIN_MS) {
@@ -131,10 +94,7 @@ metrics_live_finish(struct ctx *c)
 				    FLAG_PAST_ESTIMATE, est);
 				fl->projected_nusd = projected_cost(
 				    fl->cost_nusd, lr->elapsed_ms, est);
-				fmt_dur(est, e2, sizeof e2);
-				snprintf(fl->why, sizeof fl->why,
-				    "running %s, %.1fx its estimate of %s", e1,
-				    (double)lr->elapsed_ms / (double)est, e2);
+				fl->ratio = (double)lr->elapsed_ms / (double)est;
 			}
 		} else if (a->exec.count >= P99_MIN_SAMPLES && aa->p99 > 0) {
 			p99 = aa->p99;
@@ -145,12 +105,8 @@ metrics_live_finish(struct ctx *c)
 				fl->projected_nusd = projected_cost(
 				    fl->cost_nusd, lr->elapsed_ms,
 				    fl->expected_ms);
-				fmt_dur(fl->expected_ms, e2, sizeof e2);
-				snprintf(fl->why, sizeof fl->why,
-				    "running %s, %.1fx its agent's p99 of %s "
-				    "(%llu runs)", e1,
-				    (double)lr->elapsed_ms / p99, e2,
-				    (unsigned long long)a->exec.count);
+				fl->ratio = (double)lr->elapsed_ms / p99;
+				fl->samples = a->exec.count;
 			}
 		}
 
@@ -164,16 +120,43 @@ metrics_live_finish(struct ctx *c)
 			    lr->expected_ms);
 			fl->projected_nusd = projected_cost(fl->cost_nusd,
 			    lr->elapsed_ms, lr->expected_ms);
-			fmt_dur(c->now - r->last_llm_ms, e2, sizeof e2);
-			fmt_dur(c->now - ref, e3, sizeof e3);
-			snprintf(fl->why, sizeof fl->why,
-			    "%lld LLM calls and %lld tokens so far, the last "
-			    "%s ago, but no progress %s%s%s", (long long)
-			    r->llm_calls, (long long)store_add_sat(r->input_tokens,
-			    r->output_tokens), e2, r->progress >= 0 ?
-			    "for " : "in the ", e3, r->progress >= 0 ? "" :
-			    " since it started");
+			fl->since_llm_ms = c->now - r->last_llm_ms;
+			fl->quiet_ms = c->now - ref;
 		}
 	}
+}
+
+const char *
+metrics_flag_why(const struct flagged *fl, char *buf, size_t size)
+{
+	const struct run *r = fl->run;
+	char e1[32], e2[32], e3[32];
+
+	switch (fl->reason) {
+	case FLAG_PAST_ESTIMATE:
+		format_dur(fl->elapsed_ms, e1, sizeof e1);
+		format_dur(fl->expected_ms, e2, sizeof e2);
+		snprintf(buf, size, "running %s, %.1fx its estimate of %s", e1,
+		    fl->ratio, e2);
+		break;
+	case FLAG_PAST_P99:
+		format_dur(fl->elapsed_ms, e1, sizeof e1);
+		format_dur(fl->expected_ms, e2, sizeof e2);
+		snprintf(buf, size, "running %s, %.1fx its agent's p99 of %s "
+		    "(%llu runs)", e1, fl->ratio, e2,
+		    (unsigned long long)fl->samples);
+		break;
+	default:
+		format_dur(fl->since_llm_ms, e2, sizeof e2);
+		format_dur(fl->quiet_ms, e3, sizeof e3);
+		snprintf(buf, size, "%lld LLM calls and %lld tokens so far, the "
+		    "last %s ago, but no progress %s%s%s",
+		    (long long)r->llm_calls, (long long)store_add_sat(
+		    r->input_tokens, r->output_tokens), e2, r->progress >= 0 ?
+		    "for " : "in the ", e3, r->progress >= 0 ? "" :
+		    " since it started");
+		break;
+	}
+	return buf;
 }
 

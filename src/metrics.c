@@ -452,8 +452,7 @@ fold_current(struct ctx *c, const struct run *r, size_t ai)
 	int hour;
 
 	run_latencies(r, &q, &x, &e);
-	mn = &m->minutes[(floor_to(r->finished_ms, MINUTE_MS) - c->m0) /
-	    MINUTE_MS];
+	mn = metrics_minute_at(c, r->finished_ms);
 	hour = (int)(floor_to(r->finished_ms, HOUR_MS) / HOUR_MS % 24);
 	if (hour < 0)
 		hour += 24;
@@ -611,8 +610,7 @@ fold_runs(struct ctx *c, const struct filter *f)
 			}
 		}
 		if (started) {
-			m->minutes[(floor_to(r->started_ms, MINUTE_MS) -
-			    c->m0) / MINUTE_MS].started++;
+			metrics_minute_at(c, r->started_ms)->started++;
 			qs = r->queued_ms != 0 && r->started_ms >=
 			    r->queued_ms ? metrics_queue_find(c, metrics_run_queue(r), &qa) :
 			    NULL;
@@ -631,12 +629,13 @@ fold_runs(struct ctx *c, const struct filter *f)
 static int
 cmp_running(const void *a, const void *b)
 {
-	const struct run *x = ((const struct live_run *)a)->run;
-	const struct run *y = ((const struct live_run *)b)->run;
+	const struct live_run *x = a, *y = b;
 
-	if (x->started_ms != y->started_ms)
-		return x->started_ms > y->started_ms ? -1 : 1;
-	return strcmp(x->id, y->id);
+	/* elapsed is now - started: the latest start has the least, and
+	   reading it does not touch the run (a cache miss each) */
+	if (x->elapsed_ms != y->elapsed_ms)
+		return x->elapsed_ms < y->elapsed_ms ? -1 : 1;
+	return strcmp(x->run->id, y->run->id);
 }
 
 static int
@@ -907,9 +906,7 @@ metrics_compute(const struct store *st, const struct filter *f,
 	m->avg_queue_wait_ms = -1;
 	m->nminutes = (size_t)((floor_to(now_ms, MINUTE_MS) - c.m0) /
 	    MINUTE_MS) + 1;
-	m->minutes = xcalloc(m->nminutes, sizeof *m->minutes);
-	for (i = 0; i < m->nminutes; i++)
-		m->minutes[i].t0 = c.m0 + (int64_t)i * MINUTE_MS;
+	metrics_series_start(&c);
 
 	queues_start(&c);
 	fold_runs(&c, f);
@@ -938,8 +935,9 @@ metrics_compute(const struct store *st, const struct filter *f,
 	queues_sort(&c);
 	workers(&c);
 
-	for (i = 0; i < m->nminutes; i++) {
-		mn = &m->minutes[i];
+	metrics_series_finish(&c);
+	for (i = 0; i < m->nactive; i++) {
+		mn = &m->active[i];
 		if (mn->finished > m->peak_per_minute) {
 			m->peak_per_minute = mn->finished;
 			m->peak_ms = mn->t0;
@@ -959,7 +957,7 @@ metrics_free(struct metrics *m)
 		return;
 	free(m->running);
 	free(m->queued);
-	free(m->minutes);
+	free(m->active);
 	for (i = 0; i < m->nagents; i++)
 		hist_done(&m->agents[i].exec);
 	free(m->agents);

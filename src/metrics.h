@@ -96,6 +96,7 @@ enum severity { SEV_LOW, SEV_MEDIUM, SEV_HIGH };
 
 struct anomaly {
 	int64_t ts_ms;         /* start of the minute it fired on */
+	int64_t end_ms;        /* end of the last minute it held (exclusive) */
 	enum anomaly_type type;
 	enum severity severity;
 	double observed, baseline;
@@ -119,7 +120,12 @@ struct flagged {
 	                          runaway: the run's expected time or -1 */
 	int64_t cost_nusd;     /* so far */
 	int64_t projected_nusd;/* at the expected end rate; -1 = unknown */
-	char why[160];
+	/* what metrics_flag_why() says: the text is made only when shown, as
+	   half a million runs can be flagged at once */
+	double ratio;          /* elapsed / the estimate or the p99 */
+	uint64_t samples;      /* past_p99: the agent's runs measured */
+	int64_t since_llm_ms;  /* runaway: since its latest llm.call */
+	int64_t quiet_ms;      /* runaway: without progress */
 };
 
 struct live_run {
@@ -153,9 +159,16 @@ struct metrics {
 	const struct worker_sample *worker; /* latest, or NULL */
 	const struct worker_sample *samples; size_t nsamples; /* in the window */
 
-	/* throughput */
-	struct minute *minutes;    /* oldest first, covering the window */
+	/*
+	 * throughput: the window's minutes are minute0_ms + i x 60 s for
+	 * i < nminutes; only those in which a run started or finished are
+	 * held, in active (oldest first), so the cost follows the data and not
+	 * the window's length. metrics_minute() gives any of them.
+	 */
+	int64_t minute0_ms;
 	size_t nminutes;
+	struct minute *active;
+	size_t nactive;
 	uint64_t peak_per_minute;
 	int64_t peak_ms;           /* its minute; 0 = none */
 
@@ -170,6 +183,8 @@ struct metrics {
 	struct anomaly *anomalies; size_t nanomalies; /* newest first */
 	struct burst *bursts; size_t nbursts;     /* oldest first */
 	struct flagged *flags; size_t nflags;     /* in the order of running */
+	int anomaly_history;       /* complete minutes of history in the window */
+	int anomaly_judged;        /* of those, minutes the anomaly rules judged */
 
 	/* totals over runs finished in the window */
 	int64_t input_tokens, output_tokens, cost_nusd;
@@ -179,10 +194,24 @@ struct metrics {
 struct metrics *metrics_compute(const struct store *, const struct filter *,
     int64_t now_ms, int64_t window_ms);
 void metrics_free(struct metrics *);
+/* Minute i (< nminutes) of the window: the one held, else an empty one. */
+struct minute metrics_minute(const struct metrics *, size_t i);
+/* The index in active of the first minute at or after minute i. */
+size_t metrics_minute_seek(const struct metrics *, size_t i);
+/*
+ * The window's series in steps of step_ms (a multiple of a minute that
+ * divides a day): each step's minutes summed, the step's start as t0, from
+ * the step holding the first minute to the one holding now. Returns the
+ * count; *out is the caller's to free.
+ */
+size_t metrics_series(const struct metrics *, int64_t step_ms,
+    struct minute **out);
 
 const char *anomaly_type_name(enum anomaly_type);   /* spike, drop, failure_surge, latency_spike */
 const char *severity_name(enum severity);           /* low, medium, high */
 const char *flag_reason_name(enum flag_reason);     /* past_estimate, past_p99, runaway_tokens */
+/* One line for people on why the run was flagged, into buf (160 bytes do). */
+const char *metrics_flag_why(const struct flagged *, char *buf, size_t size);
 extern const char *const metrics_dist_names[DIST__COUNT]; /* "0-1s" ... "60s+" */
 
 #endif

@@ -3,39 +3,103 @@
 
 #include <stdio.h>
 
+#include "anomaly.h"
 #include "event.h"
 #include "ui.h"
+
+/*
+ * Nothing to list: say what is true, never "normal" when the rules could
+ * not judge (a source down, a status filter, too little history, no data).
+ */
+static void
+say_why_none(struct dash *d, struct rect r)
+{
+	const struct metrics *m = d->m;
+	char name[128], win[32];
+	int need = ANOMALY_HISTORY_MIN + 1;
+
+	if (dash_sources_down(name, sizeof name) > 0)
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		    "cannot judge: %s is down; the figures are stale", name);
+	else if (d->filter.status >= 0)
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		    "not judged under a status filter: the rules need every run (f clears)");
+	else if (m->anomaly_history == 0 && m->total == 0 && m->nrunning == 0)
+		ui_text(d, r.y, r.x + 1, r.w - 1, TH_DIM,
+		    "nothing to judge: no run started or finished in the window");
+	else if (m->anomaly_judged == 0 && m->window_ms < (int64_t)(need + 1) * 60000)
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		    "not judged: a %s window is too short (the rules need %d minutes; w)",
+		    format_window(m->window_ms, win, sizeof win), need);
+	else if (m->anomaly_judged == 0)
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		    "not enough history to judge: %d of %d minutes",
+		    m->anomaly_history, need);
+	else
+		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_DIM,
+		    "none in %d minutes judged%s: throughput, failures, latency normal",
+		    m->anomaly_judged, filter_active(&d->filter) ? " (filtered runs)" : "");
+}
+
+/* Row k of the list: the flagged runs, then the anomalies (newest first). */
+static void
+draw_item(struct dash *d, const struct metrics *m, size_t k, int y, struct rect r, int sel)
+{
+	int x = r.x + 1;
+
+	if (sel)
+		ui_blank(y, r.x, r.w);
+	if (k < m->nflags) {
+		const struct flagged *f = &m->flags[k];
+		char why[160];
+
+		x += ui_textf(d, y, x, r.w - 1, sel ? TH_SELECT : TH_ERR, "%s ",
+		    f->reason == FLAG_RUNAWAY_TOKENS ? "RUNAWAY" : "STUCK");
+		ui_textf(d, y, x, r.w - (x - r.x), sel ? TH_SELECT : TH_NORMAL, "%s: %s",
+		    f->run->id, metrics_flag_why(f, why, sizeof why));
+	} else {
+		const struct anomaly *a = &m->anomalies[k - m->nflags];
+		char t[40];
+		enum theme_role role = a->severity == SEV_HIGH ? TH_ERR :
+		    a->severity == SEV_MEDIUM ? TH_WARN : TH_ACCENT;
+
+		event_format_time(a->ts_ms, t, sizeof t);
+		x += ui_textf(d, y, x, r.w - 1, sel ? TH_SELECT : TH_DIM, "%.5s ", t + 11);
+		x += ui_textf(d, y, x, r.w - (x - r.x), sel ? TH_SELECT : role, "%s %s ",
+		    severity_name(a->severity), anomaly_type_name(a->type));
+		ui_text(d, y, x, r.w - (x - r.x), sel ? TH_SELECT : TH_NORMAL, a->description);
+	}
+}
 
 static void
 draw(struct dash *d, struct rect r, int focused)
 {
 	const struct metrics *m = d->m;
-	int y = r.y;
+	int y = r.y, *sel = &d->sel[4], *top = &d->top[4], rows;
+	int n = (int)(m->nflags + m->nanomalies);
+	char name[128];
 
-	(void)focused;
-	for (size_t i = 0; i < m->nflags && y < r.y + r.h; i++, y++) {
-		const struct flagged *f = &m->flags[i];
-		int x = r.x + 1;
-
-		x += ui_textf(d, y, x, r.w - 1, TH_ERR, "%s ",
-		    f->reason == FLAG_RUNAWAY_TOKENS ? "RUNAWAY" : "STUCK");
-		ui_textf(d, y, x, r.w - (x - r.x), TH_NORMAL, "%s: %s", f->run->id, f->why);
+	/* a source down comes first: what follows may be out of date */
+	if (dash_sources_down(name, sizeof name) > 0) {
+		ui_textf(d, y++, r.x + 1, r.w - 1, TH_WARN,
+		    "cannot judge: %s is down; the figures are stale", name);
+		if (n == 0)
+			return;
 	}
-	for (size_t i = 0; i < m->nanomalies && y < r.y + r.h; i++, y++) {
-		const struct anomaly *a = &m->anomalies[i];
-		char t[40];
-		int x = r.x + 1;
-		enum theme_role role = a->severity == SEV_HIGH ? TH_ERR :
-		    a->severity == SEV_MEDIUM ? TH_WARN : TH_ACCENT;
-
-		event_format_time(a->ts_ms, t, sizeof t);
-		x += ui_textf(d, y, x, r.w - 1, TH_DIM, "%.5s ", t + 11);
-		x += ui_textf(d, y, x, r.w - (x - r.x), role, "%s %s ", severity_name(a->severity),
-		    anomaly_type_name(a->type));
-		ui_text(d, y, x, r.w - (x - r.x), TH_NORMAL, a->description);
+	if (n == 0) {
+		say_why_none(d, r);
+		return;
 	}
-	if (y == r.y)
-		ui_text(d, y, r.x + 1, r.w - 1, TH_DIM, "none: throughput, failures and latency look normal");
+	/* the list scrolls (Tab here, then j/k); a last row says what is hidden */
+	rows = r.y + r.h - y;
+	ui_list_clamp(sel, top, n, rows - (n > rows));
+	for (int k = *top; k < n && y < r.y + r.h; k++, y++) {
+		if (n - k > r.y + r.h - y && y == r.y + r.h - 1) {
+			ui_textf(d, y, r.x + 1, r.w - 1, TH_DIM, "+%d more (Tab here, j/k)", n - k);
+			break;
+		}
+		draw_item(d, m, (size_t)k, y, r, focused && k == *sel);
+	}
 }
 
 const struct pane_kind pane_anomalies = {

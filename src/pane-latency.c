@@ -1,6 +1,7 @@
 /* execmon - the latency pane: distribution bars and percentiles of the three latencies. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ui.h"
@@ -24,10 +25,36 @@ row(struct dash *d, int y, int x, int w, const char *name, const struct lat_stat
 		return;
 	}
 	for (int i = 0; i < 5; i++)
-		fmt_dur((int64_t)(*q[i] + 0.5), p[i], sizeof p[i]);
+		format_dur((int64_t)(*q[i] + 0.5), p[i], sizeof p[i]);
 	x += ui_textf(d, y, x, w, TH_DIM, "%-6s", name);
 	ui_textf(d, y, x, w - 6, TH_ACCENT, "%*s %*s %*s %*s %*s", cw, p[0], cw, p[1], cw, p[2],
 	    cw, p[3], cw, p[4]);
+}
+
+/*
+ * Too few rows for a bar a bucket: every bucket as "0-1s 72%", as many
+ * a row as fit, so no bucket is hidden (a "+N" says so if rows run out).
+ */
+static void
+compact_dist(struct dash *d, int y, int x, int w, int rows, uint64_t total)
+{
+	const struct metrics *m = d->m;
+	int per = w / 10 > 0 ? w / 10 : 1, i = 0;
+
+	for (int row = 0; row < rows && i < DIST__COUNT; row++) {
+		int cx = x;
+
+		for (int k = 0; k < per && i < DIST__COUNT; k++, i++) {
+			if (row == rows - 1 && k == per - 1 && i < DIST__COUNT - 1) {
+				ui_textf(d, y + row, cx, 14, TH_DIM, "+%d more", DIST__COUNT - i);
+				i = DIST__COUNT;
+				break;
+			}
+			cx += ui_textf(d, y + row, cx, 10, TH_DIM, "%s ", metrics_dist_names[i]);
+			cx += ui_textf(d, y + row, cx, 10, TH_NORMAL, "%.0f%%  ",
+			    total ? 100.0 * (double)m->dist[i] / (double)total : 0.0);
+		}
+	}
 }
 
 static void
@@ -35,20 +62,33 @@ draw(struct dash *d, struct rect r, int focused)
 {
 	const struct metrics *m = d->m;
 	uint64_t total = 0, max = 0;
-	int y = r.y, x = r.x + 1, w = r.w - 1;
+	int y = r.y, x = r.x + 1, w = r.w - 1, avail, nlat = 3;
 
 	(void)focused;
 	ui_textf(d, y++, x, w, TH_DIM, "%-6s%*s %*s %*s %*s %*s", "", colw(w), "p50", colw(w), "p75",
 	    colw(w), "p90", colw(w), "p95", colw(w), "p99");
-	if (y < r.y + r.h)
+	/*
+	 * Short of rows for a bar a bucket, the distribution goes compact
+	 * (two rows) and the e2e row, then the queue row, give way to it:
+	 * every bucket stays on screen.
+	 */
+	avail = r.y + r.h - y;
+	if (avail < 3 + DIST__COUNT) {
+		nlat = avail - 2 < 0 ? 0 : avail - 2 > 3 ? 3 : avail - 2;
+	}
+	if (nlat >= 2 && y < r.y + r.h)
 		row(d, y++, x, w, "queue", &m->queue);
-	if (y < r.y + r.h)
+	if (nlat >= 1 && y < r.y + r.h)
 		row(d, y++, x, w, "exec", &m->exec);
-	if (y < r.y + r.h)
+	if (nlat >= 3 && y < r.y + r.h)
 		row(d, y++, x, w, "e2e", &m->e2e);
 	for (int i = 0; i < DIST__COUNT; i++) {
 		total += m->dist[i];
 		max = m->dist[i] > max ? m->dist[i] : max;
+	}
+	if (r.y + r.h - y < DIST__COUNT) {
+		compact_dist(d, y, x, w, r.y + r.h - y, total);
+		return;
 	}
 	for (int i = 0; i < DIST__COUNT && y < r.y + r.h; i++, y++) {
 		int bw = w - 22;

@@ -2,9 +2,12 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "textwidth.h"
 #include "ui.h"
+#include "xmalloc.h"
 
 #define DEPTH_HISTORY 120
 
@@ -44,38 +47,109 @@ history(const char *name, int64_t depth, int64_t now_ms, int *n)
 			hist[free_slot].n--;
 		}
 		hist[free_slot].v[hist[free_slot].n++] = (double)depth;
+	} else if (hist[free_slot].n > 0) {
+		/* the same second: its sample is the depth shown now */
+		hist[free_slot].v[hist[free_slot].n - 1] = (double)depth;
 	}
 	*n = hist[free_slot].n;
 	return hist[free_slot].v;
+}
+
+/* Rows in a stable order, by name: a row does not jump as depths change. */
+static int
+cmp_name(const void *a, const void *b)
+{
+	const struct queue_stats *x = *(const struct queue_stats *const *)a;
+	const struct queue_stats *y = *(const struct queue_stats *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * How a queue stands: a backlog (the oldest run has waited over a minute)
+ * is amber, over five minutes red; an empty queue is dim.
+ */
+static enum theme_role
+queue_role(const struct queue_stats *q)
+{
+	if (q->depth <= 0)
+		return TH_DIM;
+	if (q->oldest_wait_ms > 5 * 60000)
+		return TH_ERR;
+	if (q->oldest_wait_ms > 60000)
+		return TH_WARN;
+	return TH_SPARK;
 }
 
 static void
 draw(struct dash *d, struct rect r, int focused)
 {
 	const struct metrics *m = d->m;
-	int namew = r.w >= 50 ? 14 : 9;
+	int namew = r.w >= 50 ? 14 : 9, rows;
+	const struct queue_stats **qs;
+	double scale = 0;
+	char a[32], name[80];
 
 	(void)focused;
+	/* The workers that serve the queues, on the last row when there is room. */
+	if (m->have_workers && m->worker != NULL &&
+	    (m->worker->has & EF_WORKERS_TOTAL) && (int)m->nqueues < r.h) {
+		const struct worker_sample *w = m->worker;
+
+		r.h--;
+		if (w->has & EF_WORKERS_BUSY)
+			ui_textf(d, r.y + r.h, r.x + 1, r.w - 1, TH_DIM,
+			    "workers: %lld online, %lld busy", (long long)w->total,
+			    (long long)w->busy);
+		else
+			ui_textf(d, r.y + r.h, r.x + 1, r.w - 1, TH_DIM,
+			    "workers: %lld online", (long long)w->total);
+	}
 	if (m->nqueues == 0) {
 		ui_text(d, r.y, r.x + 1, r.w - 1, TH_DIM, "no queues seen");
 		return;
 	}
-	for (size_t i = 0; i < m->nqueues && (int)i < r.h; i++) {
-		const struct queue_stats *q = &m->queues[i];
-		char a[32];
-		int x = r.x + 1, n = 0;
-		double *v = history(q->name, q->depth, d->now_ms, &n);
+	qs = xcalloc(m->nqueues, sizeof *qs);
+	for (size_t i = 0; i < m->nqueues; i++)
+		qs[i] = &m->queues[i];
+	qsort(qs, m->nqueues, sizeof *qs, cmp_name);
+	/* one scale for every row's sparkline: the deepest sample shown */
+	for (size_t i = 0; i < m->nqueues; i++) {
+		int n = 0;
+		double *v = history(qs[i]->name, qs[i]->depth, d->now_ms, &n);
 
-		x += ui_textf(d, r.y + (int)i, x, namew + 1, TH_NORMAL, "%-*.*s ", namew, namew, q->name);
-		x += ui_textf(d, r.y + (int)i, x, 6, q->depth > 0 ? TH_ACCENT : TH_DIM, "%5lld ",
-		    (long long)q->depth);
-		x += ui_textf(d, r.y + (int)i, x, 8, q->oldest_wait_ms > 60000 ? TH_WARN : TH_DIM,
-		    "%7s ", fmt_dur(q->oldest_wait_ms, a, sizeof a));
-		if (q->paused == 1 && r.w - (x - r.x) > 8)
-			x += ui_textf(d, r.y + (int)i, x, 7, TH_WARN, "paused ");
-		if (v != NULL && r.w - (x - r.x) > 4)
-			ui_spark(d, r.y + (int)i, x, r.w - (x - r.x) - 1, v, n, TH_SPARK);
+		for (int k = 0; v != NULL && k < n; k++)
+			scale = v[k] > scale ? v[k] : scale;
 	}
+	rows = (int)m->nqueues > r.h ? r.h - 1 : (int)m->nqueues;
+	for (int i = 0; i < rows; i++) {
+		const struct queue_stats *q = qs[i];
+		int x = r.x + 1, n = 0, y = r.y + i;
+		double *v = history(q->name, q->depth, d->now_ms, &n);
+		enum theme_role role = queue_role(q);
+
+		tw_fit(q->name, namew, d->utf8 ? 0 : TW_ASCII, name, sizeof name);
+		x += ui_textf(d, y, x, namew + 1, TH_NORMAL, "%s ", name);
+		x += ui_textf(d, y, x, 6, q->depth > 0 ? TH_ACCENT : TH_DIM, "%5lld ",
+		    (long long)q->depth);
+		/* an empty queue has no oldest wait, whatever runs were seen */
+		x += ui_textf(d, y, x, 8, role == TH_SPARK ? TH_DIM : role, "%7s ",
+		    q->depth > 0 ? format_dur(q->oldest_wait_ms, a, sizeof a) : "-");
+		if (q->paused == 1 && r.w - (x - r.x) > 8)
+			x += ui_textf(d, y, x, 7, TH_WARN, "paused ");
+		if (v != NULL && r.w - (x - r.x) > 4)
+			ui_spark_scaled(d, y, x, r.w - (x - r.x) - 1, v, n, scale,
+			    role == TH_DIM ? TH_SPARK : role);
+	}
+	if (rows < (int)m->nqueues)
+		ui_textf(d, r.y + rows, r.x + 1, r.w - 1, TH_DIM, "+%d more",
+		    (int)m->nqueues - rows);
+	/* the scale, in the title row */
+	if (scale > 0 && r.w > 40) {
+		snprintf(a, sizeof a, " scale 0-%.0f ", scale);
+		ui_text(d, r.y - 1, r.x + r.w - ui_width(a) - 1, ui_width(a), TH_DIM, a);
+	}
+	free(qs);
 }
 
 const struct pane_kind pane_queues = {

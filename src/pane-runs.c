@@ -6,6 +6,7 @@
 
 #include <curses.h>
 
+#include "textwidth.h"
 #include "ui.h"
 
 /*
@@ -19,18 +20,7 @@ fmt_tick(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "%llds", (long long)(ms / 1000));
 		return buf;
 	}
-	return fmt_dur(ms, buf, size);
-}
-
-static void
-short_id(const char *id, char *buf, size_t size, int w)
-{
-	int n = (int)strlen(id);
-
-	if (n <= w)
-		snprintf(buf, size, "%s", id);
-	else
-		snprintf(buf, size, "…%s", id + n - (w - 1)); /* the tail tells runs apart */
+	return format_dur(ms, buf, size);
 }
 
 static void
@@ -38,7 +28,7 @@ draw(struct dash *d, struct rect r, int focused)
 {
 	const struct live_run **v;
 	int n = dash_runs(d, &v), *sel = &d->sel[0], *top = &d->top[0];
-	int wide = r.w >= 110;
+	int wide = r.w >= 110, stale = dash_sources_down(NULL, 0) > 0;
 	int idw = wide ? 16 : 12, agw = wide ? 14 : 10, barw = wide ? 16 : 10;
 
 	if (n == 0) {
@@ -46,28 +36,27 @@ draw(struct dash *d, struct rect r, int focused)
 		    "no running or queued runs match the filter" : "no running or queued runs");
 		return;
 	}
-	if (*sel >= n)
-		*sel = n - 1;
-	if (*sel < *top)
-		*top = *sel;
-	if (*sel >= *top + r.h)
-		*top = *sel - r.h + 1;
+	dash_runs_follow(d, v, n); /* the same run stays selected as runs come and go */
+	ui_list_clamp(sel, top, n, r.h);
 	for (int i = 0; i < r.h && *top + i < n; i++) {
 		const struct live_run *lr = v[*top + i];
 		const struct run *run = lr->run;
 		int y = r.y + i, x = r.x, selected = focused && *top + i == *sel;
 		enum theme_role base = selected ? TH_SELECT : TH_NORMAL;
-		char id[64], a[32], b[32];
+		char id[128], agent[128], trace[64], a[32], b[32];
+		int ascii = d->utf8 ? 0 : TW_ASCII;
 		double frac = -1;
 
 		if (selected)
 			ui_blank(y, r.x, r.w), attrset(ui_attr(d, TH_SELECT)), mvhline(y, r.x, ' ', r.w);
 		x += ui_textf(d, y, x, 2, selected ? TH_SELECT : status_role(run->status), "%s ",
 		    status_glyph(d, run->status));
-		short_id(run->id, id, sizeof id, idw);
-		x += ui_textf(d, y, x, idw + 1, base, "%-*s ", idw, id);
-		x += ui_textf(d, y, x, agw + 1, selected ? TH_SELECT : TH_ACCENT, "%-*.*s ", agw, agw,
-		    run->agent_name ? run->agent_name : run->agent_id ? run->agent_id : "-");
+		/* a long run id keeps its tail: that is what tells runs apart */
+		tw_fit(run->id, idw, TW_TAIL | ascii, id, sizeof id);
+		x += ui_textf(d, y, x, idw + 1, base, "%s ", id);
+		tw_fit(run->agent_name ? run->agent_name : run->agent_id ? run->agent_id : "-", agw,
+		    ascii, agent, sizeof agent);
+		x += ui_textf(d, y, x, agw + 1, selected ? TH_SELECT : TH_ACCENT, "%s ", agent);
 		if (run->status == RUN_QUEUED) {
 			x += ui_textf(d, y, x, r.w - (x - r.x), base, "queued %-8s in %s",
 			    fmt_tick(lr->elapsed_ms, a, sizeof a), run->queue ? run->queue : "default");
@@ -80,29 +69,44 @@ draw(struct dash *d, struct rect r, int focused)
 			frac = run->progress;
 		else if (lr->expected_ms > 0)
 			frac = (double)lr->elapsed_ms / (double)lr->expected_ms;
-		if (frac >= 0) {
+		if (frac > 1 && run->progress < 0) {
+			/* past its estimate: how far over, never a percentage over 100 */
+			ui_bar(d, y, x, barw, 1, TH_ERR);
+			x += barw;
+			x += ui_textf(d, y, x, 6, TH_WARN, "%5s ", frac >= 10 ? ">10x" : "over");
+		} else if (frac >= 0) {
 			ui_bar(d, y, x, barw, frac > 1 ? 1 : frac, lr->flagged ? TH_ERR : TH_BAR);
 			x += barw;
-			x += ui_textf(d, y, x, 6, base, "%4.0f%% ", (frac > 9.99 ? 9.99 : frac) * 100);
+			x += ui_textf(d, y, x, 6, base, "%4.0f%% ", (frac > 1 ? 1 : frac) * 100);
 		} else {
 			x += ui_textf(d, y, x, barw + 6, TH_DIM, "%-*s", barw + 6, "  (no estimate)");
 		}
-		x += ui_textf(d, y, x, 9, base, "%8s ", fmt_tick(lr->elapsed_ms, a, sizeof a));
+		/* a source that is down stops the clock we can trust: mark the timer */
+		x += ui_textf(d, y, x, 9, stale ? TH_WARN : base, "%7s%s ",
+		    fmt_tick(lr->elapsed_ms, a, sizeof a), stale ? "?" : " ");
 		if (lr->eta_ms > 0 && lr->eta_ms > d->now_ms)
 			x += ui_textf(d, y, x, 12, TH_DIM, "eta %-7s ",
 			    fmt_tick(lr->eta_ms - d->now_ms + 999, b, sizeof b));
 		else if (lr->eta_ms > 0)
-			x += ui_textf(d, y, x, 12, TH_WARN, "%-11s ", "overdue");
+			x += ui_textf(d, y, x, 12, TH_WARN, "late %-6s ",
+			    fmt_tick(d->now_ms - lr->eta_ms, b, sizeof b));
 		else
 			x += ui_textf(d, y, x, 12, TH_DIM, "%-11s ", "eta -");
-		if (run->trace_id && r.w - (x - r.x) > 16)
-			x += ui_textf(d, y, x, 9, TH_DIM, "%.8s ", run->trace_id);
+		if (run->trace_id && r.w - (x - r.x) > 16) {
+			tw_fit(run->trace_id, 8, TW_CLIP | ascii, trace, sizeof trace);
+			x += ui_textf(d, y, x, 9, TH_DIM, "%s ", trace);
+		}
 		if (lr->flagged)
 			ui_text(d, y, x, r.w - (x - r.x), TH_ERR,
 			    d->m->flags[lr->flagged - 1].reason == FLAG_RUNAWAY_TOKENS ? "RUNAWAY" : "STUCK");
 	}
-	if (n > r.h)
-		ui_textf(d, r.y - 1, r.x + r.w - 12, 12, TH_DIM, "%d/%d", *sel + 1, n);
+	if (n > r.h) { /* "201500/201500" needs more than 12 columns */
+		char pos[32];
+		int len = snprintf(pos, sizeof pos, "%d/%d", *sel + 1, n);
+
+		ui_text(d, r.y - 1, r.x + r.w - (len < 12 ? 12 : len + 1),
+		    len < 12 ? 12 : len + 1, TH_DIM, pos);
+	}
 }
 
 static int

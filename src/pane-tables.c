@@ -3,18 +3,19 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "textwidth.h"
+#include "savedview.h"
 #include "ui.h"
+#include "xmalloc.h"
 
+/* The table's selection and scroll, by the one list clamp. */
 static void
 scroll_fix(struct dash *d, int idx, int n, int h)
 {
-	if (d->sel[idx] >= n)
-		d->sel[idx] = n > 0 ? n - 1 : 0;
-	if (d->sel[idx] < d->top[idx])
-		d->top[idx] = d->sel[idx];
-	if (d->sel[idx] >= d->top[idx] + h)
-		d->top[idx] = d->sel[idx] - h + 1;
+	ui_list_clamp(&d->sel[idx], &d->top[idx], n, h);
 }
 
 /*
@@ -45,73 +46,332 @@ cell(struct cells *c, int width, enum theme_role role, const char *fmt, ...)
 	c->x += width;
 }
 
-/* Width of the name column: what the number columns (total) leave, at least 8. */
-static int
-name_width(struct rect r, int total)
+/* A name padded or cut (with an ellipsis) to the column's cells. */
+static void
+name_cell(struct cells *c, int width, enum theme_role role, const char *name)
 {
-	return r.w - 1 - total > 8 ? r.w - 1 - total : 8;
+	char buf[1024];
+
+	if (c->x + width > c->end) {
+		c->x = c->end;
+		return;
+	}
+	tw_fit(name, width, c->d->utf8 ? 0 : TW_ASCII, buf, sizeof buf);
+	ui_text(c->d, c->y, c->x, width, role, buf);
+	c->x += width;
+}
+
+/*
+ * Columns. The name column takes the width its names need (at most 40
+ * cells), the number columns are kept in the order of what matters most
+ * (pri 1 first) while they fit beside a name of at least 8 cells, and
+ * the name then takes what is left up to its need: names are not cut
+ * while there is room, and a narrow pane drops its least useful numbers
+ * instead of cutting them.
+ */
+struct col {
+	const char *head;
+	int w;       /* cells, with the leading space */
+	int pri;     /* 1 = kept longest */
+};
+
+/* Which columns fit (a bit each) and the name column's width in *nw. */
+static unsigned
+fit_cols(const struct col *cols, int ncols, struct rect r, int need, int *nw, unsigned allow)
+{
+	int avail = r.w - 1, used = 0, minw;
+	unsigned show = 0;
+
+	if (need > 40)
+		need = 40;
+	minw = need < 8 ? need : 8;
+	for (int pri = 1; pri <= ncols; pri++) {
+		for (int i = 0; i < ncols; i++) {
+			/* the two that matter most beside a short name; the rest
+			 * only while the whole name still fits */
+			int namew = pri <= 2 ? minw : need;
+
+			if ((allow & (1u << i)) == 0)
+				continue; /* not among the config's columns */
+			if (cols[i].pri == pri && used + cols[i].w + namew <= avail) {
+				show |= 1u << i;
+				used += cols[i].w;
+			}
+		}
+	}
+	*nw = avail - used < need ? avail - used : need;
+	if (*nw < 4)
+		*nw = 4;
+	return show;
+}
+
+/*
+ * Sorting: per table, tsort 0 is the figures' own order (by count), 1 the
+ * name, k >= 2 the column k - 2; tdesc flips it (O cycles, I inverts, as
+ * htop's sort and invert). The header marks the column.
+ */
+/* Where each header cell was drawn, for a mouse click to sort by it. */
+static struct {
+	int x0[10], x1[10], code[10], n;
+} hdr[3];
+
+static const char *arrow(const struct dash *d, int t)
+{
+	return d->tdesc[t] ? (d->utf8 ? "▼" : "v") : (d->utf8 ? "▲" : "^");
+}
+
+static void
+header(struct dash *d, struct rect r, const char *name, int nw,
+    const struct col *cols, int ncols, unsigned show, int t)
+{
+	struct cells h = { d, r.y, r.x + 1, r.x + r.w };
+	char head[64];
+
+	hdr[t].n = 0;
+	hdr[t].x0[hdr[t].n] = h.x;
+	hdr[t].code[hdr[t].n] = 1;
+	snprintf(head, sizeof head, "%s%s", d->tsort[t] == 1 ? arrow(d, t) : "", name);
+	cell(&h, nw, d->tsort[t] == 1 ? TH_ACCENT : TH_DIM, "%-*s", nw, head);
+	hdr[t].x1[hdr[t].n++] = h.x;
+	for (int i = 0; i < ncols; i++) {
+		if (!(show & (1u << i)))
+			continue;
+		hdr[t].x0[hdr[t].n] = h.x;
+		hdr[t].x1[hdr[t].n] = h.x + cols[i].w;
+		hdr[t].code[hdr[t].n++] = i + 2;
+		snprintf(head, sizeof head, "%s%s", d->tsort[t] == i + 2 ? arrow(d, t) : "",
+		    cols[i].head);
+		cell(&h, cols[i].w, d->tsort[t] == i + 2 ? TH_ACCENT : TH_DIM, " %*s",
+		    cols[i].w - 1 + (d->tsort[t] == i + 2 && d->utf8 ? 2 : 0), head);
+	}
+}
+
+int
+pane_table_header_at(int t, int x)
+{
+	for (int k = 0; t >= 0 && t < 3 && k < hdr[t].n; k++) {
+		if (x >= hdr[t].x0[k] && x < hdr[t].x1[k])
+			return hdr[t].code[k];
+	}
+	return -1;
+}
+
+/* The value a table row sorts by in column c (c >= 0; names apart). */
+static double
+row_value(const struct metrics *m, int t, size_t i, int c)
+{
+	if (t == 0) {
+		const struct agent_stats *a = &m->agents[i];
+		double runs = (double)a->executions;
+
+		switch (c) {
+		case 0: return runs;
+		case 1: return runs > 0 ? (double)a->completed / runs : -1;
+		case 2: return a->avg_runtime_ms;
+		case 3: return (double)(a->running + a->queued);
+		case 4: return (double)a->cost_nusd;
+		default: return runs > 0 ? (double)a->cost_nusd / runs : -1;
+		}
+	}
+	if (t == 1) {
+		const struct model_stats *s = &m->models[i];
+
+		switch (c) {
+		case 0: return (double)s->calls;
+		case 1: return (double)(s->input_tokens + s->output_tokens);
+		case 2: return (double)s->cost_nusd;
+		case 3: return s->avg_latency_ms;
+		default: return (double)s->errors;
+		}
+	} else {
+		const struct tool_stats *s = &m->tools[i];
+
+		switch (c) {
+		case 0: return (double)s->calls;
+		case 1: return s->p95_ms;
+		case 2: return (double)s->errors;
+		default: return (double)s->timeouts;
+		}
+	}
+}
+
+static const char *agent_name(const struct metrics *, size_t);
+static const char *model_name(const struct metrics *, size_t);
+static const char *tool_name(const struct metrics *, size_t);
+
+struct sort_ctx {
+	const struct metrics *m;
+	int t, col, desc;
+};
+
+static int
+cmp_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ctx *c = arg;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const char *(*name)(const struct metrics *, size_t) = c->t == 0 ? agent_name :
+	    c->t == 1 ? model_name : tool_name;
+	int r;
+
+	if (c->col == 1)
+		r = strcmp(name(c->m, a), name(c->m, b));
+	else {
+		double x = row_value(c->m, c->t, a, c->col - 2);
+		double y = row_value(c->m, c->t, b, c->col - 2);
+
+		r = x < y ? -1 : x > y ? 1 : 0;
+	}
+	if (c->desc)
+		r = -r;
+	return r != 0 ? r : a < b ? -1 : a > b; /* ties: the figures' own order */
+}
+
+/* Row i of table t as shown: the index into the figures' array. */
+size_t
+pane_table_row(struct dash *d, int t, size_t i)
+{
+	static size_t *order;
+	static size_t cap;
+	const struct metrics *m = d->m;
+	size_t n = t == 0 ? m->nagents : t == 1 ? m->nmodels : m->ntools;
+	struct sort_ctx c = { m, t, d->tsort[t], d->tdesc[t] };
+
+	if (i >= n)
+		return i;
+	if (d->tsort[t] == 0) /* the figures' own order, or its reverse */
+		return d->tdesc[t] ? n - 1 - i : i;
+	if (n > cap) {
+		cap = n;
+		order = xrealloc(order, cap * sizeof *order);
+	}
+	for (size_t k = 0; k < n; k++)
+		order[k] = k;
+	qsort_r(order, n, sizeof *order, cmp_rows, &c);
+	return order[i];
+}
+
+/* The widest of n names, in cells (at least the header's). */
+static int
+names_need(const char *head, const char *(*name)(const struct metrics *, size_t),
+    const struct metrics *m, size_t n)
+{
+	int need = tw_width(head, 0);
+
+	for (size_t i = 0; i < n; i++) {
+		int w = tw_width(name(m, i), 0);
+
+		if (w > need)
+			need = w;
+	}
+	return need;
+}
+
+static const char *
+agent_name(const struct metrics *m, size_t i)
+{
+	const struct agent_stats *a = &m->agents[i];
+
+	return a->agent_name ? a->agent_name : a->agent_id ? a->agent_id : "(none)";
+}
+
+static const char *
+model_name(const struct metrics *m, size_t i)
+{
+	return m->models[i].model_id ? m->models[i].model_id : "(none)";
+}
+
+static const char *
+tool_name(const struct metrics *m, size_t i)
+{
+	return m->tools[i].tool_id ? m->tools[i].tool_id : "(none)";
+}
+
+#define SHOWN(k) (show & (1u << (k)))
+
+/* The columns the config allows table t to show (all when it names none). */
+static unsigned
+allowed(const struct dash *d, int t)
+{
+	return d->views != NULL && d->views->columns[t] != 0 ? d->views->columns[t] : ~0u;
 }
 
 static void
 draw_agents(struct dash *d, struct rect r, int focused)
 {
+	static const struct col cols[] = {
+		{ "runs", 6, 1 }, { "ok%", 7, 2 }, { "avg", 8, 4 }, { "live", 5, 5 },
+		{ "cost", 9, 3 }, { "$/run", 9, 6 },
+	};
 	const struct metrics *m = d->m;
-	int nw = name_width(r, 6 + 7 + 8 + 5);
-	struct cells h = { d, r.y, r.x + 1, r.x + r.w };
+	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
+	unsigned show = fit_cols(cols, nc, r,
+	    names_need("agent", agent_name, m, m->nagents), &nw, allowed(d, 0));
 
-	cell(&h, nw, TH_DIM, "%-*s", nw, "agent");
-	cell(&h, 6, TH_DIM, " %5s", "runs");
-	cell(&h, 7, TH_DIM, " %6s", "ok%");
-	cell(&h, 8, TH_DIM, " %7s", "avg");
-	cell(&h, 5, TH_DIM, " %4s", "live");
+	header(d, r, "agent", nw, cols, nc, show, 0);
 	scroll_fix(d, 5, (int)m->nagents, r.h - 1);
 	for (int i = 0; i < r.h - 1 && d->top[5] + i < (int)m->nagents; i++) {
-		const struct agent_stats *a = &m->agents[d->top[5] + i];
+		size_t row = pane_table_row(d, 0, (size_t)(d->top[5] + i));
+		const struct agent_stats *a = &m->agents[row];
 		char t[32];
 		double ok = a->executions ? 100.0 * (double)a->completed / (double)a->executions : -1;
 		int sel = focused && d->top[5] + i == d->sel[5];
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
-		cell(&c, nw, sel ? TH_SELECT : TH_ACCENT, "%-*.*s", nw, nw,
-		    a->agent_name ? a->agent_name : a->agent_id ? a->agent_id : "(none)");
-		cell(&c, 6, TH_NORMAL, " %5llu", (unsigned long long)a->executions);
-		if (ok >= 0)
+		name_cell(&c, nw, sel ? TH_SELECT : TH_ACCENT, agent_name(m, row));
+		if (SHOWN(0))
+			cell(&c, 6, TH_NORMAL, " %5llu", (unsigned long long)a->executions);
+		if (SHOWN(1) && ok >= 0)
 			cell(&c, 7, ok >= 95 ? TH_OK : ok >= 80 ? TH_WARN : TH_ERR, " %5.1f%%", ok);
-		else
+		else if (SHOWN(1))
 			cell(&c, 7, TH_DIM, " %6s", "-");
-		cell(&c, 8, TH_NORMAL, " %7s",
-		    fmt_dur(a->avg_runtime_ms >= 0 ? (int64_t)a->avg_runtime_ms : -1, t, sizeof t));
-		cell(&c, 5, TH_DIM, " %4llu", (unsigned long long)(a->running + a->queued));
+		if (SHOWN(2))
+			cell(&c, 8, TH_NORMAL, " %7s", format_dur(a->avg_runtime_ms >= 0 ?
+			    (int64_t)a->avg_runtime_ms : -1, t, sizeof t));
+		if (SHOWN(3))
+			cell(&c, 5, TH_DIM, " %4llu", (unsigned long long)(a->running + a->queued));
+		if (SHOWN(4))
+			cell(&c, 9, TH_NORMAL, " %8s", format_cost(a->cost_nusd, t, sizeof t));
+		if (SHOWN(5))
+			cell(&c, 9, TH_DIM, " %8s", a->executions ? format_cost(a->cost_nusd /
+			    (int64_t)a->executions, t, sizeof t) : "-");
 	}
 }
 
 static void
 draw_models(struct dash *d, struct rect r, int focused)
 {
+	static const struct col cols[] = {
+		{ "calls", 6, 1 }, { "tokens", 8, 3 }, { "cost", 9, 2 }, { "avg", 8, 5 },
+		{ "err", 6, 4 },
+	};
 	const struct metrics *m = d->m;
-	int nw = name_width(r, 6 + 8 + 9 + 8);
-	struct cells h = { d, r.y, r.x + 1, r.x + r.w };
+	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
+	unsigned show = fit_cols(cols, nc, r,
+	    names_need("model", model_name, m, m->nmodels), &nw, allowed(d, 1));
 
-	cell(&h, nw, TH_DIM, "%-*s", nw, "model");
-	cell(&h, 6, TH_DIM, " %5s", "calls");
-	cell(&h, 8, TH_DIM, " %7s", "tokens");
-	cell(&h, 9, TH_DIM, " %8s", "cost");
-	cell(&h, 8, TH_DIM, " %7s", "avg");
+	header(d, r, "model", nw, cols, nc, show, 1);
 	scroll_fix(d, 6, (int)m->nmodels, r.h - 1);
 	for (int i = 0; i < r.h - 1 && d->top[6] + i < (int)m->nmodels; i++) {
-		const struct model_stats *s = &m->models[d->top[6] + i];
-		char a[32], b[32], t[32];
+		size_t row = pane_table_row(d, 1, (size_t)(d->top[6] + i));
+		const struct model_stats *s = &m->models[row];
+		char a[32];
 		int sel = focused && d->top[6] + i == d->sel[6];
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
-		cell(&c, nw, role, "%-*.*s", nw, nw, s->model_id ? s->model_id : "(none)");
-		cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
-		cell(&c, 8, role, " %7s",
-		    fmt_count((double)(s->input_tokens + s->output_tokens), a, sizeof a));
-		cell(&c, 9, role, " %8s", fmt_cost(s->cost_nusd, b, sizeof b));
-		cell(&c, 8, role, " %7s",
-		    fmt_dur(s->avg_latency_ms >= 0 ? (int64_t)s->avg_latency_ms : -1, t, sizeof t));
+		name_cell(&c, nw, role, model_name(m, row));
+		if (SHOWN(0))
+			cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
+		if (SHOWN(1))
+			cell(&c, 8, role, " %7s", format_count((double)(s->input_tokens +
+			    s->output_tokens), a, sizeof a));
+		if (SHOWN(2))
+			cell(&c, 9, role, " %8s", format_cost(s->cost_nusd, a, sizeof a));
+		if (SHOWN(3))
+			cell(&c, 8, role, " %7s", format_dur(s->avg_latency_ms >= 0 ?
+			    (int64_t)s->avg_latency_ms : -1, a, sizeof a));
+		if (SHOWN(4))
+			cell(&c, 6, s->errors ? TH_ERR : TH_DIM, " %5llu", (unsigned long long)s->errors);
 	}
 	if (m->nmodels == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no llm.call events in the window");
@@ -120,28 +380,34 @@ draw_models(struct dash *d, struct rect r, int focused)
 static void
 draw_tools(struct dash *d, struct rect r, int focused)
 {
+	static const struct col cols[] = {
+		{ "calls", 6, 1 }, { "p95", 7, 3 }, { "err", 6, 2 }, { "t/out", 6, 4 },
+	};
 	const struct metrics *m = d->m;
-	int nw = name_width(r, 6 + 7 + 6 + 6);
-	struct cells h = { d, r.y, r.x + 1, r.x + r.w };
+	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
+	unsigned show = fit_cols(cols, nc, r,
+	    names_need("tool", tool_name, m, m->ntools), &nw, allowed(d, 2));
 
-	cell(&h, nw, TH_DIM, "%-*s", nw, "tool");
-	cell(&h, 6, TH_DIM, " %5s", "calls");
-	cell(&h, 7, TH_DIM, " %6s", "p95");
-	cell(&h, 6, TH_DIM, " %5s", "err");
-	cell(&h, 6, TH_DIM, " %5s", "t/out");
+	header(d, r, "tool", nw, cols, nc, show, 2);
 	scroll_fix(d, 7, (int)m->ntools, r.h - 1);
 	for (int i = 0; i < r.h - 1 && d->top[7] + i < (int)m->ntools; i++) {
-		const struct tool_stats *s = &m->tools[d->top[7] + i];
+		size_t row = pane_table_row(d, 2, (size_t)(d->top[7] + i));
+		const struct tool_stats *s = &m->tools[row];
 		char a[32];
 		int sel = focused && d->top[7] + i == d->sel[7];
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
-		cell(&c, nw, role, "%-*.*s", nw, nw, s->tool_id ? s->tool_id : "(none)");
-		cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
-		cell(&c, 7, role, " %6s", fmt_dur(s->p95_ms >= 0 ? (int64_t)s->p95_ms : -1, a, sizeof a));
-		cell(&c, 6, s->errors ? TH_ERR : TH_DIM, " %5llu", (unsigned long long)s->errors);
-		cell(&c, 6, s->timeouts ? TH_WARN : TH_DIM, " %5llu", (unsigned long long)s->timeouts);
+		name_cell(&c, nw, role, tool_name(m, row));
+		if (SHOWN(0))
+			cell(&c, 6, role, " %5llu", (unsigned long long)s->calls);
+		if (SHOWN(1))
+			cell(&c, 7, role, " %6s", format_dur(s->p95_ms >= 0 ?
+			    (int64_t)s->p95_ms : -1, a, sizeof a));
+		if (SHOWN(2))
+			cell(&c, 6, s->errors ? TH_ERR : TH_DIM, " %5llu", (unsigned long long)s->errors);
+		if (SHOWN(3))
+			cell(&c, 6, s->timeouts ? TH_WARN : TH_DIM, " %5llu", (unsigned long long)s->timeouts);
 	}
 	if (m->ntools == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no tool.call events in the window");

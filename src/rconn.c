@@ -70,6 +70,7 @@ struct rconn {
 	int doomed;            /* teardown asked for while depth > 0 */
 	int handle_open;
 	int asking;            /* ASKING before every command */
+	int keepalive;         /* TCP keepalive once connected */
 	rconn_reply_cb *push;  /* replies to no command (pub/sub), or NULL */
 	void *push_priv;
 	char rbuf[RCONN_READ];
@@ -455,6 +456,8 @@ on_connected(uv_connect_t *req, int status)
 	}
 	if (rc->u.h.type == UV_TCP)
 		uv_tcp_nodelay(&rc->u.tcp, 1);
+	if (rc->u.h.type == UV_TCP && rc->keepalive)
+		uv_tcp_keepalive(&rc->u.tcp, 1, 15);
 	if ((st = uv_read_start(&rc->u.s, on_alloc, on_read)) != 0) {
 		fail(rc, uv_why(st));
 		return;
@@ -584,6 +587,7 @@ rconn_connect(uv_loop_t *loop, const struct rconn_opts *o,
 	rc->on_close = on_close;
 	rc->host = xstrdup(o->host != NULL ? o->host : o->path != NULL ? o->path : "");
 	rc->reader = reply_arena_reader(o->arena);
+	rc->keepalive = o->keepalive;
 	if (rc->reader != NULL)
 		rc->reader->maxbuf = 4 * RCONN_READ; /* keep a buffer this size */
 	if (rc->reader == NULL || (o->tls != NULL && tls_start(rc, o->tls) != 0)) {

@@ -53,6 +53,7 @@ struct rconn_opts {
 	const char *path;      /* Unix socket path instead of addr/port */
 	struct rconn_tls *tls; /* NULL = plain */
 	struct reply_arena *arena; /* where replies are built; outlives the rconn */
+	int keepalive;         /* TCP keepalive (a connection that only listens) */
 };
 
 /*

@@ -7,18 +7,22 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <wchar.h>
 
+#include "alert-cmd.h"
 #include "collect.h"
+#include "event-text.h"
 #include "filter.h"
 #include "loop.h"
 #include "metrics.h"
 #include "outfile.h"
 #include "record.h"
+#include "format.h"
 #include "report.h"
+#include "report-int.h"
 #include "snapshot.h"
 #include "source.h"
 #include "store.h"
+#include "textwidth.h"
 #include "xmalloc.h"
 
 /* Default number of rows of `execmon runs`. */
@@ -82,8 +86,8 @@ newest_event_ms(const struct store *st)
  * for the runs that began before the window). "Now" is --now, else with
  * --replay the newest event's time, else the wall clock.
  */
-static int
-load_span(const struct opts *o, struct store *st, int64_t span_ms,
+int
+report_load(const struct opts *o, struct store *st, int64_t span_ms,
     int summary, int64_t *now_out)
 {
 	struct collect c;
@@ -118,7 +122,35 @@ load_span(const struct opts *o, struct store *st, int64_t span_ms,
 static int
 load(const struct opts *o, struct store *st, int64_t *now_out)
 {
-	return load_span(o, st, 2 * o->window_ms, 0, now_out);
+	return report_load(o, st, 2 * o->window_ms, 0, now_out);
+}
+
+/* What messages call an output: "stdout" for "-", else the path made safe. */
+static void
+report_out_name(const char *path, char *buf, size_t size)
+{
+	if (strcmp(path, "-") == 0)
+		snprintf(buf, size, "stdout");
+	else
+		event_sanitize(path, buf, size, 0);
+}
+
+/*
+ * Finish a command's output: flush, close, rename into place. On a failed
+ * write (a full disk, a pipe whose reader has gone) say which output and why
+ * in one line and return 1.
+ */
+int
+report_finish(struct outfile *out, const char *cmd, const char *name)
+{
+	char err[256];
+
+	if (outfile_commit(out, err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: %s: %s: %s\n", cmd, name, err);
+		outfile_abort(out);
+		return 1;
+	}
+	return 0;
 }
 
 /* A short human summary of what an event says. */
@@ -161,6 +193,8 @@ event_summary(const struct event *ev, char *buf, size_t size)
 	if (ev->message)
 		ADD("%s", ev->message);
 #undef ADD
+	if (n >= sizeof raw)
+		utf8_trim_cut(raw); /* cut: no character left in pieces at the end */
 	event_sanitize(raw, buf, size, 0);
 }
 
@@ -168,7 +202,9 @@ int
 report_events_main(const struct opts *o)
 {
 	struct store *st = store_create();
+	struct outfile out;
 	struct run *run;
+	char err[256];
 	int64_t now;
 	int status = load(o, st, &now);
 
@@ -186,6 +222,11 @@ report_events_main(const struct opts *o)
 		store_free(st);
 		return 1;
 	}
+	if (outfile_open(&out, "-", err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: events: stdout: %s\n", err);
+		store_free(st);
+		return 1;
+	}
 	if (strcmp(o->format, "json") == 0) {
 		json_t *arr = json_array();
 
@@ -196,27 +237,30 @@ report_events_main(const struct opts *o)
 			json_array_append_new(arr, record_json(&ev));
 			event_done(&ev);
 		}
-		event_json_write(arr, stdout, JSON_INDENT(2), isatty(1));
-		fputc('\n', stdout);
+		if (event_json_write(arr, out.f, JSON_INDENT(2),
+		    isatty(fileno(out.f))) != 0 || fputc('\n', out.f) == EOF)
+			outfile_failed(&out);
 		json_decref(arr);
 	} else {
-		printf("%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL");
-		for (size_t i = 0; i < run->nlog; i++) {
+		/* out.f is stdout */
+		printf("%-24s  %-16s  %s\n", "TIME", "TYPE", "DETAIL"); /* ASCII: bytes are cells */
+		for (size_t i = 0; i < run->nlog && !outfile_failed(&out); i++) {
 			struct event ev;
-			char t[40], type[64], detail[1024];
+			char t[40], type[256], detail[1024];
 
 			run_log_get(run, i, &ev);
 			event_format_time(ev.ts_ms, t, sizeof t);
-			event_sanitize(ev.type_name, type, sizeof type, 0);
+			tw_fit(ev.type_name, 16, TW_TILDE, type, sizeof type);
 			event_summary(&ev, detail, sizeof detail);
-			printf("%-24s  %-16s  %s\n", t, type, detail);
+			printf("%-24s  %s  %s\n", t, type, detail);
 			event_done(&ev);
 		}
-		if (run->log_dropped > 0)
+		if (run->log_dropped > 0 && !outfile_failed(&out))
 			printf("(%" PRIu64 " older events not kept)\n", run->log_dropped);
 	}
+	status = report_finish(&out, "events", "stdout");
 	store_free(st);
-	return 0;
+	return status;
 }
 
 /* Parse --filter into f; on error, say why in one line and return 2. */
@@ -257,19 +301,21 @@ report_snapshot_main(const struct opts *o)
 	json_t *j;
 	char err[256], safe[256];
 	uint64_t t0;
-	int64_t now;
+	int64_t now, span;
 	int status;
 
 	if ((status = report_filter(o, &f)) != 0)
 		return status;
-	event_sanitize(path, safe, sizeof safe, 0);
+	report_out_name(path, safe, sizeof safe);
 	if (outfile_open(&out, path, err, sizeof err) != 0) {
-		fprintf(stderr, "execmon: snapshot %s: %s\n", safe, err);
+		fprintf(stderr, "execmon: snapshot: %s: %s\n", safe, err);
 		filter_done(&f);
 		return 1;
 	}
 	st = store_create();
-	status = load_span(o, st, 2 * o->window_ms, 1, &now);
+	now = o->now_ms ? o->now_ms : loop_now_ms();
+	span = alerts_span_ms(o->alerts, o->window_ms, now);
+	status = report_load(o, st, span, 1, &now);
 	if (status != 0) {
 		outfile_abort(&out);
 		store_free(st);
@@ -279,17 +325,27 @@ report_snapshot_main(const struct opts *o)
 	t0 = mono_ns();
 	m = metrics_compute(st, &f, now, o->window_ms);
 	j = snapshot_build(m, st, &f, o->filter);
+	{
+		/* The alerts and budgets as `execmon alerts` judges them. */
+		static struct alert_marks mk;
+		struct alert_set *as = alert_set_create(o->alerts);
+		struct alert_env env;
+		char *mpath = alert_marks_path(), merr[256];
+
+		if (mpath != NULL && alert_marks_load(&mk, mpath, merr, sizeof merr) != 0)
+			fprintf(stderr, "execmon: %s\n", merr);
+		alerts_env(&env, o->window_ms, now - span, loop_now_ms());
+		alert_set_replay(as, st, &env, now, 0); /* the last minutes: cheap */
+		alerts_snapshot_set(j, as, &mk, loop_now_ms()); /* marks: wall clock */
+		alert_set_free(as);
+		free(mpath);
+	}
 	if (o->verbose)
 		fprintf(stderr, "execmon: figures computed in %.1f ms from %zu runs "
 		    "held\n", (double)(mono_ns() - t0) / 1e6, store_nruns(st));
-	if (snapshot_write(j, out.f) != 0) {
-		fprintf(stderr, "execmon: snapshot %s: write failed\n", safe);
-		outfile_abort(&out);
-		status = 1;
-	} else if (outfile_commit(&out, err, sizeof err) != 0) {
-		fprintf(stderr, "execmon: snapshot %s: %s\n", safe, err);
-		status = 1;
-	}
+	if (snapshot_write(j, out.f) != 0)
+		outfile_failed(&out);
+	status = report_finish(&out, "snapshot", safe);
 	json_decref(j);
 	metrics_free(m);
 	store_free(st);
@@ -298,119 +354,18 @@ report_snapshot_main(const struct opts *o)
 }
 
 /*
- * Copy s into out for a table cell of exactly width columns: sanitized for
- * the terminal, cut on a character boundary with a '~' when it is too wide,
- * padded with spaces (on the left when right is set).
+ * Copy s into out for a table cell of exactly width columns (terminal
+ * cells): sanitized for the terminal, cut between characters with a '~' when
+ * too wide, padded with spaces (on the left when right is set).
  */
 static void
 report_cell(const char *s, int width, int right, char *out, size_t size)
 {
-	char clean[512], *p = clean;
-	size_t n = 0, keep = 0;
-	int cols = 0, keep_cols = 0, cut = 0;
-
-	event_sanitize(s != NULL ? s : "", clean, sizeof clean, 0);
-	while (*p != '\0') {
-		unsigned char c = (unsigned char)*p;
-		uint32_t cp = c;
-		size_t len = 1;
-		int w;
-
-		if (c >= 0xc0) {
-			int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-
-			cp = c & (0x3f >> more);
-			while (more-- > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
-				cp = (cp << 6) | ((unsigned char)p[len++] & 0x3f);
-		}
-		w = c < 0x80 ? 1 : wcwidth((wchar_t)cp);
-		if (w < 0)
-			w = 1;
-		if (cols + w > width) {
-			cut = 1;
-			break;
-		}
-		if (cols + w <= width - 1) {
-			keep = n + len;
-			keep_cols = cols + w;
-		}
-		cols += w;
-		n += len;
-		p += len;
-	}
-	if (cut) {
-		n = keep;
-		cols = keep_cols + 1;
-	}
-	if (size < n + (size_t)(width - cols) + 3)
-		n = 0, cols = 0, cut = 0; /* cannot happen with our buffers */
-	p = out;
-	if (right) {
-		memset(p, ' ', (size_t)(width - cols));
-		p += width - cols;
-	}
-	memcpy(p, clean, n);
-	p += n;
-	if (cut)
-		*p++ = '~';
-	if (!right) {
-		memset(p, ' ', (size_t)(width - cols));
-		p += width - cols;
-	}
-	*p = '\0';
-}
-
-static void
-report_duration(int64_t ms, char *buf, size_t size)
-{
-	int64_t s = ms / 1000;
-
-	if (ms < 0)
-		snprintf(buf, size, "-");
-	else if (ms < 1000)
-		snprintf(buf, size, "%" PRId64 "ms", ms);
-	else if (ms < 60000)
-		snprintf(buf, size, "%.1fs", (double)(ms / 100) / 10);
-	else if (s < 3600)
-		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-	else if (s < 100 * 3600)
-		snprintf(buf, size, "%" PRId64 "h%02" PRId64 "m", s / 3600,
-		    s / 60 % 60);
-	else
-		snprintf(buf, size, "%" PRId64 "d%02" PRId64 "h", s / 86400,
-		    s / 3600 % 24);
-}
-
-static void
-report_tokens(int64_t n, char *buf, size_t size)
-{
-	if (n < 100000)
-		snprintf(buf, size, "%" PRId64, n);
-	else if (n < 999950)
-		snprintf(buf, size, "%.1fk", (double)n / 1e3);
-	else if (n < 999950000)
-		snprintf(buf, size, "%.1fM", (double)n / 1e6);
-	else
-		snprintf(buf, size, "%.1fG", (double)n / 1e9);
-}
-
-static void
-report_cost(int64_t nusd, char *buf, size_t size)
-{
-	double usd = (double)nusd / 1e9;
-
-	if (usd < 9.99995)
-		snprintf(buf, size, "$%.4f", usd);
-	else if (usd < 999.995)
-		snprintf(buf, size, "$%.2f", usd);
-	else if (usd < 999999.5)
-		snprintf(buf, size, "$%.0f", usd);
-	else
-		snprintf(buf, size, "$%.1fM", usd / 1e6);
+	tw_fit(s != NULL ? s : "", width, TW_TILDE | (right ? TW_RIGHT : 0), out, size);
 }
 
 /* Start time: the time of day within a day of now, else month-day and minute. */
-static void
+void
 report_started(int64_t ms, int64_t now_ms, char *buf, size_t size)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -426,27 +381,25 @@ report_started(int64_t ms, int64_t now_ms, char *buf, size_t size)
 		strftime(buf, size, "%m-%d %H:%M", &tm);
 }
 
-/* Table columns: name, width, right-aligned. They add up to 120 columns. */
-static const struct {
-	const char *name;
-	int width;
-	int right;
-} report_cols[] = {
+/* The runs table's columns. They add up to 120 columns. */
+static const struct report_col report_cols[] = {
 	{ "STATUS", 9, 0 }, { "RUN", 20, 0 }, { "AGENT", 13, 0 },
 	{ "MODEL", 13, 0 }, { "STARTED", 11, 0 }, { "DURATION", 8, 1 },
 	{ "TOKENS", 6, 1 }, { "COST", 8, 1 }, { "ERROR", 24, 0 },
 };
 #define REPORT_NCOLS (sizeof report_cols / sizeof report_cols[0])
 
-static void
-report_row(const char *const *vals)
+/* One line of a table of ncols columns, trailing spaces cut. */
+void
+report_line(const struct report_col *cols, size_t ncols,
+    const char *const *vals)
 {
 	char cell[2048], line[4096];
 	size_t i, n = 0;
 
-	for (i = 0; i < REPORT_NCOLS; i++) {
-		report_cell(vals[i], report_cols[i].width, report_cols[i].right,
-		    cell, sizeof cell);
+	for (i = 0; i < ncols; i++) {
+		report_cell(vals[i], cols[i].width, cols[i].right, cell,
+		    sizeof cell);
 		n += (size_t)snprintf(line + n, sizeof line - n, "%s%s",
 		    i > 0 ? " " : "", cell);
 	}
@@ -457,6 +410,12 @@ report_row(const char *const *vals)
 }
 
 static void
+report_row(const char *const *vals)
+{
+	report_line(report_cols, REPORT_NCOLS, vals);
+}
+
+static void
 report_run_row(const struct run *r, int64_t now_ms)
 {
 	char dur[32], tok[32], cost[32], started[32], err[1536], summary[1024];
@@ -464,16 +423,16 @@ report_run_row(const struct run *r, int64_t now_ms)
 	int usage = r->llm_calls > 0 || r->has_totals;
 
 	if (r->started_ms > 0 && run_is_finished(r))
-		report_duration(r->finished_ms - r->started_ms, dur, sizeof dur);
+		format_dur(r->finished_ms - r->started_ms, dur, sizeof dur);
 	else if (r->started_ms > 0 && r->status == RUN_RUNNING)
-		report_duration(now_ms > r->started_ms ? now_ms - r->started_ms : 0,
+		format_dur(now_ms > r->started_ms ? now_ms - r->started_ms : 0,
 		    dur, sizeof dur);
 	else
 		snprintf(dur, sizeof dur, "-");
 	if (usage) {
-		report_tokens(r->input_tokens > INT64_MAX - r->output_tokens ?
-		    INT64_MAX : r->input_tokens + r->output_tokens, tok, sizeof tok);
-		report_cost(r->cost_nusd, cost, sizeof cost);
+		format_count((double)(r->input_tokens > INT64_MAX - r->output_tokens ?
+		    INT64_MAX : r->input_tokens + r->output_tokens), tok, sizeof tok);
+		format_cost(r->cost_nusd, cost, sizeof cost);
 	} else {
 		snprintf(tok, sizeof tok, "-");
 		snprintf(cost, sizeof cost, "-");
@@ -505,63 +464,199 @@ report_set(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+/*
+ * --filter with --status, --agent and --trace on top (runs and errors).
+ * Returns 0, or 2 after a one-line error.
+ */
 int
-report_runs_main(const struct opts *o)
+report_run_filter(const struct opts *o, struct filter *f)
 {
-	struct filter f;
-	struct store *st;
-	const struct run **list;
-	int64_t now, since = o->since_ms > 0 ? o->since_ms : o->window_ms;
-	size_t i, n, limit = o->limit > 0 ? (size_t)o->limit : REPORT_RUNS_LIMIT;
 	int status;
 
-	if ((status = report_filter(o, &f)) != 0)
+	if ((status = report_filter(o, f)) != 0)
 		return status;
 	if (o->status != NULL) {
-		if ((f.status = run_status_from_name(o->status)) < 0) {
+		if ((f->status = run_status_from_name(o->status)) < 0) {
 			char safe[64];
 
 			event_sanitize(o->status, safe, sizeof safe, 0);
 			fprintf(stderr, "execmon: --status '%s': not a status (queued,"
 			    " running, completed, failed, cancelled, unknown)\n", safe);
-			filter_done(&f);
+			filter_done(f);
 			return 2;
 		}
 	}
 	if (o->agent != NULL)
-		report_set(&f.agent, o->agent);
+		report_set(&f->agent, o->agent);
 	if (o->trace != NULL)
-		report_set(&f.trace, o->trace);
+		report_set(&f->trace, o->trace);
+	return 0;
+}
+
+/*
+ * One field of a csv (RFC 4180: quoted when it holds a comma, a quote, CR
+ * or LF, quotes doubled) or tsv (tab, newline, CR and backslash written as
+ * \t \n \r \\) line. On a terminal the value is made safe first.
+ */
+static void
+report_field(FILE *f, const char *v, int tsv, int tty, int last)
+{
+	char *safe = NULL;
+	const char *p;
+
+	if (v == NULL)
+		v = "";
+	if (tty) {
+		size_t len = strlen(v);
+
+		safe = xmalloc(10 * len + 11);
+		event_sanitize(v, safe, 10 * len + 11, 1);
+		v = safe;
+	}
+	if (tsv) {
+		for (p = v; *p != '\0'; p++) {
+			switch (*p) {
+			case '\t': fputs("\\t", f); break;
+			case '\n': fputs("\\n", f); break;
+			case '\r': fputs("\\r", f); break;
+			case '\\': fputs("\\\\", f); break;
+			default: fputc(*p, f); break;
+			}
+		}
+	} else if (strpbrk(v, ",\"\r\n") != NULL) {
+		fputc('"', f);
+		for (p = v; *p != '\0'; p++) {
+			if (*p == '"')
+				fputc('"', f);
+			fputc(*p, f);
+		}
+		fputc('"', f);
+	} else
+		fputs(v, f);
+	if (last)
+		fputs(tsv ? "\n" : "\r\n", f);
+	else
+		fputc(tsv ? '\t' : ',', f);
+	free(safe);
+}
+
+static const char *const report_csv_cols[] = {
+	"status", "run_id", "agent", "model", "queue", "workspace", "user",
+	"queued_at", "started_at", "finished_at", "duration_ms",
+	"input_tokens", "output_tokens", "cost_usd", "error_class",
+	"error_message"
+};
+#define REPORT_NCSV (sizeof report_csv_cols / sizeof report_csv_cols[0])
+
+/* One run as a csv or tsv line: raw values, times in RFC 3339, "" = unknown. */
+static void
+report_run_line(FILE *f, const struct run *r, int64_t now_ms, int tsv, int tty)
+{
+	char q[64], st[64], fin[64], dur[32], in[32], out[32], cost[48];
+	const char *v[REPORT_NCSV];
+	int usage = r->llm_calls > 0 || r->has_totals;
+	int finished = run_is_finished(r);
+	size_t i;
+
+	q[0] = st[0] = fin[0] = dur[0] = in[0] = out[0] = cost[0] = '\0';
+	if (r->queued_ms > 0)
+		event_format_time(r->queued_ms, q, sizeof q);
+	if (r->started_ms > 0)
+		event_format_time(r->started_ms, st, sizeof st);
+	if (finished && r->finished_ms > 0)
+		event_format_time(r->finished_ms, fin, sizeof fin);
+	if (r->started_ms > 0 && finished && r->finished_ms >= r->started_ms)
+		snprintf(dur, sizeof dur, "%" PRId64, r->finished_ms - r->started_ms);
+	else if (r->started_ms > 0 && r->status == RUN_RUNNING)
+		snprintf(dur, sizeof dur, "%" PRId64, now_ms > r->started_ms ?
+		    now_ms - r->started_ms : 0);
+	if (usage) {
+		snprintf(in, sizeof in, "%" PRId64, r->input_tokens);
+		snprintf(out, sizeof out, "%" PRId64, r->output_tokens);
+		snprintf(cost, sizeof cost, "%.6f", (double)r->cost_nusd / 1e9);
+	}
+	v[0] = run_status_name(r->status);
+	v[1] = r->id;
+	v[2] = r->agent_name != NULL ? r->agent_name : r->agent_id;
+	v[3] = r->model_id;
+	v[4] = r->queued_ms > 0 || r->queue != NULL ?
+	    (r->queue != NULL ? r->queue : "default") : NULL;
+	v[5] = r->workspace_id;
+	v[6] = r->user_id;
+	v[7] = q;
+	v[8] = st;
+	v[9] = fin;
+	v[10] = dur;
+	v[11] = in;
+	v[12] = out;
+	v[13] = cost;
+	v[14] = r->error_class;
+	v[15] = r->error_message;
+	for (i = 0; i < REPORT_NCSV; i++)
+		report_field(f, v[i], tsv, tty, i + 1 == REPORT_NCSV);
+}
+
+int
+report_runs_main(const struct opts *o)
+{
+	struct filter f;
+	struct store *st;
+	struct outfile out;
+	const struct run **list;
+	char err[256];
+	int64_t now, since = o->since_ms > 0 ? o->since_ms : o->window_ms;
+	size_t i, n, all, limit = o->limit > 0 ? (size_t)o->limit : REPORT_RUNS_LIMIT;
+	int status;
+
+	if ((status = report_run_filter(o, &f)) != 0)
+		return status;
 
 	st = store_create();
-	status = load_span(o, st, 2 * since, 1, &now);
+	status = report_load(o, st, 2 * since, 1, &now);
 	if (status != 0) {
 		store_free(st);
 		filter_done(&f);
 		return status;
 	}
-	n = snapshot_select_runs(st, &f, now, since, 0, &list);
+	if (outfile_open(&out, "-", err, sizeof err) != 0) {
+		fprintf(stderr, "execmon: runs: stdout: %s\n", err);
+		store_free(st);
+		filter_done(&f);
+		return 1;
+	}
+	n = all = snapshot_select_runs(st, &f, now, since, 0, &list);
 	if (n > limit)
 		n = limit;
-	if (strcmp(o->format, "json") == 0) {
+	if (strcmp(o->format, "csv") == 0 || strcmp(o->format, "tsv") == 0) {
+		int tsv = o->format[0] == 't', tty = isatty(fileno(out.f));
+
+		for (i = 0; i < REPORT_NCSV; i++)
+			report_field(out.f, report_csv_cols[i], tsv, 0,
+			    i + 1 == REPORT_NCSV);
+		for (i = 0; i < n && !outfile_failed(&out); i++)
+			report_run_line(out.f, list[i], now, tsv, tty);
+	} else if (strcmp(o->format, "json") == 0) {
 		json_t *arr = json_array();
 
 		for (i = 0; i < n; i++)
 			json_array_append_new(arr, snapshot_run_json(list[i], now));
-		if (snapshot_write(arr, stdout) != 0)
-			status = 1;
+		if (snapshot_write(arr, out.f) != 0)
+			outfile_failed(&out);
 		json_decref(arr);
 	} else {
 		const char *hdr[REPORT_NCOLS];
 
 		for (i = 0; i < REPORT_NCOLS; i++)
 			hdr[i] = report_cols[i].name;
+		/* out.f is stdout */
 		report_row(hdr);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n && !outfile_failed(&out); i++)
 			report_run_row(list[i], now);
 	}
-	if (fflush(stdout) != 0)
-		status = 1;
+	status = report_finish(&out, "runs", "stdout");
+	if (status == 0 && all > n)
+		fprintf(stderr, "execmon: runs: %zu more runs match; --limit %zu "
+		    "shows them all\n", all - n, all);
 	free(list);
 	store_free(st);
 	filter_done(&f);

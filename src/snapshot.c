@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "snapshot.h"
 #include "source.h"
 #include "xmalloc.h"
@@ -27,6 +28,21 @@
 #define SNAP_DAY_MS (86400 * (int64_t)1000)
 #define SNAP_WEEK_MS (7 * SNAP_DAY_MS)
 #define SNAP_PEAK_HOURS 3
+
+/*
+ * The series (throughputTrend, timeline) have one entry a minute for
+ * windows up to 31 days, one an hour up to 366 days, one a UTC day beyond:
+ * at most some 44 600 entries whatever the window.
+ */
+static int64_t
+snap_series_step(const struct metrics *m)
+{
+	if (m->window_ms <= 31 * SNAP_DAY_MS)
+		return 60000;
+	if (m->window_ms <= 366 * SNAP_DAY_MS)
+		return 3600000;
+	return SNAP_DAY_MS;
+}
 
 static double
 snap_round(double v, int decimals)
@@ -238,11 +254,12 @@ snap_realtime(const struct metrics *m)
 	size_t i;
 
 	snap_set(o, "currentlyRunning", snap_count(m->nrunning));
+	snap_set(o, "currentlyQueued", snap_count(m->nqueued));
 	snap_set(o, "queueDepth", json_integer(m->queue_depth));
 	snap_set(o, "avgQueueWaitTime", snap_sec(m->avg_queue_wait_ms));
 
 	a = json_array();
-	for (i = 0; i < m->nrunning; i++) {
+	for (i = 0; i < m->nrunning && i < SNAPSHOT_LIVE_MAX; i++) {
 		const struct live_run *lr = &m->running[i];
 		const struct run *r = lr->run;
 		json_t *e = json_object();
@@ -266,7 +283,7 @@ snap_realtime(const struct metrics *m)
 	snap_set(o, "executionsInProgress", a);
 
 	a = json_array();
-	for (i = 0; i < m->nqueued; i++) {
+	for (i = 0; i < m->nqueued && i < SNAPSHOT_LIVE_MAX; i++) {
 		const struct live_run *lr = &m->queued[i];
 		const struct run *r = lr->run;
 		json_t *e = json_object();
@@ -306,7 +323,8 @@ snap_throughput(const struct metrics *m)
 {
 	const struct worker_sample *w = m->worker;
 	json_t *o = json_object(), *a, *peak;
-	size_t i;
+	struct minute *sv;
+	size_t i, n;
 	int have_total = w != NULL && (w->has & EF_WORKERS_TOTAL);
 	int have_busy = w != NULL && (w->has & EF_WORKERS_BUSY);
 
@@ -314,13 +332,15 @@ snap_throughput(const struct metrics *m)
 	snap_set(o, "executionsPerHour", snap_rate(m, 3600000));
 	snap_set(o, "executionsPerDay", snap_rate(m, SNAP_DAY_MS));
 	a = json_array();
-	for (i = 0; i < m->nminutes; i++) {
+	n = metrics_series(m, snap_series_step(m), &sv);
+	for (i = 0; i < n; i++) {
 		json_t *e = json_object();
 
-		snap_set(e, "timestamp", snap_time(m->minutes[i].t0));
-		snap_set(e, "value", snap_count(m->minutes[i].finished));
+		snap_set(e, "timestamp", snap_time(sv[i].t0));
+		snap_set(e, "value", snap_count(sv[i].finished));
 		json_array_append_new(a, e);
 	}
+	free(sv);
 	snap_set(o, "throughputTrend", a);
 	if (m->peak_ms > 0) {
 		peak = json_object();
@@ -504,19 +524,31 @@ snap_pattern_summary(const struct metrics *m)
 	uint64_t wd = 0, we = 0;
 	size_t i, wd_min = 0, we_min = 0;
 	int day = m->window_ms >= SNAP_DAY_MS, week = m->window_ms >= SNAP_WEEK_MS;
+	int64_t t, end, e;
 
 	snap_set(o, "peakHours", day ? snap_hours(m, 0) : NULL);
 	snap_set(o, "quietHours", day ? snap_hours(m, 1) : NULL);
 	snap_set(o, "averageDaily", day ? snap_per(m->total, SNAP_DAY_MS,
 	    (uint64_t)m->window_ms) : NULL);
-	for (i = 0; i < m->nminutes; i++) {
-		if (snap_weekend(m->minutes[i].t0)) {
-			we += m->minutes[i].finished;
-			we_min++;
-		} else {
-			wd += m->minutes[i].finished;
-			wd_min++;
-		}
+	for (i = 0; i < m->nactive; i++) {
+		if (snap_weekend(m->active[i].t0))
+			we += m->active[i].finished;
+		else
+			wd += m->active[i].finished;
+	}
+	/* the window's minutes on each kind of day, a day at a time */
+	t = m->minute0_ms;
+	end = m->minute0_ms + (int64_t)m->nminutes * 60000;
+	while (t < end) {
+		e = t - ((t % SNAP_DAY_MS) + SNAP_DAY_MS) % SNAP_DAY_MS +
+		    SNAP_DAY_MS;
+		if (e > end)
+			e = end;
+		if (snap_weekend(t))
+			we_min += (size_t)((e - t) / 60000);
+		else
+			wd_min += (size_t)((e - t) / 60000);
+		t = e;
 	}
 	snap_set(o, "weekdayAverage", week && wd_min > 0 ?
 	    snap_per(wd, 1440, wd_min) : NULL);
@@ -554,11 +586,13 @@ static json_t *
 snap_patterns(const struct metrics *m)
 {
 	json_t *o = json_object(), *a;
-	size_t i;
+	struct minute *sv;
+	size_t i, n;
 
 	a = json_array();
-	for (i = 0; i < m->nminutes; i++) {
-		const struct minute *mi = &m->minutes[i];
+	n = metrics_series(m, snap_series_step(m), &sv);
+	for (i = 0; i < n; i++) {
+		const struct minute *mi = &sv[i];
 		json_t *e = json_object();
 
 		snap_set(e, "timestamp", snap_time(mi->t0));
@@ -571,6 +605,7 @@ snap_patterns(const struct metrics *m)
 		snap_set(e, "started", snap_count(mi->started));
 		json_array_append_new(a, e);
 	}
+	free(sv);
 	snap_set(o, "timeline", a);
 
 	a = json_array();
@@ -688,6 +723,16 @@ snap_sources(int64_t now_ms)
 		snap_set(e, "gaps", snap_count(si->gaps));
 		snap_set(e, "gapEntries", si->gap_entries >= 0 ?
 		    json_integer(si->gap_entries) : NULL);
+		if (si->gap_off[0] != '\0') {
+			char off[sizeof si->gap_off + 8];
+
+			snprintf(off, sizeof off, "off: %s", si->gap_off);
+			snap_set(e, "gapDetection", json_string(off));
+		} else
+			snap_set(e, "gapDetection", json_string(strcmp(si->kind, "redis") == 0 ||
+			    strcmp(si->kind, "bullmq") == 0 ? "on" : "not applicable"));
+		snap_set(e, "recreated", snap_count(si->recreated));
+		snap_set(e, "note", si->note[0] != '\0' ? json_string(si->note) : NULL);
 		snap_set(e, "lag", si->last_event_ms > 0 ?
 		    snap_sec((double)(now_ms > si->last_event_ms ?
 		    now_ms - si->last_event_ms : 0)) : NULL);
@@ -789,9 +834,10 @@ snap_flagged(const struct metrics *m)
 	json_t *a = json_array();
 	size_t i;
 
-	for (i = 0; i < m->nflags; i++) {
+	for (i = 0; i < m->nflags && i < SNAPSHOT_LIVE_MAX; i++) {
 		const struct flagged *f = &m->flags[i];
 		json_t *e = json_object();
+		char why[160];
 
 		snap_set(e, "runId", json_string(f->run->id));
 		snap_set(e, "agentName", snap_str(f->run->agent_name));
@@ -801,7 +847,8 @@ snap_flagged(const struct metrics *m)
 		snap_set(e, "cost", snap_usd(f->cost_nusd));
 		snap_set(e, "projectedCost", f->projected_nusd >= 0 ?
 		    snap_usd(f->projected_nusd) : NULL);
-		snap_set(e, "why", json_string(f->why));
+		snap_set(e, "why", json_string(metrics_flag_why(f, why,
+		    sizeof why)));
 		json_array_append_new(a, e);
 	}
 	return a;
@@ -883,6 +930,7 @@ snapshot_run_json(const struct run *r, int64_t now_ms)
 	snap_set(o, "inputTokens", usage ? json_integer(r->input_tokens) : NULL);
 	snap_set(o, "outputTokens", usage ? json_integer(r->output_tokens) : NULL);
 	snap_set(o, "cost", usage ? snap_usd(r->cost_nusd) : NULL);
+	snap_set(o, "costEstimated", json_boolean(usage && r->cost_estimated));
 	snap_set(o, "traceId", snap_str(r->trace_id));
 	snap_set(o, "parentRunId", snap_str(r->parent_run_id));
 	snap_set(o, "errorClass", snap_str(r->error_class));
@@ -920,10 +968,15 @@ snap_pick_cmp(const void *a, const void *b)
 	return strcmp(x->run->id, y->run->id);
 }
 
-size_t
-snapshot_select_runs(const struct store *st, const struct filter *f,
-    int64_t now_ms, int64_t since_ms, size_t max_finished,
-    const struct run ***out)
+/*
+ * snapshot_select_runs() with a bound on the unfinished runs too (0 = all);
+ * counts[0] and counts[1] get how many unfinished and finished runs there
+ * were before the bounds.
+ */
+static size_t
+select_runs(const struct store *st, const struct filter *f, int64_t now_ms,
+    int64_t since_ms, size_t max_active, size_t max_finished,
+    const struct run ***out, size_t counts[2])
 {
 	size_t i, n = store_nruns(st), np = 0, nout = 0, nfin = 0;
 	struct snap_pick *p = xcalloc(n > 0 ? n : 1, sizeof *p);
@@ -954,7 +1007,11 @@ snapshot_select_runs(const struct store *st, const struct filter *f,
 	}
 	qsort(p, np, sizeof *p, snap_pick_cmp);
 	list = xcalloc(np > 0 ? np : 1, sizeof *list);
+	counts[0] = counts[1] = 0;
 	for (i = 0; i < np; i++) {
+		counts[p[i].active ? 0 : 1]++;
+		if (p[i].active && max_active > 0 && counts[0] > max_active)
+			continue;
 		if (!p[i].active && max_finished > 0 && nfin++ >= max_finished)
 			continue;
 		list[nout++] = p[i].run;
@@ -964,14 +1021,26 @@ snapshot_select_runs(const struct store *st, const struct filter *f,
 	return nout;
 }
 
+size_t
+snapshot_select_runs(const struct store *st, const struct filter *f,
+    int64_t now_ms, int64_t since_ms, size_t max_finished,
+    const struct run ***out)
+{
+	size_t counts[2];
+
+	return select_runs(st, f, now_ms, since_ms, 0, max_finished, out,
+	    counts);
+}
+
 json_t *
 snapshot_build(const struct metrics *m, const struct store *st,
     const struct filter *f, const char *filter_expr)
 {
-	json_t *o = json_object(), *win, *runs;
+	json_t *o = json_object(), *win, *runs, *rc;
+	struct errors *errs;
 	const struct run **list;
 	char tf[32];
-	size_t i, n;
+	size_t i, n, counts[2];
 
 	snap_set(o, "schemaVersion", json_integer(SNAPSHOT_SCHEMA_VERSION));
 	snap_set(o, "generatedAt", snap_time(m->now_ms));
@@ -1001,14 +1070,26 @@ snapshot_build(const struct metrics *m, const struct store *st,
 	snap_set(o, "tools", snap_tools(m));
 	snap_set(o, "queues", snap_queues(m));
 	runs = json_array();
-	n = snapshot_select_runs(st, f, m->now_ms, m->window_ms,
-	    SNAPSHOT_RUNS_FINISHED, &list);
+	n = select_runs(st, f, m->now_ms, m->window_ms, SNAPSHOT_LIVE_MAX,
+	    SNAPSHOT_RUNS_FINISHED, &list, counts);
 	for (i = 0; i < n; i++)
 		json_array_append_new(runs, snapshot_run_json(list[i], m->now_ms));
 	free(list);
 	snap_set(o, "runs", runs);
+	rc = json_object();
+	snap_set(rc, "unfinished", snap_count(counts[0]));
+	snap_set(rc, "finished", snap_count(counts[1]));
+	snap_set(o, "runCounts", rc);
 	snap_set(o, "flagged", snap_flagged(m));
+	snap_set(o, "flaggedTotal", snap_count(m->nflags));
+	errs = errors_compute(st, f, m->now_ms, m->window_ms);
+	snap_set(o, "topErrors", errors_json(errs, SNAPSHOT_TOP_ERRORS));
+	snap_set(o, "topErrorsTotal", snap_count(errs->ngroups));
+	errors_free(errs);
 	snap_set(o, "totals", snap_totals(m));
+	/* Estimated costs (prices.c) are said to be so. */
+	json_object_set_new(json_object_get(o, "totals"), "costEstimated",
+	    json_boolean(store_estimated_runs(st) > 0));
 	return o;
 }
 

@@ -15,6 +15,14 @@
 #define SNAPSHOT_SCHEMA_VERSION 1
 /* Finished runs listed in a snapshot's "runs" (the most recent ones). */
 #define SNAPSHOT_RUNS_FINISHED 100
+/*
+ * Live runs listed in a snapshot's executionsInProgress, queuedExecutions,
+ * the unfinished part of "runs", and flagged (the first ones in each list's
+ * order); their counts say how many there were in all.
+ */
+#define SNAPSHOT_LIVE_MAX 1000
+/* Error groups listed in topErrors (the most frequent; src/errors.h). */
+#define SNAPSHOT_TOP_ERRORS 20
 /* Longest errorSummary, in characters. */
 #define SNAPSHOT_ERROR_SUMMARY 200
 

@@ -13,6 +13,7 @@
 #include "loop.h"
 #include "map.h"
 #include "rconn.h"
+#include "redis-err.h"
 #include "source-bullmq.h"
 #include "xmalloc.h"
 
@@ -67,6 +68,7 @@ struct bq_queue {
 	int active_read;       /* start-up read of its active jobs done */
 	int existed;           /* its keys were seen at some point */
 	int gone;              /* ... and are not there now */
+	int refused;           /* a command of its was refused (said once) */
 
 	struct depth_slot slot[PC__COUNT];
 	int polling;           /* a depth round is in flight */
@@ -265,6 +267,27 @@ reply_int(const redisReply *r)
 	return r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
 }
 
+/*
+ * A refused command of q's (an ACL on its keys, a wrong type): its note
+ * says so in Redis's words, and stderr once. A refusal of the whole
+ * server reaches the follower's own commands too, which retries.
+ */
+static void
+queue_refused(struct bq_queue *q, const char *what, const redisReply *r)
+{
+	struct source_info *si = sources_get(q->source);
+	char words[256];
+
+	if (si == NULL || q->b->stopping)
+		return;
+	redis_err_words(r->str, r->len, 1, words, sizeof words);
+	source_set_note(q->source, "%s: %s", what, words);
+	if (!q->refused) {
+		q->refused = 1;
+		sink_notice(&q->b->sink, q->source, "%s: %s: %s", si->name, what, words);
+	}
+}
+
 /* One reply of a depth round; the last one (EXISTS) completes it. */
 static void
 on_depth(struct rconn *ac, void *r_, void *priv)
@@ -275,6 +298,8 @@ on_depth(struct rconn *ac, void *r_, void *priv)
 	redisReply *r = r_;
 
 	(void)ac;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		queue_refused(q, slot->what == PC_EXISTS ? "EXISTS" : "depth", r);
 	if (slot->what == PC_EXISTS) {
 		q->polling = 0;
 		if (r != NULL && r->type != REDIS_REPLY_ERROR) {
@@ -315,6 +340,15 @@ on_depth(struct rconn *ac, void *r_, void *priv)
 	}
 }
 
+/* The same queue as another source's (one server under two names): read there. */
+static int
+queue_dup(const struct bq_queue *q)
+{
+	const struct source_info *si = sources_get(q->source);
+
+	return si != NULL && si->state == SRC_DUPLICATE;
+}
+
 /* Send one depth round for q. */
 static void
 poll_queue(struct bullmq_source *b, struct bq_queue *q)
@@ -328,7 +362,7 @@ poll_queue(struct bullmq_source *b, struct bq_queue *q)
 		[PC_META] = "HMGET %smeta paused",
 	};
 
-	if (q->polling)
+	if (q->polling || queue_dup(q))
 		return;
 	q->polling = 1;
 	b->work++;
@@ -358,6 +392,8 @@ on_lookup(struct rconn *ac, void *r_, void *priv)
 	int64_t processed = -1;
 
 	(void)ac;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		queue_refused(q, "HMGET", r);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		/* Lost with the connection: ask again on the next one. */
 		if (r == NULL && !l->active && !b->stopping) {
@@ -448,6 +484,8 @@ on_active_list(struct rconn *ac, void *r_, void *priv)
 	redisReply *r = r_;
 
 	(void)ac;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		queue_refused(q, "LRANGE", r);
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY && !b->stopping) {
 		q->active_read = 1;
 		for (size_t i = 0; i < r->elements; i++) {
@@ -461,6 +499,8 @@ on_active_list(struct rconn *ac, void *r_, void *priv)
 static void
 read_active(struct bullmq_source *b, struct bq_queue *q)
 {
+	if (queue_dup(q))
+		return;
 	b->setup++;
 	rconn_command(b->ac, on_active_list, q, "LRANGE %sactive 0 %d",
 	    q->keys, ACTIVE_MAX - 1);
@@ -491,8 +531,16 @@ on_scan(struct rconn *ac, void *r_, void *priv)
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
 	    r->element[1]->type != REDIS_REPLY_ARRAY || b->stopping) {
-		if (r != NULL && r->type == REDIS_REPLY_ERROR)
-			source_set_error(b->discovery, "SCAN: %s", r->str);
+		if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+			char words[256];
+
+			redis_err_words(r->str, r->len, 1, words, sizeof words);
+			if (strstr(sources_get(b->discovery) != NULL ?
+			    sources_get(b->discovery)->error : "", words) == NULL)
+				sink_notice(&b->sink, b->discovery, "bullmq %s: SCAN: %s",
+				    b->display, words);
+			source_set_error(b->discovery, "SCAN: %s", words);
+		}
 		b->scanning = 0;
 		reply_done(b, initial ? &b->setup : &b->work);
 		return;

@@ -76,5 +76,12 @@ int source_redis_add_stream(struct redis_conn *, const char *key);
 void source_redis_resume(struct redis_conn *);
 /* The address for display, password masked. */
 const char *source_redis_display(const struct redis_conn *);
+/*
+ * The server connected to now: its numeric address (NULL for a Unix
+ * socket or before the first connect), port, and the name its certificate
+ * must carry. For another connection to the same server.
+ */
+const char *source_redis_server(const struct redis_conn *, const char **host,
+    int *port);
 
 #endif

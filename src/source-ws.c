@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -45,7 +44,23 @@
  *    lws has closed its handles, then source_ws_free() destroys it once more.
  *
  * Retry: after any failure the feed waits backoff_min_ms, doubling to
- * backoff_max_ms, reset once a connection is established. Headless commands
+ * backoff_max_ms. The delay goes back to backoff_min_ms only when the
+ * connection that ended had been up for healthy_ms: a server that accepts
+ * every upgrade and closes at once (1011, say) is retried ever more slowly,
+ * not every backoff_min_ms for ever.
+ *
+ * A frame whose header announces more than max_message bytes (or that would
+ * take the message past it) is counted too_large and the connection dropped
+ * at its first piece: reading through it would mean reading whatever length
+ * the server wrote there, up to 2^63 bytes. lws hands a frame's payload on in
+ * pieces of at most the protocol's rx buffer (WS_RX_PIECE, 1 KiB), and
+ * lws_remaining_packet_payload() says how much of the frame is still to
+ * come, so the first piece tells the whole frame's length (lws 4.1 has no
+ * callback for the header alone: at most one piece is read first). The rule
+ * is the same for a frame that fits in one piece, so that it does not depend
+ * on how the bytes arrived. A message over the bound in fragments each
+ * within it is skipped and counted as it comes (wsmsg.c), without dropping
+ * the connection. Headless commands
  * that do not follow (snapshot, runs, events) end a feed when its server
  * closes an established connection: a WebSocket has nothing to backfill.
  */
@@ -68,6 +83,7 @@ struct ws_feed {
 	char addr[INET6_ADDRSTRLEN];
 	int64_t backoff_ms;
 	int64_t alive_ms;      /* wall clock of the upgrade or the last pong */
+	int64_t up_ms;         /* wall clock of the upgrade of this connection */
 	int connected_once;
 	int caught_up_sent;
 	uint64_t notices;      /* malformed messages reported so far */
@@ -89,78 +105,7 @@ struct source_ws {
 	int in_callback;       /* depth of lws callbacks on the stack */
 };
 
-/* Where to find the system's trusted CAs (Debian first). */
-static const char *const ws_ca_bundles[] = {
-	"/etc/ssl/certs/ca-certificates.crt",
-	"/etc/pki/tls/certs/ca-bundle.crt",
-	"/etc/ssl/cert.pem",
-	"/usr/lib/ssl/cert.pem",
-};
-
 static void feed_connect(struct ws_feed *);
-
-void
-source_ws_opts_default(struct source_ws_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->follow = 1;
-	o->max_message = WSMSG_MAX_DEFAULT;
-	o->connect_timeout_ms = 5000;
-	o->ping_s = 10;
-	o->hangup_s = 30;
-	o->backoff_min_ms = 500;
-	o->backoff_max_ms = 10000;
-}
-
-static int
-header_name_ok(const char *s, size_t n)
-{
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!isalnum(c) && strchr("!#$%&'*+-.^_`|~", c) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
-char *
-source_ws_header(const char *spec, char *err, size_t errlen)
-{
-	const char *colon = strchr(spec, ':'), *v, *end;
-	char *out;
-	size_t n;
-
-	if (colon == NULL || !header_name_ok(spec, (size_t)(colon - spec))) {
-		snprintf(err, errlen, "want 'Name: value'");
-		return NULL;
-	}
-	v = colon + 1;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (strncmp(v, "env:", 4) == 0) {
-		const char *var = v + 4;
-
-		if ((v = getenv(var)) == NULL) {
-			snprintf(err, errlen, "environment variable %.64s is not set",
-			    var);
-			return NULL;
-		}
-	}
-	for (end = v; *end != '\0'; end++) {
-		unsigned char c = (unsigned char)*end;
-
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			snprintf(err, errlen, "the value holds a control character");
-			return NULL;
-		}
-	}
-	n = (size_t)(colon - spec);
-	xasprintf(&out, "%.*s: %s", (int)n, spec, v);
-	return out;
-}
 
 /*
  * The last TLS verification failure lws logged: its CONNECTION_ERROR only
@@ -281,6 +226,8 @@ feed_lost(struct ws_feed *f, struct lws *wsi, const char *what)
 	if (f == NULL || f->wsi != wsi || wsi == NULL)
 		return;
 	was_live = f->established;
+	if (was_live && loop_now_ms() - f->up_ms >= f->ws->opts.healthy_ms)
+		f->backoff_ms = f->ws->opts.backoff_min_ms;
 	if (was_live && f->why[0] == '\0' && loop_now_ms() - f->alive_ms >=
 	    (int64_t)f->ws->opts.hangup_s * 1000 - 250)
 		snprintf(f->why, sizeof f->why, "server stopped answering (no"
@@ -317,8 +264,7 @@ feed_established(struct ws_feed *f)
 	f->phase = W_LIVE;
 	f->established = 1;
 	f->why[0] = '\0';
-	f->alive_ms = loop_now_ms();
-	f->backoff_ms = f->ws->opts.backoff_min_ms;
+	f->alive_ms = f->up_ms = loop_now_ms();
 	source_set_state(f->source, SRC_LIVE, loop_now_ms());
 	sink_notice(&f->ws->sink, f->source, "ws %s: %s", f->display,
 	    f->connected_once ? "reconnected" : "connected");
@@ -352,27 +298,44 @@ on_malformed(void *arg, enum event_malformed why)
 		    event_malformed_name(why));
 }
 
-static void
+/*
+ * A piece of a frame. Returns -1 to drop the connection: the frame announces
+ * more than the message may hold.
+ */
+static int
 feed_receive(struct ws_feed *f, struct lws *wsi, const void *in, size_t len)
 {
 	struct wsmsg_sink s = { on_event, on_malformed, f };
+	size_t rest = lws_remaining_packet_payload(wsi), max = f->msg.max;
+	size_t held = f->msg.active && !f->msg.binary && !f->msg.overflow ?
+	    f->msg.len : 0;
 	enum event_malformed why;
 	int64_t now;
 	int rc;
 
+	if (len > max - held || rest > max - held - len) {
+		sources_get(f->source)->last_recv_ms = loop_now_ms();
+		on_malformed(f, MAL_TOO_LARGE);
+		snprintf(f->why, sizeof f->why, "a frame of %" PRIu64 " bytes"
+		    " announced, over --ws-max-message (%zu): connection dropped",
+		    (uint64_t)(held + len + rest), max);
+		wsmsg_buf_reset(&f->msg);
+		return -1;
+	}
 	rc = wsmsg_buf_add(&f->msg, in, len, lws_is_final_fragment(wsi),
 	    lws_frame_is_binary(wsi), &why);
 	if (rc == 0)
-		return;
+		return 0;
 	now = loop_now_ms();
 	sources_get(f->source)->last_recv_ms = now;
 	if (rc < 0) {
 		on_malformed(f, why);
-		return;
+		return 0;
 	}
 	if (f->ws->stopping || loop_stopping())
-		return;
+		return 0;
 	wsmsg_decode(f->msg.p, f->msg.len, now, &s);
+	return 0;
 }
 
 /* Note the close code the server sent, for the message about it. */
@@ -461,7 +424,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		feed_established(f);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		feed_receive(f, wsi, in, len);
+		rc = feed_receive(f, wsi, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
 		f->alive_ms = loop_now_ms();
@@ -490,8 +453,15 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return rc;
 }
 
+/*
+ * lws hands a frame's payload on when the frame is complete or when this many
+ * bytes of it are in: small, so that a frame too large for the message
+ * bound is known (and dropped) after at most this much of it.
+ */
+#define WS_RX_PIECE 1024
+
 static const struct lws_protocols ws_protocols[] = {
-	{ "execmon-feed", ws_callback, 0, 65536, 0, NULL, 0 },
+	{ "execmon-feed", ws_callback, 0, WS_RX_PIECE, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -603,19 +573,6 @@ feed_connect(struct ws_feed *f)
 	}
 }
 
-static const char *
-system_ca_bundle(void)
-{
-	const char *env = getenv("SSL_CERT_FILE");
-
-	if (env != NULL && *env != '\0' && access(env, R_OK) == 0)
-		return env;
-	for (size_t i = 0; i < sizeof ws_ca_bundles / sizeof ws_ca_bundles[0]; i++) {
-		if (access(ws_ca_bundles[i], R_OK) == 0)
-			return ws_ca_bundles[i];
-	}
-	return NULL;
-}
 
 struct source_ws *
 source_ws_start(char *const *urls, int nurls, const struct source_ws_opts *opts,
@@ -687,7 +644,7 @@ source_ws_start(char *const *urls, int nurls, const struct source_ws_opts *opts,
 	if (need_tls) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		ws->ca_file = xstrdup(opts->ca_file != NULL ? opts->ca_file :
-		    system_ca_bundle() != NULL ? system_ca_bundle() : "");
+		    source_ws_ca_bundle() != NULL ? source_ws_ca_bundle() : "");
 		if (*ws->ca_file != '\0')
 			info.client_ssl_ca_filepath = ws->ca_file;
 	}

@@ -18,6 +18,7 @@ struct source_ws_opts {
 	int ping_s;            /* ping after this long without a valid frame (10) */
 	int hangup_s;          /* hang up after this long without one (30) */
 	int64_t backoff_min_ms, backoff_max_ms; /* 500, 10000 */
+	int64_t healthy_ms;    /* up this long, a lost connection retries from backoff_min_ms (10000) */
 };
 
 void source_ws_opts_default(struct source_ws_opts *);
@@ -44,5 +45,7 @@ void source_ws_free(struct source_ws *);
  * new "Name: value" string, or NULL with the reason in err.
  */
 char *source_ws_header(const char *spec, char *err, size_t errlen);
+/* The system's CA bundle: $SSL_CERT_FILE, else the first readable one known, or NULL. */
+const char *source_ws_ca_bundle(void);
 
 #endif

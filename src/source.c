@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "log.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -30,15 +31,6 @@ sources_add(const char *kind, const char *name)
 	return (int)count++;
 }
 
-int
-sources_intern(const char *kind, const char *name)
-{
-	for (size_t i = 0; i < count; i++) {
-		if (strcmp(list[i]->name, name) == 0)
-			return (int)i;
-	}
-	return sources_add(kind, name);
-}
 
 size_t
 sources_count(void)
@@ -73,6 +65,8 @@ source_set_state(int idx, enum source_state st, int64_t now_ms)
 
 	if (s == NULL || s->state == st)
 		return;
+	log_msg(LOG_DEBUG, "%s: %s -> %s", s->name, source_state_name(s->state),
+	    source_state_name(st));
 	s->state = st;
 	s->state_since_ms = now_ms;
 	if (st == SRC_LIVE || st == SRC_BACKFILLING)
@@ -92,6 +86,22 @@ source_set_error(int idx, const char *fmt, ...)
 	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
 	event_sanitize(raw, s->error, sizeof s->error, 0);
+}
+
+/* Set the standing condition shown beside the state ("" clears it). */
+void
+source_set_note(int idx, const char *fmt, ...)
+{
+	struct source_info *s = sources_get(idx);
+	char raw[sizeof s->note];
+	va_list ap;
+
+	if (s == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_end(ap);
+	event_sanitize(raw, s->note, sizeof s->note, 0);
 }
 
 void
@@ -116,6 +126,8 @@ source_state_name(enum source_state st)
 		[SRC_RETRYING] = "retrying",
 		[SRC_DONE] = "done",
 		[SRC_GONE] = "gone",
+		[SRC_ERROR] = "error",
+		[SRC_DUPLICATE] = "duplicate",
 	};
 
 	if (st < 0 || st >= SRC__COUNT)

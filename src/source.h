@@ -15,6 +15,8 @@ enum source_state {
 	SRC_RETRYING,  /* waiting to reconnect; see retry_at_ms and error */
 	SRC_DONE,      /* a finite source (replay) reached its end */
 	SRC_GONE,      /* the thing it follows no longer exists */
+	SRC_ERROR,     /* cannot be read (wrong key type, no permission); rechecked */
+	SRC_DUPLICATE, /* the same stream as another source: read there, once */
 	SRC__COUNT
 };
 
@@ -40,18 +42,22 @@ struct source_info {
 	char node[80];         /* server it is read from now ("host:port"), "" = none yet */
 	char via[80];          /* how that server was found: "" = as addressed,
 	                          "sentinel MASTER" */
+	char note[192];        /* a standing condition beside the state, or what the source says of itself ("live since 14:02Z"), sanitized; "" = none */
+	uint64_t recreated;    /* times the stream was found deleted and recreated */
+	char gap_off[128];     /* why gaps cannot be detected, "" = they can */
+	int fatal;             /* the last error is one retrying cannot mend */
 };
 
 /* Registry: sources are added once and live until sources_clear(). */
 int sources_add(const char *kind, const char *name);
-/* Index of the source with this name, adding a "replay"-kind one if unknown. */
-int sources_intern(const char *kind, const char *name);
 size_t sources_count(void);
 struct source_info *sources_get(int idx);
 void sources_clear(void);
 
 void source_set_state(int idx, enum source_state, int64_t now_ms);
 void source_set_error(int idx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void source_set_note(int idx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void source_count_malformed(int idx, enum event_malformed);
 const char *source_state_name(enum source_state);

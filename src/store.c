@@ -10,6 +10,7 @@
 #include "map.h"
 #include "store-log.h"
 #include "strpool.h"
+#include "prices.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -619,6 +620,7 @@ run_derive(struct store *st, struct run *r)
 	r->output_tokens = (r->tot_has & EF_OUTPUT_TOKENS) ? r->tot_out :
 	    r->llm_out;
 	r->cost_nusd = (r->tot_has & EF_COST_USD) ? r->tot_nusd : r->llm_nusd;
+	r->cost_estimated = !(r->tot_has & EF_COST_USD) && r->llm_estimated;
 }
 
 /* Fold one new event into the run's derived state. */
@@ -696,6 +698,8 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 		if (ev->has & EF_COST_USD)
 			r->llm_nusd = store_add_sat(r->llm_nusd,
 			    store_usd_to_nusd(ev->cost_usd));
+		if ((ev->has & EF_COST_USD) && prices_is_estimated(ev))
+			r->llm_estimated = 1;
 		if (!(r->types & bit) || ts > r->last_llm_ms)
 			r->last_llm_ms = ts;
 		if (ev->model_id != NULL && (r->llm_model == NULL ||
@@ -1032,4 +1036,14 @@ run_is_finished(const struct run *r)
 {
 	return r->status == RUN_COMPLETED || r->status == RUN_FAILED ||
 	    r->status == RUN_CANCELLED;
+}
+
+size_t
+store_estimated_runs(const struct store *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < store_nruns(st); i++)
+		n += store_run_at(st, i)->cost_estimated != 0;
+	return n;
 }

@@ -72,6 +72,7 @@ struct run {
 	int64_t llm_calls, tool_calls, tool_errors, retries;
 	int64_t input_tokens, output_tokens; /* totals (see store.c) */
 	int64_t cost_nusd;     /* cost in nano-USD, exact integer sums */
+	int cost_estimated;    /* that cost holds estimates from model prices (prices.c) */
 	int64_t last_llm_ms;   /* latest llm.call event time */
 
 	struct logent *log;    /* sorted by (ts, source, entry id, arrival) */
@@ -98,6 +99,7 @@ struct run {
 	int pk_plain;          /* identity changed too often: packs hold copies */
 	int pk_fixups;         /* identity changes that repacked the log */
 	int has_totals;        /* terminal event carried token/cost totals */
+	int llm_estimated;     /* an llm.call's cost was estimated */
 	size_t index;          /* position in the store's run vector */
 };
 
@@ -148,6 +150,15 @@ void run_log_get(const struct run *r, size_t i, struct event *ev);
  * are only in run_log_get), and ev must not be passed to event_done.
  */
 void run_log_peek(const struct run *r, size_t i, struct event *ev);
+/*
+ * Whether event i of the run holds needle (case-insensitive) in any of its
+ * text: type, message, model, tool, outcome, error kind, class and message,
+ * queue, finish and fallback reasons, and every string of its payload
+ * (fields execmon does not know, nested ones included).
+ */
+int run_log_event_has_text(const struct run *r, size_t i, const char *needle);
+/* Whether any event the run holds has it (bounded by the log kept). */
+int run_log_has_text(const struct run *r, const char *needle);
 
 /* What the metrics read of one event of a run's log. */
 struct log_figures {
@@ -173,6 +184,9 @@ void store_queues_refresh(struct store *);
 
 /* worker.status samples, oldest first (at most STORE_WORKER_SAMPLES). */
 size_t store_workers(const struct store *, const struct worker_sample **out);
+
+/* Runs whose cost holds estimates (cost_estimated), among those held. */
+size_t store_estimated_runs(const struct store *);
 
 /* Events without a run that we still count, by type. */
 uint64_t store_type_count(const struct store *, enum event_type);

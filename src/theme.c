@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "event.h"
+#include "infile.h"
 #include "theme.h"
 #include "xmalloc.h"
 
@@ -27,11 +30,6 @@ static const char *const color_names[8] = {
 	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"
 };
 
-const char *
-theme_role_name(enum theme_role r)
-{
-	return r < TH__COUNT ? role_names[r] : "?";
-}
 
 void
 theme_default(struct theme *t)
@@ -100,6 +98,31 @@ parse_color(const char *w, int *out)
 	return -1;
 }
 
+/* Whether w starts a #rrggbb colour word. */
+static int
+is_rgb_word(const char *w)
+{
+	for (int i = 1; i < 7; i++) {
+		if (!isxdigit((unsigned char)w[i]))
+			return 0;
+	}
+	return w[7] == '\0' || isspace((unsigned char)w[7]);
+}
+
+/* Cut a '#' comment off: one that starts a word and is not a #rrggbb colour. */
+static void
+strip_comment(char *line)
+{
+	for (char *p = line; (p = strchr(p, '#')) != NULL; p++) {
+		if (p != line && !isspace((unsigned char)p[-1]))
+			continue;
+		if (is_rgb_word(p))
+			continue;
+		*p = '\0';
+		return;
+	}
+}
+
 int
 theme_parse(struct theme *t, const char *text, size_t len, char *err, size_t errlen)
 {
@@ -122,8 +145,7 @@ theme_parse(struct theme *t, const char *text, size_t len, char *err, size_t err
 		memcpy(line, text + pos, e - pos);
 		line[e - pos] = '\0';
 		pos = e + 1;
-		if ((p = strchr(line, '#')) != NULL && (p == line || isspace((unsigned char)p[-1])))
-			*p = '\0'; /* comment, unless it is a #rrggbb colour */
+		strip_comment(line);
 		for (p = line; *p != '\0';) {
 			while (isspace((unsigned char)*p) || *p == '=')
 				p++;
@@ -198,29 +220,31 @@ theme_parse(struct theme *t, const char *text, size_t len, char *err, size_t err
 	return 0;
 }
 
+/*
+ * Load a theme file by infile_read()'s rules (a regular file only, opened
+ * without waiting, every read checked). err names the path; *missing is set
+ * when there is no file there.
+ */
 static int
-load_path(struct theme *t, const char *path, char *err, size_t errlen)
+load_path(struct theme *t, const char *path, int *missing, char *err,
+    size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *buf;
+	char *buf, why[200], safe[256];
 	size_t n;
 	int rc;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
+	*missing = 0;
+	event_sanitize(path, safe, sizeof safe, 0);
+	if (infile_read(path, THEME_FILE_MAX, &buf, &n, NULL, why, sizeof why) != 0) {
+		*missing = errno == ENOENT || errno == ENOTDIR;
+		snprintf(err, errlen, "%s: %s", safe, why);
 		return -1;
 	}
-	buf = xmalloc(THEME_FILE_MAX);
-	n = fread(buf, 1, THEME_FILE_MAX, f);
-	if (n == THEME_FILE_MAX) {
-		snprintf(err, errlen, "larger than %d bytes", THEME_FILE_MAX);
-		rc = -1;
-	} else {
-		theme_default(t);
-		rc = theme_parse(t, buf, n, err, errlen);
-	}
+	theme_default(t);
+	rc = theme_parse(t, buf, n, why, sizeof why);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: %s", safe, why);
 	free(buf);
-	fclose(f);
 	return rc;
 }
 
@@ -229,12 +253,13 @@ theme_load(struct theme *t, const char *name, char *err, size_t errlen)
 {
 	char path[1024];
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	const char *dirs[4];
-	int nd = 0;
-	char xdgdir[900];
+	const char *dirs[5];
+	int nd = 0, missing;
+	char xdgdir[900], exedir[900];
+	ssize_t n;
 
 	if (strchr(name, '/') != NULL)
-		return load_path(t, name, err, errlen);
+		return load_path(t, name, &missing, err, errlen);
 	for (const char *p = name; *p; p++) {
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
 			snprintf(err, errlen, "bad theme name");
@@ -249,15 +274,23 @@ theme_load(struct theme *t, const char *name, char *err, size_t errlen)
 		dirs[nd++] = xdgdir;
 	}
 	dirs[nd++] = THEMEDIR;
+	/* next to a binary that is not installed (a build tree) */
+	if ((n = readlink("/proc/self/exe", exedir, sizeof exedir - 8)) > 0) {
+		char *slash;
+
+		exedir[n] = '\0';
+		if ((slash = strrchr(exedir, '/')) != NULL) {
+			snprintf(slash, sizeof exedir - (size_t)(slash - exedir), "/themes");
+			dirs[nd++] = exedir;
+		}
+	}
 	dirs[nd++] = "themes";
 	for (int i = 0; i < nd; i++) {
-		FILE *f;
-
 		snprintf(path, sizeof path, "%s/%s.theme", dirs[i], name);
-		if ((f = fopen(path, "r")) != NULL) {
-			fclose(f);
-			return load_path(t, path, err, errlen);
-		}
+		if (load_path(t, path, &missing, err, errlen) == 0)
+			return 0;
+		if (!missing)
+			return -1;
 	}
 	if (strcmp(name, "default") == 0) {
 		theme_default(t);

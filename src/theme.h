@@ -51,6 +51,5 @@ int theme_parse(struct theme *, const char *text, size_t len, char *err, size_t 
  * installed themes directory, then ./themes) or by path (contains '/').
  */
 int theme_load(struct theme *, const char *name_or_path, char *err, size_t errlen);
-const char *theme_role_name(enum theme_role);
 
 #endif

@@ -11,7 +11,9 @@
 #include <curses.h>
 
 #include "event.h"
+#include "textwidth.h"
 #include "ui.h"
+#include "xmalloc.h"
 
 /* The rgb of an xterm-256 palette index. */
 static void
@@ -130,72 +132,37 @@ ui_attr(const struct dash *d, enum theme_role r)
 int
 ui_width(const char *s)
 {
-	mbstate_t st;
-	int w = 0;
-
-	memset(&st, 0, sizeof st);
-	while (*s != '\0') {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
-		int cw;
-
-		if (n == 0 || n == (size_t)-1 || n == (size_t)-2) {
-			s++;
-			w++;
-			memset(&st, 0, sizeof st);
-			continue;
-		}
-		cw = wcwidth(wc);
-		w += cw > 0 ? cw : 0;
-		s += n;
-	}
-	return w;
+	return tw_width(s, 0);
 }
 
 int
 ui_text(const struct dash *d, int y, int x, int w, enum theme_role role, const char *s)
 {
-	char safe[1024];
-	const char *p;
+	char fit[4096];
+	wchar_t wide[1024];
+	const char *p = fit;
 	mbstate_t st;
-	int used = 0;
+	size_t n;
+	int used;
 
 	if (w <= 0 || s == NULL)
 		return 0;
-	event_sanitize(s, safe, sizeof safe, 0);
+	/* sanitized and clipped by cells, between characters (textwidth.c) */
+	used = tw_fit(s, w, TW_NOPAD | TW_CLIP | (d->utf8 ? 0 : TW_ASCII), fit, sizeof fit);
 	attrset(ui_attr(d, role));
 	move(y, x);
-	memset(&st, 0, sizeof st);
-	for (p = safe; *p != '\0';) {
-		wchar_t wc;
-		size_t n;
-		int cw;
-
-		if (!d->utf8) {
-			if (used + 1 > w)
+	if (!d->utf8) {
+		addstr(fit);
+	} else {
+		memset(&st, 0, sizeof st);
+		while (*p != '\0') {
+			n = mbsrtowcs(wide, &p, sizeof wide / sizeof wide[0], &st);
+			if (n == (size_t)-1)
+				break; /* cannot happen: tw_fit writes valid UTF-8 */
+			addnwstr(wide, (int)n);
+			if (p == NULL)
 				break;
-			addch((unsigned char)*p < 0x80 ? (chtype)(unsigned char)*p : '?');
-			/* skip the rest of a UTF-8 sequence */
-			if ((unsigned char)*p >= 0x80) {
-				p++;
-				while ((*p & 0xc0) == 0x80)
-					p++;
-			} else
-				p++;
-			used++;
-			continue;
 		}
-		n = mbrtowc(&wc, p, MB_CUR_MAX, &st);
-		if (n == 0 || n == (size_t)-1 || n == (size_t)-2)
-			break;
-		cw = wcwidth(wc);
-		if (cw < 0)
-			cw = 1, wc = L'?';
-		if (used + cw > w)
-			break;
-		addnwstr(&wc, 1);
-		used += cw;
-		p += n;
 	}
 	attrset(A_NORMAL);
 	return used;
@@ -204,13 +171,23 @@ ui_text(const struct dash *d, int y, int x, int w, enum theme_role role, const c
 int
 ui_textf(const struct dash *d, int y, int x, int w, enum theme_role role, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[1024], *big = NULL;
 	va_list ap;
+	int n, used;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	return ui_text(d, y, x, w, role, buf);
+	if (n >= (int)sizeof buf) {
+		/* never cut a character in two: format it whole */
+		big = xmalloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	used = ui_text(d, y, x, w, role, big != NULL ? big : buf);
+	free(big);
+	return used;
 }
 
 void
@@ -219,6 +196,61 @@ ui_blank(int y, int x, int w)
 	attrset(A_NORMAL);
 	if (w > 0)
 		mvhline(y, x, ' ', w);
+}
+
+void
+ui_list_clamp(int *sel, int *top, int n, int h)
+{
+	if (h < 1)
+		h = 1;
+	if (*sel >= n)
+		*sel = n - 1;
+	if (*sel < 0)
+		*sel = 0;
+	if (*top > *sel)
+		*top = *sel;
+	if (*sel >= *top + h)
+		*top = *sel - h + 1;
+	if (*top > (n > h ? n - h : 0)) /* no empty rows below the last item */
+		*top = n > h ? n - h : 0;
+	if (*top < 0)
+		*top = 0;
+}
+
+struct rect
+ui_box(const struct dash *d, struct rect b, const char *title)
+{
+	/*
+	 * An overlay owns its rectangle: every cell is written (so nothing of
+	 * the screen below shows through, a wide character cut by the edge
+	 * included), then the border, then the title in the top border.
+	 */
+	const char *h = d->utf8 ? "─" : "-", *v = d->utf8 ? "│" : "|";
+	const char *c[4] = { d->utf8 ? "┌" : "+", d->utf8 ? "┐" : "+",
+		d->utf8 ? "└" : "+", d->utf8 ? "┘" : "+" };
+	struct rect in = { b.y + 1, b.x + 2, b.h - 2, b.w - 4 };
+
+	if (b.w < 6 || b.h < 3)
+		return (struct rect){ b.y, b.x, 0, 0 };
+	for (int y = b.y; y < b.y + b.h; y++)
+		ui_blank(y, b.x, b.w);
+	attrset(ui_attr(d, TH_DIM));
+	for (int x = b.x + 1; x < b.x + b.w - 1; x++) {
+		mvaddstr(b.y, x, h);
+		mvaddstr(b.y + b.h - 1, x, h);
+	}
+	for (int y = b.y + 1; y < b.y + b.h - 1; y++) {
+		mvaddstr(y, b.x, v);
+		mvaddstr(y, b.x + b.w - 1, v);
+	}
+	mvaddstr(b.y, b.x, c[0]);
+	mvaddstr(b.y, b.x + b.w - 1, c[1]);
+	mvaddstr(b.y + b.h - 1, b.x, c[2]);
+	mvaddstr(b.y + b.h - 1, b.x + b.w - 1, c[3]);
+	if (title != NULL)
+		ui_text(d, b.y, b.x + 2, b.w - 4, TH_FOCUS, title);
+	attrset(A_NORMAL);
+	return in;
 }
 
 void
@@ -243,11 +275,12 @@ ui_bar(const struct dash *d, int y, int x, int w, double frac, enum theme_role r
 		else
 			addch('#');
 	}
-	if (i < w) {
-		if (d->utf8 && rem > 0)
+	if (i < w && rem > 0 && (d->utf8 || rem >= 4)) {
+		/* a partial cell only when something of it is filled */
+		if (d->utf8)
 			addnwstr(&eighths[rem], 1);
 		else
-			addch(!d->utf8 && rem >= 4 ? '=' : ' ');
+			addch('=');
 		i++;
 	}
 	attrset(ui_attr(d, TH_DIM));
@@ -263,13 +296,23 @@ ui_bar(const struct dash *d, int y, int x, int w, double frac, enum theme_role r
 void
 ui_spark(const struct dash *d, int y, int x, int w, const double *v, int n, enum theme_role role)
 {
+	ui_spark_scaled(d, y, x, w, v, n, 0, role);
+}
+
+void
+ui_spark_scaled(const struct dash *d, int y, int x, int w, const double *v, int n,
+    double max, enum theme_role role)
+{
 	static const wchar_t *const blocks = L"▁▂▃▄▅▆▇█";
 	static const char *const ascii = "_.-:=+*#";
-	double max = 0;
 	int start = n > w ? n - w : 0;
 
-	for (int i = start; i < n; i++) {
+	for (int i = start; max <= 0 && i < n; i++) {
 		if (v[i] > max)
+			max = v[i];
+	}
+	for (int i = start; i < n; i++) {
+		if (v[i] > max) /* never taller than the scale */
 			max = v[i];
 	}
 	attrset(ui_attr(d, role));
@@ -293,67 +336,9 @@ ui_spark(const struct dash *d, int y, int x, int w, const double *v, int n, enum
 	attrset(A_NORMAL);
 }
 
-char *
-fmt_dur(int64_t ms, char *buf, size_t size)
-{
-	if (ms < 0)
-		snprintf(buf, size, "-");
-	else if (ms < 1000)
-		snprintf(buf, size, "%" PRId64 "ms", ms);
-	else if (ms < 60000)
-		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
-	else if (ms < 3600000)
-		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", ms / 60000, (ms / 1000) % 60);
-	else if (ms < 86400000)
-		snprintf(buf, size, "%" PRId64 "h%02" PRId64 "m", ms / 3600000, (ms / 60000) % 60);
-	else
-		snprintf(buf, size, "%" PRId64 "d%02" PRId64 "h", ms / 86400000, (ms / 3600000) % 24);
-	return buf;
-}
 
-char *
-fmt_window(int64_t ms, char *buf, size_t size)
-{
-	if (ms % 86400000 == 0)
-		snprintf(buf, size, "%" PRId64 "d", ms / 86400000);
-	else if (ms % 3600000 == 0)
-		snprintf(buf, size, "%" PRId64 "h", ms / 3600000);
-	else if (ms % 60000 == 0)
-		snprintf(buf, size, "%" PRId64 "m", ms / 60000);
-	else
-		snprintf(buf, size, "%" PRId64 "s", ms / 1000);
-	return buf;
-}
 
-char *
-fmt_count(double n, char *buf, size_t size)
-{
-	if (n < 0)
-		snprintf(buf, size, "-");
-	else if (n < 1000)
-		snprintf(buf, size, n == (double)(int64_t)n ? "%.0f" : "%.1f", n);
-	else if (n < 1e6)
-		snprintf(buf, size, "%.1fk", n / 1e3);
-	else if (n < 1e9)
-		snprintf(buf, size, "%.1fM", n / 1e6);
-	else
-		snprintf(buf, size, "%.1fG", n / 1e9);
-	return buf;
-}
 
-char *
-fmt_cost(int64_t nusd, char *buf, size_t size)
-{
-	double usd = (double)nusd / 1e9;
-
-	if (usd < 10)
-		snprintf(buf, size, "$%.3f", usd);
-	else if (usd < 10000)
-		snprintf(buf, size, "$%.2f", usd);
-	else
-		snprintf(buf, size, "$%.1fk", usd / 1000);
-	return buf;
-}
 
 const char *
 status_glyph(const struct dash *d, enum run_status s)

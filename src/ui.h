@@ -5,9 +5,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "filter.h"
 #include "metrics.h"
 #include "store.h"
+#include "format.h"
 #include "theme.h"
 
 struct rect {
@@ -15,6 +18,8 @@ struct rect {
 };
 
 struct dash;
+struct dash_alerts;
+struct alert_config;
 
 /* A kind of pane: one file pane-x.c and one line in the pane table (ui.c). */
 struct pane_kind {
@@ -27,8 +32,8 @@ struct pane_kind {
 	void (*enter)(struct dash *, int row);
 };
 
-enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE };
-enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT };
+enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ERRORS, VIEW_ALERTS };
+enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
 
 #define PANES_MAX 12
 #define SORT_COUNT 4
@@ -39,6 +44,7 @@ struct dash {
 	struct filter filter;
 	int64_t window_ms;
 	int64_t loaded_from_ms;   /* oldest time the backfill covers */
+	int can_reload;           /* the sources keep their past (dash_can_reload) */
 	int64_t pinned_now_ms;    /* --now, 0 = wall clock */
 	int64_t now_ms;           /* the now of m */
 	int paused;
@@ -50,13 +56,27 @@ struct dash {
 	enum view view;
 	enum overlay overlay;
 	int focus;                /* index into the visible panes */
-	int npanes;
-	const struct pane_kind *panes[PANES_MAX];
 	int sel[PANES_MAX], top[PANES_MAX];
+
+	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
+	int rec_sel, rec_top;     /* the recent runs view's selection and scroll */
+	int err_sel, err_top;     /* the top errors view's */
+	char *rec_sel_id;         /* ... by identity */
+	enum view log_from;       /* the view a run's log goes back to */
+	char filter_undo[512];    /* the filter before Enter on a row put one on */
+	int has_undo;
+	int tsort[3], tdesc[3];
+	const struct savedviews *views; /* saved views (1-9) and table columns */
+	int mouse;                /* --mouse */
+	char log_search[128];     /* the run log's search, "" = none (/, n, N) */
+	int prompt_log;           /* the prompt searches the run log, not the runs */    /* agents, models, tools: sort column and direction */
 
 	/* run log / trace views */
 	char *run_id;
 	int log_sel, log_top, log_follow, log_abs;
+	int detail_top;
+	int help_top;              /* first line of the help shown */
+	int msg_top;               /* first row of the messages view shown */            /* first line of the event detail shown (J/K) */
 	char *trace_id;
 	int trace_sel, trace_top;
 
@@ -87,54 +107,106 @@ struct dash {
 	int dirty;                /* something to redraw */
 	int need_clear;           /* full repaint (resize, view change) */
 	char *snapshot_dir;
-	const char *filter_expr_cli;
+	struct dash_alerts *alerts; /* view-alerts.c */
 };
 
-/* ui.c: colours and text. Every string passes through event_sanitize. */
+/*
+ * ui.c: colours and text. Every string passes through event_sanitize and is
+ * measured, cut and padded in cells by textwidth.c (tw_fit), never in bytes.
+ */
 void ui_colors_init(struct dash *);
 int ui_attr(const struct dash *, enum theme_role);
-/* Draw text clipped to w columns; returns the columns used. */
+/* Draw text clipped to w columns (between characters); returns the columns used. */
 int ui_text(const struct dash *, int y, int x, int w, enum theme_role, const char *utf8);
 /* printf-style ui_text. */
 int ui_textf(const struct dash *, int y, int x, int w, enum theme_role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 void ui_blank(int y, int x, int w);
+/*
+ * Every list's scrolling: keep sel in 0..n-1 and top so that sel is among
+ * the h rows shown from top (the one clamp every pane and view uses).
+ */
+void ui_list_clamp(int *sel, int *top, int n, int h);
+/* A bordered overlay that clears its whole area; returns the inside. */
+struct rect ui_box(const struct dash *, struct rect, const char *title);
 /* A bar of frac (0..1) over w columns, eighth blocks in UTF-8. */
 void ui_bar(const struct dash *, int y, int x, int w, double frac, enum theme_role);
 /* A sparkline of n values scaled to their max, the last w values. */
 void ui_spark(const struct dash *, int y, int x, int w, const double *v, int n, enum theme_role);
+/* The same on a given scale (max > 0), so several rows compare. */
+void ui_spark_scaled(const struct dash *, int y, int x, int w, const double *v, int n,
+    double max, enum theme_role);
 /* A bar chart of n values over a rectangle, the last r.w values, eighth blocks. */
 void ui_chart(const struct dash *, struct rect r, const double *v, int n, enum theme_role);
 /* Text width in columns of a UTF-8 string. */
 int ui_width(const char *utf8);
 
-/* Formatting: durations, counts, money. Each writes into buf and returns it. */
-char *fmt_dur(int64_t ms, char *buf, size_t size);
-char *fmt_count(double n, char *buf, size_t size);
-/* A window length as the user wrote it: 15m, 1h, 7d. */
-char *fmt_window(int64_t ms, char *buf, size_t size);
-char *fmt_cost(int64_t nusd, char *buf, size_t size);
 const char *status_glyph(const struct dash *, enum run_status);
 enum theme_role status_role(enum run_status);
 
 /* The runs shown in the runs pane, in the current sort (used by several panes). */
 int dash_runs(struct dash *, const struct live_run ***out);
 struct run *dash_selected_run(struct dash *);
+/* Keep the runs pane's selection on the same run as the list moves: sets sel[0]. */
+void dash_runs_follow(struct dash *, const struct live_run **v, int n);
+/* The runs pane's selection moved by a key: remember which run it is on. */
+void dash_runs_remember(struct dash *);
 void dash_set_status(struct dash *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dash_recompute(struct dash *);
+/* collect_run's status when the window grew past the history held. */
+#define DASH_RELOAD 100
+struct opts;
+int dash_can_reload(const struct opts *);
+void dash_reload(struct dash *);
 void dash_open_log(struct dash *, const char *run_id);
 void dash_open_trace(struct dash *, const char *trace_id);
 
 /* The header (sources, rates, window, filter, PAUSED, clock), the summary line, the status line. */
 void dash_draw_header(struct dash *, int w);
+int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
+int dash_pane_at(int y, int x, struct rect *out);
+/* The sort code (as O cycles it) of table t's header cell at column x, or -1. */
+int pane_table_header_at(int t, int x);
+/* Mouse events (--mouse): select, open, scroll, sort. */
+void keys_mouse(struct dash *);
+
+/* Row i of table t (0 agents, 1 models, 2 tools) as shown: the figures' index. */
+size_t pane_table_row(struct dash *, int t, size_t i);
+
 /* Views. */
+void view_recent_draw(struct dash *, struct rect);
+struct run *view_recent_selected(struct dash *);
+void view_recent_move(struct dash *, int delta);
+void view_recent_done(void);
+struct error_group;
+void view_errors_draw(struct dash *, struct rect);
+const struct error_group *view_errors_selected(struct dash *);
+void view_errors_move(struct dash *, int delta);
+void view_errors_done(void);
+void view_messages_draw(struct dash *, struct rect);
 void view_runlog_draw(struct dash *, struct rect);
 int view_runlog_key(struct dash *, int ch);
 void view_trace_draw(struct dash *, struct rect);
+/* The run highlighted in the trace view (NULL when none). */
+struct run *view_trace_selected(struct dash *);
 int view_trace_key(struct dash *, int ch);
+void view_alerts_draw(struct dash *, struct rect);
+/* Keys of the alerts view; 0 = not its key (the key table has a go). */
+int view_alerts_key(struct dash *, int ch);
+
+/* Alerts (view-alerts.c): judged every second, announced, badge and names. */
+void dash_alerts_create(struct dash *, const struct alert_config *);
+void dash_alerts_start(struct dash *);   /* once the loop runs */
+void dash_alerts_free(struct dash *);
+void dash_alerts_tick(struct dash *);    /* from the frame timer */
+/* The header badge ("2 firing 1 pending"): 0 none, 1 pending only, 2 firing. */
+int dash_alerts_badge(struct dash *, char *buf, size_t size);
+/* The firing alerts' names at (y, x) within w columns; returns the columns used. */
+int dash_alerts_firing(struct dash *, int y, int x, int w);
+void dash_alerts_snapshot(struct dash *, json_t *snap);
 
 /* Keys (keys.c): the one table that both dispatch and help come from. */
 int keys_dispatch(struct dash *, int ch);

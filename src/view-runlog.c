@@ -9,6 +9,7 @@
 
 #include "event.h"
 #include "record.h"
+#include "textwidth.h"
 #include "ui.h"
 
 static void
@@ -59,82 +60,129 @@ view_runlog_draw(struct dash *d, struct rect r)
 		x += ui_textf(d, y, x, r.w, TH_FOCUS, " run %s ", run->id);
 		x += ui_textf(d, y, x, r.w - x, status_role(run->status), " %s %s ",
 		    status_glyph(d, run->status), run_status_name(run->status));
-		x += ui_textf(d, y, x, r.w - x, TH_NORMAL, " agent %s  trace %s  %" PRId64 " tokens  %s",
+		x += ui_textf(d, y, x, r.w - x, TH_NORMAL, " agent %s  trace %s  %" PRId64 " tokens  %s%s%s",
 		    run->agent_name ? run->agent_name : "-", run->trace_id ? run->trace_id : "-",
-		    run->input_tokens + run->output_tokens, fmt_cost(run->cost_nusd, a, sizeof a));
+		    run->input_tokens + run->output_tokens, run->cost_estimated ? "~" : "",
+		    format_cost(run->cost_nusd, a, sizeof a), run->cost_estimated ? " (estimated)" : "");
 		ui_text(d, y, x, r.w - x, TH_DIM, d->log_abs ? "  (r: relative times)" : "  (r: absolute times)");
 	}
 	y++;
-	listh = (r.h - 1) * 3 / 5;
+	/* a failed run says why, in full (wrapped, two rows at most) */
+	if (run->error_class != NULL || run->error_message != NULL) {
+		char err[1200];
+		size_t off = 0, len;
+
+		snprintf(err, sizeof err, "error: %s%s%s", run->error_class ? run->error_class : "",
+		    run->error_class && run->error_message ? ": " : "",
+		    run->error_message ? run->error_message : "");
+		len = strlen(err);
+		for (int k = 0; k < 2 && off < len && y < r.y + r.h - 3; k++, y++) {
+			size_t take = tw_take(err + off, r.w - 2, d->utf8 ? 0 : TW_ASCII);
+			char c;
+
+			if (take == 0)
+				break;
+			if (k == 1 && off + take < len) /* the rest is in the event below */
+				take = tw_take(err + off, r.w - 4, d->utf8 ? 0 : TW_ASCII);
+			c = err[off + take];
+			err[off + take] = '\0';
+			ui_blank(y, 0, r.w);
+			ui_text(d, y, 1, r.w - 1, TH_ERR, err + off);
+			if (k == 1 && c != '\0')
+				ui_text(d, y, r.w - 2, 1, TH_DIM, d->utf8 ? "…" : "+");
+			err[off + take] = c;
+			off += take;
+		}
+	}
+	listh = (r.y + r.h - y) * 3 / 5;
 	if ((int)run->nlog == 0) {
 		ui_text(d, y, 1, r.w - 1, TH_DIM, "no events held for this run");
 		return;
 	}
-	if (d->log_follow || d->log_sel >= (int)run->nlog)
+	if (d->log_follow)
 		d->log_sel = (int)run->nlog - 1;
-	if (d->log_sel < d->log_top)
-		d->log_top = d->log_sel;
-	if (d->log_sel >= d->log_top + listh)
-		d->log_top = d->log_sel - listh + 1;
+	ui_list_clamp(&d->log_sel, &d->log_top, (int)run->nlog, listh);
 	for (int i = 0; i < listh && d->log_top + i < (int)run->nlog; i++) {
 		struct event e, *ev = &e;
 		int sel = d->log_top + i == d->log_sel, x = 1;
-		char buf[1024];
+		char buf[1024], type[128];
 		int64_t base = run->queued_ms ? run->queued_ms : run->first_ms;
 
 		run_log_peek(run, (size_t)(d->log_top + i), ev);
 		if (sel)
 			ui_blank(y + i, 0, r.w);
+		/* events holding the search are marked */
+		if (d->log_search[0] != '\0' &&
+		    run_log_event_has_text(run, (size_t)(d->log_top + i), d->log_search))
+			ui_text(d, y + i, 0, 1, TH_WARN, d->utf8 ? "▸" : ">");
 		if (d->log_abs)
 			event_format_time(ev->ts_ms, t, sizeof t);
 		else
-			snprintf(t, sizeof t, "+%s", fmt_dur(ev->ts_ms - base, a, sizeof a));
+			snprintf(t, sizeof t, "+%s", format_dur(ev->ts_ms - base, a, sizeof a));
 		x += ui_textf(d, y + i, x, 26, sel ? TH_SELECT : TH_DIM, "%-*s ", d->log_abs ? 24 : 9, t);
-		x += ui_textf(d, y + i, x, 17, sel ? TH_SELECT : TH_ACCENT, "%-16.16s ", ev->type_name);
+		tw_fit(ev->type_name, 16, d->utf8 ? 0 : TW_ASCII, type, sizeof type);
+		x += ui_textf(d, y + i, x, 17, sel ? TH_SELECT : TH_ACCENT, "%s ", type);
 		detail(ev, buf, sizeof buf);
 		ui_text(d, y + i, x, r.w - x, sel ? TH_SELECT : TH_NORMAL, buf);
 	}
 	if (run->log_dropped > 0)
 		ui_textf(d, y + listh - 1, r.w - 30, 30, TH_DIM, "(%" PRIu64 " older not kept)",
 		    run->log_dropped);
-	/* the selected event's payload, pretty-printed and wrapped */
+	/* the selected event's payload, pretty-printed, wrapped, scrolled with J/K */
 	y += listh;
-	ui_text(d, y++, 0, r.w, TH_TITLE, " event ");
 	{
 		struct event sel;
 		json_t *o;
+		char *text, *line, *nl, more[64];
+		int total = 0, shown = 0, room = r.y + r.h - y - 1;
 
 		run_log_get(run, (size_t)d->log_sel, &sel);
 		o = record_json(&sel);
 		event_done(&sel);
-		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-		char *line = text, *nl;
+		text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+		json_decref(o);
+		if (d->detail_top < 0)
+			d->detail_top = 0;
+		/* count the wrapped lines, then draw those from detail_top */
+		for (int pass = 0; pass < 2; pass++) {
+			int ln = 0;
 
-		while (line != NULL && *line != '\0' && y < r.y + r.h) {
-			char safe[2048];
-			int len, off = 0;
+			for (line = text; line != NULL && *line != '\0'; line = nl != NULL ? nl + 1 : NULL) {
+				size_t off = 0, len;
 
-			nl = strchr(line, '\n');
-			if (nl != NULL)
-				*nl = '\0';
-			event_sanitize(line, safe, sizeof safe, 0);
-			len = (int)strlen(safe);
-			do {
-				/* wrap long lines at the width (byte-wise is fine: sanitized text) */
-				int take = len - off > r.w - 2 ? r.w - 2 : len - off;
-				char part[2048];
+				nl = strchr(line, '\n');
+				if (nl != NULL)
+					*nl = '\0';
+				len = strlen(line);
+				do {
+					size_t take = tw_take(line + off, r.w - 2,
+					    d->utf8 ? 0 : TW_ASCII);
 
-				while (take > 0 && off + take < len && (safe[off + take] & 0xc0) == 0x80)
-					take--;
-				memcpy(part, safe + off, (size_t)take);
-				part[take] = '\0';
-				ui_text(d, y++, 1, r.w - 1, TH_NORMAL, part);
-				off += take;
-			} while (off < len && y < r.y + r.h && len > 0);
-			line = nl != NULL ? nl + 1 : NULL;
+					if (pass == 1 && ln >= d->detail_top && shown < room) {
+						char c = line[off + take];
+
+						line[off + take] = '\0';
+						ui_text(d, y + 1 + shown, 1, r.w - 1, TH_NORMAL, line + off);
+						line[off + take] = c;
+						shown++;
+					}
+					ln++;
+					off += take > 0 ? take : len - off;
+				} while (off < len);
+				if (nl != NULL)
+					*nl = '\n';
+			}
+			total = ln;
+			if (pass == 0 && d->detail_top > total - room)
+				d->detail_top = total - room > 0 ? total - room : 0;
 		}
 		free(text);
-		json_decref(o);
+		if (total > room)
+			snprintf(more, sizeof more, " event (lines %d-%d of %d, J/K scroll) ",
+			    d->detail_top + 1, d->detail_top + shown, total);
+		else
+			snprintf(more, sizeof more, " event ");
+		ui_text(d, y, 0, r.w, TH_TITLE, more);
 	}
 }
 
@@ -143,5 +191,9 @@ view_runlog_key(struct dash *d, int ch)
 {
 	if (ch == 'r')
 		d->log_abs = !d->log_abs;
+	else if (ch == 'J')
+		d->detail_top += 3;
+	else if (ch == 'K')
+		d->detail_top -= 3;
 	return 0;
 }

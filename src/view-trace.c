@@ -96,12 +96,7 @@ view_trace_draw(struct dash *d, struct rect r)
 
 	ui_textf(d, r.y, 0, r.w, TH_FOCUS, " trace %s: %zu runs (Enter: a run's log, Esc: back) ",
 	    d->trace_id, n);
-	if (d->trace_sel >= (int)n)
-		d->trace_sel = n > 0 ? (int)n - 1 : 0;
-	if (d->trace_sel < d->trace_top)
-		d->trace_top = d->trace_sel;
-	if (d->trace_sel >= d->trace_top + h)
-		d->trace_top = d->trace_sel - h + 1;
+	ui_list_clamp(&d->trace_sel, &d->trace_top, (int)n, h);
 	for (int i = 0; i < h && d->trace_top + i < (int)n; i++) {
 		const struct node *nd = &nodes[d->trace_top + i];
 		const struct run *run = nd->run;
@@ -124,9 +119,22 @@ view_trace_draw(struct dash *d, struct rect r)
 		    status_glyph(d, run->status), run->id);
 		ui_textf(d, y, x, r.w - x, sel ? TH_SELECT : TH_NORMAL, " %s  %s  %s",
 		    run->agent_name ? run->agent_name : "-", run_status_name(run->status),
-		    fmt_dur(dur, a, sizeof a));
+		    format_dur(dur, a, sizeof a));
 	}
 	free(nodes);
+}
+
+struct run *
+view_trace_selected(struct dash *d)
+{
+	struct node *nodes;
+	size_t n = build(d, &nodes);
+	struct run *r = NULL;
+
+	if (d->trace_sel >= 0 && (size_t)d->trace_sel < n)
+		r = store_find(d->store, nodes[d->trace_sel].run->id);
+	free(nodes);
+	return r;
 }
 
 int

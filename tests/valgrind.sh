@@ -58,6 +58,18 @@ vg runs 0 runs "${S[@]}" --limit 20
 grep -q STATUS "$TMP/runs.out"
 ok $? "runs: the table is printed"
 vg replay 0 snapshot --replay "$TMP/rec.jsonl" -o /dev/null
+# The OTLP receiver: execmon-gen's spans over HTTP while it listens, and a
+# bad request (a request that the receiver refuses is freed as well).
+OP=$(free_port)
+(wait_for 30 grep -q listening "$TMP/otlp.err"; "$EXECMON_GEN" otlp --url "http://127.0.0.1:$OP/v1/traces" --format proto --gzip \
+	--runs 10 >/dev/null 2>&1; "$EXECMON_GEN" otlp --url "http://127.0.0.1:$OP/v1/traces" \
+	--runs 5 --seed 2 >/dev/null 2>&1; printf 'POST /v1/traces HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n{x]' |
+	timeout 5 python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); s.sendall(sys.stdin.buffer.read()); s.recv(100)' "$OP") &
+BG_PIDS="$BG_PIDS $!"
+rm -f "$TMP/otlp.err"
+vg otlp 0 snapshot --otlp-listen "$OP" --duration 15s --window 1d -o "$TMP/otlp.json"
+is "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["runs"]) >= 15)' "$TMP/otlp.json")" \
+	True "otlp: the runs sent are in the snapshot"
 vg unreachable 1 record --redis "redis://127.0.0.1:$(free_port)" -o - --connect-timeout 1s
 vg usage 2 record --window soon -o -
 

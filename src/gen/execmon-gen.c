@@ -30,6 +30,7 @@ struct gen_main {
 	const struct gen_opts *o;
 	struct gen_out *out;  /* Redis, or NULL */
 	struct gen_ws *ws;    /* --ws-listen, or NULL */
+	struct gen_celery *celery; /* --celery, or NULL */
 	int failed;           /* Redis failed: stop */
 };
 
@@ -41,6 +42,7 @@ gen_usage(FILE *f)
 {
 	fputs(
 "usage: execmon-gen [OPTIONS]\n"
+"       execmon-gen otlp [OPTIONS]   (OpenTelemetry spans over OTLP/HTTP; otlp --help)\n"
 "Publish a simulated AI-agent workload to Redis streams in execmon's event\n"
 "format: runs of several agents through queues and a worker pool, with LLM\n"
 "and tool calls, retries, failures, child runs, queue and worker gauges.\n"
@@ -94,6 +96,11 @@ gen_usage(FILE *f)
 "                      with 1000 and exits. Without --redis, nothing is\n"
 "                      written to Redis. --malformed, --maxlen,\n"
 "                      --out-of-order and --print apply to Redis only\n"
+"  --celery            publish the workload as a Celery 5 cluster with the\n"
+"                      Redis broker does, for execmon --celery: task events\n"
+"                      (kombu envelopes) on /<db>.celeryev/*, worker\n"
+"                      heartbeats, a message per waiting task in each\n"
+"                      queue's list; LLM and tool calls are left out\n"
 "  -h, --help          this text\n"
 "\n"
 "At exit: \"execmon-gen: N runs, N events, N malformed\" on stderr.\n"
@@ -223,7 +230,7 @@ enum {
 	OPT_REDIS = 256, OPT_STREAM, OPT_RATE, OPT_RUNS, OPT_DURATION,
 	OPT_SEED, OPT_START_TS, OPT_TIME_SCALE, OPT_ENCODING, OPT_MALFORMED,
 	OPT_HOSTILE, OPT_INJECT, OPT_MAXLEN, OPT_PIPELINE, OPT_TS_MODE,
-	OPT_OUT_OF_ORDER, OPT_PRINT, OPT_WORKERS, OPT_WS_LISTEN
+	OPT_OUT_OF_ORDER, OPT_PRINT, OPT_WORKERS, OPT_WS_LISTEN, OPT_CELERY
 };
 
 static const struct option gen_longopts[] = {
@@ -246,6 +253,7 @@ static const struct option gen_longopts[] = {
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "ws-listen", required_argument, NULL, OPT_WS_LISTEN },
+	{ "celery", no_argument, NULL, OPT_CELERY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -364,6 +372,9 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 		case OPT_PRINT:
 			o->print = 1;
 			break;
+		case OPT_CELERY:
+			o->celery = 1;
+			break;
 		case OPT_WORKERS:
 			o->workers = (int)gen_parse_uint("--workers", optarg, 1,
 			    100000);
@@ -388,6 +399,10 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 	if (o->nstreams == 0)
 		o->streams[o->nstreams++] = "execmon:events";
 	o->use_redis = o->ws_listen == NULL || redis_given;
+	if (o->celery && (o->ws_listen != NULL || o->print || o->malformed > 0 ||
+	    o->out_of_order > 0 || o->maxlen > 0))
+		gen_usage_error("--celery publishes only Celery's events: not with"
+		    " --ws-listen, --print, --malformed, --out-of-order or --maxlen");
 	if (o->out_of_order > 0 && o->start_ts < 0)
 		gen_usage_error("--out-of-order needs batch mode (--start-ts)");
 	if (o->out_of_order > 0 && o->ts_id)
@@ -439,7 +454,10 @@ gen_emit(void *arg, struct gen_event *ev)
 		ev->ts_ms = gen_clock_ms(CLOCK_REALTIME);
 	if (m->ws != NULL)
 		gen_ws_event(m->ws, ev);
-	if (m->out == NULL)
+	if (m->celery != NULL) {
+		if (gen_celery_event(m->celery, ev) != 0)
+			m->failed = 1;
+	} else if (m->out == NULL)
 		free(ev);
 	else if (gen_out_event(m->out, ev) != 0)
 		m->failed = 1;
@@ -475,7 +493,8 @@ gen_run(const struct gen_opts *o, struct gen_sim *sim, struct gen_main *m)
 			gen_sim_stop_arrivals(sim);
 		if (paced && (now = gen_clock_ms(CLOCK_MONOTONIC)) <
 		    origin + next) {
-			if (m->out != NULL && gen_out_flush(m->out, 0) != 0) {
+			if ((m->out != NULL && gen_out_flush(m->out, 0) != 0) ||
+			    (m->celery != NULL && gen_celery_flush(m->celery) != 0)) {
 				m->failed = 1;
 				break;
 			}
@@ -522,6 +541,8 @@ main(int argc, char **argv)
 	redisContext *c = NULL;
 	char err[512], summary[4096], stats[256];
 
+	if (argc > 1 && strcmp(argv[1], "otlp") == 0)
+		return gen_otlp_main(argc - 1, argv + 1);
 	gen_parse_args(&o, argc, argv);
 	if (gen_redis_parse(o.redis_url, &addr, err, sizeof err) != 0)
 		gen_usage_error("--redis: %s", err);
@@ -555,7 +576,9 @@ main(int argc, char **argv)
 		while (o.start_ts >= 0 && !gen_stop && gen_ws_clients(m.ws) == 0)
 			gen_ws_serve_until(m.ws, gen_clock_ms(CLOCK_MONOTONIC) + 250);
 	}
-	if (c != NULL)
+	if (c != NULL && o.celery)
+		m.celery = gen_celery_create(c, addr.db, o.workers, o.pipeline);
+	else if (c != NULL)
 		m.out = gen_out_create(c, &o);
 	/* Unpaced in real time, --duration is wall time (see gen_run). */
 	sim_opts = o;
@@ -565,12 +588,17 @@ main(int argc, char **argv)
 	gen_run(&o, sim, &m);
 	if (!m.failed && m.out != NULL && gen_out_flush(m.out, 1) != 0)
 		m.failed = 1;
+	if (!m.failed && m.celery != NULL && gen_celery_flush(m.celery) != 0)
+		m.failed = 1;
 	fflush(stdout);
 
 	if (m.failed)
 		fprintf(stderr, "execmon-gen: redis %s: %s\n", addr.name,
-		    gen_out_error(m.out));
-	if (m.out != NULL) {
+		    m.celery != NULL ? gen_celery_error(m.celery) : gen_out_error(m.out));
+	if (m.celery != NULL) {
+		gen_celery_summary(m.celery, summary, sizeof summary);
+		fprintf(stderr, "execmon-gen: %s\n", summary);
+	} else if (m.out != NULL) {
 		gen_out_summary(m.out, summary, sizeof summary);
 		if (m.ws != NULL) {
 			gen_ws_stats(m.ws, stats, sizeof stats);
@@ -586,6 +614,7 @@ main(int argc, char **argv)
 
 	gen_sim_free(sim);
 	gen_out_free(m.out);
+	gen_celery_free(m.celery);
 	if (c != NULL)
 		redisFree(c);
 	gen_redis_addr_done(&addr);

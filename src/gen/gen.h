@@ -45,6 +45,7 @@ struct gen_opts {
 	int workers;          /* worker pool size */
 	const char *ws_listen; /* --ws-listen [HOST:]PORT, or NULL */
 	int use_redis;        /* write to Redis (not with only --ws-listen) */
+	int celery;           /* --celery: publish as a Celery cluster instead */
 };
 
 /* A small deterministic PRNG (splitmix64). */
@@ -283,5 +284,24 @@ void gen_ws_summary(const struct gen_ws *, char *buf, size_t size);
 /* "ws HOST:PORT: N messages, N clients". */
 void gen_ws_stats(const struct gen_ws *, char *buf, size_t size);
 const char *gen_ws_name(const struct gen_ws *);
+
+/* Celery: the workload as a Celery cluster's events and queues (gen-celery.c). */
+struct gen_celery;
+
+/* Publish on db's event channels; workers is the pool, pipeline the batch. */
+struct gen_celery *gen_celery_create(redisContext *, int db, int workers,
+    int pipeline);
+/* Publish one event's Celery counterpart (taking ev); -1 once Redis failed. */
+int gen_celery_event(struct gen_celery *, struct gen_event *ev);
+/* Read every reply outstanding; -1 on a Redis failure. */
+int gen_celery_flush(struct gen_celery *);
+const char *gen_celery_error(const struct gen_celery *);
+/* "N tasks, N Celery events". */
+void gen_celery_summary(const struct gen_celery *, char *buf, size_t size);
+/* The workers go offline; free. */
+void gen_celery_free(struct gen_celery *);
+
+/* execmon-gen otlp: agent runs as GenAI spans over OTLP/HTTP (gen-otlp.c). */
+int gen_otlp_main(int argc, char **argv);
 
 #endif

@@ -46,6 +46,12 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * The corpus files' names. Static, so the leak checker in a child always
+ * finds them reachable (a local of main may live only in a register).
+ */
+static char **corpus;
+
 /* Run the harness on one file in a child, so a crash fails only this test. */
 static int
 run_one(const char *path)
@@ -99,12 +105,6 @@ collect(const char *where, char ***names, size_t *n)
 }
 
 /*
- * The corpus files. Static, so a child's leak check (at its exit) finds the
- * list its parent made still reachable and blames the harness only.
- */
-static char **names;
-
-/*
  * Replay every file of tests/fuzz/corpus/FUZZ_NAME (under $SRCDIR, else
  * the current directory), or the files and directories given as arguments.
  */
@@ -119,7 +119,7 @@ main(int argc, char **argv)
 	snprintf(dir, sizeof dir, "%s/tests/fuzz/corpus/%s",
 	    srcdir != NULL ? srcdir : ".", FUZZ_NAME);
 	for (a = argc > 1 ? 1 : 0; a < argc; a++) {
-		if (collect(a == 0 ? dir : argv[a], &names, &n) != 0) {
+		if (collect(a == 0 ? dir : argv[a], &corpus, &n) != 0) {
 			printf("Bail out! %s: %s\n", a == 0 ? dir : argv[a],
 			    strerror(errno));
 			return 1;
@@ -129,18 +129,18 @@ main(int argc, char **argv)
 		printf("Bail out! no corpus files for %s\n", FUZZ_NAME);
 		return 1;
 	}
-	qsort(names, n, sizeof *names, cmp_names);
+	qsort(corpus, n, sizeof *corpus, cmp_names);
 	for (i = 0; i < n; i++) {
-		base = strrchr(names[i], '/');
-		base = base != NULL ? base + 1 : names[i];
-		if (run_one(names[i]) != 0) {
+		base = strrchr(corpus[i], '/');
+		base = base != NULL ? base + 1 : corpus[i];
+		if (run_one(corpus[i]) != 0) {
 			failed++;
 			printf("not ok %zu - %s: %s\n", i + 1, FUZZ_NAME, base);
 		} else
 			printf("ok %zu - %s: %s\n", i + 1, FUZZ_NAME, base);
-		free(names[i]);
+		free(corpus[i]);
 	}
-	free(names);
+	free(corpus);
 	printf("1..%zu\n", n);
 	return failed > 0;
 }

@@ -69,7 +69,7 @@ is "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T
 # --- unwritable output, unreadable replay
 "$EXECMON" record --redis "$R" --stream s1 -o /nonexistent/dir/x.jsonl --count 1 2>"$TMP/err"
 is "$?" 1 "unwritable output exits 1"
-grep -q "^execmon: record /nonexistent/dir/x.jsonl: " "$TMP/err"
+grep -q "^execmon: record: /nonexistent/dir/x.jsonl: No such file or directory$" "$TMP/err"
 ok $? "and says why in one line"
 "$EXECMON" record --replay "$TMP/nope.jsonl" -o - 2>"$TMP/err"
 is "$?" 1 "unreadable replay file exits 1"

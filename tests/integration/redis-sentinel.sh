@@ -92,6 +92,24 @@ ok $? "a refused sentinel is named"
 "$EXECMON" record --redis "$SURL" --stream f -o - >"$TMP/rec.jsonl" 2>"$TMP/rec.err" &
 rpid=$!
 BG_PIDS="$BG_PIDS $rpid"
+# Celery through the sentinels: subscribed on the master, again on the new one
+publish() { # publish PORT: the captured Celery messages, on that server
+	python3 -c '
+import json,subprocess,sys
+for l in open(sys.argv[1]):
+    m = json.loads(l)
+    subprocess.run(["redis-cli", "-p", sys.argv[2], "-a", sys.argv[3], "--no-auth-warning",
+        "PUBLISH", m["channel"], m["message"]], check=True, stdout=subprocess.DEVNULL)' \
+	"$SRCDIR/tests/data/celery-5.2.6-pubsub.jsonl" "$1" "$MPW"
+}
+"$EXECMON" record --celery --redis "$SURL" -o - >"$TMP/cel.jsonl" 2>"$TMP/cel.err" &
+cpid=$!
+BG_PIDS="$BG_PIDS $cpid"
+wait_for 10 grep -q "listening on /0.celeryev/" "$TMP/cel.err"
+ok $? "--celery through the sentinels subscribes on the master"
+publish "$PM"
+wait_for 10 sh -c "[ \$(wc -l <'$TMP/cel.jsonl') -gt 0 ]"
+ok $? "... and records the Celery events published there"
 master_port() { scli "$SPORT_1" SENTINEL get-master-addr-by-name mymaster | tail -1; }
 # The writer adds to whichever server the sentinels call master, through the
 # failover, and stops after 120 entries the master took.
@@ -121,6 +139,15 @@ n=$(mcli "$PR" XLEN f)
 wait_lines 30 "$TMP/rec.jsonl" "$n"
 kill -TERM "$rpid"
 wait "$rpid"
+c1=$(wc -l <"$TMP/cel.jsonl")
+wait_for 30 grep -q 'subscribed again' "$TMP/cel.err"
+ok $? "--celery subscribes again after the failover"
+publish "$PR"
+wait_for 10 sh -c "[ \$(wc -l <'$TMP/cel.jsonl') -gt $c1 ]"
+ok $? "... on the new master: its events are recorded"
+kill -TERM "$cpid"
+wait "$cpid"
+is "$?" 0 "record --celery through the sentinels ends cleanly"
 check "every entry the new master holds is recorded exactly once" python3 -c '
 import json,subprocess,sys
 got=[json.loads(l)["_id"] for l in open(sys.argv[1])]

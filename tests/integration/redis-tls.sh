@@ -233,4 +233,39 @@ is "$(got_ids "$TMP/kill.jsonl") " "$(ids k1)" "every entry once across the rest
 grep -q "redis rediss://localhost:$TP/0: reconnected" "$TMP/kill.err"
 ok $? "the reconnect is reported"
 
+# --- Celery over TLS: the event subscription and the queue round on rediss://
+# (the events are published on the plain port: pub/sub reaches every client)
+cli RPUSH celery q1 q2
+"$EXECMON" record --celery --redis "rediss://localhost:$TP/0" --redis-ca "$TMP/ca.pem" \
+	-o - >"$TMP/cel.jsonl" 2>"$TMP/cel.err" &
+pid=$!
+BG_PIDS="$BG_PIDS $pid"
+wait_for 10 grep -q "listening on /0.celeryev/" "$TMP/cel.err"
+ok $? "--celery over rediss:// subscribes to the event channels"
+python3 -c '
+import json,subprocess,sys
+for l in open(sys.argv[1]):
+    m = json.loads(l)
+    subprocess.run(["redis-cli", "-p", sys.argv[2], "PUBLISH", m["channel"], m["message"]],
+        check=True, stdout=subprocess.DEVNULL)' "$SRCDIR/tests/data/celery-5.2.6-pubsub.jsonl" "$P"
+sent=$(python3 -c 'import json,sys
+n=0
+for l in open(sys.argv[1]):
+    m=json.loads(json.loads(l)["message"])
+    n+=1
+print(n)' "$SRCDIR/tests/data/celery-5.2.6-pubsub.jsonl")
+wait_for 10 sh -c "[ \$(wc -l <'$TMP/cel.jsonl') -gt 0 ]"
+kill -TERM "$pid"
+wait "$pid"
+is "$?" 0 "record --celery over TLS ends cleanly"
+check "the $sent published Celery messages arrived over TLS as task and worker events" python3 -c '
+import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1])]
+assert len(ev) > 0, "nothing recorded"
+kinds={e.get("type") for e in ev}
+assert "celery.worker-online" in kinds, kinds
+assert any(k and k.startswith("run.") for k in kinds), kinds' "$TMP/cel.jsonl"
+grep -q "celery" "$TMP/cel.err" && ! grep -qi "error\|refused" "$TMP/cel.err"
+ok $? "no error on the way"
+
 done_testing

@@ -80,7 +80,7 @@ tables_whole() {
 import re, sys
 sys.path.insert(0, sys.argv[1])
 from tui_screen import pane
-fig = re.compile(r"^(-|\d+|\d+(\.\d+)?[kMG]|\d+\.\d%|\d+ms|\d+\.\ds|\d+m\d\ds|\d+h\d\dm|\d+d\d\dh|\$\d+\.\d+k?)$")
+fig = re.compile(r"^(-|\d+|\d+(\.\d+)?[kMG]|\d+\.\d%|\d+ms|\d+\.\ds|\d+s|\d+m\d\ds|\d+h\d\dm|\d+d\d\dh|\$\d+\.\d+k?)$")
 bad = []
 for title in ("Agents", "Models (tokens, cost)", "Tools"):
     rows = [r for r in pane(sys.argv[2], title)[1:] if r.strip()]
@@ -413,9 +413,17 @@ EOF
 }
 for name in M S80; do
 	tui_keys "$name" '?'
-	tui_wait "$name" 5 ' keys \(any key closes this\)( |$)'
+	tui_wait "$name" 5 ' keys( \(any key closes this\)| [0-9]+-[0-9]+ of [0-9]+ )'
 	ok $? "? opens the help ($(tui_fmt "$name" '#{pane_width}x#{pane_height}'))"
+	# a help taller than the screen scrolls: read it page by page
 	tui_cap "$name" >"$TMP/help.cap"
+	for _ in 1 2 3 4 5; do
+		tui_match "$name" ' keys [0-9]+-([0-9]+) of \1 ' && break
+		tui_match "$name" ' keys \(any key' && break
+		tui_keys "$name" PageDown
+		sleep 0.3
+		tui_cap "$name" >>"$TMP/help.cap"
+	done
 	check "the help lists every key of the key table with its text ($name)" help_lists_all "$TMP/help.cap"
 	tui_keys "$name" x
 	tui_wait_titles "$name" 5

@@ -7,8 +7,18 @@
 #       --fragment sends every third message in fragments; --close closes with
 #       1000 after the last line, else the connection is held open
 #   ws-server.py PORT nasty
-#       a fragmented event, an oversized message, a binary frame, broken JSON,
-#       a non-object in an array, a realtime message, then close
+#       a fragmented event, a binary frame, broken JSON, a non-object in an
+#       array, a realtime message, events with an _id, an oversized message
+#       (3 kB), then close
+#   ws-server.py PORT flap [--hold K:S]
+#       accept every upgrade and close it at once with 1011, except connection
+#       number K, held S seconds first; prints "conn N" for each connection
+#   ws-server.py PORT huge [--trickle]
+#       one event, then a text frame whose header announces 1 GiB, its payload
+#       written as fast as the client reads it; prints "wrote N" (payload
+#       bytes handed to the socket) when the client has gone. --trickle: only
+#       2 KiB of the payload, then wait 30 s; prints "client left" if the
+#       client hung up within them, else "held"
 #   ws-server.py PORT blackhole
 #       accept TCP connections and never answer the upgrade
 #
@@ -75,8 +85,6 @@ async def serve_nasty(ws, args):
     ev = {"type": "run.started", "run_id": "frag-1", "agent_name": "splitter",
           "message": "x" * 200}
     await send_fragmented(ws, json.dumps(ev), rng)
-    await ws.send("[" + json.dumps({"type": "log", "run_id": "big",
-                                    "message": "y" * 3000}) + "]")
     await ws.send(b"\x00\x01binary")
     await ws.send('{"type": "run.started", "run_id": ')
     await ws.send('[{"type": "run.completed", "run_id": "frag-1"}, 42]')
@@ -88,7 +96,50 @@ async def serve_nasty(ws, args):
                               "_id": "dup-1", "message": "once"}))
     await ws.send(json.dumps({"type": "log", "run_id": "frag-1",
                               "_id": "dup-1", "message": "once"}))
+    await ws.send("[" + json.dumps({"type": "log", "run_id": "big",
+                                    "message": "y" * 3000}) + "]")
     await ws.close(1000, "done")
+
+
+FLAP = {"n": 0}
+
+
+async def serve_flap(ws, args):
+    FLAP["n"] += 1
+    n = FLAP["n"]
+    print("conn %d" % n, flush=True)
+    if args.hold:
+        k, secs = args.hold.split(":")
+        if int(k) == n:
+            await asyncio.sleep(float(secs))
+    await ws.close(1011, "internal error")
+
+
+async def serve_huge(ws, args):
+    await ws.send(json.dumps({"type": "log", "run_id": "h1", "message": "before"}))
+    await asyncio.sleep(0.2)
+    t = ws.transport
+    size = 1 << 30
+    t.write(bytes([0x81, 127]) + size.to_bytes(8, "big"))
+    if args.trickle:
+        t.write(b"x" * 2048)
+        for _ in range(300):
+            if t.is_closing():
+                break
+            await asyncio.sleep(0.1)
+        print("client left" if t.is_closing() else "held", flush=True)
+        t.abort()
+        return
+    chunk = b"x" * 65536
+    wrote = 0
+    while wrote < size and not t.is_closing():
+        if t.get_write_buffer_size() > (1 << 20):
+            await asyncio.sleep(0.001)
+            continue
+        t.write(chunk)
+        wrote += len(chunk)
+    print("wrote %d" % (wrote - t.get_write_buffer_size()), flush=True)
+    t.abort()
 
 
 async def blackhole(port):
@@ -108,7 +159,7 @@ async def blackhole(port):
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("port", type=int)
-    ap.add_argument("mode", choices=["serve", "nasty", "blackhole"])
+    ap.add_argument("mode", choices=["serve", "nasty", "blackhole", "flap", "huge"])
     ap.add_argument("file", nargs="?")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--fragment", action="store_true")
@@ -117,6 +168,8 @@ async def main():
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--require-header")
     ap.add_argument("--headers-out")
+    ap.add_argument("--hold")
+    ap.add_argument("--trickle", action="store_true")
     args = ap.parse_args()
 
     if args.mode == "blackhole":
@@ -138,6 +191,10 @@ async def main():
         try:
             if args.mode == "serve":
                 await serve_file(ws, args)
+            elif args.mode == "flap":
+                await serve_flap(ws, args)
+            elif args.mode == "huge":
+                await serve_huge(ws, args)
             else:
                 await serve_nasty(ws, args)
         except websockets.ConnectionClosed:

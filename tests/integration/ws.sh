@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # WebSocket feeds: a server that is not ours (python3-websockets) and
 # execmon-gen's own feed; the same workload counted as from Redis; merging
-# with Redis; fragments, oversized, binary and broken messages; a blackhole,
-# a server killed and restarted, a frozen one; wss:// with a self-signed CA;
+# with Redis; fragments, oversized, binary and broken messages; a frame
+# header announcing 1 GiB; a server that closes every upgrade at once (1011);
+# a blackhole, a server killed and restarted, a frozen one; wss:// with a self-signed CA;
 # request headers; the command line.
 . "$(dirname "$0")/lib.sh"
 
@@ -191,13 +192,70 @@ import json,sys
 l=json.load(open(sys.argv[1]))
 assert [e["type"] for e in l] == ["run.started","run.completed","log"], [e["type"] for e in l]
 assert l[0]["message"] == "x" * 200 and l[0]["agent_name"] == "splitter"' "$TMP/frag.json"
-"$EXECMON" record --ws "ws://127.0.0.1:$P/" --ws-max-message 2k -o /dev/null --count 6 2>"$TMP/nasty-rec.err"
-grep -q "6 events, 4 malformed (bad_json 2, too_large 1, binary 1)" "$TMP/nasty-rec.err"
+grep -q "a frame of 3[0-9]* bytes announced, over --ws-max-message (2048): connection dropped" \
+	"$TMP/nasty.err"
+ok $? "a frame over the bound drops the connection, and says so"
+# the 7th event is the first of the server's second round, after the drop
+"$EXECMON" record --ws "ws://127.0.0.1:$P/" --ws-max-message 2k -o /dev/null --count 7 2>"$TMP/nasty-rec.err"
+grep -q "7 events, 4 malformed (bad_json 2, too_large 1, binary 1)" "$TMP/nasty-rec.err"
 ok $? "record's summary names every reason"
+grep -q "connection dropped (retrying in 0.5 s)" "$TMP/nasty-rec.err"
+ok $? "record reconnects after dropping an oversized frame"
 "$EXECMON" snapshot --ws "ws://127.0.0.1:$P/" -o "$TMP/nasty2.json" 2>/dev/null
 is "$(jq_ "$TMP/nasty2.json" 'd["sources"][0]["malformedTotal"]')" 3 \
 	"with the default bound (1 MiB) the 3 kB message is fine"
 stop_pid "$WS_PID_nasty"
+
+# --- a frame header announcing 1 GiB: counted and dropped at once, not read
+P=$(free_port)
+start_ws huge "$P" huge || exit 1
+"$EXECMON" snapshot --ws "ws://127.0.0.1:$P/" --ws-max-message 64k -o "$TMP/huge.json" \
+	2>"$TMP/huge.err"
+is "$?" 0 "a 1 GiB frame header does not stop the snapshot"
+is "$(jq_ "$TMP/huge.json" 'json.dumps(d["sources"][0]["malformed"])')" '{"too_large": 1}' \
+	"it is counted too_large"
+is "$(jq_ "$TMP/huge.json" 'd["sources"][0]["events"]')" 1 "the event before it is kept"
+grep -q "a frame of 1073741824 bytes announced, over --ws-max-message (65536)" "$TMP/huge.err"
+ok $? "the announced size and the bound are named"
+wait_for 5 grep -q "^wrote" "$TMP/ws-huge.out"
+wrote=$(sed -n 's/^wrote //p' "$TMP/ws-huge.out")
+[ -n "$wrote" ] && [ "$wrote" -lt $((64 << 20)) ]
+ok $? "the connection was dropped at the header, not read through (${wrote:-?} bytes sent)"
+stop_pid "$WS_PID_huge"
+# the same header and only 2 KiB of payload, the server then silent: still
+# known from the first piece lws hands on, not left waiting for the rest
+P=$(free_port)
+start_ws trickle "$P" huge --trickle || exit 1
+"$EXECMON" snapshot --ws "ws://127.0.0.1:$P/" --ws-max-message 64k -o "$TMP/trickle.json" \
+	2>"$TMP/trickle.err"
+is "$(jq_ "$TMP/trickle.json" 'json.dumps(d["sources"][0]["malformed"])')" '{"too_large": 1}' \
+	"a 1 GiB header with 2 KiB after it: counted too_large"
+wait_for 35 grep -q "client left\|held" "$TMP/ws-trickle.out"
+is "$(cat "$TMP/ws-trickle.out" | sed 1d)" "client left" "execmon hung up without waiting for the rest"
+stop_pid "$WS_PID_trickle"
+
+# --- a server that accepts every upgrade and closes it at once (1011): the
+# retry delay grows; only a connection that stayed up 10 s resets it
+P=$(free_port)
+start_ws flap "$P" flap || exit 1
+P2=$(free_port)
+start_ws flap2 "$P2" flap --hold 4:10.5 || exit 1
+"$EXECMON" record --ws "ws://127.0.0.1:$P/" -o /dev/null --duration 6s 2>"$TMP/flap.err" &
+rec1=$!
+"$EXECMON" record --ws "ws://127.0.0.1:$P2/" -o /dev/null --duration 15s 2>"$TMP/flap2.err"
+wait "$rec1"
+n=$(grep -c '^conn' "$TMP/ws-flap.out")
+[ "$n" -ge 3 ] && [ "$n" -le 5 ]
+ok $? "closed at once: $n connections in 6 s (0.5, 1, 2, 4 s apart), not one every 0.5 s"
+is "$(grep -o 'retrying in [0-9.]* s' "$TMP/flap.err" | head -3 | tr '\n' ,)" \
+	"retrying in 0.5 s,retrying in 1.0 s,retrying in 2.0 s," "the delays double"
+grep -q "closed by the server (1011 internal error)" "$TMP/flap.err"
+ok $? "the close code is named"
+is "$(grep -o 'retrying in [0-9.]* s' "$TMP/flap2.err" | head -4 | tr '\n' ,)" \
+	"retrying in 0.5 s,retrying in 1.0 s,retrying in 2.0 s,retrying in 0.5 s," \
+	"a connection up for 10 s resets the delay"
+stop_pid "$WS_PID_flap"
+stop_pid "$WS_PID_flap2"
 
 # --- a blackhole (accepts TCP, never answers the upgrade) next to a good feed
 B=$(free_port)

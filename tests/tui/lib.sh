@@ -161,17 +161,21 @@ def missing(path):
 
 
 def pick(path, width):
-    """Items of the pick list overlay: rows under its title, at its column."""
+    """Items of the pick list overlay: the rows inside its box."""
     rs = rows(path)
-    w = width // 2 if width // 2 >= 30 else width - 4
     for y, r in enumerate(rs):
-        x = r.find(" pick an ")
-        if x < 0:
+        if " pick an " not in r:
             continue
+        left = r.find("┌")
+        right = r.find("┐")
+        if left < 0 or right < 0:
+            left, right = r.find("+"), r.rfind("+")
         items = []
         for r2 in rs[y + 1:]:
-            item = r2[x + 1:x + w].strip()
-            if not item:
+            if "└" in r2[left:left + 1] or r2[left:left + 1] == "+":
+                break
+            item = r2[left + 1:right].strip()
+            if not item or item.startswith("+") and item.endswith("more"):
                 break
             items.append(item)
         return items

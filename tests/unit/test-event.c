@@ -196,7 +196,7 @@ test_names(void)
 	static const char *const mal[MAL__COUNT] = {
 		"none", "no_type", "bad_json", "bad_number", "bad_bool", "bad_ts",
 		"no_run_id", "bad_type", "bad_value", "too_large", "binary",
-		"empty"
+		"empty", "unsupported_encoding"
 	};
 	int i, bad = 0, needs = 0;
 
@@ -746,6 +746,9 @@ test_times(void)
 	is_int(event_id_ms("17-5-1"), -1, "two dashes");
 	is_int(event_id_ms(NULL), -1, "NULL id");
 	is_int(event_id_ms("99999999999999999999-0"), -1, "id overflow");
+	is_int(event_id_ms("17-5#2"), 17, "id of a recreated stream");
+	is_int(event_id_ms("17-5#"), -1, "a tag without its number");
+	is_int(event_id_ms("17-5#2x"), -1, "a tag with more after it");
 }
 
 static void

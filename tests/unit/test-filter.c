@@ -46,6 +46,27 @@ apply(struct store *st, enum event_type type, const char *run,
 	event_done(&ev);
 }
 
+/* Give run its workspace through a log event. */
+static void
+apply_ws(struct store *st, const char *run, const char *ws)
+{
+	struct event ev;
+	char id[32];
+
+	event_init(&ev);
+	ev.type = EV_LOG;
+	ev.type_name = xstrdup("log");
+	ev.ts_ms = 1700000000000LL + seq;
+	ev.has = EF_TS;
+	ev.source = 0;
+	snprintf(id, sizeof id, "%d-0", ++seq);
+	ev.entry_id = xstrdup(id);
+	ev.run_id = xstrdup(run);
+	ev.workspace_id = xstrdup(ws);
+	store_apply(st, &ev);
+	event_done(&ev);
+}
+
 static void
 test_parse(void)
 {
@@ -93,6 +114,10 @@ test_round_trip(void)
 		"status=running,queue=default",
 		"agent=a,status=cancelled,trace=t,model=m,user=u,queue=q,"
 		    "text=x y",
+		"agent=a,status=failed,trace=t,model=m,user=u,workspace=w,"
+		    "queue=q,text=x y",
+		"workspace=ws-acme",
+		"workspace=ws-acme,error=TimeoutError: timeout after <dur>",
 		"text=ERR",
 	};
 	struct filter f, g;
@@ -140,6 +165,11 @@ test_errors(void)
 		{ "agent=", "empty value" },
 		{ "agent=a,agent=b", "given twice" },
 		{ "=x", "unknown filter key ''" },
+		{ "workspace=", "empty value" },
+		{ "workspace=a,workspace=b", "'workspace' given twice" },
+		{ "wrkspace=a", "expected agent, status, trace, model, user, "
+		    "workspace, queue, error or text" },
+		{ "error=", "empty value" },
 	};
 	struct filter f;
 	char err[256];
@@ -236,6 +266,15 @@ test_match(void)
 	is_str(got, "15", "model");
 	matches(st, "user=alice", got);
 	is_str(got, "13", "user");
+	apply_ws(st, "r1", "ws-acme");
+	apply_ws(st, "r3", "ws-globex");
+	apply_ws(st, "r4", "ws-acme");
+	matches(st, "workspace=ws-acme", got);
+	is_str(got, "14", "workspace");
+	matches(st, "workspace=ws-acme,user=alice", got);
+	is_str(got, "1", "workspace and user");
+	matches(st, "workspace=ws", got);
+	is_str(got, "", "workspace is exact");
 	matches(st, "queue=default", got);
 	is_str(got, "235", "queue default includes runs without a queue");
 	matches(st, "queue=fast", got);

@@ -320,6 +320,7 @@ test_conffile(void)
 {
 	struct settings s;
 	char err[256], path[] = "/tmp/execmon-conf.XXXXXX", *text, *big;
+	char fifo[64];
 	const char *t;
 	size_t len;
 	int fd, priv;
@@ -357,15 +358,15 @@ test_conffile(void)
 	    "a config file is written");
 	close(fd);
 	chmod(path, 0600);
-	ok(conffile_read(path, &text, &len, &priv) == 0 && len == 22 && priv,
+	ok(conffile_read(path, &text, &len, &priv, err, sizeof err) == 0 && len == 22 && priv,
 	    "a 0600 file is private");
 	free(text);
 	chmod(path, 0644);
-	ok(conffile_read(path, &text, &len, &priv) == 0 && !priv,
+	ok(conffile_read(path, &text, &len, &priv, err, sizeof err) == 0 && !priv,
 	    "a 0644 file is not");
 	free(text);
 	chmod(path, 0640);
-	ok(conffile_read(path, &text, &len, &priv) == 0 && !priv,
+	ok(conffile_read(path, &text, &len, &priv, err, sizeof err) == 0 && !priv,
 	    "nor is a 0640 file");
 	free(text);
 	fd = open(path, O_WRONLY | O_TRUNC);
@@ -374,15 +375,27 @@ test_conffile(void)
 			break;
 	close(fd);
 	errno = 0;
-	ok(conffile_read(path, &text, &len, &priv) == -1 && errno == EFBIG,
+	ok(conffile_read(path, &text, &len, &priv, err, sizeof err) == -1 && errno == EFBIG,
 	    "a file over %d bytes is refused", CONFFILE_MAX);
 	unlink(path);
 	errno = 0;
-	ok(conffile_read("/tmp", &text, &len, &priv) == -1 && errno == EISDIR,
-	    "a directory is refused");
+	ok(conffile_read("/tmp", &text, &len, &priv, err, sizeof err) == -1 &&
+	    errno == EISDIR, "a directory is refused");
 	errno = 0;
-	ok(conffile_read("/nonexistent/x", &text, &len, &priv) == -1 &&
-	    errno == ENOENT, "a missing file says ENOENT");
+	ok(conffile_read("/nonexistent/x", &text, &len, &priv,
+	    err, sizeof err) == -1 && errno == ENOENT,
+	    "a missing file says ENOENT");
+	/* A FIFO with no writer: refused at once, not waited on. */
+	snprintf(fifo, sizeof fifo, "/tmp/execmon-fifo.%d", (int)getpid());
+	ok(mkfifo(fifo, 0600) == 0, "a FIFO is made");
+	errno = 0;
+	ok(conffile_read(fifo, &text, &len, &priv, err, sizeof err) == -1 &&
+	    errno == EINVAL, "a FIFO is refused without waiting for a writer");
+	is_str(err, "not a regular file (a FIFO)", "saying what it is");
+	unlink(fifo);
+	errno = 0;
+	ok(conffile_read("/dev/zero", &text, &len, &priv, err, sizeof err) == -1 &&
+	    errno == EINVAL, "a device that never ends is refused, not read");
 	free(big);
 }
 

@@ -683,12 +683,13 @@ oracle_check(const struct metrics *m, const struct spec *sp, size_t n,
 	    (long long)m->cost_nusd, (long long)tin, (long long)tout,
 	    (long long)tnusd);
 	for (i = 0; i < nmin && i < m->nminutes; i++) {
-		CHECK(m->minutes[i].t0 == m0 + (int64_t)i * MIN_MS &&
-		    m->minutes[i].finished == mfin[i] &&
-		    m->minutes[i].started == mstart[i],
+		struct minute mi = metrics_minute(m, i);
+
+		CHECK(mi.t0 == m0 + (int64_t)i * MIN_MS &&
+		    mi.finished == mfin[i] && mi.started == mstart[i],
 		    "minute %zu: %llu/%llu vs %llu/%llu", i,
-		    (unsigned long long)m->minutes[i].finished,
-		    (unsigned long long)m->minutes[i].started,
+		    (unsigned long long)mi.finished,
+		    (unsigned long long)mi.started,
 		    (unsigned long long)mfin[i], (unsigned long long)mstart[i]);
 	}
 	for (k = 0; k < 24; k++)
@@ -1006,11 +1007,15 @@ oracle_logs(const struct metrics *m, const struct spec *sp, size_t n,
 
 /* ---------------------------------------------------------------- dump */
 
+/* A flag's reason text (one buffer: use it before the next call). */
+static char whybuf[160];
+#define WHY(fl) metrics_flag_why((fl), whybuf, sizeof whybuf)
+
 /* Everything in m, in a canonical text form (no pointers). */
 static char *
 dump(const struct metrics *m)
 {
-	char *buf = NULL;
+	char *buf = NULL, why[160];
 	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
 	const struct lat_stats *ls[] = { &m->queue, &m->exec, &m->e2e,
@@ -1043,17 +1048,17 @@ dump(const struct metrics *m)
 	fprintf(f, "depth %lld wait %.17g workers %d %lld %zu\n",
 	    (long long)m->queue_depth, m->avg_queue_wait_ms, m->have_workers,
 	    m->worker ? (long long)m->worker->ts_ms : -1LL, m->nsamples);
-	for (i = 0; i < m->nminutes; i++)
+	for (i = 0; i < m->nminutes; i++) {
+		struct minute mi = metrics_minute(m, i);
+
 		fprintf(f, "min %lld %llu %llu %llu %llu %llu %lld %llu %lld\n",
-		    (long long)m->minutes[i].t0,
-		    (unsigned long long)m->minutes[i].finished,
-		    (unsigned long long)m->minutes[i].completed,
-		    (unsigned long long)m->minutes[i].failed,
-		    (unsigned long long)m->minutes[i].cancelled,
-		    (unsigned long long)m->minutes[i].started,
-		    (long long)m->minutes[i].exec_sum_ms,
-		    (unsigned long long)m->minutes[i].exec_n,
-		    (long long)m->minutes[i].exec_max_ms);
+		    (long long)mi.t0, (unsigned long long)mi.finished,
+		    (unsigned long long)mi.completed,
+		    (unsigned long long)mi.failed,
+		    (unsigned long long)mi.cancelled,
+		    (unsigned long long)mi.started, (long long)mi.exec_sum_ms,
+		    (unsigned long long)mi.exec_n, (long long)mi.exec_max_ms);
+	}
 	fprintf(f, "peak %llu %lld\n", (unsigned long long)m->peak_per_minute,
 	    (long long)m->peak_ms);
 	for (i = 0; i < m->nagents; i++) {
@@ -1125,7 +1130,8 @@ dump(const struct metrics *m)
 		    (long long)m->flags[i].elapsed_ms,
 		    (long long)m->flags[i].expected_ms,
 		    (long long)m->flags[i].cost_nusd,
-		    (long long)m->flags[i].projected_nusd, m->flags[i].why);
+		    (long long)m->flags[i].projected_nusd,
+		    metrics_flag_why(&m->flags[i], why, sizeof why));
 	fprintf(f, "totals %lld %lld %lld seen %llu\n",
 	    (long long)m->input_tokens, (long long)m->output_tokens,
 	    (long long)m->cost_nusd, (unsigned long long)m->runs_seen);
@@ -1551,9 +1557,9 @@ test_flags(void)
 			ok(fl != NULL && fl->reason == FLAG_PAST_ESTIMATE &&
 			    fl->expected_ms == 60000 && fl->elapsed_ms ==
 			    150000, "fA: past its estimate");
-			ok(fl != NULL && strstr(fl->why, "running 2m30s, 2.5x "
+			ok(fl != NULL && strstr(WHY(fl), "running 2m30s, 2.5x "
 			    "its estimate of 1m") != NULL, "fA why: %s",
-			    fl ? fl->why : "");
+			    fl ? WHY(fl) : "");
 			ok(fl != NULL && fl->cost_nusd == 250000000 &&
 			    fl->projected_nusd == 500000000,
 			    "fA cost 0.25, projected twice that");
@@ -1561,9 +1567,9 @@ test_flags(void)
 			ok(fl != NULL && fl->reason == FLAG_PAST_P99 &&
 			    fl->expected_ms == 60000,
 			    "fB: past 1.5 x the agent p99");
-			ok(fl != NULL && strstr(fl->why, "running 1m40s, 1.7x "
-			    "its agent's p99 of 1m (30 runs)") != NULL,
-			    "fB why: %s", fl ? fl->why : "");
+			ok(fl != NULL && strstr(WHY(fl), "running 1m40s, 1.7x "
+			    "its agent's p99 of 1m00s (30 runs)") != NULL,
+			    "fB why: %s", fl ? WHY(fl) : "");
 			ok(lr->expected_ms == 60000 && lr->eta_ms == n -
 			    100000 + 60000, "fB: ETA from the agent p50");
 		} else if (!strcmp(lr->run->id, "fC")) {
@@ -1576,9 +1582,9 @@ test_flags(void)
 			ok(fl != NULL && fl->reason == FLAG_RUNAWAY_TOKENS &&
 			    fl->projected_nusd == -1 && fl->cost_nusd ==
 			    60000000, "fE: runaway tokens, no projection");
-			ok(fl != NULL && strstr(fl->why, "6 LLM calls and 9000 "
+			ok(fl != NULL && strstr(WHY(fl), "6 LLM calls and 9000 "
 			    "tokens so far, the last 20s ago, but no progress "
-			    "for 7m") != NULL, "fE why: %s", fl ? fl->why : "");
+			    "for 7m00s") != NULL, "fE why: %s", fl ? WHY(fl) : "");
 		} else if (!strcmp(lr->run->id, "few-live")) {
 			ok(lr->expected_ms == -1 && lr->eta_ms == -1,
 			    "4 agent samples: no ETA");
@@ -1591,10 +1597,10 @@ test_flags(void)
 			ok(fl == NULL, "fG: no recent llm call, not runaway");
 		} else if (!strcmp(lr->run->id, "fH")) {
 			ok(fl != NULL && fl->reason == FLAG_RUNAWAY_TOKENS &&
-			    strstr(fl->why, "no progress in the 6m since it "
+			    strstr(WHY(fl), "no progress in the 6m00s since it "
 			    "started") != NULL,
 			    "fH: runaway without any progress: %s",
-			    fl ? fl->why : "");
+			    fl ? WHY(fl) : "");
 		}
 	}
 	is_str(flag_reason_name(FLAG_PAST_P99), "past_p99", "flag names");
@@ -1655,22 +1661,23 @@ load_steady(struct load *ld, double rate)
 
 static int aseq;
 
-static struct store *
-load_store(const struct load *ld, uint64_t seed)
+/* The load's events, shift ms later than ABASE..ANOW, appended to l. */
+static void
+load_events(const struct load *ld, uint64_t seed, int64_t shift,
+    struct evlist *lp)
 {
-	struct evlist l = { 0 };
-	struct store *st;
+	struct evlist l = *lp;
 	int64_t t0, f, x;
 	char id[24];
 	int i, k, c, det;
 
 	rng_s = seed;
 	for (i = ld->first; i < AMIN; i++) {
-		t0 = ABASE + (int64_t)i * MIN_MS;
+		t0 = ABASE + shift + (int64_t)i * MIN_MS;
 		c = rng_poisson(ld->rate[i]);
 		for (k = 0; k < c; k++) {
 			f = t0 + rng_range(0, MIN_MS - 1);
-			if (f > ANOW)
+			if (f > ANOW + shift)
 				continue;
 			x = (int64_t)rng_lognormal(5000, 1.0) *
 			    (int64_t)ld->slow[i];
@@ -1686,9 +1693,123 @@ load_store(const struct load *ld, uint64_t seed)
 			    id, f);
 		}
 	}
+	*lp = l;
+}
+
+static struct store *
+load_store(const struct load *ld, uint64_t seed)
+{
+	struct evlist l = { 0 };
+	struct store *st;
+
+	load_events(ld, seed, 0, &l);
 	st = build(&l, NULL, 0);
 	evlist_free(&l);
 	return st;
+}
+
+/* Is there an anomaly like a (time, type, severity) in m? */
+static int
+has_anomaly(const struct metrics *m, const struct anomaly *a)
+{
+	size_t i;
+
+	for (i = 0; i < m->nanomalies; i++) {
+		if (m->anomalies[i].ts_ms == a->ts_ms &&
+		    m->anomalies[i].type == a->type &&
+		    m->anomalies[i].severity == a->severity)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A ten-year window over a little data: the minutes held are those with
+ * data, any minute reads back, and the anomalies and bursts are those of a
+ * short window over each stretch of data, a year apart, plus what the
+ * silence between them makes (a drop when the old load stops, a spike when
+ * the new one starts): the scan jumps only over minutes that can fire
+ * nothing.
+ */
+static void
+test_long_window(void)
+{
+	const int64_t year = 365 * 86400000LL, ten = 3650 * 86400000LL;
+	struct evlist l = { 0 }, lo = { 0 };
+	struct load ld;
+	struct store *st, *st_old, *st_new;
+	struct metrics *m, *mo, *mn;
+	struct anomaly gap_drop, new_spike;
+	size_t i, k, nfin = 0, seen = 0;
+	int found = 1;
+
+	load_steady(&ld, 20);
+	ld.rate[70] = ld.rate[71] = 160;
+	load_events(&ld, 21, -year, &l);
+	load_events(&ld, 21, -year, &lo);
+	st_old = build(&lo, NULL, 0);
+	evlist_free(&lo);
+	load_steady(&ld, 40);
+	for (i = 90; i < 95; i++)
+		ld.rate[i] = 4;
+	load_events(&ld, 22, 0, &l);
+	st_new = load_store(&ld, 22);
+	st = build(&l, NULL, 0);
+	evlist_free(&l);
+
+	m = metrics_compute(st, NULL, ANOW, ten);
+	is_int(m->nminutes, (ANOW / MIN_MS) - (ANOW - ten) / MIN_MS + 1,
+	    "a 3650d window spans 5.26 million minutes");
+	ok(m->nactive > 0 && m->nactive < 2 * AMIN + 20,
+	    "only the %zu minutes with data are held", m->nactive);
+	for (k = 0; k < m->nactive; k++) {
+		struct minute a;
+
+		i = (size_t)((m->active[k].t0 - m->minute0_ms) / MIN_MS);
+		a = metrics_minute(m, i);
+		seen += a.t0 == m->active[k].t0 &&
+		    a.finished == m->active[k].finished;
+		nfin += m->active[k].finished;
+		if (k > 0 && m->active[k].t0 <= m->active[k - 1].t0)
+			break;
+	}
+	ok(seen == m->nactive && nfin == m->total,
+	    "held minutes in order, read back, summing to the %llu finished",
+	    (unsigned long long)m->total);
+	ok(metrics_minute(m, 12345).finished == 0 &&
+	    metrics_minute(m, 12345).t0 == m->minute0_ms + 12345 * MIN_MS,
+	    "an empty minute reads back empty, with its start");
+
+	mo = metrics_compute(st_old, NULL, ANOW - year, AWIN);
+	mn = metrics_compute(st_new, NULL, ANOW, AWIN);
+	for (i = 0; i < mo->nanomalies; i++)
+		found &= has_anomaly(m, &mo->anomalies[i]);
+	for (i = 0; i < mn->nanomalies; i++)
+		found &= has_anomaly(m, &mn->anomalies[i]);
+	ok(found && mo->nanomalies == 1 && mn->nanomalies == 1,
+	    "the ten-year window finds the spike of a year ago and the drop "
+	    "of now, as 2 h windows over each do");
+	memset(&gap_drop, 0, sizeof gap_drop);
+	gap_drop.ts_ms = (ANOW - year) / MIN_MS * MIN_MS + MIN_MS;
+	gap_drop.type = ANOM_DROP;
+	gap_drop.severity = SEV_HIGH;
+	new_spike = gap_drop;
+	new_spike.ts_ms = ABASE;
+	new_spike.type = ANOM_SPIKE;
+	ok(m->nanomalies == 4 && has_anomaly(m, &gap_drop) &&
+	    has_anomaly(m, &new_spike), "and only what the year of silence "
+	    "makes: a drop when the old load stops, a spike when the new one "
+	    "starts (%zu anomalies)", m->nanomalies);
+	ok(mo->nbursts == 1 && m->nbursts >= 1 &&
+	    m->bursts[0].start_ms == mo->bursts[0].start_ms &&
+	    m->bursts[0].total == mo->bursts[0].total,
+	    "and the burst of a year ago");
+	metrics_free(m);
+	metrics_free(mo);
+	metrics_free(mn);
+	store_free(st);
+	store_free(st_old);
+	store_free(st_new);
 }
 
 static size_t
@@ -1769,9 +1890,9 @@ test_anomaly_rules(void)
 	is_str(anomaly_type_name(ANOM_SPIKE), "spike", "type name");
 	is_str(severity_name(SEV_HIGH), "high", "severity name");
 	for (i = 70; i <= 71; i++) {
-		total += m->minutes[i].finished;
-		if (m->minutes[i].finished > peak)
-			peak = m->minutes[i].finished;
+		total += metrics_minute(m, i).finished;
+		if (metrics_minute(m, i).finished > peak)
+			peak = metrics_minute(m, i).finished;
 	}
 	ok(m->nbursts == 1 && m->bursts[0].start_ms == ABASE + 70 * MIN_MS &&
 	    m->bursts[0].end_ms == ABASE + 72 * MIN_MS &&
@@ -1831,9 +1952,9 @@ test_anomaly_rules(void)
 	ld.rate[60] = 600;
 	st = load_store(&ld, 17);
 	m = metrics_compute(st, NULL, ANOW, AWIN);
-	ok(m->nanomalies == 0 && m->minutes[60].finished > 500,
+	ok(m->nanomalies == 0 && metrics_minute(m, 60).finished > 500,
 	    "1.5x at 400 a minute (%llu finished): no spike",
-	    (unsigned long long)m->minutes[60].finished);
+	    (unsigned long long)metrics_minute(m, 60).finished);
 	metrics_free(m);
 	store_free(st);
 	load_steady(&ld, 100);
@@ -1847,8 +1968,8 @@ test_anomaly_rules(void)
 	ld.outlier[60] = 200;
 	st = load_store(&ld, 19);
 	m = metrics_compute(st, NULL, ANOW, AWIN);
-	ok(m->nanomalies == 0 && m->minutes[60].exec_max_ms * 3 >
-	    m->minutes[60].exec_sum_ms, "one run 200x slower (most of the "
+	ok(m->nanomalies == 0 && metrics_minute(m, 60).exec_max_ms * 3 >
+	    metrics_minute(m, 60).exec_sum_ms, "one run 200x slower (most of the "
 	    "minute's time): no latency spike");
 	metrics_free(m);
 	store_free(st);
@@ -1858,9 +1979,9 @@ test_anomaly_rules(void)
 	ld.rate[120] = 1000;
 	st = load_store(&ld, 15);
 	m = metrics_compute(st, NULL, ANOW, AWIN);
-	ok(m->minutes[m->nminutes - 1].finished > 200 && m->nanomalies == 0,
+	ok(metrics_minute(m, m->nminutes - 1).finished > 200 && m->nanomalies == 0,
 	    "the current minute (%llu finished so far) is never judged",
-	    (unsigned long long)m->minutes[m->nminutes - 1].finished);
+	    (unsigned long long)metrics_minute(m, m->nminutes - 1).finished);
 	metrics_free(m);
 	store_free(st);
 
@@ -1941,6 +2062,7 @@ main(void)
 	test_flags();
 	test_anomaly_steady();
 	test_anomaly_rules();
+	test_long_window();
 	test_group_bound();
 	evlist_free(&all);
 	free(specs);

@@ -1,0 +1,172 @@
+/* execmon - recent runs: the finished runs of the window, newest first, errors in full. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "textwidth.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+/*
+ * The list is built once per recompute of the figures (the filters and the
+ * window are in them): every finished run in the window that passes the
+ * filter, newest finish first. Bounded by the runs the store holds.
+ */
+static struct {
+	const struct metrics *m;  /* the figures it was built for */
+	uint64_t version;
+	struct run **v;
+	size_t n, cap;
+} rec;
+
+static int
+cmp_finish(const void *a, const void *b)
+{
+	const struct run *x = *(struct run *const *)a, *y = *(struct run *const *)b;
+
+	if (x->finished_ms != y->finished_ms)
+		return x->finished_ms > y->finished_ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static size_t
+build(struct dash *d)
+{
+	int64_t from = d->now_ms - d->window_ms;
+
+	if (rec.m == d->m && rec.version == store_version(d->store))
+		return rec.n;
+	rec.m = d->m;
+	rec.version = store_version(d->store);
+	rec.n = 0;
+	for (size_t i = 0; i < store_nruns(d->store); i++) {
+		struct run *r = store_run_at(d->store, i);
+
+		if (!run_is_finished(r) || r->finished_ms <= from || r->finished_ms > d->now_ms ||
+		    !filter_match(&d->filter, r))
+			continue;
+		if (rec.n == rec.cap) {
+			rec.cap = rec.cap ? rec.cap * 2 : 256;
+			rec.v = xrealloc(rec.v, rec.cap * sizeof *rec.v);
+		}
+		rec.v[rec.n++] = r;
+	}
+	qsort(rec.v, rec.n, sizeof *rec.v, cmp_finish);
+	return rec.n;
+}
+
+/* Keep the selection on the same run as the list changes. */
+static void
+follow(struct dash *d, size_t n)
+{
+	if (d->rec_sel_id != NULL && d->rec_sel >= 0 && (size_t)d->rec_sel < n &&
+	    strcmp(rec.v[d->rec_sel]->id, d->rec_sel_id) == 0)
+		return;
+	for (size_t i = 0; d->rec_sel_id != NULL && i < n; i++) {
+		if (strcmp(rec.v[i]->id, d->rec_sel_id) == 0) {
+			d->rec_sel = (int)i;
+			return;
+		}
+	}
+}
+
+static void
+remember(struct dash *d, size_t n)
+{
+	free(d->rec_sel_id);
+	d->rec_sel_id = n > 0 && d->rec_sel >= 0 && (size_t)d->rec_sel < n ?
+	    xstrdup(rec.v[d->rec_sel]->id) : NULL;
+}
+
+struct run *
+view_recent_selected(struct dash *d)
+{
+	size_t n = build(d);
+
+	follow(d, n);
+	if (n == 0)
+		return NULL;
+	ui_list_clamp(&d->rec_sel, &d->rec_top, (int)n, 1 << 30);
+	return rec.v[d->rec_sel];
+}
+
+void
+view_recent_move(struct dash *d, int delta)
+{
+	size_t n = build(d);
+
+	follow(d, n);
+	d->rec_sel += delta;
+	ui_list_clamp(&d->rec_sel, &d->rec_top, (int)n, 1 << 30);
+	remember(d, n);
+}
+
+void
+view_recent_draw(struct dash *d, struct rect r)
+{
+	size_t n = build(d);
+	int h = r.h - 2, wide = r.w >= 110;
+	char title[320], expr[128], win[16];
+
+	follow(d, n);
+	filter_format(&d->filter, expr, sizeof expr);
+	snprintf(title, sizeof title, " recent runs: %zu finished in %s%s%s, newest first"
+	    " (Enter: its log, s: status, F: failed, Esc: back) ", n,
+	    format_window(d->window_ms, win, sizeof win), expr[0] ? ", " : "", expr);
+	ui_blank(r.y, 0, r.w);
+	ui_text(d, r.y, 0, r.w, TH_FOCUS, title);
+	/* narrow: the model column gives way, so the error has room */
+	ui_textf(d, r.y + 1, 1, r.w - 1, TH_DIM, "%-10s %-*s %-*s %-*s%8s %9s  %s", "finished",
+	    wide ? 16 : 12, "run", wide ? 14 : 10, "agent", wide ? 18 : 0, wide ? "model" : "",
+	    "took", "cost", "error");
+	if (n == 0) {
+		ui_text(d, r.y + 2, 1, r.w - 1, TH_DIM, expr[0] ?
+		    "no finished run in the window matches the filter" :
+		    "no run finished in the window");
+		return;
+	}
+	ui_list_clamp(&d->rec_sel, &d->rec_top, (int)n, h);
+	for (int i = 0; i < h && (size_t)(d->rec_top + i) < n; i++) {
+		const struct run *run = rec.v[d->rec_top + i];
+		int y = r.y + 2 + i, x = 0, sel = d->rec_top + i == d->rec_sel;
+		enum theme_role base = sel ? TH_SELECT : TH_NORMAL;
+		char t[16], id[96], ag[96], mo[96], a[32], b[32], err[600];
+
+		if (sel)
+			ui_blank(y, 0, r.w);
+		x += ui_textf(d, y, x, 2, sel ? TH_SELECT : status_role(run->status), "%s ",
+		    status_glyph(d, run->status));
+		x += ui_textf(d, y, x, 10, sel ? TH_SELECT : TH_DIM, "%s ",
+		    format_hms(run->finished_ms, t, sizeof t));
+		tw_fit(run->id, wide ? 16 : 12, TW_TAIL | (d->utf8 ? 0 : TW_ASCII), id, sizeof id);
+		tw_fit(run->agent_name ? run->agent_name : run->agent_id ? run->agent_id : "-",
+		    wide ? 14 : 10, d->utf8 ? 0 : TW_ASCII, ag, sizeof ag);
+		tw_fit(run->model_id ? run->model_id : "-", wide ? 17 : 10, d->utf8 ? 0 : TW_ASCII,
+		    mo, sizeof mo);
+		if (!wide)
+			mo[0] = '\0';
+		x += ui_textf(d, y, x, r.w - x, base, "%s %s %s%s%8s %9s  ", id, ag, mo,
+		    wide ? " " : "",
+		    run->started_ms ? format_dur(run->finished_ms - run->started_ms, a, sizeof a) : "-",
+		    format_cost(run->cost_nusd, b, sizeof b));
+		if (run->error_class != NULL || run->error_message != NULL) {
+			snprintf(err, sizeof err, "%s%s%s", run->error_class ? run->error_class : "",
+			    run->error_class && run->error_message ? ": " : "",
+			    run->error_message ? run->error_message : "");
+			ui_text(d, y, x, r.w - x, sel ? TH_SELECT : TH_ERR, err);
+		} else
+			ui_text(d, y, x, r.w - x, sel ? TH_SELECT : TH_DIM,
+			    run_status_name(run->status));
+	}
+	if ((size_t)(d->rec_top + h) < n)
+		ui_textf(d, r.y + r.h - 1, r.w - 14, 14, TH_DIM, " +%zu more ",
+		    n - (size_t)(d->rec_top + h));
+}
+
+void
+view_recent_done(void)
+{
+	free(rec.v);
+	memset(&rec, 0, sizeof rec);
+}

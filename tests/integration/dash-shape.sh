@@ -1,0 +1,372 @@
+#!/usr/bin/env bash
+# What a first-time on-call user hit, each in a real terminal at 80x24, 120x40
+# and 200x60: the anomalies pane says why it cannot judge; a source down marks
+# the panes stale; overlays own their area and nothing of help is cut; 80x24
+# keeps the figures that matter; names are not cut with room to spare; the
+# selection stays on the same run; no progress over 100 %; "spent" says what
+# it covers and agrees with the Models table; the queues pane keeps its order
+# and one scale; a failed run's error is readable in full.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tui/lib.sh"
+
+for tool in tmux redis-server python3; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "1..0 # SKIP $tool is not installed"
+		exit 0
+	fi
+done
+
+ms_now() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+
+start_redis s || exit 1
+P=$REDIS_PORT_s
+R="redis://127.0.0.1:$P"
+NOW=$(ms_now)
+SIZES="80x24 120x40 200x60"
+
+# Twenty minutes of history on "hist", then a slow live workload on "live"
+# (runs last a while, so the runs pane holds still-running runs to select).
+"$EXECMON_GEN" --redis "$R" --stream hist --start-ts $((NOW - 21 * 60000)) --duration 20m \
+	--rate 2 --seed 7 >/dev/null 2>"$TMP/gen.err"
+ok $? "twenty minutes of history are in Redis"
+"$EXECMON_GEN" --redis "$R" --stream live --rate 2 --time-scale 15 --seed 8 \
+	>/dev/null 2>>"$TMP/gen.err" &
+BG_PIDS="$BG_PIDS $!"
+
+# A hand-made failed run with a long error, child of a run that keeps running,
+# a run past its estimate, and a run that cost a twentieth of a cent.
+xadd() { redis-cli -p "$P" XADD "$@" >/dev/null; }
+LONGERR="RateLimitError: rate limit reached for gpt-4o in organization org-abc on tokens per min (TPM): limit 30000, used 29950, requested 1200; please try again in 2.5s and see the rate limits guide for details"
+xadd hand '*' type run.started run_id parent-1 agent_name planner trace_id tr-hand
+xadd hand '*' type run.started run_id child-1 agent_name coder trace_id tr-hand parent_run_id parent-1
+xadd hand '*' type run.failed run_id child-1 agent_name coder trace_id tr-hand \
+	error_class RateLimitError error_message "${LONGERR#RateLimitError: }"
+xadd hand '*' type run.started run_id late-1 agent_name reviewer estimated_ms 1000
+xadd hand '*' type llm.call run_id late-1 model_id gpt-4o provider_note 'upstream said needle-7f3a'
+xadd hand '*' type run.started run_id tiny-1 agent_name summarizer
+xadd hand '*' type llm.call run_id tiny-1 model_id claude-3-5-sonnet input_tokens 10 output_tokens 2 cost_usd 0.00048
+xadd hand '*' type run.completed run_id tiny-1
+sleep 2
+
+tui_init || exit 1
+STREAMS=(--redis "$R" --stream hist --stream live --stream hand)
+
+for sz in $SIZES; do
+	w=${sz%x*} h=${sz#*x}
+	tui_run "m$w" "$w" "$h" "${STREAMS[@]}" --window 1h
+done
+for sz in $SIZES; do
+	w=${sz%x*} h=${sz#*x}
+	n="m$w"
+	tui_wait "$n" 30 'peak [0-9]+/min at [0-9]' >/dev/null
+	ok $? "$sz: the dashboard shows its figures"
+	sleep 1
+	tui_cap "$n" >"$TMP/$n.cap"
+	# 80x24 keeps what matters: the Models cost and all six latency buckets
+	grep -q 'model .*cost' "$TMP/$n.cap"
+	ok $? "$sz: the Models table keeps its cost column"
+	for b in 0-1s 1-5s 5-10s 10-30s 30-60s 60s+; do
+		grep -q -- " $b " "$TMP/$n.cap" || grep -q -- " $b$" "$TMP/$n.cap" || { echo "# missing $b"; false; }
+	done
+	ok $? "$sz: every latency bucket is on screen"
+	# names are not cut while there is room (two tables beside the runs)
+	if [ "$w" -ge 120 ]; then
+		grep -q 'claude-3-5-sonnet' "$TMP/$n.cap"
+		ok $? "$sz: a model name is not cut to 8 columns"
+		grep -q 'summarizer' "$TMP/$n.cap"
+		ok $? "$sz: an agent name is not cut"
+	fi
+	# no progress above 100 %; a run past its estimate says it is late
+	! grep -Eq '\b([1-9][0-9]{2,})%' "$TMP/$n.cap"
+	ok $? "$sz: no percentage above 100 on screen"
+	# the peak is to the minute; a time axis under the throughput chart
+	grep -Eq 'peak [0-9]+/min at [0-9]{2}:[0-9]{2}Z' "$TMP/$n.cap" &&
+		! grep -Eq 'at [0-9:]+\.[0-9]{3}Z' "$TMP/$n.cap"
+	ok $? "$sz: the peak is given to the minute"
+	[ "$(grep -Eo '[0-9]{2}:[0-9]{2}Z' "$TMP/$n.cap" | wc -l)" -ge 3 ]
+	ok $? "$sz: the throughput chart has a time axis"
+	# "spent" says what it covers
+	grep -Eq '\$[0-9.]+k? spent( in 1h)?' "$TMP/$n.cap"
+	ok $? "$sz: the header says what 'spent' covers"
+	# the queues pane: a labelled scale, and no oldest wait on an empty queue
+	if [ "$w" -gt 80 ] && ! python3 "$TMP/tui_screen.py" "$TMP/$n.cap" "Queues (depth, oldest wait)" 2>/dev/null |
+	    awk 'NF && $1 != "workers:" && $2 != "0" { found = 1 } END { exit !found }'; then
+		! grep -q 'scale 0-' "$TMP/$n.cap"
+		ok $? "$sz: no scale is drawn while every queue is empty"
+	elif [ "$w" -gt 80 ]; then
+		grep -q 'scale 0-' "$TMP/$n.cap"
+		ok $? "$sz: the queues' sparklines share one labelled scale"
+	fi
+	python3 "$TMP/tui_screen.py" "$TMP/$n.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk '
+		$2 == "0" && $3 != "-" { bad = 1 } END { exit bad }'
+	ok $? "$sz: an empty queue shows no oldest wait"
+done
+
+# Queue rows keep their order from frame to frame.
+q1=$(python3 "$TMP/tui_screen.py" "$TMP/m120.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF && $1 != "workers:" {print $1}' | tr '\n' ' ')
+sleep 3
+tui_cap m120 >"$TMP/m120.b.cap"
+q2=$(python3 "$TMP/tui_screen.py" "$TMP/m120.b.cap" "Queues (depth, oldest wait)" 2>/dev/null | awk 'NF && $1 != "workers:" {print $1}' | tr '\n' ' ')
+is "$q2" "$q1" "the queue rows keep their order"
+[ "$(echo "$q1" | tr ' ' '\n' | grep -v '^$' | LC_ALL=C sort | tr '\n' ' ')" = "$q1" ]
+ok $? "the queue rows are in name order ($q1)"
+
+# Spent agrees with the Models table under a status filter (s cycles it).
+tui_keys m200 s
+tui_wait m200 5 'filter status=' >/dev/null
+sleep 1
+tui_cap m200 >"$TMP/m200.s.cap"
+python3 - "$TMP/m200.s.cap" <<'PY'
+import re, sys
+cap = open(sys.argv[1]).read().splitlines()
+spent = re.search(r'\$([0-9.]+) spent', cap[1])
+rows, seen = 0, None
+total = 0.0
+for line in cap:
+    if re.search(r'\bmodel\b.*\bcost\b', line):
+        seen = line.index("model")
+        continue
+    if seen is not None:
+        m = re.search(r'\$([0-9.]+)', line[seen:seen + 60])
+        if not m or not line[seen:seen + 60].strip():
+            if rows:
+                break
+            continue
+        total += float(m.group(1)); rows += 1
+ok = spent is not None and rows > 0 and abs(float(spent.group(1)) - total) <= 0.01 * rows + 0.01
+print("# spent %s, models %.4f over %d rows" % (spent and spent.group(1), total, rows))
+sys.exit(0 if ok else 1)
+PY
+ok $? "under a status filter 'spent' equals the Models table's total"
+tui_cap m200 | sed -n '/Anomalies/,+1p' | grep -q 'not judged under a status filter'
+ok $? "under a status filter the anomalies pane says it does not judge"
+tui_keys m200 f
+
+# The anomalies pane with a 5m window: too short to judge, not "normal".
+tui_keys m80 w w w
+tui_wait m80 10 'window 5m' >/dev/null
+tui_wait m80 10 'too short' >/dev/null
+ok $? "a 5m window: the anomalies pane says it is too short to judge"
+! tui_match m80 'look normal'
+ok $? "... and never that all looks normal"
+
+# Help at 80x24: a bordered box that owns its area; nothing cut; it scrolls.
+tui_keys m80 '?'
+tui_wait m80 5 'keys' >/dev/null
+tui_cap m80 >"$TMP/help.cap"
+python3 - "$TMP/help.cap" <<'PY'
+import sys
+cap = open(sys.argv[1]).read().splitlines()
+top = next(i for i, l in enumerate(cap) if "┌" in l)
+bot = next(i for i, l in enumerate(cap) if "└" in l)
+bad = [l for l in cap[top:bot + 1] if "▶" in l or "STUCK" in l or "◷" in l]
+for l in bad:
+    print("# " + l)
+sys.exit(1 if bad else 0)
+PY
+ok $? "80x24 help: nothing of the screen below shows inside it"
+grep -q "events are still read)" "$TMP/help.cap" && grep -q "pause the screen" "$TMP/help.cap"
+ok $? "80x24 help: a description is whole, not cut at the column"
+for _ in 1 2 3 4 5; do
+	tui_match m80 'cycle the theme' && break
+	tui_keys m80 PageDown
+	sleep 0.3
+done
+tui_match m80 'cycle the theme'
+ok $? "80x24 help scrolls to the keys below"
+tui_keys m80 x
+
+# Selection by identity: the run selected stays selected as new runs arrive
+# above it (the default theme draws the selected row on colour 238).
+sel_row() { tui_cap "$1" -e | grep '48;5;238' | grep -oE 'run-[0-9a-f-]+|parent-1|late-1' | head -1; }
+tui_keys m120 g
+for _ in $(seq 1 40); do
+	[ "$(sel_row m120)" = parent-1 ] && break
+	tui_keys m120 j
+	sleep 0.1
+done
+is "$(sel_row m120)" parent-1 "the hand-made run parent-1 is selected"
+row_before=$(tui_cap m120 | grep -n 'parent-1' | head -1 | cut -d: -f1)
+sleep 5
+row_after=$(tui_cap m120 | grep -n 'parent-1' | head -1 | cut -d: -f1)
+is "$(sel_row m120)" parent-1 "it stays selected as runs come and go (row $row_before, then $row_after)"
+tui_keys m120 Enter
+tui_wait m120 5 '^ run parent-1' >/dev/null
+ok $? "Enter opens the run that was selected"
+tui_keys m120 Escape
+
+# A failed run's error, in full, under the log's header; the detail scrolls.
+tui_run err 80 24 --redis "$R" --stream hand --window 1h
+tui_wait err 20 'parent-1' >/dev/null
+tui_keys err g
+for _ in 1 2 3 4; do
+	tui_match err '^ run parent-1' && break
+	tui_keys err j Enter
+	sleep 0.5
+	tui_match err '^ run parent-1' || tui_keys err Escape
+done
+tui_wait err 5 '^ run parent-1' >/dev/null
+ok $? "the parent run's log opens"
+tui_keys err t
+tui_wait err 5 'trace tr-hand' >/dev/null
+tui_keys err j Enter
+tui_wait err 5 '^ run child-1' >/dev/null
+ok $? "its child, failed, opens from the trace"
+tui_cap err | tr -d '\n' | tr -s ' ' >"$TMP/err.flat"
+grep -q "error: RateLimitError: rate limit reached for gpt-4o in organization org-abc" "$TMP/err.flat"
+ok $? "the failed run's header gives its error class and message"
+tui_cap err >"$TMP/ev1.cap"
+tui_keys err J
+sleep 0.3
+tui_cap err >"$TMP/ev2.cap"
+if grep -q 'lines 1-' "$TMP/ev1.cap"; then
+	grep -Eq 'lines [2-9][0-9]*-' "$TMP/ev2.cap"
+	ok $? "J scrolls the event detail (its title says which lines)"
+else
+	grep -q 'error_message' "$TMP/ev1.cap"
+	ok $? "the event detail fits and shows the error message"
+fi
+# the trace opened from child-1's log highlights its first row, parent-1:
+# y copies what is highlighted, not the run the trace was opened from
+tui_keys err t
+tui_wait err 5 'trace tr-hand' >/dev/null
+tui_keys err y
+sleep 0.5
+is "$(tui show-buffer 2>/dev/null)" "parent-1" "y in the trace view copies the highlighted run"
+
+# A tiny cost is never $0.00; a run past its estimate is late, not over 100%.
+tui_keys err Escape Escape Escape
+tui_wait err 10 'late-1' >/dev/null
+tui_cap err | grep 'late-1' >"$TMP/late.row"
+grep -Eq 'over|late' "$TMP/late.row" && ! grep -Eq '[0-9]{3,}%' "$TMP/late.row"
+ok $? "a run past its estimate says it is late: $(tr -s ' ' <"$TMP/late.row")"
+"$EXECMON" runs --redis "$R" --stream hand --window 1h 2>/dev/null | grep tiny-1 >"$TMP/tiny.row"
+grep -q '\$0.00048' "$TMP/tiny.row"
+ok $? "runs: a twentieth of a cent is \$0.00048, not \$0.000"
+
+# F: the failed runs in one key, newest first, each with its error; Enter
+# opens its log, Esc comes back to the list.
+tui_keys err F
+tui_wait err 5 'recent runs: [0-9]+ finished in 1h, status=failed' >/dev/null
+ok $? "F lists the failed runs of the window"
+tui_cap err | grep -q 'child-1.*RateLimitError'
+ok $? "... each with its error class and message"
+tui_keys err g Enter
+tui_wait err 5 '^ run child-1' >/dev/null
+ok $? "Enter opens the failed run's log"
+tui_keys err Escape
+tui_wait err 5 'recent runs:' >/dev/null
+ok $? "Esc goes back to the list"
+tui_keys err f
+
+# Enter on a table row filters to it; Esc undoes (Agents is the sixth pane,
+# Models the seventh).
+tui_keys m200 Tab Tab Tab Tab Tab g Enter
+tui_wait m200 5 'filter agent=[a-z]+' >/dev/null
+ok $? "Enter on an agent row filters everything to that agent"
+tui_keys m200 Escape
+sleep 0.5
+! tui_match m200 'filter agent='
+ok $? "Esc undoes it"
+tui_keys m200 Tab g Enter
+tui_wait m200 5 'filter model=' >/dev/null
+ok $? "Enter on a model row filters to that model"
+tui_keys m200 Escape
+# O sorts the focused table (Models) by its next column: name, A to Z
+tui_keys m200 O
+tui_wait m200 5 'sorted by name, ascending' >/dev/null
+ok $? "O sorts the Models table by name"
+python3 "$TMP/tui_screen.py" <(tui_cap m200) "Models (tokens, cost)" | awk 'NR > 1 && NF {print $1}' >"$TMP/models.sorted"
+LC_ALL=C sort -c "$TMP/models.sorted"
+ok $? "... and its rows are in name order ($(tr '\n' ' ' <"$TMP/models.sorted"))"
+tui_keys m200 I
+tui_wait m200 5 'sorted by name, descending' >/dev/null
+python3 "$TMP/tui_screen.py" <(tui_cap m200) "Models (tokens, cost)" | awk 'NR > 1 && NF {print $1}' >"$TMP/models.rsorted"
+LC_ALL=C sort -r -c "$TMP/models.rsorted"
+ok $? "I inverts it"
+tui_keys m200 Tab Tab
+
+# / searches the text of every event held: a word only in an unknown field
+# of an llm.call finds its run; its log opens with the event marked; in the
+# log, / searches its events and n/N move between them.
+tui_keys err Escape Escape
+sleep 0.3
+tui_keys err /
+tui_wait err 3 'search: /' >/dev/null
+tui_keys err n e e d l e - 7 f 3 a Enter
+tui_wait err 5 'filter text=needle-7f3a' >/dev/null
+ok $? "/ sets the search"
+tui_cap err >"$TMP/search.cap"
+grep -q 'late-1' "$TMP/search.cap" && ! grep -q 'parent-1' "$TMP/search.cap"
+ok $? "it finds the run whose llm.call holds the word in its payload, and only it"
+tui_keys err g Enter
+tui_wait err 5 '^ run late-1' >/dev/null
+tui_cap err | grep -Eq '^(▸|>).*llm\.call'
+ok $? "its log opens with the matching event marked"
+tui_keys err /
+tui_wait err 3 'search this run: /' >/dev/null
+tui_keys err r u n Enter
+tui_wait err 5 '"run": [0-9]+ events? \(n next' >/dev/null
+ok $? "/ in a run's log searches its events"
+tui_keys err n
+sleep 0.3
+tui_match err '"run": [0-9]+ event'
+ok $? "n goes to the next"
+tui_keys err Escape f
+
+# Saved views from the config (and the four built in), recalled by 1-9 or
+# picked with V; table columns chosen in the config; a bad line is refused.
+cat >"$TMP/xdg/execmon/config" <<'CFG'
+view Mine = filter agent=planner sort longest window 1h
+columns models = calls,cost
+CFG
+tui_run views 120 40 "${STREAMS[@]}" --window 1h
+tui_wait views 30 'peak [0-9]+/min at [0-9]' >/dev/null
+tui_keys views 5
+tui_wait views 5 'view 5: Mine' >/dev/null
+ok $? "5 recalls the config's view"
+tui_match views 'filter agent=planner'
+ok $? "... with its filter"
+python3 "$TMP/tui_screen.py" <(tui_cap views) "Models (tokens, cost)" | head -1 | grep -Eq '^ *model +calls +cost *$'
+ok $? "the Models table shows the config's columns only"
+tui_keys views 1
+tui_wait views 5 'recent runs: [0-9]+ finished in 1h, status=failed' >/dev/null
+ok $? "1 recalls Errors: the failed runs"
+tui_keys views V
+tui_wait views 5 'pick a saved view' >/dev/null
+tui_cap views | grep -q '1  Errors' && tui_cap views | grep -q '5  Mine'
+ok $? "V lists the saved views"
+tui_keys views Escape q
+printf 'view Broken = sort sideways\n' >"$TMP/xdg/execmon/config"
+XDG_CONFIG_HOME="$TMP/xdg" "$EXECMON" runs --redis "$R" --stream hand >/dev/null 2>"$TMP/badview.err"
+is "$?" 2 "a bad view in the config: exit 2"
+grep -q 'config .*:1: view: view Broken: sort' "$TMP/badview.err"
+ok $? "... one line naming the file, the line and the cause: $(cat "$TMP/badview.err")"
+rm -f "$TMP/xdg/execmon/config"
+
+# -v: the sources' state changes are logged too (debug level)
+"$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"
+"$EXECMON" runs -v --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/verbose.err"
+grep -q -- '-> live\|-> backfilling' "$TMP/verbose.err" && ! grep -q -- '-> ' "$TMP/quiet.err"
+ok $? "-v logs the sources' state changes, and without it they are not"
+
+# A source down: the pane titles say stale, the anomalies pane says why.
+kill -STOP "$REDIS_PID_s"
+kill -9 "$REDIS_PID_s"
+tui_wait m200 30 'cannot judge' >/dev/null
+ok $? "Redis down: the anomalies pane says it cannot judge"
+tui_match m200 ' stale '
+ok $? "Redis down: the panes are marked stale"
+
+# L: execmon's own messages, with the reconnects just logged
+tui_keys m200 L
+tui_wait m200 5 'messages: [1-9]' >/dev/null
+ok $? "L opens execmon's own messages"
+tui_cap m200 | grep -Eq '[0-9]{2}:[0-9]{2}:[0-9]{2}Z .*(redis|hist|live|hand)'
+ok $? "each message has its time and names the source"
+tui_keys m200 x
+
+for sz in $SIZES; do tui_keys "m${sz%x*}" q; done
+tui_keys err q
+[ -n "${KEEP_CAPS:-}" ] && cp -r "$TMP" "$KEEP_CAPS"
+done_testing

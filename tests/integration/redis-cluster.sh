@@ -210,4 +210,23 @@ src=[x for x in s["sources"] if x["address"].endswith("q1:events")]
 assert src and src[0]["node"] == "127.0.0.1:" + sys.argv[2], s["sources"]
 assert src[0]["events"] >= 3, src' "$TMP/bull.json" "$bull"
 
+# --- Celery on a cluster node: pub/sub reaches every node's subscribers
+"$EXECMON" record --celery --redis "redis://127.0.0.1:$other/0" -o - \
+	>"$TMP/cel.jsonl" 2>"$TMP/cel.err" &
+cpid=$!
+BG_PIDS="$BG_PIDS $cpid"
+wait_for 10 grep -q "listening on /0.celeryev/" "$TMP/cel.err"
+ok $? "--celery against a cluster node subscribes to the event channels"
+python3 -c '
+import json,subprocess,sys
+for l in open(sys.argv[1]):
+    m = json.loads(l)
+    subprocess.run(["redis-cli", "-p", sys.argv[2], "PUBLISH", m["channel"], m["message"]],
+        check=True, stdout=subprocess.DEVNULL)' "$SRCDIR/tests/data/celery-5.2.6-pubsub.jsonl" "$bull"
+wait_for 10 sh -c "[ \$(wc -l <'$TMP/cel.jsonl') -gt 0 ]"
+ok $? "... and records the events published on another node"
+kill -TERM "$cpid"
+wait "$cpid"
+is "$?" 0 "record --celery on a cluster ends cleanly"
+
 done_testing

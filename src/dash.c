@@ -36,6 +36,7 @@
 static const struct pane_kind *const pane_table[] = {
 	&pane_runs, &pane_throughput, &pane_latency, &pane_queues,
 	&pane_anomalies, &pane_agents, &pane_models, &pane_tools,
+	&pane_budgets,
 };
 #define NPANES ((int)(sizeof pane_table / sizeof pane_table[0]))
 
@@ -265,7 +266,7 @@ dash_open_trace(struct dash *d, const char *trace_id)
 
 /* Pane rectangles for this size; returns how many. */
 static int
-layout(int H, int W, struct rect *r)
+layout(int H, int W, struct rect *r, int budgets)
 {
 	int ch = H - 3, y = 2, n = 0;
 
@@ -277,6 +278,12 @@ layout(int H, int W, struct rect *r)
 		r[n++] = (struct rect){ y + h1, 0, h2, w3 };            /* throughput */
 		r[n++] = (struct rect){ y + h1, w3 + 1, h2, w3 };       /* latency */
 		r[n++] = (struct rect){ y, wr + 1, h1, W - wr - 1 };    /* queues */
+		if (budgets > 0) { /* the budgets under the queues, on wide screens */
+			int hb = budgets + 1 < h1 / 2 ? budgets + 1 : h1 / 2;
+
+			r[n - 1].h = h1 - hb;
+			r[8] = (struct rect){ y + h1 - hb, wr + 1, hb, W - wr - 1 };
+		}
 		r[n++] = (struct rect){ y + h1, 2 * w3 + 2, h2, W - 2 * w3 - 2 }; /* anomalies */
 		y += h1 + h2;
 	} else {
@@ -300,7 +307,7 @@ layout(int H, int W, struct rect *r)
 		r[n++] = (struct rect){ y, w3 + 1, h, w3 };
 		r[n++] = (struct rect){ y, 2 * w3 + 2, h, W - 2 * w3 - 2 };
 	}
-	return n;
+	return W >= 160 && budgets > 0 ? n + 1 : n;
 }
 
 /* The dashboard pane under the screen cell (y, x): its index, or -1. */
@@ -308,7 +315,7 @@ int
 dash_pane_at(int y, int x, struct rect *out)
 {
 	struct rect r[PANES_MAX];
-	int n = layout(LINES, COLS, r);
+	int n = layout(LINES, COLS, r, dash_budgets_count(&D));
 
 	for (int i = 0; i < n && i < NPANES; i++) {
 		if (y >= r[i].y && y < r[i].y + r[i].h && x >= r[i].x && x < r[i].x + r[i].w) {
@@ -323,7 +330,9 @@ static void
 draw_dash(struct dash *d, int H, int W)
 {
 	struct rect r[PANES_MAX];
-	int n = layout(H, W, r), tw, down = dash_sources_down(NULL, 0) > 0;
+	int n = layout(H, W, r, dash_budgets_count(d)), tw, down = dash_sources_down(NULL, 0) > 0;
+
+	d->npanes_shown = n < NPANES ? n : NPANES;
 
 	for (int i = 0; i < n && i < NPANES; i++) {
 		const struct pane_kind *pk = pane_table[i];
@@ -352,7 +361,7 @@ draw_pick(struct dash *d, int H, int W)
 	if (h > H - 5)
 		h = H - 5;
 	snprintf(title, sizeof title, " pick %s (Enter choose, Esc cancel) ",
-	    d->pick_kind == 'a' ? "an agent" : d->pick_kind == 'U' ? "a user" :
+	    d->pick_kind == 'a' ? "an agent" : d->pick_kind == 'U' ? "a user" : d->pick_kind == 'W' ? "a workspace" :
 	    d->pick_kind == 'V' ? "a saved view" : "a model");
 	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
 	ui_list_clamp(&d->pick_sel, &top, d->pick_n, in.h);

@@ -25,7 +25,7 @@
 
 static const char *const filter_keys[] = {
 	"agent", "status", "trace", "model", "user", "workspace", "queue",
-	"error", "text"
+	"error", "text", "tool"
 };
 #define FILTER_NKEYS (sizeof filter_keys / sizeof filter_keys[0])
 
@@ -47,6 +47,7 @@ filter_done(struct filter *f)
 	free(f->queue);
 	free(f->error);
 	free(f->text);
+	free(f->tool);
 	filter_init(f);
 }
 
@@ -71,6 +72,8 @@ filter_slot(struct filter *f, size_t k)
 		return &f->error;
 	case 8:
 		return &f->text;
+	case 9:
+		return &f->tool;
 	}
 	return NULL;
 }
@@ -134,7 +137,7 @@ filter_parse(struct filter *f, const char *expr, char *err, size_t errlen)
 		if (k == FILTER_NKEYS) {
 			snprintf(err, errlen, "unknown filter key '%.*s' "
 			    "(expected agent, status, trace, model, user, "
-			    "workspace, queue, error or text)", (int)klen, ks);
+			    "workspace, queue, error, text or tool)", (int)klen, ks);
 			goto fail;
 		}
 		if (seen & (1u << k)) {
@@ -178,7 +181,7 @@ filter_active(const struct filter *f)
 	return f != NULL && (f->agent != NULL || f->status >= 0 ||
 	    f->trace != NULL || f->model != NULL || f->user != NULL ||
 	    f->workspace != NULL || f->queue != NULL || f->error != NULL ||
-	    f->text != NULL);
+	    f->text != NULL || f->tool != NULL);
 }
 
 static int
@@ -191,6 +194,22 @@ static int
 has_text(const char *hay, const char *needle)
 {
 	return hay != NULL && strcasestr(hay, needle) != NULL;
+}
+
+/* The run holds a tool.call of that tool. */
+static int
+run_called_tool(const struct run *r, const char *tool)
+{
+	for (size_t i = 0; i < r->nlog; i++) {
+		struct event ev;
+
+		if (r->log[i].type != EV_TOOL_CALL)
+			continue;
+		run_log_peek(r, i, &ev);
+		if (ev.tool_id != NULL && strcmp(ev.tool_id, tool) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 int
@@ -216,6 +235,8 @@ filter_match(const struct filter *f, const struct run *r)
 		return 0;
 	if (f->queue != NULL && strcmp(r->queue != NULL ? r->queue :
 	    "default", f->queue) != 0)
+		return 0;
+	if (f->tool != NULL && !run_called_tool(r, f->tool))
 		return 0;
 	if (f->error != NULL && !errors_run_has(r, f->error))
 		return 0;
@@ -249,6 +270,7 @@ filter_format(const struct filter *f, char *buf, size_t size)
 	vals[6] = f->queue;
 	vals[7] = f->error;
 	vals[8] = f->text;
+	vals[9] = f->tool;
 	for (k = 0; k < FILTER_NKEYS; k++) {
 		if (vals[k] == NULL)
 			continue;

@@ -16,6 +16,7 @@ struct filter {
 	char *workspace; /* workspace_id, exact */
 	char *queue;   /* queue name, exact ("default" when the run has none) */
 	char *error;   /* an error class, or "CLASS: folded message" (errors.h) */
+	char *tool;    /* runs that called this tool (a tool.call with this tool_id) */
 	char *text;    /* case-insensitive substring of id, agent, trace, error, model,
 	                  queue, or the text of any event the run holds */
 };

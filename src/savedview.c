@@ -148,12 +148,14 @@ savedviews_parse(struct savedviews *s, const char *line, char *err, size_t errle
 		i++;
 		if (strcmp(k, "filter") == 0) {
 			struct filter f;
-			char why[200];
+			char why[200], safewhy[200];
 
 			filter_init(&f);
 			if (filter_parse(&f, val, why, sizeof why) != 0) {
 				filter_done(&f);
-				snprintf(err, errlen, "view %s: filter: %s", name, why);
+				/* the parser quotes the input: printable only */
+				snprintf(err, errlen, "view %s: filter: %s", name,
+				    shown(why, safewhy, sizeof safewhy));
 				return -1;
 			}
 			filter_done(&f);

@@ -68,6 +68,7 @@ struct dash {
 	int tsort[3], tdesc[3];
 	const struct savedviews *views; /* saved views (1-9) and table columns */
 	int mouse;                /* --mouse */
+	int npanes_shown;         /* panes on screen, for Tab */
 	char log_search[128];     /* the run log's search, "" = none (/, n, N) */
 	int prompt_log;           /* the prompt searches the run log, not the runs */    /* agents, models, tools: sort column and direction */
 
@@ -202,6 +203,9 @@ void dash_alerts_create(struct dash *, const struct alert_config *);
 void dash_alerts_start(struct dash *);   /* once the loop runs */
 void dash_alerts_free(struct dash *);
 void dash_alerts_tick(struct dash *);    /* from the frame timer */
+/* Budgets (view-alerts.c): how many, and one line each (the budgets pane). */
+int dash_budgets_count(struct dash *);
+void dash_budgets_draw(struct dash *, struct rect);
 /* The header badge ("2 firing 1 pending"): 0 none, 1 pending only, 2 firing. */
 int dash_alerts_badge(struct dash *, char *buf, size_t size);
 /* The firing alerts' names at (y, x) within w columns; returns the columns used. */
@@ -214,6 +218,7 @@ void keys_help_draw(struct dash *, struct rect);
 void keys_write_help(FILE *); /* for the man page / tests */
 
 /* Panes. */
+extern const struct pane_kind pane_budgets;
 extern const struct pane_kind pane_runs, pane_queues, pane_throughput,
     pane_latency, pane_anomalies, pane_agents, pane_models, pane_tools;
 

@@ -496,3 +496,44 @@ view_alerts_key(struct dash *d, int ch)
 	}
 	return 0;
 }
+
+int
+dash_budgets_count(struct dash *d)
+{
+	struct dash_alerts *a = d->alerts;
+
+	return a == NULL ? 0 : (int)alert_set_nbudgets(a->set);
+}
+
+void
+dash_budgets_draw(struct dash *d, struct rect r)
+{
+	struct dash_alerts *a = d->alerts;
+	int nb = dash_budgets_count(d), y = r.y;
+
+	if (nb == 0) {
+		ui_text(d, y, r.x + 1, r.w - 1, TH_DIM, "no budget in the config (doc/alerts.md)");
+		return;
+	}
+	for (int i = 0; i < nb && y < r.y + r.h; i++, y++) {
+		const struct budget_status *bs = alert_set_budget(a->set, i);
+		char s1[32], s3[32], s5[32], s6[48], s7[32];
+		enum theme_role role = bs->spent_nusd > bs->budget->limit_nusd ? TH_ERR :
+		    bs->projected_nusd > bs->budget->limit_nusd ? TH_WARN : TH_NORMAL;
+
+		alert_format_value(AU_USD, (double)bs->spent_nusd / 1e9, s1, sizeof s1);
+		alert_format_value(AU_USD, (double)bs->budget->limit_nusd / 1e9, s3, sizeof s3);
+		alert_format_value(AU_USD, bs->projected_nusd >= 0 ?
+		    (double)bs->projected_nusd / 1e9 : NAN, s5, sizeof s5);
+		if (bs->spent_nusd > bs->budget->limit_nusd)
+			snprintf(s6, sizeof s6, ", OVER");
+		else if (bs->runs_out_ms > d->now_ms)
+			snprintf(s6, sizeof s6, ", out in %s", format_dur(bs->runs_out_ms - d->now_ms,
+			    s7, sizeof s7));
+		else
+			s6[0] = '\0';
+		ui_textf(d, y, r.x + 1, r.w - 1, role, "%s/%s: %s of %s, projected %s%s%s",
+		    bs->budget->name, budget_period_name(bs->budget->period), s1, s3, s5, s6,
+		    bs->partial ? " (partial)" : "");
+	}
+}

@@ -344,6 +344,42 @@ grep -q 'config .*:1: view: view Broken: sort' "$TMP/badview.err"
 ok $? "... one line naming the file, the line and the cause: $(cat "$TMP/badview.err")"
 rm -f "$TMP/xdg/execmon/config"
 
+# --mouse: a click on a row of the Agents table selects it, a click on a
+# column name sorts by it, a double click opens (SGR mouse reports, as xterm
+# sends them; ncurses reads them from TERM=xterm-256color).
+sgr() { tui send-keys -t "=$1:" -l "$(printf '\033[<%d;%d;%d%s' "$2" "$3" "$4" "$5")"; }
+tui_run mouse 120 40 --mouse "${STREAMS[@]}" --window 1h
+tui_wait mouse 30 'peak [0-9]+/min at [0-9]' >/dev/null
+sleep 1
+tui_cap mouse >"$TMP/mouse.cap"
+hy=$(grep -n ' agent  *runs' "$TMP/mouse.cap" | head -1 | cut -d: -f1)
+hx=$(awk -v y="$hy" 'NR == y { print index($0, "runs") }' "$TMP/mouse.cap")
+[ -n "$hy" ] && [ -n "$hx" ]
+ok $? "the Agents table's column names are on screen (row $hy, 'runs' at $hx)"
+sgr mouse 0 "$hx" "$hy" M; sgr mouse 0 "$hx" "$hy" m
+sleep 0.5
+tui_cap mouse | sed -n "${hy}p" | grep -Eq '(▼|v)runs'
+ok $? "a click on 'runs' sorts the table by it (the header marks it)"
+sgr mouse 0 4 $((hy + 2)) M; sgr mouse 0 4 $((hy + 2)) m
+sleep 0.5
+tui_cap mouse -e | sed -n "$((hy + 2))p" | grep -q '48;5;238'
+ok $? "a click on a row selects it"
+sgr mouse 0 4 $((hy + 2)) M; sgr mouse 0 4 $((hy + 2)) m
+sgr mouse 0 4 $((hy + 2)) M; sgr mouse 0 4 $((hy + 2)) m
+tui_wait mouse 5 'filter agent=' >/dev/null
+ok $? "a double click opens it (here: filters to the agent)"
+tui_keys mouse q
+
+# A budget in the config: the budgets pane (wide screens) shows it.
+printf 'budget daily = cost per day <= $1000000\n' >"$TMP/xdg/execmon/config"
+tui_run bud 200 60 "${STREAMS[@]}" --window 1h
+tui_wait bud 30 'Budgets \(spent of limit' >/dev/null
+ok $? "200x60: the budgets pane is on screen"
+tui_wait bud 10 'daily/day: \$[0-9.]+ of \$1000000' >/dev/null
+ok $? "... with the budget's spend and limit"
+tui_keys bud q
+rm -f "$TMP/xdg/execmon/config"
+
 # -v: the sources' state changes are logged too (debug level)
 "$EXECMON" runs --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/quiet.err"
 "$EXECMON" runs -v --redis "$R" --stream hand --window 1h >/dev/null 2>"$TMP/verbose.err"

@@ -349,6 +349,55 @@ draw_dash(struct dash *d, int H, int W)
 	}
 }
 
+/* The dashboard as a view: the panes; keys move in the focused pane. */
+static void
+dashboard_draw(struct dash *d, struct rect body)
+{
+	draw_dash(d, body.y + body.h + 1, body.w);
+}
+
+static void
+dashboard_move(struct dash *d, int delta)
+{
+	d->sel[d->focus] += delta;
+	if (d->sel[d->focus] < 0)
+		d->sel[d->focus] = 0;
+	if (d->focus == 0)
+		dash_runs_remember(d);
+}
+
+static int
+dashboard_enter(struct dash *d)
+{
+	struct run *r;
+
+	if (d->focus != 0)
+		return enter_row(d);
+	if ((r = dash_selected_run(d)) == NULL)
+		dash_set_status(d, "no run selected");
+	else
+		dash_open_log(d, r->id);
+	return 0;
+}
+
+const struct view_kind view_dashboard = {
+	.name = "dashboard",
+	.draw = dashboard_draw,
+	.step = dashboard_move,
+	.enter = dashboard_enter,
+	.selected = dash_selected_run,
+};
+
+/* The view table: adding a view is one file with its kind and one line here. */
+const struct view_kind *const view_kinds[VIEW__COUNT] = {
+	[VIEW_DASH] = &view_dashboard,
+	[VIEW_LOG] = &view_runlog,
+	[VIEW_TRACE] = &view_trace,
+	[VIEW_RECENT] = &view_recent,
+	[VIEW_ERRORS] = &view_errors,
+	[VIEW_ALERTS] = &view_alerts,
+};
+
 static void
 draw_pick(struct dash *d, int H, int W)
 {
@@ -397,18 +446,7 @@ draw(struct dash *d)
 		struct rect body = { 2, 0, H - 3, W };
 
 		dash_draw_summary(d, W);
-		if (d->view == VIEW_LOG)
-			view_runlog_draw(d, body);
-		else if (d->view == VIEW_RECENT)
-			view_recent_draw(d, body);
-		else if (d->view == VIEW_ERRORS)
-			view_errors_draw(d, body);
-		else if (d->view == VIEW_TRACE)
-			view_trace_draw(d, body);
-		else if (d->view == VIEW_ALERTS)
-			view_alerts_draw(d, body);
-		else
-			draw_dash(d, H, W);
+		view_kinds[d->view]->draw(d, body);
 		if (d->overlay == OV_HELP)
 			keys_help_draw(d, body);
 		else if (d->overlay == OV_MESSAGES)

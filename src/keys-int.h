@@ -4,8 +4,6 @@
 
 struct dash;
 
-/* The filter changed: selections back to the top, figures recomputed, said. */
-void keys_filter_changed(struct dash *);
 int k_move(struct dash *, int ch);
 int k_enter(struct dash *, int ch);
 /* The run log's next (dir 1) or previous (-1) event holding the search. */
@@ -16,8 +14,6 @@ void apply_view(struct dash *, int i);
 int k_pick(struct dash *, int ch);
 /* Put "key=value" on the filter, the old one kept for Esc. */
 void filter_to(struct dash *, const char *key, const char *value);
-/* Enter on a row of a pane other than the runs. */
-int enter_row(struct dash *);
 int prompt_key(struct dash *, int ch);
 int pick_key(struct dash *, int ch);
 

@@ -176,33 +176,8 @@ k_move(struct dash *d, int ch)
 	    ch == KEY_PPAGE ? -10 : ch == KEY_NPAGE ? 10 : ch == KEY_HOME || ch == 'g' ? -1000000 :
 	    1000000;
 
-	if (d->view == VIEW_LOG) {
-		d->log_sel += delta;
-		d->detail_top = 0;
-		if (d->log_sel < 0)
-			d->log_sel = 0;
-		d->log_follow = delta >= 1000000;
-		return 0;
-	}
-	if (d->view == VIEW_RECENT) {
-		view_recent_move(d, delta);
-		return 0;
-	}
-	if (d->view == VIEW_ERRORS) {
-		view_errors_move(d, delta);
-		return 0;
-	}
-	if (d->view == VIEW_TRACE) {
-		d->trace_sel += delta;
-		if (d->trace_sel < 0)
-			d->trace_sel = 0;
-		return 0;
-	}
-	d->sel[d->focus] += delta;
-	if (d->sel[d->focus] < 0)
-		d->sel[d->focus] = 0;
-	if (d->focus == 0)
-		dash_runs_remember(d);
+	if (view_kinds[d->view]->step != NULL)
+		view_kinds[d->view]->step(d, delta);
 	return 0;
 }
 
@@ -212,47 +187,7 @@ int
 k_enter(struct dash *d, int ch)
 {
 	(void)ch;
-	if (d->view == VIEW_TRACE)
-		return view_trace_key(d, '\r');
-	if (d->view == VIEW_LOG)
-		return view_runlog_key(d, '\r');
-	if (d->view == VIEW_RECENT) {
-		struct run *r = view_recent_selected(d);
-
-		if (r == NULL)
-			dash_set_status(d, "no run selected");
-		else
-			dash_open_log(d, r->id);
-		return 0;
-	}
-	if (d->view == VIEW_ERRORS) {
-		/* everything filtered to that error; the recent runs that had it */
-		const struct error_group *g = view_errors_selected(d);
-		char spec[600];
-
-		if (g == NULL)
-			return 0;
-		snprintf(spec, sizeof spec, "%s%s%s", g->class, g->message[0] ? ": " : "",
-		    g->message);
-		filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
-		d->has_undo = 1;
-		free(d->filter.error);
-		d->filter.error = xstrdup(spec);
-		d->view = VIEW_RECENT;
-		d->need_clear = 1;
-		keys_filter_changed(d);
-		return 0;
-	}
-	if (d->focus == 0) {
-		struct run *r = dash_selected_run(d);
-
-		if (r == NULL)
-			dash_set_status(d, "no run selected");
-		else
-			dash_open_log(d, r->id);
-		return 0;
-	}
-	return enter_row(d);
+	return view_kinds[d->view]->enter != NULL ? view_kinds[d->view]->enter(d) : 0;
 }
 
 static int
@@ -466,10 +401,8 @@ static int
 k_copy(struct dash *d, int ch)
 {
 	/* what is highlighted: the runs pane's row, the trace's row, the log's run */
-	struct run *r = d->view == VIEW_DASH ? dash_selected_run(d) :
-	    d->view == VIEW_TRACE ? view_trace_selected(d) :
-	    d->view == VIEW_RECENT ? view_recent_selected(d) :
-	    d->run_id ? store_find(d->store, d->run_id) : NULL;
+	struct run *r = view_kinds[d->view]->selected != NULL ?
+	    view_kinds[d->view]->selected(d) : NULL;
 	const char *what = ch == 'Y' ? "trace id" : "run id";
 	const char *v = r == NULL ? NULL : ch == 'Y' ? r->trace_id : r->id;
 

@@ -32,7 +32,26 @@ struct pane_kind {
 	void (*enter)(struct dash *, int row);
 };
 
-enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ERRORS, VIEW_ALERTS };
+enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ERRORS, VIEW_ALERTS, VIEW__COUNT };
+
+/*
+ * A full-screen view: what it draws over the body, what the movement keys
+ * and Enter do there, and which run it shows (y copies it). Adding a view is
+ * one file with its kind and one line in view_kinds (dash.c).
+ */
+struct dash;
+struct rect;
+struct run;
+struct view_kind {
+	const char *name;
+	void (*draw)(struct dash *, struct rect);
+	void (*step)(struct dash *, int delta);   /* movement keys; NULL: nothing */
+	int (*enter)(struct dash *);              /* NULL: Enter does nothing */
+	struct run *(*selected)(struct dash *);   /* NULL: no run */
+};
+extern const struct view_kind *const view_kinds[VIEW__COUNT];
+extern const struct view_kind view_dashboard, view_runlog, view_trace, view_recent,
+    view_errors, view_alerts;
 enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
 
 #define PANES_MAX 12
@@ -169,6 +188,10 @@ void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
 int dash_pane_at(int y, int x, struct rect *out);
+/* The filter changed: selections back to the top, figures recomputed, said (keys.c). */
+void keys_filter_changed(struct dash *);
+/* Enter on a row of a dashboard pane other than the runs (keys-act.c). */
+int enter_row(struct dash *);
 /* The sort code (as O cycles it) of table t's header cell at column x, or -1. */
 int pane_table_header_at(int t, int x);
 /* Mouse events (--mouse): select, open, scroll, sort. */

@@ -537,3 +537,9 @@ dash_budgets_draw(struct dash *d, struct rect r)
 		    bs->partial ? " (partial)" : "");
 	}
 }
+
+/* The alerts view's own keys (view_alerts_key) move and act; the table has no more to do. */
+const struct view_kind view_alerts = {
+	.name = "alerts",
+	.draw = view_alerts_draw,
+};

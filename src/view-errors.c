@@ -117,3 +117,30 @@ view_errors_done(void)
 	errors_free(top.e);
 	memset(&top, 0, sizeof top);
 }
+
+/* Enter: everything filtered to that error; the recent runs that had it (Esc undoes). */
+static int
+errors_enter(struct dash *d)
+{
+	const struct error_group *g = view_errors_selected(d);
+	char spec[600];
+
+	if (g == NULL)
+		return 0;
+	snprintf(spec, sizeof spec, "%s%s%s", g->class, g->message[0] ? ": " : "", g->message);
+	filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
+	d->has_undo = 1;
+	free(d->filter.error);
+	d->filter.error = xstrdup(spec);
+	d->view = VIEW_RECENT;
+	d->need_clear = 1;
+	keys_filter_changed(d);
+	return 0;
+}
+
+const struct view_kind view_errors = {
+	.name = "errors",
+	.draw = view_errors_draw,
+	.step = view_errors_move,
+	.enter = errors_enter,
+};

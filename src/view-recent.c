@@ -170,3 +170,23 @@ view_recent_done(void)
 	free(rec.v);
 	memset(&rec, 0, sizeof rec);
 }
+
+static int
+recent_enter(struct dash *d)
+{
+	struct run *r = view_recent_selected(d);
+
+	if (r == NULL)
+		dash_set_status(d, "no run selected");
+	else
+		dash_open_log(d, r->id);
+	return 0;
+}
+
+const struct view_kind view_recent = {
+	.name = "recent",
+	.draw = view_recent_draw,
+	.step = view_recent_move,
+	.enter = recent_enter,
+	.selected = view_recent_selected,
+};

@@ -197,3 +197,33 @@ view_runlog_key(struct dash *d, int ch)
 		d->detail_top -= 3;
 	return 0;
 }
+
+static void
+runlog_move(struct dash *d, int delta)
+{
+	d->log_sel += delta;
+	d->detail_top = 0;
+	if (d->log_sel < 0)
+		d->log_sel = 0;
+	d->log_follow = delta >= 1000000; /* End follows the log live */
+}
+
+static int
+runlog_enter(struct dash *d)
+{
+	return view_runlog_key(d, '\r');
+}
+
+static struct run *
+runlog_selected(struct dash *d)
+{
+	return d->run_id ? store_find(d->store, d->run_id) : NULL;
+}
+
+const struct view_kind view_runlog = {
+	.name = "log",
+	.draw = view_runlog_draw,
+	.step = runlog_move,
+	.enter = runlog_enter,
+	.selected = runlog_selected,
+};

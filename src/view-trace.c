@@ -151,3 +151,25 @@ view_trace_key(struct dash *d, int ch)
 	free(nodes);
 	return 0;
 }
+
+static void
+trace_move(struct dash *d, int delta)
+{
+	d->trace_sel += delta;
+	if (d->trace_sel < 0)
+		d->trace_sel = 0;
+}
+
+static int
+trace_enter(struct dash *d)
+{
+	return view_trace_key(d, '\r');
+}
+
+const struct view_kind view_trace = {
+	.name = "trace",
+	.draw = view_trace_draw,
+	.step = trace_move,
+	.enter = trace_enter,
+	.selected = view_trace_selected,
+};

@@ -150,7 +150,7 @@ is "$?" 2 "an empty workspace is a usage error"
 is "$(cat "$TMP/f.err")" "execmon: --filter 'workspace=': filter key 'workspace' has an empty value" \
 	"it says which key and why"
 "$EXECMON" runs "${SRC[@]}" --filter wrkspace=x >/dev/null 2>"$TMP/f.err"
-grep -q "unknown filter key 'wrkspace' (expected agent, status, trace, model, user, workspace, queue, error or text)" "$TMP/f.err"
+grep -q "unknown filter key 'wrkspace' (expected agent, status, trace, model, user, workspace, queue, error, text or tool)" "$TMP/f.err"
 ok $? "an unknown key lists workspace among the keys"
 
 # --- error=: runs, errors and the snapshot narrowed to one error

@@ -168,7 +168,7 @@ test_errors(void)
 		{ "workspace=", "empty value" },
 		{ "workspace=a,workspace=b", "'workspace' given twice" },
 		{ "wrkspace=a", "expected agent, status, trace, model, user, "
-		    "workspace, queue, error or text" },
+		    "workspace, queue, error, text or tool" },
 		{ "error=", "empty value" },
 	};
 	struct filter f;

@@ -1,19 +1,17 @@
 /* execmon - a Redis pub/sub subscriber on the loop (Celery's event channels). */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <uv.h>
 
 #include "celery-sub.h"
 #include "loop.h"
-#include "redis-uv.h"
+#include "rconn.h"
+#include "reply-arena.h"
 #include "xmalloc.h"
 
 #define SUB_TIMEOUT_MS 5000    /* connect, AUTH and the subscription's confirmation */
@@ -26,15 +24,17 @@ struct celery_sub {
 	struct url url;
 	char *pattern;
 	struct celery_sub_cb cb;
-	redisAsyncContext *ac;
+	struct rconn_tls *tls; /* the caller's, for rediss:// */
+	struct rconn *ac;
+	struct reply_arena *arena; /* every connection's replies; outlives them */
 	uv_timer_t timer;      /* the attempt's timeout, or the retry */
-	uv_getaddrinfo_t gai;
-	int gai_busy;
 	enum sub_state state;
 	int waiting;           /* the timer is a retry */
 	int64_t backoff_ms;
-	int freeing, closed;
-	char addr[INET6_ADDRSTRLEN];
+	int freeing;
+	char *host;            /* the name the certificate must carry */
+	char *addr;            /* where the owner's connection went; NULL = unix */
+	int port;
 };
 
 static void sub_connect(struct celery_sub *);
@@ -43,14 +43,14 @@ static void sub_connect(struct celery_sub *);
 static void
 drop_context(struct celery_sub *s)
 {
-	redisAsyncContext *ac = s->ac;
+	struct rconn *ac = s->ac;
 
 	s->state = SUB_DOWN;
 	if (ac == NULL)
 		return;
 	s->ac = NULL;
-	ac->data = NULL;
-	redisAsyncFree(ac);
+	rconn_set_data(ac, NULL);
+	rconn_free(ac);
 }
 
 static void
@@ -80,12 +80,12 @@ sub_fail(struct celery_sub *s, const char *why)
 }
 
 static void
-on_message(redisAsyncContext *ac, void *r_, void *priv)
+on_message(struct rconn *ac, void *r_, void *priv)
 {
 	struct celery_sub *s = priv;
 	redisReply *r = r_, *kind;
 
-	if (r == NULL || ac->data == NULL || s->freeing)
+	if (r == NULL || rconn_data(ac) == NULL || s->freeing)
 		return;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 3 ||
 	    r->element[0]->type != REDIS_REPLY_STRING)
@@ -107,13 +107,21 @@ on_message(redisAsyncContext *ac, void *r_, void *priv)
 	    r->element[2]->str : "?", r->element[3]->str, r->element[3]->len);
 }
 
+/* Messages answer no command: they come to on_message as pushes. */
 static void
-on_auth(redisAsyncContext *ac, void *r_, void *priv)
+subscribe(struct celery_sub *s)
+{
+	rconn_set_push(s->ac, on_message, s);
+	rconn_command(s->ac, on_message, s, "PSUBSCRIBE %s", s->pattern);
+}
+
+static void
+on_auth(struct rconn *ac, void *r_, void *priv)
 {
 	struct celery_sub *s = priv;
 	redisReply *r = r_;
 
-	if (r == NULL || ac->data == NULL || s->freeing)
+	if (r == NULL || rconn_data(ac) == NULL || s->freeing)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
 		char why[200];
@@ -122,49 +130,39 @@ on_auth(redisAsyncContext *ac, void *r_, void *priv)
 		sub_fail(s, why);
 		return;
 	}
-	/* Only now: once subscribed, hiredis takes every reply for a message. */
-	redisAsyncCommand(ac, on_message, s, "PSUBSCRIBE %s", s->pattern);
+	subscribe(s);
 }
 
 static void
-on_connect(const redisAsyncContext *ac, int status)
+on_connect(struct rconn *ac, const char *err)
 {
-	struct celery_sub *s = ac->data;
+	struct celery_sub *s = rconn_data(ac);
 
 	if (s == NULL)
 		return;
-	if (status != REDIS_OK) {
-		char why[200];
-
-		snprintf(why, sizeof why, "%s", ac->errstr[0] ? ac->errstr : "connect failed");
-		s->ac = NULL; /* hiredis frees it after this callback */
-		sub_fail(s, why);
+	if (err != NULL) {
+		s->ac = NULL; /* freed after this callback */
+		sub_fail(s, err);
 		return;
 	}
-	/* A subscriber only listens: keepalive notices a peer gone silently. */
-	if (s->url.scheme != URL_UNIX)
-		redisEnableKeepAlive(&s->ac->c);
 	if (s->url.password != NULL) {
 		if (s->url.user != NULL)
-			redisAsyncCommand(s->ac, on_auth, s, "AUTH %s %s", s->url.user,
+			rconn_command(s->ac, on_auth, s, "AUTH %s %s", s->url.user,
 			    s->url.password);
 		else
-			redisAsyncCommand(s->ac, on_auth, s, "AUTH %s", s->url.password);
+			rconn_command(s->ac, on_auth, s, "AUTH %s", s->url.password);
 	} else
-		redisAsyncCommand(s->ac, on_message, s, "PSUBSCRIBE %s", s->pattern);
+		subscribe(s);
 }
 
 static void
-on_disconnect(const redisAsyncContext *ac, int status)
+on_disconnect(struct rconn *ac, const char *why)
 {
-	struct celery_sub *s = ac->data;
-	char why[200];
+	struct celery_sub *s = rconn_data(ac);
 
 	if (s == NULL)
 		return;
 	s->ac = NULL;
-	snprintf(why, sizeof why, "%s", status == REDIS_OK ? "connection closed" :
-	    ac->errstr[0] ? ac->errstr : "connection lost");
 	sub_fail(s, why);
 }
 
@@ -175,107 +173,50 @@ attempt_timeout(uv_timer_t *t)
 }
 
 static void
-connect_addr(struct celery_sub *s, const char *ip)
-{
-	redisAsyncContext *ac;
-
-	if (s->url.scheme == URL_UNIX)
-		ac = redisAsyncConnectUnix(s->url.path);
-	else
-		ac = redisAsyncConnect(ip, s->url.port);
-	if (ac == NULL) {
-		sub_fail(s, "out of memory");
-		return;
-	}
-	if (ac->err) {
-		char why[200];
-
-		snprintf(why, sizeof why, "%s", ac->errstr);
-		redisAsyncFree(ac);
-		sub_fail(s, why);
-		return;
-	}
-	ac->data = s;
-	if (redis_uv_attach(ac, loop_uv()) != REDIS_OK) {
-		redisAsyncFree(ac);
-		sub_fail(s, "cannot watch socket");
-		return;
-	}
-	s->ac = ac;
-	redisAsyncSetConnectCallback(ac, on_connect);
-	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	uv_timer_stop(&s->timer);
-	uv_timer_start(&s->timer, attempt_timeout, SUB_TIMEOUT_MS, 0);
-}
-
-static void
 sub_free_now(struct celery_sub *s)
 {
 	url_done(&s->url);
 	free(s->pattern);
+	free(s->host);
+	free(s->addr);
+	reply_arena_free(s->arena);
 	free(s);
 }
 
-static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct celery_sub *s = req->data;
-
-	s->gai_busy = 0;
-	if (s->freeing || s->state != SUB_CONNECTING) {
-		uv_freeaddrinfo(res);
-		if (s->closed)
-			sub_free_now(s);
-		return;
-	}
-	if (status != 0 || res == NULL) {
-		char why[200];
-
-		uv_freeaddrinfo(res);
-		snprintf(why, sizeof why, "cannot resolve %s: %s", s->url.host,
-		    uv_strerror(status));
-		sub_fail(s, why);
-		return;
-	}
-	if (res->ai_family == AF_INET6)
-		uv_ip6_name((struct sockaddr_in6 *)res->ai_addr, s->addr, sizeof s->addr);
-	else
-		uv_ip4_name((struct sockaddr_in *)res->ai_addr, s->addr, sizeof s->addr);
-	uv_freeaddrinfo(res);
-	connect_addr(s, s->addr);
-}
-
+/*
+ * To the server the owner's connection reached (a sentinel's master, the
+ * cluster node it reads, the address it resolved): pub/sub messages reach
+ * every client of that server, and of every node of a cluster.
+ */
 static void
 sub_connect(struct celery_sub *s)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
-	struct addrinfo hints;
+	struct rconn_opts ro = {
+		.host = s->host, .addr = s->addr, .port = s->port,
+		.path = s->url.scheme == URL_UNIX ? s->url.path : NULL,
+		.tls = s->url.tls ? s->tls : NULL, .arena = s->arena,
+		.keepalive = 1, /* a subscriber only listens: notice a peer gone silent */
+	};
+	char err[160];
 
-	if (s->freeing || s->state != SUB_DOWN || s->gai_busy || s->waiting)
+	if (s->freeing || s->state != SUB_DOWN || s->waiting)
 		return;
+	if (ro.path == NULL && s->addr == NULL)
+		return; /* the owner has not connected yet */
 	s->state = SUB_CONNECTING;
-	if (s->url.scheme == URL_UNIX || inet_pton(AF_INET, s->url.host, &a4) == 1 ||
-	    inet_pton(AF_INET6, s->url.host, &a6) == 1) {
-		connect_addr(s, s->url.host);
+	s->ac = rconn_connect(loop_uv(), &ro, on_connect, on_disconnect, s, err,
+	    sizeof err);
+	if (s->ac == NULL) {
+		sub_fail(s, err);
 		return;
 	}
-	/* Resolve off the loop thread: getaddrinfo blocks. */
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	s->gai.data = s;
-	s->gai_busy = 1;
-	if (uv_getaddrinfo(loop_uv(), &s->gai, on_resolved, s->url.host, NULL,
-	    &hints) != 0) {
-		s->gai_busy = 0;
-		sub_fail(s, "cannot resolve host");
-	}
+	uv_timer_stop(&s->timer);
+	uv_timer_start(&s->timer, attempt_timeout, SUB_TIMEOUT_MS, 0);
 }
 
 struct celery_sub *
 celery_sub_create(const struct url *url, const char *pattern,
-    const struct celery_sub_cb *cb)
+    struct rconn_tls *tls, const struct celery_sub_cb *cb)
 {
 	struct celery_sub *s = xcalloc(1, sizeof *s);
 
@@ -284,6 +225,11 @@ celery_sub_create(const struct url *url, const char *pattern,
 	s->url.path = url->path ? xstrdup(url->path) : NULL;
 	s->url.password = url->password ? xstrdup(url->password) : NULL;
 	s->url.user = url->user ? xstrdup(url->user) : NULL;
+	s->url.master = NULL;
+	s->url.sentinels = NULL;
+	s->url.nsentinels = 0;
+	s->tls = tls;
+	s->arena = reply_arena_create();
 	s->pattern = xstrdup(pattern);
 	s->cb = *cb;
 	s->backoff_ms = BACKOFF_MIN_MS;
@@ -293,8 +239,16 @@ celery_sub_create(const struct url *url, const char *pattern,
 }
 
 void
-celery_sub_start(struct celery_sub *s)
+celery_sub_start(struct celery_sub *s, const char *host, const char *addr, int port)
 {
+	if (addr != NULL && (s->addr == NULL || strcmp(addr, s->addr) != 0 ||
+	    port != s->port)) {
+		free(s->host);
+		free(s->addr);
+		s->host = xstrdup(host != NULL ? host : addr);
+		s->addr = xstrdup(addr);
+		s->port = port;
+	}
 	sub_connect(s);
 }
 
@@ -304,17 +258,12 @@ celery_sub_drop(struct celery_sub *s)
 	drop_context(s);
 	uv_timer_stop(&s->timer);
 	s->waiting = 0;
-	/* A resolver still running finds the state changed and stops there. */
 }
 
 static void
 timer_closed(uv_handle_t *h)
 {
-	struct celery_sub *s = h->data;
-
-	s->closed = 1;
-	if (!s->gai_busy)
-		sub_free_now(s);
+	sub_free_now(h->data);
 }
 
 void
@@ -324,8 +273,6 @@ celery_sub_free(struct celery_sub *s)
 		return;
 	s->freeing = 1;
 	drop_context(s);
-	if (s->gai_busy)
-		uv_cancel((uv_req_t *)&s->gai);
 	uv_timer_stop(&s->timer);
 	uv_close((uv_handle_t *)&s->timer, timer_closed);
 }

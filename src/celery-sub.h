@@ -7,9 +7,13 @@
 
 #include "url.h"
 
+struct rconn_tls;
+
 /*
  * One connection that PSUBSCRIBEs to a pattern and hands on every message.
- * A subscribed connection cannot be asked anything, so it has no watchdog
+ * It goes to the server its owner's connection reached (the master a
+ * sentinel named, a cluster node, or the URL's host), over TLS for
+ * rediss:// URLs. A subscribed connection cannot be asked anything, so it has no watchdog
  * of its own beyond the connect: its owner drops it when another
  * connection to the same server finds the server gone, and starts it
  * again when that one is back. Its own failures (refused, closed, AUTH,
@@ -29,11 +33,16 @@ struct celery_sub_cb {
 	void *arg;
 };
 
-/* url is copied; nothing happens before celery_sub_start(). */
+/* url is copied, tls (or NULL) is the caller's; nothing happens before celery_sub_start(). */
 struct celery_sub *celery_sub_create(const struct url *url, const char *pattern,
-    const struct celery_sub_cb *cb);
-/* Connect and subscribe, unless connected, connecting, or waiting to retry. */
-void celery_sub_start(struct celery_sub *);
+    struct rconn_tls *tls, const struct celery_sub_cb *cb);
+/*
+ * Connect and subscribe, unless connected, connecting, or waiting to retry:
+ * to addr:port (numeric; NULL = the URL's Unix socket), checking the
+ * certificate against host.
+ */
+void celery_sub_start(struct celery_sub *, const char *host, const char *addr,
+    int port);
 /* Drop the connection now and do not retry until the next start. */
 void celery_sub_drop(struct celery_sub *);
 /* Drop and free (the handles close on the loop). */

@@ -38,11 +38,16 @@ enum {
 	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_NOTE, O_ACK, O_UNACK, O_SNOOZE,
 	O_SILENCE, O_UNSILENCE,
 	O_OTLP_LISTEN, O_OTLP_MAX_BODY, O_OTLP_TOKEN, O_PRICES, O_PRICE,
+	O_REDIS_CA, O_REDIS_CERT, O_REDIS_KEY, O_REDIS_INSECURE,
 	O_MAP, O_DISCOVER_EVERY, O_MAX_STREAMS
 };
 
 static const struct option longopts[] = {
 	{ "redis", required_argument, NULL, O_REDIS },
+	{ "redis-ca", required_argument, NULL, O_REDIS_CA },
+	{ "redis-cert", required_argument, NULL, O_REDIS_CERT },
+	{ "redis-key", required_argument, NULL, O_REDIS_KEY },
+	{ "redis-insecure", no_argument, NULL, O_REDIS_INSECURE },
 	{ "stream", required_argument, NULL, O_STREAM },
 	{ "map", required_argument, NULL, O_MAP },
 	{ "discover-every", required_argument, NULL, O_DISCOVER_EVERY },
@@ -296,6 +301,17 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	}
 	case O_WS_INSECURE:
 		o->ws_insecure = 1;
+		return 0;
+	case O_REDIS_CA:
+	case O_REDIS_CERT:
+	case O_REDIS_KEY:
+		if (access(v, R_OK) != 0)
+			return bad(name, v, strerror(errno));
+		set_str(id == O_REDIS_CA ? &o->redis_ca : id == O_REDIS_CERT ?
+		    &o->redis_cert : &o->redis_key, v);
+		return 0;
+	case O_REDIS_INSECURE:
+		o->redis_insecure = 1;
 		return 0;
 	case O_WS_MAX_MESSAGE:
 		if ((o->ws_max_message = parse_size(v)) < 64 ||
@@ -592,9 +608,11 @@ mask_argv_passwords(int argc, char **argv)
 	char *p, *q, *at, *colon;
 
 	for (int i = 1; i < argc; i++) {
-		if ((p = strstr(argv[i], "redis://")) == NULL)
+		/* redis://, rediss://, redis-sentinel://, rediss-sentinel:// */
+		if ((p = strstr(argv[i], "redis")) == NULL ||
+		    (p = strstr(p, "://")) == NULL)
 			continue;
-		p += 8;
+		p += 3;
 		at = NULL;
 		for (q = p; *q != '\0' && *q != '/'; q++) {
 			if (*q == '@')
@@ -786,6 +804,9 @@ cli_free(struct opts *o)
 	for (int i = 0; i < o->nws_headers; i++)
 		free(o->ws_headers[i]);
 	free(o->ws_ca);
+	free(o->redis_ca);
+	free(o->redis_cert);
+	free(o->redis_key);
 	free(o->replay);
 	free(o->otlp_listen);
 	free(o->otlp_token);

@@ -42,6 +42,8 @@ struct opts {
 	char *ws_ca;              /* --ws-ca FILE */
 	int ws_insecure;          /* --ws-insecure */
 	int64_t ws_max_message;   /* --ws-max-message, bytes */
+	char *redis_ca, *redis_cert, *redis_key; /* --redis-ca, --redis-cert, --redis-key */
+	int redis_insecure;       /* --redis-insecure */
 	char *replay;
 	char *otlp_listen;        /* --otlp-listen [HOST:]PORT */
 	int64_t otlp_max_body;    /* --otlp-max-body, bytes */

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "loop.h"
 #include "prices.h"
+#include "rconn.h"
 #include "source-bullmq.h"
 #include "source-otlp.h"
 #include "source-celery.h"
@@ -40,6 +41,7 @@ struct running {
 	uv_timer_t connect_timer;
 	uv_timer_t duration_timer;
 	int have_duration;
+	struct rconn_tls *tls; /* rediss:// URLs' TLS context */
 };
 
 static void
@@ -310,6 +312,20 @@ collect_stop(struct collect *c, int status)
 	loop_stop(status);
 }
 
+/* The TLS context of the rediss:// URLs, made once from --redis-ca/cert/key. */
+static int
+start_tls(struct running *r, const struct opts *o, char *err, size_t errlen)
+{
+	struct rconn_tls_opts to = {
+		.ca = o->redis_ca, .cert = o->redis_cert, .key = o->redis_key,
+		.insecure = o->redis_insecure,
+	};
+
+	if (r->tls == NULL)
+		r->tls = rconn_tls_create(&to, err, errlen);
+	return r->tls != NULL ? 0 : -1;
+}
+
 int
 collect_run(struct collect *c)
 {
@@ -387,6 +403,13 @@ collect_run(struct collect *c)
 			}
 			if (u.password == NULL && o->password != NULL)
 				u.password = xstrdup(o->password);
+			if (u.tls && start_tls(&r, o, err, sizeof err) != 0) {
+				fprintf(stderr, "execmon: %s\n", err);
+				url_done(&u);
+				loop_stop(2);
+				break;
+			}
+			ro.tls = r.tls;
 			if (nstreams > 0 && globs > 0) {
 				struct source_pattern_opts po = { o->discover_ms,
 				    (uint64_t)o->max_streams };
@@ -450,6 +473,7 @@ collect_run(struct collect *c)
 	}
 	free(r.done);
 	loop_done();
+	rconn_tls_free(r.tls);
 	return status;
 }
 

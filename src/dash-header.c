@@ -171,6 +171,10 @@ dash_draw_header(struct dash *d, int w)
 			ui_bar(d, 0, x, 8, si->backfill, TH_HEADER);
 			x += 9;
 		}
+		if (si->via[0] != '\0' && si->node[0] != '\0' && limit - x > 12)
+			x += ui_textf(d, 0, x, limit - x, TH_HEADER, "@%.40s ", si->node);
+		if (si->tls && !si->insecure && limit - x > 4)
+			x += ui_textf(d, 0, x, limit - x, TH_HEADER, "TLS ");
 		if (si->insecure)
 			x += ui_textf(d, 0, x, limit - x, TH_ERR, "INSECURE ");
 		if (si->gaps > 0)

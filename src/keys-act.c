@@ -352,7 +352,7 @@ keys_mouse(struct dash *d)
 	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
 		int down = (ev.bstate & BUTTON5_PRESSED) != 0;
 
-		if (d->view == VIEW_DASH && (p = dash_pane_at(ev.y, ev.x, &r)) >= 0)
+		if (d->view == VIEW_DASH && (p = dash_pane_at(d, ev.y, ev.x, &r)) >= 0)
 			d->focus = p;
 		for (int k = 0; k < 3; k++)
 			k_move(d, down ? KEY_DOWN : KEY_UP);
@@ -383,7 +383,7 @@ keys_mouse(struct dash *d)
 		}
 		return;
 	}
-	if ((p = dash_pane_at(ev.y, ev.x, &r)) < 0)
+	if ((p = dash_pane_at(d, ev.y, ev.x, &r)) < 0)
 		return;
 	d->focus = p;
 	row = ev.y - (r.y + 1); /* the first row under the pane's title */

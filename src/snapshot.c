@@ -701,6 +701,15 @@ snap_sources(int64_t now_ms)
 		snap_set(e, "kind", json_string(si->kind));
 		snap_set(e, "address", json_string(si->name));
 		snap_set(e, "state", json_string(source_state_name(si->state)));
+		if (strcmp(si->kind, "ws") != 0 && strcmp(si->kind, "replay") != 0) {
+			snap_set(e, "node", si->node[0] != '\0' ?
+			    json_string(si->node) : NULL);
+			snap_set(e, "via", si->via[0] != '\0' ?
+			    json_string(si->via) : NULL);
+			snap_set(e, "tls", json_boolean(si->tls));
+		}
+		if (si->insecure)
+			snap_set(e, "insecure", json_true());
 		snap_set(e, "error", si->error[0] != '\0' ?
 		    json_string(si->error) : NULL);
 		snap_set(e, "events", snap_count(si->events));

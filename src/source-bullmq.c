@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
 #include "bullmq-decode.h"
 #include "loop.h"
 #include "map.h"
+#include "rconn.h"
 #include "redis-err.h"
 #include "source-bullmq.h"
 #include "xmalloc.h"
@@ -89,7 +89,7 @@ struct bullmq_source {
 	struct sink sink;      /* where events go */
 	struct redis_conn *conn;
 	struct source_redis_hooks hooks;
-	redisAsyncContext *ac; /* while connected */
+	struct rconn *ac;      /* while connected */
 
 	struct bq_queue **queues;
 	int nqueues, cap;
@@ -290,7 +290,7 @@ queue_refused(struct bq_queue *q, const char *what, const redisReply *r)
 
 /* One reply of a depth round; the last one (EXISTS) completes it. */
 static void
-on_depth(redisAsyncContext *ac, void *r_, void *priv)
+on_depth(struct rconn *ac, void *r_, void *priv)
 {
 	struct depth_slot *slot = priv;
 	struct bq_queue *q = slot->q;
@@ -367,8 +367,8 @@ poll_queue(struct bullmq_source *b, struct bq_queue *q)
 	q->polling = 1;
 	b->work++;
 	for (int i = 0; i < PC_EXISTS; i++)
-		redisAsyncCommand(b->ac, on_depth, &q->slot[i], cmd[i], q->keys);
-	redisAsyncCommand(b->ac, on_depth, &q->slot[PC_EXISTS],
+		rconn_command(b->ac, on_depth, &q->slot[i], cmd[i], q->keys);
+	rconn_command(b->ac, on_depth, &q->slot[PC_EXISTS],
 	    "EXISTS %smeta %sevents", q->keys, q->keys);
 }
 
@@ -382,7 +382,7 @@ poll_all(struct bullmq_source *b)
 
 /* The reply to HMGET name [processedOn] of one job. */
 static void
-on_lookup(redisAsyncContext *ac, void *r_, void *priv)
+on_lookup(struct rconn *ac, void *r_, void *priv)
 {
 	struct lookup *l = priv;
 	struct bq_queue *q = l->q;
@@ -439,11 +439,11 @@ lookup_send(struct bullmq_source *b, struct bq_queue *q, const char *job,
 	l->active = active;
 	if (active) {
 		b->setup++;
-		redisAsyncCommand(b->ac, on_lookup, l, "HMGET %s%s name processedOn",
+		rconn_command(b->ac, on_lookup, l, "HMGET %s%s name processedOn",
 		    q->keys, job);
 	} else {
 		b->work++;
-		redisAsyncCommand(b->ac, on_lookup, l, "HMGET %s%s name",
+		rconn_command(b->ac, on_lookup, l, "HMGET %s%s name",
 		    q->keys, job);
 	}
 }
@@ -477,7 +477,7 @@ send_lookups(struct bullmq_source *b)
 
 /* The active jobs of a queue at start-up: read each one's hash. */
 static void
-on_active_list(redisAsyncContext *ac, void *r_, void *priv)
+on_active_list(struct rconn *ac, void *r_, void *priv)
 {
 	struct bq_queue *q = priv;
 	struct bullmq_source *b = q->b;
@@ -502,7 +502,7 @@ read_active(struct bullmq_source *b, struct bq_queue *q)
 	if (queue_dup(q))
 		return;
 	b->setup++;
-	redisAsyncCommand(b->ac, on_active_list, q, "LRANGE %sactive 0 %d",
+	rconn_command(b->ac, on_active_list, q, "LRANGE %sactive 0 %d",
 	    q->keys, ACTIVE_MAX - 1);
 }
 
@@ -521,7 +521,7 @@ meta_queue(const struct bullmq_source *b, const char *key, size_t len)
 }
 
 static void
-on_scan(redisAsyncContext *ac, void *r_, void *priv)
+on_scan(struct rconn *ac, void *r_, void *priv)
 {
 	struct bullmq_source *b = priv;
 	redisReply *r = r_, *keys;
@@ -587,7 +587,7 @@ send_scan(struct bullmq_source *b, const char *cursor)
 		b->setup++;
 	else
 		b->work++;
-	redisAsyncCommand(b->ac, on_scan, b, "SCAN %s MATCH %s:*:meta COUNT 1000",
+	rconn_command(b->ac, on_scan, b, "SCAN %s MATCH %s:*:meta COUNT 1000",
 	    cursor, b->prefix);
 }
 
@@ -636,7 +636,7 @@ hook_batch_end(void *arg, int full)
 }
 
 static void
-hook_connected(void *arg, redisAsyncContext *ac)
+hook_connected(void *arg, struct rconn *ac)
 {
 	struct bullmq_source *b = arg;
 
@@ -672,7 +672,7 @@ hook_down(void *arg, const char *why, int64_t retry_at_ms)
 }
 
 static void
-hook_before_read(void *arg, redisAsyncContext *ac)
+hook_before_read(void *arg, struct rconn *ac)
 {
 	struct bullmq_source *b = arg;
 	int64_t now = loop_now_ms();
@@ -757,6 +757,7 @@ source_bullmq_start(const struct url *url, char *const *names, int nnames,
 	b->hooks.down = hook_down;
 	b->hooks.before_read = hook_before_read;
 	b->hooks.hold = hook_hold;
+	b->hooks.route_key = b->prefix; /* a cluster: where {prefix}'s keys live */
 	b->hooks.arg = b;
 	ro.hooks = &b->hooks;
 	if (ro.block_ms > BULLMQ_POLL_MS)

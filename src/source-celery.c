@@ -7,14 +7,16 @@
 #include <string.h>
 #include <time.h>
 
-#include <hiredis/async.h>
+
 #include <hiredis/hiredis.h>
 
 #include "celery-decode.h"
 #include "celery-sub.h"
 #include "loop.h"
 #include "map.h"
+#include "rconn.h"
 #include "source-celery.h"
+#include "source-redis.h"
 #include "xmalloc.h"
 
 /*
@@ -81,7 +83,7 @@ struct celery_source {
 	/* poll connection */
 	struct redis_conn *conn;
 	struct source_redis_hooks hooks;
-	redisAsyncContext *pac;   /* while connected */
+	struct rconn *pac;   /* while connected */
 	struct cq **queues;
 	int nqueues, cap;
 	struct map *by_name;
@@ -249,7 +251,7 @@ reply_done(struct celery_source *s)
 }
 
 static void
-on_llen(redisAsyncContext *ac, void *r_, void *priv)
+on_llen(struct rconn *ac, void *r_, void *priv)
 {
 	struct slot *sl = priv;
 	redisReply *r = r_;
@@ -266,7 +268,7 @@ on_llen(redisAsyncContext *ac, void *r_, void *priv)
 }
 
 static void
-on_hlen(redisAsyncContext *ac, void *r_, void *priv)
+on_hlen(struct rconn *ac, void *r_, void *priv)
 {
 	struct celery_source *s = priv;
 	redisReply *r = r_;
@@ -292,12 +294,12 @@ poll_round(struct celery_source *s)
 
 		for (int k = 0; k < NLISTS; k++) {
 			s->pending++;
-			redisAsyncCommand(s->pac, on_llen, &q->slot[k], "LLEN %s%s", q->name,
+			rconn_command(s->pac, on_llen, &q->slot[k], "LLEN %s%s", q->name,
 			    list_suffix[k]);
 		}
 	}
 	s->pending++;
-	redisAsyncCommand(s->pac, on_hlen, s, "HLEN unacked");
+	rconn_command(s->pac, on_hlen, s, "HLEN unacked");
 }
 
 /*
@@ -321,7 +323,7 @@ scan_done(struct celery_source *s)
 }
 
 static void
-on_members(redisAsyncContext *ac, void *r_, void *priv)
+on_members(struct rconn *ac, void *r_, void *priv)
 {
 	struct celery_source *s = priv;
 	redisReply *r = r_;
@@ -377,7 +379,7 @@ private_exchange(const char *key, size_t len)
 static void send_scan(struct celery_source *, const char *cursor);
 
 static void
-on_scan(redisAsyncContext *ac, void *r_, void *priv)
+on_scan(struct rconn *ac, void *r_, void *priv)
 {
 	struct celery_source *s = priv;
 	redisReply *r = r_, *keys;
@@ -399,7 +401,7 @@ on_scan(redisAsyncContext *ac, void *r_, void *priv)
 		if (k->type != REDIS_REPLY_STRING || private_exchange(k->str, k->len))
 			continue;
 		s->members++;
-		redisAsyncCommand(s->pac, on_members, s, "SMEMBERS %b", k->str, k->len);
+		rconn_command(s->pac, on_members, s, "SMEMBERS %b", k->str, k->len);
 	}
 	if (strcmp(r->element[0]->str, "0") != 0)
 		send_scan(s, r->element[0]->str);
@@ -413,7 +415,7 @@ static void
 send_scan(struct celery_source *s, const char *cursor)
 {
 	s->scanning = 1;
-	redisAsyncCommand(s->pac, on_scan, s,
+	rconn_command(s->pac, on_scan, s,
 	    "SCAN %s MATCH _kombu.binding.* COUNT 1000", cursor);
 }
 
@@ -440,7 +442,7 @@ b64(const char *in, size_t n, char *out)
 }
 
 static void
-on_publish(redisAsyncContext *ac, void *r_, void *priv)
+on_publish(struct rconn *ac, void *r_, void *priv)
 {
 	struct celery_source *s = priv;
 	redisReply *r = r_;
@@ -472,7 +474,7 @@ send_enable_events(struct celery_source *s)
 	    " \"%08" PRIx32 "-%04x-4%03x-8%03x-%012" PRIx64 "\"}}", enc, s->clock,
 	    (uint32_t)(r >> 32), (unsigned)(r & 0xffff), (unsigned)((r >> 16) & 0xfff),
 	    (unsigned)(s->clock & 0xfff), (uint64_t)(r & 0xffffffffffffu));
-	redisAsyncCommand(s->pac, on_publish, s, "PUBLISH %s %s", s->pidbox, msg);
+	rconn_command(s->pac, on_publish, s, "PUBLISH %s %s", s->pidbox, msg);
 	free(msg);
 	s->last_enable_ms = loop_now_ms();
 }
@@ -480,19 +482,22 @@ send_enable_events(struct celery_source *s)
 /* Hooks of the poll connection. */
 
 static void
-hook_connected(void *arg, redisAsyncContext *ac)
+hook_connected(void *arg, struct rconn *ac)
 {
 	struct celery_source *s = arg;
+	const char *host, *addr;
+	int port;
 
 	s->pac = ac;
 	s->pending = 0;
 	s->scanning = s->members = s->scan_end = 0;
 	s->last_enable_ms = 0; /* workers may have started while we were away */
-	celery_sub_start(s->sub);
+	addr = source_redis_server(s->conn, &host, &port);
+	celery_sub_start(s->sub, host, addr, port);
 }
 
 static void
-hook_before_read(void *arg, redisAsyncContext *ac)
+hook_before_read(void *arg, struct rconn *ac)
 {
 	struct celery_source *s = arg;
 	int64_t now = loop_now_ms();
@@ -646,7 +651,7 @@ source_celery_start(const struct url *url, char *const *queues, int nqueues,
 	}
 	s->discover = s->nqueues == 0;
 	update_note(s);
-	s->sub = celery_sub_create(url, s->pattern, &subcb);
+	s->sub = celery_sub_create(url, s->pattern, opts->tls, &subcb);
 
 	s->hooks.kind = "celery";
 	s->hooks.connected = hook_connected;

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <uv.h>
 
 #include "loop.h"
 #include "map.h"
+#include "rconn.h"
 #include "source-pattern.h"
 #include "xmalloc.h"
 
@@ -74,7 +74,7 @@ struct source_pattern {
 	uint64_t max_streams;
 	int follow;
 
-	redisAsyncContext *ac; /* the follower's context while it is up */
+	struct rconn *ac;      /* the follower's connection while it is up */
 	int scanning;          /* a round is under way */
 	int pat;               /* the pattern being scanned */
 	uint64_t round;        /* rounds begun */
@@ -250,7 +250,7 @@ round_done(struct source_pattern *ps)
 }
 
 static void
-on_scan(redisAsyncContext *ac, void *r_, void *priv)
+on_scan(struct rconn *ac, void *r_, void *priv)
 {
 	struct source_pattern *ps = priv;
 	redisReply *r = r_, *keys;
@@ -289,7 +289,7 @@ on_scan(redisAsyncContext *ac, void *r_, void *priv)
 static void
 send_scan(struct source_pattern *ps, const char *cursor)
 {
-	redisAsyncCommand(ps->ac, on_scan, ps, "SCAN %s MATCH %s TYPE stream COUNT "
+	rconn_command(ps->ac, on_scan, ps, "SCAN %s MATCH %s TYPE stream COUNT "
 	    SCAN_COUNT, cursor, ps->pats[ps->pat].glob);
 }
 
@@ -323,7 +323,7 @@ hook_hold(void *arg)
 }
 
 static void
-hook_connected(void *arg, redisAsyncContext *ac)
+hook_connected(void *arg, struct rconn *ac)
 {
 	struct source_pattern *ps = arg;
 

@@ -5,10 +5,10 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <uv.h>
 
+#include "rconn.h"
 #include "source-redis.h"
 #include "stream-pos.h"
 
@@ -39,9 +39,15 @@
  * stream whose server, database and key another source already follows is
  * marked duplicate and not read (sticky: the first one keeps it).
  *
- * The watchdog. hiredis has no command timeout: a server that stops answering
- * gives no callback at all. Every command we wait on arms a timer (block time +
- * watchdog_ms); when it fires the context is freed and we reconnect.
+ * The watchdog. A connection has no command timeout: a server that stops
+ * answering gives no callback at all. Every command we wait on arms a timer
+ * (block time + watchdog_ms); when it fires the connection is freed and we
+ * reconnect.
+ *
+ * Routing (source-redis-route.c). A redis-sentinel:// URL asks the sentinels
+ * for the master at every connect; on a Redis Cluster each stream is read
+ * from the node serving its slot, and MOVED and ASK are followed. Both only
+ * change where the next connection goes: the resume rule above holds.
  */
 
 enum stream_note { NOTE_NONE, NOTE_MISSING, NOTE_DELETED, NOTE_RECREATED };
@@ -77,7 +83,7 @@ struct redis_conn {
 	struct source_redis_hooks hooks; /* zeroed when none were given */
 
 	enum phase phase;
-	redisAsyncContext *ac;
+	struct rconn *ac;
 	struct reply_arena *arena; /* every context's replies; outlives them */
 	int64_t recv_ms;       /* wall clock, epoch ms, the reply being read came */
 	uv_timer_t timer;      /* connect timeout, watchdog, retry */
@@ -94,18 +100,50 @@ struct redis_conn {
 	int stopping;
 	int closed;            /* timer closed; free once the resolver is done */
 	char addr[INET6_ADDRSTRLEN];
-	char server_id[64];    /* run_id (else the address), "" = not known yet */
+	char server_id[96];    /* run_id (else the address), "" = not known yet */
+	char read_from[96];    /* server_id of the last server read, "" = none */
 	int64_t dbsize;        /* keys in the database at connect, -1 = unknown */
+	char node[80];         /* "host:port" or the socket path, as connected */
+	struct rsentinel *sentinel; /* redis-sentinel:// URLs: asked at every connect */
+	int mport;             /* port connected to (the sentinels' or cluster's answer) */
+	struct rcluster *cluster; /* a Redis Cluster (found at the first connect) */
+	int cluster_checked;   /* CLUSTER SLOTS was asked */
+	int slot;              /* cluster slot read from, -1 = none */
+	char ask_ip[INET6_ADDRSTRLEN]; /* an ASK to follow at the next connect */
+	int ask_port;
+	int64_t redirect_ms;   /* wall clock of the last MOVED or ASK followed */
+	struct redis_conn **kids; /* cluster: the other streams, one connection each */
+	int nkids;
 };
 
+#define ROUTED(c) ((c)->sentinel != NULL || (c)->cluster != NULL)
+
 /* source-redis.c: the connection. */
-void rconn_next(struct redis_conn *);
-void rconn_fail(struct redis_conn *, const char *fmt, ...)
+void rsrc_next(struct redis_conn *);
+void rsrc_fail(struct redis_conn *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void rconn_refused(struct redis_conn *, const char *what, const redisReply *, int fatal);
-void rconn_watchdog(struct redis_conn *, int64_t ms);
-void rconn_timer_disarm(struct redis_conn *);
-void rconn_pre_read(struct redis_conn *);
+void rsrc_refused(struct redis_conn *, const char *what, const redisReply *, int fatal);
+void rsrc_watchdog(struct redis_conn *, int64_t ms);
+void rsrc_timer_disarm(struct redis_conn *);
+void rsrc_pre_read(struct redis_conn *);
+int rsrc_first_source(const struct redis_conn *);
+void rsrc_drop(struct redis_conn *);
+void rsrc_retry_in(struct redis_conn *, int64_t ms);
+void rsrc_setup_done(struct redis_conn *);
+void rsrc_connect(struct redis_conn *);
+void rsrc_connect_addr(struct redis_conn *, const char *ip);
+struct redis_conn *rsrc_new(const struct url *, const struct source_redis_opts *,
+    const struct source_redis_hooks *, const struct sink *);
+
+/* source-redis-route.c: sentinels and Redis Cluster. */
+void rroute_start(struct redis_conn *, const struct url *);
+void rroute_stop(struct redis_conn *);
+int rroute_connect(struct redis_conn *);
+void rroute_setup(struct redis_conn *);
+void rroute_failed(struct redis_conn *);
+int rroute_redirect(struct redis_conn *, const redisReply *);
+void rroute_mark(struct redis_conn *);
+void rroute_stream_added(struct redis_conn *);
 
 /* source-redis-read.c: the reads, and what their replies mean. */
 int rread_active(const struct rstream *);

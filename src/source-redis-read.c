@@ -342,7 +342,7 @@ rread_info_refused(struct redis_conn *c, struct rstream *s, const redisReply *r)
 		return 0;
 	case RERR_AUTH:
 	case RERR_SERVER:
-		rconn_refused(c, "XINFO", r, 0);
+		rsrc_refused(c, "XINFO", r, 0);
 		return 1;
 	case RERR_NOPERM:
 		/* The key refused (not the command): the stream cannot be read at all. */
@@ -366,10 +366,10 @@ rread_info_refused(struct redis_conn *c, struct rstream *s, const redisReply *r)
 	}
 }
 
-static void on_xinfo_chunk(redisAsyncContext *, void *, void *);
+static void on_xinfo_chunk(struct rconn *, void *, void *);
 
 static void
-on_xrange(redisAsyncContext *ac, void *r_, void *priv)
+on_xrange(struct rconn *ac, void *r_, void *priv)
 {
 	struct redis_conn *c = priv;
 	redisReply *r = r_;
@@ -385,7 +385,7 @@ on_xrange(redisAsyncContext *ac, void *r_, void *priv)
 		enum redis_err k = redis_err_kind(r->str, r->len);
 
 		if (k == RERR_AUTH || k == RERR_SERVER) {
-			rconn_refused(c, "XRANGE", r, 0);
+			rsrc_refused(c, "XRANGE", r, 0);
 			return;
 		}
 		c->bf_err = 1;
@@ -395,7 +395,7 @@ on_xrange(redisAsyncContext *ac, void *r_, void *priv)
 	c->backoff_ms = c->opts.backoff_min_ms;
 	c->recv_ms = loop_now_ms();
 	if (r->type != REDIS_REPLY_ARRAY) {
-		rconn_fail(c, "XRANGE: unexpected reply");
+		rsrc_fail(c, "XRANGE: unexpected reply");
 		return;
 	}
 	for (size_t i = 0; i < r->elements; i++)
@@ -404,20 +404,20 @@ on_xrange(redisAsyncContext *ac, void *r_, void *priv)
 	if (c->hooks.batch_end != NULL)
 		c->hooks.batch_end(c->hooks.arg, c->bf_full);
 	update_backfill_progress(c, s);
-	rconn_watchdog(c, c->opts.watchdog_ms); /* for the XINFO after it */
+	rsrc_watchdog(c, c->opts.watchdog_ms); /* for the XINFO after it */
 }
 
 /* The XINFO after each XRANGE chunk: the gap rule, then the next step. */
 static void
-on_xinfo_chunk(redisAsyncContext *ac, void *r_, void *priv)
+on_xinfo_chunk(struct rconn *ac, void *r_, void *priv)
 {
 	struct rstream *s = priv;
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 	redisReply *r = r_;
 
 	if (c == NULL || c->ac == NULL || r == NULL)
 		return;
-	rconn_timer_disarm(c);
+	rsrc_timer_disarm(c);
 	if (r->type == REDIS_REPLY_ERROR) {
 		if (rread_info_refused(c, s, r))
 			return;
@@ -439,7 +439,7 @@ on_xinfo_chunk(redisAsyncContext *ac, void *r_, void *priv)
 		}
 	}
 	s->restarted = 0;
-	rconn_next(c);
+	rsrc_next(c);
 }
 
 void
@@ -464,15 +464,15 @@ rread_send_xrange(struct redis_conn *c, struct rstream *s)
 		snprintf(end, sizeof end, "%" PRId64, c->opts.to_ms);
 	else
 		snprintf(end, sizeof end, "+");
-	rconn_pre_read(c);
-	redisAsyncCommand(c->ac, on_xrange, c, "XRANGE %s %s %s COUNT %d", s->key,
+	rsrc_pre_read(c);
+	rconn_command(c->ac, on_xrange, c, "XRANGE %s %s %s COUNT %d", s->key,
 	    start, end, c->opts.chunk);
-	redisAsyncCommand(c->ac, on_xinfo_chunk, s, "XINFO STREAM %s", s->key);
-	rconn_watchdog(c, c->opts.watchdog_ms);
+	rconn_command(c->ac, on_xinfo_chunk, s, "XINFO STREAM %s", s->key);
+	rsrc_watchdog(c, c->opts.watchdog_ms);
 }
 
 static void
-on_xread(redisAsyncContext *ac, void *r_, void *priv)
+on_xread(struct rconn *ac, void *r_, void *priv)
 {
 	struct redis_conn *c = priv;
 	redisReply *r = r_;
@@ -486,20 +486,20 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 
 		if (k == RERR_AUTH || k == RERR_SERVER || c->verifying) {
 			/* A refusal no single stream explains. */
-			rconn_refused(c, "XREAD", r, 0);
+			rsrc_refused(c, "XREAD", r, 0);
 			return;
 		}
-		rconn_timer_disarm(c);
+		rsrc_timer_disarm(c);
 		if (!c->round_broke) {
 			/* Which stream is it about? Each reads once on its own. */
 			c->verifying = 1;
 			for (int i = 0; i < c->nstreams; i++)
 				c->streams[i]->verify = rread_active(c->streams[i]);
 		}
-		rconn_next(c);
+		rsrc_next(c);
 		return;
 	}
-	rconn_timer_disarm(c);
+	rsrc_timer_disarm(c);
 	c->verifying = 0;
 	c->backoff_ms = c->opts.backoff_min_ms;
 	c->recv_ms = loop_now_ms();
@@ -531,14 +531,14 @@ on_xread(redisAsyncContext *ac, void *r_, void *priv)
 		c->streams[k]->restarted = 0;
 	if (c->hooks.batch_end != NULL)
 		c->hooks.batch_end(c->hooks.arg, full);
-	rconn_next(c);
+	rsrc_next(c);
 }
 
 /* The XINFO before each XREAD. */
 static void
-on_xinfo_live(redisAsyncContext *ac, void *r_, void *priv)
+on_xinfo_live(struct rconn *ac, void *r_, void *priv)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 	redisReply *r = r_;
 
 	if (c == NULL || c->ac == NULL || r == NULL)
@@ -559,11 +559,11 @@ rread_send_xread(struct redis_conn *c)
 	char blk[16], cnt[16];
 	int n = 0, total = 6 + 2 * c->nstreams;
 
-	rconn_pre_read(c);
+	rsrc_pre_read(c);
 	c->round_broke = 0;
 	for (int i = 0; i < c->nstreams; i++) {
 		if (rread_active(c->streams[i]))
-			redisAsyncCommand(c->ac, on_xinfo_live, c->streams[i],
+			rconn_command(c->ac, on_xinfo_live, c->streams[i],
 			    "XINFO STREAM %s", c->streams[i]->key);
 	}
 	argv = xcalloc((size_t)total, sizeof *argv);
@@ -600,11 +600,11 @@ rread_send_xread(struct redis_conn *c)
 	}
 	for (int i = 0; i < n; i++)
 		argl[i] = strlen(argv[i]);
-	redisAsyncCommandArgv(c->ac, on_xread, c, n, argv, argl);
+	rconn_command_argv(c->ac, on_xread, c, n, argv, argl);
 	free(argv);
 	free(argl);
 	free(ids);
-	rconn_watchdog(c, c->opts.block_ms + c->opts.watchdog_ms);
+	rsrc_watchdog(c, c->opts.block_ms + c->opts.watchdog_ms);
 }
 
 /* Mark the streams of c that another connection to the same server follows. */

@@ -9,20 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <uv.h>
 
 #include "event.h"
 #include "log.h"
 #include "loop.h"
-#include "redis-uv.h"
+#include "rconn.h"
 #include "redis-err.h"
 #include "reply-arena.h"
 #include "source-redis-int.h"
 #include "xmalloc.h"
 
-static void conn_connect(struct redis_conn *);
 static void send_idle(struct redis_conn *);
 static void conn_free(struct redis_conn *);
 static void conn_fail_fatal(struct redis_conn *, int fatal, const char *fmt, ...)
@@ -45,8 +43,8 @@ source_redis_opts_default(struct source_redis_opts *o)
 }
 
 /* The registry index that connection-wide notices name (-1: no stream yet). */
-static int
-first_source(const struct redis_conn *c)
+int
+rsrc_first_source(const struct redis_conn *c)
 {
 	return c->nstreams > 0 ? c->streams[0]->source : -1;
 }
@@ -74,7 +72,7 @@ timer_arm(struct redis_conn *c, int64_t ms, uv_timer_cb cb)
 {
 	/*
 	 * From the real now: a callback that blocked (on a stalled output)
-	 * leaves the loop's time behind, and a rconn_watchdog armed from it would
+	 * leaves the loop's time behind, and a rsrc_watchdog armed from it would
 	 * blame the server for our own stall.
 	 */
 	uv_update_time(c->timer.loop);
@@ -83,7 +81,7 @@ timer_arm(struct redis_conn *c, int64_t ms, uv_timer_cb cb)
 }
 
 void
-rconn_timer_disarm(struct redis_conn *c)
+rsrc_timer_disarm(struct redis_conn *c)
 {
 	uv_timer_stop(&c->timer);
 }
@@ -93,19 +91,25 @@ retry_due(uv_timer_t *t)
 {
 	struct redis_conn *c = t->data;
 
-	conn_connect(c);
+	rsrc_connect(c);
 }
 
-static void
-drop_context(struct redis_conn *c)
+void
+rsrc_retry_in(struct redis_conn *c, int64_t ms)
 {
-	redisAsyncContext *ac = c->ac;
+	timer_arm(c, ms, retry_due);
+}
+
+void
+rsrc_drop(struct redis_conn *c)
+{
+	struct rconn *ac = c->ac;
 
 	if (ac == NULL)
 		return;
 	c->ac = NULL;
-	ac->data = NULL;
-	redisAsyncFree(ac);
+	rconn_set_data(ac, NULL);
+	rconn_free(ac);
 }
 
 /* Give up on this connection and schedule the next attempt. */
@@ -115,9 +119,10 @@ conn_fail_v(struct redis_conn *c, int fatal, const char *fmt, va_list ap)
 	char why[256];
 
 	vsnprintf(why, sizeof why, fmt, ap);
-	drop_context(c);
+	rsrc_drop(c);
 	if (c->stopping || c->phase == P_DONE)
 		return;
+	rroute_failed(c); /* a failover, perhaps: a cluster's map is read again */
 	c->phase = P_RETRY;
 	c->verifying = 0;
 	c->server_id[0] = '\0';
@@ -137,9 +142,9 @@ conn_fail_v(struct redis_conn *c, int fatal, const char *fmt, va_list ap)
 	if (c->hooks.down != NULL)
 		c->hooks.down(c->hooks.arg, why, loop_now_ms() + c->backoff_ms);
 	if (fatal)
-		sink_notice(&c->sink, first_source(c), "redis %s: %s", c->display, why);
+		sink_notice(&c->sink, rsrc_first_source(c), "redis %s: %s", c->display, why);
 	else
-		sink_notice(&c->sink, first_source(c), "redis %s: %s (retrying in %.1f s)",
+		sink_notice(&c->sink, rsrc_first_source(c), "redis %s: %s (retrying in %.1f s)",
 		    c->display, why, (double)c->backoff_ms / 1000.0);
 	timer_arm(c, c->backoff_ms, retry_due);
 	c->backoff_ms *= 2;
@@ -148,7 +153,7 @@ conn_fail_v(struct redis_conn *c, int fatal, const char *fmt, va_list ap)
 }
 
 void
-rconn_fail(struct redis_conn *c, const char *fmt, ...)
+rsrc_fail(struct redis_conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -169,11 +174,13 @@ conn_fail_fatal(struct redis_conn *c, int fatal, const char *fmt, ...)
 
 /* Fail the connection on a refusal, in Redis's words (what: the command). */
 void
-rconn_refused(struct redis_conn *c, const char *what, const redisReply *r,
+rsrc_refused(struct redis_conn *c, const char *what, const redisReply *r,
     int fatal)
 {
 	char words[256];
 
+	if (rroute_redirect(c, r))
+		return; /* MOVED or ASK on a cluster: read from the node named */
 	redis_err_words(r->str, r->len, c->url.password != NULL, words, sizeof words);
 	/* The server's own refusals speak for themselves; a command's carry its name. */
 	if (fatal)
@@ -188,15 +195,15 @@ watchdog_fired(uv_timer_t *t)
 	struct redis_conn *c = t->data;
 
 	if (c->phase == P_CONNECTING)
-		rconn_fail(c, "connect timed out");
+		rsrc_fail(c, "connect timed out");
 	else
-		rconn_fail(c, "server stopped answering (no reply in %d ms)",
+		rsrc_fail(c, "server stopped answering (no reply in %d ms)",
 		    c->phase == P_LIVE && c->nstreams > 0 ?
 		    c->opts.block_ms + c->opts.watchdog_ms : c->opts.watchdog_ms);
 }
 
 void
-rconn_watchdog(struct redis_conn *c, int64_t ms)
+rsrc_watchdog(struct redis_conn *c, int64_t ms)
 {
 	timer_arm(c, ms, watchdog_fired);
 }
@@ -208,7 +215,7 @@ reply_bad(struct redis_conn *c, redisReply *r, const char *what)
 	if (r == NULL)
 		return 1; /* context going away; the disconnect path handles it */
 	if (r->type == REDIS_REPLY_ERROR) {
-		rconn_refused(c, what, r, 0);
+		rsrc_refused(c, what, r, 0);
 		return 1;
 	}
 	return 0;
@@ -216,10 +223,10 @@ reply_bad(struct redis_conn *c, redisReply *r, const char *what)
 
 /* The XINFO at connect, for every stream. */
 static void
-on_xinfo(redisAsyncContext *ac, void *r_, void *priv)
+on_xinfo(struct rconn *ac, void *r_, void *priv)
 {
 	struct rstream *s = priv;
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 	redisReply *r = r_;
 
 	if (c == NULL || c->ac == NULL || r == NULL)
@@ -231,21 +238,24 @@ on_xinfo(redisAsyncContext *ac, void *r_, void *priv)
 		rread_info(c, s, r);
 	s->restarted = 0;
 	if (--c->setup_pending == 0) {
-		rconn_timer_disarm(c);
-		rconn_next(c);
+		rsrc_timer_disarm(c);
+		rsrc_next(c);
 	}
 }
 
 static void
 send_infos(struct redis_conn *c)
 {
-	sink_notice(&c->sink, first_source(c), "redis %s: %s", c->display,
+	sink_notice(&c->sink, rsrc_first_source(c), "redis %s: %s", c->display,
 	    c->connected_once ? "reconnected" : "connected");
 	c->connected_once = 1;
 	for (int i = 0; i < c->nstreams; i++)
 		sources_get(c->streams[i]->source)->fatal = 0;
 	for (int i = 0; i < c->nstreams; i++)
 		rread_find_duplicates(c, c->streams[i]);
+	/* A duplicate may have been the last source to catch up: all stop. */
+	if (c->stopping || c->ac == NULL)
+		return;
 	if (c->hooks.connected != NULL)
 		c->hooks.connected(c->hooks.arg, c->ac);
 	if (c->ac == NULL)
@@ -254,44 +264,44 @@ send_infos(struct redis_conn *c)
 		if (!rread_active(c->streams[i]))
 			continue;
 		c->setup_pending++;
-		redisAsyncCommand(c->ac, on_xinfo, c->streams[i], "XINFO STREAM %s",
+		rconn_command(c->ac, on_xinfo, c->streams[i], "XINFO STREAM %s",
 		    c->streams[i]->key);
 	}
 	if (c->setup_pending == 0) {
-		rconn_next(c);
+		rsrc_next(c);
 		return;
 	}
-	rconn_watchdog(c, c->opts.watchdog_ms);
+	rsrc_watchdog(c, c->opts.watchdog_ms);
 }
 
-static void
-setup_done(struct redis_conn *c)
+void
+rsrc_setup_done(struct redis_conn *c)
 {
 	if (--c->setup_pending == 0)
 		send_infos(c);
 }
 
 static void
-on_setup(redisAsyncContext *ac, void *r_, void *priv)
+on_setup(struct rconn *ac, void *r_, void *priv)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 	redisReply *r = r_;
 
 	if (c == NULL || c->ac == NULL || r == NULL)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
 		/* A refused AUTH or SELECT does not mend by retrying. */
-		rconn_refused(c, (const char *)priv, r, 1);
+		rsrc_refused(c, (const char *)priv, r, 1);
 		return;
 	}
-	setup_done(c);
+	rsrc_setup_done(c);
 }
 
 /* INFO server: the server's run_id names it, whatever address reached it. */
 static void
-on_info(redisAsyncContext *ac, void *r_, void *priv)
+on_info(struct rconn *ac, void *r_, void *priv)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 	redisReply *r = r_;
 	const char *p;
 
@@ -302,7 +312,7 @@ on_info(redisAsyncContext *ac, void *r_, void *priv)
 		enum redis_err k = redis_err_kind(r->str, r->len);
 
 		if (k == RERR_AUTH || k == RERR_SERVER) {
-			rconn_refused(c, "INFO", r, 0);
+			rsrc_refused(c, "INFO", r, 0);
 			return;
 		}
 	} else if (r->type == REDIS_REPLY_STRING &&
@@ -313,15 +323,21 @@ on_info(redisAsyncContext *ac, void *r_, void *priv)
 			snprintf(c->server_id, sizeof c->server_id, "%.*s", (int)n, p + 7);
 	}
 	if (c->server_id[0] == '\0') /* INFO refused: the address is the best name */
-		snprintf(c->server_id, sizeof c->server_id, "%s:%d",
-		    c->url.scheme == URL_UNIX ? c->url.path : c->addr, c->url.port);
-	setup_done(c);
+		snprintf(c->server_id, sizeof c->server_id, "%s", c->node);
+	if (ROUTED(c) && c->read_from[0] != '\0' &&
+	    strcmp(c->read_from, c->server_id) != 0) {
+		/* A failover or a moved slot: the same streams, on another server. */
+		for (int i = 0; i < c->nstreams; i++)
+			spos_rebase(&c->streams[i]->pos);
+	}
+	snprintf(c->read_from, sizeof c->read_from, "%s", c->server_id);
+	rsrc_setup_done(c);
 }
 
 static void
-on_dbsize(redisAsyncContext *ac, void *r_, void *priv)
+on_dbsize(struct rconn *ac, void *r_, void *priv)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 	redisReply *r = r_;
 
 	(void)priv;
@@ -331,17 +347,17 @@ on_dbsize(redisAsyncContext *ac, void *r_, void *priv)
 		enum redis_err k = redis_err_kind(r->str, r->len);
 
 		if (k == RERR_AUTH || k == RERR_SERVER) {
-			rconn_refused(c, "DBSIZE", r, 0);
+			rsrc_refused(c, "DBSIZE", r, 0);
 			return;
 		}
 	} else if (r->type == REDIS_REPLY_INTEGER)
 		c->dbsize = r->integer;
-	setup_done(c);
+	rsrc_setup_done(c);
 }
 
 /* Let the owner pipeline its commands ahead of the next read. */
 void
-rconn_pre_read(struct redis_conn *c)
+rsrc_pre_read(struct redis_conn *c)
 {
 	if (c->hooks.before_read != NULL)
 		c->hooks.before_read(c->hooks.arg, c->ac);
@@ -353,11 +369,11 @@ idle_over(uv_timer_t *t)
 	struct redis_conn *c = t->data;
 
 	c->phase = P_LIVE;
-	rconn_next(c);
+	rsrc_next(c);
 }
 
 static void
-on_idle_ping(redisAsyncContext *ac, void *r_, void *priv)
+on_idle_ping(struct rconn *ac, void *r_, void *priv)
 {
 	struct redis_conn *c = priv;
 
@@ -376,20 +392,20 @@ on_idle_ping(redisAsyncContext *ac, void *r_, void *priv)
 static void
 send_idle(struct redis_conn *c)
 {
-	rconn_pre_read(c);
-	redisAsyncCommand(c->ac, on_idle_ping, c, "PING");
-	rconn_watchdog(c, c->opts.watchdog_ms);
+	rsrc_pre_read(c);
+	rconn_command(c->ac, on_idle_ping, c, "PING");
+	rsrc_watchdog(c, c->opts.watchdog_ms);
 }
 
 /* Decide what the connection does next: backfill a stream, or read live. */
 void
-rconn_next(struct redis_conn *c)
+rsrc_next(struct redis_conn *c)
 {
 	if (c->ac == NULL)
 		return;
 	if (c->hooks.hold != NULL && c->hooks.hold(c->hooks.arg)) {
 		c->phase = P_HOLD;
-		rconn_watchdog(c, c->opts.watchdog_ms);
+		rsrc_watchdog(c, c->opts.watchdog_ms);
 		return;
 	}
 	for (int i = 0; i < c->nstreams; i++) {
@@ -417,8 +433,8 @@ rconn_next(struct redis_conn *c)
 	}
 	if (!c->opts.follow) {
 		c->phase = P_DONE;
-		rconn_timer_disarm(c);
-		drop_context(c);
+		rsrc_timer_disarm(c);
+		rsrc_drop(c);
 		return;
 	}
 	if (c->phase != P_LIVE) {
@@ -435,19 +451,19 @@ rconn_next(struct redis_conn *c)
 }
 
 static void
-on_connect(const redisAsyncContext *ac, int status)
+on_connect(struct rconn *ac, const char *err)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 
 	if (c == NULL)
 		return;
-	if (status != REDIS_OK) {
-		/* hiredis frees the context after this callback. */
+	if (err != NULL) {
+		/* The connection is freed after this callback. */
 		c->ac = NULL;
-		rconn_fail(c, "%s", ac->errstr[0] ? ac->errstr : "connect failed");
+		rsrc_fail(c, "%s", err);
 		return;
 	}
-	rconn_timer_disarm(c);
+	rsrc_timer_disarm(c);
 	c->phase = P_SETUP;
 	c->setup_pending = 0;
 	c->server_id[0] = '\0';
@@ -455,73 +471,71 @@ on_connect(const redisAsyncContext *ac, int status)
 	if (c->url.password != NULL) {
 		c->setup_pending++;
 		if (c->url.user != NULL)
-			redisAsyncCommand(c->ac, on_setup, (void *)"AUTH", "AUTH %s %s",
+			rconn_command(c->ac, on_setup, (void *)"AUTH", "AUTH %s %s",
 			    c->url.user, c->url.password);
 		else
-			redisAsyncCommand(c->ac, on_setup, (void *)"AUTH", "AUTH %s",
+			rconn_command(c->ac, on_setup, (void *)"AUTH", "AUTH %s",
 			    c->url.password);
 	}
 	if (c->url.db != 0) {
 		c->setup_pending++;
-		redisAsyncCommand(c->ac, on_setup, (void *)"SELECT", "SELECT %d",
+		rconn_command(c->ac, on_setup, (void *)"SELECT", "SELECT %d",
 		    c->url.db);
 	}
 	c->setup_pending += 2;
-	redisAsyncCommand(c->ac, on_info, NULL, "INFO server");
-	redisAsyncCommand(c->ac, on_dbsize, NULL, "DBSIZE");
-	rconn_watchdog(c, c->opts.watchdog_ms);
+	rconn_command(c->ac, on_info, NULL, "INFO server");
+	rconn_command(c->ac, on_dbsize, NULL, "DBSIZE");
+	rroute_setup(c);
+	rsrc_watchdog(c, c->opts.watchdog_ms);
 }
 
 static void
-on_disconnect(const redisAsyncContext *ac, int status)
+on_disconnect(struct rconn *ac, const char *why)
 {
-	struct redis_conn *c = ac->data;
+	struct redis_conn *c = rconn_data(ac);
 
 	if (c == NULL)
 		return;
 	c->ac = NULL;
-	rconn_timer_disarm(c);
-	rconn_fail(c, "%s", status == REDIS_OK ? "connection closed" :
-	    (ac->errstr[0] ? ac->errstr : "connection lost"));
+	rsrc_timer_disarm(c);
+	rsrc_fail(c, "%s", why);
 }
 
-static void
-connect_addr(struct redis_conn *c, const char *ip)
+void
+rsrc_connect_addr(struct redis_conn *c, const char *ip)
 {
-	redisAsyncContext *ac;
-
-	c->phase = P_CONNECTING;
-	if (c->url.scheme == URL_UNIX)
-		ac = redisAsyncConnectUnix(c->url.path);
-	else
-		ac = redisAsyncConnect(ip, c->url.port);
-	if (ac == NULL) {
-		rconn_fail(c, "out of memory");
-		return;
-	}
-	if (ac->err) {
-		char err[128];
-
-		snprintf(err, sizeof err, "%s", ac->errstr);
-		redisAsyncFree(ac);
-		rconn_fail(c, "%s", err);
-		return;
-	}
-	ac->data = c;
 	/*
 	 * Its replies go to this file's callbacks and to those of the owner's
 	 * commands (source-bullmq.c): none keeps a reply past its callback.
 	 */
-	reply_arena_attach(ac->c.reader, c->arena);
-	if (redis_uv_attach(ac, loop_uv()) != REDIS_OK) {
-		redisAsyncFree(ac);
-		rconn_fail(c, "cannot watch socket");
+	struct rconn_opts ro = {
+		.host = ROUTED(c) ? ip : c->url.host, .addr = ip,
+		.port = ROUTED(c) ? c->mport : c->url.port,
+		.path = c->url.scheme == URL_UNIX ? c->url.path : NULL,
+		.tls = c->url.tls ? c->opts.tls : NULL, .arena = c->arena,
+	};
+	char err[128];
+
+	c->phase = P_CONNECTING;
+	if (ro.path != NULL)
+		snprintf(c->node, sizeof c->node, "%s", ro.path);
+	else
+		snprintf(c->node, sizeof c->node, strchr(ip, ':') ? "[%s]:%d" :
+		    "%s:%d", ip, ro.port);
+	if (ip != c->addr)
+		snprintf(c->addr, sizeof c->addr, "%s", ip);
+	c->mport = ro.port;
+	c->ac = rconn_connect(loop_uv(), &ro, on_connect, on_disconnect, c, err,
+	    sizeof err);
+	if (c->ac == NULL) {
+		rsrc_fail(c, "%s", err);
 		return;
 	}
-	c->ac = ac;
-	redisAsyncSetConnectCallback(ac, on_connect);
-	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	rconn_watchdog(c, c->opts.connect_timeout_ms);
+	if (c->ask_port > 0) {
+		rconn_set_asking(c->ac, 1); /* the slot is moving to this node */
+		c->ask_port = 0;
+	}
+	rsrc_watchdog(c, c->opts.connect_timeout_ms);
 }
 
 static void
@@ -538,7 +552,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	}
 	if (status != 0 || res == NULL) {
 		uv_freeaddrinfo(res);
-		rconn_fail(c, "cannot resolve %s: %s", c->url.host, uv_strerror(status));
+		rsrc_fail(c, "cannot resolve %s: %s", c->url.host, uv_strerror(status));
 		return;
 	}
 	if (res->ai_family == AF_INET6)
@@ -546,11 +560,11 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	else
 		uv_ip4_name((struct sockaddr_in *)res->ai_addr, c->addr, sizeof c->addr);
 	uv_freeaddrinfo(res);
-	connect_addr(c, c->addr);
+	rsrc_connect_addr(c, c->addr);
 }
 
-static void
-conn_connect(struct redis_conn *c)
+void
+rsrc_connect(struct redis_conn *c)
 {
 	struct in6_addr a6;
 	struct in_addr a4;
@@ -562,10 +576,12 @@ conn_connect(struct redis_conn *c)
 		if (!c->streams[i]->dup)
 			source_set_state(c->streams[i]->source, SRC_CONNECTING, loop_now_ms());
 	}
+	if (rroute_connect(c))
+		return;
 	if (c->url.scheme == URL_UNIX ||
 	    inet_pton(AF_INET, c->url.host, &a4) == 1 ||
 	    inet_pton(AF_INET6, c->url.host, &a6) == 1) {
-		connect_addr(c, c->url.host);
+		rsrc_connect_addr(c, c->url.host);
 		return;
 	}
 	/* Resolve off the loop thread: getaddrinfo blocks. */
@@ -578,7 +594,7 @@ conn_connect(struct redis_conn *c)
 	if (uv_getaddrinfo(loop_uv(), &c->gai, on_resolved, c->url.host, NULL,
 	    &hints) != 0) {
 		c->gai_busy = 0;
-		rconn_fail(c, "cannot resolve %s", c->url.host);
+		rsrc_fail(c, "cannot resolve %s", c->url.host);
 	}
 }
 
@@ -601,12 +617,14 @@ stream_add(struct redis_conn *c, const char *key)
 	s->source = sources_add(c->hooks.kind != NULL ? c->hooks.kind : "redis",
 	    name);
 	c->streams[c->nstreams++] = s;
+	rroute_stream_added(c);
 	return s->source;
 }
 
+/* A connection with no stream yet, not started; url, opts and sink are copied. */
 struct redis_conn *
-source_redis_start(const struct url *url, char *const *streams, int nstreams,
-    const struct source_redis_opts *opts, const struct sink *sink)
+rsrc_new(const struct url *url, const struct source_redis_opts *opts,
+    const struct source_redis_hooks *hooks, const struct sink *sink)
 {
 	struct redis_conn *c = xcalloc(1, sizeof *c);
 
@@ -615,24 +633,38 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 	c->url.path = url->path ? xstrdup(url->path) : NULL;
 	c->url.password = url->password ? xstrdup(url->password) : NULL;
 	c->url.user = url->user ? xstrdup(url->user) : NULL;
+	c->url.master = url->master ? xstrdup(url->master) : NULL;
+	c->url.sentinels = NULL; /* the sentinel module keeps its own copy */
+	c->url.nsentinels = 0;
 	url_display(url, c->display, sizeof c->display);
 	c->opts = *opts;
 	c->opts.hooks = NULL;
-	if (opts->hooks != NULL)
-		c->hooks = *opts->hooks;
+	if (hooks != NULL)
+		c->hooks = *hooks;
 	c->sink = *sink;
 	c->arena = reply_arena_create();
 	c->backoff_ms = opts->backoff_min_ms;
 	c->dbsize = -1;
+	c->slot = -1;
 	rread_register(c);
+	c->opts.maps = NULL;
+	uv_timer_init(loop_uv(), &c->timer);
+	c->timer.data = c;
+	return c;
+}
+
+struct redis_conn *
+source_redis_start(const struct url *url, char *const *streams, int nstreams,
+    const struct source_redis_opts *opts, const struct sink *sink)
+{
+	struct redis_conn *c = rsrc_new(url, opts, opts->hooks, sink);
+
 	for (int i = 0; i < nstreams; i++) {
 		stream_add(c, streams[i]);
 		c->streams[i]->map = opts->maps != NULL ? opts->maps[i] : NULL;
 	}
-	c->opts.maps = NULL;
-	uv_timer_init(loop_uv(), &c->timer);
-	c->timer.data = c;
-	conn_connect(c);
+	rroute_start(c, url);
+	rsrc_connect(c);
 	return c;
 }
 
@@ -645,6 +677,7 @@ conn_free(struct redis_conn *c)
 		free(c->streams[i]);
 	}
 	free(c->streams);
+	free(c->kids);
 	url_done(&c->url);
 	reply_arena_free(c->arena);
 	free(c);
@@ -666,7 +699,8 @@ source_redis_stop(struct redis_conn *c)
 	if (c == NULL)
 		return;
 	c->stopping = 1;
-	drop_context(c);
+	rsrc_drop(c);
+	rroute_stop(c);
 	if (c->gai_busy)
 		uv_cancel((uv_req_t *)&c->gai);
 	uv_timer_stop(&c->timer);
@@ -696,9 +730,9 @@ source_redis_add_stream_map(struct redis_conn *c, const char *key,
 	    c->phase > P_CONNECTING && c->phase < P_RETRY ? SRC_BACKFILLING :
 	    SRC_CONNECTING, loop_now_ms());
 	if (c->ac != NULL && c->phase == P_IDLE_WAIT) {
-		rconn_timer_disarm(c);
+		rsrc_timer_disarm(c);
 		c->phase = P_LIVE;
-		rconn_next(c);
+		rsrc_next(c);
 	}
 	return idx;
 }
@@ -729,11 +763,21 @@ void
 source_redis_resume(struct redis_conn *c)
 {
 	if (c->ac != NULL && c->phase == P_HOLD)
-		rconn_next(c);
+		rsrc_next(c);
 }
 
 const char *
 source_redis_display(const struct redis_conn *c)
 {
 	return c->display;
+}
+
+const char *
+source_redis_server(const struct redis_conn *c, const char **host, int *port)
+{
+	*host = ROUTED(c) ? c->addr : c->url.host;
+	*port = c->mport;
+	if (c->url.scheme == URL_UNIX || c->addr[0] == '\0')
+		return NULL;
+	return c->addr;
 }

@@ -7,6 +7,8 @@
 #include "source.h"
 #include "url.h"
 
+struct rconn;
+struct rconn_tls;
 struct evmap;
 struct redisAsyncContext;
 struct source_redis_hooks;
@@ -21,6 +23,7 @@ struct source_redis_opts {
 	int watchdog_ms;       /* extra wait over block_ms before giving up (2000) */
 	int64_t backoff_min_ms, backoff_max_ms; /* 500, 10000 */
 	const struct source_redis_hooks *hooks; /* NULL = plain event streams */
+	struct rconn_tls *tls; /* for rediss:// URLs (the caller's; outlives us) */
 	/* Per stream given to source_redis_start, its map (evmap.h); NULL = native. */
 	const struct evmap *const *maps;
 };
@@ -43,17 +46,22 @@ struct source_redis_hooks {
 	/* After the entries of one reply; full = it held as many as asked for. */
 	void (*batch_end)(void *arg, int full);
 	/* Connected (AUTH and SELECT done), before any stream command. */
-	void (*connected)(void *arg, struct redisAsyncContext *ac);
+	void (*connected)(void *arg, struct rconn *ac);
 	/* The connection failed; the next attempt is at retry_at_ms (wall clock). */
 	void (*down)(void *arg, const char *why, int64_t retry_at_ms);
 	/* Just before each XRANGE or XREAD: may pipeline commands on ac. */
-	void (*before_read)(void *arg, struct redisAsyncContext *ac);
+	void (*before_read)(void *arg, struct rconn *ac);
 	/*
 	 * Nonzero: do not send the next read (or finish) yet. The owner calls
 	 * source_redis_resume() after each of its replies until it lets go; the
 	 * watchdog covers each wait.
 	 */
 	int (*hold)(void *arg);
+	/*
+	 * On a Redis Cluster, read from the node serving this key's slot
+	 * (BullMQ's prefix); NULL = the first stream's.
+	 */
+	const char *route_key;
 	void *arg;
 };
 
@@ -81,5 +89,12 @@ void source_redis_drop_stream(struct redis_conn *, const char *key);
 void source_redis_resume(struct redis_conn *);
 /* The address for display, password masked. */
 const char *source_redis_display(const struct redis_conn *);
+/*
+ * The server connected to now: its numeric address (NULL for a Unix
+ * socket or before the first connect), port, and the name its certificate
+ * must carry. For another connection to the same server.
+ */
+const char *source_redis_server(const struct redis_conn *, const char **host,
+    int *port);
 
 #endif

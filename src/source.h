@@ -38,6 +38,10 @@ struct source_info {
 	int64_t last_event_ms; /* event time of the newest entry, 0 = none */
 	double backfill;       /* 0..1 while backfilling */
 	int insecure;          /* TLS verification disabled */
+	int tls;               /* read over TLS */
+	char node[80];         /* server it is read from now ("host:port"), "" = none yet */
+	char via[80];          /* how that server was found: "" = as addressed,
+	                          "sentinel MASTER" */
 	char note[192];        /* a standing condition beside the state, or what the source says of itself ("live since 14:02Z"), sanitized; "" = none */
 	uint64_t recreated;    /* times the stream was found deleted and recreated */
 	char gap_off[128];     /* why gaps cannot be detected, "" = they can */

@@ -131,7 +131,7 @@ recreated_why(const struct spos *p, const struct xinfo *x, char *buf, size_t siz
 	char a[48], b[48];
 	int front_past = x->length == 0 || (x->have_first && sid_cmp(x->first, p->last) > 0);
 
-	if (p->have_last && x->have_gen && sid_cmp(x->last_gen, p->last) < 0) {
+	if (!p->moved && p->have_last && x->have_gen && sid_cmp(x->last_gen, p->last) < 0) {
 		sid_fmt(p->last, a, sizeof a);
 		sid_fmt(x->last_gen, b, sizeof b);
 		snprintf(buf, size, "its last ID went back from %s to %s", a, b);
@@ -196,6 +196,7 @@ spos_info(struct spos *p, const struct xinfo *x, struct spos_result *r)
 		restart(p);
 		r->verdict = SPOS_RECREATED;
 	}
+	p->moved = 0;
 	p->seen = 1;
 	p->prev = *x;
 	p->have_checked = p->have_last;
@@ -299,4 +300,14 @@ int
 spos_skip(const struct spos *p, struct sid id)
 {
 	return p->skip && sid_cmp(id, p->skip_lo) > 0 && sid_cmp(id, p->skip_hi) <= 0;
+}
+
+void
+spos_rebase(struct spos *p)
+{
+	memset(&p->prev, 0, sizeof p->prev);
+	p->anchored = 0;
+	p->mark[0].set = p->mark[1].set = 0;
+	p->have_checked = 0;
+	p->moved = 1;
 }

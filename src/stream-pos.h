@@ -57,6 +57,7 @@ struct spos {
 	struct sid gap_seen;   /* max-deleted-entry-id already reported */
 	int have_checked;
 	struct sid checked;    /* last, as of the last XINFO */
+	int moved;             /* on another server since the last XINFO (a failover) */
 	int skip;              /* (skip_lo, skip_hi]: read before the stream was found new */
 	struct sid skip_lo, skip_hi;
 };
@@ -77,6 +78,15 @@ struct spos_result {
 void spos_init(struct spos *, struct sid start);
 /* Take one XINFO STREAM reply (sent after the last read was handled). */
 void spos_info(struct spos *, const struct xinfo *, struct spos_result *);
+/*
+ * The stream is read from another server now (a sentinel's new master, a
+ * cluster node after failover or resharding): the same stream, whose
+ * counters may be behind what was read from the old one (asynchronous
+ * replication). Keep the last entry read (reads resume after it); forget
+ * the old server's positions, and do not take the next XINFO's last ID
+ * below the last entry read for a new stream.
+ */
+void spos_rebase(struct spos *);
 /* A new entry id is read; the entries lost just before it (0, n or -1). */
 int64_t spos_entry(struct spos *, struct sid id);
 /* Whether id was already handed on before its stream was found new. */

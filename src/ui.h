@@ -187,7 +187,9 @@ int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
-int dash_pane_at(int y, int x, struct rect *out);
+int dash_pane_at(struct dash *, int y, int x, struct rect *out);
+/* The agent/model/user/workspace/saved-view picker over the screen. */
+void dash_draw_pick(struct dash *, int H, int W);
 /* The filter changed: selections back to the top, figures recomputed, said (keys.c). */
 void keys_filter_changed(struct dash *);
 /* Enter on a row of a dashboard pane other than the runs (keys-act.c). */

@@ -1,4 +1,4 @@
-/* execmon - parsing of source addresses (redis://, unix://, ws://, wss://). */
+/* execmon - parsing of source addresses (redis[s]://, redis[s]-sentinel://, unix://, ws[s]://). */
 #include "config.h"
 
 #include <ctype.h>
@@ -152,10 +152,73 @@ parse_hostport(struct url *u, const char *s, size_t n, char *err, size_t errlen)
 	return 0;
 }
 
+/* The rest of a sentinel URL: host[:port][,host[:port]...]/master[/db]. */
+static int
+parse_sentinel(struct url *u, const char *p, const char *slash, char *err,
+    size_t errlen)
+{
+	const char *name, *nend;
+
+	while (p <= slash) {
+		const char *comma = memchr(p, ',', (size_t)(slash - p));
+		const char *e = comma != NULL ? comma : slash;
+		struct url one;
+
+		memset(&one, 0, sizeof one);
+		one.port = 26379;
+		if (parse_hostport(&one, p, (size_t)(e - p), err, errlen) != 0) {
+			free(one.host);
+			url_done(u);
+			return -1;
+		}
+		if (u->nsentinels == URL_MAX_SENTINELS) {
+			free(one.host);
+			url_done(u);
+			return fail(err, errlen, "too many sentinels");
+		}
+		u->sentinels = xreallocarray(u->sentinels, (size_t)u->nsentinels + 1,
+		    sizeof *u->sentinels);
+		u->sentinels[u->nsentinels].host = one.host;
+		u->sentinels[u->nsentinels++].port = one.port;
+		p = e + 1;
+	}
+	u->host = xstrdup(u->sentinels[0].host);
+	u->port = u->sentinels[0].port;
+	if (*slash != '/' || slash[1] == '\0' || slash[1] == '/') {
+		url_done(u);
+		return fail(err, errlen, "missing /master name");
+	}
+	name = slash + 1;
+	nend = strchr(name, '/');
+	if (nend == NULL)
+		nend = name + strlen(name);
+	u->master = pct_decode(name, (size_t)(nend - name));
+	if (u->master != NULL && strlen(u->master) > URL_MAX_MASTER) {
+		url_done(u);
+		return fail(err, errlen, "master name longer than 255 bytes");
+	}
+	if (u->master == NULL || u->master[0] == '\0') {
+		url_done(u);
+		return fail(err, errlen, "bad master name");
+	}
+	for (const char *q = u->master; *q != '\0'; q++) {
+		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f) {
+			url_done(u);
+			return fail(err, errlen, "bad master name");
+		}
+	}
+	if (*nend == '/' && parse_db(nend + 1, strlen(nend + 1), &u->db) != 0) {
+		url_done(u);
+		return fail(err, errlen, "bad database number");
+	}
+	return 0;
+}
+
 int
 url_parse(struct url *u, const char *text, char *err, size_t errlen)
 {
 	const char *p, *at, *slash, *end;
+	int sentinel = 0;
 
 	memset(u, 0, sizeof *u);
 	if (text == NULL || *text == '\0')
@@ -184,10 +247,18 @@ url_parse(struct url *u, const char *text, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	if (strncmp(text, "redis://", 8) == 0) {
+	if (strncmp(text, "redis://", 8) == 0 || strncmp(text, "rediss://", 9) == 0) {
 		u->scheme = URL_REDIS;
 		u->port = 6379;
-		p = text + 8;
+		u->tls = text[5] == 's';
+		p = text + 8 + u->tls;
+	} else if (strncmp(text, "redis-sentinel://", 17) == 0 ||
+	    strncmp(text, "rediss-sentinel://", 18) == 0) {
+		u->scheme = URL_REDIS;
+		u->port = 26379;
+		u->tls = text[5] == 's';
+		sentinel = 1;
+		p = text + 17 + u->tls;
 	} else if (strncmp(text, "ws://", 5) == 0) {
 		u->scheme = URL_WS;
 		u->port = 80;
@@ -197,7 +268,8 @@ url_parse(struct url *u, const char *text, char *err, size_t errlen)
 		u->port = 443;
 		p = text + 6;
 	} else
-		return fail(err, errlen, "unknown scheme (want redis://, unix://, ws:// or wss://)");
+		return fail(err, errlen, "unknown scheme (want redis://, rediss://, "
+		    "redis-sentinel://, rediss-sentinel://, unix://, ws:// or wss://)");
 
 	slash = strchr(p, '/');
 	if (slash == NULL)
@@ -226,6 +298,8 @@ url_parse(struct url *u, const char *text, char *err, size_t errlen)
 		}
 		p = at + 1;
 	}
+	if (sentinel)
+		return parse_sentinel(u, p, slash, err, errlen);
 	if (parse_hostport(u, p, (size_t)(slash - p), err, errlen) != 0) {
 		url_done(u);
 		return -1;
@@ -251,7 +325,41 @@ url_done(struct url *u)
 		free(u->password);
 	}
 	free(u->user);
+	free(u->master);
+	for (int i = 0; i < u->nsentinels; i++)
+		free(u->sentinels[i].host);
+	free(u->sentinels);
 	memset(u, 0, sizeof *u);
+}
+
+/* redis[s]-sentinel://[user:***@]h1:p1,h2:p2/master/db */
+static void
+display_sentinel(const struct url *u, char *buf, size_t size)
+{
+	size_t n;
+
+	snprintf(buf, size, "redis%s-sentinel://%s%s", u->tls ? "s" : "",
+	    u->password ? (u->user ? u->user : "") : "",
+	    u->password ? ":***@" : "");
+	for (int i = 0; i < u->nsentinels; i++) {
+		int v6 = strchr(u->sentinels[i].host, ':') != NULL;
+
+		n = strlen(buf);
+		snprintf(buf + n, size - n, "%s%s%s%s:%d", i > 0 ? "," : "",
+		    v6 ? "[" : "", u->sentinels[i].host, v6 ? "]" : "",
+		    u->sentinels[i].port);
+	}
+	n = strlen(buf);
+	snprintf(buf + n, size - n, "/");
+	for (const char *q = u->master; *q != '\0'; q++) {
+		n = strlen(buf);
+		if (*q == '/' || *q == '%' || *q == ',' || *q == '@')
+			snprintf(buf + n, size - n, "%%%02X", (unsigned char)*q);
+		else
+			snprintf(buf + n, size - n, "%c", *q);
+	}
+	n = strlen(buf);
+	snprintf(buf + n, size - n, "/%d", u->db);
 }
 
 void
@@ -269,8 +377,13 @@ url_display(const struct url *u, char *buf, size_t size)
 			snprintf(buf, size, "unix://%s", u->path);
 		break;
 	case URL_REDIS:
-		snprintf(buf, size, "redis://%s%s%s%s%s:%d/%d", u->password ? user : "",
-		    cred, v6 ? "[" : "", u->host, v6 ? "]" : "", u->port, u->db);
+		if (u->master != NULL) {
+			display_sentinel(u, buf, size);
+			break;
+		}
+		snprintf(buf, size, "redis%s://%s%s%s%s%s:%d/%d", u->tls ? "s" : "",
+		    u->password ? user : "", cred, v6 ? "[" : "", u->host,
+		    v6 ? "]" : "", u->port, u->db);
 		break;
 	case URL_WS:
 	case URL_WSS:

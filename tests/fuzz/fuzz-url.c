@@ -21,14 +21,16 @@ display_with(const struct url *u, const char *password, char *buf,
 }
 
 /*
- * The input is a URL (up to its first NUL). A parsed URL has a port in
+ * The input is a URL (up to its first NUL; libFuzzer's 4096 bytes at most). A parsed URL has a port in
  * range and displays as printable ASCII that does not depend on the
  * password and parses back to itself.
  */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text, err[256], disp[4096], disp2[4096], disp3[4096];
+	char *text, err[256];
+	/* Escapes triple a master's name and every sentinel gains a port. */
+	static char disp[16384], disp2[16384], disp3[16384];
 	struct url u, back;
 	size_t i;
 
@@ -41,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(fuzz_forbidden(err, strlen(err), 0) < 0,
 		    "control byte in the reason");
 		FUZZ_CHECK(u.host == NULL && u.path == NULL &&
-		    u.password == NULL && u.user == NULL,
+		    u.password == NULL && u.user == NULL && u.master == NULL &&
+		    u.sentinels == NULL && u.nsentinels == 0,
 		    "a failed parse left memory behind");
 		free(text);
 		return 0;
@@ -53,6 +56,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "host presence does not match the scheme");
 	FUZZ_CHECK(u.password == NULL || u.scheme == URL_REDIS,
 	    "a password outside redis://");
+	FUZZ_CHECK((u.master != NULL) == (u.nsentinels > 0) &&
+	    u.nsentinels <= URL_MAX_SENTINELS, "sentinels without a master or the reverse");
+	for (i = 0; i < (size_t)u.nsentinels; i++)
+		FUZZ_CHECK(u.sentinels[i].host != NULL && u.sentinels[i].port >= 1 &&
+		    u.sentinels[i].port <= 65535, "sentinel %zu", i);
 
 	url_display(&u, disp, sizeof disp);
 	for (i = 0; disp[i] != '\0'; i++)
@@ -67,8 +75,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	url_display(&back, disp3, sizeof disp3);
 	FUZZ_CHECK(strcmp(disp, disp3) == 0, "display '%s' reads back as '%s'",
 	    disp, disp3);
-	FUZZ_CHECK(back.scheme == u.scheme && back.port == u.port,
-	    "scheme or port changed through the display");
+	FUZZ_CHECK(back.scheme == u.scheme && back.port == u.port &&
+	    back.tls == u.tls && back.nsentinels == u.nsentinels,
+	    "scheme, port, TLS or sentinels changed through the display");
+	if (u.master != NULL)
+		FUZZ_CHECK(back.master != NULL && strcmp(back.master, u.master) == 0,
+		    "master '%s' displays as '%s'", u.master,
+		    back.master != NULL ? back.master : "(null)");
 	if (u.host != NULL)
 		FUZZ_CHECK(back.host != NULL && strcmp(back.host, u.host) == 0,
 		    "host '%s' displays as '%s'", u.host,

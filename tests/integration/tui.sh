@@ -204,7 +204,8 @@ ok $? "the log names the run ($RID)"
 # what execmon events says about it, read meanwhile
 "$EXECMON" events "$RID" "${LIVE[@]}" --window 5m --format json >"$TMP/events.json" 2>"$TMP/events.err" &
 EVENTS_PID=$!
-grep -q '^ event *$' "$TMP/log.cap" && grep -q "\"run_id\": \"$RID\"" "$TMP/log.cap"
+grep -Eq '^ event( \(lines 1-[0-9]+ of [0-9]+, J/K scroll\))? *$' "$TMP/log.cap" &&
+	grep -q "\"run_id\": \"$RID\"" "$TMP/log.cap"
 ok $? "the selected event's payload is pretty-printed below the list"
 [ -n "$TID" ] && [ "$TID" != "-" ]
 ok $? "the run has a trace id ($TID)"

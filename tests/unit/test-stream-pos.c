@@ -194,6 +194,38 @@ test_recreated(void)
 	is_int(r.verdict, SPOS_MISSING, "then missing, once");
 }
 
+/* A failover to a replica that had not received the last 3 entries read. */
+static void
+test_failover_rebase(void)
+{
+	struct model m = { 0 };
+	struct spos p;
+	struct spos_result r;
+	struct xinfo x;
+	int64_t lost = 0;
+
+	add(&m, 20);
+	spos_init(&p, id(0));
+	info(&m, &x);
+	spos_info(&p, &x, &r);
+	read_chunk(&p, &m, 1000, &lost, &r);
+	m.added = 17; /* the new master holds 1..17 */
+	spos_rebase(&p);
+	info(&m, &x);
+	spos_info(&p, &x, &r);
+	is_int(r.verdict, SPOS_OK, "after a failover a last ID behind the entries read is the same stream");
+	ok(p.have_last && p.last.ms == 20, "reads resume after the last entry read");
+	m.added = 30; /* the new master goes on: 21..30 */
+	info(&m, &x);
+	spos_info(&p, &x, &r);
+	is_int(r.verdict, SPOS_OK, "still the same stream at the next look");
+	memset(&m, 0, sizeof m);
+	add(&m, 5);
+	info(&m, &x);
+	spos_info(&p, &x, &r);
+	is_int(r.verdict, SPOS_RECREATED, "a recreation after that is found again");
+}
+
 static void
 test_recreated_higher_ids(void)
 {
@@ -315,6 +347,7 @@ main(void)
 	test_trim_to_empty_live();
 	test_recreated();
 	test_recreated_higher_ids();
+	test_failover_rebase();
 	test_mid_stream_start();
 	test_xdel();
 	test_err_kinds();

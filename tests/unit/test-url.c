@@ -44,6 +44,28 @@ bad(const char *text, const char *why)
 		url_done(&u);
 }
 
+/* The sentinels and the master's name of a sentinel URL. */
+static void
+sentinel_fields(void)
+{
+	struct url u;
+	char err[128] = "";
+
+	ok(url_parse(&u, "rediss-sentinel://a:1,b,[::1]:3/m.x-1/2", err,
+	    sizeof err) == 0, "parses a three-sentinel URL");
+	is_int(u.nsentinels, 3, "three sentinels");
+	is_str(u.sentinels[1].host, "b", "the second one's host");
+	is_int(u.sentinels[1].port, 26379, "the sentinel port is the default");
+	is_str(u.sentinels[2].host, "::1", "an IPv6 sentinel");
+	is_int(u.sentinels[2].port, 3, "its port");
+	is_str(u.master, "m.x-1", "the master's name");
+	is_int(u.tls, 1, "rediss-sentinel: is TLS");
+	url_done(&u);
+	ok(url_parse(&u, "redis://h", err, sizeof err) == 0 && u.master == NULL &&
+	    u.nsentinels == 0 && !u.tls, "a redis:// URL has no sentinels, no TLS");
+	url_done(&u);
+}
+
 int
 main(void)
 {
@@ -71,8 +93,32 @@ main(void)
 	    0, "ws://feed.local:8080/events");
 	good("wss://feed.local", URL_WSS, "feed.local", 443, "/", NULL, 0,
 	    "wss://feed.local:443/");
+	good("rediss://:hunter2@cache.example:6380/1", URL_REDIS, "cache.example", 6380,
+	    NULL, "hunter2", 1, "rediss://:***@cache.example:6380/1");
+	good("rediss://h", URL_REDIS, "h", 6379, NULL, NULL, 0, "rediss://h:6379/0");
+	good("redis-sentinel://s1,s2:26380,[::1]/mymaster", URL_REDIS, "s1", 26379,
+	    NULL, NULL, 0, "redis-sentinel://s1:26379,s2:26380,[::1]:26379/mymaster/0");
+	good("rediss-sentinel://bob:hunter2@10.0.0.1:5000/my%2Fmaster/3", URL_REDIS,
+	    "10.0.0.1", 5000, NULL, "hunter2", 3,
+	    "rediss-sentinel://bob:***@10.0.0.1:5000/my%2Fmaster/3");
+	sentinel_fields();
 
 	bad("", "empty");
+	bad("redis-sentinel://h", "missing /master");
+	bad("redis-sentinel://h/", "missing /master");
+	bad("redis-sentinel://h//3", "missing /master");
+	bad("redis-sentinel://h,/m", "missing host");
+	bad("redis-sentinel://h:0/m", "bad port");
+	bad("redis-sentinel://h/m/x", "bad database");
+	bad("redis-sentinel://:hunter2@h/m%zz", "bad master");
+	bad("redis-sentinel://h,h,h,h,h,h,h,h,h,h,h,h,h,h,h,h,h/m", "too many");
+	bad("rediss-sentinel://[::1/m", "IPv6");
+	{
+		char long_name[300 + 32];
+
+		snprintf(long_name, sizeof long_name, "redis-sentinel://h/%0300d", 7);
+		bad(long_name, "longer than 255");
+	}
 	bad("http://x", "unknown scheme");
 	bad("redis://", "missing host");
 	bad("redis://h:0", "bad port");

@@ -1,0 +1,83 @@
+/* execmon - fuzz what Redis Cluster nodes send: CLUSTER SLOTS and redirections. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "fuzz.h"
+#include "slotmap.h"
+
+/*
+ * The input is RESP as a server would send it, read with hiredis's reader.
+ * Every reply is taken as CLUSTER SLOTS (an array) or as a MOVED/ASK error,
+ * as execmon takes them. Properties: a map built from anything names only
+ * numeric addresses with ports in range, every slot's owner is a node of
+ * the map; a redirection that parses has a slot in range, a printable
+ * address and a port in range; MOVED applied to the map is what the map
+ * then says.
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	redisReader *rd = redisReaderCreate();
+	struct slotmap map;
+	void *reply;
+	int n = 0;
+
+	slotmap_init(&map);
+	if (redisReaderFeed(rd, (const char *)data, size) != REDIS_OK)
+		goto out;
+	while (n++ < 64 && redisReaderGetReply(rd, &reply) == REDIS_OK &&
+	    reply != NULL) {
+		redisReply *r = reply;
+
+		if (r->type == REDIS_REPLY_ARRAY) {
+			slotmap_load(&map, r, "127.0.0.1");
+			for (int i = 0; i < map.nnodes; i++) {
+				unsigned char a[16];
+
+				FUZZ_CHECK(inet_pton(AF_INET, map.nodes[i].ip, a) == 1 ||
+				    inet_pton(AF_INET6, map.nodes[i].ip, a) == 1,
+				    "node %d address '%s'", i, map.nodes[i].ip);
+				FUZZ_CHECK(map.nodes[i].port >= 1 && map.nodes[i].port <= 65535,
+				    "node %d port %d", i, map.nodes[i].port);
+			}
+			FUZZ_CHECK(map.nnodes <= MAX_NODES, "%d nodes", map.nnodes);
+			for (unsigned s = 0; s < REDIS_SLOTS; s++)
+				FUZZ_CHECK(map.owner[s] == 0xffff || map.owner[s] < map.nnodes,
+				    "slot %u names node %u of %d", s, map.owner[s], map.nnodes);
+		} else if (r->type == REDIS_REPLY_ERROR) {
+			char ip[46];
+			unsigned slot;
+			int ask, port;
+
+			if (redis_parse_redirect(r->str, r->len, &ask, &slot, ip, sizeof ip,
+			    &port) == 0) {
+				const char *o;
+				int op = 0;
+
+				FUZZ_CHECK(slot < REDIS_SLOTS, "slot %u", slot);
+				FUZZ_CHECK(port >= 1 && port <= 65535, "port %d", port);
+				{
+					unsigned char a[16];
+
+					FUZZ_CHECK(inet_pton(AF_INET, ip, a) == 1 ||
+					    inet_pton(AF_INET6, ip, a) == 1, "address '%s'", ip);
+				}
+				slotmap_moved(&map, slot, ip, port);
+				o = slotmap_owner(&map, slot, &op);
+				FUZZ_CHECK(map.nnodes == MAX_NODES ||
+				    (o != NULL && strcmp(o, ip) == 0 && op == port),
+				    "MOVED %u %s:%d not taken", slot, ip, port);
+			}
+		}
+		freeReplyObject(reply);
+	}
+out:
+	slotmap_done(&map);
+	redisReaderFree(rd);
+	return 0;
+}

@@ -27,22 +27,10 @@
 #include "url.h"
 #include "wsmsg.h"
 #include "xmalloc.h"
+#include "cli-int.h"
 
-enum {
-	O_REDIS = 256, O_STREAM, O_WS, O_BULLMQ, O_BULLMQ_PREFIX, O_REPLAY, O_WINDOW, O_NOW, O_FILTER,
-	O_THEME, O_CONFIG, O_REFRESH, O_CONNECT_TIMEOUT, O_COUNT, O_DURATION,
-	O_FORMAT, O_STATUS, O_AGENT, O_TRACE, O_SINCE, O_LIMIT, O_NO_COLOR, O_MOUSE, O_STATS,
-	O_WS_CA, O_WS_INSECURE, O_WS_HEADER, O_WS_MAX_MESSAGE, O_VERSION, O_HELP,
-	O_CELERY, O_CELERY_QUEUE, O_CELERY_ENABLE_EVENTS,
-	O_ALERT_EXEC, O_ALERT_EXEC_TIMEOUT, O_ALERT_EXEC_MAX, O_ALERT_BELL,
-	O_ALERT_NOTIFY, O_ALERT_HOLD, O_FOLLOW, O_NOTE, O_ACK, O_UNACK, O_SNOOZE,
-	O_SILENCE, O_UNSILENCE,
-	O_OTLP_LISTEN, O_OTLP_MAX_BODY, O_OTLP_TOKEN, O_PRICES, O_PRICE,
-	O_REDIS_CA, O_REDIS_CERT, O_REDIS_KEY, O_REDIS_INSECURE,
-	O_MAP, O_DISCOVER_EVERY, O_MAX_STREAMS
-};
 
-static const struct option longopts[] = {
+const struct option cli_longopts[] = {
 	{ "redis", required_argument, NULL, O_REDIS },
 	{ "redis-ca", required_argument, NULL, O_REDIS_CA },
 	{ "redis-cert", required_argument, NULL, O_REDIS_CERT },
@@ -112,8 +100,6 @@ static const char *const command_names[] = {
 	[CMD_ERRORS] = "errors",
 };
 
-/* Which level last set each list option: later levels replace, not append. */
-enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
 static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level;
 static enum level celery_queue_level;
 static enum level price_level;
@@ -227,8 +213,8 @@ bad(const char *opt, const char *val, const char *why)
 }
 
 /* Apply one option (from the config file or argv). Returns 0 or 2. */
-static int
-apply(struct opts *o, int id, const char *name, const char *v, enum level at)
+int
+cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 {
 	int64_t n;
 	int rc;
@@ -495,113 +481,6 @@ apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 	return 2;
 }
 
-static int
-option_id(const char *name, int *has_arg)
-{
-	for (const struct option *lo = longopts; lo->name != NULL; lo++) {
-		if (strcmp(lo->name, name) == 0) {
-			*has_arg = lo->has_arg;
-			return lo->val;
-		}
-	}
-	return -1;
-}
-
-/* What one config file's settings are applied to. */
-struct config_ctx {
-	struct opts *o;
-	const char *path;
-	int private;           /* only the owner may read the file */
-};
-
-/* Apply one setting of a config file; names are the long options. */
-static int
-config_setting(void *arg, const char *name, const char *val, int lineno)
-{
-	struct config_ctx *cc = arg;
-	char safe[128], err[256];
-	int id, has_arg;
-
-	if (strcmp(name, "view") == 0 || strcmp(name, "columns") == 0) {
-		char line[1200];
-
-		snprintf(line, sizeof line, "%s", val);
-		if ((name[0] == 'v' ? savedviews_parse(cc->o->views, line, err, sizeof err) :
-		    savedviews_columns(cc->o->views, line, err, sizeof err)) != 0) {
-			event_sanitize(err, safe, sizeof safe, 0);
-			fprintf(stderr, "execmon: config %s:%d: %s: %s\n", cc->path, lineno,
-			    name, safe);
-			return 2;
-		}
-		return 0;
-	}
-	if (strcmp(name, "alert") == 0 || strcmp(name, "budget") == 0) {
-		int rc = name[0] == 'a' ? alert_config_rule(cc->o->alerts, val, err, sizeof err) :
-		    alert_config_budget(cc->o->alerts, val, err, sizeof err);
-
-		if (rc != 0) {
-			event_sanitize(err, safe, sizeof safe, 0);
-			fprintf(stderr, "execmon: config %s:%d: %s: %s\n", cc->path, lineno,
-			    name, safe);
-			return 2;
-		}
-		return 0;
-	}
-	id = option_id(name, &has_arg);
-	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h' ||
-	    (id >= O_FOLLOW && id <= O_UNSILENCE)) {
-		event_sanitize(name, safe, sizeof safe, 0);
-		fprintf(stderr, "execmon: config %s:%d: unknown setting '%s'\n",
-		    cc->path, lineno, safe);
-		return 2;
-	}
-	if (has_arg == no_argument) {
-		if (strcmp(val, "") == 0 || strcmp(val, "true") == 0 ||
-		    strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
-			return apply(cc->o, id, name, val, L_CONFIG);
-		if (strcmp(val, "false") == 0 || strcmp(val, "no") == 0 ||
-		    strcmp(val, "0") == 0)
-			return 0;
-		fprintf(stderr, "execmon: config %s:%d: %s wants true or false\n",
-		    cc->path, lineno, name);
-		return 2;
-	}
-	if (id == O_REDIS && strchr(val, '@') != NULL && !cc->private)
-		log_msg(LOG_WARN, "config %s holds a password and is readable by"
-		    " others (chmod 600 it)", cc->path);
-	return apply(cc->o, id, name, val, L_CONFIG);
-}
-
-/* Read a config file; a missing one is fine unless it was asked for. */
-static int
-read_config(struct opts *o, const char *path, int required)
-{
-	struct config_ctx cc = { o, path, 0 };
-	char *text, err[256];
-	size_t len;
-	int rc;
-
-	if (conffile_read(path, &text, &len, &cc.private, err, sizeof err) != 0) {
-		if (!required && errno == ENOENT)
-			return 0;
-		fprintf(stderr, "execmon: config %s: %s\n", path,
-		    errno == EFBIG ? "larger than 256 KiB" : err);
-		return 2;
-	}
-	rc = conffile_parse(text, len, config_setting, &cc, err, sizeof err);
-	free(text);
-	cli_map_level(o, rc == 0);
-	if (rc < 0) {
-		fprintf(stderr, "execmon: config %s:%s\n", path, err);
-		rc = 2;
-	}
-	return rc;
-}
-
-/*
- * Overwrite the password of each redis:// URL in argv with '*' once it has
- * been copied, so that other users do not read it in ps(1) while we run.
- */
 static void
 mask_argv_passwords(int argc, char **argv)
 {
@@ -677,7 +556,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 			set_str(&o->config, argv[i] + 9);
 	}
 	if (o->config != NULL) {
-		if ((rc = read_config(o, o->config, 1)) != 0)
+		if ((rc = cli_read_config(o, o->config, 1)) != 0)
 			return rc;
 	} else {
 		if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env != '\0')
@@ -685,7 +564,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 		else if ((env = getenv("HOME")) != NULL && *env != '\0')
 			xasprintf(&xdg_path, "%s/.config/execmon/config", env);
 		if (xdg_path != NULL) {
-			rc = read_config(o, xdg_path, 0);
+			rc = cli_read_config(o, xdg_path, 0);
 			free(xdg_path);
 			if (rc != 0)
 				return rc;
@@ -695,7 +574,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 	cli_map_level(o, 0); /* a config file's --map does not reach argv's sources */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:vh", longopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:vh", cli_longopts, &idx)) != -1) {
 		const char *name;
 
 		if (c == 'h' || c == O_HELP) {
@@ -720,14 +599,14 @@ cli_parse(struct opts *o, int argc, char **argv)
 			fprintf(stderr, "execmon: option '%s' needs a value\n", safe);
 			return 2;
 		}
-		name = c == 'o' ? "output" : c == 'v' ? "verbose" : longopts[idx].name;
+		name = c == 'o' ? "output" : c == 'v' ? "verbose" : cli_longopts[idx].name;
 		if (c == O_CONFIG)
 			continue;
 		if (c == O_MAP && strcmp(optarg, "list") == 0) {
 			evmap_list(stdout);
 			return 1;
 		}
-		if ((rc = apply(o, c, name, optarg, L_ARGV)) != 0)
+		if ((rc = cli_apply(o, c, name, optarg, L_ARGV)) != 0)
 			return rc;
 	}
 	if (cli_map_finish(o) != 0)

@@ -1,6 +1,7 @@
 /* execmon - the config file: its settings are the long options, plus alert, budget, view and columns lines. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,10 @@
 #include "alert-rule.h"
 #include "cli.h"
 #include "cli-int.h"
+#include "cli-map.h"
 #include "conffile.h"
 #include "event.h"
+#include "log.h"
 #include "savedview.h"
 #include "xmalloc.h"
 

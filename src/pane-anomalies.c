@@ -37,8 +37,9 @@ say_why_none(struct dash *d, struct rect r)
 		    m->anomaly_history, need);
 	else
 		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_DIM,
-		    "none in %d minutes judged%s: throughput, failures, latency normal",
-		    m->anomaly_judged, filter_active(&d->filter) ? " (filtered runs)" : "");
+		    "none in %d minute%s judged%s: throughput, failures, latency normal",
+		    m->anomaly_judged, m->anomaly_judged == 1 ? "" : "s",
+		    filter_active(&d->filter) ? " (filtered runs)" : "");
 }
 
 /* Row k of the list: the flagged runs, then the anomalies (newest first). */

@@ -117,4 +117,16 @@ void metrics_series_finish(struct ctx *c);
 /* Expected times and ETAs of the live runs; flags on the running ones. */
 void metrics_live_finish(struct ctx *c);
 
+
+/* metrics-tables.c: each table finished (rates, percentiles) and sorted. */
+void metrics_sort(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *));
+void metrics_agents_finish(struct ctx *);
+void metrics_models_finish(struct ctx *);
+void metrics_tools_finish(struct ctx *);
+void metrics_queues_start(struct ctx *);
+void metrics_queues_finish(struct ctx *);
+void metrics_queues_sort(struct ctx *);
+/* The latest worker sample at or before now, and the samples in the window. */
+void metrics_workers(struct ctx *);
+
 #endif

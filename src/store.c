@@ -12,6 +12,7 @@
 #include "strpool.h"
 #include "prices.h"
 #include "store.h"
+#include "store-int.h"
 #include "xmalloc.h"
 
 /*
@@ -59,41 +60,6 @@
  * The global seen set: STORE_GLOBAL_SEEN keys. Queues: one per name seen.
  */
 
-#define STORE_GLOBAL_SEEN 65536
-#define TOTALS_MASK (EF_INPUT_TOKENS | EF_OUTPUT_TOKENS | EF_COST_USD)
-#define TYPE_BIT(t) (1u << (t))
-
-struct trace {
-	struct run **runs;     /* first-seen order */
-	size_t n, cap;
-	uint64_t gen;          /* last eviction pass that compacted it */
-};
-
-struct store {
-	struct strpool *strings; /* the runs' strings but their ids */
-	struct run **runs;     /* dense, first-seen order */
-	size_t nruns, runs_cap;
-	size_t max_runs;
-	struct map *by_id;     /* run id -> struct run */
-	struct map *traces;    /* trace id -> struct trace */
-	uint64_t evict_gen;
-
-	struct queue_state **queues;
-	size_t nqueues, queues_cap;
-	struct map *by_queue;  /* name -> struct queue_state */
-
-	struct worker_sample *wbuf; /* 2 * STORE_WORKER_SAMPLES, lazily */
-	size_t wstart, nw;     /* samples are wbuf[wstart .. wstart + nw) */
-
-	uint64_t *gring;       /* global seen keys, oldest at ghead when full */
-	size_t gn, ghead;
-	uint64_t *gtab;        /* open-addressing set, 2 * STORE_GLOBAL_SEEN */
-
-	uint64_t version;
-	uint64_t duplicates;
-	uint64_t evicted;
-	uint64_t type_count[EV__COUNT];
-};
 
 int64_t
 store_add_sat(int64_t a, int64_t b)
@@ -120,113 +86,11 @@ store_usd_to_nusd(double usd)
 	return (int64_t)llround(x);
 }
 
-/* The identity of an event, or 0 when it has no entry ID. */
-static uint64_t
-event_key(const struct event *ev)
-{
-	uint64_t pair[2];
 
-	if (ev->entry_id == NULL)
-		return 0;
-	pair[0] = map_hash(ev->entry_id, strlen(ev->entry_id));
-	pair[1] = (uint64_t)(int64_t)ev->source;
-	pair[0] = map_hash(pair, sizeof pair);
-	return pair[0] == 0 ? 1 : pair[0];
-}
 
-/* Add key to an open-addressing set of nonzero keys; 1 if it was there. */
-static int
-keyset_add(uint64_t *tab, size_t cap, uint64_t key)
-{
-	size_t mask = cap - 1, i = key & mask;
 
-	while (tab[i] != 0) {
-		if (tab[i] == key)
-			return 1;
-		i = (i + 1) & mask;
-	}
-	tab[i] = key;
-	return 0;
-}
 
-static int
-keyset_has(const uint64_t *tab, size_t cap, uint64_t key)
-{
-	size_t mask = cap - 1, i = key & mask;
 
-	while (tab[i] != 0) {
-		if (tab[i] == key)
-			return 1;
-		i = (i + 1) & mask;
-	}
-	return 0;
-}
-
-/* Remove key from an open-addressing set, shifting its cluster back. */
-static void
-keyset_del(uint64_t *tab, size_t cap, uint64_t key)
-{
-	size_t mask = cap - 1, i = key & mask, j, home;
-
-	while (tab[i] != key) {
-		if (tab[i] == 0)
-			return;
-		i = (i + 1) & mask;
-	}
-	tab[i] = 0;
-	for (j = (i + 1) & mask; tab[j] != 0; j = (j + 1) & mask) {
-		home = tab[j] & mask;
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			tab[i] = tab[j];
-			tab[j] = 0;
-			i = j;
-		}
-	}
-}
-
-/* Record key in a run's seen set; 1 if it was already there. */
-static int
-run_seen_add(struct run *r, uint64_t key)
-{
-	uint64_t *old = r->seen;
-	size_t i, oldcap = r->seen_cap;
-
-	if (oldcap != 0 && keyset_has(old, oldcap, key))
-		return 1;
-	if ((r->nseen + 1) * 2 > oldcap) {
-		r->seen_cap = oldcap == 0 ? 8 : oldcap * 2;
-		r->seen = xcalloc(r->seen_cap, sizeof *r->seen);
-		for (i = 0; i < oldcap; i++) {
-			if (old[i] != 0)
-				keyset_add(r->seen, r->seen_cap, old[i]);
-		}
-		free(old);
-	}
-	keyset_add(r->seen, r->seen_cap, key);
-	r->nseen++;
-	return 0;
-}
-
-/* Record key in the bounded global set; 1 if it was already there. */
-static int
-global_seen_add(struct store *st, uint64_t key)
-{
-	if (st->gtab == NULL) {
-		st->gtab = xcalloc(2 * STORE_GLOBAL_SEEN, sizeof *st->gtab);
-		st->gring = xcalloc(STORE_GLOBAL_SEEN, sizeof *st->gring);
-	}
-	if (keyset_has(st->gtab, 2 * STORE_GLOBAL_SEEN, key))
-		return 1;
-	if (st->gn == STORE_GLOBAL_SEEN) {
-		keyset_del(st->gtab, 2 * STORE_GLOBAL_SEEN,
-		    st->gring[st->ghead]);
-		st->gring[st->ghead] = key;
-		st->ghead = (st->ghead + 1) % STORE_GLOBAL_SEEN;
-	} else
-		st->gring[st->gn++] = key;
-	keyset_add(st->gtab, 2 * STORE_GLOBAL_SEEN, key);
-	return 0;
-}
 
 /*
  * Strings a run holds: names that many runs share (agents, queues, models,
@@ -277,73 +141,9 @@ str_set(struct store *st, const char **dst, const char *src)
 	*dst = str_hold(pool, src);
 }
 
-/* Trace index: append r to its trace's list. */
-static void
-trace_add(struct store *st, struct run *r)
-{
-	struct trace *t = map_get(st->traces, r->trace_id);
 
-	if (t == NULL) {
-		t = xcalloc(1, sizeof *t);
-		map_put(st->traces, r->trace_id, t);
-	}
-	if (t->n == t->cap) {
-		t->cap = t->cap == 0 ? 4 : t->cap * 2;
-		t->runs = xreallocarray(t->runs, t->cap, sizeof *t->runs);
-	}
-	t->runs[t->n++] = r;
-}
 
-static void
-trace_drop(struct store *st, const char *id, struct trace *t)
-{
-	map_del(st->traces, id);
-	free(t->runs);
-	free(t);
-}
 
-/* Trace index: remove r from its trace's list. */
-static void
-trace_remove(struct store *st, struct run *r)
-{
-	struct trace *t = map_get(st->traces, r->trace_id);
-	size_t i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->n; i++) {
-		if (t->runs[i] == r) {
-			memmove(t->runs + i, t->runs + i + 1,
-			    (t->n - i - 1) * sizeof *t->runs);
-			t->n--;
-			break;
-		}
-	}
-	if (t->n == 0)
-		trace_drop(st, r->trace_id, t);
-}
-
-/* Find or create the queue named name. */
-static struct queue_state *
-queue_get(struct store *st, const char *name)
-{
-	struct queue_state *q = map_get(st->by_queue, name);
-
-	if (q != NULL)
-		return q;
-	q = xcalloc(1, sizeof *q);
-	q->name = xstrdup(name);
-	q->gauge = -1;
-	q->paused = -1;
-	if (st->nqueues == st->queues_cap) {
-		st->queues_cap = st->queues_cap == 0 ? 8 : st->queues_cap * 2;
-		st->queues = xreallocarray(st->queues, st->queues_cap,
-		    sizeof *st->queues);
-	}
-	st->queues[st->nqueues++] = q;
-	map_put(st->by_queue, name, q);
-	return q;
-}
 
 static void
 run_free(struct store *st, struct run *r)
@@ -398,7 +198,7 @@ store_remove_marked(struct store *st)
 		}
 		t->n = k;
 		if (t->n == 0)
-			trace_drop(st, r->trace_id, t);
+			store_trace_drop(st, r->trace_id, t);
 	}
 	n = 0;
 	for (i = j = 0; i < st->nruns; i++) {
@@ -651,9 +451,9 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 	if (ev->trace_id != NULL && (r->trace_id == NULL ||
 	    strcmp(ev->trace_id, r->trace_id) < 0)) {
 		if (r->trace_id != NULL)
-			trace_remove(st, r);
+			store_trace_remove(st, r);
 		str_min(NULL, &r->trace_id, ev->trace_id);
-		trace_add(st, r);
+		store_trace_add(st, r);
 	}
 	if ((ev->has & EF_ESTIMATED_MS) && ev->estimated_ms > r->estimated_ms)
 		r->estimated_ms = ev->estimated_ms;
@@ -667,7 +467,7 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 			r->priority = ev->priority;
 			r->has_priority = 1;
 		}
-		queue_get(st, ev->queue != NULL ? ev->queue : "default");
+		store_queue_get(st, ev->queue != NULL ? ev->queue : "default");
 		break;
 	case EV_RUN_STARTED:
 		if (!(r->types & bit) || ts < r->started_ms)
@@ -721,56 +521,6 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 	run_derive(st, r);
 }
 
-/* Add a worker sample in time order; 0 if it is one already held. */
-static int
-worker_add(struct store *st, const struct event *ev, uint64_t key)
-{
-	struct worker_sample *w, s;
-	size_t lo = 0, hi = st->nw, mid, i;
-
-	if (st->wbuf == NULL)
-		st->wbuf = xcalloc(2 * STORE_WORKER_SAMPLES, sizeof *st->wbuf);
-	w = st->wbuf + st->wstart;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (w[mid].ts_ms <= ev->ts_ms)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (i = lo; key != 0 && i > 0 && w[i - 1].ts_ms == ev->ts_ms; i--) {
-		if (w[i - 1].key == key)
-			return 0;
-	}
-
-	memset(&s, 0, sizeof s);
-	s.ts_ms = ev->ts_ms;
-	s.has = ev->has & (EF_WORKERS_TOTAL | EF_WORKERS_BUSY | EF_CPU |
-	    EF_MEMORY);
-	s.total = ev->workers_total;
-	s.busy = ev->workers_busy;
-	s.cpu = ev->cpu;
-	s.memory = ev->memory;
-	s.key = key;
-
-	if (st->nw == STORE_WORKER_SAMPLES) {
-		if (lo == 0)
-			return 1;
-		st->wstart++;
-		st->nw--;
-		w++;
-		lo--;
-	}
-	if (st->wstart + st->nw == 2 * STORE_WORKER_SAMPLES) {
-		memmove(st->wbuf, w, st->nw * sizeof *w);
-		st->wstart = 0;
-		w = st->wbuf;
-	}
-	memmove(w + lo + 1, w + lo, (st->nw - lo) * sizeof *w);
-	w[lo] = s;
-	st->nw++;
-	return 1;
-}
 
 /* An event without a run: a gauge, a worker sample, or just a count. */
 static int
@@ -778,11 +528,11 @@ store_apply_global(struct store *st, const struct event *ev, uint64_t key)
 {
 	struct queue_state *q;
 
-	if (key != 0 && global_seen_add(st, key))
+	if (key != 0 && store_global_seen_add(st, key))
 		return 0;
 	switch (ev->type) {
 	case EV_QUEUE_DEPTH:
-		q = queue_get(st, ev->queue != NULL ? ev->queue : "default");
+		q = store_queue_get(st, ev->queue != NULL ? ev->queue : "default");
 		if ((ev->has & EF_DEPTH) && ev->depth >= 0 && (q->gauge < 0 ||
 		    ev->ts_ms > q->gauge_ms || (ev->ts_ms == q->gauge_ms &&
 		    ev->depth > q->gauge))) {
@@ -792,7 +542,7 @@ store_apply_global(struct store *st, const struct event *ev, uint64_t key)
 		}
 		break;
 	case EV_WORKER_STATUS:
-		if (!worker_add(st, ev, key))
+		if (!store_worker_add(st, ev, key))
 			return 0;
 		break;
 	default:
@@ -856,7 +606,7 @@ store_set_max_runs(struct store *st, size_t max)
 int
 store_apply(struct store *st, struct event *ev)
 {
-	uint64_t key = event_key(ev);
+	uint64_t key = store_event_key(ev);
 	struct run *r;
 	int changed;
 
@@ -869,7 +619,7 @@ store_apply(struct store *st, struct event *ev)
 		r = map_get(st->by_id, ev->run_id);
 		if (r == NULL)
 			r = run_create(st, ev->run_id);
-		if (key != 0 && run_seen_add(r, key)) {
+		if (key != 0 && store_run_seen_add(r, key)) {
 			event_done(ev);
 			event_init(ev);
 			changed = 0;
@@ -958,7 +708,7 @@ store_queues_refresh(struct store *st)
 		r = st->runs[i];
 		if (r->status != RUN_QUEUED)
 			continue;
-		q = queue_get(st, r->queue != NULL ? r->queue : "default");
+		q = store_queue_get(st, r->queue != NULL ? r->queue : "default");
 		if (q->queued == 0 || r->queued_ms < q->oldest_queued_ms)
 			q->oldest_queued_ms = r->queued_ms;
 		q->queued++;

@@ -632,6 +632,19 @@ run_log_event_has_text(const struct run *r, size_t i, const char *needle)
 	const char *f[13];
 	int hit = 0;
 
+	/*
+	 * The known fields first, without copies; the payload's unknown fields
+	 * (only in a copy) only when those do not hold it.
+	 */
+	run_log_peek(r, i, &ev);
+	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
+	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;
+	f[7] = ev.error_message; f[8] = ev.queue; f[9] = ev.finish_reason;
+	f[10] = ev.fallback_reason; f[11] = ev.user_id; f[12] = ev.workspace_id;
+	for (size_t k = 0; k < sizeof f / sizeof f[0] && !hit; k++)
+		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
+	if (hit)
+		return 1;
 	run_log_get(r, i, &ev);
 	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
 	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;

@@ -127,7 +127,7 @@ static void
 fold_word(struct nbuf *b, const char *p, size_t len)
 {
 	size_t i, num, start;
-	int digit = 0, hex = 1, seps = 0, letters;
+	int digit = 0, hex = 1, seps = 0, letters, hexsuf;
 
 	for (i = 0; i < len; i++) {
 		digit |= is_digit(p[i]);
@@ -150,7 +150,11 @@ fold_word(struct nbuf *b, const char *p, size_t len)
 			nput(b, "<dur>", 5);
 			return;
 		}
-		if (letters && len - num <= 3) {
+		/* a number with a short unit ("12kb", "3rd"); letters that are
+		   all hex digits ("1bcf") are an id's, not a unit */
+		for (hexsuf = 1, i = num; i < len; i++)
+			hexsuf &= is_hex(p[i]);
+		if (letters && len - num <= 3 && !(hexsuf && len - num >= 2)) {
 			char tmp[8];
 
 			memcpy(tmp, "<n>", 3);

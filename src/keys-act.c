@@ -104,6 +104,7 @@ apply_view(struct dash *d, int i)
 		}
 	}
 	d->view = v->recent ? VIEW_RECENT : VIEW_DASH;
+	d->rec_to_ms = 0;
 	d->need_clear = 1;
 	keys_filter_changed(d);
 	if (v->window_ms > 0 && v->window_ms != d->window_ms) {
@@ -216,6 +217,7 @@ enter_row(struct dash *d)
 	switch (d->focus) {
 	case 1: case 2: /* throughput, latency: the runs behind the figures */
 		d->view = VIEW_RECENT;
+		d->rec_to_ms = 0;
 		d->need_clear = 1;
 		return 0;
 	case 3: { /* queues, in the order shown (by name) */
@@ -241,6 +243,12 @@ enter_row(struct dash *d)
 			const struct anomaly *a = &m->anomalies[(size_t)i - m->nflags];
 			char t[16];
 
+			/* to its time: the runs that finished while it lasted */
+			d->rec_from_ms = a->ts_ms;
+			d->rec_to_ms = a->end_ms > a->ts_ms ? a->end_ms : a->ts_ms + 60000;
+			d->rec_sel = d->rec_top = 0;
+			d->view = VIEW_RECENT;
+			d->need_clear = 1;
 			dash_set_status(d, "%s %s from %s: %s", severity_name(a->severity),
 			    anomaly_type_name(a->type), format_hm(a->ts_ms, t, sizeof t),
 			    a->description);

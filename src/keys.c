@@ -213,8 +213,10 @@ k_back(struct dash *d, int ch)
 		d->view = VIEW_LOG;
 	else if (d->view == VIEW_LOG && d->log_from == VIEW_RECENT)
 		d->view = d->log_from = VIEW_RECENT;
-	else
+	else {
 		d->view = VIEW_DASH;
+		d->rec_to_ms = 0; /* an anomaly's time is left with its list */
+	}
 	d->need_clear = 1;
 	return 0;
 }
@@ -295,6 +297,7 @@ static int
 k_recent(struct dash *d, int ch)
 {
 	d->view = VIEW_RECENT;
+	d->rec_to_ms = 0; /* the whole window */
 	d->need_clear = 1;
 	if (ch == 'F' && d->filter.status != RUN_FAILED) {
 		d->filter.status = RUN_FAILED;

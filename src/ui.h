@@ -80,6 +80,7 @@ struct dash {
 	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
 	int rec_sel, rec_top;     /* the recent runs view's selection and scroll */
 	int err_sel, err_top;     /* the top errors view's */
+	int64_t rec_from_ms, rec_to_ms; /* recent runs: only those finished in [from, to); 0 = the window */
 	char *rec_sel_id;         /* ... by identity */
 	enum view log_from;       /* the view a run's log goes back to */
 	char filter_undo[512];    /* the filter before Enter on a row put one on */

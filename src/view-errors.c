@@ -133,6 +133,7 @@ errors_enter(struct dash *d)
 	free(d->filter.error);
 	d->filter.error = xstrdup(spec);
 	d->view = VIEW_RECENT;
+	d->rec_to_ms = 0;
 	d->need_clear = 1;
 	keys_filter_changed(d);
 	return 0;

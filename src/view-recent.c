@@ -18,6 +18,7 @@ static struct {
 	uint64_t version;
 	struct run **v;
 	size_t n, cap;
+	int64_t from, to;         /* the span it was built for */
 } rec;
 
 static int
@@ -33,17 +34,24 @@ cmp_finish(const void *a, const void *b)
 static size_t
 build(struct dash *d)
 {
-	int64_t from = d->now_ms - d->window_ms;
+	int64_t from = d->now_ms - d->window_ms, to = d->now_ms;
 
-	if (rec.m == d->m && rec.version == store_version(d->store))
+	if (d->rec_to_ms > 0) { /* an anomaly's time */
+		from = d->rec_from_ms - 1;
+		to = d->rec_to_ms - 1;
+	}
+	if (rec.m == d->m && rec.version == store_version(d->store) &&
+	    rec.from == from && rec.to == to)
 		return rec.n;
 	rec.m = d->m;
 	rec.version = store_version(d->store);
+	rec.from = from;
+	rec.to = to;
 	rec.n = 0;
 	for (size_t i = 0; i < store_nruns(d->store); i++) {
 		struct run *r = store_run_at(d->store, i);
 
-		if (!run_is_finished(r) || r->finished_ms <= from || r->finished_ms > d->now_ms ||
+		if (!run_is_finished(r) || r->finished_ms <= from || r->finished_ms > to ||
 		    !filter_match(&d->filter, r))
 			continue;
 		if (rec.n == rec.cap) {
@@ -111,9 +119,18 @@ view_recent_draw(struct dash *d, struct rect r)
 
 	follow(d, n);
 	filter_format(&d->filter, expr, sizeof expr);
-	snprintf(title, sizeof title, " recent runs: %zu finished in %s%s%s, newest first"
-	    " (Enter: its log, s: status, F: failed, Esc: back) ", n,
-	    format_window(d->window_ms, win, sizeof win), expr[0] ? ", " : "", expr);
+	if (d->rec_to_ms > 0) {
+		char a[16], b[16];
+
+		snprintf(win, sizeof win, "%s", "");
+		snprintf(title, sizeof title, " runs finished %s to %s (the anomaly's time)%s%s,"
+		    " newest first (Enter: its log, Esc: back) ",
+		    format_hm(d->rec_from_ms, a, sizeof a), format_hm(d->rec_to_ms, b, sizeof b),
+		    expr[0] ? ", " : "", expr);
+	} else
+		snprintf(title, sizeof title, " recent runs: %zu finished in %s%s%s, newest first"
+		    " (Enter: its log, s: status, F: failed, Esc: back) ", n,
+		    format_window(d->window_ms, win, sizeof win), expr[0] ? ", " : "", expr);
 	ui_blank(r.y, 0, r.w);
 	ui_text(d, r.y, 0, r.w, TH_FOCUS, title);
 	/* narrow: the model column gives way, so the error has room */

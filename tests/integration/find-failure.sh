@@ -20,18 +20,18 @@ R="redis://127.0.0.1:$P"
 NOW=$(ms_now)
 # Background: a normal workload over the last 20 minutes.
 "$EXECMON_GEN" --redis "$R" --stream ev --start-ts $((NOW - 20 * 60000)) --duration 19m \
-	--rate 1 --seed 12 >/dev/null 2>"$TMP/gen.err"
+	--rate 0.3 --seed 12 >/dev/null 2>"$TMP/gen.err"
 ok $? "a normal workload is in Redis"
 
-# The surge: for the last 6 minutes, 40 runs of the agent "billing" fail. Their
+# The surge: over the last 6 minutes, 120 runs of the agent "billing" fail. Their
 # run.failed says only "AgentError: step failed"; the cause is in the
 # llm.call's message, with numbers and ids that differ run to run.
 python3 - "$NOW" >"$TMP/surge.cmds" <<'PY'
 import sys
 now = int(sys.argv[1])
 t0 = now - 6 * 60000
-for i in range(40):
-    t = t0 + i * 8000
+for i in range(120):
+    t = t0 + i * 2500
     rid = "surge-%03d" % i
     def x(ms, *kv):
         print("XADD surge %d-%d %s" % (ms, i, " ".join('"%s"' % v for v in kv)))
@@ -45,7 +45,7 @@ for i in range(40):
       "AgentError", "error_message", "step failed", "ts", str(t + 1000))
 PY
 redis-cli -p "$P" <"$TMP/surge.cmds" >/dev/null
-is "$(redis-cli -p "$P" XLEN surge | tr -d ' ')" 160 "the surge is in Redis (40 runs, 4 events each)"
+is "$(redis-cli -p "$P" XLEN surge | tr -d ' ')" 480 "the surge is in Redis (120 runs, 4 events each)"
 FIRST=$(python3 -c "import time,sys; print(time.strftime('%H:%M:%S', time.gmtime(($NOW - 6*60000 + 900)/1000)))")
 
 tui_init || exit 1
@@ -62,7 +62,7 @@ tui_wait F 5 'top errors:' >/dev/null
 tui_cap F >"$TMP/e.cap"
 grep -q 'llm +quota exhausted for org <n> (request <id>)\|llm   quota exhausted for org <n>' "$TMP/e.cap" ||
 	grep -Eq 'llm +.*quota exhausted for org <n>' "$TMP/e.cap"
-ok $? "the error text, folded so the 40 runs are one group, is on screen"
+ok $? "the error text, folded so the 120 runs are one group, is on screen"
 grep -A1 'quota exhausted' "$TMP/e.cap" | grep -q "$FIRST"
 ok $? "its first-seen time ($FIRST) is on screen"
 grep -A1 'quota exhausted' "$TMP/e.cap" | grep -q 'agents billing'
@@ -76,8 +76,8 @@ for _ in $(seq 1 8); do
 	press j
 done
 press Enter
-tui_wait F 5 'recent runs: 40 finished' >/dev/null
-ok $? "Enter lists the 40 runs that had it"
+tui_wait F 5 'recent runs: 120 finished' >/dev/null
+ok $? "Enter lists the 120 runs that had it ($(tui_cap F | grep -o 'recent runs: [0-9]* finished'))"
 press Enter
 tui_wait F 5 '^ run surge-' >/dev/null
 tui_cap F >"$TMP/log.cap"
@@ -97,8 +97,34 @@ done
 tui_keys F Enter
 tui_wait F 5 'filter .*tool=invoice_lookup' >/dev/null
 ok $? "Enter on the tool's row filters to the runs that called it"
-is "$("$EXECMON" runs --redis "$R" --stream surge --window 1h --filter tool=invoice_lookup --format json 2>/dev/null |
-	python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 40 "runs --filter tool=invoice_lookup: the 40 runs"
+is "$("$EXECMON" runs --redis "$R" --stream surge --window 1h --filter tool=invoice_lookup --limit 1000 --format json 2>/dev/null |
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 120 "runs --filter tool=invoice_lookup: the 120 runs"
+# Enter on the surge's anomaly goes to its time: the runs that finished then.
+tui_keys F Escape
+sleep 0.3
+tui_keys F Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab
+for _ in $(seq 1 9); do
+	tui_cap F -e | grep -q '48;5;75m Anomalies' && break
+	tui_keys F Tab
+	sleep 0.2
+done
+tui_keys F g
+for _ in $(seq 1 6); do
+	tui_cap F -e | grep '48;5;238' | grep -q 'failure_surge' && break
+	tui_keys F j
+	sleep 0.2
+done
+if tui_cap F -e | grep '48;5;238' | grep -q 'failure_surge'; then
+	tui_keys F Enter
+	tui_wait F 5 "runs finished [0-9:]+Z to [0-9:]+Z \(the anomaly's time\)" >/dev/null
+	ok $? "Enter on the failure surge shows the runs that finished while it lasted"
+	tui_cap F | grep -q 'AgentError'
+	ok $? "... the surge's failed runs among them"
+	tui_keys F Escape
+else
+	tui_cap F | sed -n '/Anomalies/,+3p' | sed 's/^/#   /'
+	ok 1 "the failure surge is flagged and can be selected"
+fi
 [ "$keys" -lt 10 ]
 ok $? "found from the dashboard alone in $keys keystrokes"
 tui_keys F q

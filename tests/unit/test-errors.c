@@ -76,6 +76,11 @@ test_normalise(void)
 	    "job <id> lost", "a uuid is an id");
 	is_str(norm("commit deadbeef12 missing"), "commit <id> missing",
 	    "a hex id is an id");
+	errors_normalise("request req_1b58 failed", a, sizeof a);
+	errors_normalise("request req_1bcf failed", b, sizeof b);
+	is_str(a, b, "short hex ids group whether they end in digits or letters");
+	is_str(norm("a 12kb body, the 3rd try"), "a <n>kb body, the <n>rd try",
+	    "a number with a short unit keeps the unit");
 	is_str(norm("run-42 and r7 failed."), "run-<n> and r<n> failed.",
 	    "ids with a prefix keep the prefix; the final dot stays");
 	is_str(norm("at 10.0.0.1:6379"), "at <n>:<n>", "an address");

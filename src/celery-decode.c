@@ -692,3 +692,26 @@ celery_depth_event(struct event *ev, const char *queue, int source,
 		ev->source = source;
 	json_decref(o);
 }
+
+/* Base64 of n bytes into out (4 * ((n + 2) / 3) + 1 bytes), as kombu's bodies are. */
+void
+celery_b64_encode(const char *in, size_t n, char *out)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (uint32_t)(unsigned char)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)in[i + 2];
+		out[k++] = tab[(v >> 18) & 63];
+		out[k++] = tab[(v >> 12) & 63];
+		out[k++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		out[k++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[k] = '\0';
+}

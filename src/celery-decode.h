@@ -85,4 +85,7 @@ void celery_parse_exception(const char *exc, const char *traceback,
 void celery_depth_event(struct event *ev, const char *queue, int source,
     const int64_t *lists, int nlists, int64_t unacked, int64_t now_ms);
 
+/* Base64 of in[0..n) into out, which holds 4 * ((n + 2) / 3) + 1 bytes. */
+void celery_b64_encode(const char *in, size_t n, char *out);
+
 #endif

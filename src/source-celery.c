@@ -419,27 +419,6 @@ send_scan(struct celery_source *s, const char *cursor)
 	    "SCAN %s MATCH _kombu.binding.* COUNT 1000", cursor);
 }
 
-static void
-b64(const char *in, size_t n, char *out)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)(unsigned char)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)in[i + 2];
-		out[k++] = tab[(v >> 18) & 63];
-		out[k++] = tab[(v >> 12) & 63];
-		out[k++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		out[k++] = i + 2 < n ? tab[v & 63] : '=';
-	}
-	out[k] = '\0';
-}
 
 static void
 on_publish(struct rconn *ac, void *r_, void *priv)
@@ -465,7 +444,7 @@ send_enable_events(struct celery_source *s)
 	char enc[sizeof body * 4 / 3 + 8], *msg;
 	uint64_t r = (uint64_t)loop_now_ms() * 2654435761u + ++s->clock;
 
-	b64(body, sizeof body - 1, enc);
+	celery_b64_encode(body, sizeof body - 1, enc);
 	xasprintf(&msg, "{\"body\": \"%s\", \"content-encoding\": \"utf-8\","
 	    " \"content-type\": \"application/json\", \"headers\": {\"clock\": %"
 	    PRIu64 ", \"expires\": 0}, \"properties\": {\"delivery_mode\": 2,"

@@ -73,19 +73,27 @@ source_set_state(int idx, enum source_state st, int64_t now_ms)
 		s->error[0] = '\0';
 }
 
+/* Format into dst (size bytes), made safe for the terminal. */
+static void
+set_text(char *dst, size_t size, const char *fmt, va_list ap)
+{
+	char raw[256];
+
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	event_sanitize(raw, dst, size, 0);
+}
+
 void
 source_set_error(int idx, const char *fmt, ...)
 {
 	struct source_info *s = sources_get(idx);
-	char raw[sizeof s->error];
 	va_list ap;
 
 	if (s == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
+	set_text(s->error, sizeof s->error, fmt, ap);
 	va_end(ap);
-	event_sanitize(raw, s->error, sizeof s->error, 0);
 }
 
 /* Set the standing condition shown beside the state ("" clears it). */
@@ -93,15 +101,13 @@ void
 source_set_note(int idx, const char *fmt, ...)
 {
 	struct source_info *s = sources_get(idx);
-	char raw[sizeof s->note];
 	va_list ap;
 
 	if (s == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
+	set_text(s->note, sizeof s->note, fmt, ap);
 	va_end(ap);
-	event_sanitize(raw, s->note, sizeof s->note, 0);
 }
 
 void

@@ -21,27 +21,6 @@
  */
 static struct store *st;
 
-static void
-b64(const char *in, size_t n, char *out)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)(unsigned char)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)in[i + 2];
-		out[k++] = tab[(v >> 18) & 63];
-		out[k++] = tab[(v >> 12) & 63];
-		out[k++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		out[k++] = i + 2 < n ? tab[v & 63] : '=';
-	}
-	out[k] = '\0';
-}
 
 static void
 on_event(void *arg, struct event *ev)
@@ -78,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			else {
 				char *enc = malloc(len / 3 * 4 + 8);
 
-				b64(p, len, enc);
+				celery_b64_encode(p, len, enc);
 				json_object_set_new(env, "body", json_string(enc));
 				json_object_set_new(env, "properties",
 				    json_pack("{s:s}", "body_encoding", "base64"));

@@ -51,7 +51,7 @@ dash_draw_header(struct dash *d, int w)
 	struct seg {
 		char text[300];
 		enum theme_role role;
-	} segs[7];
+	} segs[9];
 	int nseg = 0, limit;
 
 	for (size_t i = 0; i < sources_count(); i++)
@@ -71,6 +71,15 @@ dash_draw_header(struct dash *d, int w)
 			snprintf(segs[nseg].text, sizeof segs[nseg].text, " %s", buf);
 			segs[nseg++].role = badge == 2 ? TH_ERR : TH_WARN;
 		}
+	}
+	if (d->asof_ms) { /* not live: said before anything else */
+		dash_asof_text(d, buf, sizeof buf);
+		snprintf(segs[nseg].text, sizeof segs[nseg].text, " %s ", buf);
+		segs[nseg++].role = TH_BADGE;
+	}
+	if (d->compare) {
+		snprintf(segs[nseg].text, sizeof segs[nseg].text, " vs previous");
+		segs[nseg++].role = TH_ACCENT;
 	}
 	if (d->paused) {
 		snprintf(segs[nseg].text, sizeof segs[nseg].text, " PAUSED ");

@@ -149,19 +149,27 @@ held_free(void)
 	nheld = held_cap = 0;
 }
 
+int64_t
+dash_live_now(struct dash *d)
+{
+	if (d->pinned_now_ms)
+		return d->pinned_now_ms;
+	return d->replay ? replay_now() : loop_now_ms();
+}
+
 void
 dash_recompute(struct dash *d)
 {
-	int64_t now = d->pinned_now_ms ? d->pinned_now_ms : loop_now_ms();
+	int64_t now;
 
 	if (!d->paused && nheld > 0)
 		held_apply(d);
 	uint64_t t0 = uv_hrtime();
 
-	if (d->replay && !d->pinned_now_ms)
-		now = replay_now();
+	now = d->asof_ms ? d->asof_ms : dash_live_now(d);
 	metrics_free(d->m);
 	d->m = metrics_compute(d->store, &d->filter, now, d->window_ms);
+	dash_compare_compute(d);
 	dash_runs_invalidate();
 	d->now_ms = now;
 	d->drawn_version = store_version(d->store);
@@ -355,14 +363,16 @@ on_frame(uv_timer_t *t)
 	    store_nruns(d->store) >= 2 * runs_kept + 4096)) {
 		uint64_t before = store_evicted(d->store);
 
+		/* the screen's now: a replay's newest event, or the time looked back at */
+		int64_t horizon = (d->asof_ms ? d->asof_ms : dash_live_now(d)) -
+		    2 * d->window_ms;
+
 		d->evicted_at_ms = now;
-		/* a replay's now is its newest event, as for the figures */
-		store_evict(d->store, (d->pinned_now_ms ? d->pinned_now_ms :
-		    d->replay ? replay_now() : now) - 2 * d->window_ms);
+		store_evict(d->store, horizon);
 		runs_kept = store_nruns(d->store);
 		if (store_evicted(d->store) != before) {
-			if (d->loaded_from_ms < now - 2 * d->window_ms)
-				d->loaded_from_ms = now - 2 * d->window_ms;
+			if (d->loaded_from_ms < horizon)
+				d->loaded_from_ms = horizon;
 			dash_recompute(d);
 		}
 	}
@@ -396,7 +406,7 @@ on_frame(uv_timer_t *t)
 	if (!d->paused && (d->m == NULL ||
 	    (store_version(d->store) != d->drawn_version &&
 	    now - d->computed_at_ms >= gap_ms) ||
-	    (!d->pinned_now_ms && !d->replay &&
+	    (!d->pinned_now_ms && !d->replay && !d->asof_ms &&
 	    now - d->computed_at_ms >= tick_ms)))
 		dash_recompute(d);
 	dash_alerts_tick(d);
@@ -648,11 +658,14 @@ dash_main(const struct opts *o)
 		 * would, so that every figure equals a snapshot of it.
 		 */
 		metrics_free(d->m);
-		d->m = NULL;
+		metrics_free(d->mprev);
+		d->m = d->mprev = NULL;
 		store_free(d->store);
 		d->store = store_create();
 		sources_clear();
-		c.from_ms = (o->now_ms ? o->now_ms : loop_now_ms()) - 2 * d->window_ms;
+		/* two windows before the screen's now: the one looked back at too */
+		c.from_ms = (d->asof_ms ? d->asof_ms : o->now_ms ? o->now_ms :
+		    loop_now_ms()) - 2 * d->window_ms;
 		d->loaded_from_ms = c.from_ms;
 		c.events = 0;
 		c.caught_up = 0;
@@ -668,6 +681,7 @@ dash_main(const struct opts *o)
 
 	dash_alerts_free(d);
 	metrics_free(d->m);
+	metrics_free(d->mprev);
 	held_free();
 	store_free(d->store);
 	filter_done(&d->filter);
@@ -708,6 +722,7 @@ dash_write_snapshot(struct dash *d, char *path, size_t size, char *err, size_t e
 	filter_format(&d->filter, expr, sizeof expr);
 	j = snapshot_build(d->m, d->store, &d->filter, expr[0] ? expr : NULL);
 	dash_alerts_snapshot(d, j);
+	dash_lookback_snapshot(d, j);
 	if (snapshot_write(j, of.f) != 0)
 		outfile_failed(&of);
 	json_decref(j);

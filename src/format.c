@@ -111,6 +111,26 @@ format_hms(int64_t epoch_ms, char *buf, size_t size)
 }
 
 char *
+format_change(double cur, double prev, char *buf, size_t size)
+{
+	double pct;
+
+	if (cur < 0 || prev < 0 || (cur == 0 && prev == 0))
+		snprintf(buf, size, "-");
+	else if (prev == 0)
+		snprintf(buf, size, "new");
+	else if ((pct = (cur - prev) * 100.0 / prev) == 0)
+		snprintf(buf, size, "0%%");
+	else if (pct > -0.95 && pct < 0.95)
+		snprintf(buf, size, "%+.1f%%", pct);
+	else if (pct >= 99999.5)
+		snprintf(buf, size, ">+99999%%");
+	else
+		snprintf(buf, size, "%+.0f%%", pct);
+	return buf;
+}
+
+char *
 format_plural(int64_t n, const char *noun, char *buf, size_t size)
 {
 	snprintf(buf, size, "%" PRId64 " %s%s", n, noun, n == 1 ? "" : "s");

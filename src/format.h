@@ -26,6 +26,13 @@ char *format_window(int64_t ms, char *buf, size_t size);
 /* A time of day in UTC to the minute, 17:50Z, or to the second, 17:50:03Z. */
 char *format_hm(int64_t epoch_ms, char *buf, size_t size);
 char *format_hms(int64_t epoch_ms, char *buf, size_t size);
+/*
+ * The change from prev to cur, as the previous-period comparison shows it:
+ * "+12%", "-3%" (a whole percent; one decimal under 1 %, so that a small
+ * change does not read as none), "0%", "new" when prev is 0 and cur is
+ * not, "-" when both are 0 or either is negative (unknown).
+ */
+char *format_change(double cur, double prev, char *buf, size_t size);
 /* "1 run", "2 runs": n and the noun, with an s unless n is 1. */
 char *format_plural(int64_t n, const char *noun, char *buf, size_t size);
 

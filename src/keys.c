@@ -438,6 +438,23 @@ k_alerts(struct dash *d, int ch)
 	return 0;
 }
 
+/* c: the previous window beside the current one. */
+static int
+k_compare(struct dash *d, int ch)
+{
+	(void)ch;
+	dash_compare_toggle(d);
+	return 0;
+}
+
+/* [ and ]: the whole screen a step back / forward in time; l: live again. */
+static int
+k_lookback(struct dash *d, int ch)
+{
+	dash_lookback_step(d, ch == '[' ? -1 : ch == ']' ? 1 : 0);
+	return 0;
+}
+
 static int
 k_view(struct dash *d, int ch)
 {
@@ -466,6 +483,9 @@ static const struct key keys[] = {
 	{ 'r', 0, 0, "r", "in a run's log: relative / absolute times", V_LOG, k_view },
 	{ 'J', 'K', 0, "J, K", "in a run's log: scroll the event detail down / up", V_LOG, k_view },
 	{ 'w', 0, 0, "w", "cycle the window: 5m, 15m, 1h, 6h, 24h", V_ALL, k_window },
+	{ 'c', 0, 0, "c", "compare with the previous window: drawn dim in the charts, previous latencies, the change in the tables", V_DASH, k_compare },
+	{ '[', ']', 0, "[, ]", "look back: the whole screen a step (a tenth of the window, at least 1m) back / forward in time", V_ALL, k_lookback },
+	{ 'l', 0, 0, "l", "live again after looking back", V_ALL, k_lookback },
 	{ 'o', 0, 0, "o", "cycle the runs order: newest, longest, agent, status", V_DASH, k_sort },
 	{ 'S', 0, 0, "S", "write a snapshot (JSON, with the filters) to the current directory", V_ALL, k_snapshot },
 	{ 'y', 0, 0, "y", "copy the selected run id to the clipboard (OSC 52)", V_ALL, k_copy },

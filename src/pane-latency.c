@@ -14,7 +14,8 @@ colw(int w)
 }
 
 static void
-row(struct dash *d, int y, int x, int w, const char *name, const struct lat_stats *s)
+row_in(struct dash *d, int y, int x, int w, const char *name, const struct lat_stats *s,
+    enum theme_role role)
 {
 	char p[5][16];
 	const double *q[5] = { &s->p50, &s->p75, &s->p90, &s->p95, &s->p99 };
@@ -27,8 +28,43 @@ row(struct dash *d, int y, int x, int w, const char *name, const struct lat_stat
 	for (int i = 0; i < 5; i++)
 		format_dur((int64_t)(*q[i] + 0.5), p[i], sizeof p[i]);
 	x += ui_textf(d, y, x, w, TH_DIM, "%-6s", name);
-	ui_textf(d, y, x, w - 6, TH_ACCENT, "%*s %*s %*s %*s %*s", cw, p[0], cw, p[1], cw, p[2],
+	ui_textf(d, y, x, w - 6, role, "%*s %*s %*s %*s %*s", cw, p[0], cw, p[1], cw, p[2],
 	    cw, p[3], cw, p[4]);
+}
+
+static void
+row(struct dash *d, int y, int x, int w, const char *name, const struct lat_stats *s)
+{
+	row_in(d, y, x, w, name, s, TH_ACCENT);
+}
+
+/*
+ * Compare: the mean execution latency against the previous window's
+ * (snapshot's latencyChange), then the previous window's percentiles, dim,
+ * under this window's exec row. Returns the rows used.
+ */
+static int
+compare_rows(struct dash *d, int y, int x, int w, int rows)
+{
+	const struct lat_stats *e = &d->m->exec, *p = &d->mprev->exec;
+	char a[32], b[32], c[32];
+	int used = 0, cx;
+
+	if (rows <= 0)
+		return 0;
+	cx = x + ui_text(d, y, x, w, TH_DIM, "avg   ");
+	cx += ui_text(d, y, cx, w - (cx - x), TH_ACCENT,
+	    e->n ? format_dur((int64_t)(e->avg + 0.5), a, sizeof a) : "-");
+	cx += ui_textf(d, y, cx, w - (cx - x), TH_DIM, "  prev %s ",
+	    p->n ? format_dur((int64_t)(p->avg + 0.5), b, sizeof b) : "-");
+	ui_text(d, y, cx, w - (cx - x), TH_ACCENT, e->n && p->n ? format_change(e->avg,
+	    p->avg, c, sizeof c) : "-");
+	used++;
+	if (rows > 1)
+		row(d, y + used++, x, w, "exec", e);
+	if (rows > 2)
+		row_in(d, y + used++, x, w, "prev", p, TH_DIM);
+	return used;
 }
 
 /*
@@ -72,8 +108,20 @@ draw(struct dash *d, struct rect r, int focused)
 	 * (two rows) and the e2e row, then the queue row, give way to it:
 	 * every bucket stays on screen.
 	 */
+	if (d->mprev != NULL) {
+		/* compare: the averages, exec and the previous exec; then the rest */
+		avail = r.y + r.h - y - 2;
+		y += compare_rows(d, y, x, w, avail > 3 ? 3 : avail);
+		avail = r.y + r.h - y;
+		nlat = avail - DIST__COUNT >= 2 ? 2 : 0;
+		if (nlat >= 2) {
+			row(d, y++, x, w, "queue", &m->queue);
+			row(d, y++, x, w, "e2e", &m->e2e);
+		}
+		nlat = 0;
+	}
 	avail = r.y + r.h - y;
-	if (avail < 3 + DIST__COUNT) {
+	if (avail < 3 + DIST__COUNT && d->mprev == NULL) {
 		nlat = avail - 2 < 0 ? 0 : avail - 2 > 3 ? 3 : avail - 2;
 	}
 	if (nlat >= 2 && y < r.y + r.h)
@@ -92,12 +140,18 @@ draw(struct dash *d, struct rect r, int focused)
 	}
 	for (int i = 0; i < DIST__COUNT && y < r.y + r.h; i++, y++) {
 		int bw = w - 22;
+		char ch[32];
 
 		ui_textf(d, y, x, 7, TH_DIM, "%-6s", metrics_dist_names[i]);
 		if (bw > 3)
 			ui_bar(d, y, x + 7, bw, max ? (double)m->dist[i] / (double)max : 0, TH_BAR);
-		ui_textf(d, y, x + 7 + (bw > 3 ? bw : 0) + 1, 14, TH_NORMAL, "%6llu %5.1f%%",
-		    (unsigned long long)m->dist[i], total ? 100.0 * (double)m->dist[i] / (double)total : 0.0);
+		if (d->mprev != NULL) /* compare: the count's change */
+			ui_textf(d, y, x + 7 + (bw > 3 ? bw : 0) + 1, 14, TH_NORMAL, "%6llu %6s",
+			    (unsigned long long)m->dist[i], format_change((double)m->dist[i],
+			    (double)d->mprev->dist[i], ch, sizeof ch));
+		else
+			ui_textf(d, y, x + 7 + (bw > 3 ? bw : 0) + 1, 14, TH_NORMAL, "%6llu %5.1f%%",
+			    (unsigned long long)m->dist[i], total ? 100.0 * (double)m->dist[i] / (double)total : 0.0);
 	}
 }
 

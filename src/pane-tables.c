@@ -75,6 +75,12 @@ struct col {
 	int pri;     /* 1 = kept longest */
 };
 
+/*
+ * The Δ column, the change against the previous window: the last of each
+ * table (its head "" marks it), shown while compare is on.
+ */
+#define DELTA_COL { "", 7, 1 }
+
 /* Which columns fit (a bit each) and the name column's width in *nw. */
 static unsigned
 fit_cols(const struct col *cols, int ncols, struct rect r, int need, int *nw, unsigned allow)
@@ -136,6 +142,11 @@ header(struct dash *d, struct rect r, const char *name, int nw,
 	for (int i = 0; i < ncols; i++) {
 		if (!(show & (1u << i)))
 			continue;
+		if (cols[i].head[0] == '\0') { /* not a sort column */
+			cell(&h, cols[i].w, TH_DIM, " %*s", cols[i].w - 1 + (d->utf8 ? 1 : 0),
+			    d->utf8 ? "Δ" : "chg");
+			continue;
+		}
 		hdr[t].x0[hdr[t].n] = h.x;
 		hdr[t].x1[hdr[t].n] = h.x + cols[i].w;
 		hdr[t].code[hdr[t].n++] = i + 2;
@@ -288,11 +299,44 @@ tool_name(const struct metrics *m, size_t i)
 
 #define SHOWN(k) (show & (1u << (k)))
 
-/* The columns the config allows table t to show (all when it names none). */
+/*
+ * The columns the config allows table t to show (all when it names none);
+ * the last one, Δ, only while compare is on.
+ */
 static unsigned
-allowed(const struct dash *d, int t)
+allowed(const struct dash *d, int t, int ncols)
 {
-	return d->views != NULL && d->views->columns[t] != 0 ? d->views->columns[t] : ~0u;
+	unsigned a = d->views != NULL && d->views->columns[t] != 0 ? d->views->columns[t] : ~0u;
+
+	a &= ~(1u << (ncols - 1));
+	return d->mprev != NULL ? a | 1u << (ncols - 1) : a;
+}
+
+/* Row i's index in the previous window's table t under the same name, or -1. */
+static long
+prev_row(const struct dash *d, int t, const char *name)
+{
+	const struct metrics *p = d->mprev;
+	const char *(*nm)(const struct metrics *, size_t) = t == 0 ? agent_name :
+	    t == 1 ? model_name : tool_name;
+	size_t n = p == NULL ? 0 : t == 0 ? p->nagents : t == 1 ? p->nmodels : p->ntools;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(nm(p, i), name) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The Δ cell: cur against the previous window's figure of the same row. */
+static void
+delta_cell(struct cells *c, double cur, double prev)
+{
+	char buf[32];
+
+	format_change(cur, prev, buf, sizeof buf);
+	cell(c, 7, buf[0] == '+' || strcmp(buf, "new") == 0 ? TH_ACCENT :
+	    buf[0] == '-' && buf[1] != '\0' ? TH_WARN : TH_DIM, " %6s", buf);
 }
 
 static void
@@ -300,12 +344,12 @@ draw_agents(struct dash *d, struct rect r, int focused)
 {
 	static const struct col cols[] = {
 		{ "runs", 6, 1 }, { "ok%", 7, 2 }, { "avg", 8, 4 }, { "live", 5, 5 },
-		{ "cost", 9, 3 }, { "$/run", 9, 6 },
+		{ "cost", 9, 3 }, { "$/run", 9, 6 }, DELTA_COL,
 	};
 	const struct metrics *m = d->m;
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
-	    names_need("agent", agent_name, m, m->nagents), &nw, allowed(d, 0));
+	    names_need("agent", agent_name, m, m->nagents), &nw, allowed(d, 0, nc));
 
 	header(d, r, "agent", nw, cols, nc, show, 0);
 	scroll_fix(d, 5, (int)m->nagents, r.h - 1);
@@ -334,6 +378,12 @@ draw_agents(struct dash *d, struct rect r, int focused)
 		if (SHOWN(5))
 			cell(&c, 9, TH_DIM, " %8s", a->executions ? format_cost(a->cost_nusd /
 			    (int64_t)a->executions, t, sizeof t) : "-");
+		if (SHOWN(6)) {
+			long p = prev_row(d, 0, agent_name(m, row));
+
+			delta_cell(&c, (double)a->executions,
+			    p < 0 ? 0 : (double)d->mprev->agents[p].executions);
+		}
 	}
 }
 
@@ -342,12 +392,12 @@ draw_models(struct dash *d, struct rect r, int focused)
 {
 	static const struct col cols[] = {
 		{ "calls", 6, 1 }, { "tokens", 8, 3 }, { "cost", 9, 2 }, { "avg", 8, 5 },
-		{ "err", 6, 4 },
+		{ "err", 6, 4 }, DELTA_COL,
 	};
 	const struct metrics *m = d->m;
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
-	    names_need("model", model_name, m, m->nmodels), &nw, allowed(d, 1));
+	    names_need("model", model_name, m, m->nmodels), &nw, allowed(d, 1, nc));
 
 	header(d, r, "model", nw, cols, nc, show, 1);
 	scroll_fix(d, 6, (int)m->nmodels, r.h - 1);
@@ -372,6 +422,11 @@ draw_models(struct dash *d, struct rect r, int focused)
 			    (int64_t)s->avg_latency_ms : -1, a, sizeof a));
 		if (SHOWN(4))
 			cell(&c, 6, s->errors ? TH_ERR : TH_DIM, " %5llu", (unsigned long long)s->errors);
+		if (SHOWN(5)) {
+			long p = prev_row(d, 1, model_name(m, row));
+
+			delta_cell(&c, (double)s->calls, p < 0 ? 0 : (double)d->mprev->models[p].calls);
+		}
 	}
 	if (m->nmodels == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no llm.call events in the window");
@@ -381,12 +436,12 @@ static void
 draw_tools(struct dash *d, struct rect r, int focused)
 {
 	static const struct col cols[] = {
-		{ "calls", 6, 1 }, { "p95", 7, 3 }, { "err", 6, 2 }, { "t/out", 6, 4 },
+		{ "calls", 6, 1 }, { "p95", 7, 3 }, { "err", 6, 2 }, { "t/out", 6, 4 }, DELTA_COL,
 	};
 	const struct metrics *m = d->m;
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
-	    names_need("tool", tool_name, m, m->ntools), &nw, allowed(d, 2));
+	    names_need("tool", tool_name, m, m->ntools), &nw, allowed(d, 2, nc));
 
 	header(d, r, "tool", nw, cols, nc, show, 2);
 	scroll_fix(d, 7, (int)m->ntools, r.h - 1);
@@ -408,6 +463,11 @@ draw_tools(struct dash *d, struct rect r, int focused)
 			cell(&c, 6, s->errors ? TH_ERR : TH_DIM, " %5llu", (unsigned long long)s->errors);
 		if (SHOWN(3))
 			cell(&c, 6, s->timeouts ? TH_WARN : TH_DIM, " %5llu", (unsigned long long)s->timeouts);
+		if (SHOWN(4)) {
+			long p = prev_row(d, 2, tool_name(m, row));
+
+			delta_cell(&c, (double)s->calls, p < 0 ? 0 : (double)d->mprev->tools[p].calls);
+		}
 	}
 	if (m->ntools == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no tool.call events in the window");

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <curses.h>
+
 #include "event.h"
 #include "ui.h"
 #include "xmalloc.h"
@@ -35,27 +37,103 @@ draw_axis(struct dash *d, int y, int x, int w, int64_t t0_ms, int n)
 	}
 }
 
+/* The newest n minutes of m as one value a column (finished runs). */
+static double *
+minutes(const struct metrics *m, int n)
+{
+	double *v = xcalloc((size_t)(n > 0 ? n : 1), sizeof *v);
+	size_t first = m->nminutes > (size_t)n ? m->nminutes - (size_t)n : 0;
+	int off = n - (int)(m->nminutes - first);
+
+	for (size_t k = metrics_minute_seek(m, first); k < m->nactive; k++)
+		v[off + (m->active[k].t0 - m->minute0_ms) / 60000 - (int64_t)first] =
+		    (double)m->active[k].finished;
+	return v;
+}
+
+/*
+ * Compare: the chart of this window over the previous window's, minute for
+ * minute on one scale: where the previous one stood higher, its part is
+ * drawn dim above this one's bar.
+ */
+static void
+chart_vs(struct dash *d, struct rect r, const double *v, const double *pv, int n)
+{
+	static const wchar_t *const blocks = L" ▁▂▃▄▅▆▇█";
+	static const char *const ascii = " ..::||##";
+	int start = n > r.w ? n - r.w : 0, off = r.w - (n - start);
+	double max = 0;
+
+	for (int i = start; i < n; i++) {
+		max = v[i] > max ? v[i] : max;
+		max = pv[i] > max ? pv[i] : max;
+	}
+	for (int i = start; i < n; i++) {
+		int e = max > 0 ? (int)(v[i] / max * r.h * 8 + 0.5) : 0;
+		int pe = max > 0 ? (int)(pv[i] / max * r.h * 8 + 0.5) : 0;
+
+		e = v[i] > 0 && e == 0 ? 1 : e;
+		pe = pv[i] > 0 && pe == 0 ? 1 : pe;
+		for (int row = 0; row < r.h; row++) {
+			int base = (r.h - 1 - row) * 8, fill = e - base, pfill = pe - base;
+
+			fill = fill < 0 ? 0 : fill > 8 ? 8 : fill;
+			pfill = pfill < 0 ? 0 : pfill > 8 ? 8 : pfill;
+			if (fill == 0 && pfill > 0) {
+				attrset(ui_attr(d, TH_DIM));
+				fill = pfill;
+			} else
+				attrset(ui_attr(d, TH_SPARK));
+			move(r.y + row, r.x + off + (i - start));
+			if (d->utf8)
+				addnwstr(&blocks[fill], 1);
+			else
+				addch((chtype)ascii[fill]);
+		}
+	}
+	attrset(A_NORMAL);
+}
+
+/* Compare: the previous window's runs and success, and the change. */
+static void
+prev_line(struct dash *d, int y, int x, int w)
+{
+	const struct metrics *m = d->m, *p = d->mprev;
+	char a[32];
+	int used;
+
+	used = ui_textf(d, y, x, w, TH_DIM, "prev %llu runs ", (unsigned long long)p->total);
+	used += ui_textf(d, y, x + used, w - used, TH_ACCENT, "%s",
+	    format_change((double)m->total, (double)p->total, a, sizeof a));
+	if (p->total > 0) {
+		double rate = 100.0 * (double)p->completed / (double)p->total;
+
+		used += ui_textf(d, y, x + used, w - used, TH_DIM, "  ok %.1f%%", rate);
+		if (m->total > 0)
+			ui_textf(d, y, x + used, w - used, TH_DIM, " %+.1fpt",
+			    100.0 * (double)m->completed / (double)m->total - rate);
+	}
+}
+
 static void
 draw(struct dash *d, struct rect r, int focused)
 {
 	const struct metrics *m = d->m;
-	double *v;
+	double *v, *pv;
 	char a[32], b[32];
 	int n, x;
 	double rate = m->total ? 100.0 * (double)m->completed / (double)m->total : -1;
 	uint64_t last = m->nminutes > 1 ?
 	    metrics_minute(m, m->nminutes - 2).finished : 0;
-	size_t first, k;
+	size_t first;
 
 	(void)focused;
 	/* The chart shows the newest minutes, one a column: only those. */
 	n = m->nminutes < (size_t)(r.w > 2 ? r.w - 2 : 1) ? (int)m->nminutes :
 	    (r.w > 2 ? r.w - 2 : 1);
 	first = m->nminutes - (size_t)n;
-	v = xcalloc((size_t)(n > 0 ? n : 1), sizeof *v);
-	for (k = metrics_minute_seek(m, first); k < m->nactive; k++)
-		v[(m->active[k].t0 - m->minute0_ms) / 60000 - (int64_t)first] =
-		    (double)m->active[k].finished;
+	v = minutes(m, n);
+	pv = d->mprev != NULL ? minutes(d->mprev, n) : NULL;
 	x = r.x + 1;
 	x += ui_text(d, r.y, x, r.w - 1, TH_DIM, "last min ");
 	x += ui_textf(d, r.y, x, r.w - (x - r.x), TH_ACCENT, "%llu", (unsigned long long)last);
@@ -72,19 +150,28 @@ draw(struct dash *d, struct rect r, int focused)
 		/* the chart, a time axis under it, and the peak */
 		struct rect c = { r.y + 1, r.x + 1, r.h - 3, r.w - 2 };
 
-		ui_chart(d, c, v, n, TH_SPARK);
+		if (pv != NULL)
+			chart_vs(d, c, v, pv, n);
+		else
+			ui_chart(d, c, v, n, TH_SPARK);
 		draw_axis(d, r.y + r.h - 2, c.x, c.w,
 		    m->minute0_ms + (int64_t)first * 60000, n);
 	} else if (r.h >= 3) {
 		struct rect c = { r.y + 1, r.x + 1, r.h - 2, r.w - 2 };
 
-		ui_chart(d, c, v, n, TH_SPARK);
+		if (pv != NULL)
+			chart_vs(d, c, v, pv, n);
+		else
+			ui_chart(d, c, v, n, TH_SPARK);
 	}
-	if (r.h >= 2)
+	if (r.h >= 2 && pv != NULL)
+		prev_line(d, r.y + r.h - 1, r.x + 1, r.w - 1);
+	else if (r.h >= 2)
 		ui_textf(d, r.y + r.h - 1, r.x + 1, r.w - 1, TH_DIM, "peak %llu/min at %s",
 		    (unsigned long long)m->peak_per_minute,
 		    m->peak_ms ? format_hm(m->peak_ms, b, sizeof b) : "-");
 	free(v);
+	free(pv);
 }
 
 const struct pane_kind pane_throughput = {

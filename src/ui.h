@@ -66,6 +66,9 @@ struct dash {
 	int can_reload;           /* the sources keep their past (dash_can_reload) */
 	int64_t pinned_now_ms;    /* --now, 0 = wall clock */
 	int64_t now_ms;           /* the now of m */
+	int64_t asof_ms;          /* looking back: the now shown (epoch ms); 0 = live */
+	int compare;              /* the previous window is shown beside (c) */
+	struct metrics *mprev;    /* the previous window's figures when compare is on */
 	int paused;
 	int refresh_ms;
 	int sort;                 /* runs pane: 0 newest, 1 longest, 2 agent, 3 status */
@@ -174,6 +177,23 @@ void dash_runs_follow(struct dash *, const struct live_run **v, int n);
 void dash_runs_remember(struct dash *);
 void dash_set_status(struct dash *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dash_recompute(struct dash *);
+/* The now of the live screen: --now, a replay's newest event, or the clock. */
+int64_t dash_live_now(struct dash *);
+
+/*
+ * Look-back and compare (dash-lookback.c). dash_lookback_step() moves the
+ * screen's now by a step (dir -1 back, +1 forward, 0 back to live);
+ * dash_compare_toggle() shows or hides the previous window.
+ */
+int64_t dash_lookback_step_ms(int64_t window_ms);
+void dash_lookback_step(struct dash *, int dir);
+void dash_compare_toggle(struct dash *);
+/* The previous window's figures, computed with the current ones (compare on). */
+void dash_compare_compute(struct dash *);
+/* "as of 14:05:00" (with the date when it is not the live day) into buf. */
+const char *dash_asof_text(struct dash *, char *buf, size_t size);
+/* The snapshot written from the screen: asOf while looking back. */
+void dash_lookback_snapshot(struct dash *, json_t *snap);
 /* collect_run's status when the window grew past the history held. */
 #define DASH_RELOAD 100
 struct opts;

@@ -40,5 +40,15 @@ main(void)
 	is_str(format_hms(1764784203000LL, b, sizeof b), "17:50:03Z", "to the second");
 	is_str(format_plural(1, "run", b, sizeof b), "1 run", "one run");
 	is_str(format_plural(2, "run", b, sizeof b), "2 runs", "two runs");
+
+	is_str(format_change(112, 100, b, sizeof b), "+12%", "a rise, a whole percent");
+	is_str(format_change(97, 100, b, sizeof b), "-3%", "a fall");
+	is_str(format_change(1004, 1000, b, sizeof b), "+0.4%", "under one percent: one decimal, not none");
+	is_str(format_change(5, 5, b, sizeof b), "0%", "no change");
+	is_str(format_change(4, 0, b, sizeof b), "new", "nothing before: new");
+	is_str(format_change(0, 0, b, sizeof b), "-", "nothing either time");
+	is_str(format_change(0, 7, b, sizeof b), "-100%", "gone");
+	is_str(format_change(-1, 7, b, sizeof b), "-", "unknown");
+	is_str(format_change(1e9, 1, b, sizeof b), ">+99999%", "a huge rise is bounded");
 	return tap_done();
 }

@@ -77,10 +77,6 @@ dash_draw_header(struct dash *d, int w)
 		snprintf(segs[nseg].text, sizeof segs[nseg].text, " %s ", buf);
 		segs[nseg++].role = TH_BADGE;
 	}
-	if (d->compare) {
-		snprintf(segs[nseg].text, sizeof segs[nseg].text, " vs previous");
-		segs[nseg++].role = TH_ACCENT;
-	}
 	if (d->paused) {
 		snprintf(segs[nseg].text, sizeof segs[nseg].text, " PAUSED ");
 		segs[nseg++].role = TH_BADGE;
@@ -96,6 +92,10 @@ dash_draw_header(struct dash *d, int w)
 	snprintf(segs[nseg].text, sizeof segs[nseg].text, " window %s",
 	    format_window(d->window_ms, buf, sizeof buf));
 	segs[nseg++].role = TH_HEADER;
+	if (d->compare) {
+		snprintf(segs[nseg].text, sizeof segs[nseg].text, " vs previous");
+		segs[nseg++].role = TH_ACCENT;
+	}
 	if (mal > 0) {
 		snprintf(segs[nseg].text, sizeof segs[nseg].text, " %" PRIu64 " malformed", mal);
 		segs[nseg++].role = TH_ERR;

@@ -23,6 +23,21 @@ fmt_tick(int64_t ms, char *buf, size_t size)
 	return format_dur(ms, buf, size);
 }
 
+/*
+ * A live run's status on screen: its own, or, looking back, what it was
+ * then (the list it is in), not how it ended later.
+ */
+static enum run_status
+shown_status(const struct dash *d, const struct live_run *lr)
+{
+	const struct run *r = lr->run;
+
+	if (d->asof_ms == 0)
+		return r->status;
+	/* live then: started by then (running), else queued */
+	return r->started_ms > 0 && r->started_ms <= d->m->now_ms ? RUN_RUNNING : RUN_QUEUED;
+}
+
 static void
 draw(struct dash *d, struct rect r, int focused)
 {
@@ -49,15 +64,17 @@ draw(struct dash *d, struct rect r, int focused)
 
 		if (selected)
 			ui_blank(y, r.x, r.w), attrset(ui_attr(d, TH_SELECT)), mvhline(y, r.x, ' ', r.w);
-		x += ui_textf(d, y, x, 2, selected ? TH_SELECT : status_role(run->status), "%s ",
-		    status_glyph(d, run->status));
+		enum run_status st = shown_status(d, lr);
+
+		x += ui_textf(d, y, x, 2, selected ? TH_SELECT : status_role(st), "%s ",
+		    status_glyph(d, st));
 		/* a long run id keeps its tail: that is what tells runs apart */
 		tw_fit(run->id, idw, TW_TAIL | ascii, id, sizeof id);
 		x += ui_textf(d, y, x, idw + 1, base, "%s ", id);
 		tw_fit(run->agent_name ? run->agent_name : run->agent_id ? run->agent_id : "-", agw,
 		    ascii, agent, sizeof agent);
 		x += ui_textf(d, y, x, agw + 1, selected ? TH_SELECT : TH_ACCENT, "%s ", agent);
-		if (run->status == RUN_QUEUED) {
+		if (st == RUN_QUEUED) {
 			x += ui_textf(d, y, x, r.w - (x - r.x), base, "queued %-8s in %s",
 			    fmt_tick(lr->elapsed_ms, a, sizeof a), run->queue ? run->queue : "default");
 			if (run->priority)

@@ -316,6 +316,14 @@ dash_draw_status(struct dash *d, int y, int w)
 		ui_text(d, y, 0, w, TH_ACCENT, d->status);
 		return;
 	}
+	if (d->asof_ms) { /* looking back: how to move, and how to get back */
+		char step[16];
+
+		ui_textf(d, y, 0, w, TH_DIM, "not live: [ ] step %s  l live  c compare  "
+		    "S snapshot as of then  ? help  q quit",
+		    format_window(dash_lookback_step_ms(d->window_ms), step, sizeof step));
+		return;
+	}
 	ui_text(d, y, 0, w, TH_DIM,
 	    "q quit  ? help  ! alerts  p pause  / search  a agent  s status  t trace  "
 	    "f clear  w window  Tab pane  Enter open  S snapshot");

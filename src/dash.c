@@ -527,6 +527,11 @@ backfilled(struct collect *c)
 		return; /* frame.data: the frame timer is set up (started) */
 	d->computed_at_ms = 0;
 	d->dirty = 1;
+	if (d->asof_ms && strstr(d->status, "reading its history") != NULL) {
+		char b[64];
+
+		dash_set_status(d, "%s: its history is read", dash_asof_text(d, b, sizeof b));
+	}
 	uv_timer_start(&frame, on_frame, 0, 0);
 }
 

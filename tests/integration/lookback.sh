@@ -290,6 +290,31 @@ tui_wait lb 5 'live already'
 ok $? "] when live says so"
 tui_keys lb q
 
+# --- a replay file: its now is its newest event; it is read again ----------
+N_EV=$(redis-cli -p "$REDIS_PORT_lb" XLEN lb:events)
+"$EXECMON" record --redis "$R" --stream lb:events --window 3h --count "$N_EV" \
+	-o "$TMP/lb.jsonl" 2>"$TMP/record.err"
+ok $? "the history recorded to a file ($N_EV events)"
+LAST=$(python3 -c '
+import json, sys
+print(max(json.loads(l)["ts"] for l in open(sys.argv[1]) if l.strip()))' "$TMP/lb.jsonl")
+tui_run rp 120 40 --replay "$TMP/lb.jsonl" --window 15m
+tui_wait rp 30 ' window 15m ' >/dev/null
+tui_wait rp 30 'ok +p50' >/dev/null
+settle rp
+for _ in 1 2; do
+	tui_keys rp '['
+	settle rp
+done
+RASOF=$(( (LAST - 1) / STEP * STEP - STEP ))
+tui_wait rp 10 "as of $(hms "$RASOF"), not live"
+ok $? "--replay: two steps back from its newest event show as of $(hms "$RASOF")"
+snap rp "$TMP/rp.json"
+"$EXECMON" snapshot --replay "$TMP/lb.jsonl" --window 15m --now "$RASOF" -o "$TMP/rp.head.json" 2>>"$TMP/snap.err"
+python3 "$TMP/same.py" "$TMP/rp.json" "$TMP/rp.head.json"
+ok $? "--replay: every figure equals execmon snapshot --replay --now of that time"
+tui_keys rp q
+
 # --- the limit: no screen before the oldest event held ----------------------
 tui_run lim 80 24 "${SRC[@]}" --window 1h --now "$NOW"
 tui_wait lim 30 ' window 1h ' >/dev/null

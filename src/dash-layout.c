@@ -64,7 +64,7 @@ layout(int H, int W, struct rect *r, int budgets)
 
 /* The dashboard pane under the screen cell (y, x): its index, or -1. */
 int
-dash_pane_at(struct dash *d, int y, int x, struct rect *out)
+layout_pane_at(struct dash *d, int y, int x, struct rect *out)
 {
 	struct rect r[PANES_MAX];
 	int n = layout(LINES, COLS, r, dash_budgets_count(d));
@@ -118,18 +118,19 @@ dashboard_move(struct dash *d, int delta)
 		dash_runs_remember(d);
 }
 
-static int
+static struct reaction
 dashboard_enter(struct dash *d)
 {
+	struct reaction re = react(0);
 	struct run *r;
 
 	if (d->focus != 0)
 		return enter_row(d);
 	if ((r = dash_selected_run(d)) == NULL)
-		dash_set_status(d, "no run selected");
+		react_say(&re, "no run selected");
 	else
-		dash_open_log(d, r->id);
-	return 0;
+		react_open(&re, RE_OPEN_LOG, r->id);
+	return re;
 }
 
 const struct view_kind view_dashboard = {

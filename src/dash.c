@@ -226,36 +226,6 @@ dash_runs_remember(struct dash *d)
 	d->sel_run_id = xstrdup(v[i]->run->id);
 }
 
-void
-dash_open_log(struct dash *d, const char *run_id)
-{
-	free(d->run_id);
-	d->run_id = xstrdup(run_id);
-	if (d->view != VIEW_LOG)
-		d->log_from = d->view;
-	d->view = VIEW_LOG;
-	d->log_sel = 0;
-	d->detail_top = 0;
-	/* a run found by a search opens with its matching events marked */
-	snprintf(d->log_search, sizeof d->log_search, "%s", d->filter.text ? d->filter.text : "");
-	d->log_top = 0;
-	d->log_follow = 1;
-	d->need_clear = 1;
-	d->dirty = 1;
-}
-
-void
-dash_open_trace(struct dash *d, const char *trace_id)
-{
-	free(d->trace_id);
-	d->trace_id = xstrdup(trace_id);
-	d->view = VIEW_TRACE;
-	d->trace_sel = 0;
-	d->trace_top = 0;
-	d->need_clear = 1;
-	d->dirty = 1;
-}
-
 static void
 draw(struct dash *d)
 {
@@ -433,11 +403,12 @@ on_input(uv_poll_t *h, int status, int events)
 		return;
 	}
 	while ((ch = getch()) != ERR) {
-		if (keys_dispatch(d, ch) < 0) {
+		struct reaction re = keys_dispatch(d, ch);
+
+		if (dash_react(d, &re) < 0) {
 			loop_stop(0);
 			return;
 		}
-		d->dirty = 1;
 	}
 	/*
 	 * Show the key's effect now, with the figures as they are: a key that

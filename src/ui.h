@@ -34,10 +34,57 @@ struct pane_kind {
 
 enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ERRORS, VIEW_ALERTS, VIEW__COUNT };
 
+enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
+
 /*
- * A full-screen view: what it draws over the body, what the movement keys
- * and Enter do there, and which run it shows (y copies it). Adding a view is
- * one file with its kind and one line in view_kinds (dash.c).
+ * What a key asks of the dashboard. A key handler changes only its own
+ * view's or pane's list state and returns a reaction; the dashboard
+ * (dash_react, dash-react.c) acts on it, in the order of these bits. Every
+ * key redraws.
+ */
+enum react_what {
+	RE_QUIT = 1 << 0,       /* leave the dashboard */
+	RE_PAUSE = 1 << 1,      /* pause, or resume and catch up */
+	RE_FILTER = 1 << 2,     /* install filter: selections to the top, figures recomputed, said */
+	RE_WINDOW = 1 << 3,     /* the window to window_ms (its history read again when short) */
+	RE_RECOMPUTE = 1 << 4,  /* compute the figures again */
+	RE_VIEW = 1 << 5,       /* show view */
+	RE_OPEN_LOG = 1 << 6,   /* open the log of run arg */
+	RE_OPEN_TRACE = 1 << 7, /* open trace arg */
+	RE_OVERLAY = 1 << 8,    /* open overlay over the view (OV_NONE closes it) */
+	RE_SNAPSHOT = 1 << 9,   /* write a snapshot of what is shown */
+	RE_REFRESH = 1 << 10,   /* the frame period to refresh_ms */
+	RE_STATUS = 1 << 11,    /* say status on the status line (after any said above) */
+	RE_CLEAR = 1 << 12,     /* repaint the whole screen */
+};
+
+struct reaction {
+	unsigned what;          /* enum react_what bits; 0 = only redraw */
+	enum view view;         /* RE_VIEW */
+	enum overlay overlay;   /* RE_OVERLAY */
+	int undo;               /* RE_FILTER: 1 keep the old filter for Esc, -1 forget the kept one, 0 leave it */
+	int refresh_ms;         /* RE_REFRESH */
+	int64_t window_ms;      /* RE_WINDOW */
+	struct filter filter;   /* RE_FILTER: the new filter, owned here until the dashboard takes it */
+	char arg[256];          /* RE_OPEN_LOG: a run id; RE_OPEN_TRACE: a trace id */
+	char status[256];       /* RE_STATUS */
+};
+
+/* Reactions (keys-act.c): a reaction of these bits; say a status; open a view or a run's log. */
+struct reaction react(unsigned what);
+void react_say(struct reaction *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void react_view(struct reaction *, enum view);
+void react_open(struct reaction *, unsigned what, const char *id); /* RE_OPEN_LOG or RE_OPEN_TRACE */
+/* A copy of the filter shown, to change: the dashboard installs it (undo as in struct reaction). */
+struct filter *react_filter(struct reaction *, const struct dash *, int undo);
+/* The dashboard acts on a key's reaction (dash-react.c); -1 = quit. */
+int dash_react(struct dash *, struct reaction *);
+
+/*
+ * A full-screen view: what it draws over the body, what the movement keys,
+ * Enter and its own keys do there, and which run it shows (y copies it).
+ * Adding a view is one file with its kind and one line in view_kinds
+ * (dash-layout.c).
  */
 struct dash;
 struct rect;
@@ -46,14 +93,14 @@ struct view_kind {
 	const char *name;
 	void (*draw)(struct dash *, struct rect);
 	void (*step)(struct dash *, int delta);   /* movement keys; NULL: nothing */
-	int (*enter)(struct dash *);              /* NULL: Enter does nothing */
+	struct reaction (*enter)(struct dash *);  /* NULL: Enter does nothing */
+	/* The view's own keys, before the key table: 1 = taken (re says what follows). */
+	int (*key)(struct dash *, int ch, struct reaction *re);
 	struct run *(*selected)(struct dash *);   /* NULL: no run */
 };
 extern const struct view_kind *const view_kinds[VIEW__COUNT];
 extern const struct view_kind view_dashboard, view_runlog, view_trace, view_recent,
     view_errors, view_alerts;
-enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
-
 #define PANES_MAX 12
 #define SORT_COUNT 4
 
@@ -179,8 +226,6 @@ void dash_recompute(struct dash *);
 struct opts;
 int dash_can_reload(const struct opts *);
 void dash_reload(struct dash *);
-void dash_open_log(struct dash *, const char *run_id);
-void dash_open_trace(struct dash *, const char *trace_id);
 
 /* The header (sources, rates, window, filter, PAUSED, clock), the summary line, the status line. */
 void dash_draw_header(struct dash *, int w);
@@ -188,17 +233,16 @@ int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
-int dash_pane_at(struct dash *, int y, int x, struct rect *out);
+/* The dashboard pane under the screen cell (y, x): its index, or -1 (dash-layout.c). */
+int layout_pane_at(struct dash *, int y, int x, struct rect *out);
 /* The agent/model/user/workspace/saved-view picker over the screen. */
 void dash_draw_pick(struct dash *, int H, int W);
-/* The filter changed: selections back to the top, figures recomputed, said (keys.c). */
-void keys_filter_changed(struct dash *);
 /* Enter on a row of a dashboard pane other than the runs (keys-act.c). */
-int enter_row(struct dash *);
+struct reaction enter_row(struct dash *);
 /* The sort code (as O cycles it) of table t's header cell at column x, or -1. */
 int pane_table_header_at(int t, int x);
 /* Mouse events (--mouse): select, open, scroll, sort. */
-void keys_mouse(struct dash *);
+struct reaction keys_mouse(struct dash *);
 
 /* Row i of table t (0 agents, 1 models, 2 tools) as shown: the figures' index. */
 size_t pane_table_row(struct dash *, int t, size_t i);
@@ -215,14 +259,12 @@ void view_errors_move(struct dash *, int delta);
 void view_errors_done(void);
 void view_messages_draw(struct dash *, struct rect);
 void view_runlog_draw(struct dash *, struct rect);
-int view_runlog_key(struct dash *, int ch);
+
 void view_trace_draw(struct dash *, struct rect);
 /* The run highlighted in the trace view (NULL when none). */
 struct run *view_trace_selected(struct dash *);
-int view_trace_key(struct dash *, int ch);
+
 void view_alerts_draw(struct dash *, struct rect);
-/* Keys of the alerts view; 0 = not its key (the key table has a go). */
-int view_alerts_key(struct dash *, int ch);
 
 /* Alerts (view-alerts.c): judged every second, announced, badge and names. */
 void dash_alerts_create(struct dash *, const struct alert_config *);
@@ -239,7 +281,7 @@ int dash_alerts_firing(struct dash *, int y, int x, int w);
 void dash_alerts_snapshot(struct dash *, json_t *snap);
 
 /* Keys (keys.c): the one table that both dispatch and help come from. */
-int keys_dispatch(struct dash *, int ch);
+struct reaction keys_dispatch(struct dash *, int ch);
 void keys_help_draw(struct dash *, struct rect);
 void keys_write_help(FILE *); /* for the man page / tests */
 

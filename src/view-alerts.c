@@ -367,22 +367,23 @@ snooze_until(const char *s, int64_t now)
 }
 
 static void
-mark(struct dash *d, enum mark_op op, const char *name, const char *note, int64_t until)
+mark(struct dash *d, enum mark_op op, const char *name, const char *note, int64_t until,
+    struct reaction *re)
 {
 	struct dash_alerts *a = d->alerts;
 	char err[256];
 
 	if (a->path == NULL) {
-		dash_set_status(d, "alerts: no HOME or XDG_STATE_HOME to keep marks in");
+		react_say(re, "alerts: no HOME or XDG_STATE_HOME to keep marks in");
 		return;
 	}
 	if (alert_marks_update(a->marks, a->path, op, name, note, until, loop_now_ms(), err,
 	    sizeof err) != 0)
-		dash_set_status(d, "alerts: %s", err);
+		react_say(re, "alerts: %s", err);
 }
 
 static void
-prompt_done(struct dash *d)
+prompt_done(struct dash *d, struct reaction *re)
 {
 	struct dash_alerts *a = d->alerts;
 	const struct alert *al = alert_set_get(a->set, (size_t)a->sel);
@@ -391,23 +392,23 @@ prompt_done(struct dash *d)
 
 	switch (a->prompt) {
 	case PR_ACK:
-		mark(d, MARK_ACK, al->rule->name, a->text, 0);
-		dash_set_status(d, "acknowledged %s", al->rule->name);
+		mark(d, MARK_ACK, al->rule->name, a->text, 0, re);
+		react_say(re, "acknowledged %s", al->rule->name);
 		break;
 	case PR_SNOOZE:
 		if ((until = snooze_until(a->text, now)) < 0) {
-			dash_set_status(d, "snooze: '%s' is not 15m, 1h, 4h, or HH:MM", a->text);
+			react_say(re, "snooze: '%s' is not 15m, 1h, 4h, or HH:MM", a->text);
 			break;
 		}
-		mark(d, MARK_SNOOZE, al->rule->name, NULL, until);
-		dash_set_status(d, "snoozed %s for %s", al->rule->name,
+		mark(d, MARK_SNOOZE, al->rule->name, NULL, until, re);
+		react_say(re, "snoozed %s for %s", al->rule->name,
 		    format_dur(until - now, t, sizeof t));
 		break;
 	case PR_SILENCE:
 		if (a->len == 0)
 			break;
-		mark(d, MARK_SILENCE, a->text, NULL, 0);
-		dash_set_status(d, "silenced alerts matching %s (u on one of them undoes)", a->text);
+		mark(d, MARK_SILENCE, a->text, NULL, 0, re);
+		react_say(re, "silenced alerts matching %s (u on one of them undoes)", a->text);
 		break;
 	default:
 		break;
@@ -423,8 +424,9 @@ prompt_open(struct dash_alerts *a, enum prompt_kind k, const char *text)
 	a->len = (int)strlen(a->text);
 }
 
-int
-view_alerts_key(struct dash *d, int ch)
+/* The alerts view's keys (its prompt takes every key while open); 0 = not its key. */
+static int
+alerts_key(struct dash *d, int ch, struct reaction *re)
 {
 	struct dash_alerts *a = d->alerts;
 	int n = (int)alert_set_count(a->set);
@@ -434,7 +436,7 @@ view_alerts_key(struct dash *d, int ch)
 		if (ch == 27) {
 			a->prompt = PR_NONE;
 		} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
-			prompt_done(d);
+			prompt_done(d, re);
 		} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
 			if (a->len > 0)
 				a->text[--a->len] = '\0';
@@ -448,8 +450,7 @@ view_alerts_key(struct dash *d, int ch)
 	case 27:
 	case '!':
 	case KEY_BACKSPACE:
-		d->view = VIEW_DASH;
-		d->need_clear = 1;
+		react_view(re, VIEW_DASH);
 		return 1;
 	case KEY_UP:
 	case 'k':
@@ -478,8 +479,8 @@ view_alerts_key(struct dash *d, int ch)
 	case 'u':
 		if (al == NULL)
 			return 1;
-		mark(d, MARK_UNACK, al->rule->name, NULL, 0);
-		mark(d, MARK_UNSNOOZE, al->rule->name, NULL, 0);
+		mark(d, MARK_UNACK, al->rule->name, NULL, 0, re);
+		mark(d, MARK_UNSNOOZE, al->rule->name, NULL, 0, re);
 		for (int k = 0; a->path != NULL && k < MARKS_MAX; k++) {
 			const struct mark *s = alert_marks_silence(a->marks, al->rule->name,
 			    loop_now_ms());
@@ -488,9 +489,9 @@ view_alerts_key(struct dash *d, int ch)
 			if (s == NULL)
 				break;
 			snprintf(glob, sizeof glob, "%s", s->name);
-			mark(d, MARK_UNSILENCE, glob, NULL, 0);
+			mark(d, MARK_UNSILENCE, glob, NULL, 0, re);
 		}
-		dash_set_status(d, "%s: acknowledgement, snooze and silences taken back",
+		react_say(re, "%s: acknowledgement, snooze and silences taken back",
 		    al->rule->name);
 		return 1;
 	}
@@ -538,8 +539,9 @@ dash_budgets_draw(struct dash *d, struct rect r)
 	}
 }
 
-/* The alerts view's own keys (view_alerts_key) move and act; the table has no more to do. */
+/* The alerts view's own keys move and act; the table has no more to do. */
 const struct view_kind view_alerts = {
 	.name = "alerts",
 	.draw = view_alerts_draw,
+	.key = alerts_key,
 };

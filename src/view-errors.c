@@ -119,24 +119,23 @@ view_errors_done(void)
 }
 
 /* Enter: everything filtered to that error; the recent runs that had it (Esc undoes). */
-static int
+static struct reaction
 errors_enter(struct dash *d)
 {
 	const struct error_group *g = view_errors_selected(d);
+	struct reaction re = react(0);
+	struct filter *f;
 	char spec[600];
 
 	if (g == NULL)
-		return 0;
+		return re;
 	snprintf(spec, sizeof spec, "%s%s%s", g->class, g->message[0] ? ": " : "", g->message);
-	filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
-	d->has_undo = 1;
-	free(d->filter.error);
-	d->filter.error = xstrdup(spec);
-	d->view = VIEW_RECENT;
+	f = react_filter(&re, d, 1);
+	free(f->error);
+	f->error = xstrdup(spec);
+	react_view(&re, VIEW_RECENT);
 	d->rec_to_ms = 0;
-	d->need_clear = 1;
-	keys_filter_changed(d);
-	return 0;
+	return re;
 }
 
 const struct view_kind view_errors = {

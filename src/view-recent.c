@@ -188,16 +188,17 @@ view_recent_done(void)
 	memset(&rec, 0, sizeof rec);
 }
 
-static int
+static struct reaction
 recent_enter(struct dash *d)
 {
 	struct run *r = view_recent_selected(d);
+	struct reaction re = react(0);
 
 	if (r == NULL)
-		dash_set_status(d, "no run selected");
+		react_say(&re, "no run selected");
 	else
-		dash_open_log(d, r->id);
-	return 0;
+		react_open(&re, RE_OPEN_LOG, r->id);
+	return re;
 }
 
 const struct view_kind view_recent = {

@@ -186,16 +186,20 @@ view_runlog_draw(struct dash *d, struct rect r)
 	}
 }
 
-int
-view_runlog_key(struct dash *d, int ch)
+/* The run log's own keys: r relative / absolute times, J and K scroll the event detail. */
+static int
+runlog_key(struct dash *d, int ch, struct reaction *re)
 {
+	(void)re;
 	if (ch == 'r')
 		d->log_abs = !d->log_abs;
 	else if (ch == 'J')
 		d->detail_top += 3;
 	else if (ch == 'K')
 		d->detail_top -= 3;
-	return 0;
+	else
+		return 0;
+	return 1;
 }
 
 static void
@@ -208,12 +212,6 @@ runlog_move(struct dash *d, int delta)
 	d->log_follow = delta >= 1000000; /* End follows the log live */
 }
 
-static int
-runlog_enter(struct dash *d)
-{
-	return view_runlog_key(d, '\r');
-}
-
 static struct run *
 runlog_selected(struct dash *d)
 {
@@ -224,6 +222,6 @@ const struct view_kind view_runlog = {
 	.name = "log",
 	.draw = view_runlog_draw,
 	.step = runlog_move,
-	.enter = runlog_enter,
+	.key = runlog_key,
 	.selected = runlog_selected,
 };

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dash.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -137,20 +136,6 @@ view_trace_selected(struct dash *d)
 	return r;
 }
 
-int
-view_trace_key(struct dash *d, int ch)
-{
-	struct node *nodes;
-	size_t n;
-
-	if (ch != '\r')
-		return 0;
-	n = build(d, &nodes);
-	if (d->trace_sel < (int)n)
-		dash_open_log(d, nodes[d->trace_sel].run->id);
-	free(nodes);
-	return 0;
-}
 
 static void
 trace_move(struct dash *d, int delta)
@@ -160,10 +145,18 @@ trace_move(struct dash *d, int delta)
 		d->trace_sel = 0;
 }
 
-static int
+/* Enter: the highlighted run's log. */
+static struct reaction
 trace_enter(struct dash *d)
 {
-	return view_trace_key(d, '\r');
+	struct reaction re = react(0);
+	struct node *nodes;
+	size_t n = build(d, &nodes);
+
+	if (d->trace_sel >= 0 && (size_t)d->trace_sel < n)
+		react_open(&re, RE_OPEN_LOG, nodes[d->trace_sel].run->id);
+	free(nodes);
+	return re;
 }
 
 const struct view_kind view_trace = {

@@ -19,12 +19,11 @@ open_log(struct dash *d, const char *run_id)
 	if (d->view != VIEW_LOG)
 		d->log_from = d->view;
 	d->view = VIEW_LOG;
-	d->log_sel = 0;
-	d->detail_top = 0;
+	ui_list_reset(&d->log);
+	ui_list_reset(&d->detail);
+	d->log.follow = 1; /* on the newest event, following */
 	/* a run found by a search opens with its matching events marked */
 	snprintf(d->log_search, sizeof d->log_search, "%s", d->filter.text ? d->filter.text : "");
-	d->log_top = 0;
-	d->log_follow = 1;
 }
 
 static void
@@ -33,8 +32,7 @@ open_trace(struct dash *d, const char *trace_id)
 	free(d->trace_id);
 	d->trace_id = xstrdup(trace_id);
 	d->view = VIEW_TRACE;
-	d->trace_sel = 0;
-	d->trace_top = 0;
+	ui_list_reset(&d->trace);
 }
 
 /* The filter changes: every pane's selection back to its top (the runs pane's run kept). */
@@ -51,8 +49,10 @@ set_filter(struct dash *d, struct reaction *re)
 	filter_done(&d->filter);
 	d->filter = re->filter; /* the reaction's strings move to the dashboard */
 	filter_init(&re->filter);
-	for (int i = 0; i < PANES_MAX; i++)
-		d->sel[i] = d->top[i] = 0;
+	for (int i = 1; i < PANES_MAX; i++)
+		ui_list_reset(&d->pane[i]);
+	/* the selected run stays selected if it passes the new filter */
+	d->pane[0].sel = d->pane[0].top = 0;
 	filter_format(&d->filter, buf, sizeof buf);
 	dash_set_status(d, "filter: %s", buf[0] ? buf : "none");
 }

@@ -175,55 +175,14 @@ dash_recompute(struct dash *d)
 struct run *
 dash_selected_run(struct dash *d)
 {
-	const struct live_run **v;
-	int n = dash_runs(d, &v);
+	struct ui_rows rows = dash_runs_rows(d);
+	const struct live_run *const *v = rows.ctx;
+	int i;
 
-	if (n == 0)
+	ui_list_sync(&d->pane[0], &rows);
+	if ((i = ui_list_selected(&d->pane[0])) < 0)
 		return NULL;
-	dash_runs_follow(d, v, n);
-	return store_find(d->store, v[d->sel[0]]->run->id);
-}
-
-void
-dash_runs_follow(struct dash *d, const struct live_run **v, int n)
-{
-	int i = d->sel[0];
-
-	if (n == 0)
-		return;
-	if (i >= n)
-		i = n - 1;
-	if (i < 0)
-		i = 0;
-	if (d->sel_run_id != NULL && strcmp(v[i]->run->id, d->sel_run_id) != 0) {
-		/* the list moved under the selection: find the run again */
-		for (int k = 0; k < n; k++) {
-			if (strcmp(v[k]->run->id, d->sel_run_id) == 0) {
-				i = k;
-				break;
-			}
-		}
-	}
-	d->sel[0] = i;
-	if (d->sel_run_id == NULL || strcmp(v[i]->run->id, d->sel_run_id) != 0) {
-		free(d->sel_run_id);
-		d->sel_run_id = xstrdup(v[i]->run->id);
-	}
-}
-
-void
-dash_runs_remember(struct dash *d)
-{
-	const struct live_run **v;
-	int n = dash_runs(d, &v), i = d->sel[0];
-
-	free(d->sel_run_id);
-	d->sel_run_id = NULL;
-	if (n == 0)
-		return;
-	i = i >= n ? n - 1 : i < 0 ? 0 : i;
-	d->sel[0] = i;
-	d->sel_run_id = xstrdup(v[i]->run->id);
+	return store_find(d->store, v[i]->run->id);
 }
 
 static void
@@ -596,7 +555,8 @@ dash_main(const struct opts *o)
 	}
 	d->refresh_ms = o->refresh_ms;
 	dash_alerts_create(d, o->alerts);
-	d->log_follow = 1;
+	d->log.follow = 1;
+	d->help.scroll_only = d->msgs.scroll_only = d->detail.scroll_only = 1;
 	d->need_clear = 1;
 	log_set_stderr(0);
 	atexit(on_exit_restore);
@@ -644,9 +604,15 @@ dash_main(const struct opts *o)
 	filter_done(&d->filter);
 	free(d->run_id);
 	free(d->trace_id);
-	free(d->sel_run_id);
-	free(d->rec_sel_id);
+	for (int i = 0; i < PANES_MAX; i++)
+		ui_list_done(&d->pane[i]);
+	ui_list_done(&d->rec);
+	ui_list_done(&d->err);
+	ui_list_done(&d->log);
+	ui_list_done(&d->trace);
+	ui_list_done(&d->pick);
 	view_recent_done();
+	pane_queues_done();
 	view_errors_done();
 	for (int i = 0; i < d->pick_n; i++)
 		free(d->pick_items[i]);

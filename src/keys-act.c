@@ -97,7 +97,7 @@ log_find(struct dash *d, int dir, int from_here, struct reaction *re)
 		return;
 	}
 	n = (int)r->nlog;
-	start = d->log_sel + (from_here ? 0 : dir);
+	start = d->log.sel + (from_here ? 0 : dir);
 	for (int k = 0; k < n; k++) {
 		int i = ((start + dir * k) % n + n) % n;
 
@@ -111,9 +111,12 @@ log_find(struct dash *d, int dir, int from_here, struct reaction *re)
 		react_say(re, "no event of this run holds \"%s\"", d->log_search);
 		return;
 	}
-	d->log_sel = at;
-	d->log_follow = 0;
-	d->detail_top = 0;
+	{
+		struct ui_rows rows = { n, NULL, NULL };
+
+		ui_list_select(&d->log, &rows, at);
+	}
+	ui_list_reset(&d->detail);
 	react_say(re, "\"%s\": %d event%s (n next, N previous)", d->log_search, hits,
 	    hits == 1 ? "" : "s");
 }
@@ -131,7 +134,24 @@ pick_clear(struct dash *d)
 		free(d->pick_items[i]);
 	free(d->pick_items);
 	d->pick_items = NULL;
-	d->pick_n = d->pick_sel = 0;
+	d->pick_n = 0;
+	ui_list_reset(&d->pick);
+}
+
+static const char *
+pick_key_of(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct dash *d = ctx;
+
+	(void)buf;
+	(void)size;
+	return d->pick_items[i];
+}
+
+struct ui_rows
+keys_pick_rows(struct dash *d)
+{
+	return (struct ui_rows){ d->pick_n, pick_key_of, d };
 }
 
 /*
@@ -162,8 +182,7 @@ apply_view(struct dash *d, int i, struct reaction *re)
 	*to = f;
 	if (v->sort >= 0) {
 		d->sort = v->sort;
-		free(d->sel_run_id);
-		d->sel_run_id = NULL;
+		ui_list_reset(&d->pane[0]);
 	}
 	for (int t = 0; t < 3; t++) {
 		if (v->tsort[t] != 0) {
@@ -274,31 +293,27 @@ struct reaction
 enter_row(struct dash *d)
 {
 	const struct metrics *m = d->m;
-	int i = d->sel[d->focus];
+	struct ui_rows rows = layout_pane_rows(d, d->focus);
 	struct reaction re = react(0);
+	int i;
+
+	if (d->focus < 0 || d->focus >= PANES_MAX)
+		return re;
+	ui_list_sync(&d->pane[d->focus], &rows);
+	i = ui_list_selected(&d->pane[d->focus]);
 
 	switch (d->focus) {
 	case 1: case 2: /* throughput, latency: the runs behind the figures */
 		react_view(&re, VIEW_RECENT);
 		d->rec_to_ms = 0;
 		break;
-	case 3: { /* queues, in the order shown (by name) */
-		const char *best = NULL;
-
-		/* the i-th name in name order */
-		for (size_t a = 0; a < m->nqueues; a++) {
-			int rank = 0;
-
-			for (size_t b = 0; b < m->nqueues; b++)
-				rank += strcmp(m->queues[b].name, m->queues[a].name) < 0;
-			if (rank == i)
-				best = m->queues[a].name;
-		}
-		if (best != NULL)
-			filter_to(d, "queue", best, &re);
+	case 3: /* queues: the row's key is its name */
+		if (i >= 0 && d->pane[3].key != NULL)
+			filter_to(d, "queue", d->pane[3].key, &re);
 		break;
-	}
 	case 4:
+		if (i < 0)
+			break;
 		if ((size_t)i < m->nflags) {
 			react_open(&re, RE_OPEN_LOG, m->flags[i].run->id);
 		} else if ((size_t)i - m->nflags < m->nanomalies) {
@@ -308,7 +323,7 @@ enter_row(struct dash *d)
 			/* to its time: the runs that finished while it lasted */
 			d->rec_from_ms = a->ts_ms;
 			d->rec_to_ms = a->end_ms > a->ts_ms ? a->end_ms : a->ts_ms + 60000;
-			d->rec_sel = d->rec_top = 0;
+			ui_list_reset(&d->rec);
 			react_view(&re, VIEW_RECENT);
 			react_say(&re, "%s %s from %s: %s", severity_name(a->severity),
 			    anomaly_type_name(a->type), format_hm(a->ts_ms, t, sizeof t),
@@ -316,7 +331,7 @@ enter_row(struct dash *d)
 		}
 		break;
 	case 5:
-		if ((size_t)i < m->nagents) {
+		if (i >= 0 && (size_t)i < m->nagents) {
 			const struct agent_stats *a = &m->agents[pane_table_row(d, 0, (size_t)i)];
 
 			filter_to(d, "agent", a->agent_name ? a->agent_name : a->agent_id ?
@@ -324,18 +339,32 @@ enter_row(struct dash *d)
 		}
 		break;
 	case 6:
-		if ((size_t)i < m->nmodels &&
+		if (i >= 0 && (size_t)i < m->nmodels &&
 		    m->models[pane_table_row(d, 1, (size_t)i)].model_id != NULL)
 			filter_to(d, "model", m->models[pane_table_row(d, 1, (size_t)i)].model_id,
 			    &re);
 		break;
 	case 7:
-		if ((size_t)i < m->ntools &&
+		if (i >= 0 && (size_t)i < m->ntools &&
 		    m->tools[pane_table_row(d, 2, (size_t)i)].tool_id != NULL)
 			filter_to(d, "tool", m->tools[pane_table_row(d, 2, (size_t)i)].tool_id, &re);
 		break;
 	}
 	return re;
+}
+
+int
+list_delta(int ch)
+{
+	switch (ch) {
+	case KEY_UP: case 'k': return -1;
+	case KEY_DOWN: case 'j': return 1;
+	case KEY_PPAGE: return UI_LIST_PAGE_UP;
+	case KEY_NPAGE: return UI_LIST_PAGE_DOWN;
+	case KEY_HOME: case 'g': return UI_LIST_HOME;
+	case KEY_END: case 'G': return UI_LIST_END;
+	}
+	return 0;
 }
 
 static int
@@ -388,19 +417,20 @@ pick_key(struct dash *d, int ch)
 		re.what |= RE_OVERLAY;
 		re.overlay = OV_NONE;
 	}
-	if (ch == KEY_UP || ch == 'k')
-		d->pick_sel = d->pick_sel > 0 ? d->pick_sel - 1 : 0;
-	else if (ch == KEY_DOWN || ch == 'j')
-		d->pick_sel = d->pick_sel + 1 < d->pick_n ? d->pick_sel + 1 : d->pick_sel;
+	struct ui_rows rows = keys_pick_rows(d);
+	int delta = list_delta(ch);
+
+	if (delta != 0)
+		ui_list_move(&d->pick, &rows, delta);
 	else if (is_enter(ch) && d->pick_kind == 'V')
-		apply_view(d, d->pick_sel, &re);
-	else if (is_enter(ch) && d->pick_sel < d->pick_n) {
+		apply_view(d, ui_list_selected(&d->pick), &re);
+	else if (is_enter(ch) && ui_list_selected(&d->pick) >= 0) {
 		struct filter *f = react_filter(&re, d, 0);
 		char **slot = d->pick_kind == 'a' ? &f->agent : d->pick_kind == 'U' ? &f->user :
 		    d->pick_kind == 'W' ? &f->workspace : &f->model;
 
 		free(*slot);
-		*slot = xstrdup(d->pick_items[d->pick_sel]);
+		*slot = xstrdup(d->pick_items[ui_list_selected(&d->pick)]);
 	}
 	return re;
 }
@@ -436,7 +466,7 @@ keys_mouse(struct dash *d)
 	if (d->view == VIEW_RECENT) {
 		row = ev.y - 4; /* under the title and the column names */
 		if (row >= 0) {
-			view_recent_move(d, d->rec_top + row - d->rec_sel);
+			view_recent_move(d, d->rec.top + row - d->rec.sel);
 			if (dbl)
 				return k_enter(d, '\r');
 		}
@@ -445,13 +475,13 @@ keys_mouse(struct dash *d)
 	if (d->view == VIEW_TRACE) {
 		row = ev.y - 3;
 		if (row >= 0) {
-			d->trace_sel = d->trace_top + row;
+			view_kinds[VIEW_TRACE]->step(d, d->trace.top + row - d->trace.sel);
 			if (dbl)
 				return k_enter(d, '\r');
 		}
 		return re;
 	}
-	if ((p = layout_pane_at(d, ev.y, ev.x, &r)) < 0)
+	if ((p = layout_pane_at(d, ev.y, ev.x, &r)) < 0 || p >= PANES_MAX)
 		return re;
 	d->focus = p;
 	row = ev.y - (r.y + 1); /* the first row under the pane's title */
@@ -461,7 +491,7 @@ keys_mouse(struct dash *d)
 		if (code > 0) {
 			d->tdesc[p - 5] = d->tsort[p - 5] == code ? !d->tdesc[p - 5] : code >= 2;
 			d->tsort[p - 5] = code;
-			d->sel[p] = d->top[p] = 0;
+			ui_list_reset(&d->pane[p]);
 		}
 		return re;
 	}
@@ -469,8 +499,12 @@ keys_mouse(struct dash *d)
 		row--; /* rows start under the column names */
 	if (row < 0)
 		return re;
-	/* a click moves the selection to the row, as the keys would */
-	view_kinds[VIEW_DASH]->step(d, (p == 3 ? 0 : d->top[p]) + row - d->sel[p]);
+	/* a click selects the row under it */
+	{
+		struct ui_rows rows = layout_pane_rows(d, p);
+
+		ui_list_select(&d->pane[p], &rows, d->pane[p].top + row);
+	}
 	if (dbl)
 		return k_enter(d, '\r');
 	return re;

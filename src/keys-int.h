@@ -5,6 +5,8 @@
 struct dash;
 struct reaction;
 
+/* A movement key's delta for ui_list_move (0: not a movement key). */
+int list_delta(int ch);
 struct reaction k_move(struct dash *, int ch);
 struct reaction k_enter(struct dash *, int ch);
 /* The run log's next (dir 1) or previous (-1) event holding the search. */

@@ -48,7 +48,7 @@ k_help(struct dash *d, int ch)
 	struct reaction re = react(RE_OVERLAY);
 
 	(void)ch;
-	d->help_top = 0;
+	ui_list_reset(&d->help);
 	re.overlay = OV_HELP;
 	return re;
 }
@@ -161,9 +161,7 @@ k_focus(struct dash *d, int ch)
 struct reaction
 k_move(struct dash *d, int ch)
 {
-	int delta = ch == KEY_UP || ch == 'k' ? -1 : ch == KEY_DOWN || ch == 'j' ? 1 :
-	    ch == KEY_PPAGE ? -10 : ch == KEY_NPAGE ? 10 : ch == KEY_HOME || ch == 'g' ? -1000000 :
-	    1000000;
+	int delta = list_delta(ch);
 
 	if (view_kinds[d->view]->step != NULL)
 		view_kinds[d->view]->step(d, delta);
@@ -260,7 +258,7 @@ k_messages(struct dash *d, int ch)
 	struct reaction re = react(RE_OVERLAY);
 
 	(void)ch;
-	d->msg_top = 0;
+	ui_list_reset(&d->msgs);
 	re.overlay = OV_MESSAGES;
 	return re;
 }
@@ -304,7 +302,7 @@ k_table_sort(struct dash *d, int ch)
 		d->tdesc[t] = d->tsort[t] >= 2;
 	} else
 		d->tdesc[t] = !d->tdesc[t];
-	d->sel[d->focus] = d->top[d->focus] = 0;
+	ui_list_reset(&d->pane[d->focus]);
 	react_say(&re, "sorted by %s%s", d->tsort[t] == 0 ? "its own order (by count)" :
 	    names[t][d->tsort[t]], d->tdesc[t] ? (d->tsort[t] == 0 ? ", reversed" :
 	    ", descending") : d->tsort[t] == 0 ? "" : ", ascending");
@@ -332,9 +330,7 @@ k_sort(struct dash *d, int ch)
 	(void)ch;
 	d->sort = (d->sort + 1) % SORT_COUNT;
 	/* a new order starts at its top, as a new list would */
-	d->sel[0] = d->top[0] = 0;
-	free(d->sel_run_id);
-	d->sel_run_id = NULL;
+	ui_list_reset(&d->pane[0]);
 	react_say(&re, "runs sorted by %s", names[d->sort]);
 	return re;
 }
@@ -477,14 +473,15 @@ static const struct key keys[] = {
 
 /* Keys over the help and the messages: the movement keys scroll, every other key closes. */
 static struct reaction
-overlay_scroll(int *top, int ch)
+overlay_scroll(struct ui_list *l, int ch)
 {
-	int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
-	    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;
+	int step = ch == ' ' ? UI_LIST_PAGE_DOWN : list_delta(ch);
 	struct reaction re = react(0);
 
 	if (step != 0) {
-		*top += step; /* clamped as it is drawn */
+		struct ui_rows rows = { l->n, NULL, NULL }; /* the rows counted as it was drawn */
+
+		ui_list_move(l, &rows, step);
 		return re;
 	}
 	re.what = RE_OVERLAY;
@@ -508,9 +505,9 @@ keys_dispatch(struct dash *d, int ch)
 	if (d->overlay == OV_PICK)
 		return pick_key(d, ch);
 	if (d->overlay == OV_MESSAGES)
-		return overlay_scroll(&d->msg_top, ch);
+		return overlay_scroll(&d->msgs, ch);
 	if (d->overlay == OV_HELP)
-		return overlay_scroll(&d->help_top, ch);
+		return overlay_scroll(&d->help, ch);
 	if (vk->key != NULL && vk->key(d, ch, &re))
 		return re;
 	for (int i = 0; i < NKEYS; i++) {
@@ -564,7 +561,7 @@ keys_help_draw(struct dash *d, struct rect r)
 					if (sp > take / 2)
 						take = sp;
 				}
-				if (pass == 1 && ln >= d->help_top && shown < in.h) {
+				if (pass == 1 && ln >= d->help.top && shown < in.h) {
 					y = in.y + shown++;
 					if (off == 0)
 						ui_text(d, y, in.x, 12, TH_ACCENT, keys[i].label);
@@ -577,14 +574,15 @@ keys_help_draw(struct dash *d, struct rect r)
 			} while (off < len);
 		}
 		lines = ln;
-		if (pass == 0 && d->help_top > lines - in.h)
-			d->help_top = lines - in.h > 0 ? lines - in.h : 0;
-		if (d->help_top < 0)
-			d->help_top = 0;
+		if (pass == 0) {
+			struct ui_rows rows = { lines, NULL, NULL };
+
+			ui_list_show(&d->help, &rows, in.h, 0);
+		}
 	}
 	if (lines > in.h)
 		snprintf(title, sizeof title, " keys %d-%d of %d (j/k, PgUp/PgDn scroll; other keys close) ",
-		    d->help_top + 1, d->help_top + shown, lines);
+		    d->help.top + 1, d->help.top + shown, lines);
 	else
 		snprintf(title, sizeof title, " keys (any key closes this) ");
 	ui_text(d, box.y, box.x + 2, box.w - 4, TH_FOCUS, title);

@@ -11,12 +11,8 @@
 #include "ui.h"
 #include "xmalloc.h"
 
-/* The table's selection and scroll, by the one list clamp. */
-static void
-scroll_fix(struct dash *d, int idx, int n, int h)
-{
-	ui_list_clamp(&d->sel[idx], &d->top[idx], n, h);
-}
+/* The panes of tables 0, 1, 2 (agents, models, tools) in the pane table. */
+#define TABLE_PANE 5
 
 /*
  * Table rows are drawn cell by cell from x; a cell that would not fit whole
@@ -288,6 +284,36 @@ tool_name(const struct metrics *m, size_t i)
 
 #define SHOWN(k) (show & (1u << (k)))
 
+/* Table t's rows as shown (sorted), known by their name. */
+struct table_ctx {
+	struct dash *d;
+	int t;
+};
+
+static const char *
+table_key(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct table_ctx *c = ctx;
+	size_t row = pane_table_row(c->d, c->t, (size_t)i);
+	const char *name = c->t == 0 ? agent_name(c->d->m, row) : c->t == 1 ?
+	    model_name(c->d->m, row) : tool_name(c->d->m, row);
+
+	(void)buf;
+	(void)size;
+	return name;
+}
+
+static struct ui_rows
+table_rows(struct dash *d, int t)
+{
+	static struct table_ctx ctx[3];
+	const struct metrics *m = d->m;
+
+	ctx[t] = (struct table_ctx){ d, t };
+	return (struct ui_rows){ (int)(t == 0 ? m->nagents : t == 1 ? m->nmodels : m->ntools),
+	    table_key, &ctx[t] };
+}
+
 /* The columns the config allows table t to show (all when it names none). */
 static unsigned
 allowed(const struct dash *d, int t)
@@ -306,15 +332,19 @@ draw_agents(struct dash *d, struct rect r, int focused)
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
 	    names_need("agent", agent_name, m, m->nagents), &nw, allowed(d, 0));
+	struct ui_list *l = &d->pane[TABLE_PANE + 0];
+	struct ui_rows rows;
+	int shown;
 
 	header(d, r, "agent", nw, cols, nc, show, 0);
-	scroll_fix(d, 5, (int)m->nagents, r.h - 1);
-	for (int i = 0; i < r.h - 1 && d->top[5] + i < (int)m->nagents; i++) {
-		size_t row = pane_table_row(d, 0, (size_t)(d->top[5] + i));
+	rows = table_rows(d, 0);
+	shown = ui_list_show(l, &rows, r.h - 1, 1);
+	for (int i = 0; i < shown; i++) {
+		size_t row = pane_table_row(d, 0, (size_t)(l->top + i));
 		const struct agent_stats *a = &m->agents[row];
 		char t[32];
 		double ok = a->executions ? 100.0 * (double)a->completed / (double)a->executions : -1;
-		int sel = focused && d->top[5] + i == d->sel[5];
+		int sel = focused && l->top + i == l->sel;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
 		name_cell(&c, nw, sel ? TH_SELECT : TH_ACCENT, agent_name(m, row));
@@ -335,6 +365,7 @@ draw_agents(struct dash *d, struct rect r, int focused)
 			cell(&c, 9, TH_DIM, " %8s", a->executions ? format_cost(a->cost_nusd /
 			    (int64_t)a->executions, t, sizeof t) : "-");
 	}
+	ui_more(d, r.y + 1 + shown, r.x, r.w, ui_list_more(l));
 }
 
 static void
@@ -348,14 +379,18 @@ draw_models(struct dash *d, struct rect r, int focused)
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
 	    names_need("model", model_name, m, m->nmodels), &nw, allowed(d, 1));
+	struct ui_list *l = &d->pane[TABLE_PANE + 1];
+	struct ui_rows rows;
+	int shown;
 
 	header(d, r, "model", nw, cols, nc, show, 1);
-	scroll_fix(d, 6, (int)m->nmodels, r.h - 1);
-	for (int i = 0; i < r.h - 1 && d->top[6] + i < (int)m->nmodels; i++) {
-		size_t row = pane_table_row(d, 1, (size_t)(d->top[6] + i));
+	rows = table_rows(d, 1);
+	shown = ui_list_show(l, &rows, r.h - 1, 1);
+	for (int i = 0; i < shown; i++) {
+		size_t row = pane_table_row(d, 1, (size_t)(l->top + i));
 		const struct model_stats *s = &m->models[row];
 		char a[32];
-		int sel = focused && d->top[6] + i == d->sel[6];
+		int sel = focused && l->top + i == l->sel;
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
@@ -373,6 +408,7 @@ draw_models(struct dash *d, struct rect r, int focused)
 		if (SHOWN(4))
 			cell(&c, 6, s->errors ? TH_ERR : TH_DIM, " %5llu", (unsigned long long)s->errors);
 	}
+	ui_more(d, r.y + 1 + shown, r.x, r.w, ui_list_more(l));
 	if (m->nmodels == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no llm.call events in the window");
 }
@@ -387,14 +423,18 @@ draw_tools(struct dash *d, struct rect r, int focused)
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
 	    names_need("tool", tool_name, m, m->ntools), &nw, allowed(d, 2));
+	struct ui_list *l = &d->pane[TABLE_PANE + 2];
+	struct ui_rows rows;
+	int shown;
 
 	header(d, r, "tool", nw, cols, nc, show, 2);
-	scroll_fix(d, 7, (int)m->ntools, r.h - 1);
-	for (int i = 0; i < r.h - 1 && d->top[7] + i < (int)m->ntools; i++) {
-		size_t row = pane_table_row(d, 2, (size_t)(d->top[7] + i));
+	rows = table_rows(d, 2);
+	shown = ui_list_show(l, &rows, r.h - 1, 1);
+	for (int i = 0; i < shown; i++) {
+		size_t row = pane_table_row(d, 2, (size_t)(l->top + i));
 		const struct tool_stats *s = &m->tools[row];
 		char a[32];
-		int sel = focused && d->top[7] + i == d->sel[7];
+		int sel = focused && l->top + i == l->sel;
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
@@ -409,10 +449,35 @@ draw_tools(struct dash *d, struct rect r, int focused)
 		if (SHOWN(3))
 			cell(&c, 6, s->timeouts ? TH_WARN : TH_DIM, " %5llu", (unsigned long long)s->timeouts);
 	}
+	ui_more(d, r.y + 1 + shown, r.x, r.w, ui_list_more(l));
 	if (m->ntools == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no tool.call events in the window");
 }
 
-const struct pane_kind pane_agents = { .name = "agents", .title = "Agents", .draw = draw_agents };
-const struct pane_kind pane_models = { .name = "models", .title = "Models (tokens, cost)", .draw = draw_models };
-const struct pane_kind pane_tools = { .name = "tools", .title = "Tools", .draw = draw_tools };
+static struct ui_rows
+rows_agents(struct dash *d)
+{
+	return table_rows(d, 0);
+}
+
+static struct ui_rows
+rows_models(struct dash *d)
+{
+	return table_rows(d, 1);
+}
+
+static struct ui_rows
+rows_tools(struct dash *d)
+{
+	return table_rows(d, 2);
+}
+
+const struct pane_kind pane_agents = {
+	.name = "agents", .title = "Agents", .draw = draw_agents, .rows = rows_agents,
+};
+const struct pane_kind pane_models = {
+	.name = "models", .title = "Models (tokens, cost)", .draw = draw_models, .rows = rows_models,
+};
+const struct pane_kind pane_tools = {
+	.name = "tools", .title = "Tools", .draw = draw_tools, .rows = rows_tools,
+};

@@ -12,6 +12,7 @@
 #include "store.h"
 #include "format.h"
 #include "theme.h"
+#include "ui-list.h"
 
 struct rect {
 	int y, x, h, w;
@@ -27,9 +28,8 @@ struct pane_kind {
 	const char *title;
 	/* Draw the pane's content into r (the title line is drawn by ui.c). */
 	void (*draw)(struct dash *, struct rect r, int focused);
-	/* Rows the pane can select in (0 = none); Enter calls enter(). */
-	int (*rows)(struct dash *);
-	void (*enter)(struct dash *, int row);
+	/* The rows the pane selects in, for its list (NULL: none). */
+	struct ui_rows (*rows)(struct dash *);
 };
 
 enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ERRORS, VIEW_ALERTS, VIEW__COUNT };
@@ -122,36 +122,35 @@ struct dash {
 	enum view view;
 	enum overlay overlay;
 	int focus;                /* index into the visible panes */
-	int sel[PANES_MAX], top[PANES_MAX];
-
-	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
-	int rec_sel, rec_top;     /* the recent runs view's selection and scroll */
-	int err_sel, err_top;     /* the top errors view's */
+	struct ui_list pane[PANES_MAX]; /* each pane's list (the runs pane's by run id) */
+	struct ui_list rec;       /* the recent runs view's (by run id) */
+	struct ui_list err;       /* the top errors view's (by class and message) */
 	int64_t rec_from_ms, rec_to_ms; /* recent runs: only those finished in [from, to); 0 = the window */
-	char *rec_sel_id;         /* ... by identity */
 	enum view log_from;       /* the view a run's log goes back to */
 	char filter_undo[512];    /* the filter before Enter on a row put one on */
 	int has_undo;
-	int tsort[3], tdesc[3];
+	int tsort[3], tdesc[3];   /* agents, models, tools: sort column and direction */
 	const struct savedviews *views; /* saved views (1-9) and table columns */
 	int mouse;                /* --mouse */
 	int npanes_shown;         /* panes on screen, for Tab */
 	char log_search[128];     /* the run log's search, "" = none (/, n, N) */
-	int prompt_log;           /* the prompt searches the run log, not the runs */    /* agents, models, tools: sort column and direction */
+	int prompt_log;           /* the prompt searches the run log, not the runs */
 
 	/* run log / trace views */
 	char *run_id;
-	int log_sel, log_top, log_follow, log_abs;
-	int detail_top;
-	int help_top;              /* first line of the help shown */
-	int msg_top;               /* first row of the messages view shown */            /* first line of the event detail shown (J/K) */
+	struct ui_list log;       /* the run's events, by position; End follows them live */
+	int log_abs;
+	struct ui_list detail;    /* the selected event's lines (J/K), scroll only */
+	struct ui_list help;      /* the help's lines, scroll only */
+	struct ui_list msgs;      /* the messages overlay's rows, scroll only */
 	char *trace_id;
-	int trace_sel, trace_top;
+	struct ui_list trace;     /* the trace's runs (by run id) */
 
 	/* pick list (agent/model filter) and prompt (text filter) */
 	int pick_kind;            /* 'a' or 'm' */
 	char **pick_items;
-	int pick_n, pick_sel;
+	int pick_n;
+	struct ui_list pick;      /* by item */
 	char prompt[128];
 	int prompt_len;
 
@@ -190,11 +189,8 @@ int ui_text(const struct dash *, int y, int x, int w, enum theme_role, const cha
 int ui_textf(const struct dash *, int y, int x, int w, enum theme_role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 void ui_blank(int y, int x, int w);
-/*
- * Every list's scrolling: keep sel in 0..n-1 and top so that sel is among
- * the h rows shown from top (the one clamp every pane and view uses).
- */
-void ui_list_clamp(int *sel, int *top, int n, int h);
+/* A "+N more" line, right-aligned in w columns at (y, x), when n > 0. */
+void ui_more(const struct dash *, int y, int x, int w, int n);
 /* A bordered overlay that clears its whole area; returns the inside. */
 struct rect ui_box(const struct dash *, struct rect, const char *title);
 /* A bar of frac (0..1) over w columns, eighth blocks in UTF-8. */
@@ -215,10 +211,8 @@ enum theme_role status_role(enum run_status);
 /* The runs shown in the runs pane, in the current sort (used by several panes). */
 int dash_runs(struct dash *, const struct live_run ***out);
 struct run *dash_selected_run(struct dash *);
-/* Keep the runs pane's selection on the same run as the list moves: sets sel[0]. */
-void dash_runs_follow(struct dash *, const struct live_run **v, int n);
-/* The runs pane's selection moved by a key: remember which run it is on. */
-void dash_runs_remember(struct dash *);
+/* The runs pane's rows, known by run id (dash-runs.c). */
+struct ui_rows dash_runs_rows(struct dash *);
 void dash_set_status(struct dash *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dash_recompute(struct dash *);
 /* collect_run's status when the window grew past the history held. */
@@ -235,6 +229,10 @@ void dash_draw_status(struct dash *, int y, int w);
 
 /* The dashboard pane under the screen cell (y, x): its index, or -1 (dash-layout.c). */
 int layout_pane_at(struct dash *, int y, int x, struct rect *out);
+/* Pane i's rows (n = 0 when it has none), for its list (dash-layout.c). */
+struct ui_rows layout_pane_rows(struct dash *, int i);
+/* The picker's items, known by themselves (keys-act.c). */
+struct ui_rows keys_pick_rows(struct dash *);
 /* The agent/model/user/workspace/saved-view picker over the screen. */
 void dash_draw_pick(struct dash *, int H, int W);
 /* Enter on a row of a dashboard pane other than the runs (keys-act.c). */
@@ -286,6 +284,7 @@ void keys_help_draw(struct dash *, struct rect);
 void keys_write_help(FILE *); /* for the man page / tests */
 
 /* Panes. */
+void pane_queues_done(void);
 extern const struct pane_kind pane_budgets;
 extern const struct pane_kind pane_runs, pane_queues, pane_throughput,
     pane_latency, pane_anomalies, pane_agents, pane_models, pane_tools;

@@ -13,6 +13,28 @@
 
 /* The panes of tables 0, 1, 2 (agents, models, tools) in the pane table. */
 #define TABLE_PANE 5
+/* At most this many rows: "+N more" goes in the title row, not over a row. */
+#define TIGHT 3
+
+static void
+more(struct dash *d, struct rect r, const struct ui_list *l, const char *title)
+{
+	int n = ui_list_more(l), room = r.w - ui_width(title) - 2;
+	char buf[32];
+
+	if (n <= 0)
+		return;
+	if (r.h - 1 > TIGHT) {
+		ui_more(d, r.y + 1 + l->shown, r.x, r.w, n);
+		return;
+	}
+	/* beside the title, as much of it as there is room for */
+	snprintf(buf, sizeof buf, " +%d more", n);
+	if (ui_width(buf) > room)
+		snprintf(buf, sizeof buf, " +%d", n);
+	if (ui_width(buf) <= room)
+		ui_text(d, r.y - 1, r.x + r.w - ui_width(buf), ui_width(buf), TH_DIM, buf);
+}
 
 /*
  * Table rows are drawn cell by cell from x; a cell that would not fit whole
@@ -338,7 +360,7 @@ draw_agents(struct dash *d, struct rect r, int focused)
 
 	header(d, r, "agent", nw, cols, nc, show, 0);
 	rows = table_rows(d, 0);
-	shown = ui_list_show(l, &rows, r.h - 1, 1);
+	shown = ui_list_show(l, &rows, r.h - 1, r.h - 1 > TIGHT);
 	for (int i = 0; i < shown; i++) {
 		size_t row = pane_table_row(d, 0, (size_t)(l->top + i));
 		const struct agent_stats *a = &m->agents[row];
@@ -365,7 +387,7 @@ draw_agents(struct dash *d, struct rect r, int focused)
 			cell(&c, 9, TH_DIM, " %8s", a->executions ? format_cost(a->cost_nusd /
 			    (int64_t)a->executions, t, sizeof t) : "-");
 	}
-	ui_more(d, r.y + 1 + shown, r.x, r.w, ui_list_more(l));
+	more(d, r, l, pane_agents.title);
 }
 
 static void
@@ -385,7 +407,7 @@ draw_models(struct dash *d, struct rect r, int focused)
 
 	header(d, r, "model", nw, cols, nc, show, 1);
 	rows = table_rows(d, 1);
-	shown = ui_list_show(l, &rows, r.h - 1, 1);
+	shown = ui_list_show(l, &rows, r.h - 1, r.h - 1 > TIGHT);
 	for (int i = 0; i < shown; i++) {
 		size_t row = pane_table_row(d, 1, (size_t)(l->top + i));
 		const struct model_stats *s = &m->models[row];
@@ -408,7 +430,7 @@ draw_models(struct dash *d, struct rect r, int focused)
 		if (SHOWN(4))
 			cell(&c, 6, s->errors ? TH_ERR : TH_DIM, " %5llu", (unsigned long long)s->errors);
 	}
-	ui_more(d, r.y + 1 + shown, r.x, r.w, ui_list_more(l));
+	more(d, r, l, pane_models.title);
 	if (m->nmodels == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no llm.call events in the window");
 }
@@ -429,7 +451,7 @@ draw_tools(struct dash *d, struct rect r, int focused)
 
 	header(d, r, "tool", nw, cols, nc, show, 2);
 	rows = table_rows(d, 2);
-	shown = ui_list_show(l, &rows, r.h - 1, 1);
+	shown = ui_list_show(l, &rows, r.h - 1, r.h - 1 > TIGHT);
 	for (int i = 0; i < shown; i++) {
 		size_t row = pane_table_row(d, 2, (size_t)(l->top + i));
 		const struct tool_stats *s = &m->tools[row];
@@ -449,7 +471,7 @@ draw_tools(struct dash *d, struct rect r, int focused)
 		if (SHOWN(3))
 			cell(&c, 6, s->timeouts ? TH_WARN : TH_DIM, " %5llu", (unsigned long long)s->timeouts);
 	}
-	ui_more(d, r.y + 1 + shown, r.x, r.w, ui_list_more(l));
+	more(d, r, l, pane_tools.title);
 	if (m->ntools == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no tool.call events in the window");
 }

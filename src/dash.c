@@ -450,6 +450,27 @@ backfilled(struct collect *c)
 	uv_timer_start(&frame, on_frame, 0, 0);
 }
 
+/*
+ * Home and End as terminals send them whatever TERM says: PuTTY, rxvt and
+ * tmux or screen under an xterm TERM send ESC [ 1 ~ / ESC [ 4 ~ (or 7 ~ and
+ * 8 ~, ESC [ H / F, ESC O H / F), which would otherwise read as Esc and a
+ * key. Sequences terminfo already knows are left as they are.
+ */
+static void
+home_end_keys(void)
+{
+	static const char *const home[] = { "\033[1~", "\033[7~", "\033[H", "\033OH" };
+	static const char *const end[] = { "\033[4~", "\033[8~", "\033[F", "\033OF" };
+	size_t i;
+
+	for (i = 0; i < sizeof home / sizeof home[0]; i++) {
+		if (key_defined(home[i]) == 0)
+			define_key(home[i], KEY_HOME);
+		if (key_defined(end[i]) == 0)
+			define_key(end[i], KEY_END);
+	}
+}
+
 static void
 started(struct collect *c)
 {
@@ -465,6 +486,7 @@ started(struct collect *c)
 		keypad(stdscr, TRUE);
 		nodelay(stdscr, TRUE);
 		set_escdelay(25);
+		home_end_keys();
 		curs_set(0);
 		if (d->color && has_colors()) {
 			start_color();

@@ -235,10 +235,15 @@ ok $? "Enter opens the run that was selected ($id)"
 tui_keys m80 Escape
 tui_wait m80 5 '^ recent runs:' >/dev/null
 ok $? "Esc goes back to the recent runs"
-tui_keys m80 G  # End; tmux under this TERM may send End as ESC [ 4 ~
+tui_keys m80 End  # tmux sends ESC [ 4 ~ under this TERM, which terminfo's xterm does not name
 no_more() { ! tui_match m80 '\+[0-9]+ more'; }
 wait_for 10 no_more
-ok $? "End (G): the last row, nothing hidden below"
+ok $? "End (sent as ESC [ 4 ~): the last row, nothing hidden below"
+tui_match m80 '^ recent runs:'
+ok $? "End did not read as Esc: the recent runs are still open"
+tui_keys m80 g G
+wait_for 10 no_more
+ok $? "g then G: the last row again"
 if tui_match m80 '\+[0-9]+ more'; then tui_cap m80 | sed 's/^/#   |/'; fi
 tui_keys m80 Escape
 tui_wait m80 5 'Live runs' >/dev/null

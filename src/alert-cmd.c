@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "report.h"
 #include "source.h"
+#include "source-kind.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -531,7 +532,7 @@ alerts_main(const struct opts *o)
 {
 	if (o->mark_op != 0)
 		return change_mark(o);
-	if (o->follow && o->replay == NULL)
+	if (o->follow && !cli_specs_any(o, SK_FINITE))
 		return alerts_follow(o);
 	return alerts_once(o);
 }

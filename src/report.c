@@ -21,6 +21,7 @@
 #include "report-int.h"
 #include "snapshot.h"
 #include "source.h"
+#include "source-kind.h"
 #include "store.h"
 #include "textwidth.h"
 #include "xmalloc.h"
@@ -53,7 +54,7 @@ to_store(struct collect *c, struct event *ev)
 	if (store_nruns(l->st) < 2 * l->runs_kept + 4096)
 		return;
 	/* now so far is never later than the final one: only less is dropped */
-	now = l->o->now_ms ? l->o->now_ms : l->o->replay != NULL ?
+	now = l->o->now_ms ? l->o->now_ms : cli_specs_any(l->o, SK_FINITE) ?
 	    l->newest_ms : loop_now_ms();
 	store_evict(l->st, now - l->span_ms);
 	l->runs_kept = store_nruns(l->st);
@@ -105,7 +106,7 @@ report_load(const struct opts *o, struct store *st, int64_t span_ms,
 	status = collect_run(&c);
 	if (summary || o->verbose)
 		collect_summary(&c);
-	if (o->now_ms == 0 && o->replay != NULL) {
+	if (o->now_ms == 0 && cli_specs_any(o, SK_FINITE)) {
 		int64_t newest = newest_event_ms(st);
 
 		if (newest > 0)

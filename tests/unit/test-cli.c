@@ -1,0 +1,240 @@
+/* execmon - unit tests: the source specs a command line gives, and the kinds table. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "evmap.h"
+#include "source-kind.h"
+#include "tap.h"
+
+#ifndef SRCDIR_MAPS
+#define SRCDIR_MAPS "maps"
+#endif
+
+static char cfgdir[64];
+
+/* Parse a NULL-ended command line (after "execmon") into o; cli_parse's result. */
+static int
+parse(struct opts *o, const char *const *args)
+{
+	char *argv[160];
+	int argc = 0;
+
+	argv[argc++] = (char *)"execmon";
+	for (; *args != NULL; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	return cli_parse(o, argc, argv);
+}
+
+/* "kind:arg:map" of each spec, joined by spaces. */
+static const char *
+specs(const struct opts *o)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < o->nspecs && n < sizeof buf; i++) {
+		const struct source_spec *sp = &o->specs[i];
+
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s:%s:%s", i ? " " : "",
+		    sp->kind->name, sp->arg != NULL ? sp->arg : "-",
+		    sp->map != NULL ? evmap_name(sp->map) : "native");
+	}
+	return buf;
+}
+
+static int
+count(const struct opts *o, const char *kind)
+{
+	int n = 0;
+
+	for (int i = 0; i < o->nspecs; i++)
+		n += strcmp(o->specs[i].kind->name, kind) == 0;
+	return n;
+}
+
+static void
+write_config(const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/execmon", cfgdir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/execmon/config", cfgdir);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_specs(void)
+{
+	struct opts o;
+
+	{
+		const char *a[] = { "snapshot", NULL };
+
+		is_int(parse(&o, a), 0, "no source: parses");
+		is_str(specs(&o), "stream:execmon:events:native", "no source: the default stream");
+		is_int(o.nredis, 1, "no source: the default Redis");
+		cli_free(&o);
+	}
+	{
+		const char *a[] = { "snapshot", "--stream", "a", "--map", "shannon",
+			"--bullmq", "q1", "--stream", "b", "--ws", "ws://h/x", "--map", "native",
+			"--stream", "c", "--bullmq", "q2", "--stream", "a", NULL };
+
+		is_int(parse(&o, a), 0, "mixed kinds and maps: parses");
+		is_str(specs(&o), "stream:a:native bullmq:q1:native stream:b:shannon "
+		    "ws:ws://h/x:shannon stream:c:native bullmq:q2:native stream:a:native",
+		    "specs in the order given, each with the --map in force before it");
+		is_int(count(&o, "stream"), 4, "four --stream specs (the same key twice kept;"
+		    " the start reads it once)");
+		is_int(count(&o, "bullmq"), 2, "two --bullmq specs");
+		is_int(count(&o, "ws"), 1, "one --ws spec");
+		ok(cli_specs_any(&o, SK_NO_PAST) && cli_specs_any(&o, SK_PAST),
+		    "kinds with and without a past are seen");
+		ok(!cli_specs_any(&o, SK_FINITE), "no finite source");
+		cli_free(&o);
+	}
+	{
+		const char *a[] = { "snapshot", "--stream", "a", "--ws", "ws://h/y", "--map",
+			"shannon", NULL };
+
+		is_int(parse(&o, a), 0, "a trailing --map: parses");
+		is_str(specs(&o), "stream:a:shannon ws:ws://h/y:shannon",
+		    "a trailing --map reads the sources before it that no --map covers");
+		cli_free(&o);
+	}
+	{
+		const char *a[] = { "snapshot", "--celery", "--celery-queue", "x",
+			"--celery-enable-events", "--celery", NULL };
+
+		is_int(parse(&o, a), 0, "celery thrice: parses");
+		is_str(specs(&o), "celery:-:native", "--celery and its options: one spec");
+		is_int(o.ncelery_queues, 1, "its queue kept as a kind-wide setting");
+		cli_free(&o);
+	}
+	{
+		const char *a[] = { "snapshot", "--replay", "one.jsonl", "--stream", "s",
+			"--replay", "two.jsonl", NULL };
+
+		is_int(parse(&o, a), 0, "two --replay: parses");
+		is_str(specs(&o), "stream:s:native replay:two.jsonl:native",
+		    "a later --replay replaces the earlier");
+		ok(cli_specs_any(&o, SK_FINITE) && cli_specs_any(&o, SK_ALONE),
+		    "a replay is finite and read alone");
+		cli_free(&o);
+	}
+	{
+		const char *a[] = { "snapshot", "--map", "shannon", "--bullmq",
+			"q", NULL };
+
+		is_int(parse(&o, a), 2, "a --map before only a BullMQ queue is a usage error");
+		cli_free(&o);
+	}
+	{
+		const char *a[] = { "snapshot", "--stream", "", NULL };
+
+		is_int(parse(&o, a), 2, "an empty stream key is a usage error");
+		cli_free(&o);
+	}
+	{
+		const char *a[] = { "snapshot", "--otlp-listen", "4318", NULL };
+
+		is_int(parse(&o, a), 2, "--otlp-listen without --duration on snapshot: usage error");
+		cli_free(&o);
+	}
+	/* The config file's list of a kind is replaced by argv's, the others kept. */
+	write_config("stream = from-config\nws = ws://c/feed\nbullmq = cq\n");
+	{
+		const char *a[] = { "runs", "--stream", "a", "--bullmq", "q", NULL };
+
+		is_int(parse(&o, a), 0, "config and argv: parses");
+		is_str(specs(&o), "ws:ws://c/feed:native stream:a:native bullmq:q:native",
+		    "argv's --stream and --bullmq replace the config's; its --ws stays");
+		cli_free(&o);
+	}
+	{
+		const char *a[] = { "runs", NULL };
+
+		is_int(parse(&o, a), 0, "config alone: parses");
+		is_str(specs(&o), "stream:from-config:native ws:ws://c/feed:native bullmq:cq:native",
+		    "the config's sources in its order");
+		cli_free(&o);
+	}
+	write_config("");
+	{
+		char many[65][16];
+		const char *a[2 * 66 + 2];
+		int n = 0;
+
+		a[n++] = "snapshot";
+		for (int i = 0; i < 65; i++) {
+			snprintf(many[i], sizeof many[0], "s%d", i);
+			a[n++] = "--stream";
+			a[n++] = many[i];
+		}
+		a[n] = NULL;
+		is_int(parse(&o, a), 2, "a 65th --stream is a usage error");
+		cli_free(&o);
+	}
+}
+
+static void
+test_kinds(void)
+{
+	int dup = 0, redis = 0;
+
+	ok(source_nkinds >= 6, "the table holds the kinds (%d)", source_nkinds);
+	for (int i = 0; i < source_nkinds; i++) {
+		const struct source_kind *k = source_kinds[i];
+
+		for (int j = 0; j < i; j++)
+			dup += strcmp(source_kinds[j]->name, k->name) == 0;
+		ok(k->start != NULL && k->stop != NULL, "%s: start and stop", k->name);
+		ok(source_kind_find(k->name) == k, "%s: found by name", k->name);
+		is_int(source_kind_index(k), i, "%s: its index", k->name);
+		ok(!((k->flags & SK_PAST) && (k->flags & SK_NO_PAST)),
+		    "%s: a past or none, not both", k->name);
+		ok(!((k->flags & SK_ONE) && (k->flags & SK_FLAG)), "%s: one or a flag", k->name);
+		/* The Redis-backed kinds come first: each server reads them in order. */
+		if (k->flags & SK_REDIS)
+			ok(redis++ == i, "%s: the Redis-backed kinds lead the table", k->name);
+	}
+	is_int(dup, 0, "every kind name is unique");
+	ok(source_kind_find("nope") == NULL, "an unknown name finds nothing");
+	ok(source_kind_find("stream") == &source_kind_stream, "stream is the stream kind");
+	ok(source_kind_find("otlp-listen") == &source_kind_otlp, "otlp-listen is the OTLP kind");
+	is_int(source_kind_index(NULL), -1, "no kind has no index");
+}
+
+int
+main(void)
+{
+	snprintf(cfgdir, sizeof cfgdir, "/tmp/execmon-test-cli-%ld", (long)getpid());
+	mkdir(cfgdir, 0700);
+	setenv("XDG_CONFIG_HOME", cfgdir, 1);
+	setenv("EXECMON_MAP_PATH", SRCDIR_MAPS, 1);
+	unsetenv("EXECMON_REDIS_URL");
+	unsetenv("EXECMON_REDIS_PASSWORD");
+	test_specs();
+	test_kinds();
+	{
+		char path[160];
+
+		snprintf(path, sizeof path, "%s/execmon/config", cfgdir);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/execmon", cfgdir);
+		rmdir(path);
+		rmdir(cfgdir);
+	}
+	return tap_done();
+}

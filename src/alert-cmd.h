@@ -11,10 +11,6 @@
 #include "alert-exec.h"
 #include "cli.h"
 
-/* The alert options of --help. */
-extern const char alerts_usage_options[];
-/* execmon alerts --help, with the common options' text. */
-void alerts_usage(FILE *, const char *common);
 /* --alert-exec, -exec-timeout, -exec-max, -bell, -notify, -hold (name without
  * "--") into c: 0, or -1 with what the value should be in err. */
 int alerts_option(struct alert_config *c, const char *name, const char *v, char *err,

@@ -31,70 +31,6 @@
 #include "cli-int.h"
 
 
-const struct option cli_longopts[] = {
-	{ "redis", required_argument, NULL, O_REDIS },
-	{ "redis-ca", required_argument, NULL, O_REDIS_CA },
-	{ "redis-cert", required_argument, NULL, O_REDIS_CERT },
-	{ "redis-key", required_argument, NULL, O_REDIS_KEY },
-	{ "redis-insecure", no_argument, NULL, O_REDIS_INSECURE },
-	{ "stream", required_argument, NULL, O_STREAM },
-	{ "map", required_argument, NULL, O_MAP },
-	{ "discover-every", required_argument, NULL, O_DISCOVER_EVERY },
-	{ "max-streams", required_argument, NULL, O_MAX_STREAMS },
-	{ "ws", required_argument, NULL, O_WS },
-	{ "ws-ca", required_argument, NULL, O_WS_CA },
-	{ "ws-insecure", no_argument, NULL, O_WS_INSECURE },
-	{ "ws-header", required_argument, NULL, O_WS_HEADER },
-	{ "ws-max-message", required_argument, NULL, O_WS_MAX_MESSAGE },
-	{ "otlp-listen", required_argument, NULL, O_OTLP_LISTEN },
-	{ "otlp-max-body", required_argument, NULL, O_OTLP_MAX_BODY },
-	{ "otlp-token", required_argument, NULL, O_OTLP_TOKEN },
-	{ "prices", required_argument, NULL, O_PRICES },
-	{ "price", required_argument, NULL, O_PRICE },
-	{ "bullmq", required_argument, NULL, O_BULLMQ },
-	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
-	{ "celery", no_argument, NULL, O_CELERY },
-	{ "celery-queue", required_argument, NULL, O_CELERY_QUEUE },
-	{ "celery-enable-events", no_argument, NULL, O_CELERY_ENABLE_EVENTS },
-	{ "replay", required_argument, NULL, O_REPLAY },
-	{ "window", required_argument, NULL, O_WINDOW },
-	{ "now", required_argument, NULL, O_NOW },
-	{ "filter", required_argument, NULL, O_FILTER },
-	{ "theme", required_argument, NULL, O_THEME },
-	{ "config", required_argument, NULL, O_CONFIG },
-	{ "refresh", required_argument, NULL, O_REFRESH },
-	{ "connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT },
-	{ "output", required_argument, NULL, 'o' },
-	{ "count", required_argument, NULL, O_COUNT },
-	{ "duration", required_argument, NULL, O_DURATION },
-	{ "format", required_argument, NULL, O_FORMAT },
-	{ "status", required_argument, NULL, O_STATUS },
-	{ "agent", required_argument, NULL, O_AGENT },
-	{ "trace", required_argument, NULL, O_TRACE },
-	{ "since", required_argument, NULL, O_SINCE },
-	{ "limit", required_argument, NULL, O_LIMIT },
-	{ "no-color", no_argument, NULL, O_NO_COLOR },
-	{ "mouse", no_argument, NULL, O_MOUSE },
-	{ "stats", required_argument, NULL, O_STATS },
-	{ "alert-exec", required_argument, NULL, O_ALERT_EXEC },
-	{ "alert-exec-timeout", required_argument, NULL, O_ALERT_EXEC_TIMEOUT },
-	{ "alert-exec-max", required_argument, NULL, O_ALERT_EXEC_MAX },
-	{ "alert-bell", required_argument, NULL, O_ALERT_BELL },
-	{ "alert-notify", required_argument, NULL, O_ALERT_NOTIFY },
-	{ "alert-hold", required_argument, NULL, O_ALERT_HOLD },
-	{ "follow", no_argument, NULL, O_FOLLOW },
-	{ "ack", required_argument, NULL, O_ACK },
-	{ "unack", required_argument, NULL, O_UNACK },
-	{ "note", required_argument, NULL, O_NOTE },
-	{ "snooze", required_argument, NULL, O_SNOOZE },
-	{ "silence", required_argument, NULL, O_SILENCE },
-	{ "unsilence", required_argument, NULL, O_UNSILENCE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 static const char *const command_names[] = {
 	[CMD_DASHBOARD] = "", [CMD_SNAPSHOT] = "snapshot", [CMD_RUNS] = "runs",
 	[CMD_EVENTS] = "events", [CMD_RECORD] = "record", [CMD_ALERTS] = "alerts",
@@ -283,9 +219,22 @@ cli_specs_any(const struct opts *o, unsigned flags)
 int
 cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 {
+	const struct cli_option *op = cli_option_by_id(id);
 	int64_t n;
 	int rc;
 
+	if (op != NULL && (op->flags & OPT_STR)) {
+		set_str((char **)(void *)((char *)o + op->off), v);
+		return 0;
+	}
+	if (op != NULL && (op->flags & OPT_SET)) {
+		*(int *)(void *)((char *)o + op->off) = 1;
+		return 0;
+	}
+	/* An option named as a source kind adds a source of that kind. */
+	if (source_kind_find(name) != NULL)
+		return spec_add(o, name, name, op != NULL && op->arg != NULL ? v : NULL,
+		    at, 1);
 	switch (id) {
 	case O_REDIS: {
 		struct url u;
@@ -303,15 +252,11 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 		}
 	}
 		return list_add(o->redis, &o->nredis, &redis_level, at, v, name);
-	case O_STREAM:
-		return spec_add(o, "stream", name, v, at, 1);
 	case O_MAP:
 		return cli_map_set(o, name, v);
 	case O_DISCOVER_EVERY:
 	case O_MAX_STREAMS:
 		return cli_map_pattern_option(o, name, v);
-	case O_WS:
-		return spec_add(o, "ws", name, v, at, 1);
 	case O_WS_HEADER: {
 		char err[128], *h;
 
@@ -334,9 +279,6 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 		set_str(&o->ws_ca, v);
 		return 0;
 	}
-	case O_WS_INSECURE:
-		o->ws_insecure = 1;
-		return 0;
 	case O_REDIS_CA:
 	case O_REDIS_CERT:
 	case O_REDIS_KEY:
@@ -345,16 +287,11 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 		set_str(id == O_REDIS_CA ? &o->redis_ca : id == O_REDIS_CERT ?
 		    &o->redis_cert : &o->redis_key, v);
 		return 0;
-	case O_REDIS_INSECURE:
-		o->redis_insecure = 1;
-		return 0;
 	case O_WS_MAX_MESSAGE:
 		if ((o->ws_max_message = parse_size(v)) < 64 ||
 		    o->ws_max_message > EVENT_JSON_MAX)
 			return cli_bad(name, v, "not a size from 64 bytes to 4M");
 		return 0;
-	case O_OTLP_LISTEN:
-		return spec_add(o, "otlp-listen", name, v, at, 1);
 	case O_OTLP_MAX_BODY:
 		if ((o->otlp_max_body = parse_size(v)) < 1024 ||
 		    o->otlp_max_body > 1024 * 1024 * 1024)
@@ -386,15 +323,11 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 		prices_clear();
 	}
 		return list_add(o->price, &o->nprice, &price_level, at, v, name);
-	case O_BULLMQ:
-		return spec_add(o, "bullmq", name, v, at, 1);
 	case O_BULLMQ_PREFIX:
 		if (*v == '\0')
 			return cli_bad(name, v, "empty key prefix");
 		set_str(&o->bullmq_prefix, v);
 		return 0;
-	case O_CELERY:
-		return spec_add(o, "celery", name, NULL, at, 1);
 	case O_CELERY_QUEUE:
 		if (*v == '\0')
 			return cli_bad(name, v, "empty queue name");
@@ -405,8 +338,6 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 	case O_CELERY_ENABLE_EVENTS:
 		o->celery_enable_events = 1;
 		return spec_add(o, "celery", "celery", NULL, at, 1);
-	case O_REPLAY:
-		return spec_add(o, "replay", name, v, at, 1);
 	case O_WINDOW:
 		if ((o->window_ms = cli_parse_duration(v)) == -2)
 			return cli_bad(name, v, "longer than the maximum, 3650d");
@@ -419,12 +350,6 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 		if (event_parse_time(v, strlen(v), &o->now_ms) != 0)
 			return cli_bad(name, v, "not a time (epoch ms or RFC 3339)");
 		return 0;
-	case O_FILTER:
-		set_str(&o->filter, v);
-		return 0;
-	case O_THEME:
-		set_str(&o->theme, v);
-		return 0;
 	case O_CONFIG:
 		set_str(&o->config, v);
 		return 0;
@@ -436,9 +361,6 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 	case O_CONNECT_TIMEOUT:
 		if ((o->connect_timeout_ms = cli_parse_duration(v)) <= 0)
 			return cli_bad(name, v, "not a duration");
-		return 0;
-	case 'o':
-		set_str(&o->output, v);
 		return 0;
 	case O_COUNT:
 		if (parse_int(v, 1, INT64_MAX, &o->count) != 0)
@@ -454,15 +376,6 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 			return cli_bad(name, v, "want table or json (runs: also csv or tsv)");
 		set_str(&o->format, v);
 		return 0;
-	case O_STATUS:
-		set_str(&o->status, v);
-		return 0;
-	case O_AGENT:
-		set_str(&o->agent, v);
-		return 0;
-	case O_TRACE:
-		set_str(&o->trace, v);
-		return 0;
 	case O_SINCE:
 		if ((o->since_ms = cli_parse_duration(v)) <= 0)
 			return cli_bad(name, v, "not a duration");
@@ -470,18 +383,6 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 	case O_LIMIT:
 		if (parse_int(v, 1, 100000000, &o->limit) != 0)
 			return cli_bad(name, v, "not a positive number");
-		return 0;
-	case O_STATS:
-		set_str(&o->stats, v);
-		return 0;
-	case O_NO_COLOR:
-		o->no_color = 1;
-		return 0;
-	case O_MOUSE:
-		o->mouse = 1;
-		return 0;
-	case 'v':
-		o->verbose = 1;
 		return 0;
 	case O_ALERT_EXEC:
 	case O_ALERT_EXEC_TIMEOUT:
@@ -495,12 +396,6 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 			return cli_bad(name, v, err);
 		return 0;
 	}
-	case O_FOLLOW:
-		o->follow = 1;
-		return 0;
-	case O_NOTE:
-		set_str(&o->note, v);
-		return 0;
 	case O_ACK:
 	case O_UNACK:
 	case O_SNOOZE:
@@ -518,6 +413,10 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 	return 2;
 }
 
+/*
+ * Overwrite the password of each redis:// URL in argv with '*' once it has
+ * been copied, so that other users do not read it in ps(1) while we run.
+ */
 static void
 mask_argv_passwords(int argc, char **argv)
 {
@@ -614,7 +513,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 	cli_map_level(o, 0); /* a config file's --map does not reach argv's sources */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:vh", cli_longopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, cli_shortopts(), cli_longopts(), &idx)) != -1) {
 		const char *name;
 
 		if (c == 'h' || c == O_HELP) {
@@ -639,7 +538,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 			fprintf(stderr, "execmon: option '%s' needs a value\n", safe);
 			return 2;
 		}
-		name = c == 'o' ? "output" : c == 'v' ? "verbose" : cli_longopts[idx].name;
+		name = cli_option_by_id(c)->name;
 		if (c == O_CONFIG)
 			continue;
 		if (c == O_MAP && strcmp(optarg, "list") == 0) {

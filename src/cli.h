@@ -17,6 +17,9 @@ enum cli_command {
 	CMD_ERRORS,
 };
 
+/* A command as a bit, for sets of commands. */
+#define CMD_BIT(c) (1u << (c))
+
 #define CLI_MAX_LIST 64
 /* --window: ten years; the figures cost what the data holds, not the window */
 #define CLI_WINDOW_MAX_MS (3650 * 86400 * (int64_t)1000)

@@ -1,18 +1,23 @@
-/* execmon - unit tests: the source specs a command line gives, and the kinds table. */
+/* execmon - unit tests: the source specs a command line gives, the kinds table, the options table. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-int.h"
 #include "evmap.h"
 #include "source-kind.h"
 #include "tap.h"
 
 #ifndef SRCDIR_MAPS
 #define SRCDIR_MAPS "maps"
+#endif
+#ifndef SRCDIR_DOC
+#define SRCDIR_DOC "doc"
 #endif
 
 static char cfgdir[64];
@@ -188,6 +193,132 @@ test_specs(void)
 	}
 }
 
+
+/* Whether text holds "--name" as a whole option name. */
+static int
+has_option(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = text; (p = strstr(p, "--")) != NULL; p += 2) {
+		char c = p[2 + n];
+
+		if (strncmp(p + 2, name, n) == 0 && !(c == '-' || (c >= 'a' && c <= 'z')))
+			return 1;
+	}
+	return 0;
+}
+
+/* The whole of a file, NUL-ended, or NULL. */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Every entry of the options table: getopt knows it, some --help lists it,
+ * the man page documents it, and the config file takes it as a key unless
+ * it is for the command line only.
+ */
+static void
+test_options(void)
+{
+	static const enum cli_command cmds[] = { CMD_DASHBOARD, CMD_SNAPSHOT, CMD_RUNS,
+		CMD_EVENTS, CMD_RECORD, CMD_ALERTS, CMD_ERRORS };
+	char *help = NULL, *man = slurp(SRCDIR_DOC "/execmon.1"), errpath[160];
+	size_t helplen = 0;
+	FILE *f = open_memstream(&help, &helplen);
+	const struct option *lo = cli_longopts();
+	int nlo = 0, same = 0;
+
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		cli_usage(f, cmds[i]);
+	fclose(f);
+	ok(man != NULL, "the man page is read (%s)", SRCDIR_DOC "/execmon.1");
+	while (lo[nlo].name != NULL)
+		nlo++;
+	is_int(nlo, cli_noptions, "getopt's long options are the table's");
+	snprintf(errpath, sizeof errpath, "%s/stderr", cfgdir);
+	for (int i = 0; i < cli_noptions; i++) {
+		const struct cli_option *op = &cli_options[i];
+		char pat[80], *q = pat, *err;
+		int rc;
+
+		for (int j = 0; j < i; j++)
+			same += strcmp(cli_options[j].name, op->name) == 0 ||
+			    cli_options[j].id == op->id;
+		ok(cli_option_by_id(op->id) == op && cli_option_by_name(op->name) == op,
+		    "--%s: found by id and name", op->name);
+		ok(strcmp(lo[i].name, op->name) == 0 && lo[i].val == op->id &&
+		    lo[i].has_arg == (op->arg != NULL ? required_argument : no_argument),
+		    "--%s: in getopt's table as it is in ours", op->name);
+		if (op->letter != 0) {
+			snprintf(pat, sizeof pat, "%c%s", op->letter, op->arg != NULL ? ":" : "");
+			ok(strstr(cli_shortopts(), pat) != NULL, "-%c: a short option",
+			    op->letter);
+		}
+		ok(has_option(help, op->name), "--%s: in --help", op->name);
+		/* The man page writes each '-' as "\-". */
+		for (const char *p = "--"; *p != '\0'; p++) {
+			*q++ = '\\';
+			*q++ = *p;
+		}
+		for (const char *p = op->name; *p != '\0' && q < pat + sizeof pat - 3; p++) {
+			if (*p == '-')
+				*q++ = '\\';
+			*q++ = *p;
+		}
+		*q = '\0';
+		ok(man != NULL && strstr(man, pat) != NULL, "--%s: in the man page", op->name);
+		/* A config file naming it: a bad value may be refused, the key never. */
+		snprintf(pat, sizeof pat, "%s = %s\n", op->name, op->arg != NULL ? "@" : "true");
+		write_config(pat);
+		{
+			struct opts o;
+			const char *a[] = { "runs", NULL };
+			int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600), saved = dup(2);
+
+			fflush(stderr);
+			dup2(fd, 2);
+			close(fd);
+			rc = parse(&o, a);
+			cli_free(&o);
+			fflush(stderr);
+			dup2(saved, 2);
+			close(saved);
+		}
+		err = slurp(errpath);
+		if (op->flags & OPT_ARGV)
+			ok(rc == 2 && err != NULL && strstr(err, "unknown setting") != NULL,
+			    "--%s: the command line's only, no config key", op->name);
+		else
+			ok(err != NULL && strstr(err, "unknown setting") == NULL,
+			    "--%s: a config key", op->name);
+		free(err);
+	}
+	write_config("");
+	unlink(errpath);
+	is_int(same, 0, "every option's name and id are its own");
+	free(help);
+	free(man);
+}
+
 static void
 test_kinds(void)
 {
@@ -227,6 +358,7 @@ main(void)
 	unsetenv("EXECMON_REDIS_PASSWORD");
 	test_specs();
 	test_kinds();
+	test_options();
 	{
 		char path[160];
 

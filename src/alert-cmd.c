@@ -1,4 +1,4 @@
-/* execmon - the alerts command, and what it shares with the dashboard. */
+/* execmon - the alerts command's work (cmd-alerts.c), and what it shares with the dashboard. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -15,7 +15,6 @@
 #include "loop.h"
 #include "report.h"
 #include "source.h"
-#include "source-kind.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -191,8 +190,8 @@ alerts_act(const struct alert_set *s, const struct alert_transition *tr,
 }
 
 /* --ack, --unack, --snooze, --silence, --unsilence: change the marks and exit. */
-static int
-change_mark(const struct opts *o)
+int
+alerts_change_mark(const struct opts *o)
 {
 	static struct alert_marks mk;
 	char *path = alert_marks_path(), err[256];
@@ -304,7 +303,7 @@ budget_rows(const struct alert_set *s)
 }
 
 /* Judge once at now and print every rule's state. */
-static int
+int
 alerts_once(const struct opts *o)
 {
 	static struct alert_marks mk;
@@ -464,7 +463,8 @@ f_backfilled(struct collect *c)
 	}
 }
 
-static int
+/* Judge every second on live sources, a line a transition, until a signal. */
+int
 alerts_follow(const struct opts *o)
 {
 	static struct alert_marks mk;
@@ -499,14 +499,4 @@ alerts_follow(const struct opts *o)
 	store_free(f.st);
 	free(f.path);
 	return status;
-}
-
-int
-alerts_main(const struct opts *o)
-{
-	if (o->mark_op != 0)
-		return change_mark(o);
-	if (o->follow && !cli_specs_any(o, SK_FINITE))
-		return alerts_follow(o);
-	return alerts_once(o);
 }

@@ -25,15 +25,6 @@ enum {
 /* Which level last set each list option: later levels replace, not append. */
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
 
-/* Where --help lists an option. */
-enum cli_section {
-	SEC_SOURCE,            /* "Sources": every command */
-	SEC_COMMON,            /* "Common options": every command */
-	SEC_CMD,               /* a command's own (cli_option.cmds), under its usage line */
-	SEC_ALERT,             /* "Alerts": the dashboard and execmon alerts */
-	SEC_DASH,              /* the dashboard's own */
-};
-
 /* An option's flags. */
 enum {
 	OPT_ARGV = 1 << 0,     /* the command line only: no config key */
@@ -64,8 +55,8 @@ const struct cli_option *cli_option_by_name(const char *name);
 /* getopt_long's tables, made from cli_options[]. */
 const struct option *cli_longopts(void);
 const char *cli_shortopts(void);
-/* The --help lines of a section's options (SEC_CMD: those of cmd). */
-void cli_usage_section(FILE *, enum cli_section, enum cli_command cmd);
+/* The --help lines of a section's options (SEC_CMD: those of cmd); how many. */
+int cli_usage_section(FILE *, enum cli_section, enum cli_command cmd);
 /* Apply option id (its long name, its value) set at a level; 0 or an exit status. */
 int cli_apply(struct opts *, int id, const char *name, const char *v, enum level at);
 /* Read a config file (required: a missing one is an error); 0 or an exit status. */

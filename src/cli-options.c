@@ -305,13 +305,18 @@ option_help(FILE *f, const struct cli_option *op)
 	}
 }
 
-void
+int
 cli_usage_section(FILE *f, enum cli_section sec, enum cli_command cmd)
 {
+	int n = 0;
+
 	for (int i = 0; i < cli_noptions; i++) {
 		const struct cli_option *op = &cli_options[i];
 
-		if (op->section == sec && (sec != SEC_CMD || (op->cmds & CMD_BIT(cmd))))
+		if (op->section == sec && (sec != SEC_CMD || (op->cmds & CMD_BIT(cmd)))) {
 			option_help(f, op);
+			n++;
+		}
 	}
+	return n;
 }

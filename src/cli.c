@@ -14,6 +14,7 @@
 #include "alert-state.h"
 #include "cli.h"
 #include "cli-map.h"
+#include "cmd.h"
 #include "conffile.h"
 #include "savedview.h"
 #include "event.h"
@@ -30,12 +31,6 @@
 #include "xmalloc.h"
 #include "cli-int.h"
 
-
-static const char *const command_names[] = {
-	[CMD_DASHBOARD] = "", [CMD_SNAPSHOT] = "snapshot", [CMD_RUNS] = "runs",
-	[CMD_EVENTS] = "events", [CMD_RECORD] = "record", [CMD_ALERTS] = "alerts",
-	[CMD_ERRORS] = "errors",
-};
 
 static enum level redis_level, ws_header_level;
 static enum level celery_queue_level;
@@ -439,10 +434,11 @@ mask_argv_passwords(int argc, char **argv)
 }
 
 int
-cli_parse(struct opts *o, int argc, char **argv)
+cli_parse(struct opts *o, const struct cmd_entry *const *cmds,
+    const struct cmd_entry **cmd, int argc, char **argv)
 {
 	int c, rc, idx;
-	const char *env, *cmdname = NULL;
+	const char *env;
 	char *xdg_path = NULL;
 
 	memset(o, 0, sizeof *o);
@@ -463,14 +459,17 @@ cli_parse(struct opts *o, int argc, char **argv)
 	o->otlp_max_body = OTLP_MAX_BODY_DEFAULT;
 	cli_map_defaults(o);
 
-	if (argc > 1 && argv[1][0] != '-') {
-		for (int i = 1; i < (int)(sizeof command_names / sizeof command_names[0]); i++) {
-			if (strcmp(argv[1], command_names[i]) == 0) {
-				o->command = (enum cli_command)i;
-				cmdname = argv[1];
-			}
+	*cmd = NULL;
+	for (int i = 0; cmds[i] != NULL; i++) {
+		if (cmds[i]->name[0] == '\0')
+			*cmd = cmds[i]; /* none named: the dashboard */
+		else if (argc > 1 && argv[1][0] != '-' && strcmp(argv[1], cmds[i]->name) == 0) {
+			*cmd = cmds[i];
+			break;
 		}
-		if (cmdname == NULL) {
+	}
+	if (argc > 1 && argv[1][0] != '-') {
+		if (*cmd == NULL || (*cmd)->name[0] == '\0') {
 			char safe[64];
 
 			event_sanitize(argv[1], safe, sizeof safe, 0);
@@ -480,6 +479,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	o->command = (*cmd)->id;
 
 	/* Environment. */
 	if ((env = getenv("EXECMON_REDIS_URL")) != NULL && *env != '\0')
@@ -517,7 +517,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 		const char *name;
 
 		if (c == 'h' || c == O_HELP) {
-			cli_usage(stdout, o->command);
+			cli_usage(stdout, cmds, *cmd);
 			return 1;
 		}
 		if (c == O_VERSION) {
@@ -592,7 +592,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 		    o->command == CMD_EVENTS)) {
 			fprintf(stderr, "execmon: --%s: %s needs --duration (how long"
 			    " to listen)\n", o->specs[i].kind->name,
-			    command_names[o->command]);
+			    (*cmd)->name);
 			return 2;
 		}
 	}

@@ -17,6 +17,16 @@ enum cli_command {
 	CMD_ERRORS,
 };
 
+/* Where --help lists an option (cli-options.c); 0 ends a command's list. */
+enum cli_section {
+	SEC_NONE = 0,
+	SEC_SOURCE,            /* "Sources": every command */
+	SEC_COMMON,            /* "Common options": every command */
+	SEC_CMD,               /* a command's own (cli_option.cmds), under its usage */
+	SEC_ALERT,             /* "Alerts": the dashboard and execmon alerts */
+	SEC_DASH,              /* the dashboard's own */
+};
+
 /* A command as a bit, for sets of commands. */
 #define CMD_BIT(c) (1u << (c))
 
@@ -99,14 +109,19 @@ struct opts {
 	struct knobs knobs;       /* test knobs, from the environment */
 };
 
+struct cmd_entry;
+
 /*
  * Fill o from defaults, the environment, the config file and argv, in rising
- * precedence. Returns 0 to go on, 1 when --help/--version was printed, or 2
- * after printing a one-line usage error.
+ * precedence; argv[1] may name one of cmds (NULL-ended, cmd.h), whose entry
+ * goes to *cmd (the one named "" when none is). Returns 0 to go on, 1 when
+ * --help/--version was printed, or 2 after printing a one-line usage error.
  */
-int cli_parse(struct opts *o, int argc, char **argv);
+int cli_parse(struct opts *o, const struct cmd_entry *const *cmds,
+    const struct cmd_entry **cmd, int argc, char **argv);
 void cli_free(struct opts *o);
-void cli_usage(FILE *, enum cli_command);
+/* --help of cmd (cmds: every command, which the dashboard's lists). */
+void cli_usage(FILE *, const struct cmd_entry *const *cmds, const struct cmd_entry *cmd);
 /* "execmon: --OPT 'VAL': WHY" on stderr (VAL sanitized); returns 2. */
 int cli_bad(const char *opt, const char *val, const char *why);
 /* Whether any source given is of a kind with one of these SK_* flags. */

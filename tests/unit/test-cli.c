@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli-int.h"
+#include "cmd.h"
 #include "evmap.h"
 #include "source-kind.h"
 #include "tap.h"
@@ -22,10 +23,17 @@
 
 static char cfgdir[64];
 
+/* The commands as main.c has them. */
+static const struct cmd_entry *const commands[] = {
+	&cmd_dash_entry, &cmd_snapshot_entry, &cmd_runs_entry, &cmd_errors_entry,
+	&cmd_events_entry, &cmd_record_entry, &cmd_alerts_entry, NULL
+};
+
 /* Parse a NULL-ended command line (after "execmon") into o; cli_parse's result. */
 static int
 parse(struct opts *o, const char *const *args)
 {
+	const struct cmd_entry *cmd;
 	char *argv[160];
 	int argc = 0;
 
@@ -33,7 +41,7 @@ parse(struct opts *o, const char *const *args)
 	for (; *args != NULL; args++)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
-	return cli_parse(o, argc, argv);
+	return cli_parse(o, commands, &cmd, argc, argv);
 }
 
 /* "kind:arg:map" of each spec, joined by spaces. */
@@ -239,16 +247,14 @@ slurp(const char *path)
 static void
 test_options(void)
 {
-	static const enum cli_command cmds[] = { CMD_DASHBOARD, CMD_SNAPSHOT, CMD_RUNS,
-		CMD_EVENTS, CMD_RECORD, CMD_ALERTS, CMD_ERRORS };
 	char *help = NULL, *man = slurp(SRCDIR_DOC "/execmon.1"), errpath[160];
 	size_t helplen = 0;
 	FILE *f = open_memstream(&help, &helplen);
 	const struct option *lo = cli_longopts();
 	int nlo = 0, same = 0;
 
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		cli_usage(f, cmds[i]);
+	for (int i = 0; commands[i] != NULL; i++)
+		cli_usage(f, commands, commands[i]);
 	fclose(f);
 	ok(man != NULL, "the man page is read (%s)", SRCDIR_DOC "/execmon.1");
 	while (lo[nlo].name != NULL)
@@ -319,6 +325,71 @@ test_options(void)
 	free(man);
 }
 
+/* The command table: names, help, entry points. */
+static void
+test_commands(void)
+{
+	char *help = NULL;
+	size_t helplen = 0;
+	FILE *f;
+	int dash = 0;
+
+	for (int i = 0; commands[i] != NULL; i++) {
+		const struct cmd_entry *c = commands[i];
+		char *out = NULL;
+		size_t outlen = 0;
+		struct opts o;
+		char want[64];
+
+		dash += c->name[0] == '\0';
+		for (int j = 0; j < i; j++)
+			ok(strcmp(commands[j]->name, c->name) != 0 && commands[j]->id != c->id,
+			    "'%s' and '%s': names and ids differ", commands[j]->name, c->name);
+		ok(c->exec != NULL && c->usage != NULL && c->synopsis != NULL &&
+		    c->summary != NULL, "'%s': usage, list line and entry point", c->name);
+		snprintf(want, sizeof want, "Usage: execmon %s", c->name[0] ? c->name : "[COMMAND]");
+		ok(strncmp(c->usage, want, strlen(want)) == 0, "'%s': its usage begins '%s'",
+		    c->name, want);
+		if (c->name[0] != '\0') {
+			const char *a[] = { c->name, "--help", NULL };
+			int fd, saved, rc;
+
+			/* --help goes to stdout: keep it out of the TAP stream */
+			fflush(stdout);
+			saved = dup(1);
+			fd = open("/dev/null", O_WRONLY);
+			dup2(fd, 1);
+			close(fd);
+			rc = parse(&o, a);
+			fflush(stdout);
+			dup2(saved, 1);
+			close(saved);
+			is_int(rc, 1, "'%s --help' is help", c->name);
+			is_int(o.command, c->id, "'%s' is parsed as its command", c->name);
+			cli_free(&o);
+		}
+		f = open_memstream(&out, &outlen);
+		cli_usage(f, commands, c);
+		fclose(f);
+		ok(strstr(out, "Common options:") != NULL && strstr(out, "--redis URL") != NULL,
+		    "'%s --help' lists the sources and common options", c->name);
+		free(out);
+	}
+	is_int(dash, 1, "one entry for no command, the dashboard");
+	f = open_memstream(&help, &helplen);
+	cli_usage(f, commands, &cmd_dash_entry);
+	fclose(f);
+	for (int i = 1; commands[i] != NULL; i++) {
+		char line[128];
+
+		snprintf(line, sizeof line, "\n  %-20s %s\n", commands[i]->synopsis,
+		    commands[i]->summary);
+		ok(strstr(help, line) != NULL, "execmon --help lists '%s'", commands[i]->name);
+	}
+	ok(strstr(help, "Keys in the dashboard:") != NULL, "execmon --help ends with the keys");
+	free(help);
+}
+
 static void
 test_kinds(void)
 {
@@ -359,6 +430,7 @@ main(void)
 	test_specs();
 	test_kinds();
 	test_options();
+	test_commands();
 	{
 		char path[160];
 

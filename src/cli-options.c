@@ -134,8 +134,8 @@ const struct cli_option cli_options[] = {
 	{ .name = "output", .letter = 'o', .arg = "FILE", .id = 'o', .flags = OPT_STR,
 	  .section = SEC_CMD, .cmds = CMD_BIT(CMD_SNAPSHOT) | CMD_BIT(CMD_RECORD),
 	  .off = OFF(output),
-	  .help = "where to write (- = stdout, snapshot's default); a\n"
-	          "temporary file renamed into place" },
+	  .help = "where to write (- = stdout, snapshot's default),\n"
+	          "through a temporary file renamed into place" },
 	{ .name = "count", .arg = "N", .id = O_COUNT, .section = SEC_CMD,
 	  .cmds = CMD_BIT(CMD_RECORD),
 	  .help = "stop after N events" },

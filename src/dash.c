@@ -26,6 +26,7 @@
 #include "snapshot.h"
 #include "loop.h"
 #include "source.h"
+#include "source-kind.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -78,9 +79,7 @@ crash(int sig)
 int
 dash_can_reload(const struct opts *o)
 {
-	if (o->nws > 0)
-		return 0;
-	return o->replay != NULL || (o->nredis > 0 && (o->nstreams > 0 || o->nbullmq > 0));
+	return !cli_specs_any(o, SK_NO_PAST) && cli_specs_any(o, SK_PAST);
 }
 
 /* Stop the loop so that dash_main reads every source again over the window. */
@@ -567,7 +566,7 @@ dash_main(const struct opts *o)
 	d->views = o->views;
 	d->mouse = o->mouse;
 	d->pinned_now_ms = o->now_ms;
-	d->replay = o->replay != NULL;
+	d->replay = cli_specs_any(o, SK_FINITE);
 	if (o->stats != NULL &&
 	    (d->stats = outfile_open_log(o->stats, err, sizeof err)) == NULL) {
 		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, err);

@@ -1,4 +1,4 @@
-/* execmon - the alerts command, and what it shares with the dashboard. */
+/* execmon - the alerts command's work (cmd-alerts.c), and what it shares with the dashboard. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -22,32 +22,6 @@
 #define ALERTS_EXIT_FIRING 3
 /* --follow judges the rules this often. */
 #define ALERTS_TICK_MS 1000
-
-const char alerts_usage_options[] =
-    "Alerts (rules and budgets are 'alert' and 'budget' lines in the config file;\n"
-    "see doc/alerts.md):\n"
-    "  --alert-exec CMD     on every alert that fires or resolves, run CMD with\n"
-    "                       /bin/sh -c: the alert as JSON on stdin, and\n"
-    "                       EXECMON_ALERT_NAME, _STATE, _SEVERITY set\n"
-    "  --alert-exec-timeout D  kill CMD after D (default 10s)\n"
-    "  --alert-exec-max N   at most N commands at once; more wait (default 4)\n"
-    "  --alert-hold DUR     a firing alert resolves after its condition has been\n"
-    "                       false this long (default 1m)\n";
-
-void
-alerts_usage(FILE *f, const char *common)
-{
-	fprintf(f, "Usage: execmon alerts [OPTIONS] [--format table|json] [--follow]\n"
-	    "       execmon alerts --ack NAME [--note TEXT] | --unack NAME\n"
-	    "       execmon alerts --snooze NAME=DUR|TIME | --silence GLOB[=DUR] | --unsilence GLOB\n\n"
-	    "Judge every alert rule and budget over --window at --now and print each\n"
-	    "rule's state. Exit status: 0 when none fires, 3 when any fires (1 runtime\n"
-	    "failure, 2 usage error). --follow keeps judging on live sources, prints a\n"
-	    "line a transition and runs --alert-exec; it exits on SIGINT/SIGTERM.\n"
-	    "--ack, --snooze, --silence and their undoing change what is kept in\n"
-	    "$XDG_STATE_HOME/execmon/alerts.json (shared with the dashboard) and exit.\n\n"
-	    "%s%s", alerts_usage_options, common);
-}
 
 int
 alerts_option(struct alert_config *c, const char *name, const char *v, char *err,
@@ -216,8 +190,8 @@ alerts_act(const struct alert_set *s, const struct alert_transition *tr,
 }
 
 /* --ack, --unack, --snooze, --silence, --unsilence: change the marks and exit. */
-static int
-change_mark(const struct opts *o)
+int
+alerts_change_mark(const struct opts *o)
 {
 	static struct alert_marks mk;
 	char *path = alert_marks_path(), err[256];
@@ -329,7 +303,7 @@ budget_rows(const struct alert_set *s)
 }
 
 /* Judge once at now and print every rule's state. */
-static int
+int
 alerts_once(const struct opts *o)
 {
 	static struct alert_marks mk;
@@ -489,7 +463,8 @@ f_backfilled(struct collect *c)
 	}
 }
 
-static int
+/* Judge every second on live sources, a line a transition, until a signal. */
+int
 alerts_follow(const struct opts *o)
 {
 	static struct alert_marks mk;
@@ -524,14 +499,4 @@ alerts_follow(const struct opts *o)
 	store_free(f.st);
 	free(f.path);
 	return status;
-}
-
-int
-alerts_main(const struct opts *o)
-{
-	if (o->mark_op != 0)
-		return change_mark(o);
-	if (o->follow && o->replay == NULL)
-		return alerts_follow(o);
-	return alerts_once(o);
 }

@@ -11,10 +11,6 @@
 #include "alert-exec.h"
 #include "cli.h"
 
-/* The alert options of --help. */
-extern const char alerts_usage_options[];
-/* execmon alerts --help, with the common options' text. */
-void alerts_usage(FILE *, const char *common);
 /* --alert-exec, -exec-timeout, -exec-max, -bell, -notify, -hold (name without
  * "--") into c: 0, or -1 with what the value should be in err. */
 int alerts_option(struct alert_config *c, const char *name, const char *v, char *err,
@@ -26,8 +22,10 @@ int alerts_option(struct alert_config *c, const char *name, const char *v, char 
  */
 int alerts_parse_mark(struct opts *o, int op, const char *v, char *err, size_t errlen);
 
-/* execmon alerts: judge once (exit 0 or 3), --follow, or change a mark. */
-int alerts_main(const struct opts *);
+/* execmon alerts (cmd-alerts.c): change a mark and exit; judge once (exit 0 or 3); --follow. */
+int alerts_change_mark(const struct opts *);
+int alerts_once(const struct opts *);
+int alerts_follow(const struct opts *);
 
 /* What the source registry says, at wall clock wall_ms, for the rules. */
 void alerts_env(struct alert_env *, int64_t window_ms, int64_t data_from_ms,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "anomaly.h"
+#include "metrics-int.h"
 #include "format.h"
 #include "metrics.h"
 #include "xmalloc.h"

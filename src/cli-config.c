@@ -1,4 +1,4 @@
-/* execmon - the config file: its settings are the long options, plus alert, budget, view and columns lines. */
+/* execmon - the config file: its settings are the long options (cli-options.c), plus alert, budget, view and columns lines. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,18 +18,6 @@
 #include "savedview.h"
 #include "xmalloc.h"
 
-static int
-option_id(const char *name, int *has_arg)
-{
-	for (const struct option *lo = cli_longopts; lo->name != NULL; lo++) {
-		if (strcmp(lo->name, name) == 0) {
-			*has_arg = lo->has_arg;
-			return lo->val;
-		}
-	}
-	return -1;
-}
-
 /* What one config file's settings are applied to. */
 struct config_ctx {
 	struct opts *o;
@@ -43,7 +31,8 @@ config_setting(void *arg, const char *name, const char *val, int lineno)
 {
 	struct config_ctx *cc = arg;
 	char safe[128], err[256];
-	int id, has_arg;
+	const struct cli_option *op;
+	int id;
 
 	if (strcmp(name, "view") == 0 || strcmp(name, "columns") == 0) {
 		char line[1200];
@@ -70,15 +59,15 @@ config_setting(void *arg, const char *name, const char *val, int lineno)
 		}
 		return 0;
 	}
-	id = option_id(name, &has_arg);
-	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION || id == 'h' ||
-	    (id >= O_FOLLOW && id <= O_UNSILENCE)) {
+	op = cli_option_by_name(name);
+	if (op == NULL || (op->flags & OPT_ARGV)) {
 		event_sanitize(name, safe, sizeof safe, 0);
 		fprintf(stderr, "execmon: config %s:%d: unknown setting '%s'\n",
 		    cc->path, lineno, safe);
 		return 2;
 	}
-	if (has_arg == no_argument) {
+	id = op->id;
+	if (op->arg == NULL) {
 		if (strcmp(val, "") == 0 || strcmp(val, "true") == 0 ||
 		    strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
 			return cli_apply(cc->o, id, name, val, L_CONFIG);
@@ -120,8 +109,3 @@ cli_read_config(struct opts *o, const char *path, int required)
 	}
 	return rc;
 }
-
-/*
- * Overwrite the password of each redis:// URL in argv with '*' once it has
- * been copied, so that other users do not read it in ps(1) while we run.
- */

@@ -1,8 +1,10 @@
-/* execmon - what cli.c and cli-config.c share: the option ids and table, applying one. */
+/* execmon - what the cli*.c files share: the option ids and table, applying one. */
 #ifndef EXECMON_CLI_INT_H
 #define EXECMON_CLI_INT_H
 
 #include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "cli.h"
 
@@ -23,7 +25,38 @@ enum {
 /* Which level last set each list option: later levels replace, not append. */
 enum level { L_DEFAULT, L_ENV, L_CONFIG, L_ARGV };
 
-extern const struct option cli_longopts[];
+/* An option's flags. */
+enum {
+	OPT_ARGV = 1 << 0,     /* the command line only: no config key */
+	OPT_STR = 1 << 1,      /* sets the string at off in struct opts */
+	OPT_SET = 1 << 2,      /* sets the int at off in struct opts to 1 */
+};
+
+/*
+ * One option: the getopt table, the config keys, --help and the man page
+ * check (tests/unit/test-cli.c) all come from cli_options[].
+ */
+struct cli_option {
+	const char *name;      /* long option, and config key unless OPT_ARGV */
+	int letter;            /* short option, 0 = none */
+	const char *arg;       /* its value as --help names it; NULL = takes none */
+	int id;                /* O_*, or the letter */
+	unsigned flags;        /* OPT_* */
+	enum cli_section section;
+	unsigned cmds;         /* SEC_CMD: CMD_BIT()s of the commands it belongs to */
+	const char *help;      /* lines separated by '\n' */
+	size_t off;            /* OPT_STR, OPT_SET: the member of struct opts it sets */
+};
+
+extern const struct cli_option cli_options[];
+extern const int cli_noptions;
+const struct cli_option *cli_option_by_id(int id);
+const struct cli_option *cli_option_by_name(const char *name);
+/* getopt_long's tables, made from cli_options[]. */
+const struct option *cli_longopts(void);
+const char *cli_shortopts(void);
+/* The --help lines of a section's options (SEC_CMD: those of cmd); how many. */
+int cli_usage_section(FILE *, enum cli_section, enum cli_command cmd);
 /* Apply option id (its long name, its value) set at a level; 0 or an exit status. */
 int cli_apply(struct opts *, int id, const char *name, const char *v, enum level at);
 /* Read a config file (required: a missing one is an error); 0 or an exit status. */

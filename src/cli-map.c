@@ -9,6 +9,7 @@
 #include "cli-map.h"
 #include "event.h"
 #include "evmap.h"
+#include "source-kind.h"
 
 int
 cli_map_set(struct opts *o, const char *name, const char *v)
@@ -47,19 +48,13 @@ cli_map_trailing(struct opts *o)
 
 	if (!o->map_pending || o->cur_map == NULL)
 		return 0;
-	for (int i = 0; i < o->nstreams; i++)
-		if (o->stream_maps[i] == NULL) {
-			o->stream_maps[i] = o->cur_map;
+	for (int i = 0; i < o->nspecs; i++) {
+		struct source_spec *sp = &o->specs[i];
+
+		if ((sp->kind->flags & SK_MAP) && sp->map == NULL) {
+			sp->map = o->cur_map;
 			n++;
 		}
-	for (int i = 0; i < o->nws; i++)
-		if (o->ws_maps[i] == NULL) {
-			o->ws_maps[i] = o->cur_map;
-			n++;
-		}
-	if (o->replay != NULL && o->replay_map == NULL) {
-		o->replay_map = o->cur_map;
-		n++;
 	}
 	return n;
 }
@@ -99,10 +94,10 @@ cli_map_pattern_option(struct opts *o, const char *name, const char *v)
 }
 
 int
-cli_map_took(struct opts *o, int rc, const struct evmap **maps, int n)
+cli_map_took(struct opts *o, int rc, const struct evmap **map)
 {
 	if (rc == 0)
-		maps[n - 1] = o->cur_map;
+		*map = o->cur_map;
 	o->map_pending = 0;
 	return rc;
 }

@@ -23,10 +23,10 @@ void cli_map_defaults(struct opts *);
 /* --discover-every DUR or --max-streams N (by name). Returns 0, or 2 after an error. */
 int cli_map_pattern_option(struct opts *, const char *name, const char *v);
 /*
- * A source was added (rc 0) as maps[n - 1]: it takes the current --map.
+ * A source was added (rc 0) whose map is *map: it takes the current --map.
  * Returns rc.
  */
-int cli_map_took(struct opts *, int rc, const struct evmap **maps, int n);
+int cli_map_took(struct opts *, int rc, const struct evmap **map);
 /*
  * The end of one level (the config file, done = it parsed): apply a
  * trailing --map when done, then forget the current one.

@@ -14,6 +14,7 @@
 #include "alert-state.h"
 #include "cli.h"
 #include "cli-map.h"
+#include "cmd.h"
 #include "conffile.h"
 #include "savedview.h"
 #include "event.h"
@@ -21,6 +22,7 @@
 #include "infile.h"
 #include "log.h"
 #include "prices.h"
+#include "source-kind.h"
 #include "source-otlp.h"
 #include "source-ws.h"
 #include "ui.h"
@@ -30,78 +32,9 @@
 #include "cli-int.h"
 
 
-const struct option cli_longopts[] = {
-	{ "redis", required_argument, NULL, O_REDIS },
-	{ "redis-ca", required_argument, NULL, O_REDIS_CA },
-	{ "redis-cert", required_argument, NULL, O_REDIS_CERT },
-	{ "redis-key", required_argument, NULL, O_REDIS_KEY },
-	{ "redis-insecure", no_argument, NULL, O_REDIS_INSECURE },
-	{ "stream", required_argument, NULL, O_STREAM },
-	{ "map", required_argument, NULL, O_MAP },
-	{ "discover-every", required_argument, NULL, O_DISCOVER_EVERY },
-	{ "max-streams", required_argument, NULL, O_MAX_STREAMS },
-	{ "ws", required_argument, NULL, O_WS },
-	{ "ws-ca", required_argument, NULL, O_WS_CA },
-	{ "ws-insecure", no_argument, NULL, O_WS_INSECURE },
-	{ "ws-header", required_argument, NULL, O_WS_HEADER },
-	{ "ws-max-message", required_argument, NULL, O_WS_MAX_MESSAGE },
-	{ "otlp-listen", required_argument, NULL, O_OTLP_LISTEN },
-	{ "otlp-max-body", required_argument, NULL, O_OTLP_MAX_BODY },
-	{ "otlp-token", required_argument, NULL, O_OTLP_TOKEN },
-	{ "prices", required_argument, NULL, O_PRICES },
-	{ "price", required_argument, NULL, O_PRICE },
-	{ "bullmq", required_argument, NULL, O_BULLMQ },
-	{ "bullmq-prefix", required_argument, NULL, O_BULLMQ_PREFIX },
-	{ "celery", no_argument, NULL, O_CELERY },
-	{ "celery-queue", required_argument, NULL, O_CELERY_QUEUE },
-	{ "celery-enable-events", no_argument, NULL, O_CELERY_ENABLE_EVENTS },
-	{ "replay", required_argument, NULL, O_REPLAY },
-	{ "window", required_argument, NULL, O_WINDOW },
-	{ "now", required_argument, NULL, O_NOW },
-	{ "filter", required_argument, NULL, O_FILTER },
-	{ "theme", required_argument, NULL, O_THEME },
-	{ "config", required_argument, NULL, O_CONFIG },
-	{ "refresh", required_argument, NULL, O_REFRESH },
-	{ "connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT },
-	{ "output", required_argument, NULL, 'o' },
-	{ "count", required_argument, NULL, O_COUNT },
-	{ "duration", required_argument, NULL, O_DURATION },
-	{ "format", required_argument, NULL, O_FORMAT },
-	{ "status", required_argument, NULL, O_STATUS },
-	{ "agent", required_argument, NULL, O_AGENT },
-	{ "trace", required_argument, NULL, O_TRACE },
-	{ "since", required_argument, NULL, O_SINCE },
-	{ "limit", required_argument, NULL, O_LIMIT },
-	{ "no-color", no_argument, NULL, O_NO_COLOR },
-	{ "mouse", no_argument, NULL, O_MOUSE },
-	{ "stats", required_argument, NULL, O_STATS },
-	{ "alert-exec", required_argument, NULL, O_ALERT_EXEC },
-	{ "alert-exec-timeout", required_argument, NULL, O_ALERT_EXEC_TIMEOUT },
-	{ "alert-exec-max", required_argument, NULL, O_ALERT_EXEC_MAX },
-	{ "alert-bell", required_argument, NULL, O_ALERT_BELL },
-	{ "alert-notify", required_argument, NULL, O_ALERT_NOTIFY },
-	{ "alert-hold", required_argument, NULL, O_ALERT_HOLD },
-	{ "follow", no_argument, NULL, O_FOLLOW },
-	{ "ack", required_argument, NULL, O_ACK },
-	{ "unack", required_argument, NULL, O_UNACK },
-	{ "note", required_argument, NULL, O_NOTE },
-	{ "snooze", required_argument, NULL, O_SNOOZE },
-	{ "silence", required_argument, NULL, O_SILENCE },
-	{ "unsilence", required_argument, NULL, O_UNSILENCE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const char *const command_names[] = {
-	[CMD_DASHBOARD] = "", [CMD_SNAPSHOT] = "snapshot", [CMD_RUNS] = "runs",
-	[CMD_EVENTS] = "events", [CMD_RECORD] = "record", [CMD_ALERTS] = "alerts",
-	[CMD_ERRORS] = "errors",
-};
-
-static enum level redis_level, stream_level, bullmq_level, ws_level, ws_header_level;
+static enum level redis_level, ws_header_level;
 static enum level celery_queue_level;
+static enum level *spec_level; /* per kind, as in source_kinds[] */
 static enum level price_level;
 
 int64_t
@@ -202,8 +135,8 @@ list_add(char **list, int *n, enum level *cur, enum level at, const char *v,
 	return 0;
 }
 
-static int
-bad(const char *opt, const char *val, const char *why)
+int
+cli_bad(const char *opt, const char *val, const char *why)
 {
 	char safe[128];
 
@@ -212,13 +145,91 @@ bad(const char *opt, const char *val, const char *why)
 	return 2;
 }
 
+/* Remove the specs of kind k. */
+static void
+spec_remove(struct opts *o, const struct source_kind *k)
+{
+	int n = 0;
+
+	for (int i = 0; i < o->nspecs; i++) {
+		if (o->specs[i].kind == k)
+			free(o->specs[i].arg);
+		else
+			o->specs[n++] = o->specs[i];
+	}
+	o->nspecs = n;
+}
+
+/*
+ * Add a source of the kind named kind, given by option name with argument v
+ * (NULL for a flag) at a level: a later level replaces the kind's list, an
+ * SK_ONE kind is replaced, an SK_FLAG kind is added once. With map, it takes
+ * the --map in force. Returns 0 or 2.
+ */
+static int
+spec_add(struct opts *o, const char *kind, const char *name, const char *v,
+    enum level at, int map)
+{
+	const struct source_kind *k = source_kind_find(kind);
+	int ki = source_kind_index(k), have = 0, rc;
+	struct source_spec *sp = NULL;
+
+	if (k->check != NULL && (rc = k->check(name, v)) != 0)
+		return rc;
+	for (int i = 0; i < o->nspecs; i++)
+		have += o->specs[i].kind == k;
+	if ((k->flags & SK_FLAG) && have > 0)
+		return 0;
+	if ((k->flags & SK_ONE) || spec_level[ki] < at) {
+		spec_remove(o, k);
+		spec_level[ki] = at;
+		have = 0;
+	}
+	if (have == CLI_MAX_LIST) {
+		fprintf(stderr, "execmon: --%s: at most %d allowed\n", name, CLI_MAX_LIST);
+		rc = 2;
+	} else {
+		o->specs = xreallocarray(o->specs, (size_t)o->nspecs + 1, sizeof *o->specs);
+		sp = &o->specs[o->nspecs++];
+		sp->kind = k;
+		sp->arg = v != NULL ? xstrdup(v) : NULL;
+		sp->map = NULL;
+		rc = 0;
+	}
+	if (map && (k->flags & SK_MAP))
+		return cli_map_took(o, rc, rc == 0 ? &sp->map : NULL);
+	return rc;
+}
+
+int
+cli_specs_any(const struct opts *o, unsigned flags)
+{
+	for (int i = 0; i < o->nspecs; i++)
+		if (o->specs[i].kind->flags & flags)
+			return 1;
+	return 0;
+}
+
 /* Apply one option (from the config file or argv). Returns 0 or 2. */
 int
 cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at)
 {
+	const struct cli_option *op = cli_option_by_id(id);
 	int64_t n;
 	int rc;
 
+	if (op != NULL && (op->flags & OPT_STR)) {
+		set_str((char **)(void *)((char *)o + op->off), v);
+		return 0;
+	}
+	if (op != NULL && (op->flags & OPT_SET)) {
+		*(int *)(void *)((char *)o + op->off) = 1;
+		return 0;
+	}
+	/* An option named as a source kind adds a source of that kind. */
+	if (source_kind_find(name) != NULL)
+		return spec_add(o, name, name, op != NULL && op->arg != NULL ? v : NULL,
+		    at, 1);
 	switch (id) {
 	case O_REDIS: {
 		struct url u;
@@ -236,33 +247,11 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 		}
 	}
 		return list_add(o->redis, &o->nredis, &redis_level, at, v, name);
-	case O_STREAM:
-		if (*v == '\0')
-			return bad(name, v, "empty stream key");
-		rc = list_add(o->streams, &o->nstreams, &stream_level, at, v, name);
-		return cli_map_took(o, rc, o->stream_maps, o->nstreams);
 	case O_MAP:
 		return cli_map_set(o, name, v);
 	case O_DISCOVER_EVERY:
 	case O_MAX_STREAMS:
 		return cli_map_pattern_option(o, name, v);
-	case O_WS: {
-		struct url u;
-		char err[128];
-
-		if (url_parse(&u, v, err, sizeof err) != 0) {
-			fprintf(stderr, "execmon: --%s: %s\n", name, err);
-			return 2;
-		}
-		n = u.scheme == URL_WS || u.scheme == URL_WSS;
-		url_done(&u);
-		if (!n) {
-			fprintf(stderr, "execmon: --%s: not a ws:// or wss:// URL\n", name);
-			return 2;
-		}
-	}
-		rc = list_add(o->ws, &o->nws, &ws_level, at, v, name);
-		return cli_map_took(o, rc, o->ws_maps, o->nws);
 	case O_WS_HEADER: {
 		char err[128], *h;
 
@@ -281,43 +270,27 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 		char why[200];
 
 		if (infile_check(v, why, sizeof why) != 0)
-			return bad(name, v, why);
+			return cli_bad(name, v, why);
 		set_str(&o->ws_ca, v);
 		return 0;
 	}
-	case O_WS_INSECURE:
-		o->ws_insecure = 1;
-		return 0;
 	case O_REDIS_CA:
 	case O_REDIS_CERT:
 	case O_REDIS_KEY:
 		if (access(v, R_OK) != 0)
-			return bad(name, v, strerror(errno));
+			return cli_bad(name, v, strerror(errno));
 		set_str(id == O_REDIS_CA ? &o->redis_ca : id == O_REDIS_CERT ?
 		    &o->redis_cert : &o->redis_key, v);
-		return 0;
-	case O_REDIS_INSECURE:
-		o->redis_insecure = 1;
 		return 0;
 	case O_WS_MAX_MESSAGE:
 		if ((o->ws_max_message = parse_size(v)) < 64 ||
 		    o->ws_max_message > EVENT_JSON_MAX)
-			return bad(name, v, "not a size from 64 bytes to 4M");
+			return cli_bad(name, v, "not a size from 64 bytes to 4M");
 		return 0;
-	case O_OTLP_LISTEN: {
-		char host[256], err[128];
-		int port;
-
-		if (source_otlp_parse_listen(v, host, sizeof host, &port, err,
-		    sizeof err) != 0)
-			return bad(name, v, err);
-		set_str(&o->otlp_listen, v);
-		return 0;
-	}
 	case O_OTLP_MAX_BODY:
 		if ((o->otlp_max_body = parse_size(v)) < 1024 ||
 		    o->otlp_max_body > 1024 * 1024 * 1024)
-			return bad(name, v, "not a size from 1k to 1024M");
+			return cli_bad(name, v, "not a size from 1k to 1024M");
 		return 0;
 	case O_OTLP_TOKEN: {
 		char err[128], *t;
@@ -334,117 +307,77 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 	}
 	case O_PRICES:
 		if (access(v, R_OK) != 0)
-			return bad(name, v, strerror(errno));
+			return cli_bad(name, v, strerror(errno));
 		set_str(&o->prices, v);
 		return 0;
 	case O_PRICE: {
 		char err[128];
 
 		if (prices_set(v, err, sizeof err) != 0)
-			return bad(name, v, err);
+			return cli_bad(name, v, err);
 		prices_clear();
 	}
 		return list_add(o->price, &o->nprice, &price_level, at, v, name);
-	case O_BULLMQ:
-		if (*v == '\0')
-			return bad(name, v, "empty queue name");
-		return list_add(o->bullmq, &o->nbullmq, &bullmq_level, at, v, name);
 	case O_BULLMQ_PREFIX:
 		if (*v == '\0')
-			return bad(name, v, "empty key prefix");
+			return cli_bad(name, v, "empty key prefix");
 		set_str(&o->bullmq_prefix, v);
-		return 0;
-	case O_CELERY:
-		o->celery = 1;
 		return 0;
 	case O_CELERY_QUEUE:
 		if (*v == '\0')
-			return bad(name, v, "empty queue name");
-		o->celery = 1;
-		return list_add(o->celery_queues, &o->ncelery_queues,
-		    &celery_queue_level, at, v, name);
+			return cli_bad(name, v, "empty queue name");
+		if ((rc = list_add(o->celery_queues, &o->ncelery_queues,
+		    &celery_queue_level, at, v, name)) != 0)
+			return rc;
+		return spec_add(o, "celery", "celery", NULL, at, 1);
 	case O_CELERY_ENABLE_EVENTS:
-		o->celery = 1;
 		o->celery_enable_events = 1;
-		return 0;
-	case O_REPLAY:
-		set_str(&o->replay, v);
-		return cli_map_took(o, 0, &o->replay_map, 1);
+		return spec_add(o, "celery", "celery", NULL, at, 1);
 	case O_WINDOW:
 		if ((o->window_ms = cli_parse_duration(v)) == -2)
-			return bad(name, v, "longer than the maximum, 3650d");
+			return cli_bad(name, v, "longer than the maximum, 3650d");
 		if (o->window_ms <= 0)
-			return bad(name, v, "not a duration (like 90s, 15m, 1h, 7d)");
+			return cli_bad(name, v, "not a duration (like 90s, 15m, 1h, 7d)");
 		if (o->window_ms > CLI_WINDOW_MAX_MS)
-			return bad(name, v, "longer than the maximum, 3650d");
+			return cli_bad(name, v, "longer than the maximum, 3650d");
 		return 0;
 	case O_NOW:
 		if (event_parse_time(v, strlen(v), &o->now_ms) != 0)
-			return bad(name, v, "not a time (epoch ms or RFC 3339)");
-		return 0;
-	case O_FILTER:
-		set_str(&o->filter, v);
-		return 0;
-	case O_THEME:
-		set_str(&o->theme, v);
+			return cli_bad(name, v, "not a time (epoch ms or RFC 3339)");
 		return 0;
 	case O_CONFIG:
 		set_str(&o->config, v);
 		return 0;
 	case O_REFRESH:
 		if (parse_int(v, 10, 10000, &n) != 0)
-			return bad(name, v, "not a frame period in ms (10..10000)");
+			return cli_bad(name, v, "not a frame period in ms (10..10000)");
 		o->refresh_ms = (int)n;
 		return 0;
 	case O_CONNECT_TIMEOUT:
 		if ((o->connect_timeout_ms = cli_parse_duration(v)) <= 0)
-			return bad(name, v, "not a duration");
-		return 0;
-	case 'o':
-		set_str(&o->output, v);
+			return cli_bad(name, v, "not a duration");
 		return 0;
 	case O_COUNT:
 		if (parse_int(v, 1, INT64_MAX, &o->count) != 0)
-			return bad(name, v, "not a positive count");
+			return cli_bad(name, v, "not a positive count");
 		return 0;
 	case O_DURATION:
 		if ((o->duration_ms = cli_parse_duration(v)) <= 0)
-			return bad(name, v, "not a duration");
+			return cli_bad(name, v, "not a duration");
 		return 0;
 	case O_FORMAT:
 		if (strcmp(v, "table") != 0 && strcmp(v, "json") != 0 &&
 		    strcmp(v, "csv") != 0 && strcmp(v, "tsv") != 0)
-			return bad(name, v, "want table or json (runs: also csv or tsv)");
+			return cli_bad(name, v, "want table or json (runs: also csv or tsv)");
 		set_str(&o->format, v);
-		return 0;
-	case O_STATUS:
-		set_str(&o->status, v);
-		return 0;
-	case O_AGENT:
-		set_str(&o->agent, v);
-		return 0;
-	case O_TRACE:
-		set_str(&o->trace, v);
 		return 0;
 	case O_SINCE:
 		if ((o->since_ms = cli_parse_duration(v)) <= 0)
-			return bad(name, v, "not a duration");
+			return cli_bad(name, v, "not a duration");
 		return 0;
 	case O_LIMIT:
 		if (parse_int(v, 1, 100000000, &o->limit) != 0)
-			return bad(name, v, "not a positive number");
-		return 0;
-	case O_STATS:
-		set_str(&o->stats, v);
-		return 0;
-	case O_NO_COLOR:
-		o->no_color = 1;
-		return 0;
-	case O_MOUSE:
-		o->mouse = 1;
-		return 0;
-	case 'v':
-		o->verbose = 1;
+			return cli_bad(name, v, "not a positive number");
 		return 0;
 	case O_ALERT_EXEC:
 	case O_ALERT_EXEC_TIMEOUT:
@@ -455,15 +388,9 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 		char err[128];
 
 		if (alerts_option(o->alerts, name, v, err, sizeof err) != 0)
-			return bad(name, v, err);
+			return cli_bad(name, v, err);
 		return 0;
 	}
-	case O_FOLLOW:
-		o->follow = 1;
-		return 0;
-	case O_NOTE:
-		set_str(&o->note, v);
-		return 0;
 	case O_ACK:
 	case O_UNACK:
 	case O_SNOOZE:
@@ -474,13 +401,17 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 		char err[128];
 
 		if (alerts_parse_mark(o, ops[id - O_ACK], v, err, sizeof err) != 0)
-			return bad(name, v, err);
+			return cli_bad(name, v, err);
 		return 0;
 	}
 	}
 	return 2;
 }
 
+/*
+ * Overwrite the password of each redis:// URL in argv with '*' once it has
+ * been copied, so that other users do not read it in ps(1) while we run.
+ */
 static void
 mask_argv_passwords(int argc, char **argv)
 {
@@ -503,10 +434,11 @@ mask_argv_passwords(int argc, char **argv)
 }
 
 int
-cli_parse(struct opts *o, int argc, char **argv)
+cli_parse(struct opts *o, const struct cmd_entry *const *cmds,
+    const struct cmd_entry **cmd, int argc, char **argv)
 {
 	int c, rc, idx;
-	const char *env, *cmdname = NULL;
+	const char *env;
 	char *xdg_path = NULL;
 
 	memset(o, 0, sizeof *o);
@@ -517,21 +449,27 @@ cli_parse(struct opts *o, int argc, char **argv)
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
 	o->connect_timeout_ms = 5000;
-	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
+	redis_level = ws_header_level = L_DEFAULT;
+	free(spec_level);
+	spec_level = xcalloc((size_t)source_nkinds, sizeof *spec_level);
+	knobs_read(&o->knobs);
 	price_level = L_DEFAULT;
 	celery_queue_level = L_DEFAULT;
 	o->ws_max_message = WSMSG_MAX_DEFAULT;
 	o->otlp_max_body = OTLP_MAX_BODY_DEFAULT;
 	cli_map_defaults(o);
 
-	if (argc > 1 && argv[1][0] != '-') {
-		for (int i = 1; i < (int)(sizeof command_names / sizeof command_names[0]); i++) {
-			if (strcmp(argv[1], command_names[i]) == 0) {
-				o->command = (enum cli_command)i;
-				cmdname = argv[1];
-			}
+	*cmd = NULL;
+	for (int i = 0; cmds[i] != NULL; i++) {
+		if (cmds[i]->name[0] == '\0')
+			*cmd = cmds[i]; /* none named: the dashboard */
+		else if (argc > 1 && argv[1][0] != '-' && strcmp(argv[1], cmds[i]->name) == 0) {
+			*cmd = cmds[i];
+			break;
 		}
-		if (cmdname == NULL) {
+	}
+	if (argc > 1 && argv[1][0] != '-') {
+		if (*cmd == NULL || (*cmd)->name[0] == '\0') {
 			char safe[64];
 
 			event_sanitize(argv[1], safe, sizeof safe, 0);
@@ -541,6 +479,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	o->command = (*cmd)->id;
 
 	/* Environment. */
 	if ((env = getenv("EXECMON_REDIS_URL")) != NULL && *env != '\0')
@@ -574,11 +513,11 @@ cli_parse(struct opts *o, int argc, char **argv)
 	cli_map_level(o, 0); /* a config file's --map does not reach argv's sources */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:vh", cli_longopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, cli_shortopts(), cli_longopts(), &idx)) != -1) {
 		const char *name;
 
 		if (c == 'h' || c == O_HELP) {
-			cli_usage(stdout, o->command);
+			cli_usage(stdout, cmds, *cmd);
 			return 1;
 		}
 		if (c == O_VERSION) {
@@ -599,7 +538,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 			fprintf(stderr, "execmon: option '%s' needs a value\n", safe);
 			return 2;
 		}
-		name = c == 'o' ? "output" : c == 'v' ? "verbose" : cli_longopts[idx].name;
+		name = cli_option_by_id(c)->name;
 		if (c == O_CONFIG)
 			continue;
 		if (c == O_MAP && strcmp(optarg, "list") == 0) {
@@ -647,17 +586,18 @@ cli_parse(struct opts *o, int argc, char **argv)
 	if (o->nredis == 0)
 		list_add(o->redis, &o->nredis, &redis_level, L_DEFAULT,
 		    "redis://127.0.0.1:6379", "redis");
-	if (o->otlp_listen != NULL && o->duration_ms == 0 &&
-	    (o->command == CMD_SNAPSHOT || o->command == CMD_RUNS ||
-	    o->command == CMD_EVENTS)) {
-		fprintf(stderr, "execmon: --otlp-listen: %s needs --duration (how long"
-		    " to listen)\n", command_names[o->command]);
-		return 2;
+	for (int i = 0; i < o->nspecs; i++) {
+		if ((o->specs[i].kind->flags & SK_ENDLESS) && o->duration_ms == 0 &&
+		    (o->command == CMD_SNAPSHOT || o->command == CMD_RUNS ||
+		    o->command == CMD_EVENTS)) {
+			fprintf(stderr, "execmon: --%s: %s needs --duration (how long"
+			    " to listen)\n", o->specs[i].kind->name,
+			    (*cmd)->name);
+			return 2;
+		}
 	}
-	if (o->nstreams == 0 && o->nbullmq == 0 && o->replay == NULL && o->nws == 0 &&
-	    !o->celery && o->otlp_listen == NULL)
-		list_add(o->streams, &o->nstreams, &stream_level, L_DEFAULT,
-		    "execmon:events", "stream");
+	if (o->nspecs == 0)
+		spec_add(o, "stream", "stream", "execmon:events", L_DEFAULT, 0);
 	if (o->format == NULL)
 		o->format = xstrdup("table");
 	if (o->bullmq_prefix == NULL)
@@ -671,23 +611,20 @@ cli_free(struct opts *o)
 {
 	for (int i = 0; i < o->nredis; i++)
 		free(o->redis[i]);
-	for (int i = 0; i < o->nstreams; i++)
-		free(o->streams[i]);
-	for (int i = 0; i < o->nbullmq; i++)
-		free(o->bullmq[i]);
+	for (int i = 0; i < o->nspecs; i++)
+		free(o->specs[i].arg);
+	free(o->specs);
+	free(spec_level);
+	spec_level = NULL;
 	free(o->bullmq_prefix);
 	for (int i = 0; i < o->ncelery_queues; i++)
 		free(o->celery_queues[i]);
-	for (int i = 0; i < o->nws; i++)
-		free(o->ws[i]);
 	for (int i = 0; i < o->nws_headers; i++)
 		free(o->ws_headers[i]);
 	free(o->ws_ca);
 	free(o->redis_ca);
 	free(o->redis_cert);
 	free(o->redis_key);
-	free(o->replay);
-	free(o->otlp_listen);
 	free(o->otlp_token);
 	free(o->prices);
 	for (int i = 0; i < o->nprice; i++)

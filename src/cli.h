@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "knobs.h"
+
 enum cli_command {
 	CMD_DASHBOARD = 0,
 	CMD_SNAPSHOT,
@@ -15,28 +17,48 @@ enum cli_command {
 	CMD_ERRORS,
 };
 
+/* Where --help lists an option (cli-options.c); 0 ends a command's list. */
+enum cli_section {
+	SEC_NONE = 0,
+	SEC_SOURCE,            /* "Sources": every command */
+	SEC_COMMON,            /* "Common options": every command */
+	SEC_CMD,               /* a command's own (cli_option.cmds), under its usage */
+	SEC_ALERT,             /* "Alerts": the dashboard and execmon alerts */
+	SEC_DASH,              /* the dashboard's own */
+};
+
+/* A command as a bit, for sets of commands. */
+#define CMD_BIT(c) (1u << (c))
+
 #define CLI_MAX_LIST 64
 /* --window: ten years; the figures cost what the data holds, not the window */
 #define CLI_WINDOW_MAX_MS (3650 * 86400 * (int64_t)1000)
 
 struct alert_config;
 struct evmap;
+struct source_kind;
+
+/*
+ * One source as the command line or the config file gave it: its kind
+ * (source-kind.h), its argument and the --map in force. The kind-wide
+ * settings (--ws-ca, --bullmq-prefix, ...) are in struct opts.
+ */
+struct source_spec {
+	const struct source_kind *kind;
+	char *arg;                /* stream key, queue, URL, file, [HOST:]PORT; NULL for a flag */
+	const struct evmap *map;  /* NULL = native; points into opts.maps */
+};
 
 struct opts {
 	enum cli_command command;
 	char *redis[CLI_MAX_LIST];
 	int nredis;
-	char *streams[CLI_MAX_LIST];
-	int nstreams;
-	char *bullmq[CLI_MAX_LIST]; /* BullMQ queue names, "*" = every queue */
-	int nbullmq;
+	struct source_spec *specs; /* in the order given; see source-kind.h */
+	int nspecs;
 	char *bullmq_prefix;      /* default "bull" */
-	int celery;               /* --celery: follow the Celery cluster on each --redis */
 	char *celery_queues[CLI_MAX_LIST]; /* --celery-queue; none = discover */
 	int ncelery_queues;
 	int celery_enable_events; /* --celery-enable-events */
-	char *ws[CLI_MAX_LIST];     /* --ws URLs */
-	int nws;
 	char *ws_headers[CLI_MAX_LIST]; /* --ws-header, as given (env: unresolved) */
 	int nws_headers;
 	char *ws_ca;              /* --ws-ca FILE */
@@ -44,8 +66,6 @@ struct opts {
 	int64_t ws_max_message;   /* --ws-max-message, bytes */
 	char *redis_ca, *redis_cert, *redis_key; /* --redis-ca, --redis-cert, --redis-key */
 	int redis_insecure;       /* --redis-insecure */
-	char *replay;
-	char *otlp_listen;        /* --otlp-listen [HOST:]PORT */
 	int64_t otlp_max_body;    /* --otlp-max-body, bytes */
 	char *otlp_token;         /* --otlp-token, as given (env: unresolved) */
 	char *prices;             /* --prices FILE, in place of the shipped table */
@@ -79,29 +99,33 @@ struct opts {
 	int64_t mark_until_ms;    /* --snooze NAME=DUR: DUR; --silence GLOB=DUR */
 	int mark_until_abs;       /* mark_until_ms is a time (NAME=RFC 3339), not a DUR */
 	char *note;               /* --note TEXT (with --ack) */
-	/*
-	 * --map: the map of each --stream, --ws and --replay (NULL = native),
-	 * pointing into maps, which owns every map loaded.
-	 */
-	const struct evmap *stream_maps[CLI_MAX_LIST];
-	const struct evmap *ws_maps[CLI_MAX_LIST];
-	const struct evmap *replay_map;
+	/* --map: every map loaded, which the specs' maps point into. */
 	struct evmap *maps[2 * CLI_MAX_LIST];
 	int nmaps;
 	const struct evmap *cur_map; /* while parsing: the last --map */
 	int map_pending;          /* no source came after the last --map yet */
 	int64_t discover_ms;      /* --discover-every (default 5 s) */
 	int64_t max_streams;      /* --max-streams (default 10000) */
+	struct knobs knobs;       /* test knobs, from the environment */
 };
+
+struct cmd_entry;
 
 /*
  * Fill o from defaults, the environment, the config file and argv, in rising
- * precedence. Returns 0 to go on, 1 when --help/--version was printed, or 2
- * after printing a one-line usage error.
+ * precedence; argv[1] may name one of cmds (NULL-ended, cmd.h), whose entry
+ * goes to *cmd (the one named "" when none is). Returns 0 to go on, 1 when
+ * --help/--version was printed, or 2 after printing a one-line usage error.
  */
-int cli_parse(struct opts *o, int argc, char **argv);
+int cli_parse(struct opts *o, const struct cmd_entry *const *cmds,
+    const struct cmd_entry **cmd, int argc, char **argv);
 void cli_free(struct opts *o);
-void cli_usage(FILE *, enum cli_command);
+/* --help of cmd (cmds: every command, which the dashboard's lists). */
+void cli_usage(FILE *, const struct cmd_entry *const *cmds, const struct cmd_entry *cmd);
+/* "execmon: --OPT 'VAL': WHY" on stderr (VAL sanitized); returns 2. */
+int cli_bad(const char *opt, const char *val, const char *why);
+/* Whether any source given is of a kind with one of these SK_* flags. */
+int cli_specs_any(const struct opts *, unsigned flags);
 
 /* "90s", "15m", "1h", "7d", "250ms", or plain seconds. -1 if invalid, -2 if
  * a duration past 10^15 ms. */

@@ -12,30 +12,21 @@
 #include "loop.h"
 #include "prices.h"
 #include "rconn.h"
-#include "source-bullmq.h"
-#include "source-otlp.h"
-#include "source-celery.h"
-#include "source-pattern.h"
+#include "source-kind.h"
 #include "source-redis.h"
-#include "source-replay.h"
-#include "source-ws.h"
 #include "url.h"
 #include "xmalloc.h"
 
+/* A kind started, and the handle its start gave. */
+struct started {
+	const struct source_kind *kind;
+	void *handle;
+};
+
 struct running {
 	struct collect *c;
-	struct redis_conn *conns[CLI_MAX_LIST];
-	int nconns;
-	struct source_pattern *patterns[CLI_MAX_LIST];
-	int npatterns;
-	struct bullmq_source *bullmq[CLI_MAX_LIST];
-	int nbullmq;
-	struct celery_source *celery[CLI_MAX_LIST];
-	int ncelery;
-	struct replay *replay;
-	struct source_ws *ws;
-	struct source_otlp *otlp;
-	char *ws_headers[CLI_MAX_LIST];
+	struct started *started; /* in start order */
+	int nstarted;
 	unsigned char *done;   /* per registry index: caught up already */
 	size_t ndone;
 	uv_timer_t connect_timer;
@@ -72,23 +63,6 @@ on_notice(void *ctx, int source, const char *msg)
 			return;
 		}
 	}
-}
-
-/* Copy the distinct strings of in[0..n) to out; how many. */
-static int
-distinct(char *const *in, int n, char **out)
-{
-	int k = 0;
-
-	for (int i = 0; i < n; i++) {
-		int seen = 0;
-
-		for (int j = 0; j < k && !seen; j++)
-			seen = strcmp(out[j], in[i]) == 0;
-		if (!seen)
-			out[k++] = in[i];
-	}
-	return k;
 }
 
 /* Every source is one that cannot be read (its key is not a stream, an ACL refuses it). */
@@ -166,20 +140,20 @@ connect_timeout(uv_timer_t *t)
 	}
 }
 
-/* --duration: record stops; commands that do not follow end their feeds. */
+/*
+ * --duration: record stops; commands that do not follow end their feeds.
+ * The kinds hear it in the reverse of their start order.
+ */
 static void
 duration_done(uv_timer_t *t)
 {
 	struct running *r = t->data;
 
-	source_otlp_finish(r->otlp);
+	for (int i = r->nstarted - 1; i >= 0; i--)
+		if (r->started[i].kind->duration_up != NULL)
+			r->started[i].kind->duration_up(r->started[i].handle, r->c->follow);
 	if (r->c->follow)
 		loop_stop(0);
-	else {
-		source_ws_finish(r->ws);
-		for (int i = 0; i < r->ncelery; i++)
-			source_celery_finish(r->celery[i]);
-	}
 }
 
 static void
@@ -187,100 +161,14 @@ stop_all(void *arg)
 {
 	struct running *r = arg;
 
-	for (int i = 0; i < r->nconns; i++)
-		source_redis_stop(r->conns[i]);
-	for (int i = 0; i < r->npatterns; i++)
-		source_pattern_stop(r->patterns[i]);
-	for (int i = 0; i < r->nbullmq; i++)
-		source_bullmq_stop(r->bullmq[i]);
-	for (int i = 0; i < r->ncelery; i++)
-		source_celery_stop(r->celery[i]);
-	source_replay_stop(r->replay);
-	source_ws_stop(r->ws);
-	source_otlp_stop(r->otlp);
+	for (int i = 0; i < r->nstarted; i++)
+		r->started[i].kind->stop(r->started[i].handle);
 	uv_timer_stop(&r->connect_timer);
 	uv_close((uv_handle_t *)&r->connect_timer, NULL);
 	if (r->have_duration) {
 		uv_timer_stop(&r->duration_timer);
 		uv_close((uv_handle_t *)&r->duration_timer, NULL);
 	}
-}
-
-/* Start the --ws feeds; on failure say why and return non-zero. */
-static int
-start_ws(struct running *r, const struct sink *sink)
-{
-	const struct opts *o = r->c->o;
-	struct source_ws_opts wo;
-	char err[256];
-	const char *env;
-
-	source_ws_opts_default(&wo);
-	wo.follow = r->c->follow;
-	wo.ca_file = o->ws_ca;
-	wo.insecure = o->ws_insecure;
-	wo.max_message = (size_t)o->ws_max_message;
-	if (o->connect_timeout_ms < wo.connect_timeout_ms)
-		wo.connect_timeout_ms = (int)o->connect_timeout_ms;
-	/* Tuning knobs for tests: seconds to the ping and to the hang-up. */
-	if ((env = getenv("EXECMON_WS_PING_S")) != NULL && atoi(env) > 0)
-		wo.ping_s = atoi(env);
-	if ((env = getenv("EXECMON_WS_HANGUP_S")) != NULL && atoi(env) > 0)
-		wo.hangup_s = atoi(env);
-	for (int i = 0; i < o->nws_headers; i++) {
-		if ((r->ws_headers[i] = source_ws_header(o->ws_headers[i], err,
-		    sizeof err)) == NULL) {
-			fprintf(stderr, "execmon: --ws-header: %s\n", err);
-			return -1;
-		}
-	}
-	wo.headers = r->ws_headers;
-	wo.nheaders = o->nws_headers;
-	wo.maps = o->ws_maps;
-	r->ws = source_ws_start(o->ws, o->nws, &wo, sink, err, sizeof err);
-	if (r->ws == NULL) {
-		fprintf(stderr, "execmon: %s\n", err);
-		return -1;
-	}
-	if (!r->c->follow && o->duration_ms == 0)
-		log_msg(LOG_INFO, "a WebSocket feed has no past to read: reading"
-		    " until its server closes (--duration stops sooner)");
-	return 0;
-}
-
-/* Start the --otlp-listen receiver; on failure say why and return non-zero. */
-static int
-start_otlp(struct running *r, const struct sink *sink)
-{
-	const struct opts *o = r->c->o;
-	struct source_otlp_opts oo;
-	char err[300], *token = NULL;
-	const char *env;
-
-	source_otlp_opts_default(&oo);
-	oo.listen = o->otlp_listen;
-	oo.max_body = (size_t)o->otlp_max_body;
-	/* Tuning knobs for tests: the body timeout and the parent grace time. */
-	if ((env = getenv("EXECMON_OTLP_BODY_TIMEOUT_S")) != NULL && atoi(env) > 0)
-		oo.body_timeout_s = atoi(env);
-	if ((env = getenv("EXECMON_OTLP_GRACE_MS")) != NULL && atoi(env) > 0)
-		oo.grace_ms = atoi(env);
-	if (o->otlp_token != NULL &&
-	    (token = source_otlp_token(o->otlp_token, err, sizeof err)) == NULL) {
-		fprintf(stderr, "execmon: --otlp-token: %s\n", err);
-		return -1;
-	}
-	oo.token = token;
-	r->otlp = source_otlp_start(&oo, sink, err, sizeof err);
-	if (token != NULL) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
-	if (r->otlp == NULL || source_otlp_failed(r->otlp)) {
-		fprintf(stderr, "execmon: %s\n", err);
-		return -1;
-	}
-	return 0;
 }
 
 /* The price table: the shipped one (or --prices), then each --price. */
@@ -326,126 +214,161 @@ start_tls(struct running *r, const struct opts *o, char *err, size_t errlen)
 	return r->tls != NULL ? 0 : -1;
 }
 
+/* The specs of kind k, in the order given (out has room for all); how many. */
+static int
+specs_of(const struct opts *o, const struct source_kind *k,
+    const struct source_spec **out)
+{
+	int n = 0;
+
+	for (int i = 0; i < o->nspecs; i++)
+		if (o->specs[i].kind == k)
+			out[n++] = &o->specs[i];
+	return n;
+}
+
+/* Start the specs of kind k (if any): 0, or an exit status. */
+static int
+start_kind(struct running *r, const struct source_kind *k, struct source_start *ss)
+{
+	const struct opts *o = r->c->o;
+	const struct source_spec **specs = xreallocarray(NULL, (size_t)o->nspecs + 1,
+	    sizeof *specs);
+	int n = specs_of(o, k, specs), rc = 0;
+
+	if (n > 0) {
+		ss->handle = NULL;
+		ss->reports = 0;
+		rc = k->start(ss, specs, n);
+		r->c->nsources += ss->reports;
+		if (ss->handle != NULL) {
+			r->started[r->nstarted].kind = k;
+			r->started[r->nstarted++].handle = ss->handle;
+		}
+	}
+	free(specs);
+	return rc;
+}
+
+/* Start the Redis-backed kinds on each --redis server, in table order on each. */
+static void
+start_redis(struct running *r, struct source_start *ss)
+{
+	const struct opts *o = r->c->o;
+	struct source_redis_opts ro;
+	char *redis[CLI_MAX_LIST];
+	int nredis = 0;
+
+	source_redis_opts_default(&ro);
+	ro.from_ms = r->c->from_ms < 0 ? 0 : r->c->from_ms;
+	ro.to_ms = r->c->to_ms;
+	ro.follow = r->c->follow;
+	if (o->knobs.block_ms > 0)
+		ro.block_ms = o->knobs.block_ms;
+	if (o->connect_timeout_ms < ro.connect_timeout_ms)
+		ro.connect_timeout_ms = (int)o->connect_timeout_ms;
+	/* The same server given twice is followed once. */
+	for (int i = 0; i < o->nredis; i++) {
+		int seen = 0;
+
+		for (int j = 0; j < nredis && !seen; j++)
+			seen = strcmp(redis[j], o->redis[i]) == 0;
+		if (!seen)
+			redis[nredis++] = o->redis[i];
+	}
+	ss->ro = &ro;
+	for (int i = 0; i < nredis && !loop_stopping(); i++) {
+		struct url u;
+		char err[256];
+		int rc = url_parse(&u, redis[i], err, sizeof err);
+
+		if (rc == 0 && u.scheme != URL_REDIS && u.scheme != URL_UNIX) {
+			url_done(&u);
+			snprintf(err, sizeof err, "not a redis:// or unix:// URL");
+			rc = -1;
+		}
+		if (rc != 0) {
+			fprintf(stderr, "execmon: --redis: %s\n", err);
+			loop_stop(2);
+			break;
+		}
+		if (u.password == NULL && o->password != NULL)
+			u.password = xstrdup(o->password);
+		if (u.tls && start_tls(r, o, err, sizeof err) != 0) {
+			fprintf(stderr, "execmon: %s\n", err);
+			url_done(&u);
+			loop_stop(2);
+			break;
+		}
+		ro.tls = r->tls;
+		ss->server = &u;
+		for (int k = 0; k < source_nkinds; k++)
+			if (source_kinds[k]->flags & SK_REDIS)
+				start_kind(r, source_kinds[k], ss);
+		url_done(&u);
+	}
+	ss->server = NULL;
+	ss->ro = NULL;
+}
+
+/*
+ * Start every source given: a kind that reads alone (a replay) by itself;
+ * else the Redis-backed kinds on each server, then the others, each kind
+ * once for all its specs.
+ */
+static void
+start_sources(struct running *r, const struct sink *sink)
+{
+	struct source_start ss = { .o = r->c->o, .sink = sink, .follow = r->c->follow };
+	const struct source_kind *alone = NULL;
+	int redis = 0, rc;
+
+	for (int i = 0; i < r->c->o->nspecs; i++) {
+		unsigned f = r->c->o->specs[i].kind->flags;
+
+		if (f & SK_ALONE)
+			alone = r->c->o->specs[i].kind;
+		redis |= (f & SK_REDIS) != 0;
+	}
+	if (alone != NULL) {
+		if ((rc = start_kind(r, alone, &ss)) != 0)
+			loop_stop(rc);
+		return;
+	}
+	if (redis)
+		start_redis(r, &ss);
+	for (int k = 0; k < source_nkinds && !loop_stopping(); k++) {
+		if (source_kinds[k]->flags & SK_REDIS)
+			continue;
+		if ((rc = start_kind(r, source_kinds[k], &ss)) != 0)
+			loop_stop(rc);
+	}
+}
+
 int
 collect_run(struct collect *c)
 {
 	const struct opts *o = c->o;
 	struct running r;
 	struct sink sink = { on_event, on_notice, on_caught_up, &r };
-	struct source_redis_opts ro;
-	char *streams[CLI_MAX_LIST], *redis[CLI_MAX_LIST];
-	const struct evmap *smaps[CLI_MAX_LIST];
-	int nstreams, nredis, status, globs = 0;
+	int status, finishers = 0;
 
 	memset(&r, 0, sizeof r);
 	r.c = c;
+	c->nsources = 0;
 	if (load_prices(o) != 0)
 		return 2;
-	if (o->replay != NULL && !c->interactive)
+	if (cli_specs_any(o, SK_FINITE) && !c->interactive)
 		c->follow = 0; /* a file ends */
+	r.started = xreallocarray(NULL, (size_t)source_nkinds * ((size_t)o->nredis + 1),
+	    sizeof *r.started);
 	loop_init();
 	uv_timer_init(loop_uv(), &r.connect_timer);
 	r.connect_timer.data = &r;
 	loop_on_stop(stop_all, &r);
-
-	if (o->replay != NULL) {
-		char err[256];
-
-		r.replay = source_replay_start(o->replay, &sink, err, sizeof err);
-		if (r.replay == NULL) {
-			char safe[256];
-
-			event_sanitize(o->replay, safe, sizeof safe, 0);
-			fprintf(stderr, "execmon: replay %s: %s\n", safe, err);
-			uv_close((uv_handle_t *)&r.connect_timer, NULL);
-			loop_done();
-			return 1;
-		}
-		source_replay_set_map(r.replay, o->replay_map);
-		c->nsources = 1;
-	} else {
-		source_redis_opts_default(&ro);
-		ro.from_ms = c->from_ms < 0 ? 0 : c->from_ms;
-		ro.to_ms = c->to_ms;
-		ro.follow = c->follow;
-		if (getenv("EXECMON_BLOCK_MS") != NULL) /* tuning knob for tests */
-			ro.block_ms = atoi(getenv("EXECMON_BLOCK_MS")) > 0 ?
-			    atoi(getenv("EXECMON_BLOCK_MS")) : ro.block_ms;
-		if (o->connect_timeout_ms < ro.connect_timeout_ms)
-			ro.connect_timeout_ms = (int)o->connect_timeout_ms;
-		/* The same stream or server given twice is followed once. */
-		nstreams = distinct(o->streams, o->nstreams, streams);
-		nredis = distinct(o->redis, o->nredis, redis);
-		/* Each kept stream with the map of its first mention. */
-		for (int i = 0; i < nstreams; i++) {
-			for (int j = 0; j < o->nstreams; j++)
-				if (o->streams[j] == streams[i]) {
-					smaps[i] = o->stream_maps[j];
-					break;
-				}
-			globs += source_pattern_is_glob(streams[i]);
-		}
-		for (int i = 0; (nstreams > 0 || o->nbullmq > 0 || o->celery) &&
-		    i < nredis; i++) {
-			struct url u;
-			char err[256];
-			int rc = url_parse(&u, redis[i], err, sizeof err);
-
-			if (rc == 0 && u.scheme != URL_REDIS && u.scheme != URL_UNIX) {
-				url_done(&u);
-				snprintf(err, sizeof err, "not a redis:// or unix:// URL");
-				rc = -1;
-			}
-			if (rc != 0) {
-				fprintf(stderr, "execmon: --redis: %s\n", err);
-				loop_stop(2);
-				break;
-			}
-			if (u.password == NULL && o->password != NULL)
-				u.password = xstrdup(o->password);
-			if (u.tls && start_tls(&r, o, err, sizeof err) != 0) {
-				fprintf(stderr, "execmon: %s\n", err);
-				url_done(&u);
-				loop_stop(2);
-				break;
-			}
-			ro.tls = r.tls;
-			if (nstreams > 0 && globs > 0) {
-				struct source_pattern_opts po = { o->discover_ms,
-				    (uint64_t)o->max_streams };
-
-				r.patterns[r.npatterns++] = source_pattern_start(&u,
-				    streams, smaps, nstreams, &po, &ro, &sink);
-			} else if (nstreams > 0) {
-				struct source_redis_opts so = ro;
-
-				so.maps = smaps;
-				r.conns[r.nconns++] = source_redis_start(&u, streams,
-				    nstreams, &so, &sink);
-			}
-			if (o->nbullmq > 0)
-				r.bullmq[r.nbullmq++] = source_bullmq_start(&u, o->bullmq,
-				    o->nbullmq, o->bullmq_prefix, &ro, &sink);
-			if (o->celery) {
-				struct celery_opts co = { o->celery_enable_events,
-				    !c->follow && o->duration_ms > 0 };
-
-				r.celery[r.ncelery++] = source_celery_start(&u,
-				    o->celery_queues, o->ncelery_queues, &co, &ro, &sink);
-			}
-			url_done(&u);
-		}
-		/* A BullMQ connection reports caught up once, for all its queues. */
-		/* The globs of a connection report caught up once, together. */
-		c->nsources = nredis * (nstreams - globs + (globs > 0) +
-		    (o->nbullmq > 0) + (o->celery != 0));
-		if (!loop_stopping() && o->nws > 0 && start_ws(&r, &sink) != 0)
-			loop_stop(2);
-		c->nsources += o->nws;
-		if (!loop_stopping() && o->otlp_listen != NULL && start_otlp(&r, &sink) != 0)
-			loop_stop(1);
-		c->nsources += o->otlp_listen != NULL;
-	}
+	start_sources(&r, &sink);
+	for (int i = 0; i < r.nstarted; i++)
+		finishers += r.started[i].kind->duration_up != NULL;
 	r.ndone = sources_count();
 	r.done = xcalloc(r.ndone + 1, 1);
 	if (!loop_stopping() && c->started != NULL)
@@ -453,8 +376,7 @@ collect_run(struct collect *c)
 	if (!loop_stopping()) {
 		uv_timer_start(&r.connect_timer, connect_timeout,
 		    (uint64_t)o->connect_timeout_ms, 0);
-		if (o->duration_ms > 0 && (c->follow || r.ws != NULL ||
-		    r.ncelery > 0 || r.otlp != NULL)) {
+		if (o->duration_ms > 0 && (c->follow || finishers > 0)) {
 			r.have_duration = 1;
 			uv_timer_init(loop_uv(), &r.duration_timer);
 			r.duration_timer.data = &r;
@@ -463,14 +385,11 @@ collect_run(struct collect *c)
 		}
 	}
 	status = loop_run();
-	source_ws_free(r.ws);
-	source_otlp_free(r.otlp);
+	for (int i = 0; i < r.nstarted; i++)
+		if (r.started[i].kind->free != NULL)
+			r.started[i].kind->free(r.started[i].handle);
+	free(r.started);
 	prices_clear();
-	for (int i = 0; i < o->nws_headers; i++) {
-		if (r.ws_headers[i] != NULL)
-			memset(r.ws_headers[i], 0, strlen(r.ws_headers[i]));
-		free(r.ws_headers[i]);
-	}
 	free(r.done);
 	loop_done();
 	rconn_tls_free(r.tls);

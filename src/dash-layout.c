@@ -64,7 +64,7 @@ layout(int H, int W, struct rect *r, int budgets)
 
 /* The dashboard pane under the screen cell (y, x): its index, or -1. */
 int
-dash_pane_at(struct dash *d, int y, int x, struct rect *out)
+layout_pane_at(struct dash *d, int y, int x, struct rect *out)
 {
 	struct rect r[PANES_MAX];
 	int n = layout(LINES, COLS, r, dash_budgets_count(d));
@@ -108,28 +108,36 @@ dashboard_draw(struct dash *d, struct rect body)
 	draw_dash(d, body.y + body.h + 1, body.w);
 }
 
+struct ui_rows
+layout_pane_rows(struct dash *d, int i)
+{
+	if (i < 0 || i >= NPANES || pane_table[i]->rows == NULL || d->m == NULL)
+		return (struct ui_rows){ 0, NULL, NULL };
+	return pane_table[i]->rows(d);
+}
+
 static void
 dashboard_move(struct dash *d, int delta)
 {
-	d->sel[d->focus] += delta;
-	if (d->sel[d->focus] < 0)
-		d->sel[d->focus] = 0;
-	if (d->focus == 0)
-		dash_runs_remember(d);
+	struct ui_rows rows = layout_pane_rows(d, d->focus);
+
+	if (d->focus >= 0 && d->focus < PANES_MAX)
+		ui_list_move(&d->pane[d->focus], &rows, delta);
 }
 
-static int
+static struct reaction
 dashboard_enter(struct dash *d)
 {
+	struct reaction re = react(0);
 	struct run *r;
 
 	if (d->focus != 0)
 		return enter_row(d);
 	if ((r = dash_selected_run(d)) == NULL)
-		dash_set_status(d, "no run selected");
+		react_say(&re, "no run selected");
 	else
-		dash_open_log(d, r->id);
-	return 0;
+		react_open(&re, RE_OPEN_LOG, r->id);
+	return re;
 }
 
 const struct view_kind view_dashboard = {
@@ -153,7 +161,9 @@ const struct view_kind *const view_kinds[VIEW__COUNT] = {
 void
 dash_draw_pick(struct dash *d, int H, int W)
 {
-	int w = W / 2 < 46 ? 46 : W / 2, h = d->pick_n + 2, top = 0;
+	int w = W / 2 < 46 ? 46 : W / 2, h = d->pick_n + 2, shown;
+	struct ui_rows rows = keys_pick_rows(d);
+	struct ui_list *l = &d->pick;
 	struct rect in;
 	char title[80];
 
@@ -165,12 +175,11 @@ dash_draw_pick(struct dash *d, int H, int W)
 	    d->pick_kind == 'a' ? "an agent" : d->pick_kind == 'U' ? "a user" : d->pick_kind == 'W' ? "a workspace" :
 	    d->pick_kind == 'V' ? "a saved view" : "a model");
 	in = ui_box(d, (struct rect){ 3, (W - w) / 2, h, w }, title);
-	ui_list_clamp(&d->pick_sel, &top, d->pick_n, in.h);
-	for (int i = 0; i < in.h && top + i < d->pick_n; i++)
-		ui_text(d, in.y + i, in.x, in.w, top + i == d->pick_sel ? TH_SELECT : TH_NORMAL,
-		    d->pick_items[top + i]);
-	if (top + in.h < d->pick_n)
-		ui_textf(d, in.y + in.h, in.x + in.w - 12, 12, TH_DIM, " +%d more ",
-		    d->pick_n - top - in.h);
+	shown = ui_list_show(l, &rows, in.h, 0);
+	for (int i = 0; i < shown; i++)
+		ui_text(d, in.y + i, in.x, in.w, l->top + i == l->sel ? TH_SELECT : TH_NORMAL,
+		    d->pick_items[l->top + i]);
+	/* in the bottom border */
+	ui_more(d, in.y + in.h, in.x, in.w, ui_list_more(l));
 }
 

@@ -149,6 +149,25 @@ sort_runs(const struct live_run **v, size_t n, int sort)
 	free(t);
 }
 
+static const char *
+run_key(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct live_run *const *v = ctx;
+
+	(void)buf;
+	(void)size;
+	return v[i]->run->id;
+}
+
+struct ui_rows
+dash_runs_rows(struct dash *d)
+{
+	const struct live_run **v;
+	int n = dash_runs(d, &v);
+
+	return (struct ui_rows){ n, run_key, v };
+}
+
 /*
  * Running runs then queued ones, in the chosen order. The list is built once
  * per recompute and order, not per call: the runs pane, its row count and

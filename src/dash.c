@@ -26,6 +26,7 @@
 #include "snapshot.h"
 #include "loop.h"
 #include "source.h"
+#include "source-kind.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -78,9 +79,7 @@ crash(int sig)
 int
 dash_can_reload(const struct opts *o)
 {
-	if (o->nws > 0)
-		return 0;
-	return o->replay != NULL || (o->nredis > 0 && (o->nstreams > 0 || o->nbullmq > 0));
+	return !cli_specs_any(o, SK_NO_PAST) && cli_specs_any(o, SK_PAST);
 }
 
 /* Stop the loop so that dash_main reads every source again over the window. */
@@ -183,85 +182,14 @@ dash_recompute(struct dash *d)
 struct run *
 dash_selected_run(struct dash *d)
 {
-	const struct live_run **v;
-	int n = dash_runs(d, &v);
+	struct ui_rows rows = dash_runs_rows(d);
+	const struct live_run *const *v = rows.ctx;
+	int i;
 
-	if (n == 0)
+	ui_list_sync(&d->pane[0], &rows);
+	if ((i = ui_list_selected(&d->pane[0])) < 0)
 		return NULL;
-	dash_runs_follow(d, v, n);
-	return store_find(d->store, v[d->sel[0]]->run->id);
-}
-
-void
-dash_runs_follow(struct dash *d, const struct live_run **v, int n)
-{
-	int i = d->sel[0];
-
-	if (n == 0)
-		return;
-	if (i >= n)
-		i = n - 1;
-	if (i < 0)
-		i = 0;
-	if (d->sel_run_id != NULL && strcmp(v[i]->run->id, d->sel_run_id) != 0) {
-		/* the list moved under the selection: find the run again */
-		for (int k = 0; k < n; k++) {
-			if (strcmp(v[k]->run->id, d->sel_run_id) == 0) {
-				i = k;
-				break;
-			}
-		}
-	}
-	d->sel[0] = i;
-	if (d->sel_run_id == NULL || strcmp(v[i]->run->id, d->sel_run_id) != 0) {
-		free(d->sel_run_id);
-		d->sel_run_id = xstrdup(v[i]->run->id);
-	}
-}
-
-void
-dash_runs_remember(struct dash *d)
-{
-	const struct live_run **v;
-	int n = dash_runs(d, &v), i = d->sel[0];
-
-	free(d->sel_run_id);
-	d->sel_run_id = NULL;
-	if (n == 0)
-		return;
-	i = i >= n ? n - 1 : i < 0 ? 0 : i;
-	d->sel[0] = i;
-	d->sel_run_id = xstrdup(v[i]->run->id);
-}
-
-void
-dash_open_log(struct dash *d, const char *run_id)
-{
-	free(d->run_id);
-	d->run_id = xstrdup(run_id);
-	if (d->view != VIEW_LOG)
-		d->log_from = d->view;
-	d->view = VIEW_LOG;
-	d->log_sel = 0;
-	d->detail_top = 0;
-	/* a run found by a search opens with its matching events marked */
-	snprintf(d->log_search, sizeof d->log_search, "%s", d->filter.text ? d->filter.text : "");
-	d->log_top = 0;
-	d->log_follow = 1;
-	d->need_clear = 1;
-	d->dirty = 1;
-}
-
-void
-dash_open_trace(struct dash *d, const char *trace_id)
-{
-	free(d->trace_id);
-	d->trace_id = xstrdup(trace_id);
-	d->view = VIEW_TRACE;
-	d->trace_sel = 0;
-	d->trace_top = 0;
-	d->need_clear = 1;
-	d->dirty = 1;
+	return store_find(d->store, v[i]->run->id);
 }
 
 static void
@@ -443,11 +371,12 @@ on_input(uv_poll_t *h, int status, int events)
 		return;
 	}
 	while ((ch = getch()) != ERR) {
-		if (keys_dispatch(d, ch) < 0) {
+		struct reaction re = keys_dispatch(d, ch);
+
+		if (dash_react(d, &re) < 0) {
 			loop_stop(0);
 			return;
 		}
-		d->dirty = 1;
 	}
 	/*
 	 * Show the key's effect now, with the figures as they are: a key that
@@ -535,6 +464,27 @@ backfilled(struct collect *c)
 	uv_timer_start(&frame, on_frame, 0, 0);
 }
 
+/*
+ * Home and End as terminals send them whatever TERM says: PuTTY, rxvt and
+ * tmux or screen under an xterm TERM send ESC [ 1 ~ / ESC [ 4 ~ (or 7 ~ and
+ * 8 ~, ESC [ H / F, ESC O H / F), which would otherwise read as Esc and a
+ * key. Sequences terminfo already knows are left as they are.
+ */
+static void
+home_end_keys(void)
+{
+	static const char *const home[] = { "\033[1~", "\033[7~", "\033[H", "\033OH" };
+	static const char *const end[] = { "\033[4~", "\033[8~", "\033[F", "\033OF" };
+	size_t i;
+
+	for (i = 0; i < sizeof home / sizeof home[0]; i++) {
+		if (key_defined(home[i]) == 0)
+			define_key(home[i], KEY_HOME);
+		if (key_defined(end[i]) == 0)
+			define_key(end[i], KEY_END);
+	}
+}
+
 static void
 started(struct collect *c)
 {
@@ -550,6 +500,7 @@ started(struct collect *c)
 		keypad(stdscr, TRUE);
 		nodelay(stdscr, TRUE);
 		set_escdelay(25);
+		home_end_keys();
 		curs_set(0);
 		if (d->color && has_colors()) {
 			start_color();
@@ -630,7 +581,7 @@ dash_main(const struct opts *o)
 	d->views = o->views;
 	d->mouse = o->mouse;
 	d->pinned_now_ms = o->now_ms;
-	d->replay = o->replay != NULL;
+	d->replay = cli_specs_any(o, SK_FINITE);
 	if (o->stats != NULL &&
 	    (d->stats = outfile_open_log(o->stats, err, sizeof err)) == NULL) {
 		fprintf(stderr, "execmon: --stats %s: %s\n", o->stats, err);
@@ -640,7 +591,8 @@ dash_main(const struct opts *o)
 	}
 	d->refresh_ms = o->refresh_ms;
 	dash_alerts_create(d, o->alerts);
-	d->log_follow = 1;
+	d->log.follow = 1;
+	d->help.scroll_only = d->msgs.scroll_only = d->detail.scroll_only = 1;
 	d->need_clear = 1;
 	log_set_stderr(0);
 	atexit(on_exit_restore);
@@ -692,9 +644,15 @@ dash_main(const struct opts *o)
 	filter_done(&d->filter);
 	free(d->run_id);
 	free(d->trace_id);
-	free(d->sel_run_id);
-	free(d->rec_sel_id);
+	for (int i = 0; i < PANES_MAX; i++)
+		ui_list_done(&d->pane[i]);
+	ui_list_done(&d->rec);
+	ui_list_done(&d->err);
+	ui_list_done(&d->log);
+	ui_list_done(&d->trace);
+	ui_list_done(&d->pick);
 	view_recent_done();
+	pane_queues_done();
 	view_errors_done();
 	for (int i = 0; i < d->pick_n; i++)
 		free(d->pick_items[i]);

@@ -1,4 +1,4 @@
-/* execmon - the field table of the json form (private to event*.c). */
+/* execmon - the field table of the json form and its setters (private to event*.c). */
 #ifndef EXECMON_EVENT_FIELDS_H
 #define EXECMON_EVENT_FIELDS_H
 
@@ -39,5 +39,22 @@ extern const struct field_def event_fields[FD__COUNT];
 #define MEMBER(ev, f, t) ((t *)(void *)((char *)(ev) + (f)->off))
 #define CMEMBER(ev, f, t) \
 	((const t *)(const void *)((const char *)(ev) + (f)->off))
+
+/* Event times outside [1970-01-01, 2201-01-01) are not times. */
+#define TIME_MAX_MS INT64_C(7289654400000)
+
+/* Whether ev holds field f. */
+int event_field_is_set(const struct event *ev, const struct field_def *f);
+/* Set field f from its text form (a flat value, or a JSON string). */
+enum event_malformed event_field_set_text(struct event *ev, const struct field_def *f,
+    const char *s, size_t len);
+/* Set field f from a JSON value of the json form. */
+enum event_malformed event_field_set_scalar(struct event *ev, const struct field_def *f,
+    const struct json_scalar *v);
+/* Set field f from a value of a jansson tree. */
+enum event_malformed event_field_set_json(struct event *ev, const struct field_def *f,
+    json_t *v);
+/* Start ev's string arena with room for n bytes (an upper bound of its strings). */
+void event_arena_reserve(struct event *ev, size_t n);
 
 #endif

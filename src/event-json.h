@@ -1,9 +1,12 @@
-/* execmon - JSON text from feeds: parsing, the flat-object fast path, output. */
+/* execmon - JSON text: the flat-object fast path (a scanner), numbers, safe output. */
 #ifndef EXECMON_EVENT_JSON_H
 #define EXECMON_EVENT_JSON_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
 
 enum json_scalar_kind { JS_NULL, JS_FALSE, JS_TRUE, JS_INT, JS_REAL, JS_STR };
 
@@ -34,5 +37,13 @@ int event_json_scan(const char *buf, size_t len, struct json_scalar *out,
 
 /* strtod that reads '.' as the decimal point whatever the locale, as JSON does. */
 double event_json_strtod(const char *s);
+
+/*
+ * Write j as JSON text (json_dumpf flags) to f. With tty set (f is a
+ * terminal: isatty) every character but printable ASCII is written as a \u
+ * escape, so no string from a feed can act on the terminal; the JSON means
+ * the same. Returns 0, or -1 on a write error.
+ */
+int event_json_write(const json_t *j, FILE *f, size_t flags, int tty);
 
 #endif

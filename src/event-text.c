@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.h"
 #include "event-text.h"
 #include "xmalloc.h"
 

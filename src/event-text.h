@@ -1,4 +1,4 @@
-/* execmon - UTF-8 helpers shared by the decoder and the display sanitizer. */
+/* execmon - text: UTF-8 helpers, times, and the sanitizer every string shown passes through. */
 #ifndef EXECMON_EVENT_TEXT_H
 #define EXECMON_EVENT_TEXT_H
 
@@ -32,5 +32,26 @@ char *utf8_dup(const char *in, size_t len, size_t *outlen);
  */
 size_t sanitize_next(const unsigned char *s, size_t n, int keep_newlines, char esc[12],
     const char **piece, size_t *plen, uint32_t *cp);
+
+/*
+ * Parse a time: integer epoch ms, or RFC 3339 (with 'Z' or an offset,
+ * optional fraction). Returns 0 and sets *ms on success, -1 otherwise.
+ * Times before 1970 or after 2200 are rejected.
+ */
+int event_parse_time(const char *s, size_t len, int64_t *ms);
+
+/* The ms part of a stream ID "ms-seq" (or "ms-seq#N", of a recreated stream), or -1. */
+int64_t event_id_ms(const char *id);
+
+/*
+ * Make a string safe for a terminal: C0/C1 controls, DEL, ESC, bidi overrides
+ * and zero-width characters become visible escapes (\x1b, \u202e), tabs and
+ * newlines become spaces unless keep_newlines. Always NUL-terminates out
+ * (size > 0); truncates on a character boundary. Returns the length written.
+ */
+size_t event_sanitize(const char *in, char *out, size_t size, int keep_newlines);
+
+/* Format epoch ms as RFC 3339 UTC with milliseconds ("2026-11-21T22:59:51.123Z"). */
+void event_format_time(int64_t ms, char *buf, size_t size);
 
 #endif

@@ -1,4 +1,4 @@
-/* execmon - the wire format: decoding, encoding and displaying one event. */
+/* execmon - one event: its field table, values, strings, life cycle and names. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -14,9 +14,6 @@
 #include "event-json.h"
 #include "event-text.h"
 #include "xmalloc.h"
-
-/* Event times outside [1970-01-01, 2201-01-01) are not times. */
-#define TIME_MAX_MS INT64_C(7289654400000)
 
 /* Longest numeric text we parse (longer is not a number anyone sends). */
 #define NUMBER_TEXT_MAX 128
@@ -94,27 +91,6 @@ const struct field_def event_fields[FD__COUNT] = {
 	NUMBER("workers_busy", WORKERS_BUSY, workers_busy, INT, COUNT),
 	NUMBER("cpu", CPU, cpu, DBL, PERCENT),
 	NUMBER("memory", MEMORY, memory, DBL, PERCENT),
-};
-
-/* Field ids by name length, zero-terminated: the decoder's name lookup. */
-static const uint8_t fields_by_len[16][8] = {
-	[2] = { FD_TS },
-	[3] = { FD_CPU },
-	[4] = { FD_TYPE },
-	[5] = { FD_QUEUE, FD_DEPTH },
-	[6] = { FD_RUN_ID, FD_SOURCE, FD_MEMORY, FD_PAUSED },
-	[7] = { FD_SPAN_ID, FD_USER_ID, FD_MESSAGE, FD_TTFT_MS, FD_ATTEMPT,
-	    FD_TOOL_ID, FD_OUTCOME },
-	[8] = { FD_AGENT_ID, FD_TRACE_ID, FD_PRIORITY, FD_PROGRESS,
-	    FD_MODEL_ID, FD_COST_USD },
-	[9] = { FD_STREAMING, FD_CACHE_HIT, FD_RETRYABLE, FD_EXIT_CODE },
-	[10] = { FD_AGENT_NAME, FD_REQUEST_ID, FD_ERROR_KIND },
-	[11] = { FD_ROOT_RUN_ID, FD_DURATION_MS, FD_ERROR_CLASS },
-	[12] = { FD_WORKSPACE_ID, FD_ESTIMATED_MS, FD_INPUT_TOKENS,
-	    FD_RATE_LIMITED, FD_OUTPUT_BYTES, FD_WORKERS_BUSY },
-	[13] = { FD_AGENT_VERSION, FD_PARENT_RUN_ID, FD_OUTPUT_TOKENS,
-	    FD_FINISH_REASON, FD_ERROR_MESSAGE, FD_WORKERS_TOTAL },
-	[15] = { FD_FALLBACK_REASON },
 };
 
 static const char *const type_names[EV__COUNT] = {
@@ -269,8 +245,9 @@ in_range(const struct field_def *f, double v)
 	return v >= 0 && v <= range_max[f->range];
 }
 
-static int
-field_is_set(const struct event *ev, const struct field_def *f)
+/* Whether ev holds field f. */
+int
+event_field_is_set(const struct event *ev, const struct field_def *f)
 {
 	switch (f->kind) {
 	case FK_TYPE:
@@ -282,7 +259,6 @@ field_is_set(const struct event *ev, const struct field_def *f)
 	return (ev->has & f->bit) != 0;
 }
 
-/* Forget a field's value. */
 /*
  * The decoder puts an event's strings into a few blocks it owns (one
  * allocation for a typical event instead of one per field). Strings set by
@@ -316,8 +292,8 @@ arena_alloc(struct event *ev, size_t n)
 }
 
 /* Start ev's arena with room for n bytes (an upper bound of its strings). */
-static void
-arena_reserve(struct event *ev, size_t n)
+void
+event_arena_reserve(struct event *ev, size_t n)
 {
 	struct arena *a;
 
@@ -375,6 +351,7 @@ arena_text(struct event *ev, const char *s, size_t len)
 	return out;
 }
 
+/* Forget a field's value. */
 static void
 field_clear(struct event *ev, const struct field_def *f)
 {
@@ -439,8 +416,8 @@ set_ts(struct event *ev, int64_t v)
 }
 
 /* Set a field from its text form (a flat value, or a JSON string). */
-static enum event_malformed
-set_text(struct event *ev, const struct field_def *f, const char *s,
+enum event_malformed
+event_field_set_text(struct event *ev, const struct field_def *f, const char *s,
     size_t len)
 {
 	int64_t iv;
@@ -485,8 +462,8 @@ set_text(struct event *ev, const struct field_def *f, const char *s,
 }
 
 /* Set a field from a JSON value of the json form. */
-static enum event_malformed
-set_scalar(struct event *ev, const struct field_def *f,
+enum event_malformed
+event_field_set_scalar(struct event *ev, const struct field_def *f,
     const struct json_scalar *v)
 {
 	enum event_malformed r;
@@ -495,7 +472,7 @@ set_scalar(struct event *ev, const struct field_def *f,
 	json_t *real;
 
 	if (v->kind == JS_STR)
-		return set_text(ev, f, v->s, v->len);
+		return event_field_set_text(ev, f, v->s, v->len);
 	if (v->kind == JS_NULL) {
 		field_clear(ev, f);
 		return MAL_NONE;
@@ -511,7 +488,7 @@ set_scalar(struct event *ev, const struct field_def *f,
 			json_decref(real);
 			if (text == NULL)
 				return MAL_BAD_TYPE;
-			r = set_text(ev, f, text, strlen(text));
+			r = event_field_set_text(ev, f, text, strlen(text));
 			free(text);
 			return r;
 		}
@@ -520,7 +497,7 @@ set_scalar(struct event *ev, const struct field_def *f,
 		else
 			snprintf(num, sizeof num, "%s",
 			    v->kind == JS_TRUE ? "true" : "false");
-		return set_text(ev, f, num, strlen(num));
+		return event_field_set_text(ev, f, num, strlen(num));
 	case FK_TS:
 		if (v->kind == JS_INT)
 			return set_ts(ev, v->iv);
@@ -552,8 +529,8 @@ set_scalar(struct event *ev, const struct field_def *f,
 }
 
 /* Set a field from a value of a jansson tree. */
-static enum event_malformed
-set_json(struct event *ev, const struct field_def *f, json_t *v)
+enum event_malformed
+event_field_set_json(struct event *ev, const struct field_def *f, json_t *v)
 {
 	struct json_scalar sc;
 
@@ -586,303 +563,7 @@ set_json(struct event *ev, const struct field_def *f, json_t *v)
 		sc.kind = JS_NULL;
 		break;
 	}
-	return set_scalar(ev, f, &sc);
-}
-
-/* The field id of a name, or FD_NONE. */
-static int
-field_lookup(const char *name, size_t len)
-{
-	const uint8_t *p;
-
-	if (len >= 16 || len == 0)
-		return FD_NONE;
-	for (p = fields_by_len[len]; *p != FD_NONE; p++) {
-		if (event_fields[*p].name[0] == name[0] &&
-		    memcmp(event_fields[*p].name, name, len) == 0)
-			return *p;
-	}
-	return FD_NONE;
-}
-
-static void
-set_extra(struct event *ev, const char *key, json_t *v, int replace)
-{
-	if (ev->extra == NULL)
-		ev->extra = json_object();
-	if (!replace && json_object_get(ev->extra, key) != NULL) {
-		json_decref(v);
-		return;
-	}
-	json_object_set_new(ev->extra, key, v);
-}
-
-/*
- * Apply one flat stream field. With replace off, a field the event already
- * has is left alone (the other fields of a json-form entry).
- */
-static enum event_malformed
-apply_flat(struct event *ev, const struct event_field_kv *kv, int replace,
-    enum event_malformed *type_err)
-{
-	enum event_malformed r;
-	const struct field_def *f;
-	char *key, *value;
-	size_t vlen;
-	int id;
-
-	if (kv->name_len > 0 && kv->name[0] == '_')
-		return MAL_NONE;
-	id = field_lookup(kv->name, kv->name_len);
-	if (id != FD_NONE) {
-		f = &event_fields[id];
-		if (!replace && field_is_set(ev, f))
-			return MAL_NONE;
-		r = set_text(ev, f, kv->value, kv->value_len);
-		if (id == FD_TYPE)
-			*type_err = r;
-		return r;
-	}
-	if (kv->name_len > EVENT_FIELD_MAX || kv->value_len > EVENT_FIELD_MAX)
-		return MAL_TOO_LARGE;
-	key = utf8_dup(kv->name, kv->name_len, NULL);
-	value = utf8_dup(kv->value, kv->value_len, &vlen);
-	set_extra(ev, key, json_stringn_nocheck(value, vlen), replace);
-	free(value);
-	free(key);
-	return MAL_NONE;
-}
-
-/*
- * Apply every key of a json-form object; own: obj's values may be shared.
- * A problem with the type field itself is also left in *type_err.
- */
-static enum event_malformed
-apply_object(struct event *ev, json_t *obj, int own,
-    enum event_malformed *type_err)
-{
-	enum event_malformed r, first = MAL_NONE;
-	const char *key;
-	json_t *v;
-	int id;
-
-	json_object_foreach(obj, key, v) {
-		if (key[0] == '_')
-			continue;
-		id = field_lookup(key, strlen(key));
-		if (id != FD_NONE) {
-			r = set_json(ev, &event_fields[id], v);
-			if (id == FD_TYPE)
-				*type_err = r;
-		} else if (json_is_string(v) &&
-		    json_string_length(v) > EVENT_FIELD_MAX)
-			r = MAL_TOO_LARGE;
-		else {
-			set_extra(ev, key, own ? json_incref(v) :
-			    json_deep_copy(v), 1);
-			r = MAL_NONE;
-		}
-		if (first == MAL_NONE)
-			first = r;
-	}
-	return first;
-}
-
-/* A scanned scalar as a JSON value (for extra). */
-static json_t *
-scalar_json(const struct json_scalar *v)
-{
-	switch (v->kind) {
-	case JS_STR:
-		return json_stringn_nocheck(v->s, v->len);
-	case JS_INT:
-		return json_integer(v->iv);
-	case JS_REAL:
-		return json_real(v->dv);
-	case JS_TRUE:
-		return json_true();
-	case JS_FALSE:
-		return json_false();
-	case JS_NULL:
-		break;
-	}
-	return json_null();
-}
-
-int event_json_fast = 1;
-
-/*
- * The json form without a jansson tree (event-json.c), as apply_object
- * would do it. Returns 0, having changed nothing, when the text needs
- * jansson: not a plain flat object, or a key given twice (jansson keeps the
- * last value in the first one's place).
- */
-static int
-apply_scanned(struct event *ev, const char *buf, size_t len,
-    enum event_malformed *first, enum event_malformed *type_err)
-{
-	struct json_scalar sc[EVENT_JSON_SCAN_MAX];
-	enum event_malformed r;
-	char key[256];
-	int n, i, j, id;
-
-	if (!event_json_fast ||
-	    (n = event_json_scan(buf, len, sc, EVENT_JSON_SCAN_MAX)) < 0)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (sc[i].key_len >= sizeof key)
-			return 0;
-		for (j = 0; j < i; j++) {
-			if (sc[j].key_len == sc[i].key_len &&
-			    memcmp(sc[j].key, sc[i].key, sc[i].key_len) == 0)
-				return 0;
-		}
-	}
-	*first = MAL_NONE;
-	for (i = 0; i < n; i++) {
-		if (sc[i].key_len > 0 && sc[i].key[0] == '_')
-			continue;
-		id = field_lookup(sc[i].key, sc[i].key_len);
-		if (id != FD_NONE) {
-			r = set_scalar(ev, &event_fields[id], &sc[i]);
-			if (id == FD_TYPE)
-				*type_err = r;
-		} else if (sc[i].kind == JS_STR && sc[i].len > EVENT_FIELD_MAX)
-			r = MAL_TOO_LARGE;
-		else {
-			memcpy(key, sc[i].key, sc[i].key_len);
-			key[sc[i].key_len] = '\0';
-			set_extra(ev, key, scalar_json(&sc[i]), 1);
-			r = MAL_NONE;
-		}
-		if (*first == MAL_NONE)
-			*first = r;
-	}
-	return 1;
-}
-
-/*
- * Finish decoding: a missing or unusable type wins over other problems, then
- * the first field error, then a missing run_id; the time falls back to
- * fallback_ms.
- */
-static enum event_malformed
-decode_finish(struct event *ev, enum event_malformed r,
-    enum event_malformed type_err, int64_t fallback_ms)
-{
-	if (ev->type_name == NULL)
-		r = type_err != MAL_NONE ? type_err : MAL_NO_TYPE;
-	if (r == MAL_NONE) {
-		ev->type = event_type_from_name(ev->type_name);
-		if (event_type_needs_run(ev->type) && ev->run_id == NULL)
-			r = MAL_NO_RUN_ID;
-	}
-	if (r == MAL_NONE && (ev->has & EF_TS) == 0) {
-		/* An entry ID is chosen by the producer: as absurd as any ts. */
-		if (fallback_ms < 0 || fallback_ms >= TIME_MAX_MS)
-			r = MAL_BAD_TS;
-		else
-			ev->ts_ms = fallback_ms;
-	}
-	if (r != MAL_NONE)
-		event_done(ev);
-	return r;
-}
-
-/*
- * A field is the json form's document when the entry has no "type" field; a
- * "json" field is preferred to a "data" one. The entry's other fields fill in
- * what the document leaves out.
- */
-static enum event_malformed decode_fields(struct event *,
-    const struct event_field_kv *, size_t, int64_t);
-
-enum event_malformed
-event_decode_fields(struct event *ev, const struct event_field_kv *kv,
-    size_t n, int64_t id_ms)
-{
-	enum event_malformed r = decode_fields(ev, kv, n, id_ms);
-
-	if (r != MAL_NONE)
-		event_done(ev); /* a rejected entry leaves nothing behind */
-	return r;
-}
-
-static enum event_malformed
-decode_fields(struct event *ev, const struct event_field_kv *kv,
-    size_t n, int64_t id_ms)
-{
-	enum event_malformed r, first = MAL_NONE, type_err = MAL_NONE;
-	size_t i, doc = n, total;
-	json_t *root;
-
-	event_init(ev);
-	if (n == 0)
-		return MAL_EMPTY;
-	if (n > EVENT_FIELDS_MAX)
-		return MAL_TOO_LARGE;
-	for (i = 0, total = 0; i < n; i++) {
-		total += kv[i].name_len + kv[i].value_len;
-		if (total > EVENT_JSON_MAX)
-			return MAL_TOO_LARGE;
-	}
-	for (i = 0; i < n; i++) {
-		if (kv[i].name_len == 4 && memcmp(kv[i].name, "type", 4) == 0)
-			break;
-		if (kv[i].name_len == 4 && memcmp(kv[i].name, "json", 4) == 0)
-			doc = i;
-		else if (doc == n && kv[i].name_len == 4 &&
-		    memcmp(kv[i].name, "data", 4) == 0)
-			doc = i;
-	}
-	if (i < n)
-		doc = n; /* a type field: flat */
-	/* Every string the entry can hold fits in its values' bytes plus NULs. */
-	arena_reserve(ev, total + n);
-
-	if (doc < n && kv[doc].value_len <= EVENT_JSON_MAX &&
-	    apply_scanned(ev, kv[doc].value, kv[doc].value_len, &first,
-	    &type_err))
-		; /* a plain flat object: no tree needed */
-	else if (doc < n) {
-		first = event_json_parse(kv[doc].value, kv[doc].value_len,
-		    &root);
-		if (first != MAL_NONE)
-			return first;
-		if (!json_is_object(root)) {
-			json_decref(root);
-			return MAL_BAD_JSON;
-		}
-		if (json_object_size(root) > EVENT_FIELDS_MAX) {
-			json_decref(root);
-			return MAL_TOO_LARGE;
-		}
-		first = apply_object(ev, root, 1, &type_err);
-		json_decref(root);
-	}
-	for (i = 0; i < n; i++) {
-		if (i == doc)
-			continue;
-		r = apply_flat(ev, &kv[i], doc == n, &type_err);
-		if (first == MAL_NONE)
-			first = r;
-	}
-	return decode_finish(ev, first, type_err, id_ms);
-}
-
-enum event_malformed
-event_decode_json(struct event *ev, const json_t *obj, int64_t recv_ms)
-{
-	enum event_malformed r, type_err = MAL_NONE;
-
-	event_init(ev);
-	if (obj == NULL || !json_is_object(obj))
-		return MAL_BAD_JSON;
-	if (json_object_size(obj) > EVENT_FIELDS_MAX)
-		return MAL_TOO_LARGE;
-	/* Values are deep-copied (own = 0), so obj is never changed. */
-	r = apply_object(ev, (json_t *)obj, 0, &type_err);
-	return decode_finish(ev, r, type_err, recv_ms);
+	return event_field_set_scalar(ev, f, &sc);
 }
 
 void

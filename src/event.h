@@ -8,6 +8,10 @@
 
 #include <jansson.h>
 
+/* Times, the sanitizer and JSON text, which need no event (event-text.c, event-json.c). */
+#include "event-json.h"
+#include "event-text.h"
+
 enum event_type {
 	EV_OTHER = 0, /* a type we do not know: kept in the log, counted */
 	EV_RUN_QUEUED,
@@ -190,31 +194,6 @@ const char *event_malformed_name(enum event_malformed);
 /* True for types that must carry a run_id. */
 int event_type_needs_run(enum event_type);
 
-/*
- * Parse a time: integer epoch ms, or RFC 3339 (with 'Z' or an offset,
- * optional fraction). Returns 0 and sets *ms on success, -1 otherwise.
- * Times before 1970 or after 2200 are rejected.
- */
-int event_parse_time(const char *s, size_t len, int64_t *ms);
-
-/* The ms part of a stream ID "ms-seq" (or "ms-seq#N", of a recreated stream), or -1. */
-int64_t event_id_ms(const char *id);
-
-/*
- * Make a string safe for a terminal: C0/C1 controls, DEL, ESC, bidi overrides
- * and zero-width characters become visible escapes (\x1b, \u202e), tabs and
- * newlines become spaces unless keep_newlines. Always NUL-terminates out
- * (size > 0); truncates on a character boundary. Returns the length written.
- */
-size_t event_sanitize(const char *in, char *out, size_t size, int keep_newlines);
-
-/*
- * Write j as JSON text (json_dumpf flags) to f. With tty set (f is a
- * terminal: isatty) every character but printable ASCII is written as a \u
- * escape, so no string from a feed can act on the terminal; the JSON means
- * the same. Returns 0, or -1 on a write error.
- */
-int event_json_write(const json_t *j, FILE *f, size_t flags, int tty);
 
 /*
  * Write ev as one line of the json form to f, with "_source" (when source
@@ -229,8 +208,5 @@ struct buf;
 /* The same line appended to b (buf.h), for a writer that keeps its own buffer. */
 void event_json_line_buf(const struct event *ev, const char *source,
     struct buf *b);
-
-/* Format epoch ms as RFC 3339 UTC with milliseconds ("2026-11-21T22:59:51.123Z"). */
-void event_format_time(int64_t ms, char *buf, size_t size);
 
 #endif

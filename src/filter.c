@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
+#include "errors-match.h"
 #include "event-text.h"
 #include "filter.h"
 #include "store.h"

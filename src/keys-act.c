@@ -1,6 +1,7 @@
 /* execmon - keys that act on rows and lists: pickers, prompts, saved views, Enter on a row, the mouse. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +9,8 @@
 
 #include <curses.h>
 
-#include "dash.h"
 #include "errors.h"
+#include "event-text.h"
 #include "keys-int.h"
 #include "loop.h"
 #include "savedview.h"
@@ -17,19 +18,86 @@
 #include "ui.h"
 #include "xmalloc.h"
 
+struct reaction
+react(unsigned what)
+{
+	struct reaction re;
+
+	memset(&re, 0, sizeof re);
+	re.what = what;
+	re.filter.status = -1;
+	return re;
+}
+
+void
+react_say(struct reaction *re, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(re->status, sizeof re->status, fmt, ap) >= (int)sizeof re->status)
+		utf8_trim_cut(re->status);
+	va_end(ap);
+	re->what |= RE_STATUS;
+}
+
+void
+react_view(struct reaction *re, enum view v)
+{
+	re->what |= RE_VIEW;
+	re->view = v;
+}
+
+void
+react_open(struct reaction *re, unsigned what, const char *id)
+{
+	re->what |= what;
+	snprintf(re->arg, sizeof re->arg, "%s", id);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+struct filter *
+react_filter(struct reaction *re, const struct dash *d, int undo)
+{
+	const struct filter *f = &d->filter;
+	struct filter *to = &re->filter;
+
+	if (re->what & RE_FILTER)
+		return to; /* changed twice by one key: the second change on the first */
+	filter_init(to);
+	to->agent = dup_or_null(f->agent);
+	to->status = f->status;
+	to->trace = dup_or_null(f->trace);
+	to->model = dup_or_null(f->model);
+	to->user = dup_or_null(f->user);
+	to->workspace = dup_or_null(f->workspace);
+	to->queue = dup_or_null(f->queue);
+	to->error = dup_or_null(f->error);
+	to->tool = dup_or_null(f->tool);
+	to->text = dup_or_null(f->text);
+	re->what |= RE_FILTER;
+	re->undo = undo;
+	return to;
+}
+
 /* The next (dir 1) or previous (-1) event of the open run holding the search. */
 void
-log_find(struct dash *d, int dir, int from_here)
+log_find(struct dash *d, int dir, int from_here, struct reaction *re)
 {
 	struct run *r = d->run_id ? store_find(d->store, d->run_id) : NULL;
 	int n, start, hits = 0, at = -1;
 
 	if (r == NULL || d->log_search[0] == '\0' || r->nlog == 0) {
-		dash_set_status(d, d->log_search[0] ? "no run open" : "no search: / first");
+		react_say(re, d->log_search[0] ? "no run open" : "no search: / first");
 		return;
 	}
 	n = (int)r->nlog;
-	start = d->log_sel + (from_here ? 0 : dir);
+	start = d->log.sel + (from_here ? 0 : dir);
 	for (int k = 0; k < n; k++) {
 		int i = ((start + dir * k) % n + n) % n;
 
@@ -40,13 +108,16 @@ log_find(struct dash *d, int dir, int from_here)
 		}
 	}
 	if (at < 0) {
-		dash_set_status(d, "no event of this run holds \"%s\"", d->log_search);
+		react_say(re, "no event of this run holds \"%s\"", d->log_search);
 		return;
 	}
-	d->log_sel = at;
-	d->log_follow = 0;
-	d->detail_top = 0;
-	dash_set_status(d, "\"%s\": %d event%s (n next, N previous)", d->log_search, hits,
+	{
+		struct ui_rows rows = { n, NULL, NULL };
+
+		ui_list_select(&d->log, &rows, at);
+	}
+	ui_list_reset(&d->detail);
+	react_say(re, "\"%s\": %d event%s (n next, N previous)", d->log_search, hits,
 	    hits == 1 ? "" : "s");
 }
 
@@ -63,7 +134,24 @@ pick_clear(struct dash *d)
 		free(d->pick_items[i]);
 	free(d->pick_items);
 	d->pick_items = NULL;
-	d->pick_n = d->pick_sel = 0;
+	d->pick_n = 0;
+	ui_list_reset(&d->pick);
+}
+
+static const char *
+pick_key_of(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct dash *d = ctx;
+
+	(void)buf;
+	(void)size;
+	return d->pick_items[i];
+}
+
+struct ui_rows
+keys_pick_rows(struct dash *d)
+{
+	return (struct ui_rows){ d->pick_n, pick_key_of, d };
 }
 
 /*
@@ -72,30 +160,29 @@ pick_clear(struct dash *d)
  * recent runs.
  */
 void
-apply_view(struct dash *d, int i)
+apply_view(struct dash *d, int i, struct reaction *re)
 {
 	const struct savedview *v;
-	struct filter f;
+	struct filter f, *to;
 	char err[256];
 
 	if (d->views == NULL || i < 0 || i >= d->views->n) {
-		dash_set_status(d, "no saved view %d (V lists them)", i + 1);
+		react_say(re, "no saved view %d (V lists them)", i + 1);
 		return;
 	}
 	v = &d->views->v[i];
 	filter_init(&f);
 	if (filter_parse(&f, v->filter, err, sizeof err) != 0) {
 		filter_done(&f);
-		dash_set_status(d, "view %s: filter: %s", v->name, err);
+		react_say(re, "view %s: filter: %s", v->name, err);
 		return;
 	}
-	filter_done(&d->filter);
-	d->filter = f;
-	d->has_undo = 0;
+	to = react_filter(re, d, -1);
+	filter_done(to);
+	*to = f;
 	if (v->sort >= 0) {
 		d->sort = v->sort;
-		free(d->sel_run_id);
-		d->sel_run_id = NULL;
+		ui_list_reset(&d->pane[0]);
 	}
 	for (int t = 0; t < 3; t++) {
 		if (v->tsort[t] != 0) {
@@ -103,25 +190,20 @@ apply_view(struct dash *d, int i)
 			d->tdesc[t] = v->tsort[t] >= 2;
 		}
 	}
-	d->view = v->recent ? VIEW_RECENT : VIEW_DASH;
+	react_view(re, v->recent ? VIEW_RECENT : VIEW_DASH);
 	d->rec_to_ms = 0;
-	d->need_clear = 1;
-	keys_filter_changed(d);
 	if (v->window_ms > 0 && v->window_ms != d->window_ms) {
-		d->window_ms = v->window_ms;
-		if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms && d->can_reload) {
-			dash_reload(d);
-			return;
-		}
-		dash_recompute(d);
+		re->what |= RE_WINDOW;
+		re->window_ms = v->window_ms;
 	}
-	dash_set_status(d, "view %d: %s", i + 1, v->name);
+	react_say(re, "view %d: %s", i + 1, v->name);
 }
 
 /* Open the pick list of agents ('a'), models ('m'), users ('U') seen in the store, or of the saved views ('V'). */
-int
+struct reaction
 k_pick(struct dash *d, int ch)
 {
+	struct reaction re = react(0);
 	size_t n = store_nruns(d->store);
 	int cap = 0;
 	/* names are interned: a name seen is mostly the same pointer, so the
@@ -140,8 +222,9 @@ k_pick(struct dash *d, int ch)
 			snprintf(item, sizeof item, "%d  %s", i + 1, d->views->v[i].name);
 			d->pick_items[d->pick_n++] = xstrdup(item);
 		}
-		d->overlay = OV_PICK;
-		return 0;
+		re.what |= RE_OVERLAY;
+		re.overlay = OV_PICK;
+		return re;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct run *r = store_run_at(d->store, i);
@@ -169,38 +252,36 @@ k_pick(struct dash *d, int ch)
 			break;
 	}
 	if (d->pick_n == 0) {
-		dash_set_status(d, "no %s seen yet", ch == 'a' ? "agents" : ch == 'U' ? "users" :
+		react_say(&re, "no %s seen yet", ch == 'a' ? "agents" : ch == 'U' ? "users" :
 		    ch == 'W' ? "workspaces" : "models");
-		return 0;
+		return re;
 	}
 	qsort(d->pick_items, (size_t)d->pick_n, sizeof *d->pick_items, cmp_str);
-	d->overlay = OV_PICK;
-	return 0;
+	re.what |= RE_OVERLAY;
+	re.overlay = OV_PICK;
+	return re;
 }
 
 /* Apply "key=value" on top of the filter, keeping the old one for Esc. */
 void
-filter_to(struct dash *d, const char *key, const char *value)
+filter_to(struct dash *d, const char *key, const char *value, struct reaction *re)
 {
-	char expr[1024], err[256];
-	struct filter f;
+	char expr[1024], cur[512], err[256];
+	struct filter f, *to;
 	int n;
 
-	filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
-	d->has_undo = 1;
-	n = snprintf(expr, sizeof expr, "%s%s%s=%s", d->filter_undo,
-	    d->filter_undo[0] ? "," : "", key, value);
+	filter_format(&d->filter, cur, sizeof cur);
+	n = snprintf(expr, sizeof expr, "%s%s%s=%s", cur, cur[0] ? "," : "", key, value);
 	filter_init(&f);
 	if (n < 0 || (size_t)n >= sizeof expr || strchr(value, ',') != NULL ||
 	    filter_parse(&f, expr, err, sizeof err) != 0) {
 		filter_done(&f);
-		d->has_undo = 0;
-		dash_set_status(d, "cannot filter to %s=%s", key, value);
+		react_say(re, "cannot filter to %s=%s", key, value);
 		return;
 	}
-	filter_done(&d->filter);
-	d->filter = f;
-	keys_filter_changed(d);
+	to = react_filter(re, d, 1);
+	filter_done(to);
+	*to = f;
 }
 
 /*
@@ -208,37 +289,33 @@ filter_to(struct dash *d, const char *key, const char *value)
  * undoes), a stuck run opens its log, an anomaly says when and what, the
  * charts open the recent runs behind them.
  */
-int
+struct reaction
 enter_row(struct dash *d)
 {
 	const struct metrics *m = d->m;
-	int i = d->sel[d->focus];
+	struct ui_rows rows = layout_pane_rows(d, d->focus);
+	struct reaction re = react(0);
+	int i;
+
+	if (d->focus < 0 || d->focus >= PANES_MAX)
+		return re;
+	ui_list_sync(&d->pane[d->focus], &rows);
+	i = ui_list_selected(&d->pane[d->focus]);
 
 	switch (d->focus) {
 	case 1: case 2: /* throughput, latency: the runs behind the figures */
-		d->view = VIEW_RECENT;
+		react_view(&re, VIEW_RECENT);
 		d->rec_to_ms = 0;
-		d->need_clear = 1;
-		return 0;
-	case 3: { /* queues, in the order shown (by name) */
-		const char *best = NULL;
-
-		/* the i-th name in name order */
-		for (size_t a = 0; a < m->nqueues; a++) {
-			int rank = 0;
-
-			for (size_t b = 0; b < m->nqueues; b++)
-				rank += strcmp(m->queues[b].name, m->queues[a].name) < 0;
-			if (rank == i)
-				best = m->queues[a].name;
-		}
-		if (best != NULL)
-			filter_to(d, "queue", best);
-		return 0;
-	}
+		break;
+	case 3: /* queues: the row's key is its name */
+		if (i >= 0 && d->pane[3].key != NULL)
+			filter_to(d, "queue", d->pane[3].key, &re);
+		break;
 	case 4:
+		if (i < 0)
+			break;
 		if ((size_t)i < m->nflags) {
-			dash_open_log(d, m->flags[i].run->id);
+			react_open(&re, RE_OPEN_LOG, m->flags[i].run->id);
 		} else if ((size_t)i - m->nflags < m->nanomalies) {
 			const struct anomaly *a = &m->anomalies[(size_t)i - m->nflags];
 			char t[16];
@@ -246,61 +323,75 @@ enter_row(struct dash *d)
 			/* to its time: the runs that finished while it lasted */
 			d->rec_from_ms = a->ts_ms;
 			d->rec_to_ms = a->end_ms > a->ts_ms ? a->end_ms : a->ts_ms + 60000;
-			d->rec_sel = d->rec_top = 0;
-			d->view = VIEW_RECENT;
-			d->need_clear = 1;
-			dash_set_status(d, "%s %s from %s: %s", severity_name(a->severity),
+			ui_list_reset(&d->rec);
+			react_view(&re, VIEW_RECENT);
+			react_say(&re, "%s %s from %s: %s", severity_name(a->severity),
 			    anomaly_type_name(a->type), format_hm(a->ts_ms, t, sizeof t),
 			    a->description);
 		}
-		return 0;
+		break;
 	case 5:
-		if ((size_t)i < m->nagents) {
+		if (i >= 0 && (size_t)i < m->nagents) {
 			const struct agent_stats *a = &m->agents[pane_table_row(d, 0, (size_t)i)];
 
 			filter_to(d, "agent", a->agent_name ? a->agent_name : a->agent_id ?
-			    a->agent_id : "");
+			    a->agent_id : "", &re);
 		}
-		return 0;
+		break;
 	case 6:
-		if ((size_t)i < m->nmodels &&
+		if (i >= 0 && (size_t)i < m->nmodels &&
 		    m->models[pane_table_row(d, 1, (size_t)i)].model_id != NULL)
-			filter_to(d, "model", m->models[pane_table_row(d, 1, (size_t)i)].model_id);
-		return 0;
+			filter_to(d, "model", m->models[pane_table_row(d, 1, (size_t)i)].model_id,
+			    &re);
+		break;
 	case 7:
-		if ((size_t)i < m->ntools &&
+		if (i >= 0 && (size_t)i < m->ntools &&
 		    m->tools[pane_table_row(d, 2, (size_t)i)].tool_id != NULL)
-			filter_to(d, "tool", m->tools[pane_table_row(d, 2, (size_t)i)].tool_id);
-		return 0;
+			filter_to(d, "tool", m->tools[pane_table_row(d, 2, (size_t)i)].tool_id, &re);
+		break;
+	}
+	return re;
+}
+
+int
+list_delta(int ch)
+{
+	switch (ch) {
+	case KEY_UP: case 'k': return -1;
+	case KEY_DOWN: case 'j': return 1;
+	case KEY_PPAGE: return UI_LIST_PAGE_UP;
+	case KEY_NPAGE: return UI_LIST_PAGE_DOWN;
+	case KEY_HOME: case 'g': return UI_LIST_HOME;
+	case KEY_END: case 'G': return UI_LIST_END;
 	}
 	return 0;
 }
 
+static int
+is_enter(int ch)
+{
+	return ch == '\r' || ch == '\n' || ch == KEY_ENTER;
+}
+
 /* Keys while the text prompt is open. */
-int
+struct reaction
 prompt_key(struct dash *d, int ch)
 {
-	if (ch == 27) {
-		d->overlay = OV_NONE;
-		curs_set(0);
-		return 0;
+	struct reaction re = react(0);
+
+	if (ch == 27 || is_enter(ch)) {
+		re.what |= RE_OVERLAY;
+		re.overlay = OV_NONE;
 	}
-	if ((ch == '\r' || ch == '\n' || ch == KEY_ENTER) && d->prompt_log) {
+	if (is_enter(ch) && d->prompt_log) {
 		snprintf(d->log_search, sizeof d->log_search, "%s", d->prompt);
-		d->overlay = OV_NONE;
-		curs_set(0);
-		log_find(d, 1, 1);
-		return 0;
-	}
-	if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
-		free(d->filter.text);
-		d->filter.text = d->prompt_len > 0 ? xstrdup(d->prompt) : NULL;
-		d->overlay = OV_NONE;
-		curs_set(0);
-		keys_filter_changed(d);
-		return 0;
-	}
-	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		log_find(d, 1, 1, &re);
+	} else if (is_enter(ch)) {
+		struct filter *f = react_filter(&re, d, 0);
+
+		free(f->text);
+		f->text = d->prompt_len > 0 ? xstrdup(d->prompt) : NULL;
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
 		/* drop a whole UTF-8 character */
 		while (d->prompt_len > 0) {
 			unsigned char c = (unsigned char)d->prompt[--d->prompt_len];
@@ -309,90 +400,89 @@ prompt_key(struct dash *d, int ch)
 				break;
 		}
 		d->prompt[d->prompt_len] = '\0';
-		return 0;
-	}
-	if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && d->prompt_len + 1 < (int)sizeof d->prompt &&
-	    ch != ',' && ch != '=') {
+	} else if (ch >= 0x20 && ch < 0x100 && ch != 0x7f &&
+	    d->prompt_len + 1 < (int)sizeof d->prompt && ch != ',' && ch != '=') {
 		d->prompt[d->prompt_len++] = (char)ch;
 		d->prompt[d->prompt_len] = '\0';
 	}
-	return 0;
+	return re;
 }
 
-int
+struct reaction
 pick_key(struct dash *d, int ch)
 {
-	if (ch == 27 || ch == 'q') {
-		d->overlay = OV_NONE;
-		return 0;
+	struct reaction re = react(0);
+
+	if (ch == 27 || ch == 'q' || is_enter(ch)) {
+		re.what |= RE_OVERLAY;
+		re.overlay = OV_NONE;
 	}
-	if (ch == KEY_UP || ch == 'k')
-		d->pick_sel = d->pick_sel > 0 ? d->pick_sel - 1 : 0;
-	else if (ch == KEY_DOWN || ch == 'j')
-		d->pick_sel = d->pick_sel + 1 < d->pick_n ? d->pick_sel + 1 : d->pick_sel;
-	else if ((ch == '\r' || ch == '\n' || ch == KEY_ENTER) && d->pick_kind == 'V') {
-		d->overlay = OV_NONE;
-		apply_view(d, d->pick_sel);
-	} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
-		char **slot = d->pick_kind == 'a' ? &d->filter.agent :
-		    d->pick_kind == 'U' ? &d->filter.user :
-		    d->pick_kind == 'W' ? &d->filter.workspace : &d->filter.model;
+	struct ui_rows rows = keys_pick_rows(d);
+	int delta = list_delta(ch);
+
+	if (delta != 0)
+		ui_list_move(&d->pick, &rows, delta);
+	else if (is_enter(ch) && d->pick_kind == 'V')
+		apply_view(d, ui_list_selected(&d->pick), &re);
+	else if (is_enter(ch) && ui_list_selected(&d->pick) >= 0) {
+		struct filter *f = react_filter(&re, d, 0);
+		char **slot = d->pick_kind == 'a' ? &f->agent : d->pick_kind == 'U' ? &f->user :
+		    d->pick_kind == 'W' ? &f->workspace : &f->model;
 
 		free(*slot);
-		*slot = xstrdup(d->pick_items[d->pick_sel]);
-		d->overlay = OV_NONE;
-		keys_filter_changed(d);
+		*slot = xstrdup(d->pick_items[ui_list_selected(&d->pick)]);
 	}
-	return 0;
+	return re;
 }
 
-void
+struct reaction
 keys_mouse(struct dash *d)
 {
 	MEVENT ev;
 	struct rect r;
 	int p, row, dbl;
+	struct reaction re = react(0);
 
 	if (getmouse(&ev) != OK)
-		return;
+		return re;
 	dbl = (ev.bstate & BUTTON1_DOUBLE_CLICKED) != 0;
 #ifdef BUTTON5_PRESSED
 	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
 		int down = (ev.bstate & BUTTON5_PRESSED) != 0;
 
-		if (d->view == VIEW_DASH && (p = dash_pane_at(d, ev.y, ev.x, &r)) >= 0)
+		if (d->view == VIEW_DASH && (p = layout_pane_at(d, ev.y, ev.x, &r)) >= 0)
 			d->focus = p;
 		for (int k = 0; k < 3; k++)
 			k_move(d, down ? KEY_DOWN : KEY_UP);
-		return;
+		return re;
 	}
 #endif
 	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED) || dbl))
-		return;
+		return re;
 	if (ev.bstate & BUTTON1_RELEASED)
-		return;
+		return re;
 	if (d->overlay != OV_NONE || d->view == VIEW_LOG)
-		return;
+		return re;
 	if (d->view == VIEW_RECENT) {
 		row = ev.y - 4; /* under the title and the column names */
 		if (row >= 0) {
-			view_recent_move(d, d->rec_top + row - d->rec_sel);
+			view_recent_move(d, d->rec.top + row - d->rec.sel);
 			if (dbl)
-				k_enter(d, '\r');
+				return k_enter(d, '\r');
 		}
-		return;
+		return re;
 	}
 	if (d->view == VIEW_TRACE) {
 		row = ev.y - 3;
 		if (row >= 0) {
-			d->trace_sel = d->trace_top + row;
+			view_kinds[VIEW_TRACE]->step(d, d->trace.top + row - d->trace.sel);
 			if (dbl)
-				k_enter(d, '\r');
+				return k_enter(d, '\r');
 		}
-		return;
+		return re;
 	}
-	if ((p = dash_pane_at(d, ev.y, ev.x, &r)) < 0)
-		return;
+	if ((p = layout_pane_at(d, ev.y, ev.x, &r)) < 0 || p >= PANES_MAX)
+		return re;
 	d->focus = p;
 	row = ev.y - (r.y + 1); /* the first row under the pane's title */
 	if (p >= 5 && row == 0) { /* a table's column names: sort by the one clicked */
@@ -401,17 +491,21 @@ keys_mouse(struct dash *d)
 		if (code > 0) {
 			d->tdesc[p - 5] = d->tsort[p - 5] == code ? !d->tdesc[p - 5] : code >= 2;
 			d->tsort[p - 5] = code;
-			d->sel[p] = d->top[p] = 0;
+			ui_list_reset(&d->pane[p]);
 		}
-		return;
+		return re;
 	}
 	if (p >= 5)
 		row--; /* rows start under the column names */
 	if (row < 0)
-		return;
-	d->sel[p] = (p == 3 ? 0 : d->top[p]) + row;
-	if (p == 0)
-		dash_runs_remember(d);
+		return re;
+	/* a click selects the row under it */
+	{
+		struct ui_rows rows = layout_pane_rows(d, p);
+
+		ui_list_select(&d->pane[p], &rows, d->pane[p].top + row);
+	}
 	if (dbl)
-		k_enter(d, '\r');
+		return k_enter(d, '\r');
+	return re;
 }

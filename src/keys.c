@@ -7,7 +7,6 @@
 
 #include <curses.h>
 
-#include "dash.h"
 #include "loop.h"
 #include "errors.h"
 #include "savedview.h"
@@ -29,170 +28,158 @@ struct key {
 	const char *label;     /* as shown in help */
 	const char *help;
 	int views;
-	int (*fn)(struct dash *, int ch); /* <0 quits */
+	/* What the key does: its own view's or pane's state, and a reaction for the dashboard. */
+	struct reaction (*fn)(struct dash *, int ch);
 };
 
 static const int windows[] = { 5 * 60000, 15 * 60000, 3600000, 6 * 3600000, 24 * 3600000 };
 
-static int
+static struct reaction
 k_quit(struct dash *d, int ch)
 {
 	(void)d;
 	(void)ch;
-	return -1;
+	return react(RE_QUIT);
 }
 
-static int
+static struct reaction
 k_help(struct dash *d, int ch)
 {
+	struct reaction re = react(RE_OVERLAY);
+
 	(void)ch;
-	d->overlay = OV_HELP;
-	d->help_top = 0;
-	return 0;
+	ui_list_reset(&d->help);
+	re.overlay = OV_HELP;
+	return re;
 }
 
-static int
+static struct reaction
 k_pause(struct dash *d, int ch)
 {
+	(void)d;
 	(void)ch;
-	d->paused = !d->paused;
-	if (!d->paused)
-		dash_recompute(d); /* catch up at once */
-	dash_set_status(d, d->paused ? "paused: the screen is frozen, events are still read" :
-	    "resumed");
-	return 0;
+	return react(RE_PAUSE);
 }
 
-static int
+static struct reaction
 k_search(struct dash *d, int ch)
 {
+	struct reaction re = react(RE_OVERLAY);
+
 	(void)ch;
-	d->overlay = OV_PROMPT;
+	re.overlay = OV_PROMPT;
 	d->prompt_log = d->view == VIEW_LOG;
 	d->prompt[0] = '\0'; /* a new search starts empty */
 	d->prompt_len = 0;
-	curs_set(1);
-	return 0;
+	return re;
 }
 
-
-static int
+static struct reaction
 k_find_next(struct dash *d, int ch)
 {
-	log_find(d, ch == 'N' ? -1 : 1, 0);
-	return 0;
+	struct reaction re = react(0);
+
+	log_find(d, ch == 'N' ? -1 : 1, 0, &re);
+	return re;
 }
 
-
-
-
-
-static int
+static struct reaction
 k_view_key(struct dash *d, int ch)
 {
-	apply_view(d, ch - '1');
-	return 0;
+	struct reaction re = react(0);
+
+	apply_view(d, ch - '1', &re);
+	return re;
 }
 
-
-void
-keys_filter_changed(struct dash *d)
-{
-	char buf[256];
-
-	for (int i = 0; i < PANES_MAX; i++)
-		d->sel[i] = d->top[i] = 0;
-	dash_recompute(d);
-	/* the selected run stays selected if it passes the new filter */
-	filter_format(&d->filter, buf, sizeof buf);
-	dash_set_status(d, "filter: %s", buf[0] ? buf : "none");
-}
-
-static int
+static struct reaction
 k_trace(struct dash *d, int ch)
 {
+	struct reaction re = react(0);
 	struct run *r;
 
 	(void)ch;
 	if (d->view == VIEW_LOG) {
 		r = store_find(d->store, d->run_id);
-		if (r == NULL || r->trace_id == NULL) {
-			dash_set_status(d, "this run has no trace id");
-			return 0;
-		}
-		dash_open_trace(d, r->trace_id);
-		return 0;
+		if (r == NULL || r->trace_id == NULL)
+			react_say(&re, "this run has no trace id");
+		else
+			react_open(&re, RE_OPEN_TRACE, r->trace_id);
+		return re;
 	}
-	r = dash_selected_run(d);
+	r = view_kinds[d->view]->selected != NULL ? view_kinds[d->view]->selected(d) : NULL;
 	if (r == NULL || r->trace_id == NULL) {
-		dash_set_status(d, "the selected run has no trace id");
-		return 0;
+		react_say(&re, "the selected run has no trace id");
+		return re;
 	}
-	free(d->filter.trace);
-	d->filter.trace = xstrdup(r->trace_id);
-	keys_filter_changed(d);
-	return 0;
+	{
+		struct filter *f = react_filter(&re, d, 0);
+
+		free(f->trace);
+		f->trace = xstrdup(r->trace_id);
+	}
+	return re;
 }
 
-static int
+static struct reaction
 k_status(struct dash *d, int ch)
 {
 	static const int cycle[] = { -1, RUN_RUNNING, RUN_QUEUED, RUN_COMPLETED, RUN_FAILED,
 		RUN_CANCELLED };
+	struct reaction re = react(0);
 	int i;
 
 	(void)ch;
 	for (i = 0; i < 6 && cycle[i] != d->filter.status; i++)
 		;
-	d->filter.status = cycle[(i + 1) % 6];
-	keys_filter_changed(d);
-	return 0;
+	react_filter(&re, d, 0)->status = cycle[(i + 1) % 6];
+	return re;
 }
 
-static int
+static struct reaction
 k_clear(struct dash *d, int ch)
 {
+	struct reaction re = react(0);
+	struct filter *f = react_filter(&re, d, 0);
+
 	(void)ch;
-	filter_done(&d->filter);
-	filter_init(&d->filter);
-	keys_filter_changed(d);
-	return 0;
+	filter_done(f);
+	filter_init(f);
+	return re;
 }
 
-static int
+static struct reaction
 k_focus(struct dash *d, int ch)
 {
 	/* over the panes on screen */
 	int n = d->npanes_shown > 0 ? d->npanes_shown : 8;
 
 	d->focus = (d->focus + (ch == KEY_BTAB ? n - 1 : 1)) % n;
-	return 0;
+	return react(0);
 }
 
-int
+struct reaction
 k_move(struct dash *d, int ch)
 {
-	int delta = ch == KEY_UP || ch == 'k' ? -1 : ch == KEY_DOWN || ch == 'j' ? 1 :
-	    ch == KEY_PPAGE ? -10 : ch == KEY_NPAGE ? 10 : ch == KEY_HOME || ch == 'g' ? -1000000 :
-	    1000000;
+	int delta = list_delta(ch);
 
 	if (view_kinds[d->view]->step != NULL)
 		view_kinds[d->view]->step(d, delta);
-	return 0;
+	return react(0);
 }
 
-
-
-int
+struct reaction
 k_enter(struct dash *d, int ch)
 {
 	(void)ch;
-	return view_kinds[d->view]->enter != NULL ? view_kinds[d->view]->enter(d) : 0;
+	return view_kinds[d->view]->enter != NULL ? view_kinds[d->view]->enter(d) : react(0);
 }
 
-static int
+static struct reaction
 k_back(struct dash *d, int ch)
 {
+	struct reaction re = react(0);
+
 	(void)ch;
 	if ((d->view == VIEW_DASH || d->view == VIEW_RECENT) && d->has_undo) {
 		/* Esc undoes the filter Enter put on a row */
@@ -201,60 +188,46 @@ k_back(struct dash *d, int ch)
 
 		filter_init(&f);
 		if (filter_parse(&f, d->filter_undo, err, sizeof err) == 0) {
-			filter_done(&d->filter);
-			d->filter = f;
-			d->has_undo = 0;
-			keys_filter_changed(d);
+			struct filter *to = react_filter(&re, d, -1);
+
+			filter_done(to);
+			*to = f;
 		} else
 			filter_done(&f);
-		return 0;
+		return re;
 	}
 	if (d->view == VIEW_TRACE && d->run_id != NULL)
-		d->view = VIEW_LOG;
+		react_view(&re, VIEW_LOG);
 	else if (d->view == VIEW_LOG && d->log_from == VIEW_RECENT)
-		d->view = d->log_from = VIEW_RECENT;
+		react_view(&re, VIEW_RECENT);
 	else {
-		d->view = VIEW_DASH;
+		react_view(&re, VIEW_DASH);
 		d->rec_to_ms = 0; /* an anomaly's time is left with its list */
 	}
-	d->need_clear = 1;
-	return 0;
+	return re;
 }
 
-static int
+static struct reaction
 k_window(struct dash *d, int ch)
 {
+	struct reaction re = react(RE_WINDOW);
 	int i, n = (int)(sizeof windows / sizeof windows[0]);
-	char buf[32];
 
 	(void)ch;
 	for (i = 0; i < n && windows[i] <= d->window_ms; i++)
 		;
-	d->window_ms = windows[i % n];
-	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms && d->can_reload) {
-		/* the history held is too short: read it again over the window */
-		dash_set_status(d, "window %s: reading its history again",
-		    format_window(d->window_ms, buf, sizeof buf));
-		dash_reload(d);
-		return 0;
-	}
-	dash_recompute(d);
-	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms)
-		dash_set_status(d, "window %s: history before the start covers only what was loaded (since %s ago)",
-		    format_window(d->window_ms, buf, sizeof buf),
-		    format_dur(d->now_ms - d->loaded_from_ms, buf, sizeof buf));
-	else
-		dash_set_status(d, "window %s", format_window(d->window_ms, buf, sizeof buf));
-	return 0;
+	re.window_ms = windows[i % n];
+	return re;
 }
 
 /* The next bundled theme after the one shown; one that does not load is said and skipped. */
-static int
+static struct reaction
 k_theme(struct dash *d, int ch)
 {
 	static const char *const names[] = {
 		"default", "light", "high-contrast", "solarized-dark", "mono"
 	};
+	struct reaction re = react(0);
 	int n = (int)(sizeof names / sizeof names[0]), i, cur = -1;
 	char err[300];
 	struct theme t;
@@ -270,44 +243,44 @@ k_theme(struct dash *d, int ch)
 		if (theme_load(&t, name, err, sizeof err) == 0) {
 			d->theme = t;
 			ui_colors_init(d);
-			d->need_clear = 1;
-			dash_set_status(d, "theme %s", d->theme.name);
-			return 0;
+			re.what |= RE_CLEAR;
+			react_say(&re, "theme %s", d->theme.name);
+			return re;
 		}
-		dash_set_status(d, "theme %s: %s", name, err);
+		react_say(&re, "theme %s: %s", name, err);
 	}
-	return 0;
+	return re;
 }
 
-static int
+static struct reaction
 k_messages(struct dash *d, int ch)
 {
+	struct reaction re = react(RE_OVERLAY);
+
 	(void)ch;
-	d->overlay = OV_MESSAGES;
-	d->msg_top = 0;
-	d->need_clear = 1;
-	return 0;
+	ui_list_reset(&d->msgs);
+	re.overlay = OV_MESSAGES;
+	return re;
 }
 
 /*
  * R: the recent finished runs; F: the same, failed only, in one key (the
  * status filter then says so in the header; f clears it).
  */
-static int
+static struct reaction
 k_recent(struct dash *d, int ch)
 {
-	d->view = VIEW_RECENT;
+	struct reaction re = react(0);
+
+	react_view(&re, VIEW_RECENT);
 	d->rec_to_ms = 0; /* the whole window */
-	d->need_clear = 1;
-	if (ch == 'F' && d->filter.status != RUN_FAILED) {
-		d->filter.status = RUN_FAILED;
-		keys_filter_changed(d);
-	}
-	return 0;
+	if (ch == 'F' && d->filter.status != RUN_FAILED)
+		react_filter(&re, d, 0)->status = RUN_FAILED;
+	return re;
 }
 
 /* O: the focused table's next sort column; I: invert its order. */
-static int
+static struct reaction
 k_table_sort(struct dash *d, int ch)
 {
 	static const int ncols[3] = { 6, 5, 4 };
@@ -316,11 +289,12 @@ k_table_sort(struct dash *d, int ch)
 		{ "calls", "name", "calls", "tokens", "cost", "avg", "err" },
 		{ "calls", "name", "calls", "p95", "err", "t/out" },
 	};
+	struct reaction re = react(0);
 	int t = d->focus - 5;
 
 	if (t < 0 || t > 2) {
-		dash_set_status(d, "O and I sort the Agents, Models and Tools tables: Tab to one");
-		return 0;
+		react_say(&re, "O and I sort the Agents, Models and Tools tables: Tab to one");
+		return re;
 	}
 	if (ch == 'O') {
 		d->tsort[t] = (d->tsort[t] + 1) % (ncols[t] + 2);
@@ -328,49 +302,45 @@ k_table_sort(struct dash *d, int ch)
 		d->tdesc[t] = d->tsort[t] >= 2;
 	} else
 		d->tdesc[t] = !d->tdesc[t];
-	d->sel[d->focus] = d->top[d->focus] = 0;
-	dash_set_status(d, "sorted by %s%s", d->tsort[t] == 0 ? "its own order (by count)" :
+	ui_list_reset(&d->pane[d->focus]);
+	react_say(&re, "sorted by %s%s", d->tsort[t] == 0 ? "its own order (by count)" :
 	    names[t][d->tsort[t]], d->tdesc[t] ? (d->tsort[t] == 0 ? ", reversed" :
 	    ", descending") : d->tsort[t] == 0 ? "" : ", ascending");
-	return 0;
+	return re;
 }
 
 /* E: the top errors of the window. */
-static int
+static struct reaction
 k_errors(struct dash *d, int ch)
 {
+	struct reaction re = react(0);
+
+	(void)d;
 	(void)ch;
-	d->view = VIEW_ERRORS;
-	d->need_clear = 1;
-	return 0;
+	react_view(&re, VIEW_ERRORS);
+	return re;
 }
 
-static int
+static struct reaction
 k_sort(struct dash *d, int ch)
 {
 	static const char *const names[SORT_COUNT] = { "newest", "longest", "agent", "status" };
+	struct reaction re = react(0);
 
 	(void)ch;
 	d->sort = (d->sort + 1) % SORT_COUNT;
 	/* a new order starts at its top, as a new list would */
-	d->sel[0] = d->top[0] = 0;
-	free(d->sel_run_id);
-	d->sel_run_id = NULL;
-	dash_set_status(d, "runs sorted by %s", names[d->sort]);
-	return 0;
+	ui_list_reset(&d->pane[0]);
+	react_say(&re, "runs sorted by %s", names[d->sort]);
+	return re;
 }
 
-static int
+static struct reaction
 k_snapshot(struct dash *d, int ch)
 {
-	char path[512], err[256];
-
+	(void)d;
 	(void)ch;
-	if (dash_write_snapshot(d, path, sizeof path, err, sizeof err) == 0)
-		dash_set_status(d, "snapshot written to %s", path);
-	else
-		dash_set_status(d, "snapshot failed: %s", err);
-	return 0;
+	return react(RE_SNAPSHOT);
 }
 
 /* Copy text to the local clipboard with OSC 52 (works through SSH). */
@@ -400,7 +370,7 @@ osc52(const char *text)
 	free(out);
 }
 
-static int
+static struct reaction
 k_copy(struct dash *d, int ch)
 {
 	/* what is highlighted: the runs pane's row, the trace's row, the log's run */
@@ -408,57 +378,65 @@ k_copy(struct dash *d, int ch)
 	    view_kinds[d->view]->selected(d) : NULL;
 	const char *what = ch == 'Y' ? "trace id" : "run id";
 	const char *v = r == NULL ? NULL : ch == 'Y' ? r->trace_id : r->id;
+	struct reaction re = react(0);
 
 	if (v == NULL) {
-		dash_set_status(d, "no %s to copy", what);
-		return 0;
+		react_say(&re, "no %s to copy", what);
+		return re;
 	}
 	osc52(v);
-	dash_set_status(d, "copied %s to the clipboard", what);
-	return 0;
+	react_say(&re, "copied %s to the clipboard", what);
+	return re;
 }
 
-static int
+static struct reaction
 k_refresh(struct dash *d, int ch)
 {
-	dash_set_refresh(d, ch == '+' ? d->refresh_ms / 2 : d->refresh_ms * 2);
-	dash_set_status(d, "refresh every %d ms", d->refresh_ms);
-	return 0;
+	struct reaction re = react(RE_REFRESH);
+
+	re.refresh_ms = ch == '+' || ch == '=' ? d->refresh_ms / 2 : d->refresh_ms * 2;
+	return re;
 }
 
-static int
+static struct reaction
 k_alerts(struct dash *d, int ch)
 {
-	if (d->view == VIEW_ALERTS) {
-		view_alerts_key(d, ch);
-		return 0;
-	}
-	d->view = VIEW_ALERTS;
-	d->need_clear = 1;
-	return 0;
+	struct reaction re = react(0);
+
+	(void)ch;
+	react_view(&re, d->view == VIEW_ALERTS ? VIEW_DASH : VIEW_ALERTS);
+	return re;
 }
 
 /* c: the previous window beside the current one. */
-static int
+static struct reaction
 k_compare(struct dash *d, int ch)
 {
+	(void)d;
 	(void)ch;
-	dash_compare_toggle(d);
-	return 0;
+	return react(RE_COMPARE);
 }
 
 /* [ and ]: the whole screen a step back / forward in time; l: live again. */
-static int
+static struct reaction
 k_lookback(struct dash *d, int ch)
 {
-	dash_lookback_step(d, ch == '[' ? -1 : ch == ']' ? 1 : 0);
-	return 0;
+	struct reaction re = react(RE_TIME);
+
+	(void)d;
+	re.time_step = ch == '[' ? -1 : ch == ']' ? 1 : 0;
+	return re;
 }
 
-static int
+/* A key of the view's own (the run log's r, J, K; the alerts' a, z, x, u). */
+static struct reaction
 k_view(struct dash *d, int ch)
 {
-	return d->view == VIEW_LOG ? view_runlog_key(d, ch) : 0;
+	struct reaction re = react(0);
+
+	if (view_kinds[d->view]->key != NULL)
+		view_kinds[d->view]->key(d, ch, &re);
+	return re;
 }
 
 static const struct key keys[] = {
@@ -504,10 +482,10 @@ static const struct key keys[] = {
 	{ 'L', 0, 0, "L", "execmon's own messages (warnings, reconnects), newest first", V_ALL, k_messages },
 	{ 'T', 0, 0, "T", "cycle the theme: default, light, high-contrast, solarized-dark, mono", V_ALL, k_theme },
 	{ '!', 0, 0, "!", "alerts and budgets (again, or Esc: back)", V_DASH | V_LOG | V_TRACE | V_RECENT, k_alerts },
-	{ 'a', 0, 0, "a", "in alerts: acknowledge the selected alert, with a note", V_ALERTS, k_alerts },
-	{ 'z', 0, 0, "z", "in alerts: snooze it (15m, 1h, 4h, or until HH:MM)", V_ALERTS, k_alerts },
-	{ 'x', 0, 0, "x", "in alerts: silence alerts whose name matches a glob", V_ALERTS, k_alerts },
-	{ 'u', 0, 0, "u", "in alerts: take back its acknowledgement, snooze, silences", V_ALERTS, k_alerts },
+	{ 'a', 0, 0, "a", "in alerts: acknowledge the selected alert, with a note", V_ALERTS, k_view },
+	{ 'z', 0, 0, "z", "in alerts: snooze it (15m, 1h, 4h, or until HH:MM)", V_ALERTS, k_view },
+	{ 'x', 0, 0, "x", "in alerts: silence alerts whose name matches a glob", V_ALERTS, k_view },
+	{ 'u', 0, 0, "u", "in alerts: take back its acknowledgement, snooze, silences", V_ALERTS, k_view },
 	{ '+', '=', 0, "+", "refresh faster", V_ALL, k_refresh },
 	{ '-', 0, 0, "-", "refresh slower", V_ALL, k_refresh },
 };
@@ -516,47 +494,45 @@ static const struct key keys[] = {
 
 
 
-int
+/* Keys over the help and the messages: the movement keys scroll, every other key closes. */
+static struct reaction
+overlay_scroll(struct ui_list *l, int ch)
+{
+	int step = ch == ' ' ? UI_LIST_PAGE_DOWN : list_delta(ch);
+	struct reaction re = react(0);
+
+	if (step != 0) {
+		struct ui_rows rows = { l->n, NULL, NULL }; /* the rows counted as it was drawn */
+
+		ui_list_move(l, &rows, step);
+		return re;
+	}
+	re.what = RE_OVERLAY;
+	re.overlay = OV_NONE;
+	return re;
+}
+
+/* What key ch does here: the overlay's, the view's own, or the key table's. */
+struct reaction
 keys_dispatch(struct dash *d, int ch)
 {
-	if (ch == KEY_MOUSE) {
-		keys_mouse(d);
-		return 0;
-	}
-	if (ch == KEY_RESIZE) {
-		d->need_clear = 1;
-		return 0;
-	}
+	const struct view_kind *vk = view_kinds[d->view];
+	struct reaction re = react(0);
+
+	if (ch == KEY_MOUSE)
+		return keys_mouse(d);
+	if (ch == KEY_RESIZE)
+		return react(RE_CLEAR);
 	if (d->overlay == OV_PROMPT)
 		return prompt_key(d, ch);
 	if (d->overlay == OV_PICK)
 		return pick_key(d, ch);
-	if (d->overlay == OV_MESSAGES) {
-		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
-		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;
-
-		if (step != 0) {
-			d->msg_top += step;
-			return 0;
-		}
-		d->overlay = OV_NONE;
-		d->need_clear = 1;
-		return 0;
-	}
-	if (d->overlay == OV_HELP) {
-		int step = ch == KEY_DOWN || ch == 'j' ? 1 : ch == KEY_UP || ch == 'k' ? -1 :
-		    ch == KEY_NPAGE || ch == ' ' ? 10 : ch == KEY_PPAGE ? -10 : 0;
-
-		if (step != 0) { /* scroll; every other key closes */
-			d->help_top += step;
-			return 0;
-		}
-		d->overlay = OV_NONE;
-		d->need_clear = 1;
-		return 0;
-	}
-	if (d->view == VIEW_ALERTS && view_alerts_key(d, ch))
-		return 0;
+	if (d->overlay == OV_MESSAGES)
+		return overlay_scroll(&d->msgs, ch);
+	if (d->overlay == OV_HELP)
+		return overlay_scroll(&d->help, ch);
+	if (vk->key != NULL && vk->key(d, ch, &re))
+		return re;
 	for (int i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 
@@ -564,7 +540,7 @@ keys_dispatch(struct dash *d, int ch)
 		    (k->views & (1 << d->view)))
 			return k->fn(d, ch);
 	}
-	return 0;
+	return re;
 }
 
 /*
@@ -608,7 +584,7 @@ keys_help_draw(struct dash *d, struct rect r)
 					if (sp > take / 2)
 						take = sp;
 				}
-				if (pass == 1 && ln >= d->help_top && shown < in.h) {
+				if (pass == 1 && ln >= d->help.top && shown < in.h) {
 					y = in.y + shown++;
 					if (off == 0)
 						ui_text(d, y, in.x, 12, TH_ACCENT, keys[i].label);
@@ -621,14 +597,15 @@ keys_help_draw(struct dash *d, struct rect r)
 			} while (off < len);
 		}
 		lines = ln;
-		if (pass == 0 && d->help_top > lines - in.h)
-			d->help_top = lines - in.h > 0 ? lines - in.h : 0;
-		if (d->help_top < 0)
-			d->help_top = 0;
+		if (pass == 0) {
+			struct ui_rows rows = { lines, NULL, NULL };
+
+			ui_list_show(&d->help, &rows, in.h, 0);
+		}
 	}
 	if (lines > in.h)
 		snprintf(title, sizeof title, " keys %d-%d of %d (j/k, PgUp/PgDn scroll; other keys close) ",
-		    d->help_top + 1, d->help_top + shown, lines);
+		    d->help.top + 1, d->help.top + shown, lines);
 	else
 		snprintf(title, sizeof title, " keys (any key closes this) ");
 	ui_text(d, box.y, box.x + 2, box.w - 4, TH_FOCUS, title);

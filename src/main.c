@@ -8,13 +8,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alert-cmd.h"
 #include "cli.h"
+#include "cmd.h"
 #include "log.h"
-#include "dash.h"
-#include "record.h"
-#include "report.h"
 #include "source.h"
+
+/* The commands, in the order the dashboard's --help lists them. */
+static const struct cmd_entry *const commands[] = {
+	&cmd_dash_entry,
+	&cmd_snapshot_entry,
+	&cmd_runs_entry,
+	&cmd_errors_entry,
+	&cmd_events_entry,
+	&cmd_record_entry,
+	&cmd_alerts_entry,
+	NULL
+};
 
 /*
  * A standard descriptor we were started without is held by /dev/null opened
@@ -40,12 +49,13 @@ hold_std_fds(void)
 int
 main(int argc, char **argv)
 {
+	const struct cmd_entry *cmd;
 	struct opts o;
 	int rc;
 
 	hold_std_fds();
 	setlocale(LC_ALL, "");
-	if ((rc = cli_parse(&o, argc, argv)) != 0) {
+	if ((rc = cli_parse(&o, commands, &cmd, argc, argv)) != 0) {
 		/* --help or --version went to stdout: did it get there? */
 		int err = rc == 1 && ferror(stdout) ? errno : 0;
 
@@ -62,29 +72,7 @@ main(int argc, char **argv)
 	}
 	if (o.verbose)
 		log_set_level(LOG_DEBUG); /* -v: the sources' and libraries' detail too */
-	switch (o.command) {
-	case CMD_RECORD:
-		rc = record_main(&o);
-		break;
-	case CMD_EVENTS:
-		rc = report_events_main(&o);
-		break;
-	case CMD_SNAPSHOT:
-		rc = report_snapshot_main(&o);
-		break;
-	case CMD_RUNS:
-		rc = report_runs_main(&o);
-		break;
-	case CMD_ALERTS:
-		rc = alerts_main(&o);
-		break;
-	case CMD_ERRORS:
-		rc = report_errors_main(&o);
-		break;
-	default:
-		rc = dash_main(&o);
-		break;
-	}
+	rc = cmd->exec(&o);
 	cli_free(&o);
 	sources_clear();
 	return rc;

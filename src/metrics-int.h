@@ -10,6 +10,9 @@
 #include "metrics.h"
 #include "store.h"
 
+/* Fill m->anomalies and m->bursts from m->minutes (anomaly.c has the rules). */
+void anomaly_detect(struct metrics *m);
+
 #define MINUTE_MS 60000
 #define MINUTE_CHUNK 256      /* minutes per lazily allocated chunk */
 #define HOUR_MS 3600000

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "anomaly.h"
 #include "filter.h"
 #include "hist.h"
 #include "map.h"

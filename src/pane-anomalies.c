@@ -72,12 +72,33 @@ draw_item(struct dash *d, const struct metrics *m, size_t k, int y, struct rect 
 	}
 }
 
+/* A row's key: a flagged run's id, an anomaly's type and start. */
+static const char *
+item_key(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct metrics *m = ctx;
+
+	if ((size_t)i < m->nflags)
+		snprintf(buf, size, "run %s", m->flags[i].run->id);
+	else
+		snprintf(buf, size, "%s %lld", anomaly_type_name(m->anomalies[(size_t)i - m->nflags].type),
+		    (long long)m->anomalies[(size_t)i - m->nflags].ts_ms);
+	return buf;
+}
+
+static struct ui_rows
+rows_of(struct dash *d)
+{
+	return (struct ui_rows){ (int)(d->m->nflags + d->m->nanomalies), item_key, d->m };
+}
+
 static void
 draw(struct dash *d, struct rect r, int focused)
 {
 	const struct metrics *m = d->m;
-	int y = r.y, *sel = &d->sel[4], *top = &d->top[4], rows;
-	int n = (int)(m->nflags + m->nanomalies);
+	struct ui_rows rows = rows_of(d);
+	struct ui_list *l = &d->pane[4];
+	int y = r.y, n = rows.n, shown;
 	char name[128];
 
 	/* a source down comes first: what follows may be out of date */
@@ -92,19 +113,17 @@ draw(struct dash *d, struct rect r, int focused)
 		return;
 	}
 	/* the list scrolls (Tab here, then j/k); a last row says what is hidden */
-	rows = r.y + r.h - y;
-	ui_list_clamp(sel, top, n, rows - (n > rows));
-	for (int k = *top; k < n && y < r.y + r.h; k++, y++) {
-		if (n - k > r.y + r.h - y && y == r.y + r.h - 1) {
-			ui_textf(d, y, r.x + 1, r.w - 1, TH_DIM, "+%d more (Tab here, j/k)", n - k);
-			break;
-		}
-		draw_item(d, m, (size_t)k, y, r, focused && k == *sel);
-	}
+	shown = ui_list_show(l, &rows, r.y + r.h - y, 1);
+	for (int i = 0; i < shown; i++, y++)
+		draw_item(d, m, (size_t)(l->top + i), y, r, focused && l->top + i == l->sel);
+	if (ui_list_more(l) > 0)
+		ui_textf(d, y, r.x + 1, r.w - 1, TH_DIM, "+%d more (Tab here, j/k)",
+		    ui_list_more(l));
 }
 
 const struct pane_kind pane_anomalies = {
 	.name = "anomalies",
 	.title = "Anomalies & stuck runs",
 	.draw = draw,
+	.rows = rows_of,
 };

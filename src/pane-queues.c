@@ -81,16 +81,60 @@ queue_role(const struct queue_stats *q)
 	return TH_SPARK;
 }
 
+/* The queues in name order (a few: sorted on every use). */
+static struct {
+	const struct queue_stats **v;
+	size_t cap;
+} sorted;
+
+static const struct queue_stats **
+by_name(const struct metrics *m)
+{
+	if (sorted.cap < m->nqueues + 1) {
+		sorted.cap = m->nqueues + 1;
+		sorted.v = xreallocarray(sorted.v, sorted.cap, sizeof *sorted.v);
+	}
+	for (size_t i = 0; i < m->nqueues; i++)
+		sorted.v[i] = &m->queues[i];
+	qsort(sorted.v, m->nqueues, sizeof *sorted.v, cmp_name);
+	return sorted.v;
+}
+
+static const char *
+queue_key(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct queue_stats *const *qs = ctx;
+
+	(void)buf;
+	(void)size;
+	return qs[i]->name;
+}
+
+/* The rows, in name order, known by name. */
+static struct ui_rows
+rows_of(struct dash *d)
+{
+	return (struct ui_rows){ (int)d->m->nqueues, queue_key, by_name(d->m) };
+}
+
+void
+pane_queues_done(void)
+{
+	free(sorted.v);
+	memset(&sorted, 0, sizeof sorted);
+}
+
 static void
 draw(struct dash *d, struct rect r, int focused)
 {
 	const struct metrics *m = d->m;
-	int namew = r.w >= 50 ? 14 : 9, rows;
-	const struct queue_stats **qs;
+	int namew = r.w >= 50 ? 14 : 9, shown;
+	const struct queue_stats *const *qs;
+	struct ui_rows rows;
+	struct ui_list *l = &d->pane[3];
 	double scale = 0;
 	char a[32], name[80];
 
-	(void)focused;
 	/* The workers that serve the queues, on the last row when there is room. */
 	if (m->have_workers && m->worker != NULL &&
 	    (m->worker->has & EF_WORKERS_TOTAL) && (int)m->nqueues < r.h) {
@@ -109,10 +153,8 @@ draw(struct dash *d, struct rect r, int focused)
 		ui_text(d, r.y, r.x + 1, r.w - 1, TH_DIM, "no queues seen");
 		return;
 	}
-	qs = xcalloc(m->nqueues, sizeof *qs);
-	for (size_t i = 0; i < m->nqueues; i++)
-		qs[i] = &m->queues[i];
-	qsort(qs, m->nqueues, sizeof *qs, cmp_name);
+	rows = rows_of(d);
+	qs = rows.ctx;
 	/* one scale for every row's sparkline: the deepest sample shown */
 	for (size_t i = 0; i < m->nqueues; i++) {
 		int n = 0;
@@ -121,15 +163,17 @@ draw(struct dash *d, struct rect r, int focused)
 		for (int k = 0; v != NULL && k < n; k++)
 			scale = v[k] > scale ? v[k] : scale;
 	}
-	rows = (int)m->nqueues > r.h ? r.h - 1 : (int)m->nqueues;
-	for (int i = 0; i < rows; i++) {
-		const struct queue_stats *q = qs[i];
-		int x = r.x + 1, n = 0, y = r.y + i;
+	shown = ui_list_show(l, &rows, r.h, 1);
+	for (int i = 0; i < shown; i++) {
+		const struct queue_stats *q = qs[l->top + i];
+		int x = r.x + 1, n = 0, y = r.y + i, sel = focused && l->top + i == l->sel;
 		double *v = history(q->name, q->depth, d->now_ms, &n);
 		enum theme_role role = queue_role(q);
 
 		tw_fit(q->name, namew, d->utf8 ? 0 : TW_ASCII, name, sizeof name);
-		x += ui_textf(d, y, x, namew + 1, TH_NORMAL, "%s ", name);
+		if (sel)
+			ui_blank(y, r.x, r.w);
+		x += ui_textf(d, y, x, namew + 1, sel ? TH_SELECT : TH_NORMAL, "%s ", name);
 		x += ui_textf(d, y, x, 6, q->depth > 0 ? TH_ACCENT : TH_DIM, "%5lld ",
 		    (long long)q->depth);
 		/* an empty queue has no oldest wait, whatever runs were seen */
@@ -141,19 +185,18 @@ draw(struct dash *d, struct rect r, int focused)
 			ui_spark_scaled(d, y, x, r.w - (x - r.x) - 1, v, n, scale,
 			    role == TH_DIM ? TH_SPARK : role);
 	}
-	if (rows < (int)m->nqueues)
-		ui_textf(d, r.y + rows, r.x + 1, r.w - 1, TH_DIM, "+%d more",
-		    (int)m->nqueues - rows);
+	if (ui_list_more(l) > 0)
+		ui_textf(d, r.y + shown, r.x + 1, r.w - 1, TH_DIM, "+%d more", ui_list_more(l));
 	/* the scale, in the title row */
 	if (scale > 0 && r.w > 40) {
 		snprintf(a, sizeof a, " scale 0-%.0f ", scale);
 		ui_text(d, r.y - 1, r.x + r.w - ui_width(a) - 1, ui_width(a), TH_DIM, a);
 	}
-	free(qs);
 }
 
 const struct pane_kind pane_queues = {
 	.name = "queues",
 	.title = "Queues (depth, oldest wait)",
 	.draw = draw,
+	.rows = rows_of,
 };

@@ -41,8 +41,10 @@ shown_status(const struct dash *d, const struct live_run *lr)
 static void
 draw(struct dash *d, struct rect r, int focused)
 {
-	const struct live_run **v;
-	int n = dash_runs(d, &v), *sel = &d->sel[0], *top = &d->top[0];
+	struct ui_rows rows = dash_runs_rows(d);
+	const struct live_run *const *v = rows.ctx;
+	struct ui_list *l = &d->pane[0];
+	int n = rows.n, shown;
 	int wide = r.w >= 110, stale = dash_sources_down(NULL, 0) > 0;
 	int idw = wide ? 16 : 12, agw = wide ? 14 : 10, barw = wide ? 16 : 10;
 
@@ -51,12 +53,12 @@ draw(struct dash *d, struct rect r, int focused)
 		    "no running or queued runs match the filter" : "no running or queued runs");
 		return;
 	}
-	dash_runs_follow(d, v, n); /* the same run stays selected as runs come and go */
-	ui_list_clamp(sel, top, n, r.h);
-	for (int i = 0; i < r.h && *top + i < n; i++) {
-		const struct live_run *lr = v[*top + i];
+	/* the same run stays selected as runs come and go */
+	shown = ui_list_show(l, &rows, r.h, 1);
+	for (int i = 0; i < shown; i++) {
+		const struct live_run *lr = v[l->top + i];
 		const struct run *run = lr->run;
-		int y = r.y + i, x = r.x, selected = focused && *top + i == *sel;
+		int y = r.y + i, x = r.x, selected = focused && l->top + i == l->sel;
 		enum theme_role base = selected ? TH_SELECT : TH_NORMAL;
 		char id[128], agent[128], trace[64], a[32], b[32];
 		int ascii = d->utf8 ? 0 : TW_ASCII;
@@ -117,21 +119,20 @@ draw(struct dash *d, struct rect r, int focused)
 			ui_text(d, y, x, r.w - (x - r.x), TH_ERR,
 			    d->m->flags[lr->flagged - 1].reason == FLAG_RUNAWAY_TOKENS ? "RUNAWAY" : "STUCK");
 	}
+	ui_more(d, r.y + shown, r.x, r.w, ui_list_more(l));
 	if (n > r.h) { /* "201500/201500" needs more than 12 columns */
 		char pos[32];
-		int len = snprintf(pos, sizeof pos, "%d/%d", *sel + 1, n);
+		int len = snprintf(pos, sizeof pos, "%d/%d", l->sel + 1, n);
 
 		ui_text(d, r.y - 1, r.x + r.w - (len < 12 ? 12 : len + 1),
 		    len < 12 ? 12 : len + 1, TH_DIM, pos);
 	}
 }
 
-static int
+static struct ui_rows
 rows(struct dash *d)
 {
-	const struct live_run **v;
-
-	return dash_runs(d, &v);
+	return dash_runs_rows(d);
 }
 
 const struct pane_kind pane_runs = {

@@ -11,11 +11,29 @@
 #include "ui.h"
 #include "xmalloc.h"
 
-/* The table's selection and scroll, by the one list clamp. */
+/* The panes of tables 0, 1, 2 (agents, models, tools) in the pane table. */
+#define TABLE_PANE 5
+/* At most this many rows: "+N more" goes in the title row, not over a row. */
+#define TIGHT 3
+
 static void
-scroll_fix(struct dash *d, int idx, int n, int h)
+more(struct dash *d, struct rect r, const struct ui_list *l, const char *title)
 {
-	ui_list_clamp(&d->sel[idx], &d->top[idx], n, h);
+	int n = ui_list_more(l), room = r.w - ui_width(title) - 2;
+	char buf[32];
+
+	if (n <= 0)
+		return;
+	if (r.h - 1 > TIGHT) {
+		ui_more(d, r.y + 1 + l->shown, r.x, r.w, n);
+		return;
+	}
+	/* beside the title, as much of it as there is room for */
+	snprintf(buf, sizeof buf, " +%d more", n);
+	if (ui_width(buf) > room)
+		snprintf(buf, sizeof buf, " +%d", n);
+	if (ui_width(buf) <= room)
+		ui_text(d, r.y - 1, r.x + r.w - ui_width(buf), ui_width(buf), TH_DIM, buf);
 }
 
 /*
@@ -299,6 +317,36 @@ tool_name(const struct metrics *m, size_t i)
 
 #define SHOWN(k) (show & (1u << (k)))
 
+/* Table t's rows as shown (sorted), known by their name. */
+struct table_ctx {
+	struct dash *d;
+	int t;
+};
+
+static const char *
+table_key(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct table_ctx *c = ctx;
+	size_t row = pane_table_row(c->d, c->t, (size_t)i);
+	const char *name = c->t == 0 ? agent_name(c->d->m, row) : c->t == 1 ?
+	    model_name(c->d->m, row) : tool_name(c->d->m, row);
+
+	(void)buf;
+	(void)size;
+	return name;
+}
+
+static struct ui_rows
+table_rows(struct dash *d, int t)
+{
+	static struct table_ctx ctx[3];
+	const struct metrics *m = d->m;
+
+	ctx[t] = (struct table_ctx){ d, t };
+	return (struct ui_rows){ (int)(t == 0 ? m->nagents : t == 1 ? m->nmodels : m->ntools),
+	    table_key, &ctx[t] };
+}
+
 /*
  * The columns the config allows table t to show (all when it names none);
  * the last one, Δ, only while compare is on.
@@ -312,7 +360,7 @@ allowed(const struct dash *d, int t, int ncols)
 	return d->mprev != NULL ? a | 1u << (ncols - 1) : a;
 }
 
-/* Row i's index in the previous window's table t under the same name, or -1. */
+/* The index of the row called name in the previous window's table t, or -1. */
 static long
 prev_row(const struct dash *d, int t, const char *name)
 {
@@ -350,15 +398,19 @@ draw_agents(struct dash *d, struct rect r, int focused)
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
 	    names_need("agent", agent_name, m, m->nagents), &nw, allowed(d, 0, nc));
+	struct ui_list *l = &d->pane[TABLE_PANE + 0];
+	struct ui_rows rows;
+	int shown;
 
 	header(d, r, "agent", nw, cols, nc, show, 0);
-	scroll_fix(d, 5, (int)m->nagents, r.h - 1);
-	for (int i = 0; i < r.h - 1 && d->top[5] + i < (int)m->nagents; i++) {
-		size_t row = pane_table_row(d, 0, (size_t)(d->top[5] + i));
+	rows = table_rows(d, 0);
+	shown = ui_list_show(l, &rows, r.h - 1, r.h - 1 > TIGHT);
+	for (int i = 0; i < shown; i++) {
+		size_t row = pane_table_row(d, 0, (size_t)(l->top + i));
 		const struct agent_stats *a = &m->agents[row];
 		char t[32];
 		double ok = a->executions ? 100.0 * (double)a->completed / (double)a->executions : -1;
-		int sel = focused && d->top[5] + i == d->sel[5];
+		int sel = focused && l->top + i == l->sel;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
 		name_cell(&c, nw, sel ? TH_SELECT : TH_ACCENT, agent_name(m, row));
@@ -385,6 +437,7 @@ draw_agents(struct dash *d, struct rect r, int focused)
 			    p < 0 ? 0 : (double)d->mprev->agents[p].executions);
 		}
 	}
+	more(d, r, l, pane_agents.title);
 }
 
 static void
@@ -398,14 +451,18 @@ draw_models(struct dash *d, struct rect r, int focused)
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
 	    names_need("model", model_name, m, m->nmodels), &nw, allowed(d, 1, nc));
+	struct ui_list *l = &d->pane[TABLE_PANE + 1];
+	struct ui_rows rows;
+	int shown;
 
 	header(d, r, "model", nw, cols, nc, show, 1);
-	scroll_fix(d, 6, (int)m->nmodels, r.h - 1);
-	for (int i = 0; i < r.h - 1 && d->top[6] + i < (int)m->nmodels; i++) {
-		size_t row = pane_table_row(d, 1, (size_t)(d->top[6] + i));
+	rows = table_rows(d, 1);
+	shown = ui_list_show(l, &rows, r.h - 1, r.h - 1 > TIGHT);
+	for (int i = 0; i < shown; i++) {
+		size_t row = pane_table_row(d, 1, (size_t)(l->top + i));
 		const struct model_stats *s = &m->models[row];
 		char a[32];
-		int sel = focused && d->top[6] + i == d->sel[6];
+		int sel = focused && l->top + i == l->sel;
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
@@ -428,6 +485,7 @@ draw_models(struct dash *d, struct rect r, int focused)
 			delta_cell(&c, (double)s->calls, p < 0 ? 0 : (double)d->mprev->models[p].calls);
 		}
 	}
+	more(d, r, l, pane_models.title);
 	if (m->nmodels == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no llm.call events in the window");
 }
@@ -442,14 +500,18 @@ draw_tools(struct dash *d, struct rect r, int focused)
 	int nw, nc = (int)(sizeof cols / sizeof cols[0]);
 	unsigned show = fit_cols(cols, nc, r,
 	    names_need("tool", tool_name, m, m->ntools), &nw, allowed(d, 2, nc));
+	struct ui_list *l = &d->pane[TABLE_PANE + 2];
+	struct ui_rows rows;
+	int shown;
 
 	header(d, r, "tool", nw, cols, nc, show, 2);
-	scroll_fix(d, 7, (int)m->ntools, r.h - 1);
-	for (int i = 0; i < r.h - 1 && d->top[7] + i < (int)m->ntools; i++) {
-		size_t row = pane_table_row(d, 2, (size_t)(d->top[7] + i));
+	rows = table_rows(d, 2);
+	shown = ui_list_show(l, &rows, r.h - 1, r.h - 1 > TIGHT);
+	for (int i = 0; i < shown; i++) {
+		size_t row = pane_table_row(d, 2, (size_t)(l->top + i));
 		const struct tool_stats *s = &m->tools[row];
 		char a[32];
-		int sel = focused && d->top[7] + i == d->sel[7];
+		int sel = focused && l->top + i == l->sel;
 		enum theme_role role = sel ? TH_SELECT : TH_NORMAL;
 		struct cells c = { d, r.y + 1 + i, r.x + 1, r.x + r.w };
 
@@ -469,10 +531,35 @@ draw_tools(struct dash *d, struct rect r, int focused)
 			delta_cell(&c, (double)s->calls, p < 0 ? 0 : (double)d->mprev->tools[p].calls);
 		}
 	}
+	more(d, r, l, pane_tools.title);
 	if (m->ntools == 0)
 		ui_text(d, r.y + 1, r.x + 1, r.w - 1, TH_DIM, "no tool.call events in the window");
 }
 
-const struct pane_kind pane_agents = { .name = "agents", .title = "Agents", .draw = draw_agents };
-const struct pane_kind pane_models = { .name = "models", .title = "Models (tokens, cost)", .draw = draw_models };
-const struct pane_kind pane_tools = { .name = "tools", .title = "Tools", .draw = draw_tools };
+static struct ui_rows
+rows_agents(struct dash *d)
+{
+	return table_rows(d, 0);
+}
+
+static struct ui_rows
+rows_models(struct dash *d)
+{
+	return table_rows(d, 1);
+}
+
+static struct ui_rows
+rows_tools(struct dash *d)
+{
+	return table_rows(d, 2);
+}
+
+const struct pane_kind pane_agents = {
+	.name = "agents", .title = "Agents", .draw = draw_agents, .rows = rows_agents,
+};
+const struct pane_kind pane_models = {
+	.name = "models", .title = "Models (tokens, cost)", .draw = draw_models, .rows = rows_models,
+};
+const struct pane_kind pane_tools = {
+	.name = "tools", .title = "Tools", .draw = draw_tools, .rows = rows_tools,
+};

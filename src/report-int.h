@@ -19,6 +19,10 @@ struct report_col {
 };
 
 /* report_load() (report.h) loads span_ms back from now into a store. */
+/* --filter alone; 0 or 2 (said why). */
+int report_filter(const struct opts *, struct filter *);
+/* What messages call an output: "stdout" for "-", else the path made safe. */
+void report_out_name(const char *path, char *buf, size_t size);
 /* --filter with --status, --agent and --trace on top; 0 or 2 (said why). */
 int report_run_filter(const struct opts *, struct filter *);
 /* Finish an output: 0, or 1 after one line saying which and why. */

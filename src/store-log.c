@@ -10,7 +10,7 @@
 
 #include "buf.h"
 #include "event.h"
-#include "store-log.h"
+#include "store-log-int.h"
 #include "store.h"
 #include "xmalloc.h"
 

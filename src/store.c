@@ -8,7 +8,7 @@
 
 #include "event.h"
 #include "map.h"
-#include "store-log.h"
+#include "store-log-int.h"
 #include "strpool.h"
 #include "prices.h"
 #include "store.h"

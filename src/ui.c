@@ -199,22 +199,17 @@ ui_blank(int y, int x, int w)
 }
 
 void
-ui_list_clamp(int *sel, int *top, int n, int h)
+ui_more(const struct dash *d, int y, int x, int w, int n)
 {
-	if (h < 1)
-		h = 1;
-	if (*sel >= n)
-		*sel = n - 1;
-	if (*sel < 0)
-		*sel = 0;
-	if (*top > *sel)
-		*top = *sel;
-	if (*sel >= *top + h)
-		*top = *sel - h + 1;
-	if (*top > (n > h ? n - h : 0)) /* no empty rows below the last item */
-		*top = n > h ? n - h : 0;
-	if (*top < 0)
-		*top = 0;
+	char buf[32];
+	int len;
+
+	if (n <= 0)
+		return;
+	len = snprintf(buf, sizeof buf, " +%d more ", n);
+	if (len > w)
+		len = w;
+	ui_text(d, y, x + w - len, len, TH_DIM, buf);
 }
 
 struct rect

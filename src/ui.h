@@ -12,6 +12,7 @@
 #include "store.h"
 #include "format.h"
 #include "theme.h"
+#include "ui-list.h"
 
 struct rect {
 	int y, x, h, w;
@@ -27,17 +28,66 @@ struct pane_kind {
 	const char *title;
 	/* Draw the pane's content into r (the title line is drawn by ui.c). */
 	void (*draw)(struct dash *, struct rect r, int focused);
-	/* Rows the pane can select in (0 = none); Enter calls enter(). */
-	int (*rows)(struct dash *);
-	void (*enter)(struct dash *, int row);
+	/* The rows the pane selects in, for its list (NULL: none). */
+	struct ui_rows (*rows)(struct dash *);
 };
 
 enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ERRORS, VIEW_ALERTS, VIEW__COUNT };
 
+enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
+
 /*
- * A full-screen view: what it draws over the body, what the movement keys
- * and Enter do there, and which run it shows (y copies it). Adding a view is
- * one file with its kind and one line in view_kinds (dash.c).
+ * What a key asks of the dashboard. A key handler changes only its own
+ * view's or pane's list state and returns a reaction; the dashboard
+ * (dash_react, dash-react.c) acts on it, in the order of these bits. Every
+ * key redraws.
+ */
+enum react_what {
+	RE_QUIT = 1 << 0,       /* leave the dashboard */
+	RE_PAUSE = 1 << 1,      /* pause, or resume and catch up */
+	RE_FILTER = 1 << 2,     /* install filter: selections to the top, figures recomputed, said */
+	RE_WINDOW = 1 << 3,     /* the window to window_ms (its history read again when short) */
+	RE_RECOMPUTE = 1 << 4,  /* compute the figures again */
+	RE_COMPARE = 1 << 5,    /* show or hide the previous window beside (c) */
+	RE_TIME = 1 << 6,       /* the screen's now a step by time_step: back, forward, or live */
+	RE_VIEW = 1 << 7,       /* show view */
+	RE_OPEN_LOG = 1 << 8,   /* open the log of run arg */
+	RE_OPEN_TRACE = 1 << 9, /* open trace arg */
+	RE_OVERLAY = 1 << 10,   /* open overlay over the view (OV_NONE closes it) */
+	RE_SNAPSHOT = 1 << 11,  /* write a snapshot of what is shown */
+	RE_REFRESH = 1 << 12,   /* the frame period to refresh_ms */
+	RE_STATUS = 1 << 13,    /* say status on the status line (after any said above) */
+	RE_CLEAR = 1 << 14,     /* repaint the whole screen */
+};
+
+struct reaction {
+	unsigned what;          /* enum react_what bits; 0 = only redraw */
+	enum view view;         /* RE_VIEW */
+	enum overlay overlay;   /* RE_OVERLAY */
+	int undo;               /* RE_FILTER: 1 keep the old filter for Esc, -1 forget the kept one, 0 leave it */
+	int refresh_ms;         /* RE_REFRESH */
+	int time_step;          /* RE_TIME: -1 a step back, 1 a step forward, 0 live again */
+	int64_t window_ms;      /* RE_WINDOW */
+	struct filter filter;   /* RE_FILTER: the new filter, owned here until the dashboard takes it */
+	char arg[256];          /* RE_OPEN_LOG: a run id; RE_OPEN_TRACE: a trace id */
+	char status[256];       /* RE_STATUS */
+};
+
+/* Reactions (keys-act.c): a reaction of these bits; say a status; open a view or a run's log. */
+struct reaction react(unsigned what);
+void react_say(struct reaction *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void react_view(struct reaction *, enum view);
+void react_open(struct reaction *, unsigned what, const char *id); /* RE_OPEN_LOG or RE_OPEN_TRACE */
+/* A copy of the filter shown, to change: the dashboard installs it (undo as in struct reaction). */
+struct filter *react_filter(struct reaction *, const struct dash *, int undo);
+/* The dashboard acts on a key's reaction (dash-react.c); -1 = quit. */
+int dash_react(struct dash *, struct reaction *);
+
+/*
+ * A full-screen view: what it draws over the body, what the movement keys,
+ * Enter and its own keys do there, and which run it shows (y copies it).
+ * Adding a view is one file with its kind and one line in view_kinds
+ * (dash-layout.c).
  */
 struct dash;
 struct rect;
@@ -46,14 +96,14 @@ struct view_kind {
 	const char *name;
 	void (*draw)(struct dash *, struct rect);
 	void (*step)(struct dash *, int delta);   /* movement keys; NULL: nothing */
-	int (*enter)(struct dash *);              /* NULL: Enter does nothing */
+	struct reaction (*enter)(struct dash *);  /* NULL: Enter does nothing */
+	/* The view's own keys, before the key table: 1 = taken (re says what follows). */
+	int (*key)(struct dash *, int ch, struct reaction *re);
 	struct run *(*selected)(struct dash *);   /* NULL: no run */
 };
 extern const struct view_kind *const view_kinds[VIEW__COUNT];
 extern const struct view_kind view_dashboard, view_runlog, view_trace, view_recent,
     view_errors, view_alerts;
-enum overlay { OV_NONE, OV_HELP, OV_PICK, OV_PROMPT, OV_MESSAGES };
-
 #define PANES_MAX 12
 #define SORT_COUNT 4
 
@@ -78,36 +128,35 @@ struct dash {
 	enum view view;
 	enum overlay overlay;
 	int focus;                /* index into the visible panes */
-	int sel[PANES_MAX], top[PANES_MAX];
-
-	char *sel_run_id;         /* the runs pane's selection, by identity; NULL = none yet */
-	int rec_sel, rec_top;     /* the recent runs view's selection and scroll */
-	int err_sel, err_top;     /* the top errors view's */
+	struct ui_list pane[PANES_MAX]; /* each pane's list (the runs pane's by run id) */
+	struct ui_list rec;       /* the recent runs view's (by run id) */
+	struct ui_list err;       /* the top errors view's (by class and message) */
 	int64_t rec_from_ms, rec_to_ms; /* recent runs: only those finished in [from, to); 0 = the window */
-	char *rec_sel_id;         /* ... by identity */
 	enum view log_from;       /* the view a run's log goes back to */
 	char filter_undo[512];    /* the filter before Enter on a row put one on */
 	int has_undo;
-	int tsort[3], tdesc[3];
+	int tsort[3], tdesc[3];   /* agents, models, tools: sort column and direction */
 	const struct savedviews *views; /* saved views (1-9) and table columns */
 	int mouse;                /* --mouse */
 	int npanes_shown;         /* panes on screen, for Tab */
 	char log_search[128];     /* the run log's search, "" = none (/, n, N) */
-	int prompt_log;           /* the prompt searches the run log, not the runs */    /* agents, models, tools: sort column and direction */
+	int prompt_log;           /* the prompt searches the run log, not the runs */
 
 	/* run log / trace views */
 	char *run_id;
-	int log_sel, log_top, log_follow, log_abs;
-	int detail_top;
-	int help_top;              /* first line of the help shown */
-	int msg_top;               /* first row of the messages view shown */            /* first line of the event detail shown (J/K) */
+	struct ui_list log;       /* the run's events, by position; End follows them live */
+	int log_abs;
+	struct ui_list detail;    /* the selected event's lines (J/K), scroll only */
+	struct ui_list help;      /* the help's lines, scroll only */
+	struct ui_list msgs;      /* the messages overlay's rows, scroll only */
 	char *trace_id;
-	int trace_sel, trace_top;
+	struct ui_list trace;     /* the trace's runs (by run id) */
 
 	/* pick list (agent/model filter) and prompt (text filter) */
 	int pick_kind;            /* 'a' or 'm' */
 	char **pick_items;
-	int pick_n, pick_sel;
+	int pick_n;
+	struct ui_list pick;      /* by item */
 	char prompt[128];
 	int prompt_len;
 
@@ -146,11 +195,8 @@ int ui_text(const struct dash *, int y, int x, int w, enum theme_role, const cha
 int ui_textf(const struct dash *, int y, int x, int w, enum theme_role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 void ui_blank(int y, int x, int w);
-/*
- * Every list's scrolling: keep sel in 0..n-1 and top so that sel is among
- * the h rows shown from top (the one clamp every pane and view uses).
- */
-void ui_list_clamp(int *sel, int *top, int n, int h);
+/* A "+N more" line, right-aligned in w columns at (y, x), when n > 0. */
+void ui_more(const struct dash *, int y, int x, int w, int n);
 /* A bordered overlay that clears its whole area; returns the inside. */
 struct rect ui_box(const struct dash *, struct rect, const char *title);
 /* A bar of frac (0..1) over w columns, eighth blocks in UTF-8. */
@@ -171,10 +217,8 @@ enum theme_role status_role(enum run_status);
 /* The runs shown in the runs pane, in the current sort (used by several panes). */
 int dash_runs(struct dash *, const struct live_run ***out);
 struct run *dash_selected_run(struct dash *);
-/* Keep the runs pane's selection on the same run as the list moves: sets sel[0]. */
-void dash_runs_follow(struct dash *, const struct live_run **v, int n);
-/* The runs pane's selection moved by a key: remember which run it is on. */
-void dash_runs_remember(struct dash *);
+/* The runs pane's rows, known by run id (dash-runs.c). */
+struct ui_rows dash_runs_rows(struct dash *);
 void dash_set_status(struct dash *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dash_recompute(struct dash *);
 /* The now of the live screen: --now, a replay's newest event, or the clock. */
@@ -199,8 +243,6 @@ void dash_lookback_snapshot(struct dash *, json_t *snap);
 struct opts;
 int dash_can_reload(const struct opts *);
 void dash_reload(struct dash *);
-void dash_open_log(struct dash *, const char *run_id);
-void dash_open_trace(struct dash *, const char *trace_id);
 
 /* The header (sources, rates, window, filter, PAUSED, clock), the summary line, the status line. */
 void dash_draw_header(struct dash *, int w);
@@ -208,17 +250,20 @@ int dash_sources_down(char *name, size_t size);
 void dash_draw_summary(struct dash *, int w);
 void dash_draw_status(struct dash *, int y, int w);
 
-int dash_pane_at(struct dash *, int y, int x, struct rect *out);
+/* The dashboard pane under the screen cell (y, x): its index, or -1 (dash-layout.c). */
+int layout_pane_at(struct dash *, int y, int x, struct rect *out);
+/* Pane i's rows (n = 0 when it has none), for its list (dash-layout.c). */
+struct ui_rows layout_pane_rows(struct dash *, int i);
+/* The picker's items, known by themselves (keys-act.c). */
+struct ui_rows keys_pick_rows(struct dash *);
 /* The agent/model/user/workspace/saved-view picker over the screen. */
 void dash_draw_pick(struct dash *, int H, int W);
-/* The filter changed: selections back to the top, figures recomputed, said (keys.c). */
-void keys_filter_changed(struct dash *);
 /* Enter on a row of a dashboard pane other than the runs (keys-act.c). */
-int enter_row(struct dash *);
+struct reaction enter_row(struct dash *);
 /* The sort code (as O cycles it) of table t's header cell at column x, or -1. */
 int pane_table_header_at(int t, int x);
 /* Mouse events (--mouse): select, open, scroll, sort. */
-void keys_mouse(struct dash *);
+struct reaction keys_mouse(struct dash *);
 
 /* Row i of table t (0 agents, 1 models, 2 tools) as shown: the figures' index. */
 size_t pane_table_row(struct dash *, int t, size_t i);
@@ -235,14 +280,12 @@ void view_errors_move(struct dash *, int delta);
 void view_errors_done(void);
 void view_messages_draw(struct dash *, struct rect);
 void view_runlog_draw(struct dash *, struct rect);
-int view_runlog_key(struct dash *, int ch);
+
 void view_trace_draw(struct dash *, struct rect);
 /* The run highlighted in the trace view (NULL when none). */
 struct run *view_trace_selected(struct dash *);
-int view_trace_key(struct dash *, int ch);
+
 void view_alerts_draw(struct dash *, struct rect);
-/* Keys of the alerts view; 0 = not its key (the key table has a go). */
-int view_alerts_key(struct dash *, int ch);
 
 /* Alerts (view-alerts.c): judged every second, announced, badge and names. */
 void dash_alerts_create(struct dash *, const struct alert_config *);
@@ -259,11 +302,12 @@ int dash_alerts_firing(struct dash *, int y, int x, int w);
 void dash_alerts_snapshot(struct dash *, json_t *snap);
 
 /* Keys (keys.c): the one table that both dispatch and help come from. */
-int keys_dispatch(struct dash *, int ch);
+struct reaction keys_dispatch(struct dash *, int ch);
 void keys_help_draw(struct dash *, struct rect);
 void keys_write_help(FILE *); /* for the man page / tests */
 
 /* Panes. */
+void pane_queues_done(void);
 extern const struct pane_kind pane_budgets;
 extern const struct pane_kind pane_runs, pane_queues, pane_throughput,
     pane_latency, pane_anomalies, pane_agents, pane_models, pane_tools;

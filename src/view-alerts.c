@@ -33,7 +33,7 @@ struct dash_alerts {
 	int64_t judged_now_ms; /* a frozen now (--now, a replay): the figures' now */
 	uint64_t judged_version; /* and the store's version then */
 	int64_t replayed_ms;   /* wall clock of that judgement */
-	int sel, top;
+	struct ui_list list;     /* the rules, by name */
 	enum prompt_kind prompt;
 	char text[128];
 	int len;
@@ -75,6 +75,7 @@ dash_alerts_free(struct dash *d)
 	alert_set_free(a->set);
 	free(a->marks);
 	free(a->path);
+	ui_list_done(&a->list);
 	free(a);
 	d->alerts = NULL;
 }
@@ -251,6 +252,23 @@ marks_text(struct dash_alerts *a, const struct alert *al, int64_t now, char *buf
 		snprintf(buf + n, size - n, "silenced (%s)", si->name);
 }
 
+static const char *
+rule_key(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct dash_alerts *a = ctx;
+
+	(void)buf;
+	(void)size;
+	return alert_set_get(a->set, (size_t)i)->rule->name;
+}
+
+/* The alerts as rows, known by their rule's name. */
+static struct ui_rows
+rows_of(const struct dash_alerts *a)
+{
+	return (struct ui_rows){ (int)alert_set_count(a->set), rule_key, a };
+}
+
 void
 view_alerts_draw(struct dash *d, struct rect r)
 {
@@ -260,16 +278,12 @@ view_alerts_draw(struct dash *d, struct rect r)
 	int listh = r.h - 2 - (nb > 0 ? nb + 2 : 0), y = r.y;
 	char v[32], t[32], since[32], note[300];
 
+	struct ui_rows rows = rows_of(a);
+	int shown;
+
 	if (listh < 3)
 		listh = 3;
-	if (a->sel >= n)
-		a->sel = n - 1;
-	if (a->sel < 0)
-		a->sel = 0;
-	if (a->sel < a->top)
-		a->top = a->sel;
-	if (a->sel >= a->top + listh)
-		a->top = a->sel - listh + 1;
+	shown = ui_list_show(&a->list, &rows, listh - 1, 1);
 	ui_blank(y, r.x, r.w);
 	ui_textf(d, y, r.x, r.w, TH_FOCUS, " Alerts (%d rules) ", n);
 	ui_text(d, y, r.x + 22, r.w - 22, TH_DIM,
@@ -277,7 +291,7 @@ view_alerts_draw(struct dash *d, struct rect r)
 	y++;
 	ui_textf(d, y++, r.x, r.w, TH_TITLE, " %-9s %-6s %-24s %10s %-11s %-9s %s", "STATE", "SEV",
 	    "NAME", "VALUE", "THRESHOLD", "SINCE", "NOTE");
-	for (int i = a->top; i < n && i < a->top + listh - 1; i++) {
+	for (int i = a->list.top; i < a->list.top + shown; i++) {
 		const struct alert *al = alert_set_get(a->set, i);
 		enum alert_unit u = alert_figure_unit(al->rule->figure);
 		int x = r.x;
@@ -290,7 +304,7 @@ view_alerts_draw(struct dash *d, struct rect r)
 			snprintf(since, sizeof since, "-");
 		marks_text(a, al, now, note, sizeof note);
 		ui_blank(y, r.x, r.w);
-		if (i == a->sel)
+		if (i == a->list.sel)
 			x += ui_text(d, y, x, 1, TH_SELECT, ">");
 		else
 			x += ui_text(d, y, x, 1, TH_NORMAL, " ");
@@ -299,7 +313,7 @@ view_alerts_draw(struct dash *d, struct rect r)
 		x += ui_textf(d, y, x, 7, al->rule->severity == SEV_HIGH ? TH_ERR :
 		    al->rule->severity == SEV_MEDIUM ? TH_WARN : TH_DIM, "%-6s ",
 		    severity_name(al->rule->severity));
-		x += ui_textf(d, y, x, 25, i == a->sel ? TH_SELECT : TH_NORMAL, "%-24.24s ",
+		x += ui_textf(d, y, x, 25, i == a->list.sel ? TH_SELECT : TH_NORMAL, "%-24.24s ",
 		    al->rule->name);
 		x += ui_textf(d, y, x, r.w - x, TH_ACCENT, "%10s ", al->known ? v : "-");
 		x += ui_textf(d, y, x, r.w - x, TH_NORMAL, "%-2s %-8s %-9s ",
@@ -307,6 +321,8 @@ view_alerts_draw(struct dash *d, struct rect r)
 		ui_text(d, y, x, r.w - x, TH_DIM, note);
 		y++;
 	}
+	ui_blank(y, r.x, r.w);
+	ui_more(d, y, r.x, r.w, ui_list_more(&a->list));
 	if (nb > 0) {
 		y = r.y + r.h - nb - 2;
 		ui_blank(y, r.x, r.w);
@@ -367,47 +383,48 @@ snooze_until(const char *s, int64_t now)
 }
 
 static void
-mark(struct dash *d, enum mark_op op, const char *name, const char *note, int64_t until)
+mark(struct dash *d, enum mark_op op, const char *name, const char *note, int64_t until,
+    struct reaction *re)
 {
 	struct dash_alerts *a = d->alerts;
 	char err[256];
 
 	if (a->path == NULL) {
-		dash_set_status(d, "alerts: no HOME or XDG_STATE_HOME to keep marks in");
+		react_say(re, "alerts: no HOME or XDG_STATE_HOME to keep marks in");
 		return;
 	}
 	if (alert_marks_update(a->marks, a->path, op, name, note, until, loop_now_ms(), err,
 	    sizeof err) != 0)
-		dash_set_status(d, "alerts: %s", err);
+		react_say(re, "alerts: %s", err);
 }
 
 static void
-prompt_done(struct dash *d)
+prompt_done(struct dash *d, struct reaction *re)
 {
 	struct dash_alerts *a = d->alerts;
-	const struct alert *al = alert_set_get(a->set, (size_t)a->sel);
+	const struct alert *al = alert_set_get(a->set, (size_t)a->list.sel);
 	int64_t now = loop_now_ms(), until;
 	char t[32];
 
 	switch (a->prompt) {
 	case PR_ACK:
-		mark(d, MARK_ACK, al->rule->name, a->text, 0);
-		dash_set_status(d, "acknowledged %s", al->rule->name);
+		mark(d, MARK_ACK, al->rule->name, a->text, 0, re);
+		react_say(re, "acknowledged %s", al->rule->name);
 		break;
 	case PR_SNOOZE:
 		if ((until = snooze_until(a->text, now)) < 0) {
-			dash_set_status(d, "snooze: '%s' is not 15m, 1h, 4h, or HH:MM", a->text);
+			react_say(re, "snooze: '%s' is not 15m, 1h, 4h, or HH:MM", a->text);
 			break;
 		}
-		mark(d, MARK_SNOOZE, al->rule->name, NULL, until);
-		dash_set_status(d, "snoozed %s for %s", al->rule->name,
+		mark(d, MARK_SNOOZE, al->rule->name, NULL, until, re);
+		react_say(re, "snoozed %s for %s", al->rule->name,
 		    format_dur(until - now, t, sizeof t));
 		break;
 	case PR_SILENCE:
 		if (a->len == 0)
 			break;
-		mark(d, MARK_SILENCE, a->text, NULL, 0);
-		dash_set_status(d, "silenced alerts matching %s (u on one of them undoes)", a->text);
+		mark(d, MARK_SILENCE, a->text, NULL, 0, re);
+		react_say(re, "silenced alerts matching %s (u on one of them undoes)", a->text);
 		break;
 	default:
 		break;
@@ -423,18 +440,32 @@ prompt_open(struct dash_alerts *a, enum prompt_kind k, const char *text)
 	a->len = (int)strlen(a->text);
 }
 
-int
-view_alerts_key(struct dash *d, int ch)
+static void
+alerts_move(struct dash *d, int delta)
+{
+	struct dash_alerts *a = d->alerts;
+	struct ui_rows rows = rows_of(a);
+
+	ui_list_move(&a->list, &rows, delta);
+}
+
+/* The alerts view's keys (its prompt takes every key while open); 0 = not its key. */
+static int
+alerts_key(struct dash *d, int ch, struct reaction *re)
 {
 	struct dash_alerts *a = d->alerts;
 	int n = (int)alert_set_count(a->set);
-	const struct alert *al = n > 0 ? alert_set_get(a->set, (size_t)(a->sel < n ? a->sel : 0)) : NULL;
+	struct ui_rows rows = rows_of(a);
+	const struct alert *al;
+
+	ui_list_sync(&a->list, &rows);
+	al = n > 0 ? alert_set_get(a->set, (size_t)a->list.sel) : NULL;
 
 	if (a->prompt != PR_NONE) {
 		if (ch == 27) {
 			a->prompt = PR_NONE;
 		} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
-			prompt_done(d);
+			prompt_done(d, re);
 		} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
 			if (a->len > 0)
 				a->text[--a->len] = '\0';
@@ -448,16 +479,7 @@ view_alerts_key(struct dash *d, int ch)
 	case 27:
 	case '!':
 	case KEY_BACKSPACE:
-		d->view = VIEW_DASH;
-		d->need_clear = 1;
-		return 1;
-	case KEY_UP:
-	case 'k':
-		a->sel = a->sel > 0 ? a->sel - 1 : 0;
-		return 1;
-	case KEY_DOWN:
-	case 'j':
-		a->sel = a->sel + 1 < n ? a->sel + 1 : a->sel;
+		react_view(re, VIEW_DASH);
 		return 1;
 	case '\r':
 	case '\n':
@@ -478,8 +500,8 @@ view_alerts_key(struct dash *d, int ch)
 	case 'u':
 		if (al == NULL)
 			return 1;
-		mark(d, MARK_UNACK, al->rule->name, NULL, 0);
-		mark(d, MARK_UNSNOOZE, al->rule->name, NULL, 0);
+		mark(d, MARK_UNACK, al->rule->name, NULL, 0, re);
+		mark(d, MARK_UNSNOOZE, al->rule->name, NULL, 0, re);
 		for (int k = 0; a->path != NULL && k < MARKS_MAX; k++) {
 			const struct mark *s = alert_marks_silence(a->marks, al->rule->name,
 			    loop_now_ms());
@@ -488,9 +510,9 @@ view_alerts_key(struct dash *d, int ch)
 			if (s == NULL)
 				break;
 			snprintf(glob, sizeof glob, "%s", s->name);
-			mark(d, MARK_UNSILENCE, glob, NULL, 0);
+			mark(d, MARK_UNSILENCE, glob, NULL, 0, re);
 		}
-		dash_set_status(d, "%s: acknowledgement, snooze and silences taken back",
+		react_say(re, "%s: acknowledgement, snooze and silences taken back",
 		    al->rule->name);
 		return 1;
 	}
@@ -538,8 +560,10 @@ dash_budgets_draw(struct dash *d, struct rect r)
 	}
 }
 
-/* The alerts view's own keys (view_alerts_key) move and act; the table has no more to do. */
+/* The alerts view's own keys move and act; the table has no more to do. */
 const struct view_kind view_alerts = {
 	.name = "alerts",
 	.draw = view_alerts_draw,
+	.step = alerts_move,
+	.key = alerts_key,
 };

@@ -42,31 +42,50 @@ names(const struct errors_names *n, char *buf, size_t size)
 		snprintf(buf + off, size - off, ", ...");
 }
 
+static const char *
+group_key(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct errors *e = ctx;
+
+	snprintf(buf, size, "%s: %s", e->groups[i].class, e->groups[i].message);
+	return buf;
+}
+
+/* The groups as rows, known by class and folded message. */
+static struct ui_rows
+rows_of(struct errors *e)
+{
+	return (struct ui_rows){ (int)e->ngroups, group_key, e };
+}
+
 const struct error_group *
 view_errors_selected(struct dash *d)
 {
 	struct errors *e = compute(d);
+	struct ui_rows rows = rows_of(e);
+	int i;
 
-	if (e->ngroups == 0)
-		return NULL;
-	ui_list_clamp(&d->err_sel, &d->err_top, (int)e->ngroups, 1 << 30);
-	return &e->groups[d->err_sel];
+	ui_list_sync(&d->err, &rows);
+	i = ui_list_selected(&d->err);
+	return i >= 0 ? &e->groups[i] : NULL;
 }
 
 void
 view_errors_move(struct dash *d, int delta)
 {
 	struct errors *e = compute(d);
+	struct ui_rows rows = rows_of(e);
 
-	d->err_sel += delta;
-	ui_list_clamp(&d->err_sel, &d->err_top, (int)e->ngroups, 1 << 30);
+	ui_list_move(&d->err, &rows, delta);
 }
 
 void
 view_errors_draw(struct dash *d, struct rect r)
 {
 	struct errors *e = compute(d);
-	int per = 2, rows = (r.h - 2) / per;
+	struct ui_rows rows = rows_of(e);
+	struct ui_list *l = &d->err;
+	int per = 2, shown;
 	char title[200], win[16];
 
 	snprintf(title, sizeof title, " top errors: %llu in %s, %zu kinds"
@@ -80,10 +99,10 @@ view_errors_draw(struct dash *d, struct rect r)
 		ui_text(d, r.y + 2, 1, r.w - 1, TH_DIM, "no error in the window");
 		return;
 	}
-	ui_list_clamp(&d->err_sel, &d->err_top, (int)e->ngroups, rows);
-	for (int i = 0; i < rows && (size_t)(d->err_top + i) < e->ngroups; i++) {
-		const struct error_group *g = &e->groups[d->err_top + i];
-		int y = r.y + 2 + i * per, x = 1, sel = d->err_top + i == d->err_sel;
+	shown = ui_list_show(l, &rows, (r.h - 2) / per, 1);
+	for (int i = 0; i < shown; i++) {
+		const struct error_group *g = &e->groups[l->top + i];
+		int y = r.y + 2 + i * per, x = 1, sel = l->top + i == l->sel;
 		char a[16], b[16], ag[160], mo[160], to[160], line[640];
 
 		if (sel) {
@@ -106,9 +125,7 @@ view_errors_draw(struct dash *d, struct rect r)
 		    g->runs == 1 ? "" : "s", ag[0] ? "; agents " : "", ag,
 		    mo[0] ? "; models " : "", mo, to[0] ? "; tools " : "", to);
 	}
-	if ((size_t)(d->err_top + rows) < e->ngroups)
-		ui_textf(d, r.y + r.h - 1, r.w - 14, 14, TH_DIM, " +%zu more ",
-		    e->ngroups - (size_t)(d->err_top + rows));
+	ui_more(d, r.y + 2 + shown * per, 0, r.w, ui_list_more(l));
 }
 
 void
@@ -119,24 +136,23 @@ view_errors_done(void)
 }
 
 /* Enter: everything filtered to that error; the recent runs that had it (Esc undoes). */
-static int
+static struct reaction
 errors_enter(struct dash *d)
 {
 	const struct error_group *g = view_errors_selected(d);
+	struct reaction re = react(0);
+	struct filter *f;
 	char spec[600];
 
 	if (g == NULL)
-		return 0;
+		return re;
 	snprintf(spec, sizeof spec, "%s%s%s", g->class, g->message[0] ? ": " : "", g->message);
-	filter_format(&d->filter, d->filter_undo, sizeof d->filter_undo);
-	d->has_undo = 1;
-	free(d->filter.error);
-	d->filter.error = xstrdup(spec);
-	d->view = VIEW_RECENT;
+	f = react_filter(&re, d, 1);
+	free(f->error);
+	f->error = xstrdup(spec);
+	react_view(&re, VIEW_RECENT);
 	d->rec_to_ms = 0;
-	d->need_clear = 1;
-	keys_filter_changed(d);
-	return 0;
+	return re;
 }
 
 const struct view_kind view_errors = {

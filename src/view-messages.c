@@ -10,7 +10,7 @@
 void
 view_messages_draw(struct dash *d, struct rect r)
 {
-	int w = r.w < 100 ? r.w : 100, n = 0;
+	int w = r.w < 100 ? r.w : 100, n = 0, shown;
 	struct rect in;
 	char title[96];
 
@@ -25,14 +25,14 @@ view_messages_draw(struct dash *d, struct rect r)
 		return;
 	}
 	{
-		int sel = d->msg_top;
+		struct ui_rows rows = { n, NULL, NULL };
 
-		ui_list_clamp(&sel, &d->msg_top, n, in.h);
+		shown = ui_list_show(&d->msgs, &rows, in.h, 0);
 	}
-	for (int i = 0; i < in.h && d->msg_top + i < n; i++) {
+	for (int i = 0; i < shown; i++) {
 		int64_t when;
 		enum log_level lv;
-		const char *m = log_recent((size_t)(d->msg_top + i), &when, &lv);
+		const char *m = log_recent((size_t)(d->msgs.top + i), &when, &lv);
 		char t[16];
 		int x = in.x;
 
@@ -40,7 +40,5 @@ view_messages_draw(struct dash *d, struct rect r)
 		ui_text(d, in.y + i, x, in.w - (x - in.x), lv <= LOG_ERROR ? TH_ERR :
 		    lv == LOG_WARN ? TH_WARN : TH_NORMAL, m);
 	}
-	if (d->msg_top + in.h < n)
-		ui_textf(d, in.y + in.h, in.x + in.w - 12, 12, TH_DIM, " +%d more ",
-		    n - d->msg_top - in.h);
+	ui_more(d, in.y + in.h, in.x, in.w, ui_list_more(&d->msgs)); /* in the bottom border */
 }

@@ -64,60 +64,50 @@ build(struct dash *d)
 	return rec.n;
 }
 
-/* Keep the selection on the same run as the list changes. */
-static void
-follow(struct dash *d, size_t n)
+static const char *
+run_key(const void *ctx, int i, char *buf, size_t size)
 {
-	if (d->rec_sel_id != NULL && d->rec_sel >= 0 && (size_t)d->rec_sel < n &&
-	    strcmp(rec.v[d->rec_sel]->id, d->rec_sel_id) == 0)
-		return;
-	for (size_t i = 0; d->rec_sel_id != NULL && i < n; i++) {
-		if (strcmp(rec.v[i]->id, d->rec_sel_id) == 0) {
-			d->rec_sel = (int)i;
-			return;
-		}
-	}
+	(void)ctx;
+	(void)buf;
+	(void)size;
+	return rec.v[i]->id;
 }
 
-static void
-remember(struct dash *d, size_t n)
+/* The list's rows, built for what is shown now, known by run id. */
+static struct ui_rows
+rows_of(struct dash *d)
 {
-	free(d->rec_sel_id);
-	d->rec_sel_id = n > 0 && d->rec_sel >= 0 && (size_t)d->rec_sel < n ?
-	    xstrdup(rec.v[d->rec_sel]->id) : NULL;
+	return (struct ui_rows){ (int)build(d), run_key, NULL };
 }
 
 struct run *
 view_recent_selected(struct dash *d)
 {
-	size_t n = build(d);
+	struct ui_rows rows = rows_of(d);
+	int i;
 
-	follow(d, n);
-	if (n == 0)
-		return NULL;
-	ui_list_clamp(&d->rec_sel, &d->rec_top, (int)n, 1 << 30);
-	return rec.v[d->rec_sel];
+	ui_list_sync(&d->rec, &rows);
+	i = ui_list_selected(&d->rec);
+	return i >= 0 ? rec.v[i] : NULL;
 }
 
 void
 view_recent_move(struct dash *d, int delta)
 {
-	size_t n = build(d);
+	struct ui_rows rows = rows_of(d);
 
-	follow(d, n);
-	d->rec_sel += delta;
-	ui_list_clamp(&d->rec_sel, &d->rec_top, (int)n, 1 << 30);
-	remember(d, n);
+	ui_list_move(&d->rec, &rows, delta);
 }
 
 void
 view_recent_draw(struct dash *d, struct rect r)
 {
-	size_t n = build(d);
-	int h = r.h - 2, wide = r.w >= 110;
+	struct ui_rows rows = rows_of(d);
+	size_t n = (size_t)rows.n;
+	int h = r.h - 2, wide = r.w >= 110, shown;
+	struct ui_list *l = &d->rec;
 	char title[320], expr[128], win[16];
 
-	follow(d, n);
 	filter_format(&d->filter, expr, sizeof expr);
 	if (d->rec_to_ms > 0) {
 		char a[16], b[16];
@@ -143,10 +133,10 @@ view_recent_draw(struct dash *d, struct rect r)
 		    "no run finished in the window");
 		return;
 	}
-	ui_list_clamp(&d->rec_sel, &d->rec_top, (int)n, h);
-	for (int i = 0; i < h && (size_t)(d->rec_top + i) < n; i++) {
-		const struct run *run = rec.v[d->rec_top + i];
-		int y = r.y + 2 + i, x = 0, sel = d->rec_top + i == d->rec_sel;
+	shown = ui_list_show(l, &rows, h, 1);
+	for (int i = 0; i < shown; i++) {
+		const struct run *run = rec.v[l->top + i];
+		int y = r.y + 2 + i, x = 0, sel = l->top + i == l->sel;
 		enum theme_role base = sel ? TH_SELECT : TH_NORMAL;
 		char t[16], id[96], ag[96], mo[96], a[32], b[32], err[600];
 
@@ -176,9 +166,7 @@ view_recent_draw(struct dash *d, struct rect r)
 			ui_text(d, y, x, r.w - x, sel ? TH_SELECT : TH_DIM,
 			    run_status_name(run->status));
 	}
-	if ((size_t)(d->rec_top + h) < n)
-		ui_textf(d, r.y + r.h - 1, r.w - 14, 14, TH_DIM, " +%zu more ",
-		    n - (size_t)(d->rec_top + h));
+	ui_more(d, r.y + 2 + shown, 0, r.w, ui_list_more(l));
 }
 
 void
@@ -188,16 +176,17 @@ view_recent_done(void)
 	memset(&rec, 0, sizeof rec);
 }
 
-static int
+static struct reaction
 recent_enter(struct dash *d)
 {
 	struct run *r = view_recent_selected(d);
+	struct reaction re = react(0);
 
 	if (r == NULL)
-		dash_set_status(d, "no run selected");
+		react_say(&re, "no run selected");
 	else
-		dash_open_log(d, r->id);
-	return 0;
+		react_open(&re, RE_OPEN_LOG, r->id);
+	return re;
 }
 
 const struct view_kind view_recent = {

@@ -40,11 +40,29 @@ detail(const struct event *ev, char *buf, size_t size)
 	json_decref(o);
 }
 
+/* An event's key: its place in all the run's events, the dropped ones counted. */
+static const char *
+event_key(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct run *run = ctx;
+
+	snprintf(buf, size, "%" PRIu64, run->log_dropped + (uint64_t)i);
+	return buf;
+}
+
+static struct ui_rows
+rows_of(const struct run *run)
+{
+	return (struct ui_rows){ run != NULL ? (int)run->nlog : 0, event_key, run };
+}
+
 void
 view_runlog_draw(struct dash *d, struct rect r)
 {
 	struct run *run = store_find(d->store, d->run_id);
-	int listh, y;
+	struct ui_rows rows = rows_of(run);
+	struct ui_list *l = &d->log;
+	int listh, y, shown;
 	char t[48], a[32];
 
 	if (run == NULL) {
@@ -99,21 +117,19 @@ view_runlog_draw(struct dash *d, struct rect r)
 		ui_text(d, y, 1, r.w - 1, TH_DIM, "no events held for this run");
 		return;
 	}
-	if (d->log_follow)
-		d->log_sel = (int)run->nlog - 1;
-	ui_list_clamp(&d->log_sel, &d->log_top, (int)run->nlog, listh);
-	for (int i = 0; i < listh && d->log_top + i < (int)run->nlog; i++) {
+	shown = ui_list_show(l, &rows, listh, 1);
+	for (int i = 0; i < shown; i++) {
 		struct event e, *ev = &e;
-		int sel = d->log_top + i == d->log_sel, x = 1;
+		int sel = l->top + i == l->sel, x = 1;
 		char buf[1024], type[128];
 		int64_t base = run->queued_ms ? run->queued_ms : run->first_ms;
 
-		run_log_peek(run, (size_t)(d->log_top + i), ev);
+		run_log_peek(run, (size_t)(l->top + i), ev);
 		if (sel)
 			ui_blank(y + i, 0, r.w);
 		/* events holding the search are marked */
 		if (d->log_search[0] != '\0' &&
-		    run_log_event_has_text(run, (size_t)(d->log_top + i), d->log_search))
+		    run_log_event_has_text(run, (size_t)(l->top + i), d->log_search))
 			ui_text(d, y + i, 0, 1, TH_WARN, d->utf8 ? "▸" : ">");
 		if (d->log_abs)
 			event_format_time(ev->ts_ms, t, sizeof t);
@@ -125,8 +141,9 @@ view_runlog_draw(struct dash *d, struct rect r)
 		detail(ev, buf, sizeof buf);
 		ui_text(d, y + i, x, r.w - x, sel ? TH_SELECT : TH_NORMAL, buf);
 	}
+	ui_more(d, y + shown, 0, r.w, ui_list_more(l));
 	if (run->log_dropped > 0)
-		ui_textf(d, y + listh - 1, r.w - 30, 30, TH_DIM, "(%" PRIu64 " older not kept)",
+		ui_textf(d, y + listh - 1, r.w - 44, 30, TH_DIM, "(%" PRIu64 " older not kept)",
 		    run->log_dropped);
 	/* the selected event's payload, pretty-printed, wrapped, scrolled with J/K */
 	y += listh;
@@ -134,15 +151,13 @@ view_runlog_draw(struct dash *d, struct rect r)
 		struct event sel;
 		json_t *o;
 		char *text, *line, *nl, more[64];
-		int total = 0, shown = 0, room = r.y + r.h - y - 1;
+		int total = 0, dshown = 0, room = r.y + r.h - y - 1;
 
-		run_log_get(run, (size_t)d->log_sel, &sel);
+		run_log_get(run, (size_t)l->sel, &sel);
 		o = record_json(&sel);
 		event_done(&sel);
 		text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		json_decref(o);
-		if (d->detail_top < 0)
-			d->detail_top = 0;
 		/* count the wrapped lines, then draw those from detail_top */
 		for (int pass = 0; pass < 2; pass++) {
 			int ln = 0;
@@ -158,13 +173,13 @@ view_runlog_draw(struct dash *d, struct rect r)
 					size_t take = tw_take(line + off, r.w - 2,
 					    d->utf8 ? 0 : TW_ASCII);
 
-					if (pass == 1 && ln >= d->detail_top && shown < room) {
+					if (pass == 1 && ln >= d->detail.top && dshown < room) {
 						char c = line[off + take];
 
 						line[off + take] = '\0';
-						ui_text(d, y + 1 + shown, 1, r.w - 1, TH_NORMAL, line + off);
+						ui_text(d, y + 1 + dshown, 1, r.w - 1, TH_NORMAL, line + off);
 						line[off + take] = c;
-						shown++;
+						dshown++;
 					}
 					ln++;
 					off += take > 0 ? take : len - off;
@@ -173,45 +188,46 @@ view_runlog_draw(struct dash *d, struct rect r)
 					*nl = '\n';
 			}
 			total = ln;
-			if (pass == 0 && d->detail_top > total - room)
-				d->detail_top = total - room > 0 ? total - room : 0;
+			if (pass == 0) {
+				struct ui_rows lines = { total, NULL, NULL };
+
+				ui_list_show(&d->detail, &lines, room, 0);
+			}
 		}
 		free(text);
 		if (total > room)
 			snprintf(more, sizeof more, " event (lines %d-%d of %d, J/K scroll) ",
-			    d->detail_top + 1, d->detail_top + shown, total);
+			    d->detail.top + 1, d->detail.top + dshown, total);
 		else
 			snprintf(more, sizeof more, " event ");
 		ui_text(d, y, 0, r.w, TH_TITLE, more);
 	}
 }
 
-int
-view_runlog_key(struct dash *d, int ch)
+/* The run log's own keys: r relative / absolute times, J and K scroll the event detail. */
+static int
+runlog_key(struct dash *d, int ch, struct reaction *re)
 {
+	(void)re;
 	if (ch == 'r')
 		d->log_abs = !d->log_abs;
-	else if (ch == 'J')
-		d->detail_top += 3;
-	else if (ch == 'K')
-		d->detail_top -= 3;
-	return 0;
+	else if (ch == 'J' || ch == 'K') {
+		struct ui_rows lines = { d->detail.n, NULL, NULL }; /* as counted when drawn */
+
+		ui_list_move(&d->detail, &lines, ch == 'J' ? 3 : -3);
+	} else
+		return 0;
+	return 1;
 }
 
+/* The movement keys; End follows the log live, any other stops following. */
 static void
 runlog_move(struct dash *d, int delta)
 {
-	d->log_sel += delta;
-	d->detail_top = 0;
-	if (d->log_sel < 0)
-		d->log_sel = 0;
-	d->log_follow = delta >= 1000000; /* End follows the log live */
-}
+	struct ui_rows rows = rows_of(d->run_id ? store_find(d->store, d->run_id) : NULL);
 
-static int
-runlog_enter(struct dash *d)
-{
-	return view_runlog_key(d, '\r');
+	ui_list_move(&d->log, &rows, delta);
+	ui_list_reset(&d->detail);
 }
 
 static struct run *
@@ -224,6 +240,6 @@ const struct view_kind view_runlog = {
 	.name = "log",
 	.draw = view_runlog_draw,
 	.step = runlog_move,
-	.enter = runlog_enter,
+	.key = runlog_key,
 	.selected = runlog_selected,
 };

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dash.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -87,20 +86,32 @@ build(struct dash *d, struct node **out)
 	return no;
 }
 
+static const char *
+node_key(const void *ctx, int i, char *buf, size_t size)
+{
+	const struct node *nodes = ctx;
+
+	(void)buf;
+	(void)size;
+	return nodes[i].run->id;
+}
+
 void
 view_trace_draw(struct dash *d, struct rect r)
 {
 	struct node *nodes;
 	size_t n = build(d, &nodes);
-	int h = r.h - 1;
+	struct ui_rows rows = { (int)n, node_key, nodes };
+	struct ui_list *l = &d->trace;
+	int shown;
 
 	ui_textf(d, r.y, 0, r.w, TH_FOCUS, " trace %s: %zu runs (Enter: a run's log, Esc: back) ",
 	    d->trace_id, n);
-	ui_list_clamp(&d->trace_sel, &d->trace_top, (int)n, h);
-	for (int i = 0; i < h && d->trace_top + i < (int)n; i++) {
-		const struct node *nd = &nodes[d->trace_top + i];
+	shown = ui_list_show(l, &rows, r.h - 1, 1);
+	for (int i = 0; i < shown; i++) {
+		const struct node *nd = &nodes[l->top + i];
 		const struct run *run = nd->run;
-		int y = r.y + 1 + i, x = 1, sel = d->trace_top + i == d->trace_sel;
+		int y = r.y + 1 + i, x = 1, sel = l->top + i == l->sel;
 		char prefix[256] = "", a[32];
 		size_t p = 0;
 		int64_t dur = run->finished_ms && run->started_ms ? run->finished_ms - run->started_ms :
@@ -121,6 +132,7 @@ view_trace_draw(struct dash *d, struct rect r)
 		    run->agent_name ? run->agent_name : "-", run_status_name(run->status),
 		    format_dur(dur, a, sizeof a));
 	}
+	ui_more(d, r.y + 1 + shown, 0, r.w, ui_list_more(l));
 	free(nodes);
 }
 
@@ -129,41 +141,39 @@ view_trace_selected(struct dash *d)
 {
 	struct node *nodes;
 	size_t n = build(d, &nodes);
+	struct ui_rows rows = { (int)n, node_key, nodes };
 	struct run *r = NULL;
+	int i;
 
-	if (d->trace_sel >= 0 && (size_t)d->trace_sel < n)
-		r = store_find(d->store, nodes[d->trace_sel].run->id);
+	ui_list_sync(&d->trace, &rows);
+	if ((i = ui_list_selected(&d->trace)) >= 0)
+		r = store_find(d->store, nodes[i].run->id);
 	free(nodes);
 	return r;
 }
 
-int
-view_trace_key(struct dash *d, int ch)
-{
-	struct node *nodes;
-	size_t n;
-
-	if (ch != '\r')
-		return 0;
-	n = build(d, &nodes);
-	if (d->trace_sel < (int)n)
-		dash_open_log(d, nodes[d->trace_sel].run->id);
-	free(nodes);
-	return 0;
-}
 
 static void
 trace_move(struct dash *d, int delta)
 {
-	d->trace_sel += delta;
-	if (d->trace_sel < 0)
-		d->trace_sel = 0;
+	struct node *nodes;
+	size_t n = build(d, &nodes);
+	struct ui_rows rows = { (int)n, node_key, nodes };
+
+	ui_list_move(&d->trace, &rows, delta);
+	free(nodes);
 }
 
-static int
+/* Enter: the highlighted run's log. */
+static struct reaction
 trace_enter(struct dash *d)
 {
-	return view_trace_key(d, '\r');
+	struct reaction re = react(0);
+	struct run *r = view_trace_selected(d);
+
+	if (r != NULL)
+		react_open(&re, RE_OPEN_LOG, r->id);
+	return re;
 }
 
 const struct view_kind view_trace = {

@@ -82,4 +82,21 @@ for k in $("$EXECMON" --help | sed -n '/^Keys in the dashboard:/,/^$/p' | sed -n
 done
 is "$missing" "" "the man page lists every key of the key table"
 
+# Every option some --help shows is in the man page (the options table makes
+# both the getopt table and --help; tests/unit/test-cli checks it entry by
+# entry), and every option the man page's OPTIONS names is in some --help.
+for c in "" snapshot runs errors events record alerts; do "$EXECMON" $c --help; done >"$TMP/help"
+missing=""
+for o in $(grep -o -- '--[a-z][a-z-]*' "$TMP/help" | sort -u); do
+	pat=$(printf '%s' "$o" | sed 's/-/\\\\-/g')
+	grep -q -- "$pat" "$man" || missing="$missing $o"
+done
+is "$missing" "" "the man page documents every option --help shows"
+unknown=""
+for o in $(sed -n '/^\.SH OPTIONS/,/^\.SH KEYS/p' "$man" | grep -o -- '^\.B[IR]* \\-\\-[a-z\\-]*' |
+	sed 's/^\.B[IR]* //; s/\\-/-/g' | sort -u); do
+	grep -Eq -- "$o([^a-z-]|\$)" "$TMP/help" || unknown="$unknown $o"
+done
+is "$unknown" "" "every option of the man page's OPTIONS is in some --help"
+
 done_testing

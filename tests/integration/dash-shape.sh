@@ -195,6 +195,60 @@ tui_wait m120 5 '^ run parent-1' >/dev/null
 ok $? "Enter opens the run that was selected"
 tui_keys m120 Escape
 
+# One list widget: the recent runs (hundreds) scroll a page at a time with a
+# "+N more" line while rows are hidden, the selection stays on its run as
+# runs finish above it, End reaches the last row, Esc closes the view.
+sel_line() { tui_cap "$1" -e | grep '48;5;238' | head -1 | sed 's/\x1b\[[0-9;]*m//g; s/ *$//'; }
+more_n() { tui_cap "$1" | grep -oE '\+[0-9]+ more' | head -1 | tr -dc 0-9; }
+tui_keys m80 R
+tui_wait m80 5 '^ recent runs: [0-9]+ finished' >/dev/null
+ok $? "80x24: R opens the recent runs"
+wait_for 10 tui_match m80 '\+[0-9]+ more'
+ok $? "80x24 recent runs: a '+N more' line says rows are hidden"
+first=$(sel_line m80)
+more1=$(more_n m80)
+tui_keys m80 NPage
+moved() { [ "$(sel_line m80)" != "$first" ]; }
+wait_for 10 moved
+second=$(sel_line m80)
+more2=$(more_n m80)
+[ -n "$second" ] && [ "$second" != "$first" ]
+ok $? "PgDn moves the selection a page down ($first | $second)"
+[ -n "$more1" ] && [ -n "$more2" ] && [ "$more2" -lt "$more1" ]
+ok $? "PgDn scrolls: fewer rows hidden below (+$more1 then +$more2)"
+tui_keys m80 j j
+wait_for 10 eval '[ "$(sel_line m80)" != "$second" ]'
+held=$(sel_line m80)
+id=$(printf '%s\n' "$held" | awk '{print $3}')
+[ -n "$held" ] && [ -n "$id" ]
+ok $? "a row is selected: $held"
+# runs finish above it: wait until the list has grown, then look again
+total() { tui_cap m80 | grep -oE '^ recent runs: [0-9]+' | grep -oE '[0-9]+$'; }
+n1=$(total)
+grown() { [ "$(total)" != "$n1" ]; }
+wait_for 30 grown
+ok $? "runs finished while the view was open ($n1 then $(total))"
+is "$(sel_line m80)" "$held" "the selection stayed on its run as the list grew"
+tui_keys m80 Enter
+tui_wait m80 5 "^ run .*${id#…}" >/dev/null
+ok $? "Enter opens the run that was selected ($id)"
+tui_keys m80 Escape
+tui_wait m80 5 '^ recent runs:' >/dev/null
+ok $? "Esc goes back to the recent runs"
+tui_keys m80 End  # tmux sends ESC [ 4 ~ under this TERM, which terminfo's xterm does not name
+no_more() { ! tui_match m80 '\+[0-9]+ more'; }
+wait_for 10 no_more
+ok $? "End (sent as ESC [ 4 ~): the last row, nothing hidden below"
+tui_match m80 '^ recent runs:'
+ok $? "End did not read as Esc: the recent runs are still open"
+tui_keys m80 g G
+wait_for 10 no_more
+ok $? "g then G: the last row again"
+if tui_match m80 '\+[0-9]+ more'; then tui_cap m80 | sed 's/^/#   |/'; fi
+tui_keys m80 Escape
+tui_wait m80 5 'Live runs' >/dev/null
+ok $? "Esc closes the recent runs"
+
 # A failed run's error, in full, under the log's header; the detail scrolls.
 tui_run err 80 24 --redis "$R" --stream hand --window 1h
 tui_wait err 20 'parent-1' >/dev/null

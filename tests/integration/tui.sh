@@ -89,6 +89,8 @@ for title in ("Agents", "Models (tokens, cost)", "Tools"):
     for r in rows:
         if r.strip().startswith("no "):
             continue
+        if re.fullmatch(r"\s*\+\d+ more\s*", r):
+            continue  # the list's "+N more" line
         t = r.split()
         if fig.match(t[0]) or not all(fig.match(x) for x in t[1:]) or len(t) < 2:
             bad.append("%s: %r" % (title, r))

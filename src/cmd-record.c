@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cmd.h"
 #include "collect.h"
 #include "log.h"
 #include "loop.h"
@@ -159,8 +160,9 @@ started(struct collect *c)
 	loop_on_stop(flush_stop, r);
 }
 
-int
-record_main(const struct opts *o)
+/* Write every event as a JSON line until --count, --duration or a signal. */
+static int
+cmd_record_exec(const struct opts *o)
 {
 	struct recorder r;
 	struct collect c;
@@ -221,3 +223,16 @@ record_main(const struct opts *o)
 	collect_summary(&c);
 	return status;
 }
+
+const struct cmd_entry cmd_record_entry = {
+	.name = "record",
+	.id = CMD_RECORD,
+	.synopsis = "record -o FILE",
+	.summary = "write events as JSON lines (for --replay)",
+	.usage = "Usage: execmon record [OPTIONS] -o FILE.jsonl [--count N] [--duration DUR]\n\n"
+	    "Write every event (backfill over --window, then live) as one JSON object a\n"
+	    "line, with \"_source\" and \"_id\". Stops after --count events, --duration,\n"
+	    "or SIGINT/SIGTERM; the last line is always complete. -o - = stdout.\n\n",
+	.sections = { SEC_CMD, SEC_SOURCE, SEC_COMMON },
+	.exec = cmd_record_exec,
+};

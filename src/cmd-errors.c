@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "errors.h"
 #include "event-text.h"
 #include "filter.h"
@@ -73,8 +74,9 @@ report_error_row(const struct error_group *g, int64_t now_ms)
 	report_line(report_err_cols, REPORT_NERRCOLS, vals);
 }
 
-int
-report_errors_main(const struct opts *o)
+/* The top errors over --window (or --since), grouped. */
+static int
+cmd_errors_exec(const struct opts *o)
 {
 	struct filter f;
 	struct store *st;
@@ -145,3 +147,22 @@ report_errors_main(const struct opts *o)
 	filter_done(&f);
 	return status;
 }
+
+const struct cmd_entry cmd_errors_entry = {
+	.name = "errors",
+	.id = CMD_ERRORS,
+	.synopsis = "errors",
+	.summary = "the top errors, grouped (table or json)",
+	.usage = "Usage: execmon errors [OPTIONS] [--since DUR] [--limit N]\n"
+	    "                     [--format table|json]\n\n"
+	    "The top errors over --window (or --since): failed runs, llm.call errors and\n"
+	    "failed tool calls, grouped by where, error class and message with numbers,\n"
+	    "ids, durations and quoted values folded; most frequent first, with first\n"
+	    "and last seen and the agents, models and tools affected.\n\n"
+	    "  --status, --agent, --trace   as for runs\n"
+	    "  --since DUR          the window (default: --window)\n"
+	    "  --limit N            at most N groups (default: all, at most 500)\n"
+	    "  --format F           table (default) or json\n\n",
+	.sections = { SEC_CMD, SEC_SOURCE, SEC_COMMON },
+	.exec = cmd_errors_exec,
+};

@@ -1,6 +1,6 @@
-/* execmon - a run's event log, packed (private to the store). */
-#ifndef EXECMON_STORE_LOG_H
-#define EXECMON_STORE_LOG_H
+/* execmon - a run's event log, packed: what store.c asks of store-log.c (private to the two). */
+#ifndef EXECMON_STORE_LOG_INT_H
+#define EXECMON_STORE_LOG_INT_H
 
 #include "event.h"
 #include "store.h"

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# cluster-pattern: --stream 'wf:*' on a Redis Cluster of three masters made
+# with redis-cli --cluster create. Discovery scans every master: each stream
+# on any master is found and read once, from the master of its slot; a
+# stream added on another master while execmon runs is picked up; keys of
+# other types are ignored; a master that stops answering is reported and the
+# streams followed from it are kept, and read on once it is back.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cluster-lib.sh"
+
+# A master alone may stop answering: the others go on serving their slots.
+cluster_make 3 0 --cluster-require-full-coverage no
+ok $? "redis-cli --cluster create made three masters"
+wait_for 30 cluster_healthy
+ok $? "every node says cluster_state:ok"
+P1=$REDIS_PORT_n1 P2=$REDIS_PORT_n2 P3=$REDIS_PORT_n3
+c() { timeout 5 redis-cli -c -p "$P1" "$@"; }
+owner() { cluster_owner "$P1" "$1"; }
+
+# Two streams per master, and one more (added later) on a master that is not
+# the one execmon is given.
+declare -A per
+STREAMS="" LATE=""
+for t in a b c d e f g h i j k l m n o p q r s t u v w x y z; do
+	o=$(owner "wf:{$t}")
+	n=${per[$o]:-0}
+	if [ "$n" -lt 2 ]; then
+		per[$o]=$((n + 1))
+		STREAMS="$STREAMS wf:{$t}"
+	elif [ -z "$LATE" ] && [ "$o" != "$P1" ]; then
+		LATE="wf:{$t}"
+	fi
+done
+STREAMS=${STREAMS# }
+[ "${per[$P1]}" = 2 ] && [ "${per[$P2]}" = 2 ] && [ "${per[$P3]}" = 2 ] && [ -n "$LATE" ]
+ok $? "six streams, two on each master ($STREAMS), and $LATE for later"
+n=0
+for k in $STREAMS; do
+	n=$((n + 1))
+	for i in $(seq 1 $((n * 3))); do
+		c XADD "$k" '*' type log run_id "$k" message "m$i" >/dev/null
+	done
+done
+short=0
+for p in $P1 $P2 $P3; do
+	got=0
+	for k in $STREAMS; do
+		[ "$(owner "$k")" = "$p" ] || continue
+		s=$(redis-cli -p "$p" CLUSTER KEYSLOT "$k")
+		got=$((got + $(redis-cli -p "$p" CLUSTER COUNTKEYSINSLOT "$s")))
+	done
+	[ "$got" -ge 2 ] || short=1
+done
+ok "$short" "CLUSTER COUNTKEYSINSLOT: every master holds streams"
+# Matching keys that are not streams, and a stream that does not match.
+c SET 'wf:{a}:seq' 42 >/dev/null
+c HSET 'wf:{b}:meta' owner x >/dev/null
+c LPUSH 'wf:{c}:list' x >/dev/null
+c XADD 'other:{a}' '*' type log run_id o message x >/dev/null
+
+# truth: "key count" for every stream that matches wf:*, from the masters
+truth() {
+	for p in $P1 $P2 $P3; do
+		redis-cli -p "$p" --scan --pattern 'wf:*' | while read -r k; do
+			[ "$(redis-cli -p "$p" TYPE "$k")" = stream ] &&
+				echo "$k $(redis-cli -p "$p" XLEN "$k")"
+		done
+	done | sort
+}
+truth >"$TMP/truth"
+is "$(wc -l <"$TMP/truth")" 6 "ground truth: six streams match wf:*"
+
+# --- snapshot: every stream of every master, once, from its master
+"$EXECMON" snapshot --redis "redis://127.0.0.1:$P1" --stream 'wf:*' \
+	-o "$TMP/snap.json" 2>"$TMP/snap.err"
+is "$?" 0 "snapshot --stream 'wf:*' against one master"
+check "snapshot: every stream once, every entry counted once, read from its master" \
+	python3 -c '
+import json,sys,subprocess
+snap=json.load(open(sys.argv[1]))
+truth={l.split()[0]: int(l.split()[1]) for l in open(sys.argv[2])}
+src=[s for s in snap["sources"] if s["address"].rsplit("/",1)[1] != "wf:*"]
+keys=[s["address"].rsplit("/",1)[1] for s in src]
+assert sorted(keys) == sorted(truth), (keys, sorted(truth))
+for s in src:
+    k=s["address"].rsplit("/",1)[1]
+    assert s["events"] == truth[k], (k, s["events"], truth[k])
+    owner=subprocess.run(["sh","-c",". \"$0\"; cluster_owner \"$1\" \"$2\"",sys.argv[4],sys.argv[3],k],
+        capture_output=True,text=True).stdout.strip()
+    assert s["node"] == "127.0.0.1:"+owner, (k, s["node"], owner)
+pat=[s for s in snap["sources"] if s["address"].endswith("/wf:*")]
+assert len(pat) == 1 and pat[0]["state"] == "done" and pat[0]["error"] is None, pat
+print(sum(truth.values()))' "$TMP/snap.json" "$TMP/truth" "$P1" "$SRCDIR/tests/integration/cluster-lib.sh"
+check "snapshot: the totals agree with the ground truth" python3 -c '
+import json,sys
+snap=json.load(open(sys.argv[1]))
+want=sum(int(l.split()[1]) for l in open(sys.argv[2]))
+got=sum(s["events"] for s in snap["sources"] if not s["address"].endswith("/wf:*"))
+assert got == want, (got, want)' "$TMP/snap.json" "$TMP/truth"
+grep -q "a cluster of 3 masters" "$TMP/snap.err"
+ok $? "the cluster is reported with its masters"
+! grep -q -E 'seq|meta|list|other' "$TMP/snap.json"
+ok $? "keys of other types, and streams that do not match, are not followed"
+
+# --- record: follow, a stream added later on another master, a master stopped
+"$EXECMON" record --redis "redis://127.0.0.1:$P1" --stream 'wf:*' --discover-every 1s \
+	--connect-timeout 2s -o - >"$TMP/rec.jsonl" 2>"$TMP/rec.err" &
+rpid=$!
+BG_PIDS="$BG_PIDS $rpid"
+total=$(awk '{ n += $2 } END { print n }' "$TMP/truth")
+wait_lines 30 "$TMP/rec.jsonl" "$total"
+is "$(lines "$TMP/rec.jsonl")" "$total" "record: the backfill of every stream on every master"
+for i in 1 2 3 4 5; do
+	c XADD "$LATE" '*' type log run_id "$LATE" message "late$i" >/dev/null
+done
+wait_for 20 grep -q "new stream found by wf:\*" "$TMP/rec.err"
+ok $? "$LATE, added on master $(owner "$LATE") while execmon runs, is found by the next pass"
+wait_lines 20 "$TMP/rec.jsonl" $((total + 5))
+got_ids() { # got_ids KEY: the _id of KEY's lines recorded, in order
+	python3 -c 'import json,sys
+print(" ".join(d["_id"] for d in map(json.loads, open(sys.argv[1])) if d["_source"].endswith("/"+sys.argv[2])))' "$TMP/rec.jsonl" "$1"
+}
+held_ids() { c XRANGE "$1" - + | awk '/^[0-9]+-[0-9]+$/' | tr '\n' ' ' | sed 's/ $//'; }
+is "$(got_ids "$LATE")" "$(held_ids "$LATE")" "$LATE: every entry once, from the start"
+
+# Stop the master of a stream (not the one given): discovery reports it and
+# keeps that master's streams; a stream deleted on another master is dropped.
+STOPPED=$P2
+[ "$(owner "$LATE")" = "$P2" ] || STOPPED=$P3
+for i in 1 2 3; do eval "[ \"\$REDIS_PORT_n$i\" = $STOPPED ] && spid=\$REDIS_PID_n$i"; done
+DELETED=""
+for k in $STREAMS; do [ "$(owner "$k")" = "$P1" ] && DELETED=$k; done
+kill -STOP "$spid"
+wait_for 30 grep -q "discovery: 1 of 3 masters not read (127.0.0.1:$STOPPED" "$TMP/rec.err"
+ok $? "a master that stops answering is reported"
+c DEL "$DELETED" >/dev/null
+wait_for 30 grep -q "wf:\*: 6 streams, 1 gone" "$TMP/rec.err"
+ok $? "$DELETED, deleted on a master that answers, is dropped"
+sleep 3 # more passes while the master is stopped
+kill -CONT "$spid"
+wait_for 30 cluster_healthy
+ok $? "the stopped master is back"
+wait_for 30 grep -q "discovery: all 3 masters read" "$TMP/rec.err"
+ok $? "discovery says when every master is read again"
+! grep -q "gone" <(grep -v "6 streams, 1 gone" "$TMP/rec.err")
+ok $? "no stream of the stopped master was dropped"
+for k in $STREAMS $LATE; do
+	[ "$k" = "$DELETED" ] && continue
+	c XADD "$k" '*' type log run_id "$k" message after >/dev/null
+done
+wait_lines 30 "$TMP/rec.jsonl" $((total + 5 + 6))
+sleep 1
+kill -TERM "$rpid"
+wait_for 10 sh -c "! kill -0 $rpid" || kill -9 "$rpid"
+fails=0
+for k in $STREAMS $LATE; do
+	[ "$k" = "$DELETED" ] && continue
+	[ "$(got_ids "$k")" = "$(held_ids "$k")" ] || { fails=1; echo "# $k: $(got_ids "$k") vs $(held_ids "$k")"; }
+done
+ok "$fails" "every stream (the stopped master's too): every entry once, in order"
+check "no entry recorded twice" python3 -c '
+import json,sys
+ids=[(d["_source"], d["_id"]) for d in map(json.loads, open(sys.argv[1]))]
+assert len(ids) == len(set(ids)), len(ids) - len(set(ids))' "$TMP/rec.jsonl"
+grep -E "discovery|new stream|gone" "$TMP/rec.err" | head -5 | sed 's/^/#   /'
+
+done_testing

@@ -26,6 +26,7 @@ cli_usage(FILE *f, enum cli_command cmd)
 	    "                       (default execmon:events); a glob ('jobs:*', with\n"
 	    "                       * ? [..]) follows every stream whose key matches,\n"
 	    "                       found with SCAN at start and every --discover-every\n"
+	    "                       (on a Redis Cluster: on every master)\n"
 	    "  --discover-every DUR look for new and deleted streams this often (default 5s)\n"
 	    "  --max-streams N      follow at most N streams from globs (default 10000)\n"
 	    "  --map NAME|FILE      read the --stream, --ws and --replay sources given after\n"

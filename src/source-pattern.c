@@ -394,9 +394,13 @@ on_pass_done(void *arg, const struct rcluster_scan_result *res)
 			    res->failed, res->masters, res->why);
 		else
 			snprintf(what, sizeof what, "%s", res->why);
-		sink_notice(&ps->sink, ps->pats[0].source, "redis %s: discovery: %s; "
-		    "the streams followed are kept, tried again in %.1f s", ps->display,
-		    what, (double)ps->discover_ms / 1000.0);
+		if (ps->follow)
+			sink_notice(&ps->sink, ps->pats[0].source, "redis %s: discovery: "
+			    "%s; the streams followed are kept, tried again in %.1f s",
+			    ps->display, what, (double)ps->discover_ms / 1000.0);
+		else
+			sink_notice(&ps->sink, ps->pats[0].source, "redis %s: discovery: "
+			    "%s; going on without them", ps->display, what);
 	}
 	else if (!bad && was_bad && ps->rounds_done > 0)
 		sink_notice(&ps->sink, ps->pats[0].source, "redis %s: discovery: "
@@ -404,8 +408,8 @@ on_pass_done(void *arg, const struct rcluster_scan_result *res)
 	ps->masters = res->masters;
 	ps->masters_failed = res->failed;
 	snprintf(ps->pass_why, sizeof ps->pass_why, "%s", res->why);
-	round_done(ps, res->covered);
 	patterns_show(ps);
+	round_done(ps, res->covered); /* the owner may stop us in it */
 	if (ps->follow && !ps->stopping)
 		uv_timer_start(&ps->tick, pass_due, (uint64_t)ps->discover_ms, 0);
 }

@@ -102,6 +102,22 @@ ok $? "the cluster is reported with its masters"
 ! grep -q -E 'seq|meta|list|other' "$TMP/snap.json"
 ok $? "keys of other types, and streams that do not match, are not followed"
 
+# A stream named by a plain --stream and matched by the pattern: read once.
+PLAIN=${STREAMS%% *}
+"$EXECMON" snapshot --redis "redis://127.0.0.1:$P1" --stream "$PLAIN" --stream 'wf:*' \
+	-o "$TMP/both.json" 2>"$TMP/both.err"
+is "$?" 0 "snapshot --stream '$PLAIN' --stream 'wf:*'"
+check "... reads $PLAIN once, and every other stream" python3 -c '
+import json,sys
+snap=json.load(open(sys.argv[1]))
+truth={l.split()[0]: int(l.split()[1]) for l in open(sys.argv[2])}
+got={}
+for s in snap["sources"]:
+    k=s["address"].rsplit("/",1)[1]
+    if k != "wf:*" and s["events"] > 0:
+        got[k]=got.get(k,0)+s["events"]
+assert got == truth, (got, truth)' "$TMP/both.json" "$TMP/truth"
+
 # --- record: follow, a stream added later on another master, a master stopped
 "$EXECMON" record --redis "redis://127.0.0.1:$P1" --stream 'wf:*' --discover-every 1s \
 	--connect-timeout 2s -o - >"$TMP/rec.jsonl" 2>"$TMP/rec.err" &
@@ -136,7 +152,19 @@ ok $? "a master that stops answering is reported"
 c DEL "$DELETED" >/dev/null
 wait_for 30 grep -q "wf:\*: 6 streams, 1 gone" "$TMP/rec.err"
 ok $? "$DELETED, deleted on a master that answers, is dropped"
-sleep 3 # more passes while the master is stopped
+"$EXECMON" snapshot --redis "redis://127.0.0.1:$P1" --stream 'wf:*' --connect-timeout 2s \
+	-o "$TMP/stopped.json" 2>"$TMP/stopped.err"
+is "$?" 0 "snapshot while a master does not answer ends"
+check "... with the other masters' streams, and the pattern's error naming the master" \
+	python3 -c '
+import json,sys
+snap=json.load(open(sys.argv[1]))
+pat=[s for s in snap["sources"] if s["address"].endswith("/wf:*")][0]
+assert pat["state"] == "error", pat
+assert pat["error"].startswith("discovery: 1 of 3 masters not read (127.0.0.1:%s: " % sys.argv[2]), pat
+nodes={s["node"] for s in snap["sources"] if not s["address"].endswith("/wf:*")}
+assert nodes and "127.0.0.1:"+sys.argv[2] not in nodes, nodes' "$TMP/stopped.json" "$STOPPED"
+sleep 2 # more passes while the master is stopped
 kill -CONT "$spid"
 wait_for 30 cluster_healthy
 ok $? "the stopped master is back"
@@ -151,7 +179,8 @@ done
 wait_lines 30 "$TMP/rec.jsonl" $((total + 5 + 6))
 sleep 1
 kill -TERM "$rpid"
-wait_for 10 sh -c "! kill -0 $rpid" || kill -9 "$rpid"
+wait "$rpid"
+is "$?" 0 "record on the cluster ends cleanly"
 fails=0
 for k in $STREAMS $LATE; do
 	[ "$k" = "$DELETED" ] && continue

@@ -61,3 +61,57 @@ for i in range(len(lines)-3):
     if lines[i].isdigit() and lines[i+1].isdigit() and int(lines[i]) <= slot <= int(lines[i+1]) and lines[i+2].count(".")==3:
         print(lines[i+3]); break' "$slot"
 }
+
+# cluster_add_master [redis-server args...]: a node more, n<CLUSTER_NODES+1>,
+# joined as a master that serves no slot yet; 0 once every node knows it.
+cluster_add_master() {
+	local i port dir p
+	i=$((CLUSTER_NODES + 1))
+	port=$(cluster_port)
+	dir="$TMP/redis-n$i"
+	mkdir -p "$dir"
+	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
+		--logfile "$dir/log" --cluster-enabled yes --cluster-config-file nodes.conf \
+		--cluster-node-timeout 1000 --cluster-replica-validity-factor 0 \
+		--appendonly no "$@" &
+	REDIS_PIDS="$REDIS_PIDS $!"
+	eval "REDIS_PORT_n$i=$port REDIS_PID_n$i=$!"
+	wait_for 5 redis-cli -p "$port" ping || return 1
+	eval "p=\$REDIS_PORT_n1"
+	redis-cli --cluster add-node "127.0.0.1:$port" "127.0.0.1:$p" >"$TMP/add-node.log" 2>&1 ||
+		return 1
+	CLUSTER_NODES=$i
+	cluster_known() {
+		local j q
+		for j in $(seq 1 "$CLUSTER_NODES"); do
+			eval "q=\$REDIS_PORT_n$j"
+			[ "$(redis-cli -p "$q" CLUSTER NODES | grep -c master)" = "$CLUSTER_NODES" ] ||
+				return 1
+		done
+	}
+	wait_for 30 cluster_known
+}
+
+# cluster_give_slot SLOT PORT: hand SLOT (holding no key) to the master at PORT
+cluster_give_slot() {
+	local slot=$1 dst=$2 src dst_id src_id j q
+	src=$(redis-cli -p "$dst" CLUSTER SLOTS | python3 -c '
+import sys
+slot=int(sys.argv[1]); lines=[l.strip() for l in sys.stdin]
+for i in range(len(lines)-3):
+    if lines[i].isdigit() and lines[i+1].isdigit() and int(lines[i]) <= slot <= int(lines[i+1]) and lines[i+2].count(".")==3:
+        print(lines[i+3]); break' "$slot")
+	dst_id=$(redis-cli -p "$dst" CLUSTER MYID)
+	src_id=$(redis-cli -p "$src" CLUSTER MYID)
+	redis-cli -p "$dst" CLUSTER SETSLOT "$slot" IMPORTING "$src_id" >/dev/null &&
+		redis-cli -p "$src" CLUSTER SETSLOT "$slot" MIGRATING "$dst_id" >/dev/null || return 1
+	for q in "$dst" "$src"; do
+		redis-cli -p "$q" CLUSTER SETSLOT "$slot" NODE "$dst_id" >/dev/null || return 1
+	done
+	for j in $(seq 1 "$CLUSTER_NODES"); do
+		eval "q=\$REDIS_PORT_n$j"
+		[ "$q" = "$dst" ] || [ "$q" = "$src" ] ||
+			redis-cli -p "$q" CLUSTER SETSLOT "$slot" NODE "$dst_id" >/dev/null
+	done
+	return 0
+}

@@ -60,7 +60,8 @@ c XADD 'other:{a}' '*' type log run_id o message x >/dev/null
 
 # truth: "key count" for every stream that matches wf:*, from the masters
 truth() {
-	for p in $P1 $P2 $P3; do
+	for i in $(seq 1 "$CLUSTER_NODES"); do
+		eval "p=\$REDIS_PORT_n$i"
 		redis-cli -p "$p" --scan --pattern 'wf:*' | while read -r k; do
 			[ "$(redis-cli -p "$p" TYPE "$k")" = stream ] &&
 				echo "$k $(redis-cli -p "$p" XLEN "$k")"
@@ -172,17 +173,36 @@ wait_for 30 grep -q "discovery: all 3 masters read" "$TMP/rec.err"
 ok $? "discovery says when every master is read again"
 ! grep -q "gone" <(grep -v "6 streams, 1 gone" "$TMP/rec.err")
 ok $? "no stream of the stopped master was dropped"
-for k in $STREAMS $LATE; do
+
+# A master added while execmon runs: the next pass reads the map again and
+# scans it too.
+cluster_add_master --cluster-require-full-coverage no
+ok $? "a fourth master joins the cluster"
+P4=$REDIS_PORT_n4
+ADDED="wf:{added}"
+cluster_give_slot "$(redis-cli -p "$P1" CLUSTER KEYSLOT "$ADDED")" "$P4"
+ok $? "the slot of $ADDED is handed to it"
+wait_for 30 sh -c '[ "$(. "$1"; cluster_owner "$2" "$3")" = "$4" ]' _ \
+	"$SRCDIR/tests/integration/cluster-lib.sh" "$P1" "$ADDED" "$P4" &&
+	wait_for 30 cluster_healthy
+ok $? "every master agrees, and says cluster_state:ok"
+for i in 1 2 3; do
+	c XADD "$ADDED" '*' type log run_id "$ADDED" message "added$i" >/dev/null
+done
+is "$(redis-cli -p "$P4" XLEN "$ADDED")" 3 "$ADDED lives on the new master"
+wait_for 30 grep -q -F "$ADDED: new stream found by wf:*" "$TMP/rec.err"
+ok $? "$ADDED, on the master added, is found by a later pass"
+for k in $STREAMS $LATE $ADDED; do
 	[ "$k" = "$DELETED" ] && continue
 	c XADD "$k" '*' type log run_id "$k" message after >/dev/null
 done
-wait_lines 30 "$TMP/rec.jsonl" $((total + 5 + 6))
+wait_lines 30 "$TMP/rec.jsonl" $((total + 5 + 3 + 7))
 sleep 1
 kill -TERM "$rpid"
 wait "$rpid"
 is "$?" 0 "record on the cluster ends cleanly"
 fails=0
-for k in $STREAMS $LATE; do
+for k in $STREAMS $LATE $ADDED; do
 	[ "$k" = "$DELETED" ] && continue
 	[ "$(got_ids "$k")" = "$(held_ids "$k")" ] || { fails=1; echo "# $k: $(got_ids "$k") vs $(held_ids "$k")"; }
 done
@@ -191,6 +211,21 @@ check "no entry recorded twice" python3 -c '
 import json,sys
 ids=[(d["_source"], d["_id"]) for d in map(json.loads, open(sys.argv[1]))]
 assert len(ids) == len(set(ids)), len(ids) - len(set(ids))' "$TMP/rec.jsonl"
-grep -E "discovery|new stream|gone" "$TMP/rec.err" | head -5 | sed 's/^/#   /'
+
+# The end: a snapshot agrees with the ground truth of all four masters.
+truth >"$TMP/truth4"
+"$EXECMON" snapshot --redis "redis://127.0.0.1:$P1" --stream 'wf:*' \
+	-o "$TMP/end.json" 2>"$TMP/end.err"
+is "$?" 0 "snapshot of four masters"
+check "... every stream once with every entry, $ADDED read from the new master" python3 -c '
+import json,sys
+snap=json.load(open(sys.argv[1]))
+truth={l.split()[0]: int(l.split()[1]) for l in open(sys.argv[2])}
+src={s["address"].rsplit("/",1)[1]: s for s in snap["sources"] if not s["address"].endswith("/wf:*")}
+assert len(src) == len(truth) == 7, (sorted(src), sorted(truth))
+assert {k: s["events"] for k, s in src.items()} == truth, (src, truth)
+assert src[sys.argv[3]]["node"] == "127.0.0.1:" + sys.argv[4], src[sys.argv[3]]' \
+	"$TMP/end.json" "$TMP/truth4" "$ADDED" "$P4"
+grep -E "discovery|new stream|gone" "$TMP/rec.err" | head -6 | sed 's/^/#   /'
 
 done_testing

@@ -7,6 +7,7 @@
 # streams followed from it are kept, and read on once it is back.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cluster-lib.sh"
+. "$SRCDIR/tests/tui/lib.sh"
 
 # A master alone may stop answering: the others go on serving their slots.
 cluster_make 3 0 --cluster-require-full-coverage no
@@ -147,6 +148,12 @@ STOPPED=$P2
 for i in 1 2 3; do eval "[ \"\$REDIS_PORT_n$i\" = $STOPPED ] && spid=\$REDIS_PID_n$i"; done
 DELETED=""
 for k in $STREAMS; do [ "$(owner "$k")" = "$P1" ] && DELETED=$k; done
+# The dashboard too, in a terminal: the pattern first in its header.
+tui_init || exit 1
+tui_run dash 240 30 --redis "redis://127.0.0.1:$P1" --stream 'wf:*' --discover-every 1s \
+	--connect-timeout 2s --window 1h
+tui_wait dash 30 '^ execmon ● wf:\* ● wf:\{'
+ok $? "the dashboard's header: the pattern, live, and the streams it follows"
 kill -STOP "$spid"
 wait_for 30 grep -q "discovery: 1 of 3 masters not read (127.0.0.1:$STOPPED" "$TMP/rec.err"
 ok $? "a master that stops answering is reported"
@@ -165,12 +172,22 @@ assert pat["state"] == "error", pat
 assert pat["error"].startswith("discovery: 1 of 3 masters not read (127.0.0.1:%s: " % sys.argv[2]), pat
 nodes={s["node"] for s in snap["sources"] if not s["address"].endswith("/wf:*")}
 assert nodes and "127.0.0.1:"+sys.argv[2] not in nodes, nodes' "$TMP/stopped.json" "$STOPPED"
+tui_wait dash 30 "^ execmon ● 127.0.0.1:$P1/0/wf:\\* retrying in [0-9.]+s "
+ok $? "... shows the pattern retrying while a master does not answer"
 sleep 2 # more passes while the master is stopped
 kill -CONT "$spid"
 wait_for 30 cluster_healthy
 ok $? "the stopped master is back"
 wait_for 30 grep -q "discovery: all 3 masters read" "$TMP/rec.err"
 ok $? "discovery says when every master is read again"
+# (quiet, perhaps: nothing was added for a while)
+tui_wait dash 30 '^ execmon ● wf:\* (quiet [0-9a-z]+ )?● '
+ok $? "... and live again once it is back"
+tui_cap dash | head -1 | grep -q -F "$DELETED"
+is "$?" 1 "... its header without the stream deleted meanwhile"
+tui_keys dash q
+wait_for 10 test -e "$TMP/dash.exit"
+is "$(cat "$TMP/dash.exit")" EXIT=0 "the dashboard quits cleanly"
 ! grep -q "gone" <(grep -v "6 streams, 1 gone" "$TMP/rec.err")
 ok $? "no stream of the stopped master was dropped"
 

@@ -380,7 +380,6 @@ static void
 on_pass_done(void *arg, const struct rcluster_scan_result *res)
 {
 	struct source_pattern *ps = arg;
-
 	int was_bad = ps->masters == 0 || ps->masters_failed > 0;
 	int bad = res->masters == 0 || res->failed > 0;
 
@@ -401,8 +400,7 @@ on_pass_done(void *arg, const struct rcluster_scan_result *res)
 		else
 			sink_notice(&ps->sink, ps->pats[0].source, "redis %s: discovery: "
 			    "%s; going on without them", ps->display, what);
-	}
-	else if (!bad && was_bad && ps->rounds_done > 0)
+	} else if (!bad && was_bad && ps->rounds_done > 0)
 		sink_notice(&ps->sink, ps->pats[0].source, "redis %s: discovery: "
 		    "all %d masters read", ps->display, res->masters);
 	ps->masters = res->masters;

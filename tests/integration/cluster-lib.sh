@@ -62,10 +62,13 @@ for i in range(len(lines)-3):
         print(lines[i+3]); break' "$slot"
 }
 
-# cluster_add_master [redis-server args...]: a node more, n<CLUSTER_NODES+1>,
-# joined as a master that serves no slot yet; 0 once every node knows it.
-cluster_add_master() {
-	local i port dir p
+# cluster_add_node MASTER_PORT [redis-server args...]: a node more,
+# n<CLUSTER_NODES+1>, joined as a master that serves no slot yet (MASTER_PORT
+# empty) or as a replica of the master at MASTER_PORT; 0 once every node
+# knows it (and a replica has its master's data).
+cluster_add_node() {
+	local master=$1 i port dir p how=()
+	shift
 	i=$((CLUSTER_NODES + 1))
 	port=$(cluster_port)
 	dir="$TMP/redis-n$i"
@@ -78,18 +81,21 @@ cluster_add_master() {
 	eval "REDIS_PORT_n$i=$port REDIS_PID_n$i=$!"
 	wait_for 5 redis-cli -p "$port" ping || return 1
 	eval "p=\$REDIS_PORT_n1"
-	redis-cli --cluster add-node "127.0.0.1:$port" "127.0.0.1:$p" >"$TMP/add-node.log" 2>&1 ||
-		return 1
+	[ -n "$master" ] && how=(--cluster-slave --cluster-master-id "$(redis-cli -p "$master" CLUSTER MYID)")
+	redis-cli --cluster add-node "127.0.0.1:$port" "127.0.0.1:$p" "${how[@]}" \
+		>"$TMP/add-node.log" 2>&1 || return 1
 	CLUSTER_NODES=$i
 	cluster_known() {
 		local j q
 		for j in $(seq 1 "$CLUSTER_NODES"); do
 			eval "q=\$REDIS_PORT_n$j"
-			[ "$(redis-cli -p "$q" CLUSTER NODES | grep -c master)" = "$CLUSTER_NODES" ] ||
+			[ "$(redis-cli -p "$q" CLUSTER NODES | grep -c -E 'master|slave')" = "$CLUSTER_NODES" ] ||
 				return 1
 		done
 	}
-	wait_for 30 cluster_known
+	wait_for 30 cluster_known || return 1
+	[ -z "$master" ] && return 0
+	wait_for 30 sh -c "redis-cli -p $port INFO replication | grep -q 'master_link_status:up'"
 }
 
 # cluster_give_slot SLOT PORT: hand SLOT (holding no key) to the master at PORT

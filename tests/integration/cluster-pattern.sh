@@ -4,7 +4,9 @@
 # on any master is found and read once, from the master of its slot; a
 # stream added on another master while execmon runs is picked up; keys of
 # other types are ignored; a master that stops answering is reported and the
-# streams followed from it are kept, and read on once it is back.
+# streams followed from it are kept, and read on once it is back; a master
+# added, and a replica promoted, are scanned by the next pass. The dashboard
+# shows the pattern's state.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cluster-lib.sh"
 . "$SRCDIR/tests/tui/lib.sh"
@@ -17,6 +19,7 @@ ok $? "every node says cluster_state:ok"
 P1=$REDIS_PORT_n1 P2=$REDIS_PORT_n2 P3=$REDIS_PORT_n3
 c() { timeout 5 redis-cli -c -p "$P1" "$@"; }
 owner() { cluster_owner "$P1" "$1"; }
+owned_by() { [ "$(owner "$1")" = "$2" ]; } # owned_by KEY PORT
 
 # Two streams per master, and one more (added later) on a master that is not
 # the one execmon is given.
@@ -63,6 +66,7 @@ c XADD 'other:{a}' '*' type log run_id o message x >/dev/null
 truth() {
 	for i in $(seq 1 "$CLUSTER_NODES"); do
 		eval "p=\$REDIS_PORT_n$i"
+		redis-cli -p "$p" ROLE 2>/dev/null | head -1 | grep -q '^master$' || continue
 		redis-cli -p "$p" --scan --pattern 'wf:*' | while read -r k; do
 			[ "$(redis-cli -p "$p" TYPE "$k")" = stream ] &&
 				echo "$k $(redis-cli -p "$p" XLEN "$k")"
@@ -87,7 +91,7 @@ assert sorted(keys) == sorted(truth), (keys, sorted(truth))
 for s in src:
     k=s["address"].rsplit("/",1)[1]
     assert s["events"] == truth[k], (k, s["events"], truth[k])
-    owner=subprocess.run(["sh","-c",". \"$0\"; cluster_owner \"$1\" \"$2\"",sys.argv[4],sys.argv[3],k],
+    owner=subprocess.run(["bash","-c",". \"$0\"; cluster_owner \"$1\" \"$2\"",sys.argv[4],sys.argv[3],k],
         capture_output=True,text=True).stdout.strip()
     assert s["node"] == "127.0.0.1:"+owner, (k, s["node"], owner)
 pat=[s for s in snap["sources"] if s["address"].endswith("/wf:*")]
@@ -141,10 +145,11 @@ print(" ".join(d["_id"] for d in map(json.loads, open(sys.argv[1])) if d["_sourc
 held_ids() { c XRANGE "$1" - + | awk '/^[0-9]+-[0-9]+$/' | tr '\n' ' ' | sed 's/ $//'; }
 is "$(got_ids "$LATE")" "$(held_ids "$LATE")" "$LATE: every entry once, from the start"
 
-# Stop the master of a stream (not the one given): discovery reports it and
-# keeps that master's streams; a stream deleted on another master is dropped.
+# Stop a master (not the one given, nor $LATE's, which fails over later):
+# discovery reports it and keeps its streams; a stream deleted on another
+# master is dropped.
 STOPPED=$P2
-[ "$(owner "$LATE")" = "$P2" ] || STOPPED=$P3
+[ "$(owner "$LATE")" = "$P2" ] && STOPPED=$P3
 for i in 1 2 3; do eval "[ \"\$REDIS_PORT_n$i\" = $STOPPED ] && spid=\$REDIS_PID_n$i"; done
 DELETED=""
 for k in $STREAMS; do [ "$(owner "$k")" = "$P1" ] && DELETED=$k; done
@@ -193,14 +198,13 @@ ok $? "no stream of the stopped master was dropped"
 
 # A master added while execmon runs: the next pass reads the map again and
 # scans it too.
-cluster_add_master --cluster-require-full-coverage no
+cluster_add_node "" --cluster-require-full-coverage no
 ok $? "a fourth master joins the cluster"
 P4=$REDIS_PORT_n4
 ADDED="wf:{added}"
 cluster_give_slot "$(redis-cli -p "$P1" CLUSTER KEYSLOT "$ADDED")" "$P4"
 ok $? "the slot of $ADDED is handed to it"
-wait_for 30 sh -c '[ "$(. "$1"; cluster_owner "$2" "$3")" = "$4" ]' _ \
-	"$SRCDIR/tests/integration/cluster-lib.sh" "$P1" "$ADDED" "$P4" &&
+wait_for 30 owned_by "$ADDED" "$P4" &&
 	wait_for 30 cluster_healthy
 ok $? "every master agrees, and says cluster_state:ok"
 for i in 1 2 3; do
@@ -209,40 +213,71 @@ done
 is "$(redis-cli -p "$P4" XLEN "$ADDED")" 3 "$ADDED lives on the new master"
 wait_for 30 grep -q -F "$ADDED: new stream found by wf:*" "$TMP/rec.err"
 ok $? "$ADDED, on the master added, is found by a later pass"
-for k in $STREAMS $LATE $ADDED; do
+
+# A master failed over while execmon runs: the next pass reads the map again
+# and scans the replica promoted in its place.
+FAILED=$(owner "$LATE")
+cluster_add_node "$FAILED" --cluster-require-full-coverage no
+ok $? "a replica of $FAILED joins and syncs"
+R=$REDIS_PORT_n5
+redis-cli -p "$FAILED" WAIT 1 5000 >/dev/null
+for i in 1 2 3 4; do
+	eval "[ \"\$REDIS_PORT_n$i\" = $FAILED ] && fpid=\$REDIS_PID_n$i DEAD=$i"
+done
+kill -9 "$fpid"
+wait_for 30 owned_by "$LATE" "$R" &&
+	wait_for 30 cluster_healthy
+ok $? "$FAILED SIGKILLed, its replica $R is promoted"
+PROMO=""
+for t in $(seq 1 200); do
+	[ "$(owner "wf:{p$t}")" = "$R" ] && { PROMO="wf:{p$t}"; break; }
+done
+for i in 1 2 3; do
+	c XADD "$PROMO" '*' type log run_id "$PROMO" message "promo$i" >/dev/null
+done
+wait_for 30 grep -q -F "$PROMO: new stream found by wf:*" "$TMP/rec.err"
+ok $? "$PROMO, on the promoted replica, is found by a later pass"
+
+for k in $STREAMS $LATE $ADDED $PROMO; do
 	[ "$k" = "$DELETED" ] && continue
 	c XADD "$k" '*' type log run_id "$k" message after >/dev/null
 done
-wait_lines 30 "$TMP/rec.jsonl" $((total + 5 + 3 + 7))
+all_recorded() {
+	for k in $STREAMS $LATE $ADDED $PROMO; do
+		[ "$k" = "$DELETED" ] && continue
+		[ "$(got_ids "$k")" = "$(held_ids "$k")" ] || return 1
+	done
+}
+wait_for 30 all_recorded
 sleep 1
 kill -TERM "$rpid"
 wait "$rpid"
 is "$?" 0 "record on the cluster ends cleanly"
 fails=0
-for k in $STREAMS $LATE $ADDED; do
+for k in $STREAMS $LATE $ADDED $PROMO; do
 	[ "$k" = "$DELETED" ] && continue
 	[ "$(got_ids "$k")" = "$(held_ids "$k")" ] || { fails=1; echo "# $k: $(got_ids "$k") vs $(held_ids "$k")"; }
 done
-ok "$fails" "every stream (the stopped master's too): every entry once, in order"
+ok "$fails" "every stream (the stopped and the failed master's too): every entry once, in order"
 check "no entry recorded twice" python3 -c '
 import json,sys
 ids=[(d["_source"], d["_id"]) for d in map(json.loads, open(sys.argv[1]))]
 assert len(ids) == len(set(ids)), len(ids) - len(set(ids))' "$TMP/rec.jsonl"
 
-# The end: a snapshot agrees with the ground truth of all four masters.
+# The end: a snapshot agrees with the ground truth of the four masters now.
 truth >"$TMP/truth4"
 "$EXECMON" snapshot --redis "redis://127.0.0.1:$P1" --stream 'wf:*' \
 	-o "$TMP/end.json" 2>"$TMP/end.err"
-is "$?" 0 "snapshot of four masters"
+is "$?" 0 "snapshot of four masters, one of them promoted"
 check "... every stream once with every entry, $ADDED read from the new master" python3 -c '
 import json,sys
 snap=json.load(open(sys.argv[1]))
 truth={l.split()[0]: int(l.split()[1]) for l in open(sys.argv[2])}
 src={s["address"].rsplit("/",1)[1]: s for s in snap["sources"] if not s["address"].endswith("/wf:*")}
-assert len(src) == len(truth) == 7, (sorted(src), sorted(truth))
+assert len(src) == len(truth) == 8, (sorted(src), sorted(truth))
 assert {k: s["events"] for k, s in src.items()} == truth, (src, truth)
 assert src[sys.argv[3]]["node"] == "127.0.0.1:" + sys.argv[4], src[sys.argv[3]]' \
 	"$TMP/end.json" "$TMP/truth4" "$ADDED" "$P4"
-grep -E "discovery|new stream|gone" "$TMP/rec.err" | head -6 | sed 's/^/#   /'
+grep -E "discovery|new stream|gone" "$TMP/rec.err" | head -12 | sed 's/^/#   /'
 
 done_testing

@@ -102,6 +102,7 @@ struct source_pattern {
 	int adding;            /* inside source_redis_add_stream_map() */
 	int added_caught_up;   /* and the stream said it is caught up */
 	int *pat_of;           /* registry index -> pattern index, -1 = none */
+	struct followed **fol_of; /* registry index -> its entry in keys, NULL = none */
 	size_t npat_of;
 
 	struct rcluster *cluster; /* a reference, once the follower found one */
@@ -119,9 +120,9 @@ struct source_pattern {
 	uv_timer_t closer;
 };
 
-/* Remember which pattern a registry index belongs to. */
+/* Remember which pattern, and which entry of keys, a registry index belongs to. */
 static void
-pat_of_set(struct source_pattern *ps, int source, int pi)
+pat_of_set(struct source_pattern *ps, int source, int pi, struct followed *f)
 {
 	if (source < 0)
 		return;
@@ -129,11 +130,15 @@ pat_of_set(struct source_pattern *ps, int source, int pi)
 		size_t n = (size_t)source * 2 + 16;
 
 		ps->pat_of = xreallocarray(ps->pat_of, n, sizeof *ps->pat_of);
-		for (size_t i = ps->npat_of; i < n; i++)
+		ps->fol_of = xreallocarray(ps->fol_of, n, sizeof *ps->fol_of);
+		for (size_t i = ps->npat_of; i < n; i++) {
 			ps->pat_of[i] = -1;
+			ps->fol_of[i] = NULL;
+		}
 		ps->npat_of = n;
 	}
 	ps->pat_of[source] = pi;
+	ps->fol_of[source] = f;
 }
 
 int
@@ -243,7 +248,7 @@ found(struct source_pattern *ps, int pi, const char *key, size_t len)
 	ps->added_caught_up = 0;
 	f->source = source_redis_add_stream_map(ps->conn, k, p->map);
 	ps->adding = 0;
-	pat_of_set(ps, f->source, pi);
+	pat_of_set(ps, f->source, pi, f);
 	if (ps->rounds_done == 0 && !ps->added_caught_up) {
 		f->waiting = 1;
 		ps->waiting++;
@@ -292,6 +297,8 @@ round_done(struct source_pattern *ps, const unsigned char *covered)
 			ps->waiting--;
 			f->waiting = 0;
 		}
+		if (f->source >= 0 && (size_t)f->source < ps->npat_of)
+			ps->fol_of[f->source] = NULL;
 		free(f);
 		free(gone[j]);
 	}
@@ -532,9 +539,6 @@ static void
 inner_caught_up(void *ctx, int source)
 {
 	struct source_pattern *ps = ctx;
-	const char *key;
-	void *v;
-	size_t i = 0;
 
 	if (ps->stopping)
 		return;
@@ -543,17 +547,12 @@ inner_caught_up(void *ctx, int source)
 		return;
 	}
 	if (source >= 0 && (size_t)source < ps->npat_of && ps->pat_of[source] >= 0) {
-		while (map_next(ps->keys, &i, &key, &v)) {
-			struct followed *f = v;
+		struct followed *f = ps->fol_of[source];
 
-			if (f->source != source)
-				continue;
-			if (f->waiting) {
-				f->waiting = 0;
-				ps->waiting--;
-				maybe_caught_up(ps);
-			}
-			return;
+		if (f != NULL && f->waiting) {
+			f->waiting = 0;
+			ps->waiting--;
+			maybe_caught_up(ps);
 		}
 		return;
 	}
@@ -642,6 +641,7 @@ pattern_free(uv_handle_t *h)
 		free(ps->pats[k].glob);
 	free(ps->pats);
 	free(ps->pat_of);
+	free(ps->fol_of);
 	free(ps);
 }
 

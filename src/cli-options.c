@@ -44,7 +44,8 @@ const struct cli_option cli_options[] = {
 	  .help = "a Redis stream to follow; repeatable\n"
 	          "(default execmon:events); a glob ('jobs:*', with\n"
 	          "* ? [..]) follows every stream whose key matches,\n"
-	          "found with SCAN at start and every --discover-every" },
+	          "found with SCAN at start and every --discover-every\n"
+	          "(on a Redis Cluster: on every master)" },
 	{ .name = "discover-every", .arg = "DUR", .id = O_DISCOVER_EVERY, .section = SEC_SOURCE,
 	  .help = "look for new and deleted streams this often (default 5s)" },
 	{ .name = "max-streams", .arg = "N", .id = O_MAX_STREAMS, .section = SEC_SOURCE,

@@ -176,7 +176,9 @@ answer_all(struct rcluster *c, const char *err)
 		int port = 0;
 
 		memmove(c->qs, c->qs + 1, (size_t)--c->nqs * sizeof *c->qs);
-		if (err == NULL && (ip = rcluster_owner(c, q.slot, &port)) == NULL) {
+		if (q.slot >= RCLUSTER_SLOTS) /* rcluster_reload: the map itself */
+			q.cb(q.arg, NULL, 0, err);
+		else if (err == NULL && (ip = rcluster_owner(c, q.slot, &port)) == NULL) {
 			snprintf(why, sizeof why, "no cluster node serves slot %u", q.slot);
 			q.cb(q.arg, NULL, 0, why);
 		} else
@@ -365,16 +367,10 @@ refresh(struct rcluster *c)
 	try_node(c);
 }
 
-void
-rcluster_ask(struct rcluster *c, unsigned slot, rcluster_cb *cb, void *arg)
+/* Queue a question for the next reading of the map; start one if none runs. */
+static void
+enqueue(struct rcluster *c, unsigned slot, rcluster_cb *cb, void *arg)
 {
-	const char *ip;
-	int port;
-
-	if (c->loaded && !c->stale && (ip = rcluster_owner(c, slot, &port)) != NULL) {
-		cb(arg, ip, port, NULL);
-		return;
-	}
 	rcluster_cancel(c, arg);
 	if (c->nqs == c->qcap) {
 		c->qcap = c->qcap ? c->qcap * 2 : 8;
@@ -383,6 +379,68 @@ rcluster_ask(struct rcluster *c, unsigned slot, rcluster_cb *cb, void *arg)
 	c->qs[c->nqs++] = (struct question){ slot, cb, arg };
 	if (!c->refreshing)
 		refresh(c);
+}
+
+void
+rcluster_ask(struct rcluster *c, unsigned slot, rcluster_cb *cb, void *arg)
+{
+	const char *ip;
+	int port;
+
+	if (slot >= RCLUSTER_SLOTS) {
+		cb(arg, NULL, 0, "no such slot");
+		return;
+	}
+	if (c->loaded && !c->stale && (ip = rcluster_owner(c, slot, &port)) != NULL) {
+		cb(arg, ip, port, NULL);
+		return;
+	}
+	enqueue(c, slot, cb, arg);
+}
+
+void
+rcluster_reload(struct rcluster *c, rcluster_cb *cb, void *arg)
+{
+	c->stale = 1;
+	enqueue(c, RCLUSTER_SLOTS, cb, arg);
+}
+
+int
+rcluster_serving(const struct rcluster *c, struct slotnode **nodes,
+    uint16_t *slot_node)
+{
+	return slotmap_serving(&c->map, nodes, slot_node);
+}
+
+struct rconn *
+rcluster_connect(struct rcluster *c, const char *ip, int port,
+    struct reply_arena *arena, rconn_connect_cb *connected,
+    rconn_close_cb *closed, void *data, char *err, size_t errlen)
+{
+	struct rconn_opts o = {
+		.host = ip, .addr = ip, .port = port,
+		.tls = c->seed.tls ? c->tls : NULL, .arena = arena,
+	};
+
+	return rconn_connect(loop_uv(), &o, connected, closed, data, err, errlen);
+}
+
+int
+rcluster_auth(struct rcluster *c, struct rconn *rc, rconn_reply_cb *cb, void *priv)
+{
+	if (c->seed.password == NULL)
+		return 0;
+	if (c->seed.user != NULL)
+		rconn_command(rc, cb, priv, "AUTH %s %s", c->seed.user, c->seed.password);
+	else
+		rconn_command(rc, cb, priv, "AUTH %s", c->seed.password);
+	return 1;
+}
+
+int
+rcluster_timeout_ms(const struct rcluster *c)
+{
+	return c->timeout_ms;
 }
 
 void

@@ -3,17 +3,20 @@
 #define EXECMON_RCLUSTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <hiredis/read.h>
 
-#include "url.h"
-
 #include "keyslot.h"
+#include "rconn.h"
+#include "url.h"
 
 #define RCLUSTER_SLOTS REDIS_SLOTS
 
 struct rconn_tls;
 struct rcluster;
+struct reply_arena;
+struct slotnode;
 
 /* The owner of a slot (numeric address), or err. */
 typedef void rcluster_cb(void *arg, const char *ip, int port, const char *err);
@@ -45,5 +48,26 @@ int rcluster_masters(const struct rcluster *);
  */
 void rcluster_ask(struct rcluster *, unsigned slot, rcluster_cb *cb, void *arg);
 void rcluster_cancel(struct rcluster *, void *arg);
+
+/*
+ * Read the map again now (a node may have been added or promoted since):
+ * cb(arg, NULL, 0, err) once, err NULL when it was read. A reading already
+ * under way answers too.
+ */
+void rcluster_reload(struct rcluster *, rcluster_cb *cb, void *arg);
+/* The nodes serving slots by the map held now (slotmap_serving). */
+int rcluster_serving(const struct rcluster *, struct slotnode **nodes,
+    uint16_t *slot_node);
+/*
+ * Connect to a node of the cluster as to the seed (TLS when the URL says,
+ * checked against ip): rconn_connect's contract, replies built in arena.
+ */
+struct rconn *rcluster_connect(struct rcluster *, const char *ip, int port,
+    struct reply_arena *, rconn_connect_cb *, rconn_close_cb *, void *data,
+    char *err, size_t errlen);
+/* Send AUTH with the URL's user and password, if it has one: 1 when sent. */
+int rcluster_auth(struct rcluster *, struct rconn *, rconn_reply_cb *, void *priv);
+/* The limit on one connect or one command to a node, ms. */
+int rcluster_timeout_ms(const struct rcluster *);
 
 #endif

@@ -140,6 +140,34 @@ slotmap_masters(const struct slotmap *c)
 }
 
 int
+slotmap_serving(const struct slotmap *c, struct slotnode **nodes,
+    uint16_t *slot_node)
+{
+	int *at = xcalloc((size_t)c->nnodes + 1, sizeof *at); /* node -> index + 1 */
+	int n = 0;
+
+	*nodes = NULL;
+	for (unsigned s = 0; s < REDIS_SLOTS; s++) {
+		unsigned o = c->owner[s];
+
+		if (o == NO_NODE || (int)o >= c->nnodes) {
+			if (slot_node != NULL)
+				slot_node[s] = NO_NODE;
+			continue;
+		}
+		if (at[o] == 0) {
+			*nodes = xreallocarray(*nodes, (size_t)n + 1, sizeof **nodes);
+			(*nodes)[n++] = c->nodes[o];
+			at[o] = n;
+		}
+		if (slot_node != NULL)
+			slot_node[s] = (uint16_t)(at[o] - 1);
+	}
+	free(at);
+	return n;
+}
+
+int
 redis_parse_redirect(const char *s, size_t len, int *ask, unsigned *slot,
     char *ip, size_t iplen, int *port)
 {

@@ -41,6 +41,13 @@ const char *slotmap_owner(const struct slotmap *, unsigned slot, int *port);
 /* A MOVED redirection: slot is now served by ip:port. */
 void slotmap_moved(struct slotmap *, unsigned slot, const char *ip, int port);
 int slotmap_masters(const struct slotmap *);
+/*
+ * The nodes that serve at least one slot, in *nodes (allocated, the caller
+ * frees; NULL when none), and for each slot the index of its node there in
+ * slot_node (0xffff = none) when slot_node is not NULL; how many.
+ */
+int slotmap_serving(const struct slotmap *, struct slotnode **nodes,
+    uint16_t *slot_node);
 
 /*
  * An error reply "MOVED slot ip:port" or "ASK slot ip:port" (ask says which),

@@ -10,8 +10,10 @@
 #include <hiredis/hiredis.h>
 #include <uv.h>
 
+#include "keyslot.h"
 #include "loop.h"
 #include "map.h"
+#include "rcluster-scan.h"
 #include "rconn.h"
 #include "source-pattern.h"
 #include "xmalloc.h"
@@ -34,6 +36,18 @@
  * stream is never dropped while it exists. Keys named by a plain --stream on
  * the same server are never followed twice. Nothing is in flight on the
  * connection during a hold, so dropping a stream frees it safely.
+ *
+ * On a Redis Cluster (the follower found one at its first connect) a round
+ * is a pass over every master instead (rcluster-scan.c): the slot map is
+ * read again, every master that serves a slot is scanned to the end on a
+ * connection of its own, and the keys found are followed each on a
+ * connection of its own to the master of its slot (source-redis-route.c).
+ * The follower is not held: passes run every discover_ms on a timer of
+ * their own. A stream is dropped only by passes that read its slot's master
+ * to the end, and only when two such passes in a row missed it (a key can
+ * move between masters while a pass reads them, and be missed by both). A
+ * master that could not be read makes the patterns show the error, retrying
+ * at the next pass; nothing followed from it is dropped.
  *
  * Headless commands that do not follow: the patterns of a connection report
  * caught up once (as one source, the first pattern's) when the first round
@@ -59,6 +73,8 @@ struct followed {
 	int pattern;           /* index in pats, -1 = a plain --stream */
 	uint64_t round;        /* last round that found it */
 	int waiting;           /* found by the first round, not yet caught up */
+	unsigned slot;         /* its cluster slot */
+	int misses;            /* cluster passes in a row that read its slot and missed it */
 };
 
 struct source_pattern {
@@ -86,7 +102,16 @@ struct source_pattern {
 	int adding;            /* inside source_redis_add_stream_map() */
 	int added_caught_up;   /* and the stream said it is caught up */
 	int *pat_of;           /* registry index -> pattern index, -1 = none */
+	struct followed **fol_of; /* registry index -> its entry in keys, NULL = none */
 	size_t npat_of;
+
+	struct rcluster *cluster; /* a reference, once the follower found one */
+	struct rcluster_scan *scan; /* the pass under way, NULL = none */
+	uv_timer_t tick;       /* the next pass */
+	int masters;           /* masters the last pass asked (0: no map) */
+	int masters_failed;    /* of them, those it could not read */
+	char pass_why[256];    /* its first failure */
+	int handles;           /* timers not closed yet */
 	/*
 	 * Closed by source_pattern_stop(); its close callback frees us. The
 	 * follower may still call our sink from the reply it is reading when
@@ -95,9 +120,9 @@ struct source_pattern {
 	uv_timer_t closer;
 };
 
-/* Remember which pattern a registry index belongs to. */
+/* Remember which pattern, and which entry of keys, a registry index belongs to. */
 static void
-pat_of_set(struct source_pattern *ps, int source, int pi)
+pat_of_set(struct source_pattern *ps, int source, int pi, struct followed *f)
 {
 	if (source < 0)
 		return;
@@ -105,11 +130,15 @@ pat_of_set(struct source_pattern *ps, int source, int pi)
 		size_t n = (size_t)source * 2 + 16;
 
 		ps->pat_of = xreallocarray(ps->pat_of, n, sizeof *ps->pat_of);
-		for (size_t i = ps->npat_of; i < n; i++)
+		ps->fol_of = xreallocarray(ps->fol_of, n, sizeof *ps->fol_of);
+		for (size_t i = ps->npat_of; i < n; i++) {
 			ps->pat_of[i] = -1;
+			ps->fol_of[i] = NULL;
+		}
 		ps->npat_of = n;
 	}
 	ps->pat_of[source] = pi;
+	ps->fol_of[source] = f;
 }
 
 int
@@ -124,6 +153,31 @@ source_pattern_is_glob(const char *key)
 	return 0;
 }
 
+/* The patterns' state: their discovery's (a cluster pass that failed shows). */
+static void
+patterns_show(struct source_pattern *ps)
+{
+	int64_t now = loop_now_ms();
+
+	for (int i = 0; i < ps->npats; i++) {
+		int src = ps->pats[i].source;
+		enum source_state st = !ps->caught_up_sent ? SRC_BACKFILLING :
+		    ps->follow ? SRC_LIVE : SRC_DONE;
+
+		if (ps->cluster != NULL && (ps->masters == 0 || ps->masters_failed > 0)) {
+			if (ps->masters == 0)
+				source_set_error(src, "discovery: %s", ps->pass_why);
+			else
+				source_set_error(src, "discovery: %d of %d masters not read "
+				    "(%s)", ps->masters_failed, ps->masters, ps->pass_why);
+			sources_get(src)->retry_at_ms = now + ps->discover_ms;
+			st = ps->follow ? SRC_RETRYING : SRC_ERROR;
+		} else if (ps->cluster != NULL)
+			source_set_error(src, "%s", "");
+		source_set_state(src, st, now);
+	}
+}
+
 /* Report caught up once the first round is done and its streams are read. */
 static void
 maybe_caught_up(struct source_pattern *ps)
@@ -131,9 +185,7 @@ maybe_caught_up(struct source_pattern *ps)
 	if (ps->caught_up_sent || ps->rounds_done == 0 || ps->waiting > 0)
 		return;
 	ps->caught_up_sent = 1;
-	for (int i = 0; i < ps->npats; i++)
-		source_set_state(ps->pats[i].source, ps->follow ? SRC_LIVE : SRC_DONE,
-		    loop_now_ms());
+	patterns_show(ps);
 	/* Once for all the patterns, and last: the owner may stop us in it. */
 	if (ps->sink.caught_up != NULL)
 		ps->sink.caught_up(ps->sink.ctx, ps->pats[0].source);
@@ -178,6 +230,7 @@ found(struct source_pattern *ps, int pi, const char *key, size_t len)
 
 	if ((f = map_get(ps->keys, k)) != NULL) {
 		f->round = ps->round;
+		f->misses = 0;
 		free(k);
 		return;
 	}
@@ -189,12 +242,13 @@ found(struct source_pattern *ps, int pi, const char *key, size_t len)
 	f = xcalloc(1, sizeof *f);
 	f->pattern = pi;
 	f->round = ps->round;
+	f->slot = redis_keyslot(k, len);
 	/* A stream another source reads already is caught up at once, in here. */
 	ps->adding = 1;
 	ps->added_caught_up = 0;
 	f->source = source_redis_add_stream_map(ps->conn, k, p->map);
 	ps->adding = 0;
-	pat_of_set(ps, f->source, pi);
+	pat_of_set(ps, f->source, pi, f);
 	if (ps->rounds_done == 0 && !ps->added_caught_up) {
 		f->waiting = 1;
 		ps->waiting++;
@@ -207,9 +261,12 @@ found(struct source_pattern *ps, int pi, const char *key, size_t len)
 	free(k);
 }
 
-/* The round is over: drop what it did not find, say what it found. */
+/*
+ * The round is over: drop what it did not find, say what it found. On a
+ * cluster, covered says which slots the pass read.
+ */
 static void
-round_done(struct source_pattern *ps)
+round_done(struct source_pattern *ps, const unsigned char *covered)
 {
 	const char *key;
 	void *v;
@@ -221,6 +278,8 @@ round_done(struct source_pattern *ps)
 		struct followed *f = v;
 
 		if (f->pattern < 0 || f->round == ps->round)
+			continue;
+		if (covered != NULL && (!covered[f->slot] || ++f->misses < 2))
 			continue;
 		gone = xreallocarray(gone, ngone + 1, sizeof *gone);
 		gone[ngone++] = xstrdup(key);
@@ -238,6 +297,8 @@ round_done(struct source_pattern *ps)
 			ps->waiting--;
 			f->waiting = 0;
 		}
+		if (f->source >= 0 && (size_t)f->source < ps->npat_of)
+			ps->fol_of[f->source] = NULL;
 		free(f);
 		free(gone[j]);
 	}
@@ -282,7 +343,7 @@ on_scan(struct rconn *ac, void *r_, void *priv)
 		ps->pats[ps->pat].over = 0;
 		send_scan(ps, "0");
 	} else
-		round_done(ps);
+		round_done(ps, NULL);
 	source_redis_resume(ps->conn);
 }
 
@@ -305,11 +366,94 @@ round_begin(struct source_pattern *ps)
 	send_scan(ps, "0");
 }
 
+static void pass_begin(struct source_pattern *);
+
+static void
+pass_due(uv_timer_t *t)
+{
+	pass_begin(t->data);
+}
+
+static void
+on_pass_key(void *arg, int glob, const char *key, size_t len)
+{
+	struct source_pattern *ps = arg;
+
+	found(ps, glob, key, len);
+}
+
+/* A pass over the cluster's masters is over. */
+static void
+on_pass_done(void *arg, const struct rcluster_scan_result *res)
+{
+	struct source_pattern *ps = arg;
+	int was_bad = ps->masters == 0 || ps->masters_failed > 0;
+	int bad = res->masters == 0 || res->failed > 0;
+
+	ps->scan = NULL;
+	/* Said once when it begins or changes, and once when it is over. */
+	if (bad && (!was_bad || strcmp(ps->pass_why, res->why) != 0)) {
+		char what[320];
+
+		if (res->masters > 0)
+			snprintf(what, sizeof what, "%d of %d masters not read (%s)",
+			    res->failed, res->masters, res->why);
+		else
+			snprintf(what, sizeof what, "%s", res->why);
+		if (ps->follow)
+			sink_notice(&ps->sink, ps->pats[0].source, "redis %s: discovery: "
+			    "%s; the streams followed are kept, tried again in %.1f s",
+			    ps->display, what, (double)ps->discover_ms / 1000.0);
+		else
+			sink_notice(&ps->sink, ps->pats[0].source, "redis %s: discovery: "
+			    "%s; going on without them", ps->display, what);
+	} else if (!bad && was_bad && ps->rounds_done > 0)
+		sink_notice(&ps->sink, ps->pats[0].source, "redis %s: discovery: "
+		    "all %d masters read", ps->display, res->masters);
+	ps->masters = res->masters;
+	ps->masters_failed = res->failed;
+	snprintf(ps->pass_why, sizeof ps->pass_why, "%s", res->why);
+	patterns_show(ps);
+	round_done(ps, res->covered); /* the owner may stop us in it */
+	if (ps->follow && !ps->stopping)
+		uv_timer_start(&ps->tick, pass_due, (uint64_t)ps->discover_ms, 0);
+}
+
+/* Begin a pass over every master of the cluster: every pattern at once. */
+static void
+pass_begin(struct source_pattern *ps)
+{
+	static const struct rcluster_scan_cbs cbs = { on_pass_key, on_pass_done };
+	char **globs = xcalloc((size_t)ps->npats, sizeof *globs);
+
+	for (int i = 0; i < ps->npats; i++) {
+		globs[i] = ps->pats[i].glob;
+		ps->pats[i].over = 0;
+	}
+	ps->scanning = 1;
+	ps->round++;
+	ps->last_round_ms = loop_now_ms();
+	ps->scan = rcluster_scan_start(ps->cluster, globs, ps->npats, "stream",
+	    &cbs, ps);
+	free(globs);
+}
+
 static int
 hook_hold(void *arg)
 {
 	struct source_pattern *ps = arg;
+	struct rcluster *cl;
 
+	if (ps->cluster == NULL && !ps->scanning &&
+	    (cl = source_redis_cluster(ps->conn)) != NULL) {
+		/* A cluster: passes of their own from now on, not holding us. */
+		ps->cluster = rcluster_ref(cl);
+		for (int i = 0; i < ps->npats; i++)
+			source_set_state(ps->pats[i].source, SRC_BACKFILLING, loop_now_ms());
+		pass_begin(ps);
+	}
+	if (ps->cluster != NULL)
+		return 0;
 	if (ps->scanning)
 		return 1;
 	if (ps->ac == NULL)
@@ -328,6 +472,8 @@ hook_connected(void *arg, struct rconn *ac)
 	struct source_pattern *ps = arg;
 
 	ps->ac = ac;
+	if (ps->cluster != NULL)
+		return; /* the passes say how discovery goes */
 	ps->scanning = 0;
 	/* The keyspace may have changed while we were away: look again now. */
 	ps->last_round_ms = INT64_MIN / 2;
@@ -342,6 +488,8 @@ hook_down(void *arg, const char *why, int64_t retry_at_ms)
 	struct source_pattern *ps = arg;
 
 	ps->ac = NULL;
+	if (ps->cluster != NULL)
+		return;
 	if (ps->scanning) {
 		ps->scanning = 0;
 		ps->round--;
@@ -391,9 +539,6 @@ static void
 inner_caught_up(void *ctx, int source)
 {
 	struct source_pattern *ps = ctx;
-	const char *key;
-	void *v;
-	size_t i = 0;
 
 	if (ps->stopping)
 		return;
@@ -402,17 +547,12 @@ inner_caught_up(void *ctx, int source)
 		return;
 	}
 	if (source >= 0 && (size_t)source < ps->npat_of && ps->pat_of[source] >= 0) {
-		while (map_next(ps->keys, &i, &key, &v)) {
-			struct followed *f = v;
+		struct followed *f = ps->fol_of[source];
 
-			if (f->source != source)
-				continue;
-			if (f->waiting) {
-				f->waiting = 0;
-				ps->waiting--;
-				maybe_caught_up(ps);
-			}
-			return;
+		if (f != NULL && f->waiting) {
+			f->waiting = 0;
+			ps->waiting--;
+			maybe_caught_up(ps);
 		}
 		return;
 	}
@@ -437,6 +577,9 @@ source_pattern_start(const struct url *url, char *const *streams,
 	ps->keys = map_create();
 	uv_timer_init(loop_uv(), &ps->closer);
 	ps->closer.data = ps;
+	uv_timer_init(loop_uv(), &ps->tick);
+	ps->tick.data = ps;
+	ps->handles = 2;
 	ps->follow = opts->follow;
 	ps->discover_ms = po->discover_ms > 0 ? po->discover_ms : 5000;
 	ps->max_streams = po->max_streams > 0 ? po->max_streams : 10000;
@@ -488,6 +631,9 @@ pattern_free(uv_handle_t *h)
 	void *v;
 	size_t i = 0;
 
+	if (--ps->handles > 0)
+		return;
+
 	while (map_next(ps->keys, &i, &key, &v))
 		free(v);
 	map_free(ps->keys);
@@ -495,6 +641,7 @@ pattern_free(uv_handle_t *h)
 		free(ps->pats[k].glob);
 	free(ps->pats);
 	free(ps->pat_of);
+	free(ps->fol_of);
 	free(ps);
 }
 
@@ -504,6 +651,12 @@ source_pattern_stop(struct source_pattern *ps)
 	if (ps == NULL || ps->stopping)
 		return;
 	ps->stopping = 1;
+	rcluster_scan_cancel(ps->scan);
+	ps->scan = NULL;
 	source_redis_stop(ps->conn);
+	rcluster_unref(ps->cluster);
+	ps->cluster = NULL;
+	uv_timer_stop(&ps->tick);
+	uv_close((uv_handle_t *)&ps->tick, pattern_free);
 	uv_close((uv_handle_t *)&ps->closer, pattern_free);
 }

@@ -20,9 +20,11 @@ struct source_pattern;
 
 /*
  * Follow streams (plain keys and globs; each with its map, maps may be NULL)
- * on one Redis server, over one connection. Each glob is a registry entry of
- * its own, and so is every stream it finds. The sink hears caught-up once
- * for all the globs together, and once for each plain stream.
+ * on one Redis server, over one connection; on a Redis Cluster, globs are
+ * looked for on every master and each stream is read from its own. Each
+ * glob is a registry entry of its own, and so is every stream it finds. The
+ * sink hears caught-up once for all the globs together, and once for each
+ * plain stream.
  */
 struct source_pattern *source_pattern_start(const struct url *url,
     char *const *streams, const struct evmap *const *maps, int nstreams,

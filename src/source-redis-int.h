@@ -144,6 +144,8 @@ void rroute_failed(struct redis_conn *);
 int rroute_redirect(struct redis_conn *, const redisReply *);
 void rroute_mark(struct redis_conn *);
 void rroute_stream_added(struct redis_conn *);
+int rroute_add(struct redis_conn *, const char *key, const struct evmap *);
+int rroute_drop(struct redis_conn *, const char *key);
 
 /* source-redis-read.c: the reads, and what their replies mean. */
 int rread_active(const struct rstream *);

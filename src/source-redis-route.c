@@ -148,6 +148,50 @@ cluster_split(struct redis_conn *c)
 	c->nstreams = 1;
 }
 
+/*
+ * On a cluster, a stream added after the first connect is read on a
+ * connection of its own too: its registry index, or -1 when this connection
+ * is not split that way (the caller adds the stream to it).
+ */
+int
+rroute_add(struct redis_conn *c, const char *key, const struct evmap *map)
+{
+	struct redis_conn *k;
+	const char *rkey;
+	int idx;
+
+	if (c->cluster == NULL || c->hooks.entry != NULL || c->stopping)
+		return -1;
+	k = rsrc_new(&c->url, &c->opts, NULL, &c->sink);
+	idx = source_redis_add_stream_map(k, key, map);
+	k->cluster = rcluster_ref(c->cluster);
+	k->cluster_checked = 1;
+	k->slot = cluster_route_key(k, &rkey);
+	c->kids = xreallocarray(c->kids, (size_t)c->nkids + 1, sizeof *c->kids);
+	c->kids[c->nkids++] = k;
+	rsrc_connect(k);
+	return idx;
+}
+
+/* Stop reading key on a connection of its own: 1 if one read it. */
+int
+rroute_drop(struct redis_conn *c, const char *key)
+{
+	for (int i = 0; i < c->nkids; i++) {
+		struct redis_conn *k = c->kids[i];
+
+		if (k->nstreams != 1 || strcmp(k->streams[0]->key, key) != 0)
+			continue;
+		source_set_state(k->streams[0]->source, SRC_GONE, loop_now_ms());
+		source_redis_stop(k);
+		memmove(c->kids + i, c->kids + i + 1,
+		    (size_t)(c->nkids - i - 1) * sizeof *c->kids);
+		c->nkids--;
+		return 1;
+	}
+	return 0;
+}
+
 /* CLUSTER SLOTS at the first connect: a cluster, or not. */
 static void
 on_slots(struct rconn *ac, void *r_, void *priv)
@@ -274,6 +318,12 @@ rroute_start(struct redis_conn *c, const struct url *url)
 	if (url->master != NULL)
 		c->sentinel = rsentinel_create(url, c->opts.tls,
 		    c->opts.connect_timeout_ms, on_switch, c);
+}
+
+struct rcluster *
+source_redis_cluster(const struct redis_conn *c)
+{
+	return c->cluster;
 }
 
 void

@@ -717,7 +717,11 @@ int
 source_redis_add_stream_map(struct redis_conn *c, const char *key,
     const struct evmap *map)
 {
-	int idx = stream_add(c, key);
+	int idx = rroute_add(c, key, map);
+
+	if (idx >= 0)
+		return idx; /* on a cluster: on a connection of its own */
+	idx = stream_add(c, key);
 
 	c->streams[c->nstreams - 1]->map = map;
 
@@ -742,6 +746,8 @@ source_redis_drop_stream(struct redis_conn *c, const char *key)
 {
 	int i;
 
+	if (rroute_drop(c, key))
+		return;
 	for (i = 0; i < c->nstreams; i++)
 		if (strcmp(c->streams[i]->key, key) == 0)
 			break;

@@ -9,6 +9,7 @@
 
 struct rconn;
 struct rconn_tls;
+struct rcluster;
 struct evmap;
 struct redisAsyncContext;
 struct source_redis_hooks;
@@ -82,9 +83,16 @@ int source_redis_add_stream_map(struct redis_conn *, const char *key,
 /*
  * Stop following key (it no longer exists); its registry entry is marked
  * gone. Only while the owner holds the connection (nothing in flight names
- * the stream), or before it is up.
+ * the stream), or before it is up; on a cluster, at any time.
  */
 void source_redis_drop_stream(struct redis_conn *, const char *key);
+/*
+ * The Redis Cluster this connection found at its first connect, NULL when
+ * it is not on one (or has not connected yet). On a cluster every stream
+ * added is read from the node serving its slot, on a connection of its own,
+ * and can be dropped at any time.
+ */
+struct rcluster *source_redis_cluster(const struct redis_conn *);
 /* Go on after a hold (see struct source_redis_hooks); harmless otherwise. */
 void source_redis_resume(struct redis_conn *);
 /* The address for display, password masked. */

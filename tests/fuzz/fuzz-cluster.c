@@ -77,6 +77,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (unsigned s = 0; s < REDIS_SLOTS; s++)
 				FUZZ_CHECK(map.owner[s] == 0xffff || map.owner[s] < map.nnodes,
 				    "slot %u names node %u of %d", s, map.owner[s], map.nnodes);
+			{
+				/* The masters a discovery pass asks: each once, each slot's own. */
+				static uint16_t at[REDIS_SLOTS];
+				struct slotnode *m;
+				int nm = slotmap_serving(&map, &m, at);
+
+				FUZZ_CHECK(nm >= 0 && nm <= map.nnodes, "%d masters of %d nodes",
+				    nm, map.nnodes);
+				for (unsigned s = 0; s < REDIS_SLOTS; s++) {
+					int op = 0;
+					const char *o = slotmap_owner(&map, s, &op);
+
+					FUZZ_CHECK(o == NULL ? at[s] == 0xffff : at[s] < nm &&
+					    strcmp(m[at[s]].ip, o) == 0 && m[at[s]].port == op,
+					    "slot %u: serving list disagrees with its owner", s);
+				}
+				for (int i = 0; i < nm; i++)
+					for (int j = i + 1; j < nm; j++)
+						FUZZ_CHECK(m[i].port != m[j].port ||
+						    strcmp(m[i].ip, m[j].ip) != 0, "master %d twice", i);
+				free(m);
+			}
 		} else if (r->type == REDIS_REPLY_ERROR) {
 			char ip[46];
 			unsigned slot;

@@ -7,44 +7,11 @@
 # exactly once. BullMQ keys under {bull} are found from any node.
 . "$(dirname "$0")/lib.sh"
 
-# A node's bus listens on its port + 10000: both must be free, under 65536.
-cluster_port() {
-	python3 -c '
-import random, socket
-while True:
-    p = random.randint(20000, 50000)
-    try:
-        for q in (p, p + 10000):
-            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
-    except OSError:
-        continue
-    print(p); break'
-}
-NODES=""
-for i in 1 2 3 4 5 6; do
-	port=$(cluster_port)
-	dir="$TMP/redis-n$i"
-	mkdir -p "$dir"
-	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
-		--logfile "$dir/log" --cluster-enabled yes --cluster-config-file nodes.conf \
-		--cluster-node-timeout 1000 --cluster-replica-validity-factor 0 \
-		--appendonly no &
-	REDIS_PIDS="$REDIS_PIDS $!"
-	eval "REDIS_PORT_n$i=$port REDIS_PID_n$i=$!"
-	wait_for 5 redis-cli -p "$port" ping || { echo "Bail out! node $i"; exit 1; }
-	NODES="$NODES 127.0.0.1:$port"
-done
-# shellcheck disable=SC2086
-redis-cli --cluster create $NODES --cluster-replicas 1 --cluster-yes >"$TMP/create.log" 2>&1
+. "$(dirname "$0")/cluster-lib.sh"
+cluster_make 6 1
 ok $? "redis-cli --cluster create made three masters and three replicas"
 P1=$REDIS_PORT_n1
-healthy() {
-	for i in 1 2 3 4 5 6; do
-		eval "p=\$REDIS_PORT_n$i"
-		[ "$i" = "${DEAD:-0}" ] && continue
-		redis-cli -p "$p" CLUSTER INFO | grep -q 'cluster_state:ok' || return 1
-	done
-}
+healthy() { cluster_healthy; }
 wait_for 30 healthy
 ok $? "every node says cluster_state:ok"
 
@@ -52,17 +19,7 @@ ok $? "every node says cluster_state:ok"
 ENTRY=$P1
 c() { timeout 5 redis-cli -c -p "$ENTRY" "$@"; }
 # owner KEY: the port of the master that holds KEY's slot
-owner() {
-	local slot
-	slot=$(redis-cli -p "$ENTRY" CLUSTER KEYSLOT "$1")
-	redis-cli -p "$ENTRY" CLUSTER SLOTS | python3 -c '
-import sys
-slot=int(sys.argv[1]); lines=[l.strip() for l in sys.stdin]
-# redis-cli prints each range as: start, end, ip, port, id, ...
-for i in range(len(lines)-3):
-    if lines[i].isdigit() and lines[i+1].isdigit() and int(lines[i]) <= slot <= int(lines[i+1]) and lines[i+2].count(".")==3:
-        print(lines[i+3]); break' "$slot"
-}
+owner() { cluster_owner "$ENTRY" "$1"; }
 node_id() { redis-cli -p "$1" CLUSTER MYID; }
 got_ids() { # got_ids FILE KEY: the _id of KEY's lines, in order
 	python3 -c 'import json,sys

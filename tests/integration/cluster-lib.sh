@@ -1,0 +1,123 @@
+# execmon integration tests: a Redis Cluster on loopback, made with
+# redis-cli --cluster create. Sourced after lib.sh.
+
+# A node's bus listens on its port + 10000: both must be free, under 65536.
+cluster_port() {
+	python3 -c '
+import random, socket
+while True:
+    p = random.randint(20000, 50000)
+    try:
+        for q in (p, p + 10000):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+    except OSError:
+        continue
+    print(p); break'
+}
+
+# cluster_make NODES REPLICAS [redis-server args...]: nodes n1..nNODES, each
+# REDIS_PORT_n<i> and REDIS_PID_n<i>; CLUSTER_NODES counts them. 0 when made.
+cluster_make() {
+	local count=$1 replicas=$2 i port dir nodes=""
+	shift 2
+	CLUSTER_NODES=$count
+	for i in $(seq 1 "$count"); do
+		port=$(cluster_port)
+		dir="$TMP/redis-n$i"
+		mkdir -p "$dir"
+		redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
+			--logfile "$dir/log" --cluster-enabled yes --cluster-config-file nodes.conf \
+			--cluster-node-timeout 1000 --cluster-replica-validity-factor 0 \
+			--appendonly no "$@" &
+		REDIS_PIDS="$REDIS_PIDS $!"
+		eval "REDIS_PORT_n$i=$port REDIS_PID_n$i=$!"
+		wait_for 5 redis-cli -p "$port" ping || { echo "Bail out! node $i"; exit 1; }
+		nodes="$nodes 127.0.0.1:$port"
+	done
+	# shellcheck disable=SC2086
+	redis-cli --cluster create $nodes --cluster-replicas "$replicas" --cluster-yes \
+		>"$TMP/create.log" 2>&1
+}
+
+# cluster_healthy: every node but DEAD (an index) says cluster_state:ok
+cluster_healthy() {
+	local i p
+	for i in $(seq 1 "$CLUSTER_NODES"); do
+		eval "p=\$REDIS_PORT_n$i"
+		[ "$i" = "${DEAD:-0}" ] && continue
+		redis-cli -p "$p" CLUSTER INFO | grep -q 'cluster_state:ok' || return 1
+	done
+}
+
+# cluster_owner PORT KEY: the port of the master that holds KEY's slot, as PORT says
+cluster_owner() {
+	local slot
+	slot=$(redis-cli -p "$1" CLUSTER KEYSLOT "$2")
+	redis-cli -p "$1" CLUSTER SLOTS | python3 -c '
+import sys
+slot=int(sys.argv[1]); lines=[l.strip() for l in sys.stdin]
+# redis-cli prints each range as: start, end, ip, port, id, ...
+for i in range(len(lines)-3):
+    if lines[i].isdigit() and lines[i+1].isdigit() and int(lines[i]) <= slot <= int(lines[i+1]) and lines[i+2].count(".")==3:
+        print(lines[i+3]); break' "$slot"
+}
+
+# cluster_add_node MASTER_PORT [redis-server args...]: a node more,
+# n<CLUSTER_NODES+1>, joined as a master that serves no slot yet (MASTER_PORT
+# empty) or as a replica of the master at MASTER_PORT; 0 once every node
+# knows it (and a replica has its master's data).
+cluster_add_node() {
+	local master=$1 i port dir p how=()
+	shift
+	i=$((CLUSTER_NODES + 1))
+	port=$(cluster_port)
+	dir="$TMP/redis-n$i"
+	mkdir -p "$dir"
+	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
+		--logfile "$dir/log" --cluster-enabled yes --cluster-config-file nodes.conf \
+		--cluster-node-timeout 1000 --cluster-replica-validity-factor 0 \
+		--appendonly no "$@" &
+	REDIS_PIDS="$REDIS_PIDS $!"
+	eval "REDIS_PORT_n$i=$port REDIS_PID_n$i=$!"
+	wait_for 5 redis-cli -p "$port" ping || return 1
+	eval "p=\$REDIS_PORT_n1"
+	[ -n "$master" ] && how=(--cluster-slave --cluster-master-id "$(redis-cli -p "$master" CLUSTER MYID)")
+	redis-cli --cluster add-node "127.0.0.1:$port" "127.0.0.1:$p" "${how[@]}" \
+		>"$TMP/add-node.log" 2>&1 || return 1
+	CLUSTER_NODES=$i
+	cluster_known() {
+		local j q
+		for j in $(seq 1 "$CLUSTER_NODES"); do
+			eval "q=\$REDIS_PORT_n$j"
+			[ "$(redis-cli -p "$q" CLUSTER NODES | grep -c -E 'master|slave')" = "$CLUSTER_NODES" ] ||
+				return 1
+		done
+	}
+	wait_for 30 cluster_known || return 1
+	[ -z "$master" ] && return 0
+	wait_for 30 sh -c "redis-cli -p $port INFO replication | grep -q 'master_link_status:up'"
+}
+
+# cluster_give_slot SLOT PORT: hand SLOT (holding no key) to the master at PORT
+cluster_give_slot() {
+	local slot=$1 dst=$2 src dst_id src_id j q
+	src=$(redis-cli -p "$dst" CLUSTER SLOTS | python3 -c '
+import sys
+slot=int(sys.argv[1]); lines=[l.strip() for l in sys.stdin]
+for i in range(len(lines)-3):
+    if lines[i].isdigit() and lines[i+1].isdigit() and int(lines[i]) <= slot <= int(lines[i+1]) and lines[i+2].count(".")==3:
+        print(lines[i+3]); break' "$slot")
+	dst_id=$(redis-cli -p "$dst" CLUSTER MYID)
+	src_id=$(redis-cli -p "$src" CLUSTER MYID)
+	redis-cli -p "$dst" CLUSTER SETSLOT "$slot" IMPORTING "$src_id" >/dev/null &&
+		redis-cli -p "$src" CLUSTER SETSLOT "$slot" MIGRATING "$dst_id" >/dev/null || return 1
+	for q in "$dst" "$src"; do
+		redis-cli -p "$q" CLUSTER SETSLOT "$slot" NODE "$dst_id" >/dev/null || return 1
+	done
+	for j in $(seq 1 "$CLUSTER_NODES"); do
+		eval "q=\$REDIS_PORT_n$j"
+		[ "$q" = "$dst" ] || [ "$q" = "$src" ] ||
+			redis-cli -p "$q" CLUSTER SETSLOT "$slot" NODE "$dst_id" >/dev/null
+	done
+	return 0
+}

@@ -11,17 +11,6 @@
 #include "alert-exec.h"
 #include "cli.h"
 
-/* --alert-exec, -exec-timeout, -exec-max, -bell, -notify, -hold (name without
- * "--") into c: 0, or -1 with what the value should be in err. */
-int alerts_option(struct alert_config *c, const char *name, const char *v, char *err,
-    size_t errlen);
-
-/*
- * --ack NAME, --unack NAME, --snooze NAME=DUR, --silence GLOB[=DUR],
- * --unsilence GLOB (op an enum mark_op) into o. 0, or -1 with the cause.
- */
-int alerts_parse_mark(struct opts *o, int op, const char *v, char *err, size_t errlen);
-
 /* execmon alerts (cmd-alerts.c): change a mark and exit; judge once (exit 0 or 3); --follow. */
 int alerts_change_mark(const struct opts *);
 int alerts_once(const struct opts *);

@@ -7,11 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert-cmd.h"
 #include "alert-rule.h"
 #include "cli.h"
 #include "cli-int.h"
-#include "cli-map.h"
 #include "conffile.h"
 #include "event.h"
 #include "log.h"

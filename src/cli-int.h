@@ -1,4 +1,4 @@
-/* execmon - what the cli*.c files share: the option ids and table, applying one. */
+/* execmon - what the cli*.c files share: the option ids and table, applying one, --map, the alert options. */
 #ifndef EXECMON_CLI_INT_H
 #define EXECMON_CLI_INT_H
 
@@ -61,5 +61,45 @@ int cli_usage_section(FILE *, enum cli_section, enum cli_command cmd);
 int cli_apply(struct opts *, int id, const char *name, const char *v, enum level at);
 /* Read a config file (required: a missing one is an error); 0 or an exit status. */
 int cli_read_config(struct opts *, const char *path, int required);
+
+/*
+ * --map NAME|FILE (cli-map.c; name is the option's name for messages): load
+ * the map, which the sources given after it take. Returns 0, or 2 after a
+ * one-line error.
+ */
+int cli_map_set(struct opts *, const char *name, const char *v);
+/*
+ * A --map that no source follows applies to the sources before it that no
+ * --map covers (so `--stream K --map NAME` reads K through NAME). Returns
+ * how many sources it was given to.
+ */
+int cli_map_trailing(struct opts *);
+/* The defaults of --discover-every and --max-streams. */
+void cli_map_defaults(struct opts *);
+/* --discover-every DUR or --max-streams N (by name). Returns 0, or 2 after an error. */
+int cli_map_pattern_option(struct opts *, const char *name, const char *v);
+/*
+ * A source was added (rc 0) whose map is *map: it takes the current --map.
+ * Returns rc.
+ */
+int cli_map_took(struct opts *, int rc, const struct evmap **map);
+/*
+ * The end of one level (the config file, done = it parsed): apply a
+ * trailing --map when done, then forget the current one.
+ */
+void cli_map_level(struct opts *, int done);
+/* The end of the command line: a --map that reads nothing is an error (2). */
+int cli_map_finish(struct opts *);
+void cli_map_free(struct opts *);
+
+/* --alert-exec, -exec-timeout, -exec-max, -bell, -notify, -hold (cli-alerts.c;
+ * name without "--") into c: 0, or -1 with what the value should be in err. */
+int cli_alerts_option(struct alert_config *c, const char *name, const char *v, char *err,
+    size_t errlen);
+/*
+ * --ack NAME, --unack NAME, --snooze NAME=DUR, --silence GLOB[=DUR],
+ * --unsilence GLOB (op an enum mark_op) into o. 0, or -1 with the cause.
+ */
+int cli_alerts_mark(struct opts *o, int op, const char *v, char *err, size_t errlen);
 
 #endif

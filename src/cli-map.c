@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli-map.h"
+#include "cli.h"
+#include "cli-int.h"
 #include "event.h"
 #include "evmap.h"
 #include "source-kind.h"

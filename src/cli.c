@@ -9,11 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alert-cmd.h"
 #include "alert-rule.h"
 #include "alert-state.h"
 #include "cli.h"
-#include "cli-map.h"
 #include "cmd.h"
 #include "conffile.h"
 #include "savedview.h"
@@ -387,7 +385,7 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 	case O_ALERT_HOLD: {
 		char err[128];
 
-		if (alerts_option(o->alerts, name, v, err, sizeof err) != 0)
+		if (cli_alerts_option(o->alerts, name, v, err, sizeof err) != 0)
 			return cli_bad(name, v, err);
 		return 0;
 	}
@@ -400,7 +398,7 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 			MARK_UNSILENCE };
 		char err[128];
 
-		if (alerts_parse_mark(o, ops[id - O_ACK], v, err, sizeof err) != 0)
+		if (cli_alerts_mark(o, ops[id - O_ACK], v, err, sizeof err) != 0)
 			return cli_bad(name, v, err);
 		return 0;
 	}

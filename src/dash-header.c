@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -239,8 +240,8 @@ dash_draw_summary(struct dash *d, int w)
 	else
 		SEG(TH_DIM, 2, " ok", " ok", "-");
 	SEG(TH_ACCENT, 5, "", "", "p50 %s p95 %s",
-	    m->exec.n ? format_dur((int64_t)m->exec.p50, b, sizeof b) : "-",
-	    m->exec.n ? format_dur((int64_t)m->exec.p95, c, sizeof c) : "-");
+	    m->exec.n ? format_dur((int64_t)llround(m->exec.p50), b, sizeof b) : "-",
+	    m->exec.n ? format_dur((int64_t)llround(m->exec.p95), c, sizeof c) : "-");
 	/*
 	 * Spent: every LLM call made in the window by the runs shown, running
 	 * ones included, so it is the Models table's total under any filter.

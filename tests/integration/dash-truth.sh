@@ -83,6 +83,12 @@ window_seq() {
 	"$EXECMON" snapshot --redis "$R" --window "$win" --now "$now" -o "$TMP/$name.head.json" 2>/dev/null
 	python3 "$TMP/same.py" "$snap" "$TMP/$name.head.json"
 	ok $? "$name (${w}x${h}): every figure equals execmon snapshot --window $win"
+	# the header's p50 and p95 are the latency pane's (one rounding, one formatter)
+	local hp lp
+	hp=$(tui_cap "$name" | sed -n 2p | grep -oE 'p50 [^ ]+ p95 [^ ]+')
+	lp=$(tui_cap "$name" | grep -E '^ .* exec +[0-9]' | head -1 | sed 's/.* exec //' | awk '{print "p50 " $1 " p95 " $4}')
+	[ -n "$hp" ] || hp="(none in the header)"
+	is "$hp" "$lp" "$name (${w}x${h}): the header's percentiles ($hp) are the latency pane's"
 	tui_keys "$name" q
 }
 

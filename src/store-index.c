@@ -1,4 +1,4 @@
-/* execmon - the store's indexes: seen sets for dedup, the trace index, worker samples. */
+/* execmon - the store's indexes: seen sets for dedup, worker samples, queues. */
 #include "config.h"
 
 #include <stdint.h>
@@ -114,52 +114,6 @@ store_global_seen_add(struct store *st, uint64_t key)
 		st->gring[st->gn++] = key;
 	store_keyset_add(st->gtab, 2 * STORE_GLOBAL_SEEN, key);
 	return 0;
-}
-
-/* Trace index: append r to its trace's list. */
-void
-store_trace_add(struct store *st, struct run *r)
-{
-	struct trace *t = map_get(st->traces, r->trace_id);
-
-	if (t == NULL) {
-		t = xcalloc(1, sizeof *t);
-		map_put(st->traces, r->trace_id, t);
-	}
-	if (t->n == t->cap) {
-		t->cap = t->cap == 0 ? 4 : t->cap * 2;
-		t->runs = xreallocarray(t->runs, t->cap, sizeof *t->runs);
-	}
-	t->runs[t->n++] = r;
-}
-
-void
-store_trace_drop(struct store *st, const char *id, struct trace *t)
-{
-	map_del(st->traces, id);
-	free(t->runs);
-	free(t);
-}
-
-/* Trace index: remove r from its trace's list. */
-void
-store_trace_remove(struct store *st, struct run *r)
-{
-	struct trace *t = map_get(st->traces, r->trace_id);
-	size_t i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->n; i++) {
-		if (t->runs[i] == r) {
-			memmove(t->runs + i, t->runs + i + 1,
-			    (t->n - i - 1) * sizeof *t->runs);
-			t->n--;
-			break;
-		}
-	}
-	if (t->n == 0)
-		store_trace_drop(st, r->trace_id, t);
 }
 
 /* Add a worker sample in time order; 0 if it is one already held. */

@@ -94,9 +94,10 @@ store_usd_to_nusd(double usd)
 
 /*
  * Strings a run holds: names that many runs share (agents, queues, models,
- * sources, workspaces...) are interned in the store's pool; values that are
- * nearly always unique to a run (trace, span, request, parent and root ids,
- * error messages) are plain copies: pool is NULL for those.
+ * sources, workspaces...) and ids that name runs (its own, its trace, its
+ * parent and root) are interned in the store's pool; values that are nearly
+ * always unique to a run (span and request ids, error messages) are plain
+ * copies: pool is NULL for those.
  */
 static const char *
 str_hold(struct strpool *pool, const char *s)
@@ -150,14 +151,14 @@ run_free(struct store *st, struct run *r)
 {
 	log_free(r);
 	free(r->seen);
-	free(r->id);
+	store_trace_remove(st, r);
 	strpool_put(st->strings, r->agent_id);
 	strpool_put(st->strings, r->agent_name);
 	strpool_put(st->strings, r->agent_version);
-	str_drop(NULL, r->trace_id);
+	strpool_put(st->strings, r->trace_id);
 	str_drop(NULL, r->span_id);
-	str_drop(NULL, r->parent_run_id);
-	str_drop(NULL, r->root_run_id);
+	strpool_put(st->strings, r->parent_run_id);
+	strpool_put(st->strings, r->root_run_id);
 	str_drop(NULL, r->request_id);
 	strpool_put(st->strings, r->user_id);
 	strpool_put(st->strings, r->workspace_id);
@@ -169,42 +170,19 @@ run_free(struct store *st, struct run *r)
 	strpool_put(st->strings, r->fallback_reason);
 	strpool_put(st->strings, r->term_model);
 	strpool_put(st->strings, r->llm_model);
-	free(r);
+	store_run_release(st, r);
 }
 
-/*
- * Remove every run whose index is SIZE_MAX, keeping the others' order. Each
- * trace touched is compacted once.
- */
+/* Remove every run whose index is SIZE_MAX, keeping the others' order. */
 static void
 store_remove_marked(struct store *st)
 {
 	struct run *r;
-	struct trace *t;
-	size_t i, j, k, n;
+	size_t i, j, n = 0;
 
-	st->evict_gen++;
-	for (i = 0; i < st->nruns; i++) {
-		r = st->runs[i];
-		if (r->index != SIZE_MAX || r->trace_id == NULL)
-			continue;
-		t = map_get(st->traces, r->trace_id);
-		if (t == NULL || t->gen == st->evict_gen)
-			continue;
-		t->gen = st->evict_gen;
-		for (j = k = 0; j < t->n; j++) {
-			if (t->runs[j]->index != SIZE_MAX)
-				t->runs[k++] = t->runs[j];
-		}
-		t->n = k;
-		if (t->n == 0)
-			store_trace_drop(st, r->trace_id, t);
-	}
-	n = 0;
 	for (i = j = 0; i < st->nruns; i++) {
 		r = st->runs[i];
 		if (r->index == SIZE_MAX) {
-			map_del(st->by_id, r->id);
 			run_free(st, r);
 			n++;
 			continue;
@@ -282,8 +260,7 @@ run_create(struct store *st, const char *id)
 
 	if (st->nruns >= st->max_runs)
 		store_make_room(st);
-	r = xcalloc(1, sizeof *r);
-	r->id = xstrdup(id);
+	r = store_run_new(st, id);
 	r->progress = -1;
 	if (st->nruns == st->runs_cap) {
 		st->runs_cap = st->runs_cap == 0 ? 64 : st->runs_cap * 2;
@@ -292,7 +269,6 @@ run_create(struct store *st, const char *id)
 	}
 	r->index = st->nruns;
 	st->runs[st->nruns++] = r;
-	map_put(st->by_id, id, r);
 	return r;
 }
 
@@ -440,8 +416,8 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 	str_min(st, &r->agent_name, ev->agent_name);
 	str_min(st, &r->agent_version, ev->agent_version);
 	str_min(NULL, &r->span_id, ev->span_id);
-	str_min(NULL, &r->parent_run_id, ev->parent_run_id);
-	str_min(NULL, &r->root_run_id, ev->root_run_id);
+	str_min(st, &r->parent_run_id, ev->parent_run_id);
+	str_min(st, &r->root_run_id, ev->root_run_id);
 	str_min(NULL, &r->request_id, ev->request_id);
 	str_min(st, &r->user_id, ev->user_id);
 	str_min(st, &r->workspace_id, ev->workspace_id);
@@ -452,7 +428,7 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 	    strcmp(ev->trace_id, r->trace_id) < 0)) {
 		if (r->trace_id != NULL)
 			store_trace_remove(st, r);
-		str_min(NULL, &r->trace_id, ev->trace_id);
+		str_min(st, &r->trace_id, ev->trace_id);
 		store_trace_add(st, r);
 	}
 	if ((ev->has & EF_ESTIMATED_MS) && ev->estimated_ms > r->estimated_ms)
@@ -560,8 +536,6 @@ store_create(void)
 
 	st->max_runs = STORE_RUNS_MAX;
 	st->strings = strpool_create();
-	st->by_id = map_create();
-	st->traces = map_create();
 	st->by_queue = map_create();
 	return st;
 }
@@ -569,7 +543,6 @@ store_create(void)
 void
 store_free(struct store *st)
 {
-	void *t;
 	size_t i;
 
 	if (st == NULL)
@@ -577,13 +550,7 @@ store_free(struct store *st)
 	for (i = 0; i < st->nruns; i++)
 		run_free(st, st->runs[i]);
 	free(st->runs);
-	map_free(st->by_id);
-	i = 0;
-	while (map_next(st->traces, &i, NULL, &t)) {
-		free(((struct trace *)t)->runs);
-		free(t);
-	}
-	map_free(st->traces);
+	store_runs_done(st);
 	for (i = 0; i < st->nqueues; i++) {
 		free(st->queues[i]->name);
 		free(st->queues[i]);
@@ -616,7 +583,7 @@ store_apply(struct store *st, struct event *ev)
 		event_done(ev);
 		event_init(ev);
 	} else {
-		r = map_get(st->by_id, ev->run_id);
+		r = store_run_lookup(st, ev->run_id);
 		if (r == NULL)
 			r = run_create(st, ev->run_id);
 		if (key != 0 && store_run_seen_add(r, key)) {
@@ -664,21 +631,7 @@ store_run_at(const struct store *st, size_t i)
 struct run *
 store_find(const struct store *st, const char *run_id)
 {
-	return map_get(st->by_id, run_id);
-}
-
-size_t
-store_trace(const struct store *st, const char *trace_id,
-    struct run *const **out)
-{
-	struct trace *t = map_get(st->traces, trace_id);
-
-	if (t == NULL) {
-		*out = NULL;
-		return 0;
-	}
-	*out = t->runs;
-	return t->n;
+	return store_run_lookup(st, run_id);
 }
 
 size_t

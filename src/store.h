@@ -42,7 +42,7 @@ struct logent {
  * Times are event times in epoch ms; 0 = unknown.
  */
 struct run {
-	char *id;
+	const char *id;        /* interned in the store's pool (strpool.h) */
 	enum run_status status;
 	int64_t queued_ms;     /* earliest run.queued */
 	int64_t started_ms;    /* earliest run.started */
@@ -52,8 +52,9 @@ struct run {
 	/*
 	 * Identity: the first value seen wins; on conflict the smallest string.
 	 * Names many runs share (agent, version, user, workspace, origin,
-	 * queue, model, fallback reason, error class) are interned in the
-	 * store (strpool.h): equal ones are the same pointer while the store is
+	 * queue, model, fallback reason, error class) and the ids that name
+	 * other runs (trace, parent, root) are interned in the store
+	 * (strpool.h): equal ones are the same pointer while the store is
 	 * unchanged. The others are the run's own copies.
 	 */
 	const char *agent_id, *agent_name, *agent_version;
@@ -101,6 +102,9 @@ struct run {
 	int has_totals;        /* terminal event carried token/cost totals */
 	int llm_estimated;     /* an llm.call's cost was estimated */
 	size_t index;          /* position in the store's run vector */
+	struct run *trace_prev, *trace_next; /* the trace's runs, a ring in
+	                          first-seen order; trace_next links free slots */
+	uint64_t id_hash;      /* map_hash of id */
 };
 
 struct queue_state {

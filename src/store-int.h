@@ -60,12 +60,14 @@ void store_runs_done(struct store *);
 void store_trace_add(struct store *st, struct run *r);
 void store_trace_remove(struct store *st, struct run *r);
 
-/* store-index.c: the seen sets (dedup by source and entry ID), worker samples. */
+/* store-index.c: dedup by source and entry ID beyond the logs, worker samples. */
 uint64_t store_event_key(const struct event *ev);
+uint64_t store_key_of(const char *entry_id, int source);
 int store_keyset_add(uint64_t *tab, size_t cap, uint64_t key);
 int store_keyset_has(const uint64_t *tab, size_t cap, uint64_t key);
 void store_keyset_del(uint64_t *tab, size_t cap, uint64_t key);
-int store_run_seen_add(struct run *r, uint64_t key);
+void store_run_gone_add(struct run *r, uint64_t key);
+int store_run_gone_has(const struct run *r, uint64_t key);
 int store_global_seen_add(struct store *st, uint64_t key);
 int store_worker_add(struct store *st, const struct event *ev, uint64_t key);
 /* The queue of that name, made on first use. */

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "store-int.h"
 #include "store-log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -474,6 +475,8 @@ pk_reserve(struct run *r, size_t n)
 static void
 drop_oldest(struct run *r)
 {
+	store_run_gone_add(r, store_key_of(entry_id(r, &r->log[0]),
+	    r->log[0].source));
 	r->log_dropped++;
 	r->pk_dead += r->log[0].len;
 	r->log++;
@@ -521,6 +524,7 @@ log_insert(struct run *r, struct event *ev)
 	}
 	if (r->nlog >= STORE_LOG_MAX) {
 		if (lo == 0) {
+			store_run_gone_add(r, store_event_key(ev));
 			r->log_dropped++;
 			event_done(ev);
 			return;
@@ -531,11 +535,29 @@ log_insert(struct run *r, struct event *ev)
 	buf_init(&b);
 	pack(r, ev, &b);
 	if (b.len > LOG_BYTES_MAX) {
+		store_run_gone_add(r, store_event_key(ev));
 		r->log_dropped++;
 	} else
 		place(r, lo, ev, &b);
 	buf_done(&b);
 	event_done(ev);
+}
+
+int
+log_has(const struct run *r, const struct event *ev)
+{
+	size_t lo = 0, hi = r->nlog, mid;
+
+	if (ev->entry_id == NULL)
+		return 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (log_cmp(r, &r->log[mid], ev) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nlog && log_cmp(r, &r->log[lo], ev) == 0;
 }
 
 void

@@ -7,6 +7,11 @@
 
 /* Move ev into r's log at its place, dropping the oldest when full. */
 void log_insert(struct run *r, struct event *ev);
+/*
+ * Whether r's log holds an event with ev's time, source and entry ID (one
+ * with an entry ID: the same event again).
+ */
+int log_has(const struct run *r, const struct event *ev);
 /* Free r's log. */
 void log_free(struct run *r);
 

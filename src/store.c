@@ -18,11 +18,16 @@
 /*
  * The contract.
  *
- * Idempotency. An event with an entry ID is identified by (source, entry ID),
- * kept as a 64-bit hash: per run in the run's seen set, and for events
- * without a run (queue.depth, worker.status, unknown types) in a global set
- * of the last STORE_GLOBAL_SEEN keys; worker samples also carry their key, so
- * a sample still held is never stored twice. A repeat returns 0 and changes
+ * Idempotency. An event with an entry ID is identified by (source, entry ID).
+ * A run's log is sorted by (event time, source, entry ID), and a repeat of an
+ * event carries its time, so the log itself tells a repeat (a binary search,
+ * no set beside it); the events a run let go from its log (its bounds, below)
+ * leave their (source, entry ID) as a 64-bit hash in the run's sorted gone
+ * array. Events without a run (queue.depth, worker.status, unknown types) are
+ * known by that hash in a global set of the last STORE_GLOBAL_SEEN keys;
+ * worker samples also carry their key, so a sample still held is never
+ * stored twice. The same entry ID sent again with another time (which no
+ * source does: an entry's time is part of it) would count as a new event. A repeat returns 0 and changes
  * nothing but store_duplicates. Events without an entry ID (WebSocket feeds)
  * cannot be recognised and always count.
  *
@@ -55,8 +60,8 @@
  * Memory. Runs are bounded as above. A run's log holds at most STORE_LOG_MAX
  * events and 16 MiB of packed events (store-log.c; the oldest by event time
  * go first, counted in log_dropped, after their effect on the run is
- * applied); its seen set holds 8 bytes per distinct
- * event and lives as long as the run. Worker samples: STORE_WORKER_SAMPLES.
+ * applied); its gone array holds 8 bytes per event dropped so and lives as
+ * long as the run. Worker samples: STORE_WORKER_SAMPLES.
  * The global seen set: STORE_GLOBAL_SEEN keys. Queues: one per name seen.
  */
 
@@ -150,7 +155,7 @@ static void
 run_free(struct store *st, struct run *r)
 {
 	log_free(r);
-	free(r->seen);
+	free(r->gone);
 	store_trace_remove(st, r);
 	strpool_put(st->strings, r->agent_id);
 	strpool_put(st->strings, r->agent_name);
@@ -586,7 +591,7 @@ store_apply(struct store *st, struct event *ev)
 		r = store_run_lookup(st, ev->run_id);
 		if (r == NULL)
 			r = run_create(st, ev->run_id);
-		if (key != 0 && store_run_seen_add(r, key)) {
+		if (key != 0 && (log_has(r, ev) || store_run_gone_has(r, key))) {
 			event_done(ev);
 			event_init(ev);
 			changed = 0;

@@ -81,8 +81,9 @@ struct run {
 	uint64_t log_dropped;  /* events beyond STORE_LOG_MAX */
 
 	/* private to store.c */
-	uint64_t *seen;        /* hashes of (source, entry id): open-addressing set */
-	size_t nseen, seen_cap;
+	uint64_t *gone;        /* keys of (source, entry ID) of events applied but
+	                          not in the log (dropped by its bounds), sorted */
+	uint32_t ngone, gone_cap;
 	int64_t llm_in, llm_out, llm_nusd;   /* sums over llm.call */
 	int64_t tot_in, tot_out, tot_nusd;   /* totals from the terminal event */
 	int64_t term_key_ms; int term_key_type; /* deciding terminal; type 0 = none */

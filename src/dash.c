@@ -610,6 +610,7 @@ dash_main(const struct opts *o)
 		d->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
 	}
 	d->store = store_create();
+	store_set_bodies(d->store, STORE_BODIES_REREAD);
 	d->window_ms = o->window_ms;
 	d->can_reload = dash_can_reload(o);
 	d->views = o->views;
@@ -651,6 +652,7 @@ dash_main(const struct opts *o)
 		d->m = NULL;
 		store_free(d->store);
 		d->store = store_create();
+		store_set_bodies(d->store, STORE_BODIES_REREAD);
 		sources_clear();
 		c.from_ms = (o->now_ms ? o->now_ms : loop_now_ms()) - 2 * d->window_ms;
 		d->loaded_from_ms = c.from_ms;

@@ -146,6 +146,8 @@ void rroute_mark(struct redis_conn *);
 void rroute_stream_added(struct redis_conn *);
 
 /* source-redis-read.c: the reads, and what their replies mean. */
+/* The connection that reads the stream registered as source (not a hooked one); 0, or -1. */
+int rread_find(int source, struct redis_conn **, struct rstream **);
 int rread_active(const struct rstream *);
 void rread_caught_up(struct redis_conn *, struct rstream *);
 void rread_broken(struct redis_conn *, struct rstream *, const char *what,

@@ -42,6 +42,7 @@ struct store {
 	size_t gn, ghead;
 	uint64_t *gtab;        /* open-addressing set, 2 * STORE_GLOBAL_SEEN */
 
+	enum store_bodies bodies;
 	uint64_t version;
 	uint64_t duplicates;
 	uint64_t evicted;

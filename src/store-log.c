@@ -179,8 +179,39 @@ run_str(const struct run *r, size_t i)
 	return *CFIELD(r, str_fields[i].run, char *);
 }
 
+/* An llm.call that ended in an error, or a tool.call that failed: the errors table's occurrences. */
+static int
+is_error_occurrence(const struct event *ev)
+{
+	if (ev->type == EV_LLM_CALL)
+		return ev->finish_reason != NULL &&
+		    strcmp(ev->finish_reason, "error") == 0;
+	if (ev->type == EV_TOOL_CALL)
+		return ev->outcome != NULL && (strcmp(ev->outcome, "error") == 0 ||
+		    strcmp(ev->outcome, "timeout") == 0);
+	return 0;
+}
+
+/*
+ * Whether a slim pack keeps string field i of ev: the figures the metrics
+ * read, what the errors table and the tool filter read (the message of an
+ * error occurrence that has no error_message), the reasons, and identity
+ * only when it is the run's own (which costs a bit).
+ */
+static int
+slim_keeps(const struct event *ev, size_t i, int same)
+{
+	size_t off = str_fields[i].ev;
+
+	if (str_fields[i].run != NONE)
+		return same;
+	if (off == EOFF(message))
+		return ev->error_message == NULL && is_error_occurrence(ev);
+	return 1;
+}
+
 static void
-pack(const struct run *r, const struct event *ev, struct buf *b)
+pack(const struct run *r, const struct event *ev, struct buf *b, int slim)
 {
 	uint64_t present = 0, same = 0;
 	const char *s;
@@ -194,10 +225,12 @@ pack(const struct run *r, const struct event *ev, struct buf *b)
 		if (s == NULL || (i == 0 &&
 		    strcmp(s, event_type_name(ev->type)) == 0))
 			continue;
-		present |= 1ull << i;
 		if (str_fields[i].run != NONE && !r->pk_plain &&
 		    run_str(r, i) != NULL && strcmp(s, run_str(r, i)) == 0)
 			same |= 1ull << i;
+		if (slim && !slim_keeps(ev, i, (same >> i) & 1))
+			continue;
+		present |= 1ull << i;
 	}
 	pb_uv(b, present);
 	pb_uv(b, same);
@@ -228,8 +261,8 @@ pack(const struct run *r, const struct event *ev, struct buf *b)
 			break;
 		}
 	}
-	text = ev->extra != NULL ? json_dumps(ev->extra, JSON_COMPACT |
-	    JSON_ENCODE_ANY) : NULL;
+	text = ev->extra != NULL && !slim ? json_dumps(ev->extra,
+	    JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	pb_opt(b, text, text != NULL ? strlen(text) : 0);
 	free(text);
 }
@@ -485,7 +518,8 @@ drop_oldest(struct run *r)
 
 /* Put a packed event at position at of the log. */
 static void
-place(struct run *r, size_t at, const struct event *ev, const struct buf *b)
+place(struct run *r, size_t at, const struct event *ev, const struct buf *b,
+    int slim)
 {
 	struct logent *e;
 
@@ -504,13 +538,14 @@ place(struct run *r, size_t at, const struct event *ev, const struct buf *b)
 	e->len = (uint32_t)b->len;
 	e->source = ev->source;
 	e->type = (uint8_t)ev->type;
+	e->flags = slim ? LOGENT_SLIM : 0;
 	memcpy(r->pk + r->pk_len, b->p, b->len);
 	r->pk_len += (uint32_t)b->len;
 	r->nlog++;
 }
 
 void
-log_insert(struct run *r, struct event *ev)
+log_insert(struct run *r, struct event *ev, int slim)
 {
 	size_t lo = 0, hi = r->nlog, mid;
 	struct buf b;
@@ -533,12 +568,12 @@ log_insert(struct run *r, struct event *ev)
 		lo--;
 	}
 	buf_init(&b);
-	pack(r, ev, &b);
+	pack(r, ev, &b, slim);
 	if (b.len > LOG_BYTES_MAX) {
 		store_run_gone_add(r, store_event_key(ev));
 		r->log_dropped++;
 	} else
-		place(r, lo, ev, &b);
+		place(r, lo, ev, &b, slim);
 	buf_done(&b);
 	event_done(ev);
 }
@@ -590,18 +625,21 @@ log_identity_changes(const struct run *r, const struct event *ev)
 }
 
 struct event *
-log_unpack_all(const struct run *r)
+log_unpack_all(const struct run *r, unsigned char **slim)
 {
 	struct event *evs = xreallocarray(NULL, r->nlog ? r->nlog : 1,
 	    sizeof *evs);
 
-	for (size_t i = 0; i < r->nlog; i++)
+	*slim = xmalloc(r->nlog ? r->nlog : 1);
+	for (size_t i = 0; i < r->nlog; i++) {
 		unpack(r, &r->log[i], &evs[i], 1);
+		(*slim)[i] = (r->log[i].flags & LOGENT_SLIM) != 0;
+	}
 	return evs;
 }
 
 void
-log_repack_all(struct run *r, struct event *evs)
+log_repack_all(struct run *r, struct event *evs, unsigned char *slim)
 {
 	size_t n = r->nlog;
 	struct buf b;
@@ -613,79 +651,17 @@ log_repack_all(struct run *r, struct event *evs)
 	r->nlog = 0;
 	for (size_t i = 0; i < n; i++) {
 		buf_init(&b);
-		pack(r, &evs[i], &b);
-		place(r, i, &evs[i], &b);
+		pack(r, &evs[i], &b, slim[i]);
+		place(r, i, &evs[i], &b, slim[i]);
 		buf_done(&b);
 		event_done(&evs[i]);
 	}
 	free(evs);
-}
-
-/* A JSON value holds needle in one of its strings (keys too), at any depth. */
-static int
-json_has_text(json_t *v, const char *needle, int depth)
-{
-	const char *k;
-	json_t *e;
-	size_t i;
-
-	if (v == NULL || depth > 64)
-		return 0;
-	if (json_is_string(v))
-		return strcasestr(json_string_value(v), needle) != NULL;
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, e) {
-			if (strcasestr(k, needle) != NULL || json_has_text(e, needle, depth + 1))
-				return 1;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (json_has_text(e, needle, depth + 1))
-				return 1;
-		}
-	}
-	return 0;
+	free(slim);
 }
 
 int
-run_log_event_has_text(const struct run *r, size_t i, const char *needle)
+run_log_held(const struct run *r, size_t i)
 {
-	struct event ev;
-	const char *f[13];
-	int hit = 0;
-
-	/*
-	 * The known fields first, without copies; the payload's unknown fields
-	 * (only in a copy) only when those do not hold it.
-	 */
-	run_log_peek(r, i, &ev);
-	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
-	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;
-	f[7] = ev.error_message; f[8] = ev.queue; f[9] = ev.finish_reason;
-	f[10] = ev.fallback_reason; f[11] = ev.user_id; f[12] = ev.workspace_id;
-	for (size_t k = 0; k < sizeof f / sizeof f[0] && !hit; k++)
-		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
-	if (hit)
-		return 1;
-	run_log_get(r, i, &ev);
-	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
-	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;
-	f[7] = ev.error_message; f[8] = ev.queue; f[9] = ev.finish_reason;
-	f[10] = ev.fallback_reason; f[11] = ev.user_id; f[12] = ev.workspace_id;
-	for (size_t k = 0; k < sizeof f / sizeof f[0] && !hit; k++)
-		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
-	if (!hit)
-		hit = json_has_text(ev.extra, needle, 0);
-	event_done(&ev);
-	return hit;
-}
-
-int
-run_log_has_text(const struct run *r, const char *needle)
-{
-	for (size_t i = 0; i < r->nlog; i++) {
-		if (run_log_event_has_text(r, i, needle))
-			return 1;
-	}
-	return 0;
+	return !(r->log[i].flags & LOGENT_SLIM);
 }

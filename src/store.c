@@ -11,6 +11,7 @@
 #include "store-log.h"
 #include "strpool.h"
 #include "prices.h"
+#include "source.h"
 #include "store.h"
 #include "store-int.h"
 #include "xmalloc.h"
@@ -570,6 +571,25 @@ store_free(struct store *st)
 }
 
 void
+store_set_bodies(struct store *st, enum store_bodies b)
+{
+	st->bodies = b;
+}
+
+/* Whether ev's body is left to its source (see store_set_bodies). */
+static int
+store_slim(const struct store *st, const struct event *ev)
+{
+	const struct source_info *si;
+
+	if (st->bodies != STORE_BODIES_REREAD || ev->entry_id == NULL ||
+	    ev->source < 0)
+		return 0;
+	si = sources_get(ev->source);
+	return si != NULL && si->rereadable;
+}
+
+void
 store_set_max_runs(struct store *st, size_t max)
 {
 	st->max_runs = max == 0 ? 1 : max;
@@ -597,14 +617,15 @@ store_apply(struct store *st, struct event *ev)
 			changed = 0;
 		} else {
 			struct event *old = NULL;
+			unsigned char *slim = NULL;
 
 			/* packed events may refer to identity about to change */
 			if (r->nlog > 0 && log_identity_changes(r, ev))
-				old = log_unpack_all(r);
+				old = log_unpack_all(r, &slim);
 			run_fold(st, r, ev, key);
 			if (old != NULL)
-				log_repack_all(r, old);
-			log_insert(r, ev);
+				log_repack_all(r, old, slim);
+			log_insert(r, ev, store_slim(st, ev));
 			changed = 1;
 		}
 	}

@@ -34,7 +34,15 @@ struct logent {
 	uint32_t off, len;     /* the packed event, private to the store */
 	int32_t source;        /* index in the source table, -1 = none */
 	uint8_t type;          /* enum event_type */
+	uint8_t flags;         /* LOGENT_* */
 };
+
+/*
+ * The event's body is not held: the log keeps its time, type, source, entry
+ * ID and what the metrics, the errors table and the filters read of it (see
+ * store_set_bodies); run_log_get gives that much.
+ */
+#define LOGENT_SLIM 0x01
 
 /*
  * One run. Derived only from the set of its events, never from their order:
@@ -137,6 +145,18 @@ void store_free(struct store *);
  */
 int store_apply(struct store *, struct event *ev);
 
+/*
+ * Which event bodies the store holds. STORE_BODIES_ALL (the default): every
+ * one. STORE_BODIES_REREAD: not those of sources that can read an entry
+ * back by its ID (source_info.rereadable: Redis streams), whose log entries
+ * are slim (LOGENT_SLIM): their time, type, entry ID, numbers, model, tool,
+ * outcome, error kind, class and message, finish and fallback reasons, and
+ * the message of a failed llm.call or tool.call without an error message.
+ * The drill-down reads the rest back from the source.
+ */
+enum store_bodies { STORE_BODIES_ALL, STORE_BODIES_REREAD };
+void store_set_bodies(struct store *, enum store_bodies);
+
 /* Counter that changes whenever the model does (for redraw decisions). */
 uint64_t store_version(const struct store *);
 
@@ -144,6 +164,8 @@ size_t store_nruns(const struct store *);
 struct run *store_run_at(const struct store *, size_t i);
 struct run *store_find(const struct store *, const char *run_id);
 
+/* Whether the body of event i of r's log is held (not LOGENT_SLIM). */
+int run_log_held(const struct run *r, size_t i);
 /*
  * Event i of r's log as a copy the caller owns (event_done it). Copies are
  * made for the drill-down and reports, never on the ingest path.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "source.h"
 #include "store.h"
 #include "tap.h"
 #include "xmalloc.h"
@@ -124,9 +125,94 @@ test_dedup_log(void)
 	store_free(st);
 }
 
+/* Events of a source that can re-read them keep their figures, not their bodies. */
+static void
+test_slim(void)
+{
+	struct store *full = store_create(), *slim = store_create();
+	struct event set[5], got;
+	struct log_figures fa, fb;
+	struct run *a, *b;
+	int src = sources_add("redis", "redis://x/s"), same = 1;
+	size_t i;
+
+	sources_get(src)->rereadable = 1;
+	store_set_bodies(slim, STORE_BODIES_REREAD);
+	set[0] = ev_new(EV_RUN_STARTED, "r", 1000, src, "1000-0");
+	set[0].agent_id = xstrdup("planner");
+	set[1] = ev_new(EV_LLM_CALL, "r", 1100, src, "1100-0");
+	set[1].model_id = xstrdup("gpt-x");
+	set[1].finish_reason = xstrdup("error");
+	set[1].message = xstrdup("the model said no");
+	set[1].input_tokens = 12;
+	set[1].cost_usd = 0.25;
+	set[1].has |= EF_INPUT_TOKENS | EF_COST_USD;
+	set[2] = ev_new(EV_LOG, "r", 1200, src, "1200-0");
+	set[2].message = xstrdup("a long log line the store need not hold");
+	set[2].extra = json_pack("{s:s}", "payload", "big");
+	set[3] = ev_new(EV_TOOL_CALL, "r", 1300, src, "1300-0");
+	set[3].tool_id = xstrdup("search");
+	set[3].outcome = xstrdup("timeout");
+	set[3].error_kind = xstrdup("deadline");
+	set[3].duration_ms = 40;
+	set[3].has |= EF_DURATION_MS;
+	set[4] = ev_new(EV_RUN_FAILED, "r", 1400, src, "1400-0");
+	set[4].error_class = xstrdup("Timeout");
+	set[4].error_message = xstrdup("took too long");
+	for (i = 0; i < 5; i++) {
+		apply_copy(full, &set[i]);
+		apply_copy(slim, &set[i]);
+	}
+	a = store_find(full, "r");
+	b = store_find(slim, "r");
+	ok(a != NULL && b != NULL && a->nlog == 5 && b->nlog == 5, "both logs hold five events");
+	ok(run_log_held(a, 2) && !run_log_held(b, 2), "bodies held in one, not in the other");
+	for (i = 0; i < 5; i++) {
+		run_log_figures(a, i, &fa);
+		run_log_figures(b, i, &fb);
+		same &= fa.has == fb.has && fa.input_tokens == fb.input_tokens &&
+		    fa.cost_usd == fb.cost_usd && fa.duration_ms == fb.duration_ms &&
+		    (fa.model_id == NULL) == (fb.model_id == NULL) &&
+		    (fa.tool_id == NULL) == (fb.tool_id == NULL) &&
+		    (fa.outcome == NULL) == (fb.outcome == NULL) &&
+		    (fa.error_kind == NULL) == (fb.error_kind == NULL);
+	}
+	ok(same, "every event's figures are the same");
+	ok(b->cost_nusd == a->cost_nusd && b->input_tokens == a->input_tokens &&
+	    b->status == RUN_FAILED && strcmp(b->error_message, "took too long") == 0,
+	    "and so is the run");
+	run_log_get(b, 2, &got);
+	ok(got.message == NULL && got.extra == NULL && got.entry_id != NULL &&
+	    strcmp(got.entry_id, "1200-0") == 0 && got.ts_ms == 1200,
+	    "a log line keeps its time and entry ID, not its text or payload");
+	event_done(&got);
+	run_log_get(b, 1, &got);
+	ok(got.message != NULL && strcmp(got.message, "the model said no") == 0 &&
+	    strcmp(got.model_id, "gpt-x") == 0,
+	    "a failed llm.call keeps its message (the errors table's)");
+	event_done(&got);
+	run_log_get(b, 3, &got);
+	ok(got.tool_id != NULL && strcmp(got.error_kind, "deadline") == 0,
+	    "a failed tool.call keeps its tool and error kind");
+	event_done(&got);
+	ok(run_log_has_text(b, "search") && !run_log_has_text(b, "need not hold"),
+	    "search finds what is kept, not the bodies left in Redis");
+	is_int(apply_copy(slim, &set[2]), 0, "a slim event's repeat is still known");
+	/* another source's events keep their bodies */
+	set[2].source = src + 1;
+	apply_copy(slim, &set[2]);
+	ok(run_log_held(b, 3), "an event of a source that cannot re-read it is held");
+	for (i = 0; i < 5; i++)
+		event_done(&set[i]);
+	store_free(full);
+	store_free(slim);
+	sources_clear();
+}
+
 int
 main(void)
 {
 	test_dedup_log();
+	test_slim();
 	return tap_done();
 }

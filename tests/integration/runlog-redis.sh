@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The run log of a run read from Redis: the dashboard holds only the figures
+# of its events and reads their bodies back with XRANGE when the log opens
+# ("loading", then the events); entries deleted (XDEL) or trimmed (XTRIM)
+# since are said to be gone, with a count; a WebSocket run's events are held
+# and shown as they came. The snapshot of the same stream is unchanged by it.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tui/lib.sh"
+
+for tool in tmux redis-server python3; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "1..0 # SKIP $tool is not installed"
+		exit 0
+	fi
+done
+
+start_redis b || exit 1
+R="redis://127.0.0.1:$REDIS_PORT_b"
+cli() { redis-cli -p "$REDIS_PORT_b" "$@"; }
+NOW=$(date +%s%3N)
+T=$((NOW - 120000))
+
+# run A: five events, bodies with text the store does not keep (a log line,
+# an unknown field); run B: four; run C: three, to be trimmed away
+add() { # add RUN TYPE OFFSET_MS FIELD VALUE...
+	local run=$1 type=$2 off=$3
+	shift 3
+	cli XADD s '*' type "$type" run_id "$run" ts $((T + off)) agent_id planner "$@" >>"$TMP/ids.$run"
+}
+add run-a run.started 0
+add run-a llm.call 1000 model_id gpt-x input_tokens 10 output_tokens 5 message "thinking about alpha"
+add run-a log 2000 message "body-only text alpha" customer_tier gold
+add run-a tool.call 3000 tool_id search outcome success duration_ms 40
+add run-a run.completed 4000
+add run-b run.started 10
+add run-b log 1010 message "body-only text bravo one"
+add run-b log 2010 message "body-only text bravo two"
+add run-b run.completed 3010
+add run-c run.started 20
+add run-c log 1020 message "body-only text charlie"
+add run-c run.completed 2020
+is "$(cat "$TMP"/ids.run-* | grep -c -- -)" 12 "twelve entries written"
+
+"$EXECMON" snapshot --redis "$R" --stream s --window 1h --now "$NOW" -o "$TMP/snap-before.json" 2>"$TMP/snap.err"
+ok $? "a snapshot of the stream"
+
+tui_init || {
+	echo "Bail out! tmux did not start"
+	exit 1
+}
+# open RUN: the runs pane filtered to that run, Enter on it
+tui_run L 160 45 --redis "$R" --stream s --window 1h
+tui_wait L 20 '^ planner +3 '
+ok $? "the dashboard holds the three runs"
+
+open_run() { # open_run RUN: search for RUN, the recent runs (R), Enter on it
+	tui_keys L /
+	tui_keys L -l "$1"
+	tui_keys L Enter
+	tui_wait L 10 "filter text=$1" || return 1
+	tui_keys L R
+	tui_wait L 10 "^. [0-9:]+Z $1 " || return 1
+	tui_keys L Enter
+	tui_wait L 10 "^ run $1 "
+}
+close_run() { # back to the dashboard
+	tui_keys L Escape
+	tui_wait L 10 '^ recent runs' && tui_keys L Escape && tui_wait_titles L 10
+}
+
+open_run run-a
+ok $? "Enter opens run-a's log"
+tui_wait L 15 'message=body-only text alpha'
+ok $? "its events are read back from Redis: the log line's message is shown"
+tui_cap L >"$TMP/a.cap"
+grep -q 'customer_tier' "$TMP/a.cap"
+ok $? "with the fields execmon does not know"
+grep -q 'loading' "$TMP/a.cap"
+is "$?" 1 "nothing is left loading"
+grep -q 'gone' "$TMP/a.cap"
+is "$?" 1 "nothing is gone"
+close_run
+
+# two of run B's entries deleted after the dashboard read them
+B2=$(sed -n 2p "$TMP/ids.run-b")
+B3=$(sed -n 3p "$TMP/ids.run-b")
+is "$(cli XDEL s "$B2" "$B3")" 2 "XDEL two of run-b's entries"
+open_run run-b
+ok $? "Enter opens run-b's log"
+tui_wait L 15 '\(2 gone from Redis\)'
+ok $? "the two deleted entries are counted gone"
+tui_cap L >"$TMP/b.cap"
+is "$(grep -c 'gone: Redis no longer holds this entry' "$TMP/b.cap")" 2 "and each one's row says so"
+grep -q 'run.started' "$TMP/b.cap" && grep -q 'run.completed' "$TMP/b.cap"
+ok $? "the others are shown"
+grep -q 'body-only text bravo' "$TMP/b.cap"
+is "$?" 1 "the deleted bodies are not shown"
+close_run
+
+# the whole stream trimmed: run C's entries are all gone
+cli XTRIM s MAXLEN 0 >/dev/null
+is "$(cli XLEN s)" 0 "XTRIM emptied the stream"
+open_run run-c
+ok $? "Enter opens run-c's log"
+tui_wait L 15 '\(3 gone from Redis\)'
+ok $? "its three trimmed entries are counted gone"
+tui_match L 'run.completed'
+ok $? "its events are still listed, by type and time"
+close_run
+tui_keys L f
+tui_wait L 10 '^ planner +3 '
+ok $? "the runs and their figures are still held"
+
+# --- a WebSocket run keeps its bodies
+PY=""
+for p in python3 /usr/bin/python3; do
+	if "$p" -c 'import websockets' 2>/dev/null; then PY=$p; break; fi
+done
+if [ -n "$PY" ]; then
+	WSP=$(free_port)
+	cat >"$TMP/ws.jsonl" <<EOF
+{"type":"run.started","run_id":"run-w","ts":$((T + 30)),"agent_id":"planner"}
+{"type":"log","run_id":"run-w","ts":$((T + 1030)),"message":"held websocket body"}
+{"type":"run.completed","run_id":"run-w","ts":$((T + 2030))}
+EOF
+	"$PY" "$SRCDIR/tests/integration/ws-server.py" "$WSP" serve "$TMP/ws.jsonl" >"$TMP/ws.out" 2>"$TMP/ws.err" &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for 10 grep -q ready "$TMP/ws.out"
+	ok $? "a WebSocket server"
+	tui_run W 160 45 --ws "ws://127.0.0.1:$WSP/" --window 1h
+	tui_wait W 20 '^ planner +1 '
+	ok $? "the WebSocket run is held"
+	tui_keys W R
+	tui_wait W 10 '^. [0-9:]+Z run-w '
+	tui_keys W Enter
+	tui_wait W 10 '^ run run-w '
+	ok $? "its log opens"
+	tui_wait W 10 'message=held websocket body'
+	ok $? "its log shows the held bodies at once"
+	tui_match W 'loading|gone'
+	is "$?" 1 "nothing is read back"
+	tui_keys W q
+else
+	skip 5 "python3-websockets is not installed"
+fi
+
+tui_keys L q
+wait_for 10 test -e "$TMP/L.exit"
+ok $? "the dashboard quits"
+grep -q 'EXIT=0' "$TMP/L.exit"
+ok $? "with status 0"
+[ ! -s "$TMP/L.err" ] || { echo "# L stderr:"; sed 's/^/#   /' "$TMP/L.err"; }
+
+done_testing

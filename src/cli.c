@@ -62,6 +62,7 @@ const struct option cli_longopts[] = {
 	{ "theme", required_argument, NULL, O_THEME },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "refresh", required_argument, NULL, O_REFRESH },
+	{ "log-budget", required_argument, NULL, O_LOG_BUDGET },
 	{ "connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "count", required_argument, NULL, O_COUNT },
@@ -391,6 +392,11 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 	case O_CONFIG:
 		set_str(&o->config, v);
 		return 0;
+	case O_LOG_BUDGET:
+		if ((o->log_budget = parse_size(v)) < 0 ||
+		    (o->log_budget > 0 && o->log_budget < 1024 * 1024))
+			return bad(name, v, "not a size of at least 1M (or 0: no bound)");
+		return 0;
 	case O_REFRESH:
 		if (parse_int(v, 10, 10000, &n) != 0)
 			return bad(name, v, "not a frame period in ms (10..10000)");
@@ -516,6 +522,7 @@ cli_parse(struct opts *o, int argc, char **argv)
 	savedviews_init(o->views);
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
+	o->log_budget = CLI_LOG_BUDGET_DEFAULT;
 	o->connect_timeout_ms = 5000;
 	redis_level = stream_level = bullmq_level = ws_level = ws_header_level = L_DEFAULT;
 	price_level = L_DEFAULT;

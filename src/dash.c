@@ -611,6 +611,7 @@ dash_main(const struct opts *o)
 	}
 	d->store = store_create();
 	store_set_bodies(d->store, STORE_BODIES_REREAD);
+	store_set_log_budget(d->store, (size_t)o->log_budget);
 	d->window_ms = o->window_ms;
 	d->can_reload = dash_can_reload(o);
 	d->views = o->views;
@@ -653,6 +654,7 @@ dash_main(const struct opts *o)
 		store_free(d->store);
 		d->store = store_create();
 		store_set_bodies(d->store, STORE_BODIES_REREAD);
+		store_set_log_budget(d->store, (size_t)o->log_budget);
 		sources_clear();
 		c.from_ms = (o->now_ms ? o->now_ms : loop_now_ms()) - 2 * d->window_ms;
 		d->loaded_from_ms = c.from_ms;

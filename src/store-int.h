@@ -43,6 +43,9 @@ struct store {
 	uint64_t *gtab;        /* open-addressing set, 2 * STORE_GLOBAL_SEEN */
 
 	enum store_bodies bodies;
+	size_t log_budget;     /* bound on body bytes held, 0 = none */
+	size_t body_bytes;     /* sum of the runs' pk_held */
+	uint64_t bodies_dropped; /* bodies let go by the budget */
 	uint64_t version;
 	uint64_t duplicates;
 	uint64_t evicted;
@@ -58,6 +61,8 @@ struct run *store_run_new(struct store *, const char *id);
 /* Unindex r, drop its id and give its slot back (its other fields are freed by the caller). */
 void store_run_release(struct store *, struct run *r);
 void store_runs_done(struct store *);
+/* Let bodies go, runs seen first first, until 7/8 of the log budget is held. */
+void store_bodies_trim(struct store *);
 void store_trace_add(struct store *st, struct run *r);
 void store_trace_remove(struct store *st, struct run *r);
 

@@ -510,6 +510,8 @@ drop_oldest(struct run *r)
 {
 	store_run_gone_add(r, store_key_of(entry_id(r, &r->log[0]),
 	    r->log[0].source));
+	if (!(r->log[0].flags & LOGENT_SLIM))
+		r->pk_held -= r->log[0].len;
 	r->log_dropped++;
 	r->pk_dead += r->log[0].len;
 	r->log++;
@@ -539,6 +541,8 @@ place(struct run *r, size_t at, const struct event *ev, const struct buf *b,
 	e->source = ev->source;
 	e->type = (uint8_t)ev->type;
 	e->flags = slim ? LOGENT_SLIM : 0;
+	if (!slim)
+		r->pk_held += (uint32_t)b->len;
 	memcpy(r->pk + r->pk_len, b->p, b->len);
 	r->pk_len += (uint32_t)b->len;
 	r->nlog++;
@@ -603,7 +607,29 @@ log_free(struct run *r)
 	r->log = r->log_base = NULL;
 	r->pk = NULL;
 	r->nlog = r->log_cap = 0;
-	r->pk_len = r->pk_cap = r->pk_dead = 0;
+	r->pk_len = r->pk_cap = r->pk_dead = r->pk_held = 0;
+}
+
+size_t
+log_slim_all(struct run *r)
+{
+	unsigned char *slim;
+	struct event *evs;
+	size_t n = 0;
+
+	if (r->pk_held == 0)
+		return 0;
+	evs = log_unpack_all(r, &slim);
+	for (size_t i = 0; i < r->nlog; i++) {
+		n += slim[i] == 0;
+		slim[i] = 1;
+	}
+	r->pk_fixups--; /* not an identity change */
+	log_repack_all(r, evs, slim);
+	/* the slim packs fit in the old buffer: give the rest back */
+	if (r->pk_len + 64 < r->pk_cap)
+		pk_compact(r, 0);
+	return n;
 }
 
 int
@@ -646,7 +672,7 @@ log_repack_all(struct run *r, struct event *evs, unsigned char *slim)
 
 	if (++r->pk_fixups > LOG_FIXUPS_MAX)
 		r->pk_plain = 1;
-	r->pk_len = r->pk_dead = 0;
+	r->pk_len = r->pk_dead = r->pk_held = 0;
 	r->log = r->log_base;
 	r->nlog = 0;
 	for (size_t i = 0; i < n; i++) {

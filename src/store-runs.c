@@ -7,6 +7,7 @@
 
 #include "map.h"
 #include "store-int.h"
+#include "store-log.h"
 #include "strpool.h"
 #include "xmalloc.h"
 
@@ -273,4 +274,28 @@ store_trace(const struct store *cst, const char *trace_id,
 	} while (r != head);
 	*out = st->trace_out;
 	return n;
+}
+
+/*
+ * The log budget. Bodies go by run in first-seen order (the run vector's),
+ * so the oldest runs lose theirs first; each run's whole log at once, so a
+ * run shows all its events or none in full. Trimming to 7/8 of the bound
+ * leaves room for the next events before the next pass.
+ */
+void
+store_bodies_trim(struct store *st)
+{
+	size_t goal = st->log_budget - st->log_budget / 8;
+
+	for (size_t i = 0; i < st->nruns && st->body_bytes > goal; i++) {
+		struct run *r = st->runs[i];
+		uint32_t held = r->pk_held;
+
+		if (held == 0)
+			continue;
+		st->bodies_dropped += log_slim_all(r);
+		st->body_bytes -= held;
+		st->body_bytes += r->pk_held;
+	}
+	st->version++;
 }

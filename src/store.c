@@ -155,6 +155,7 @@ str_set(struct store *st, const char **dst, const char *src)
 static void
 run_free(struct store *st, struct run *r)
 {
+	st->body_bytes -= r->pk_held;
 	log_free(r);
 	free(r->gone);
 	store_trace_remove(st, r);
@@ -576,6 +577,26 @@ store_set_bodies(struct store *st, enum store_bodies b)
 	st->bodies = b;
 }
 
+void
+store_set_log_budget(struct store *st, size_t bytes)
+{
+	st->log_budget = bytes;
+	if (bytes > 0 && st->body_bytes > bytes)
+		store_bodies_trim(st);
+}
+
+size_t
+store_body_bytes(const struct store *st)
+{
+	return st->body_bytes;
+}
+
+uint64_t
+store_bodies_dropped(const struct store *st)
+{
+	return st->bodies_dropped;
+}
+
 /* Whether ev's body is left to its source (see store_set_bodies). */
 static int
 store_slim(const struct store *st, const struct event *ev)
@@ -618,6 +639,7 @@ store_apply(struct store *st, struct event *ev)
 		} else {
 			struct event *old = NULL;
 			unsigned char *slim = NULL;
+			uint32_t held = r->pk_held;
 
 			/* packed events may refer to identity about to change */
 			if (r->nlog > 0 && log_identity_changes(r, ev))
@@ -626,6 +648,10 @@ store_apply(struct store *st, struct event *ev)
 			if (old != NULL)
 				log_repack_all(r, old, slim);
 			log_insert(r, ev, store_slim(st, ev));
+			st->body_bytes += r->pk_held;
+			st->body_bytes -= held;
+			if (st->log_budget > 0 && st->body_bytes > st->log_budget)
+				store_bodies_trim(st);
 			changed = 1;
 		}
 	}

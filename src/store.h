@@ -106,6 +106,7 @@ struct run {
 	struct logent *log_base; /* the log's allocation (log points into it) */
 	unsigned char *pk;     /* packed events of the log */
 	uint32_t pk_len, pk_cap, pk_dead; /* bytes used, allocated, unused */
+	uint32_t pk_held;      /* packed bytes of entries with their body (not slim) */
 	int pk_plain;          /* identity changed too often: packs hold copies */
 	int pk_fixups;         /* identity changes that repacked the log */
 	int has_totals;        /* terminal event carried token/cost totals */
@@ -156,6 +157,17 @@ int store_apply(struct store *, struct event *ev);
  */
 enum store_bodies { STORE_BODIES_ALL, STORE_BODIES_REREAD };
 void store_set_bodies(struct store *, enum store_bodies);
+/*
+ * Bound the bytes of event bodies held (0, the default: no bound). Beyond
+ * it, the bodies of the runs seen first are let go, whole runs at a time,
+ * until 7/8 of the bound is held: their entries become slim (LOGENT_SLIM),
+ * keeping every figure; the drill-down says their bodies were not kept
+ * (those of a source that can re-read them are read back as before).
+ */
+void store_set_log_budget(struct store *, size_t bytes);
+/* Bytes of event bodies held now, and bodies let go by the budget so far. */
+size_t store_body_bytes(const struct store *);
+uint64_t store_bodies_dropped(const struct store *);
 
 /* Counter that changes whenever the model does (for redraw decisions). */
 uint64_t store_version(const struct store *);

@@ -144,6 +144,40 @@ else
 	skip 5 "python3-websockets is not installed"
 fi
 
+# --- a byte budget for held bodies: the oldest runs' go first
+python3 - "$TMP/big.jsonl" "$T" <<'EOF'
+import json, sys
+out, t = open(sys.argv[1], "w"), int(sys.argv[2])
+for i in range(600):
+    for k, typ in enumerate(("run.started", "log", "run.completed")):
+        out.write(json.dumps({"type": typ, "run_id": "big-%03d" % i, "ts": t + i * 10 + k,
+                              "agent_id": "bulk", "message": "held body %03d " % i + "x" * 1000,
+                              "_source": "feed", "_id": "%d-%d" % (i, k)}) + "\n")
+EOF
+tui_run P 160 45 --replay "$TMP/big.jsonl" --window 1h --log-budget 1M
+tui_wait P 20 '^ bulk +600 '
+ok $? "600 replayed runs (1.8 MB of bodies) held under --log-budget 1M"
+open_run_p() { # open_run_p RUN
+	tui_keys P /
+	tui_keys P -l "$1"
+	tui_keys P Enter
+	tui_wait P 10 "filter text=$1" && tui_keys P R &&
+		tui_wait P 10 "^. [0-9:]+Z $1 " && tui_keys P Enter && tui_wait P 10 "^ run $1 "
+}
+open_run_p big-000
+ok $? "the first run's log opens"
+tui_wait P 10 'body not kept \(log budget\)'
+ok $? "its bodies were let go, and the rows say so"
+tui_match P 'run.completed'
+ok $? "its events are still listed"
+tui_keys P Escape
+tui_wait P 10 '^ recent runs' && tui_keys P Escape
+open_run_p big-599
+ok $? "the last run's log opens"
+tui_wait P 10 'message=held body 599'
+ok $? "its bodies are held"
+tui_keys P q
+
 tui_keys L q
 wait_for 10 test -e "$TMP/L.exit"
 ok $? "the dashboard quits"

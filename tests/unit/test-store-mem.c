@@ -63,6 +63,16 @@ apply_copy(struct store *st, const struct event *ev)
 	return r;
 }
 
+/* Apply ev and release it. */
+static int
+apply(struct store *st, struct event ev)
+{
+	int r = store_apply(st, &ev);
+
+	event_done(&ev);
+	return r;
+}
+
 /* Repeats are told by the log (and, past its bound, by the gone keys). */
 static void
 test_dedup_log(void)
@@ -209,10 +219,63 @@ test_slim(void)
 	sources_clear();
 }
 
+/* Held bodies stay within the log budget; the runs seen first lose theirs first. */
+static void
+test_budget(void)
+{
+	enum { RUNS = 300, PER = 6, BUDGET = 256 * 1024 };
+	struct store *all = store_create(), *bounded = store_create();
+	char run[32], id[32], msg[1100];
+	size_t i, k, over = 0, same = 1;
+	struct event ev;
+
+	store_set_log_budget(bounded, BUDGET);
+	memset(msg, 'x', sizeof msg - 1);
+	msg[sizeof msg - 1] = '\0';
+	for (i = 0; i < RUNS; i++) {
+		snprintf(run, sizeof run, "w%03zu", i);
+		for (k = 0; k < PER; k++) {
+			snprintf(id, sizeof id, "%zu-%zu", i, k);
+			ev = ev_new(k == 1 ? EV_LLM_CALL : EV_LOG, run,
+			    100000 + (int64_t)(i * PER + k), 7, id);
+			ev.message = xstrdup(msg);
+			ev.input_tokens = (int64_t)k;
+			ev.has |= EF_INPUT_TOKENS;
+			apply_copy(all, &ev);
+			apply_copy(bounded, &ev);
+			event_done(&ev);
+			over += store_body_bytes(bounded) > BUDGET;
+		}
+	}
+	is_int(over, 0, "the bodies held never pass the budget");
+	ok(store_body_bytes(all) > 4 * BUDGET, "unbounded, they would (%zu bytes)",
+	    store_body_bytes(all));
+	ok(store_bodies_dropped(bounded) > 0, "%llu bodies let go",
+	    (unsigned long long)store_bodies_dropped(bounded));
+	ok(!run_log_held(store_find(bounded, "w000"), 0) &&
+	    run_log_held(store_find(bounded, "w299"), PER - 1),
+	    "the first run's bodies went, the last run's are held");
+	for (i = 0; i < RUNS; i++) {
+		const struct run *a = store_run_at(all, i), *b = store_run_at(bounded, i);
+
+		same &= a->nlog == b->nlog && a->input_tokens == b->input_tokens &&
+		    a->llm_calls == b->llm_calls && a->first_ms == b->first_ms &&
+		    a->last_ms == b->last_ms;
+	}
+	ok(same, "every run's figures and log length are the same as unbounded");
+	is_int(apply(bounded, ev_new(EV_LOG, "w000", 100000, 7, "0-0")), 0,
+	    "a repeat of a slimmed event is still known");
+	store_set_log_budget(all, BUDGET);
+	ok(store_body_bytes(all) <= BUDGET, "setting a budget trims at once");
+	store_free(all);
+	store_free(bounded);
+}
+
 int
 main(void)
 {
 	test_dedup_log();
 	test_slim();
+	test_budget();
 	return tap_done();
 }

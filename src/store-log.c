@@ -464,12 +464,12 @@ log_reserve(struct run *r)
 	    sizeof *r->log);
 }
 
-/* Copy the live packs into a new buffer with room for extra more bytes. */
+/* Copy the live packs into a new buffer with room for extra more bytes (and half as much again unless exact). */
 static void
-pk_compact(struct run *r, size_t extra)
+pk_compact_to(struct run *r, size_t extra, int exact)
 {
-	size_t live = r->pk_len - r->pk_dead, cap = live + extra + live / 2;
-	unsigned char *np = xmalloc(cap > 64 ? cap : 64);
+	size_t live = r->pk_len - r->pk_dead, cap = live + extra + (exact ? 0 : live / 2);
+	unsigned char *np = xmalloc(cap > 64 || exact ? (cap > 0 ? cap : 1) : 64);
 	uint32_t at = 0;
 
 	for (size_t i = 0; i < r->nlog; i++) {
@@ -480,8 +480,14 @@ pk_compact(struct run *r, size_t extra)
 	free(r->pk);
 	r->pk = np;
 	r->pk_len = at;
-	r->pk_cap = (uint32_t)(cap > 64 ? cap : 64);
+	r->pk_cap = (uint32_t)(cap > 64 || exact ? (cap > 0 ? cap : 1) : 64);
 	r->pk_dead = 0;
+}
+
+static void
+pk_compact(struct run *r, size_t extra)
+{
+	pk_compact_to(r, extra, 0);
 }
 
 /* Make room for n more packed bytes. */
@@ -610,6 +616,20 @@ log_free(struct run *r)
 	r->pk_len = r->pk_cap = r->pk_dead = r->pk_held = 0;
 }
 
+void
+log_shrink(struct run *r)
+{
+	if (r->log_base != NULL && r->nlog > 0 && r->log_cap > r->nlog) {
+		if (r->log != r->log_base)
+			memmove(r->log_base, r->log, r->nlog * sizeof *r->log);
+		r->log_cap = r->nlog;
+		r->log_base = r->log = xreallocarray(r->log_base, r->log_cap,
+		    sizeof *r->log);
+	}
+	if (r->pk != NULL && r->pk_cap > r->pk_len - r->pk_dead + 16)
+		pk_compact_to(r, 0, 1);
+}
+
 size_t
 log_slim_all(struct run *r)
 {
@@ -627,8 +647,7 @@ log_slim_all(struct run *r)
 	r->pk_fixups--; /* not an identity change */
 	log_repack_all(r, evs, slim);
 	/* the slim packs fit in the old buffer: give the rest back */
-	if (r->pk_len + 64 < r->pk_cap)
-		pk_compact(r, 0);
+	log_shrink(r);
 	return n;
 }
 

@@ -16,6 +16,8 @@ void log_insert(struct run *r, struct event *ev, int slim);
  * with an entry ID: the same event again).
  */
 int log_has(const struct run *r, const struct event *ev);
+/* Give back the room r's log holds for more events (a finished run rarely gets more). */
+void log_shrink(struct run *r);
 /* Make every entry of r's log slim; the number of bodies let go. */
 size_t log_slim_all(struct run *r);
 /* Free r's log. */

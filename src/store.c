@@ -640,6 +640,7 @@ store_apply(struct store *st, struct event *ev)
 			struct event *old = NULL;
 			unsigned char *slim = NULL;
 			uint32_t held = r->pk_held;
+			int type = ev->type;
 
 			/* packed events may refer to identity about to change */
 			if (r->nlog > 0 && log_identity_changes(r, ev))
@@ -648,6 +649,8 @@ store_apply(struct store *st, struct event *ev)
 			if (old != NULL)
 				log_repack_all(r, old, slim);
 			log_insert(r, ev, store_slim(st, ev));
+			if (terminal_rank(type) > 0)
+				log_shrink(r);
 			st->body_bytes += r->pk_held;
 			st->body_bytes -= held;
 			if (st->log_budget > 0 && st->body_bytes > st->log_budget)

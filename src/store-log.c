@@ -1,7 +1,9 @@
 /* execmon - a run's event log: events packed into one buffer per run. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,7 @@
  * time, type and source in sorted order.
  *
  * A packed event:
- *   varint  entry ID length + 1 (0 = none), the bytes, a NUL
+ *   the entry ID: a stream ID as numbers, else a string (see pb_eid)
  *   varint  has (enum event_field bits)
  *   varint  strings present (bit i = str_fields[i])
  *   varint  strings that are the run's own value (a subset: not stored)
@@ -173,6 +175,90 @@ get_opt(const unsigned char **pp, size_t *lenp)
 	return s;
 }
 
+/*
+ * Entry IDs. A stream ID ("ms-seq", or "ms-seq#N" of a stream found new)
+ * that reads back the same is packed as numbers: a varint tag 2(N + 1),
+ * then ms and seq as varints (about 9 bytes instead of 17). Any other ID is
+ * a string: tag 2 * length + 1, the bytes, a NUL. Tag 0 = none.
+ */
+#define EID_MAX 64
+
+static void
+eid_fmt(uint64_t ms, uint64_t seq, uint64_t gen, char *buf)
+{
+	if (gen > 0)
+		snprintf(buf, EID_MAX, "%" PRIu64 "-%" PRIu64 "#%" PRIu64, ms, seq, gen);
+	else
+		snprintf(buf, EID_MAX, "%" PRIu64 "-%" PRIu64, ms, seq);
+}
+
+/* Digits at *pp into *v (no sign, no overflow); 0, or -1. */
+static int
+eid_num(const char **pp, uint64_t *v)
+{
+	const char *p = *pp;
+
+	*v = 0;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (*v > (UINT64_MAX - 9) / 10)
+			return -1;
+		*v = *v * 10 + (uint64_t)(*p - '0');
+	}
+	*pp = p;
+	return 0;
+}
+
+static void
+pb_eid(struct buf *b, const char *id)
+{
+	uint64_t ms, seq, gen = 0;
+	const char *p = id;
+	char back[EID_MAX];
+	size_t n;
+
+	if (id == NULL) {
+		pb_uv(b, 0);
+		return;
+	}
+	if (eid_num(&p, &ms) == 0 && *p++ == '-' && eid_num(&p, &seq) == 0 &&
+	    (*p == '\0' || (*p++ == '#' && eid_num(&p, &gen) == 0 && gen > 0 &&
+	    gen < UINT32_MAX)) && *p == '\0') {
+		eid_fmt(ms, seq, gen, back);
+		if (strcmp(back, id) == 0) {
+			pb_uv(b, 2 * (gen + 1));
+			pb_uv(b, ms);
+			pb_uv(b, seq);
+			return;
+		}
+	}
+	n = strlen(id);
+	pb_uv(b, 2 * (uint64_t)n + 1);
+	buf_put(b, id, n);
+	buf_put(b, "", 1);
+}
+
+/* The entry ID at *pp: in the pack, or formatted into buf (EID_MAX); NULL = none. */
+static const char *
+get_eid(const unsigned char **pp, char *buf)
+{
+	uint64_t t = get_uv(pp), ms, seq;
+	const char *s;
+
+	if (t == 0)
+		return NULL;
+	if (t & 1) {
+		s = (const char *)*pp;
+		*pp += (t - 1) / 2 + 1;
+		return s;
+	}
+	ms = get_uv(pp);
+	seq = get_uv(pp);
+	eid_fmt(ms, seq, t / 2 - 1, buf);
+	return buf;
+}
+
 static const char *
 run_str(const struct run *r, size_t i)
 {
@@ -218,7 +304,7 @@ pack(const struct run *r, const struct event *ev, struct buf *b, int slim)
 	char *text;
 	size_t i;
 
-	pb_opt(b, ev->entry_id, ev->entry_id ? strlen(ev->entry_id) : 0);
+	pb_eid(b, ev->entry_id);
 	pb_uv(b, ev->has);
 	for (i = 0; i < NSTR; i++) {
 		s = *CFIELD(ev, str_fields[i].ev, char *);
@@ -267,6 +353,9 @@ pack(const struct run *r, const struct event *ev, struct buf *b, int slim)
 	free(text);
 }
 
+/* The entry ID run_log_peek formats (valid until the next peek). */
+static char peek_eid[EID_MAX];
+
 /*
  * Read entry e of r into ev. With copy, ev owns copies of everything;
  * without, its strings point into the store and extra stays NULL.
@@ -277,6 +366,7 @@ unpack(const struct run *r, const struct logent *e, struct event *ev,
 {
 	const unsigned char *p = r->pk + e->off;
 	uint64_t present, same;
+	char eid[EID_MAX];
 	const char *s;
 	size_t i, n;
 
@@ -284,7 +374,9 @@ unpack(const struct run *r, const struct logent *e, struct event *ev,
 	ev->ts_ms = e->ts_ms;
 	ev->type = (enum event_type)e->type;
 	ev->source = e->source;
-	s = get_opt(&p, &n);
+	s = get_eid(&p, eid);
+	if (s == eid && !copy)
+		s = memcpy(peek_eid, eid, sizeof peek_eid);
 	if (s != NULL)
 		ev->entry_id = copy ? xstrdup(s) : (char *)(uintptr_t)s;
 	ev->has = (uint32_t)get_uv(&p);
@@ -357,10 +449,11 @@ run_log_figures(const struct run *r, size_t i, struct log_figures *f)
 	const unsigned char *p = r->pk + r->log[i].off;
 	uint64_t present, same;
 	const char **dst;
+	char eid[EID_MAX];
 	size_t k, n;
 
 	memset(f, 0, sizeof *f);
-	skip_opt(&p); /* entry ID */
+	get_eid(&p, eid); /* entry ID */
 	f->has = (uint32_t)get_uv(&p);
 	present = get_uv(&p);
 	same = get_uv(&p);
@@ -410,14 +503,13 @@ run_log_figures(const struct run *r, size_t i, struct log_figures *f)
 	}
 }
 
-/* The entry ID of a packed event, or NULL. */
+/* The entry ID of a packed event (maybe formatted into buf, EID_MAX), or NULL. */
 static const char *
-entry_id(const struct run *r, const struct logent *e)
+entry_id(const struct run *r, const struct logent *e, char *buf)
 {
 	const unsigned char *p = r->pk + e->off;
-	size_t n;
 
-	return get_opt(&p, &n);
+	return get_eid(&p, buf);
 }
 
 static int
@@ -436,7 +528,9 @@ log_cmp(const struct run *r, const struct logent *e, const struct event *ev)
 		return e->ts_ms < ev->ts_ms ? -1 : 1;
 	if (e->source != ev->source)
 		return e->source < ev->source ? -1 : 1;
-	return strcmp_null(entry_id(r, e), ev->entry_id);
+	char buf[EID_MAX];
+
+	return strcmp_null(entry_id(r, e, buf), ev->entry_id);
 }
 
 /* Make room for one more entry at the end of the log's allocation. */
@@ -514,7 +608,9 @@ pk_reserve(struct run *r, size_t n)
 static void
 drop_oldest(struct run *r)
 {
-	store_run_gone_add(r, store_key_of(entry_id(r, &r->log[0]),
+	char buf[EID_MAX];
+
+	store_run_gone_add(r, store_key_of(entry_id(r, &r->log[0], buf),
 	    r->log[0].source));
 	if (!(r->log[0].flags & LOGENT_SLIM))
 		r->pk_held -= r->log[0].len;

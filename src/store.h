@@ -52,6 +52,7 @@ struct logent {
 struct run {
 	const char *id;        /* interned in the store's pool (strpool.h) */
 	enum run_status status;
+	int cost_estimated;    /* that cost holds estimates from model prices (prices.c) */
 	int64_t queued_ms;     /* earliest run.queued */
 	int64_t started_ms;    /* earliest run.started */
 	int64_t finished_ms;   /* the deciding terminal event's time */
@@ -81,40 +82,40 @@ struct run {
 	int64_t llm_calls, tool_calls, tool_errors, retries;
 	int64_t input_tokens, output_tokens; /* totals (see store.c) */
 	int64_t cost_nusd;     /* cost in nano-USD, exact integer sums */
-	int cost_estimated;    /* that cost holds estimates from model prices (prices.c) */
 	int64_t last_llm_ms;   /* latest llm.call event time */
 
 	struct logent *log;    /* sorted by (ts, source, entry id, arrival) */
 	uint32_t nlog, log_cap; /* nlog <= STORE_LOG_MAX */
 	uint64_t log_dropped;  /* events beyond STORE_LOG_MAX */
 
-	/* private to store.c */
+	/* private to the store (widest first: no padding) */
 	uint64_t *gone;        /* keys of (source, entry ID) of events applied but
 	                          not in the log (dropped by its bounds), sorted */
-	uint32_t ngone, gone_cap;
 	int64_t llm_in, llm_out, llm_nusd;   /* sums over llm.call */
 	int64_t tot_in, tot_out, tot_nusd;   /* totals from the terminal event */
-	int64_t term_key_ms; int term_key_type; /* deciding terminal; type 0 = none */
-	uint32_t tot_has;      /* EF_INPUT_TOKENS|EF_OUTPUT_TOKENS|EF_COST_USD on it */
+	int64_t term_key_ms;   /* the deciding terminal's time */
 	uint64_t term_key_id;  /* its (source, entry id) hash, 0 = none */
 	const char *term_model; /* its model_id */
 	const char *llm_model; /* model_id of the latest llm.call */
 	int64_t llm_model_ms;  /* that llm.call's event time */
-	uint32_t types;        /* bit (1 << type) per event type seen */
-	int has_priority;
 	uint64_t nevents;      /* distinct events applied */
 	struct logent *log_base; /* the log's allocation (log points into it) */
 	unsigned char *pk;     /* packed events of the log */
-	uint32_t pk_len, pk_cap, pk_dead; /* bytes used, allocated, unused */
-	uint32_t pk_held;      /* packed bytes of entries with their body (not slim) */
-	int pk_plain;          /* identity changed too often: packs hold copies */
-	int pk_fixups;         /* identity changes that repacked the log */
-	int has_totals;        /* terminal event carried token/cost totals */
-	int llm_estimated;     /* an llm.call's cost was estimated */
 	size_t index;          /* position in the store's run vector */
 	struct run *trace_prev, *trace_next; /* the trace's runs, a ring in
 	                          first-seen order; trace_next links free slots */
 	uint64_t id_hash;      /* map_hash of id */
+	uint32_t ngone, gone_cap;
+	uint32_t tot_has;      /* EF_INPUT_TOKENS|EF_OUTPUT_TOKENS|EF_COST_USD on it */
+	uint32_t types;        /* bit (1 << type) per event type seen */
+	uint32_t pk_len, pk_cap, pk_dead; /* bytes used, allocated, unused */
+	uint32_t pk_held;      /* packed bytes of entries with their body (not slim) */
+	int has_totals;        /* terminal event carried token/cost totals */
+	uint8_t term_key_type; /* the deciding terminal's type, 0 = none */
+	uint8_t has_priority;
+	uint8_t pk_plain;      /* identity changed too often: packs hold copies */
+	uint8_t pk_fixups;     /* identity changes that repacked the log */
+	uint8_t llm_estimated; /* an llm.call's cost was estimated */
 };
 
 struct queue_state {
@@ -185,8 +186,10 @@ int run_log_held(const struct run *r, size_t i);
 void run_log_get(const struct run *r, size_t i, struct event *ev);
 /*
  * Event i of r's log without copies, for reading many: strings point into the
- * store and stay valid until it next changes, extra is NULL (unknown fields
- * are only in run_log_get), and ev must not be passed to event_done.
+ * store and stay valid until it next changes (but entry_id, which may be
+ * formatted for the call: valid until the next run_log_peek), extra is NULL
+ * (unknown fields are only in run_log_get), and ev must not be passed to
+ * event_done.
  */
 void run_log_peek(const struct run *r, size_t i, struct event *ev);
 /*

@@ -206,12 +206,13 @@ rl_bodies_prepare(struct dash *d, const struct run *r)
 			it->state = RLB_LOADING;
 			map_put(rl.items, key, it);
 			rl.loading++;
-			ids[nids++] = ev.entry_id;
+			ids[nids++] = xstrdup(ev.entry_id);
 		}
 		if (nids == 0)
 			break;
-		/* the IDs point into the store: the fetch copies them */
 		start(src, ids, nids);
+		for (size_t i = 0; i < nids; i++)
+			free((char *)(uintptr_t)ids[i]);
 		nids = 0;
 		src = -1;
 	}

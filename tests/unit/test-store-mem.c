@@ -271,11 +271,44 @@ test_budget(void)
 	store_free(bounded);
 }
 
+/* Entry IDs read back exactly, whether packed as numbers or as text. */
+static void
+test_entry_ids(void)
+{
+	static const char *const ids[] = {
+		"1700000000000-0", "1-2#3", "007-1", "abc", "",
+		"18446744073709551615-18446744073709551615", "18446744073709551616-0",
+		"1-1#0", "5-5#", "5--5", "12:send", "1700000000000-12#4294967296",
+	};
+	size_t n = sizeof ids / sizeof ids[0], i, back = 0, peeked = 0, dups = 0;
+	struct store *st = store_create();
+	struct run *r;
+	struct event ev;
+
+	for (i = 0; i < n; i++)
+		apply(st, ev_new(EV_LOG, "ids", 50 + (int64_t)i, 0, ids[i]));
+	r = store_find(st, "ids");
+	for (i = 0; i < n; i++) {
+		run_log_get(r, i, &ev);
+		back += ev.entry_id != NULL && strcmp(ev.entry_id, ids[i]) == 0;
+		event_done(&ev);
+		run_log_peek(r, i, &ev);
+		peeked += ev.entry_id != NULL && strcmp(ev.entry_id, ids[i]) == 0;
+	}
+	is_int(back, n, "every entry ID reads back the same");
+	is_int(peeked, n, "and peeks the same");
+	for (i = 0; i < n; i++)
+		dups += apply(st, ev_new(EV_LOG, "ids", 50 + (int64_t)i, 0, ids[i])) == 0;
+	is_int(dups, n, "and each one's repeat is known");
+	store_free(st);
+}
+
 int
 main(void)
 {
 	test_dedup_log();
 	test_slim();
 	test_budget();
+	test_entry_ids();
 	return tap_done();
 }

@@ -265,35 +265,38 @@ run_str(const struct run *r, size_t i)
 	return *CFIELD(r, str_fields[i].run, char *);
 }
 
-/* An llm.call that ended in an error, or a tool.call that failed: the errors table's occurrences. */
-static int
-is_error_occurrence(const struct event *ev)
+/* Every key and string of v, at any depth (to 64), each followed by a NUL. */
+static void
+texts_of(json_t *v, struct buf *t, int depth)
 {
-	if (ev->type == EV_LLM_CALL)
-		return ev->finish_reason != NULL &&
-		    strcmp(ev->finish_reason, "error") == 0;
-	if (ev->type == EV_TOOL_CALL)
-		return ev->outcome != NULL && (strcmp(ev->outcome, "error") == 0 ||
-		    strcmp(ev->outcome, "timeout") == 0);
-	return 0;
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (v == NULL || depth > 64)
+		return;
+	if (json_is_string(v))
+		buf_put(t, json_string_value(v), strlen(json_string_value(v)) + 1);
+	else if (json_is_object(v)) {
+		json_object_foreach(v, k, e) {
+			buf_put(t, k, strlen(k) + 1);
+			texts_of(e, t, depth + 1);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			texts_of(e, t, depth + 1);
+	}
 }
 
 /*
- * Whether a slim pack keeps string field i of ev: the figures the metrics
- * read, what the errors table and the tool filter read (the message of an
- * error occurrence that has no error_message), the reasons, and identity
- * only when it is the run's own (which costs a bit).
+ * Whether a slim pack keeps string field i: every one but identity that is
+ * not the run's own (the run's costs a bit). The payload goes too, but for
+ * its keys and strings (texts_of), which search reads.
  */
 static int
-slim_keeps(const struct event *ev, size_t i, int same)
+slim_keeps(size_t i, int same)
 {
-	size_t off = str_fields[i].ev;
-
-	if (str_fields[i].run != NONE)
-		return same;
-	if (off == EOFF(message))
-		return ev->error_message == NULL && is_error_occurrence(ev);
-	return 1;
+	return str_fields[i].run == NONE || same;
 }
 
 static void
@@ -314,7 +317,7 @@ pack(const struct run *r, const struct event *ev, struct buf *b, int slim)
 		if (str_fields[i].run != NONE && !r->pk_plain &&
 		    run_str(r, i) != NULL && strcmp(s, run_str(r, i)) == 0)
 			same |= 1ull << i;
-		if (slim && !slim_keeps(ev, i, (same >> i) & 1))
+		if (slim && !slim_keeps(i, (same >> i) & 1))
 			continue;
 		present |= 1ull << i;
 	}
@@ -347,7 +350,17 @@ pack(const struct run *r, const struct event *ev, struct buf *b, int slim)
 			break;
 		}
 	}
-	text = ev->extra != NULL && !slim ? json_dumps(ev->extra,
+	if (slim) {
+		/* what search reads of the payload: its keys and strings */
+		struct buf t;
+
+		buf_init(&t);
+		texts_of(ev->extra, &t, 0);
+		pb_opt(b, t.len > 0 ? t.p : NULL, t.len);
+		buf_done(&t);
+		return;
+	}
+	text = ev->extra != NULL ? json_dumps(ev->extra,
 	    JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	pb_opt(b, text, text != NULL ? strlen(text) : 0);
 	free(text);
@@ -417,7 +430,7 @@ unpack(const struct run *r, const struct logent *e, struct event *ev,
 		}
 	}
 	s = get_opt(&p, &n);
-	if (s != NULL && copy)
+	if (s != NULL && copy && !(e->flags & LOGENT_SLIM))
 		ev->extra = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL,
 		    NULL);
 }
@@ -503,6 +516,61 @@ run_log_figures(const struct run *r, size_t i, struct log_figures *f)
 	}
 }
 
+/* The source index a log entry holds for s. */
+static int
+log_source(int s)
+{
+	return s >= 0 && s < LOGENT_SOURCES ? s : -1;
+}
+
+/* Where the last field of the pack at p (its payload) starts. */
+static const unsigned char *
+pack_extra(const unsigned char *p)
+{
+	uint64_t t = get_uv(&p), has, present, same;
+	size_t i;
+
+	if (t & 1)
+		p += (t - 1) / 2 + 1;
+	else if (t != 0) {
+		get_uv(&p);
+		get_uv(&p);
+	}
+	has = get_uv(&p);
+	present = get_uv(&p);
+	same = get_uv(&p);
+	for (i = 0; i < NSTR; i++) {
+		if (present & ~same & (1ull << i))
+			skip_opt(&p);
+	}
+	for (i = 0; i < NNUM; i++) {
+		if (!(has & num_fields[i].bit))
+			continue;
+		switch (num_fields[i].kind) {
+		case NK_INT:
+			get_uv(&p);
+			break;
+		case NK_DBL:
+			p += sizeof(double);
+			break;
+		case NK_BOOL:
+			p++;
+			break;
+		}
+	}
+	return p;
+}
+
+/* The length of entry e's pack, read from the pack itself. */
+static uint32_t
+pack_len(const struct run *r, const struct logent *e)
+{
+	const unsigned char *start = r->pk + e->off, *p = pack_extra(start);
+
+	skip_opt(&p);
+	return (uint32_t)(p - start);
+}
+
 /* The entry ID of a packed event (maybe formatted into buf, EID_MAX), or NULL. */
 static const char *
 entry_id(const struct run *r, const struct logent *e, char *buf)
@@ -526,8 +594,8 @@ log_cmp(const struct run *r, const struct logent *e, const struct event *ev)
 {
 	if (e->ts_ms != ev->ts_ms)
 		return e->ts_ms < ev->ts_ms ? -1 : 1;
-	if (e->source != ev->source)
-		return e->source < ev->source ? -1 : 1;
+	if (e->source != log_source(ev->source))
+		return e->source < log_source(ev->source) ? -1 : 1;
 	char buf[EID_MAX];
 
 	return strcmp_null(entry_id(r, e, buf), ev->entry_id);
@@ -567,9 +635,11 @@ pk_compact_to(struct run *r, size_t extra, int exact)
 	uint32_t at = 0;
 
 	for (size_t i = 0; i < r->nlog; i++) {
-		memcpy(np + at, r->pk + r->log[i].off, r->log[i].len);
+		uint32_t len = pack_len(r, &r->log[i]);
+
+		memcpy(np + at, r->pk + r->log[i].off, len);
 		r->log[i].off = at;
-		at += r->log[i].len;
+		at += len;
 	}
 	free(r->pk);
 	r->pk = np;
@@ -612,10 +682,12 @@ drop_oldest(struct run *r)
 
 	store_run_gone_add(r, store_key_of(entry_id(r, &r->log[0], buf),
 	    r->log[0].source));
+	uint32_t len = pack_len(r, &r->log[0]);
+
 	if (!(r->log[0].flags & LOGENT_SLIM))
-		r->pk_held -= r->log[0].len;
+		r->pk_held -= len;
 	r->log_dropped++;
-	r->pk_dead += r->log[0].len;
+	r->pk_dead += len;
 	r->log++;
 	r->nlog--;
 }
@@ -639,9 +711,8 @@ place(struct run *r, size_t at, const struct event *ev, const struct buf *b,
 	e = &r->log[at];
 	e->ts_ms = ev->ts_ms;
 	e->off = r->pk_len;
-	e->len = (uint32_t)b->len;
-	e->source = ev->source;
-	e->type = (uint8_t)ev->type;
+	e->source = log_source(ev->source);
+	e->type = (unsigned)ev->type & 0x3f;
 	e->flags = slim ? LOGENT_SLIM : 0;
 	if (!slim)
 		r->pk_held += (uint32_t)b->len;
@@ -799,6 +870,17 @@ log_repack_all(struct run *r, struct event *evs, unsigned char *slim)
 	}
 	free(evs);
 	free(slim);
+}
+
+const char *
+log_texts(const struct run *r, size_t i, size_t *len)
+{
+	const unsigned char *p = pack_extra(r->pk + r->log[i].off);
+
+	*len = 0;
+	if (!(r->log[i].flags & LOGENT_SLIM))
+		return NULL;
+	return get_opt(&p, len);
 }
 
 int

@@ -16,6 +16,11 @@ void log_insert(struct run *r, struct event *ev, int slim);
  * with an entry ID: the same event again).
  */
 int log_has(const struct run *r, const struct event *ev);
+/*
+ * The keys and strings of the payload of slim entry i, each followed by a
+ * NUL, *len bytes in all (what search reads); NULL if none or not slim.
+ */
+const char *log_texts(const struct run *r, size_t i, size_t *len);
 /* Give back the room r's log holds for more events (a finished run rarely gets more). */
 void log_shrink(struct run *r);
 /* Make every entry of r's log slim; the number of bodies let go. */

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "event.h"
+#include "store-log.h"
 #include "store.h"
 
 /* A JSON value holds needle in one of its strings (keys too), at any depth. */
@@ -55,6 +56,15 @@ run_log_event_has_text(const struct run *r, size_t i, const char *needle)
 		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
 	if (hit)
 		return 1;
+	if (!run_log_held(r, i)) {
+		/* a slim event keeps its payload's strings for this */
+		size_t len, at;
+		const char *t = log_texts(r, i, &len);
+
+		for (at = 0; t != NULL && at < len && !hit; at += strlen(t + at) + 1)
+			hit = strcasestr(t + at, needle) != NULL;
+		return hit;
+	}
 	run_log_get(r, i, &ev);
 	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
 	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;

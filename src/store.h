@@ -25,17 +25,19 @@ enum run_status {
 #define STORE_WORKER_SAMPLES 4096
 
 /*
- * One event of a run's log. The event itself is packed in the run's private
+ * One event of a run's log (16 bytes). The event itself is packed in the run's private
  * buffer (fields the run holds too are referred to, not copied): read it with
  * run_log_get() or run_log_peek().
  */
 struct logent {
 	int64_t ts_ms;         /* event time, epoch ms */
-	uint32_t off, len;     /* the packed event, private to the store */
-	int32_t source;        /* index in the source table, -1 = none */
-	uint8_t type;          /* enum event_type */
-	uint8_t flags;         /* LOGENT_* */
+	uint32_t off;          /* the packed event, private to the store */
+	int source : 24;       /* index in the source table, -1 = none (LOGENT_SOURCES) */
+	unsigned type : 6;     /* enum event_type */
+	unsigned flags : 2;    /* LOGENT_* */
 };
+/* Source indexes a log entry holds; events of later ones are held as from none. */
+#define LOGENT_SOURCES (1 << 23)
 
 /*
  * The event's body is not held: the log keeps its time, type, source, entry

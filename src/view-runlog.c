@@ -149,9 +149,15 @@ view_runlog_draw(struct dash *d, struct rect r)
 		if (b == RLB_HELD || b == RLB_FETCHED) {
 			detail(b == RLB_FETCHED ? body : ev, buf, sizeof buf);
 			ui_text(d, y + i, x, r.w - x, sel ? TH_SELECT : TH_NORMAL, buf);
-		} else
+		} else {
+			/* what is held of it, after what became of the rest */
+			int n = snprintf(buf, sizeof buf, "(%s) ", body_note(b));
+
+			if (n > 0 && (size_t)n < sizeof buf)
+				detail(ev, buf + n, sizeof buf - (size_t)n);
 			ui_text(d, y + i, x, r.w - x, sel ? TH_SELECT : b == RLB_LOADING ?
-			    TH_DIM : TH_WARN, body_note(b));
+			    TH_DIM : TH_WARN, buf);
+		}
 	}
 	{
 		size_t loading, gone;

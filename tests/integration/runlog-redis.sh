@@ -33,8 +33,8 @@ add run-a log 2000 message "body-only text alpha" customer_tier gold
 add run-a tool.call 3000 tool_id search outcome success duration_ms 40
 add run-a run.completed 4000
 add run-b run.started 10
-add run-b log 1010 message "body-only text bravo one"
-add run-b log 2010 message "body-only text bravo two"
+add run-b log 1010 message "text bravo one" detail_field "payload-only-b1"
+add run-b log 2010 message "text bravo two" detail_field "payload-only-b2"
 add run-b run.completed 3010
 add run-c run.started 20
 add run-c log 1020 message "body-only text charlie"
@@ -70,11 +70,11 @@ close_run() { # back to the dashboard
 
 open_run run-a
 ok $? "Enter opens run-a's log"
-tui_wait L 15 'message=body-only text alpha'
-ok $? "its events are read back from Redis: the log line's message is shown"
+tui_wait L 15 'customer_tier=gold'
+ok $? "its events are read back from Redis: the log line's payload is shown"
 tui_cap L >"$TMP/a.cap"
-grep -q 'customer_tier' "$TMP/a.cap"
-ok $? "with the fields execmon does not know"
+grep -q 'message=body-only text alpha' "$TMP/a.cap"
+ok $? "with its message"
 grep -q 'loading' "$TMP/a.cap"
 is "$?" 1 "nothing is left loading"
 grep -q 'gone' "$TMP/a.cap"
@@ -93,8 +93,10 @@ tui_cap L >"$TMP/b.cap"
 is "$(grep -c 'gone: Redis no longer holds this entry' "$TMP/b.cap")" 2 "and each one's row says so"
 grep -q 'run.started' "$TMP/b.cap" && grep -q 'run.completed' "$TMP/b.cap"
 ok $? "the others are shown"
-grep -q 'body-only text bravo' "$TMP/b.cap"
-is "$?" 1 "the deleted bodies are not shown"
+grep -q 'payload-only-b' "$TMP/b.cap"
+is "$?" 1 "the deleted events' payloads are not shown"
+grep -q 'message=text bravo one' "$TMP/b.cap"
+ok $? "what execmon kept of them is (their message)"
 close_run
 
 # the whole stream trimmed: run C's entries are all gone

@@ -192,9 +192,9 @@ test_slim(void)
 	    b->status == RUN_FAILED && strcmp(b->error_message, "took too long") == 0,
 	    "and so is the run");
 	run_log_get(b, 2, &got);
-	ok(got.message == NULL && got.extra == NULL && got.entry_id != NULL &&
+	ok(got.extra == NULL && got.entry_id != NULL &&
 	    strcmp(got.entry_id, "1200-0") == 0 && got.ts_ms == 1200,
-	    "a log line keeps its time and entry ID, not its text or payload");
+	    "a log line keeps its time and entry ID, not its payload");
 	event_done(&got);
 	run_log_get(b, 1, &got);
 	ok(got.message != NULL && strcmp(got.message, "the model said no") == 0 &&
@@ -205,8 +205,13 @@ test_slim(void)
 	ok(got.tool_id != NULL && strcmp(got.error_kind, "deadline") == 0,
 	    "a failed tool.call keeps its tool and error kind");
 	event_done(&got);
-	ok(run_log_has_text(b, "search") && !run_log_has_text(b, "need not hold"),
-	    "search finds what is kept, not the bodies left in Redis");
+	ok(run_log_has_text(b, "search") && run_log_has_text(b, "NEED NOT HOLD") &&
+	    run_log_has_text(b, "payload") && run_log_has_text(b, "BIG") &&
+	    !run_log_has_text(b, "absent"),
+	    "search finds the texts of a slim event: its message, the payload's keys and strings");
+	ok(run_log_event_has_text(b, 2, "big") == run_log_event_has_text(a, 2, "big") &&
+	    run_log_event_has_text(b, 0, "big") == run_log_event_has_text(a, 0, "big"),
+	    "event by event, as with the body held");
 	is_int(apply_copy(slim, &set[2]), 0, "a slim event's repeat is still known");
 	/* another source's events keep their bodies */
 	set[2].source = src + 1;

@@ -41,8 +41,8 @@ struct logent {
 
 /*
  * The event's body is not held: the log keeps its time, type, source, entry
- * ID and what the metrics, the errors table and the filters read of it (see
- * store_set_bodies); run_log_get gives that much.
+ * ID and what the metrics, the errors table, the filters and search read of
+ * it (see store_set_bodies); run_log_get gives that much.
  */
 #define LOGENT_SLIM 0x01
 
@@ -153,10 +153,10 @@ int store_apply(struct store *, struct event *ev);
  * Which event bodies the store holds. STORE_BODIES_ALL (the default): every
  * one. STORE_BODIES_REREAD: not those of sources that can read an entry
  * back by its ID (source_info.rereadable: Redis streams), whose log entries
- * are slim (LOGENT_SLIM): their time, type, entry ID, numbers, model, tool,
- * outcome, error kind, class and message, finish and fallback reasons, and
- * the message of a failed llm.call or tool.call without an error message.
- * The drill-down reads the rest back from the source.
+ * are slim (LOGENT_SLIM): their time, type, entry ID, numbers and strings
+ * (model, tool, outcome, errors, message...), identity only where it is the
+ * run's, and of the payload (unknown fields) only its keys and strings, for
+ * search. The drill-down reads the rest back from the source.
  */
 enum store_bodies { STORE_BODIES_ALL, STORE_BODIES_REREAD };
 void store_set_bodies(struct store *, enum store_bodies);

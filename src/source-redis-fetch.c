@@ -45,7 +45,10 @@ struct source_fetch {
 	source_fetch_cb *cb;
 	void *arg;
 	int finished;
+	struct source_fetch *prev, *next; /* every fetch in flight */
 };
+
+static struct source_fetch *in_flight;
 
 static void
 on_timer_closed(uv_handle_t *h)
@@ -80,6 +83,12 @@ finish(struct source_fetch *f, const char *fmt, ...)
 	if (f->finished)
 		return;
 	f->finished = 1;
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		in_flight = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
 	if (fmt != NULL) {
 		va_start(ap, fmt);
 		vsnprintf(f->res.error, sizeof f->res.error, fmt, ap);
@@ -330,7 +339,18 @@ source_redis_fetch(int source, const char *const *ids, size_t n,
 		return NULL;
 	}
 	uv_timer_start(&f->timer, on_timeout, FETCH_TIMEOUT_MS, 0);
+	f->next = in_flight;
+	if (in_flight != NULL)
+		in_flight->prev = f;
+	in_flight = f;
 	return f;
+}
+
+void
+rfetch_stop_all(void)
+{
+	while (in_flight != NULL)
+		finish(in_flight, "execmon stopped reading the stream");
 }
 
 void

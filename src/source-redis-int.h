@@ -145,6 +145,9 @@ int rroute_redirect(struct redis_conn *, const redisReply *);
 void rroute_mark(struct redis_conn *);
 void rroute_stream_added(struct redis_conn *);
 
+/* source-redis-fetch.c: end every read-back in flight (its callback says why), before the loop ends. */
+void rfetch_stop_all(void);
+
 /* source-redis-read.c: the reads, and what their replies mean. */
 /* The connection that reads the stream registered as source (not a hooked one); 0, or -1. */
 int rread_find(int source, struct redis_conn **, struct rstream **);

@@ -701,6 +701,7 @@ source_redis_stop(struct redis_conn *c)
 	if (c == NULL)
 		return;
 	c->stopping = 1;
+	rfetch_stop_all(); /* read-backs end with their sources */
 	rsrc_drop(c);
 	rroute_stop(c);
 	if (c->gai_busy)

@@ -48,6 +48,19 @@ static struct {
 	int atexit_set;
 } rl;
 
+/* source_redis_can_fetch, asked once per source and frame (rl_bodies_prepare forgets). */
+static int memo_source = -2, memo_can;
+
+static int
+can_fetch(int source)
+{
+	if (source != memo_source) {
+		memo_source = source;
+		memo_can = source_redis_can_fetch(source);
+	}
+	return memo_can;
+}
+
 static void
 item_key(int source, const char *id, char *buf, size_t size)
 {
@@ -178,6 +191,7 @@ rl_bodies_prepare(struct dash *d, const struct run *r)
 		rl.atexit_set = 1;
 	}
 	rl.d = d;
+	memo_source = -2;
 	if (rl.run_id == NULL || rl.st != d->store || strcmp(rl.run_id, r->id) != 0) {
 		forget();
 		rl.run_id = xstrdup(r->id);
@@ -196,7 +210,7 @@ rl_bodies_prepare(struct dash *d, const struct run *r)
 				continue;
 			run_log_peek(r, i, &ev);
 			if (ev.entry_id == NULL || (src != -1 && ev.source != src) ||
-			    !source_redis_can_fetch(ev.source))
+			    !can_fetch(ev.source))
 				continue;
 			item_key(ev.source, ev.entry_id, key, sizeof key);
 			if (map_get(rl.items, key) != NULL)
@@ -230,7 +244,7 @@ rl_bodies_get(const struct run *r, size_t i, const struct event **ev)
 	if (run_log_held(r, i))
 		return RLB_HELD;
 	run_log_peek(r, i, &e);
-	if (e.entry_id == NULL || !source_redis_can_fetch(e.source))
+	if (e.entry_id == NULL || !can_fetch(e.source))
 		return RLB_NOT_KEPT;
 	item_key(e.source, e.entry_id, key, sizeof key);
 	it = rl.items != NULL ? map_get(rl.items, key) : NULL;

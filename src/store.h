@@ -32,7 +32,7 @@ enum run_status {
 struct logent {
 	int64_t ts_ms;         /* event time, epoch ms */
 	uint32_t off;          /* the packed event, private to the store */
-	int source : 24;       /* index in the source table, -1 = none (LOGENT_SOURCES) */
+	signed int source : 24; /* index in the source table, -1 = none (LOGENT_SOURCES) */
 	unsigned type : 6;     /* enum event_type */
 	unsigned flags : 2;    /* LOGENT_* */
 };

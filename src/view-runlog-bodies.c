@@ -19,7 +19,8 @@
  * stream (LOGENT_SLIM); the run log view shows whole events. This keeps, for
  * the one run the view shows, the events read back by ID, keyed by
  * "source/entry ID", each fetched once: an event arriving later is asked for
- * at the next frame. Nothing waits: the view draws "loading" rows until the
+ * at the first frame after the source's fetch in flight has answered (one
+ * connection at a time per source). Nothing waits: the view draws "loading" rows until the
  * fetch answers and marks the dashboard dirty. Bounded by the run's log
  * (STORE_LOG_MAX events).
  */
@@ -149,6 +150,17 @@ on_fetched(void *arg, struct source_fetch_result *res)
 		rl.d->dirty = 1;
 }
 
+/* Whether a fetch from source is in flight (new IDs wait for its answer). */
+static int
+busy(int source)
+{
+	for (size_t j = 0; j < rl.nfetches; j++) {
+		if (rl.fetches[j]->f != NULL && rl.fetches[j]->source == source)
+			return 1;
+	}
+	return 0;
+}
+
 /* Ask source for ids (the items are already loading). */
 static void
 start(int source, const char **ids, size_t n)
@@ -210,7 +222,7 @@ rl_bodies_prepare(struct dash *d, const struct run *r)
 				continue;
 			run_log_peek(r, i, &ev);
 			if (ev.entry_id == NULL || (src != -1 && ev.source != src) ||
-			    !can_fetch(ev.source))
+			    !can_fetch(ev.source) || busy(ev.source))
 				continue;
 			item_key(ev.source, ev.entry_id, key, sizeof key);
 			if (map_get(rl.items, key) != NULL)

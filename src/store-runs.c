@@ -276,6 +276,26 @@ store_trace(const struct store *cst, const char *trace_id,
 	return n;
 }
 
+void
+store_set_log_budget(struct store *st, size_t bytes)
+{
+	st->log_budget = bytes;
+	if (bytes > 0 && st->body_bytes > bytes)
+		store_bodies_trim(st);
+}
+
+size_t
+store_body_bytes(const struct store *st)
+{
+	return st->body_bytes;
+}
+
+uint64_t
+store_bodies_dropped(const struct store *st)
+{
+	return st->bodies_dropped;
+}
+
 /*
  * The log budget. Bodies go by run in first-seen order (the run vector's),
  * so the oldest runs lose theirs first; each run's whole log at once, so a

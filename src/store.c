@@ -577,26 +577,6 @@ store_set_bodies(struct store *st, enum store_bodies b)
 	st->bodies = b;
 }
 
-void
-store_set_log_budget(struct store *st, size_t bytes)
-{
-	st->log_budget = bytes;
-	if (bytes > 0 && st->body_bytes > bytes)
-		store_bodies_trim(st);
-}
-
-size_t
-store_body_bytes(const struct store *st)
-{
-	return st->body_bytes;
-}
-
-uint64_t
-store_bodies_dropped(const struct store *st)
-{
-	return st->bodies_dropped;
-}
-
 /* Whether ev's body is left to its source (see store_set_bodies). */
 static int
 store_slim(const struct store *st, const struct event *ev)

@@ -42,6 +42,7 @@ struct store {
 	size_t gn, ghead;
 	uint64_t *gtab;        /* open-addressing set, 2 * STORE_GLOBAL_SEEN */
 
+	uint64_t serial;       /* store_serial */
 	enum store_bodies bodies;
 	size_t log_budget;     /* bound on body bytes held, 0 = none */
 	size_t body_bytes;     /* sum of the runs' pk_held */

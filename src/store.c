@@ -539,8 +539,10 @@ store_apply_global(struct store *st, const struct event *ev, uint64_t key)
 struct store *
 store_create(void)
 {
+	static uint64_t serials;
 	struct store *st = xcalloc(1, sizeof *st);
 
+	st->serial = ++serials;
 	st->max_runs = STORE_RUNS_MAX;
 	st->strings = strpool_create();
 	st->by_queue = map_create();
@@ -643,6 +645,12 @@ store_apply(struct store *st, struct event *ev)
 	else
 		st->duplicates++;
 	return changed;
+}
+
+uint64_t
+store_serial(const struct store *st)
+{
+	return st->serial;
 }
 
 uint64_t

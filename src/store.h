@@ -172,6 +172,9 @@ void store_set_log_budget(struct store *, size_t bytes);
 size_t store_body_bytes(const struct store *);
 uint64_t store_bodies_dropped(const struct store *);
 
+/* A number no other store of this process has had (to tell a new store from an old one at the same address). */
+uint64_t store_serial(const struct store *);
+
 /* Counter that changes whenever the model does (for redraw decisions). */
 uint64_t store_version(const struct store *);
 

@@ -38,7 +38,7 @@ struct rl_fetch {
 
 static struct {
 	char *run_id;          /* the run read back for */
-	const struct store *st;
+	uint64_t serial;       /* the store's (store_serial) */
 	struct map *items;     /* "source/entry ID" -> struct rl_item */
 	struct rl_fetch **fetches;
 	size_t nfetches;
@@ -204,10 +204,11 @@ rl_bodies_prepare(struct dash *d, const struct run *r)
 	}
 	rl.d = d;
 	memo_source = -2;
-	if (rl.run_id == NULL || rl.st != d->store || strcmp(rl.run_id, r->id) != 0) {
+	if (rl.run_id == NULL || rl.serial != store_serial(d->store) ||
+	    strcmp(rl.run_id, r->id) != 0) {
 		forget();
 		rl.run_id = xstrdup(r->id);
-		rl.st = d->store;
+		rl.serial = store_serial(d->store);
 	}
 	if (rl.items == NULL)
 		rl.items = map_create();

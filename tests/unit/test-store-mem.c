@@ -308,6 +308,61 @@ test_entry_ids(void)
 	store_free(st);
 }
 
+/* Slabs, the id index and the trace rings through many runs coming and going. */
+static void
+test_runs_churn(void)
+{
+	enum { N = 6000, TRACES = 37 };
+	struct store *st = store_create();
+	size_t i, found = 0, gone = 0, intrace = 0, ordered = 1;
+	char run[32], trace[32];
+	struct run *const *tr;
+
+	for (int round = 0; round < 3; round++) {
+		for (i = 0; i < N; i++) {
+			struct event ev;
+
+			snprintf(run, sizeof run, "c%d-%05zu", round, i);
+			snprintf(trace, sizeof trace, "t%02zu", i % TRACES);
+			ev = ev_new(EV_RUN_STARTED, run, 1000 * round + (int64_t)i, 0, NULL);
+			ev.trace_id = xstrdup(trace);
+			apply(st, ev);
+			if (i % 3 != 0)
+				apply(st, ev_new(EV_RUN_COMPLETED, run, 1000 * round + (int64_t)i + 1,
+				    0, NULL));
+		}
+		/* the finished runs of this round go */
+		store_evict(st, 1000 * round + N + 10);
+	}
+	for (int round = 0; round < 3; round++) {
+		for (i = 0; i < N; i++) {
+			struct run *r;
+
+			snprintf(run, sizeof run, "c%d-%05zu", round, i);
+			r = store_find(st, run);
+			if (i % 3 == 0)
+				found += r != NULL && strcmp(r->id, run) == 0;
+			else
+				gone += r == NULL;
+		}
+	}
+	is_int(found, 3 * ((N + 2) / 3), "every unfinished run is found by its id");
+	is_int(gone, 3 * N - 3 * ((N + 2) / 3), "no evicted run is");
+	is_int(store_nruns(st), 3 * ((N + 2) / 3), "and only they are held");
+	for (i = 0; i < TRACES; i++) {
+		size_t n;
+
+		snprintf(trace, sizeof trace, "t%02zu", i);
+		n = store_trace(st, trace, &tr);
+		intrace += n;
+		for (size_t k = 1; k < n; k++)
+			ordered &= tr[k - 1]->index < tr[k]->index;
+	}
+	is_int(intrace, store_nruns(st), "each held run is in its trace once");
+	ok(ordered, "each trace lists its runs in first-seen order");
+	store_free(st);
+}
+
 int
 main(void)
 {
@@ -315,5 +370,6 @@ main(void)
 	test_slim();
 	test_budget();
 	test_entry_ids();
+	test_runs_churn();
 	return tap_done();
 }

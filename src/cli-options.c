@@ -214,6 +214,11 @@ const struct cli_option cli_options[] = {
 	          "a table's header sorts by that column (off by default)" },
 	{ .name = "refresh", .arg = "MS", .id = O_REFRESH, .section = SEC_DASH,
 	  .help = "dashboard frame period (default 100)" },
+	{ .name = "log-budget", .arg = "N", .id = O_LOG_BUDGET, .section = SEC_DASH,
+	  .help = "event bodies the dashboard holds from WebSocket, OTLP,\n"
+	          "Celery, BullMQ and replay, bytes (default 64M; 0 = no\n"
+	          "bound); the oldest runs' go first, their figures stay.\n"
+	          "Redis stream events are read back when their log opens" },
 	{ .name = "stats", .arg = "FILE", .id = O_STATS, .flags = OPT_STR, .section = SEC_DASH,
 	  .off = OFF(stats),
 	  .help = "log one line per frame: wall ms, events since the last\n"

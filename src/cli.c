@@ -346,6 +346,11 @@ cli_apply(struct opts *o, int id, const char *name, const char *v, enum level at
 	case O_CONFIG:
 		set_str(&o->config, v);
 		return 0;
+	case O_LOG_BUDGET:
+		if ((o->log_budget = parse_size(v)) < 0 ||
+		    (o->log_budget > 0 && o->log_budget < 1024 * 1024))
+			return cli_bad(name, v, "not a size of at least 1M (or 0: no bound)");
+		return 0;
 	case O_REFRESH:
 		if (parse_int(v, 10, 10000, &n) != 0)
 			return cli_bad(name, v, "not a frame period in ms (10..10000)");
@@ -446,6 +451,7 @@ cli_parse(struct opts *o, const struct cmd_entry *const *cmds,
 	savedviews_init(o->views);
 	o->window_ms = 3600 * 1000;
 	o->refresh_ms = 100;
+	o->log_budget = CLI_LOG_BUDGET_DEFAULT;
 	o->connect_timeout_ms = 5000;
 	redis_level = ws_header_level = L_DEFAULT;
 	free(spec_level);

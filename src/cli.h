@@ -33,6 +33,8 @@ enum cli_section {
 #define CLI_MAX_LIST 64
 /* --window: ten years; the figures cost what the data holds, not the window */
 #define CLI_WINDOW_MAX_MS (3650 * 86400 * (int64_t)1000)
+/* Default --log-budget: event bodies held by the dashboard, bytes. */
+#define CLI_LOG_BUDGET_DEFAULT (64 * (int64_t)1024 * 1024)
 
 struct alert_config;
 struct evmap;
@@ -77,6 +79,7 @@ struct opts {
 	char *theme;
 	char *config;
 	int refresh_ms;
+	int64_t log_budget;       /* --log-budget: event bodies the dashboard holds, bytes; 0 = no bound */
 	int64_t connect_timeout_ms;
 	char *output;             /* -o */
 	int64_t count;            /* record --count, 0 = no limit */

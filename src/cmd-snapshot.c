@@ -50,6 +50,9 @@ cmd_snapshot_exec(const struct opts *o)
 		return 1;
 	}
 	st = store_create();
+	/* the figures need no event bodies; a text filter searches them */
+	if (f.text == NULL)
+		store_set_bodies(st, STORE_BODIES_REREAD);
 	now = o->now_ms ? o->now_ms : loop_now_ms();
 	span = alerts_span_ms(o->alerts, o->window_ms, now);
 	status = report_load(o, st, span, 1, &now);

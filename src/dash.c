@@ -576,6 +576,8 @@ dash_main(const struct opts *o)
 		d->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
 	}
 	d->store = store_create();
+	store_set_bodies(d->store, STORE_BODIES_REREAD);
+	store_set_log_budget(d->store, (size_t)o->log_budget);
 	d->window_ms = o->window_ms;
 	d->can_reload = dash_can_reload(o);
 	d->views = o->views;
@@ -619,6 +621,8 @@ dash_main(const struct opts *o)
 		d->m = d->mprev = NULL;
 		store_free(d->store);
 		d->store = store_create();
+		store_set_bodies(d->store, STORE_BODIES_REREAD);
+		store_set_log_budget(d->store, (size_t)o->log_budget);
 		sources_clear();
 		/* two windows before the screen's now: the one looked back at too */
 		c.from_ms = (d->asof_ms ? d->asof_ms : o->now_ms ? o->now_ms :

@@ -147,7 +147,12 @@ void rroute_stream_added(struct redis_conn *);
 int rroute_add(struct redis_conn *, const char *key, const struct evmap *);
 int rroute_drop(struct redis_conn *, const char *key);
 
+/* source-redis-fetch.c: end every read-back in flight (its callback says why), before the loop ends. */
+void rfetch_stop_all(void);
+
 /* source-redis-read.c: the reads, and what their replies mean. */
+/* The connection that reads the stream registered as source (not a hooked one); 0, or -1. */
+int rread_find(int source, struct redis_conn **, struct rstream **);
 int rread_active(const struct rstream *);
 void rread_caught_up(struct redis_conn *, struct rstream *);
 void rread_broken(struct redis_conn *, struct rstream *, const char *what,

@@ -43,6 +43,25 @@ rread_unregister(struct redis_conn *c)
 	}
 }
 
+int
+rread_find(int source, struct redis_conn **cp, struct rstream **sp)
+{
+	for (int i = 0; i < nall_conns; i++) {
+		struct redis_conn *c = all_conns[i];
+
+		if (c->hooks.entry != NULL)
+			continue;
+		for (int k = 0; k < c->nstreams; k++) {
+			if (c->streams[k]->source == source) {
+				*cp = c;
+				*sp = c->streams[k];
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
 /* A stream that is read: neither a duplicate nor refused. */
 int
 rread_active(const struct rstream *s)

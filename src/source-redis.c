@@ -616,6 +616,8 @@ stream_add(struct redis_conn *c, const char *key)
 	snprintf(name, sizeof name, "%s/%s", c->display, key);
 	s->source = sources_add(c->hooks.kind != NULL ? c->hooks.kind : "redis",
 	    name);
+	/* entries decoded by a hook (Celery, BullMQ) cannot be read back alone */
+	sources_get(s->source)->rereadable = c->hooks.entry == NULL;
 	c->streams[c->nstreams++] = s;
 	rroute_stream_added(c);
 	return s->source;
@@ -699,6 +701,7 @@ source_redis_stop(struct redis_conn *c)
 	if (c == NULL)
 		return;
 	c->stopping = 1;
+	rfetch_stop_all(); /* read-backs end with their sources */
 	rsrc_drop(c);
 	rroute_stop(c);
 	if (c->gai_busy)

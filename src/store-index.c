@@ -1,4 +1,4 @@
-/* execmon - the store's indexes: seen sets for dedup, the trace index, worker samples. */
+/* execmon - the store's indexes: what dedup needs beyond the logs, worker samples, queues. */
 #include "config.h"
 
 #include <stdint.h>
@@ -12,12 +12,19 @@
 uint64_t
 store_event_key(const struct event *ev)
 {
+	return store_key_of(ev->entry_id, ev->source);
+}
+
+/* The identity of (source, entry ID), or 0 when there is no entry ID. */
+uint64_t
+store_key_of(const char *entry_id, int source)
+{
 	uint64_t pair[2];
 
-	if (ev->entry_id == NULL)
+	if (entry_id == NULL)
 		return 0;
-	pair[0] = map_hash(ev->entry_id, strlen(ev->entry_id));
-	pair[1] = (uint64_t)(int64_t)ev->source;
+	pair[0] = map_hash(entry_id, strlen(entry_id));
+	pair[1] = (uint64_t)(int64_t)source;
 	pair[0] = map_hash(pair, sizeof pair);
 	return pair[0] == 0 ? 1 : pair[0];
 }
@@ -72,27 +79,50 @@ store_keyset_del(uint64_t *tab, size_t cap, uint64_t key)
 	}
 }
 
-/* Record key in a run's seen set; 1 if it was already there. */
-int
-store_run_seen_add(struct run *r, uint64_t key)
+/*
+ * Remember the key of an event that is not (or no longer) in r's log, so a
+ * repeat of it is still known: a sorted array, made only for runs that
+ * outgrow their log.
+ */
+void
+store_run_gone_add(struct run *r, uint64_t key)
 {
-	uint64_t *old = r->seen;
-	size_t i, oldcap = r->seen_cap;
+	size_t lo = 0, hi = r->ngone, mid;
 
-	if (oldcap != 0 && store_keyset_has(old, oldcap, key))
-		return 1;
-	if ((r->nseen + 1) * 2 > oldcap) {
-		r->seen_cap = oldcap == 0 ? 8 : oldcap * 2;
-		r->seen = xcalloc(r->seen_cap, sizeof *r->seen);
-		for (i = 0; i < oldcap; i++) {
-			if (old[i] != 0)
-				store_keyset_add(r->seen, r->seen_cap, old[i]);
-		}
-		free(old);
+	if (key == 0)
+		return;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (r->gone[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	store_keyset_add(r->seen, r->seen_cap, key);
-	r->nseen++;
-	return 0;
+	if (lo < r->ngone && r->gone[lo] == key)
+		return;
+	if (r->ngone == r->gone_cap) {
+		r->gone_cap = r->gone_cap == 0 ? 8 : r->gone_cap * 2;
+		r->gone = xreallocarray(r->gone, r->gone_cap, sizeof *r->gone);
+	}
+	memmove(r->gone + lo + 1, r->gone + lo, (r->ngone - lo) * sizeof *r->gone);
+	r->gone[lo] = key;
+	r->ngone++;
+}
+
+/* Whether r applied the event with this key and then let it go from its log. */
+int
+store_run_gone_has(const struct run *r, uint64_t key)
+{
+	size_t lo = 0, hi = r->ngone, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (r->gone[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->ngone && r->gone[lo] == key;
 }
 
 /* Record key in the bounded global set; 1 if it was already there. */
@@ -114,52 +144,6 @@ store_global_seen_add(struct store *st, uint64_t key)
 		st->gring[st->gn++] = key;
 	store_keyset_add(st->gtab, 2 * STORE_GLOBAL_SEEN, key);
 	return 0;
-}
-
-/* Trace index: append r to its trace's list. */
-void
-store_trace_add(struct store *st, struct run *r)
-{
-	struct trace *t = map_get(st->traces, r->trace_id);
-
-	if (t == NULL) {
-		t = xcalloc(1, sizeof *t);
-		map_put(st->traces, r->trace_id, t);
-	}
-	if (t->n == t->cap) {
-		t->cap = t->cap == 0 ? 4 : t->cap * 2;
-		t->runs = xreallocarray(t->runs, t->cap, sizeof *t->runs);
-	}
-	t->runs[t->n++] = r;
-}
-
-void
-store_trace_drop(struct store *st, const char *id, struct trace *t)
-{
-	map_del(st->traces, id);
-	free(t->runs);
-	free(t);
-}
-
-/* Trace index: remove r from its trace's list. */
-void
-store_trace_remove(struct store *st, struct run *r)
-{
-	struct trace *t = map_get(st->traces, r->trace_id);
-	size_t i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->n; i++) {
-		if (t->runs[i] == r) {
-			memmove(t->runs + i, t->runs + i + 1,
-			    (t->n - i - 1) * sizeof *t->runs);
-			t->n--;
-			break;
-		}
-	}
-	if (t->n == 0)
-		store_trace_drop(st, r->trace_id, t);
 }
 
 /* Add a worker sample in time order; 0 if it is one already held. */

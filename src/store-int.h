@@ -14,20 +14,22 @@
 #define TOTALS_MASK (EF_INPUT_TOKENS | EF_OUTPUT_TOKENS | EF_COST_USD)
 #define TYPE_BIT(t) (1u << (t))
 
-struct trace {
-	struct run **runs;     /* first-seen order */
-	size_t n, cap;
-	uint64_t gen;          /* last eviction pass that compacted it */
-};
-
 struct store {
-	struct strpool *strings; /* the runs' strings but their ids */
+	struct strpool *strings; /* the runs' interned strings */
 	struct run **runs;     /* dense, first-seen order */
 	size_t nruns, runs_cap;
 	size_t max_runs;
-	struct map *by_id;     /* run id -> struct run */
-	struct map *traces;    /* trace id -> struct trace */
-	uint64_t evict_gen;
+
+	/* store-runs.c: the runs' slabs and indexes */
+	struct run **slabs;    /* RUN_SLAB runs each, never moved */
+	size_t nslabs, slabs_cap;
+	struct run *free_runs; /* free slots, linked by trace_next */
+	struct run **idtab;    /* id index: open addressing by id_hash */
+	size_t idcap, nid;
+	struct run **trtab;    /* trace index: each trace's first run */
+	size_t trcap, ntr;
+	struct run **trace_out; /* store_trace's answer */
+	size_t trace_out_cap;
 
 	struct queue_state **queues;
 	size_t nqueues, queues_cap;
@@ -40,6 +42,11 @@ struct store {
 	size_t gn, ghead;
 	uint64_t *gtab;        /* open-addressing set, 2 * STORE_GLOBAL_SEEN */
 
+	uint64_t serial;       /* store_serial */
+	enum store_bodies bodies;
+	size_t log_budget;     /* bound on body bytes held, 0 = none */
+	size_t body_bytes;     /* sum of the runs' pk_held */
+	uint64_t bodies_dropped; /* bodies let go by the budget */
 	uint64_t version;
 	uint64_t duplicates;
 	uint64_t evicted;
@@ -47,16 +54,28 @@ struct store {
 };
 
 
-/* store-index.c: the seen sets (dedup by source and entry ID), the trace index, worker samples. */
+/* store-runs.c: slabs, the id index, the trace index. */
+/* The run with that id, or NULL. */
+struct run *store_run_lookup(const struct store *, const char *id);
+/* A new, zeroed run in a slab, with its id set and indexed. */
+struct run *store_run_new(struct store *, const char *id);
+/* Unindex r, drop its id and give its slot back (its other fields are freed by the caller). */
+void store_run_release(struct store *, struct run *r);
+void store_runs_done(struct store *);
+/* Let bodies go, runs seen first first, until 7/8 of the log budget is held. */
+void store_bodies_trim(struct store *);
+void store_trace_add(struct store *st, struct run *r);
+void store_trace_remove(struct store *st, struct run *r);
+
+/* store-index.c: dedup by source and entry ID beyond the logs, worker samples. */
 uint64_t store_event_key(const struct event *ev);
+uint64_t store_key_of(const char *entry_id, int source);
 int store_keyset_add(uint64_t *tab, size_t cap, uint64_t key);
 int store_keyset_has(const uint64_t *tab, size_t cap, uint64_t key);
 void store_keyset_del(uint64_t *tab, size_t cap, uint64_t key);
-int store_run_seen_add(struct run *r, uint64_t key);
+void store_run_gone_add(struct run *r, uint64_t key);
+int store_run_gone_has(const struct run *r, uint64_t key);
 int store_global_seen_add(struct store *st, uint64_t key);
-void store_trace_add(struct store *st, struct run *r);
-void store_trace_drop(struct store *st, const char *id, struct trace *t);
-void store_trace_remove(struct store *st, struct run *r);
 int store_worker_add(struct store *st, const struct event *ev, uint64_t key);
 /* The queue of that name, made on first use. */
 struct queue_state *store_queue_get(struct store *, const char *name);

@@ -5,8 +5,26 @@
 #include "event.h"
 #include "store.h"
 
-/* Move ev into r's log at its place, dropping the oldest when full. */
-void log_insert(struct run *r, struct event *ev);
+/*
+ * Move ev into r's log at its place, dropping the oldest when full. With
+ * slim, only what the metrics, the errors table and the filters read of it
+ * is packed (LOGENT_SLIM): its body can be read back from its source.
+ */
+void log_insert(struct run *r, struct event *ev, int slim);
+/*
+ * Whether r's log holds an event with ev's time, source and entry ID (one
+ * with an entry ID: the same event again).
+ */
+int log_has(const struct run *r, const struct event *ev);
+/*
+ * The keys and strings of the payload of slim entry i, each followed by a
+ * NUL, *len bytes in all (what search reads); NULL if none or not slim.
+ */
+const char *log_texts(const struct run *r, size_t i, size_t *len);
+/* Give back the room r's log holds for more events (a finished run rarely gets more). */
+void log_shrink(struct run *r);
+/* Make every entry of r's log slim; the number of bodies let go. */
+size_t log_slim_all(struct run *r);
 /* Free r's log. */
 void log_free(struct run *r);
 
@@ -16,9 +34,9 @@ void log_free(struct run *r);
  * log_unpack_all() before such a fold and log_repack_all() after it.
  */
 int log_identity_changes(const struct run *r, const struct event *ev);
-/* Every event of r's log as an owned copy (r->nlog of them). */
-struct event *log_unpack_all(const struct run *r);
-/* Pack evs (from log_unpack_all, consumed and freed) again against r's identity. */
-void log_repack_all(struct run *r, struct event *evs);
+/* Every event of r's log as an owned copy (r->nlog of them), and which were slim. */
+struct event *log_unpack_all(const struct run *r, unsigned char **slim);
+/* Pack evs (from log_unpack_all, consumed and freed with slim) again against r's identity. */
+void log_repack_all(struct run *r, struct event *evs, unsigned char *slim);
 
 #endif

@@ -1,7 +1,9 @@
 /* execmon - a run's event log: events packed into one buffer per run. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,25 +12,29 @@
 
 #include "buf.h"
 #include "event.h"
+#include "store-int.h"
 #include "store-log-int.h"
+#include "store-pack.h"
 #include "store.h"
 #include "xmalloc.h"
 
 /*
  * The log holds what the drill-down and reports need of every event, in far
- * less memory than a struct event (368 bytes before its strings): each event
- * is packed into the run's byte buffer, and a 24-byte struct logent keeps its
- * time, type and source in sorted order.
+ * less memory than a struct event (384 bytes before its strings): each event
+ * is packed into the run's byte buffer (store-pack.c), and a 16-byte struct
+ * logent keeps its time, type, source and flags in sorted order.
  *
  * A packed event:
- *   varint  entry ID length + 1 (0 = none), the bytes, a NUL
+ *   the entry ID: a stream ID as numbers, else a string (see pb_eid)
  *   varint  has (enum event_field bits)
  *   varint  strings present (bit i = str_fields[i])
  *   varint  strings that are the run's own value (a subset: not stored)
  *   each present, not shared string: varint length, the bytes, a NUL
  *   each number whose has bit is set, in num_fields order: a zigzag varint
  *           (integers), 8 bytes (doubles) or 1 byte (booleans)
- *   varint  extra's JSON text length + 1 (0 = none), the text, a NUL
+ *   varint  extra's JSON text length + 1 (0 = none), the text, a NUL; in a
+ *           slim pack (LOGENT_SLIM) instead its keys and strings, each
+ *           followed by a NUL, for search
  * The type name is stored only when it is not the type's own name.
  *
  * Sharing. An event whose run_id, agent, trace, span, request, user,
@@ -47,343 +53,11 @@
 #define LOG_BYTES_MAX (16u << 20)
 #define LOG_FIXUPS_MAX 8
 
-#define EOFF(m) offsetof(struct event, m)
-#define ROFF(m) offsetof(struct run, m)
-#define NONE ((size_t)-1)
-
-/* String fields of struct event, and the run field each may share. */
-static const struct {
-	size_t ev, run;
-} str_fields[] = {
-	{ EOFF(type_name), NONE },
-	{ EOFF(run_id), ROFF(id) },
-	{ EOFF(agent_id), ROFF(agent_id) },
-	{ EOFF(agent_name), ROFF(agent_name) },
-	{ EOFF(agent_version), ROFF(agent_version) },
-	{ EOFF(trace_id), ROFF(trace_id) },
-	{ EOFF(span_id), ROFF(span_id) },
-	{ EOFF(parent_run_id), ROFF(parent_run_id) },
-	{ EOFF(root_run_id), ROFF(root_run_id) },
-	{ EOFF(request_id), ROFF(request_id) },
-	{ EOFF(user_id), ROFF(user_id) },
-	{ EOFF(workspace_id), ROFF(workspace_id) },
-	{ EOFF(origin), ROFF(origin) },
-	{ EOFF(queue), ROFF(queue) },
-	{ EOFF(message), NONE },
-	{ EOFF(model_id), NONE },
-	{ EOFF(finish_reason), NONE },
-	{ EOFF(fallback_reason), NONE },
-	{ EOFF(error_class), NONE },
-	{ EOFF(error_message), NONE },
-	{ EOFF(tool_id), NONE },
-	{ EOFF(outcome), NONE },
-	{ EOFF(error_kind), NONE },
-};
-#define NSTR (sizeof str_fields / sizeof str_fields[0])
-
-enum num_kind { NK_INT, NK_DBL, NK_BOOL };
-
-/* Numeric and boolean fields of struct event, each with its has bit. */
-static const struct {
-	uint32_t bit;
-	enum num_kind kind;
-	size_t off;
-} num_fields[] = {
-	{ EF_PRIORITY, NK_INT, EOFF(priority) },
-	{ EF_ESTIMATED_MS, NK_INT, EOFF(estimated_ms) },
-	{ EF_PROGRESS, NK_DBL, EOFF(progress) },
-	{ EF_INPUT_TOKENS, NK_INT, EOFF(input_tokens) },
-	{ EF_OUTPUT_TOKENS, NK_INT, EOFF(output_tokens) },
-	{ EF_COST_USD, NK_DBL, EOFF(cost_usd) },
-	{ EF_DURATION_MS, NK_INT, EOFF(duration_ms) },
-	{ EF_TTFT_MS, NK_INT, EOFF(ttft_ms) },
-	{ EF_STREAMING, NK_BOOL, EOFF(streaming) },
-	{ EF_CACHE_HIT, NK_BOOL, EOFF(cache_hit) },
-	{ EF_ATTEMPT, NK_INT, EOFF(attempt) },
-	{ EF_RETRYABLE, NK_BOOL, EOFF(retryable) },
-	{ EF_RATE_LIMITED, NK_BOOL, EOFF(rate_limited) },
-	{ EF_EXIT_CODE, NK_INT, EOFF(exit_code) },
-	{ EF_OUTPUT_BYTES, NK_INT, EOFF(output_bytes) },
-	{ EF_DEPTH, NK_INT, EOFF(depth) },
-	{ EF_WORKERS_TOTAL, NK_INT, EOFF(workers_total) },
-	{ EF_WORKERS_BUSY, NK_INT, EOFF(workers_busy) },
-	{ EF_CPU, NK_DBL, EOFF(cpu) },
-	{ EF_MEMORY, NK_DBL, EOFF(memory) },
-	{ EF_PAUSED, NK_BOOL, EOFF(paused) },
-};
-#define NNUM (sizeof num_fields / sizeof num_fields[0])
-
-#define FIELD(base, off, t) ((t *)(void *)((char *)(base) + (off)))
-#define CFIELD(base, off, t) ((const t *)(const void *)((const char *)(base) + (off)))
-
-static void
-pb_uv(struct buf *b, uint64_t v)
+/* The source index a log entry holds for s. */
+static int
+log_source(int s)
 {
-	buf_reserve(b, 10);
-	while (v >= 0x80) {
-		b->p[b->len++] = (char)(unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	b->p[b->len++] = (char)(unsigned char)v;
-}
-
-/* A length-prefixed, NUL-terminated string; NULL is written as length 0. */
-static void
-pb_opt(struct buf *b, const char *s, size_t n)
-{
-	if (s == NULL) {
-		pb_uv(b, 0);
-		return;
-	}
-	pb_uv(b, (uint64_t)n + 1);
-	buf_put(b, s, n);
-	buf_put(b, "", 1);
-}
-
-static uint64_t
-get_uv(const unsigned char **pp)
-{
-	const unsigned char *p = *pp;
-	uint64_t v = 0;
-	unsigned shift = 0;
-
-	do {
-		v |= (uint64_t)(*p & 0x7f) << shift;
-		shift += 7;
-	} while (*p++ & 0x80 && shift < 64);
-	*pp = p;
-	return v;
-}
-
-/* The string at *pp written by pb_opt (pointing into the pack), or NULL. */
-static const char *
-get_opt(const unsigned char **pp, size_t *lenp)
-{
-	uint64_t n = get_uv(pp);
-	const char *s;
-
-	if (n == 0) {
-		*lenp = 0;
-		return NULL;
-	}
-	s = (const char *)*pp;
-	*lenp = (size_t)n - 1;
-	*pp += n; /* the bytes and the NUL */
-	return s;
-}
-
-static const char *
-run_str(const struct run *r, size_t i)
-{
-	return *CFIELD(r, str_fields[i].run, char *);
-}
-
-static void
-pack(const struct run *r, const struct event *ev, struct buf *b)
-{
-	uint64_t present = 0, same = 0;
-	const char *s;
-	char *text;
-	size_t i;
-
-	pb_opt(b, ev->entry_id, ev->entry_id ? strlen(ev->entry_id) : 0);
-	pb_uv(b, ev->has);
-	for (i = 0; i < NSTR; i++) {
-		s = *CFIELD(ev, str_fields[i].ev, char *);
-		if (s == NULL || (i == 0 &&
-		    strcmp(s, event_type_name(ev->type)) == 0))
-			continue;
-		present |= 1ull << i;
-		if (str_fields[i].run != NONE && !r->pk_plain &&
-		    run_str(r, i) != NULL && strcmp(s, run_str(r, i)) == 0)
-			same |= 1ull << i;
-	}
-	pb_uv(b, present);
-	pb_uv(b, same);
-	for (i = 0; i < NSTR; i++) {
-		if (!(present & ~same & (1ull << i)))
-			continue;
-		s = *CFIELD(ev, str_fields[i].ev, char *);
-		pb_opt(b, s, strlen(s));
-	}
-	for (i = 0; i < NNUM; i++) {
-		const void *m = CFIELD(ev, num_fields[i].off, char);
-		int64_t iv;
-		unsigned char c;
-
-		if (!(ev->has & num_fields[i].bit))
-			continue;
-		switch (num_fields[i].kind) {
-		case NK_INT:
-			memcpy(&iv, m, sizeof iv);
-			pb_uv(b, ((uint64_t)iv << 1) ^ (uint64_t)(iv >> 63));
-			break;
-		case NK_DBL:
-			buf_put(b, m, sizeof(double));
-			break;
-		case NK_BOOL:
-			c = *(const int *)m != 0;
-			buf_put(b, &c, 1);
-			break;
-		}
-	}
-	text = ev->extra != NULL ? json_dumps(ev->extra, JSON_COMPACT |
-	    JSON_ENCODE_ANY) : NULL;
-	pb_opt(b, text, text != NULL ? strlen(text) : 0);
-	free(text);
-}
-
-/*
- * Read entry e of r into ev. With copy, ev owns copies of everything;
- * without, its strings point into the store and extra stays NULL.
- */
-static void
-unpack(const struct run *r, const struct logent *e, struct event *ev,
-    int copy)
-{
-	const unsigned char *p = r->pk + e->off;
-	uint64_t present, same;
-	const char *s;
-	size_t i, n;
-
-	event_init(ev);
-	ev->ts_ms = e->ts_ms;
-	ev->type = (enum event_type)e->type;
-	ev->source = e->source;
-	s = get_opt(&p, &n);
-	if (s != NULL)
-		ev->entry_id = copy ? xstrdup(s) : (char *)(uintptr_t)s;
-	ev->has = (uint32_t)get_uv(&p);
-	present = get_uv(&p);
-	same = get_uv(&p);
-	for (i = 0; i < NSTR; i++) {
-		char **dst = FIELD(ev, str_fields[i].ev, char *);
-
-		if (!(present & (1ull << i)))
-			s = i == 0 ? event_type_name(ev->type) : NULL;
-		else if (same & (1ull << i))
-			s = run_str(r, i);
-		else
-			s = get_opt(&p, &n);
-		if (s != NULL)
-			*dst = copy ? xstrdup(s) : (char *)(uintptr_t)s;
-	}
-	for (i = 0; i < NNUM; i++) {
-		void *m = FIELD(ev, num_fields[i].off, char);
-		uint64_t u;
-		int64_t iv;
-
-		if (!(ev->has & num_fields[i].bit))
-			continue;
-		switch (num_fields[i].kind) {
-		case NK_INT:
-			u = get_uv(&p);
-			iv = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-			memcpy(m, &iv, sizeof iv);
-			break;
-		case NK_DBL:
-			memcpy(m, p, sizeof(double));
-			p += sizeof(double);
-			break;
-		case NK_BOOL:
-			*(int *)m = *p++;
-			break;
-		}
-	}
-	s = get_opt(&p, &n);
-	if (s != NULL && copy)
-		ev->extra = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-		    NULL);
-}
-
-void
-run_log_get(const struct run *r, size_t i, struct event *ev)
-{
-	unpack(r, &r->log[i], ev, 1);
-}
-
-void
-run_log_peek(const struct run *r, size_t i, struct event *ev)
-{
-	unpack(r, &r->log[i], ev, 0);
-}
-
-/* Skip a string written by pb_opt. */
-static void
-skip_opt(const unsigned char **pp)
-{
-	uint64_t n = get_uv(pp);
-
-	*pp += n;
-}
-
-void
-run_log_figures(const struct run *r, size_t i, struct log_figures *f)
-{
-	const unsigned char *p = r->pk + r->log[i].off;
-	uint64_t present, same;
-	const char **dst;
-	size_t k, n;
-
-	memset(f, 0, sizeof *f);
-	skip_opt(&p); /* entry ID */
-	f->has = (uint32_t)get_uv(&p);
-	present = get_uv(&p);
-	same = get_uv(&p);
-	for (k = 0; k < NSTR; k++) {
-		if (!(present & ~same & (1ull << k)))
-			continue;
-		switch (str_fields[k].ev) {
-		case EOFF(model_id): dst = &f->model_id; break;
-		case EOFF(finish_reason): dst = &f->finish_reason; break;
-		case EOFF(tool_id): dst = &f->tool_id; break;
-		case EOFF(outcome): dst = &f->outcome; break;
-		case EOFF(error_kind): dst = &f->error_kind; break;
-		default:
-			skip_opt(&p);
-			continue;
-		}
-		*dst = get_opt(&p, &n);
-	}
-	for (k = 0; k < NNUM; k++) {
-		uint64_t u;
-		int64_t iv;
-
-		if (!(f->has & num_fields[k].bit))
-			continue;
-		switch (num_fields[k].kind) {
-		case NK_INT:
-			u = get_uv(&p);
-			iv = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-			if (num_fields[k].bit == EF_INPUT_TOKENS)
-				f->input_tokens = iv;
-			else if (num_fields[k].bit == EF_OUTPUT_TOKENS)
-				f->output_tokens = iv;
-			else if (num_fields[k].bit == EF_DURATION_MS)
-				f->duration_ms = iv;
-			break;
-		case NK_DBL:
-			if (num_fields[k].bit == EF_COST_USD)
-				memcpy(&f->cost_usd, p, sizeof f->cost_usd);
-			p += sizeof(double);
-			break;
-		case NK_BOOL:
-			p++;
-			break;
-		}
-		if (num_fields[k].bit == EF_DURATION_MS)
-			break; /* the last one the metrics read */
-	}
-}
-
-/* The entry ID of a packed event, or NULL. */
-static const char *
-entry_id(const struct run *r, const struct logent *e)
-{
-	const unsigned char *p = r->pk + e->off;
-	size_t n;
-
-	return get_opt(&p, &n);
+	return s >= 0 && s < LOGENT_SOURCES ? s : -1;
 }
 
 static int
@@ -400,9 +74,11 @@ log_cmp(const struct run *r, const struct logent *e, const struct event *ev)
 {
 	if (e->ts_ms != ev->ts_ms)
 		return e->ts_ms < ev->ts_ms ? -1 : 1;
-	if (e->source != ev->source)
-		return e->source < ev->source ? -1 : 1;
-	return strcmp_null(entry_id(r, e), ev->entry_id);
+	if (e->source != log_source(ev->source))
+		return e->source < log_source(ev->source) ? -1 : 1;
+	char buf[EID_MAX];
+
+	return strcmp_null(log_entry_id(r, e, buf), ev->entry_id);
 }
 
 /* Make room for one more entry at the end of the log's allocation. */
@@ -430,24 +106,32 @@ log_reserve(struct run *r)
 	    sizeof *r->log);
 }
 
-/* Copy the live packs into a new buffer with room for extra more bytes. */
+/* Copy the live packs into a new buffer with room for extra more bytes (and half as much again unless exact). */
 static void
-pk_compact(struct run *r, size_t extra)
+pk_compact_to(struct run *r, size_t extra, int exact)
 {
-	size_t live = r->pk_len - r->pk_dead, cap = live + extra + live / 2;
-	unsigned char *np = xmalloc(cap > 64 ? cap : 64);
+	size_t live = r->pk_len - r->pk_dead, cap = live + extra + (exact ? 0 : live / 2);
+	unsigned char *np = xmalloc(cap > 64 || exact ? (cap > 0 ? cap : 1) : 64);
 	uint32_t at = 0;
 
 	for (size_t i = 0; i < r->nlog; i++) {
-		memcpy(np + at, r->pk + r->log[i].off, r->log[i].len);
+		uint32_t len = log_pack_len(r, &r->log[i]);
+
+		memcpy(np + at, r->pk + r->log[i].off, len);
 		r->log[i].off = at;
-		at += r->log[i].len;
+		at += len;
 	}
 	free(r->pk);
 	r->pk = np;
 	r->pk_len = at;
-	r->pk_cap = (uint32_t)(cap > 64 ? cap : 64);
+	r->pk_cap = (uint32_t)(cap > 64 || exact ? (cap > 0 ? cap : 1) : 64);
 	r->pk_dead = 0;
+}
+
+static void
+pk_compact(struct run *r, size_t extra)
+{
+	pk_compact_to(r, extra, 0);
 }
 
 /* Make room for n more packed bytes. */
@@ -474,15 +158,24 @@ pk_reserve(struct run *r, size_t n)
 static void
 drop_oldest(struct run *r)
 {
+	char buf[EID_MAX];
+
+	store_run_gone_add(r, store_key_of(log_entry_id(r, &r->log[0], buf),
+	    r->log[0].source));
+	uint32_t len = log_pack_len(r, &r->log[0]);
+
+	if (!(r->log[0].flags & LOGENT_SLIM))
+		r->pk_held -= len;
 	r->log_dropped++;
-	r->pk_dead += r->log[0].len;
+	r->pk_dead += len;
 	r->log++;
 	r->nlog--;
 }
 
 /* Put a packed event at position at of the log. */
 static void
-place(struct run *r, size_t at, const struct event *ev, const struct buf *b)
+place(struct run *r, size_t at, const struct event *ev, const struct buf *b,
+    int slim)
 {
 	struct logent *e;
 
@@ -498,16 +191,18 @@ place(struct run *r, size_t at, const struct event *ev, const struct buf *b)
 	e = &r->log[at];
 	e->ts_ms = ev->ts_ms;
 	e->off = r->pk_len;
-	e->len = (uint32_t)b->len;
-	e->source = ev->source;
-	e->type = (uint8_t)ev->type;
+	e->source = log_source(ev->source);
+	e->type = (unsigned)ev->type & 0x3f;
+	e->flags = slim ? LOGENT_SLIM : 0;
+	if (!slim)
+		r->pk_held += (uint32_t)b->len;
 	memcpy(r->pk + r->pk_len, b->p, b->len);
 	r->pk_len += (uint32_t)b->len;
 	r->nlog++;
 }
 
 void
-log_insert(struct run *r, struct event *ev)
+log_insert(struct run *r, struct event *ev, int slim)
 {
 	size_t lo = 0, hi = r->nlog, mid;
 	struct buf b;
@@ -521,6 +216,7 @@ log_insert(struct run *r, struct event *ev)
 	}
 	if (r->nlog >= STORE_LOG_MAX) {
 		if (lo == 0) {
+			store_run_gone_add(r, store_event_key(ev));
 			r->log_dropped++;
 			event_done(ev);
 			return;
@@ -529,13 +225,31 @@ log_insert(struct run *r, struct event *ev)
 		lo--;
 	}
 	buf_init(&b);
-	pack(r, ev, &b);
+	log_pack(r, ev, &b, slim);
 	if (b.len > LOG_BYTES_MAX) {
+		store_run_gone_add(r, store_event_key(ev));
 		r->log_dropped++;
 	} else
-		place(r, lo, ev, &b);
+		place(r, lo, ev, &b, slim);
 	buf_done(&b);
 	event_done(ev);
+}
+
+int
+log_has(const struct run *r, const struct event *ev)
+{
+	size_t lo = 0, hi = r->nlog, mid;
+
+	if (ev->entry_id == NULL)
+		return 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (log_cmp(r, &r->log[mid], ev) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nlog && log_cmp(r, &r->log[lo], ev) == 0;
 }
 
 void
@@ -546,124 +260,76 @@ log_free(struct run *r)
 	r->log = r->log_base = NULL;
 	r->pk = NULL;
 	r->nlog = r->log_cap = 0;
-	r->pk_len = r->pk_cap = r->pk_dead = 0;
+	r->pk_len = r->pk_cap = r->pk_dead = r->pk_held = 0;
 }
 
-int
-log_identity_changes(const struct run *r, const struct event *ev)
+void
+log_shrink(struct run *r)
 {
-	const char *s, *cur;
-
-	if (r->pk_plain)
-		return 0;
-	for (size_t i = 0; i < NSTR; i++) {
-		if (str_fields[i].run == NONE)
-			continue;
-		s = *CFIELD(ev, str_fields[i].ev, char *);
-		cur = run_str(r, i);
-		if (s != NULL && cur != NULL && strcmp(s, cur) < 0)
-			return 1;
+	if (r->log_base != NULL && r->nlog > 0 && r->log_cap > r->nlog) {
+		if (r->log != r->log_base)
+			memmove(r->log_base, r->log, r->nlog * sizeof *r->log);
+		r->log_cap = r->nlog;
+		r->log_base = r->log = xreallocarray(r->log_base, r->log_cap,
+		    sizeof *r->log);
 	}
-	return 0;
+	if (r->pk != NULL && r->pk_cap > r->pk_len - r->pk_dead + 16)
+		pk_compact_to(r, 0, 1);
+}
+
+size_t
+log_slim_all(struct run *r)
+{
+	unsigned char *slim;
+	struct event *evs;
+	size_t n = 0;
+
+	if (r->pk_held == 0)
+		return 0;
+	evs = log_unpack_all(r, &slim);
+	for (size_t i = 0; i < r->nlog; i++) {
+		n += slim[i] == 0;
+		slim[i] = 1;
+	}
+	r->pk_fixups--; /* not an identity change */
+	log_repack_all(r, evs, slim);
+	/* the slim packs fit in the old buffer: give the rest back */
+	log_shrink(r);
+	return n;
 }
 
 struct event *
-log_unpack_all(const struct run *r)
+log_unpack_all(const struct run *r, unsigned char **slim)
 {
 	struct event *evs = xreallocarray(NULL, r->nlog ? r->nlog : 1,
 	    sizeof *evs);
 
-	for (size_t i = 0; i < r->nlog; i++)
-		unpack(r, &r->log[i], &evs[i], 1);
+	*slim = xmalloc(r->nlog ? r->nlog : 1);
+	for (size_t i = 0; i < r->nlog; i++) {
+		log_unpack(r, &r->log[i], &evs[i], 1);
+		(*slim)[i] = (r->log[i].flags & LOGENT_SLIM) != 0;
+	}
 	return evs;
 }
 
 void
-log_repack_all(struct run *r, struct event *evs)
+log_repack_all(struct run *r, struct event *evs, unsigned char *slim)
 {
 	size_t n = r->nlog;
 	struct buf b;
 
 	if (++r->pk_fixups > LOG_FIXUPS_MAX)
 		r->pk_plain = 1;
-	r->pk_len = r->pk_dead = 0;
+	r->pk_len = r->pk_dead = r->pk_held = 0;
 	r->log = r->log_base;
 	r->nlog = 0;
 	for (size_t i = 0; i < n; i++) {
 		buf_init(&b);
-		pack(r, &evs[i], &b);
-		place(r, i, &evs[i], &b);
+		log_pack(r, &evs[i], &b, slim[i]);
+		place(r, i, &evs[i], &b, slim[i]);
 		buf_done(&b);
 		event_done(&evs[i]);
 	}
 	free(evs);
-}
-
-/* A JSON value holds needle in one of its strings (keys too), at any depth. */
-static int
-json_has_text(json_t *v, const char *needle, int depth)
-{
-	const char *k;
-	json_t *e;
-	size_t i;
-
-	if (v == NULL || depth > 64)
-		return 0;
-	if (json_is_string(v))
-		return strcasestr(json_string_value(v), needle) != NULL;
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, e) {
-			if (strcasestr(k, needle) != NULL || json_has_text(e, needle, depth + 1))
-				return 1;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (json_has_text(e, needle, depth + 1))
-				return 1;
-		}
-	}
-	return 0;
-}
-
-int
-run_log_event_has_text(const struct run *r, size_t i, const char *needle)
-{
-	struct event ev;
-	const char *f[13];
-	int hit = 0;
-
-	/*
-	 * The known fields first, without copies; the payload's unknown fields
-	 * (only in a copy) only when those do not hold it.
-	 */
-	run_log_peek(r, i, &ev);
-	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
-	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;
-	f[7] = ev.error_message; f[8] = ev.queue; f[9] = ev.finish_reason;
-	f[10] = ev.fallback_reason; f[11] = ev.user_id; f[12] = ev.workspace_id;
-	for (size_t k = 0; k < sizeof f / sizeof f[0] && !hit; k++)
-		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
-	if (hit)
-		return 1;
-	run_log_get(r, i, &ev);
-	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
-	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;
-	f[7] = ev.error_message; f[8] = ev.queue; f[9] = ev.finish_reason;
-	f[10] = ev.fallback_reason; f[11] = ev.user_id; f[12] = ev.workspace_id;
-	for (size_t k = 0; k < sizeof f / sizeof f[0] && !hit; k++)
-		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
-	if (!hit)
-		hit = json_has_text(ev.extra, needle, 0);
-	event_done(&ev);
-	return hit;
-}
-
-int
-run_log_has_text(const struct run *r, const char *needle)
-{
-	for (size_t i = 0; i < r->nlog; i++) {
-		if (run_log_event_has_text(r, i, needle))
-			return 1;
-	}
-	return 0;
+	free(slim);
 }

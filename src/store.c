@@ -11,6 +11,7 @@
 #include "store-log-int.h"
 #include "strpool.h"
 #include "prices.h"
+#include "source.h"
 #include "store.h"
 #include "store-int.h"
 #include "xmalloc.h"
@@ -18,11 +19,16 @@
 /*
  * The contract.
  *
- * Idempotency. An event with an entry ID is identified by (source, entry ID),
- * kept as a 64-bit hash: per run in the run's seen set, and for events
- * without a run (queue.depth, worker.status, unknown types) in a global set
- * of the last STORE_GLOBAL_SEEN keys; worker samples also carry their key, so
- * a sample still held is never stored twice. A repeat returns 0 and changes
+ * Idempotency. An event with an entry ID is identified by (source, entry ID).
+ * A run's log is sorted by (event time, source, entry ID), and a repeat of an
+ * event carries its time, so the log itself tells a repeat (a binary search,
+ * no set beside it); the events a run let go from its log (its bounds, below)
+ * leave their (source, entry ID) as a 64-bit hash in the run's sorted gone
+ * array. Events without a run (queue.depth, worker.status, unknown types) are
+ * known by that hash in a global set of the last STORE_GLOBAL_SEEN keys;
+ * worker samples also carry their key, so a sample still held is never
+ * stored twice. The same entry ID sent again with another time (which no
+ * source does: an entry's time is part of it) would count as a new event. A repeat returns 0 and changes
  * nothing but store_duplicates. Events without an entry ID (WebSocket feeds)
  * cannot be recognised and always count.
  *
@@ -55,8 +61,8 @@
  * Memory. Runs are bounded as above. A run's log holds at most STORE_LOG_MAX
  * events and 16 MiB of packed events (store-log.c; the oldest by event time
  * go first, counted in log_dropped, after their effect on the run is
- * applied); its seen set holds 8 bytes per distinct
- * event and lives as long as the run. Worker samples: STORE_WORKER_SAMPLES.
+ * applied); its gone array holds 8 bytes per event dropped so and lives as
+ * long as the run. Worker samples: STORE_WORKER_SAMPLES.
  * The global seen set: STORE_GLOBAL_SEEN keys. Queues: one per name seen.
  */
 
@@ -94,9 +100,10 @@ store_usd_to_nusd(double usd)
 
 /*
  * Strings a run holds: names that many runs share (agents, queues, models,
- * sources, workspaces...) are interned in the store's pool; values that are
- * nearly always unique to a run (trace, span, request, parent and root ids,
- * error messages) are plain copies: pool is NULL for those.
+ * sources, workspaces...) and ids that name runs (its own, its trace, its
+ * parent and root) are interned in the store's pool; values that are nearly
+ * always unique to a run (span and request ids, error messages) are plain
+ * copies: pool is NULL for those.
  */
 static const char *
 str_hold(struct strpool *pool, const char *s)
@@ -148,16 +155,17 @@ str_set(struct store *st, const char **dst, const char *src)
 static void
 run_free(struct store *st, struct run *r)
 {
+	st->body_bytes -= r->pk_held;
 	log_free(r);
-	free(r->seen);
-	free(r->id);
+	free(r->gone);
+	store_trace_remove(st, r);
 	strpool_put(st->strings, r->agent_id);
 	strpool_put(st->strings, r->agent_name);
 	strpool_put(st->strings, r->agent_version);
-	str_drop(NULL, r->trace_id);
+	strpool_put(st->strings, r->trace_id);
 	str_drop(NULL, r->span_id);
-	str_drop(NULL, r->parent_run_id);
-	str_drop(NULL, r->root_run_id);
+	strpool_put(st->strings, r->parent_run_id);
+	strpool_put(st->strings, r->root_run_id);
 	str_drop(NULL, r->request_id);
 	strpool_put(st->strings, r->user_id);
 	strpool_put(st->strings, r->workspace_id);
@@ -169,42 +177,19 @@ run_free(struct store *st, struct run *r)
 	strpool_put(st->strings, r->fallback_reason);
 	strpool_put(st->strings, r->term_model);
 	strpool_put(st->strings, r->llm_model);
-	free(r);
+	store_run_release(st, r);
 }
 
-/*
- * Remove every run whose index is SIZE_MAX, keeping the others' order. Each
- * trace touched is compacted once.
- */
+/* Remove every run whose index is SIZE_MAX, keeping the others' order. */
 static void
 store_remove_marked(struct store *st)
 {
 	struct run *r;
-	struct trace *t;
-	size_t i, j, k, n;
+	size_t i, j, n = 0;
 
-	st->evict_gen++;
-	for (i = 0; i < st->nruns; i++) {
-		r = st->runs[i];
-		if (r->index != SIZE_MAX || r->trace_id == NULL)
-			continue;
-		t = map_get(st->traces, r->trace_id);
-		if (t == NULL || t->gen == st->evict_gen)
-			continue;
-		t->gen = st->evict_gen;
-		for (j = k = 0; j < t->n; j++) {
-			if (t->runs[j]->index != SIZE_MAX)
-				t->runs[k++] = t->runs[j];
-		}
-		t->n = k;
-		if (t->n == 0)
-			store_trace_drop(st, r->trace_id, t);
-	}
-	n = 0;
 	for (i = j = 0; i < st->nruns; i++) {
 		r = st->runs[i];
 		if (r->index == SIZE_MAX) {
-			map_del(st->by_id, r->id);
 			run_free(st, r);
 			n++;
 			continue;
@@ -282,8 +267,7 @@ run_create(struct store *st, const char *id)
 
 	if (st->nruns >= st->max_runs)
 		store_make_room(st);
-	r = xcalloc(1, sizeof *r);
-	r->id = xstrdup(id);
+	r = store_run_new(st, id);
 	r->progress = -1;
 	if (st->nruns == st->runs_cap) {
 		st->runs_cap = st->runs_cap == 0 ? 64 : st->runs_cap * 2;
@@ -292,7 +276,6 @@ run_create(struct store *st, const char *id)
 	}
 	r->index = st->nruns;
 	st->runs[st->nruns++] = r;
-	map_put(st->by_id, id, r);
 	return r;
 }
 
@@ -440,8 +423,8 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 	str_min(st, &r->agent_name, ev->agent_name);
 	str_min(st, &r->agent_version, ev->agent_version);
 	str_min(NULL, &r->span_id, ev->span_id);
-	str_min(NULL, &r->parent_run_id, ev->parent_run_id);
-	str_min(NULL, &r->root_run_id, ev->root_run_id);
+	str_min(st, &r->parent_run_id, ev->parent_run_id);
+	str_min(st, &r->root_run_id, ev->root_run_id);
 	str_min(NULL, &r->request_id, ev->request_id);
 	str_min(st, &r->user_id, ev->user_id);
 	str_min(st, &r->workspace_id, ev->workspace_id);
@@ -452,7 +435,7 @@ run_fold(struct store *st, struct run *r, const struct event *ev, uint64_t key)
 	    strcmp(ev->trace_id, r->trace_id) < 0)) {
 		if (r->trace_id != NULL)
 			store_trace_remove(st, r);
-		str_min(NULL, &r->trace_id, ev->trace_id);
+		str_min(st, &r->trace_id, ev->trace_id);
 		store_trace_add(st, r);
 	}
 	if ((ev->has & EF_ESTIMATED_MS) && ev->estimated_ms > r->estimated_ms)
@@ -556,12 +539,12 @@ store_apply_global(struct store *st, const struct event *ev, uint64_t key)
 struct store *
 store_create(void)
 {
+	static uint64_t serials;
 	struct store *st = xcalloc(1, sizeof *st);
 
+	st->serial = ++serials;
 	st->max_runs = STORE_RUNS_MAX;
 	st->strings = strpool_create();
-	st->by_id = map_create();
-	st->traces = map_create();
 	st->by_queue = map_create();
 	return st;
 }
@@ -569,7 +552,6 @@ store_create(void)
 void
 store_free(struct store *st)
 {
-	void *t;
 	size_t i;
 
 	if (st == NULL)
@@ -577,13 +559,7 @@ store_free(struct store *st)
 	for (i = 0; i < st->nruns; i++)
 		run_free(st, st->runs[i]);
 	free(st->runs);
-	map_free(st->by_id);
-	i = 0;
-	while (map_next(st->traces, &i, NULL, &t)) {
-		free(((struct trace *)t)->runs);
-		free(t);
-	}
-	map_free(st->traces);
+	store_runs_done(st);
 	for (i = 0; i < st->nqueues; i++) {
 		free(st->queues[i]->name);
 		free(st->queues[i]);
@@ -595,6 +571,25 @@ store_free(struct store *st)
 	free(st->gtab);
 	strpool_free(st->strings);
 	free(st);
+}
+
+void
+store_set_bodies(struct store *st, enum store_bodies b)
+{
+	st->bodies = b;
+}
+
+/* Whether ev's body is left to its source (see store_set_bodies). */
+static int
+store_slim(const struct store *st, const struct event *ev)
+{
+	const struct source_info *si;
+
+	if (st->bodies != STORE_BODIES_REREAD || ev->entry_id == NULL ||
+	    ev->source < 0)
+		return 0;
+	si = sources_get(ev->source);
+	return si != NULL && si->rereadable;
 }
 
 void
@@ -616,23 +611,32 @@ store_apply(struct store *st, struct event *ev)
 		event_done(ev);
 		event_init(ev);
 	} else {
-		r = map_get(st->by_id, ev->run_id);
+		r = store_run_lookup(st, ev->run_id);
 		if (r == NULL)
 			r = run_create(st, ev->run_id);
-		if (key != 0 && store_run_seen_add(r, key)) {
+		if (key != 0 && (log_has(r, ev) || store_run_gone_has(r, key))) {
 			event_done(ev);
 			event_init(ev);
 			changed = 0;
 		} else {
 			struct event *old = NULL;
+			unsigned char *slim = NULL;
+			uint32_t held = r->pk_held;
+			int type = ev->type;
 
 			/* packed events may refer to identity about to change */
 			if (r->nlog > 0 && log_identity_changes(r, ev))
-				old = log_unpack_all(r);
+				old = log_unpack_all(r, &slim);
 			run_fold(st, r, ev, key);
 			if (old != NULL)
-				log_repack_all(r, old);
-			log_insert(r, ev);
+				log_repack_all(r, old, slim);
+			log_insert(r, ev, store_slim(st, ev));
+			if (terminal_rank(type) > 0)
+				log_shrink(r);
+			st->body_bytes += r->pk_held;
+			st->body_bytes -= held;
+			if (st->log_budget > 0 && st->body_bytes > st->log_budget)
+				store_bodies_trim(st);
 			changed = 1;
 		}
 	}
@@ -641,6 +645,12 @@ store_apply(struct store *st, struct event *ev)
 	else
 		st->duplicates++;
 	return changed;
+}
+
+uint64_t
+store_serial(const struct store *st)
+{
+	return st->serial;
 }
 
 uint64_t
@@ -664,21 +674,7 @@ store_run_at(const struct store *st, size_t i)
 struct run *
 store_find(const struct store *st, const char *run_id)
 {
-	return map_get(st->by_id, run_id);
-}
-
-size_t
-store_trace(const struct store *st, const char *trace_id,
-    struct run *const **out)
-{
-	struct trace *t = map_get(st->traces, trace_id);
-
-	if (t == NULL) {
-		*out = NULL;
-		return 0;
-	}
-	*out = t->runs;
-	return t->n;
+	return store_run_lookup(st, run_id);
 }
 
 size_t

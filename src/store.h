@@ -25,16 +25,26 @@ enum run_status {
 #define STORE_WORKER_SAMPLES 4096
 
 /*
- * One event of a run's log. The event itself is packed in the run's private
+ * One event of a run's log (16 bytes). The event itself is packed in the run's private
  * buffer (fields the run holds too are referred to, not copied): read it with
  * run_log_get() or run_log_peek().
  */
 struct logent {
 	int64_t ts_ms;         /* event time, epoch ms */
-	uint32_t off, len;     /* the packed event, private to the store */
-	int32_t source;        /* index in the source table, -1 = none */
-	uint8_t type;          /* enum event_type */
+	uint32_t off;          /* the packed event, private to the store */
+	signed int source : 24; /* index in the source table, -1 = none (LOGENT_SOURCES) */
+	unsigned type : 6;     /* enum event_type */
+	unsigned flags : 2;    /* LOGENT_* */
 };
+/* Source indexes a log entry holds; events of later ones are held as from none. */
+#define LOGENT_SOURCES (1 << 23)
+
+/*
+ * The event's body is not held: the log keeps its time, type, source, entry
+ * ID and what the metrics, the errors table, the filters and search read of
+ * it (see store_set_bodies); run_log_get gives that much.
+ */
+#define LOGENT_SLIM 0x01
 
 /*
  * One run. Derived only from the set of its events, never from their order:
@@ -42,8 +52,9 @@ struct logent {
  * Times are event times in epoch ms; 0 = unknown.
  */
 struct run {
-	char *id;
+	const char *id;        /* interned in the store's pool (strpool.h) */
 	enum run_status status;
+	int cost_estimated;    /* that cost holds estimates from model prices (prices.c) */
 	int64_t queued_ms;     /* earliest run.queued */
 	int64_t started_ms;    /* earliest run.started */
 	int64_t finished_ms;   /* the deciding terminal event's time */
@@ -52,8 +63,9 @@ struct run {
 	/*
 	 * Identity: the first value seen wins; on conflict the smallest string.
 	 * Names many runs share (agent, version, user, workspace, origin,
-	 * queue, model, fallback reason, error class) are interned in the
-	 * store (strpool.h): equal ones are the same pointer while the store is
+	 * queue, model, fallback reason, error class) and the ids that name
+	 * other runs (trace, parent, root) are interned in the store
+	 * (strpool.h): equal ones are the same pointer while the store is
 	 * unchanged. The others are the run's own copies.
 	 */
 	const char *agent_id, *agent_name, *agent_version;
@@ -72,35 +84,40 @@ struct run {
 	int64_t llm_calls, tool_calls, tool_errors, retries;
 	int64_t input_tokens, output_tokens; /* totals (see store.c) */
 	int64_t cost_nusd;     /* cost in nano-USD, exact integer sums */
-	int cost_estimated;    /* that cost holds estimates from model prices (prices.c) */
 	int64_t last_llm_ms;   /* latest llm.call event time */
 
 	struct logent *log;    /* sorted by (ts, source, entry id, arrival) */
 	uint32_t nlog, log_cap; /* nlog <= STORE_LOG_MAX */
 	uint64_t log_dropped;  /* events beyond STORE_LOG_MAX */
 
-	/* private to store.c */
-	uint64_t *seen;        /* hashes of (source, entry id): open-addressing set */
-	size_t nseen, seen_cap;
+	/* private to the store (widest first: no padding) */
+	uint64_t *gone;        /* keys of (source, entry ID) of events applied but
+	                          not in the log (dropped by its bounds), sorted */
 	int64_t llm_in, llm_out, llm_nusd;   /* sums over llm.call */
 	int64_t tot_in, tot_out, tot_nusd;   /* totals from the terminal event */
-	int64_t term_key_ms; int term_key_type; /* deciding terminal; type 0 = none */
-	uint32_t tot_has;      /* EF_INPUT_TOKENS|EF_OUTPUT_TOKENS|EF_COST_USD on it */
+	int64_t term_key_ms;   /* the deciding terminal's time */
 	uint64_t term_key_id;  /* its (source, entry id) hash, 0 = none */
 	const char *term_model; /* its model_id */
 	const char *llm_model; /* model_id of the latest llm.call */
 	int64_t llm_model_ms;  /* that llm.call's event time */
-	uint32_t types;        /* bit (1 << type) per event type seen */
-	int has_priority;
 	uint64_t nevents;      /* distinct events applied */
 	struct logent *log_base; /* the log's allocation (log points into it) */
 	unsigned char *pk;     /* packed events of the log */
-	uint32_t pk_len, pk_cap, pk_dead; /* bytes used, allocated, unused */
-	int pk_plain;          /* identity changed too often: packs hold copies */
-	int pk_fixups;         /* identity changes that repacked the log */
-	int has_totals;        /* terminal event carried token/cost totals */
-	int llm_estimated;     /* an llm.call's cost was estimated */
 	size_t index;          /* position in the store's run vector */
+	struct run *trace_prev, *trace_next; /* the trace's runs, a ring in
+	                          first-seen order; trace_next links free slots */
+	uint64_t id_hash;      /* map_hash of id */
+	uint32_t ngone, gone_cap;
+	uint32_t tot_has;      /* EF_INPUT_TOKENS|EF_OUTPUT_TOKENS|EF_COST_USD on it */
+	uint32_t types;        /* bit (1 << type) per event type seen */
+	uint32_t pk_len, pk_cap, pk_dead; /* bytes used, allocated, unused */
+	uint32_t pk_held;      /* packed bytes of entries with their body (not slim) */
+	int has_totals;        /* terminal event carried token/cost totals */
+	uint8_t term_key_type; /* the deciding terminal's type, 0 = none */
+	uint8_t has_priority;
+	uint8_t pk_plain;      /* identity changed too often: packs hold copies */
+	uint8_t pk_fixups;     /* identity changes that repacked the log */
+	uint8_t llm_estimated; /* an llm.call's cost was estimated */
 };
 
 struct queue_state {
@@ -132,6 +149,32 @@ void store_free(struct store *);
  */
 int store_apply(struct store *, struct event *ev);
 
+/*
+ * Which event bodies the store holds. STORE_BODIES_ALL (the default): every
+ * one. STORE_BODIES_REREAD: not those of sources that can read an entry
+ * back by its ID (source_info.rereadable: Redis streams), whose log entries
+ * are slim (LOGENT_SLIM): their time, type, entry ID, numbers and strings
+ * (model, tool, outcome, errors, message...), identity only where it is the
+ * run's, and of the payload (unknown fields) only its keys and strings, for
+ * search. The drill-down reads the rest back from the source.
+ */
+enum store_bodies { STORE_BODIES_ALL, STORE_BODIES_REREAD };
+void store_set_bodies(struct store *, enum store_bodies);
+/*
+ * Bound the bytes of event bodies held (0, the default: no bound). Beyond
+ * it, the bodies of the runs seen first are let go, whole runs at a time,
+ * until 7/8 of the bound is held: their entries become slim (LOGENT_SLIM),
+ * keeping every figure; the drill-down says their bodies were not kept
+ * (those of a source that can re-read them are read back as before).
+ */
+void store_set_log_budget(struct store *, size_t bytes);
+/* Bytes of event bodies held now, and bodies let go by the budget so far. */
+size_t store_body_bytes(const struct store *);
+uint64_t store_bodies_dropped(const struct store *);
+
+/* A number no other store of this process has had (to tell a new store from an old one at the same address). */
+uint64_t store_serial(const struct store *);
+
 /* Counter that changes whenever the model does (for redraw decisions). */
 uint64_t store_version(const struct store *);
 
@@ -139,6 +182,8 @@ size_t store_nruns(const struct store *);
 struct run *store_run_at(const struct store *, size_t i);
 struct run *store_find(const struct store *, const char *run_id);
 
+/* Whether the body of event i of r's log is held (not LOGENT_SLIM). */
+int run_log_held(const struct run *r, size_t i);
 /*
  * Event i of r's log as a copy the caller owns (event_done it). Copies are
  * made for the drill-down and reports, never on the ingest path.
@@ -146,8 +191,10 @@ struct run *store_find(const struct store *, const char *run_id);
 void run_log_get(const struct run *r, size_t i, struct event *ev);
 /*
  * Event i of r's log without copies, for reading many: strings point into the
- * store and stay valid until it next changes, extra is NULL (unknown fields
- * are only in run_log_get), and ev must not be passed to event_done.
+ * store and stay valid until it next changes (but entry_id, which may be
+ * formatted for the call: valid until the next run_log_peek), extra is NULL
+ * (unknown fields are only in run_log_get), and ev must not be passed to
+ * event_done.
  */
 void run_log_peek(const struct run *r, size_t i, struct event *ev);
 /*

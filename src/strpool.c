@@ -116,6 +116,25 @@ strpool_get(struct strpool *p, const char *s)
 	return e->s;
 }
 
+const char *
+strpool_find(const struct strpool *p, const char *s)
+{
+	size_t len, mask, i;
+	uint64_t h;
+	struct pstr *e;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	h = map_hash(s, len);
+	mask = p->nslots - 1;
+	for (i = h & mask; (e = p->slots[i]) != NULL; i = (i + 1) & mask) {
+		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+			return e->s;
+	}
+	return NULL;
+}
+
 void
 strpool_put(struct strpool *p, const char *s)
 {

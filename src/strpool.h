@@ -16,6 +16,8 @@ struct strpool *strpool_create(void);
 void strpool_free(struct strpool *);
 /* The pooled copy of s (NULL for NULL), with one more holder. */
 const char *strpool_get(struct strpool *, const char *s);
+/* The pooled copy of s if the pool holds it (no holder added), else NULL. */
+const char *strpool_find(const struct strpool *, const char *s);
 /* Drop one holder of a string strpool_get returned (NULL is ignored). */
 void strpool_put(struct strpool *, const char *s);
 /* Distinct strings held. */

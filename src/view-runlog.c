@@ -11,6 +11,27 @@
 #include "record.h"
 #include "textwidth.h"
 #include "ui.h"
+#include "view-runlog-bodies.h"
+
+/* What a row says of an event whose body is not shown. */
+static const char *
+body_note(enum rl_body b)
+{
+	switch (b) {
+	case RLB_LOADING:
+		return "loading...";
+	case RLB_GONE:
+		return "gone: Redis no longer holds this entry";
+	case RLB_BAD:
+		return "no longer decodes as it did";
+	case RLB_ERROR:
+		return "cannot be read back from Redis";
+	case RLB_NOT_KEPT:
+		return "body not kept (log budget)";
+	default:
+		return "";
+	}
+}
 
 static void
 detail(const struct event *ev, char *buf, size_t size)
@@ -113,6 +134,7 @@ view_runlog_draw(struct dash *d, struct rect r)
 		}
 	}
 	listh = (r.y + r.h - y) * 3 / 5;
+	rl_bodies_prepare(d, run);
 	if ((int)run->nlog == 0) {
 		ui_text(d, y, 1, r.w - 1, TH_DIM, "no events held for this run");
 		return;
@@ -120,9 +142,11 @@ view_runlog_draw(struct dash *d, struct rect r)
 	shown = ui_list_show(l, &rows, listh, 1);
 	for (int i = 0; i < shown; i++) {
 		struct event e, *ev = &e;
+		const struct event *body;
 		int sel = l->top + i == l->sel, x = 1;
 		char buf[1024], type[128];
 		int64_t base = run->queued_ms ? run->queued_ms : run->first_ms;
+		enum rl_body b = rl_bodies_get(run, (size_t)(l->top + i), &body);
 
 		run_log_peek(run, (size_t)(l->top + i), ev);
 		if (sel)
@@ -138,24 +162,59 @@ view_runlog_draw(struct dash *d, struct rect r)
 		x += ui_textf(d, y + i, x, 26, sel ? TH_SELECT : TH_DIM, "%-*s ", d->log_abs ? 24 : 9, t);
 		tw_fit(ev->type_name, 16, d->utf8 ? 0 : TW_ASCII, type, sizeof type);
 		x += ui_textf(d, y + i, x, 17, sel ? TH_SELECT : TH_ACCENT, "%s ", type);
-		detail(ev, buf, sizeof buf);
-		ui_text(d, y + i, x, r.w - x, sel ? TH_SELECT : TH_NORMAL, buf);
+		if (b == RLB_HELD || b == RLB_FETCHED) {
+			detail(b == RLB_FETCHED ? body : ev, buf, sizeof buf);
+			ui_text(d, y + i, x, r.w - x, sel ? TH_SELECT : TH_NORMAL, buf);
+		} else {
+			/* what is held of it, after what became of the rest */
+			int n = snprintf(buf, sizeof buf, "(%s) ", body_note(b));
+
+			if (n > 0 && (size_t)n < sizeof buf)
+				detail(ev, buf + n, sizeof buf - (size_t)n);
+			ui_text(d, y + i, x, r.w - x, sel ? TH_SELECT : b == RLB_LOADING ?
+			    TH_DIM : TH_WARN, buf);
+		}
+	}
+	{
+		size_t loading, gone;
+		char note[160];
+		int n = 0;
+
+		rl_bodies_counts(&loading, &gone);
+		note[0] = '\0';
+		if (loading > 0)
+			n += snprintf(note + n, sizeof note - (size_t)n,
+			    "(loading %zu from Redis) ", loading);
+		if (gone > 0 && n >= 0 && (size_t)n < sizeof note)
+			n += snprintf(note + n, sizeof note - (size_t)n,
+			    "(%zu gone from Redis) ", gone);
+		if (run->log_dropped > 0 && n >= 0 && (size_t)n < sizeof note)
+			snprintf(note + n, sizeof note - (size_t)n, "(%" PRIu64
+			    " older not kept)", run->log_dropped);
+		if (note[0] != '\0') {
+			int w = (int)strlen(note) < r.w - 2 ? (int)strlen(note) : r.w - 2;
+
+			ui_text(d, y + listh - 1, r.w - w - 1, w, TH_DIM, note);
+		}
 	}
 	ui_more(d, y + shown, 0, r.w, ui_list_more(l));
-	if (run->log_dropped > 0)
-		ui_textf(d, y + listh - 1, r.w - 44, 30, TH_DIM, "(%" PRIu64 " older not kept)",
-		    run->log_dropped);
 	/* the selected event's payload, pretty-printed, wrapped, scrolled with J/K */
 	y += listh;
 	{
 		struct event sel;
+		const struct event *body;
+		enum rl_body b = rl_bodies_get(run, (size_t)l->sel, &body);
 		json_t *o;
-		char *text, *line, *nl, more[64];
+		char *text, *line, *nl, more[160];
 		int total = 0, dshown = 0, room = r.y + r.h - y - 1;
 
-		run_log_get(run, (size_t)l->sel, &sel);
-		o = record_json(&sel);
-		event_done(&sel);
+		if (b == RLB_FETCHED)
+			o = record_json(body);
+		else {
+			run_log_get(run, (size_t)l->sel, &sel);
+			o = record_json(&sel);
+			event_done(&sel);
+		}
 		text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		json_decref(o);
 		/* count the wrapped lines, then draw those from detail_top */
@@ -200,6 +259,14 @@ view_runlog_draw(struct dash *d, struct rect r)
 			    d->detail.top + 1, d->detail.top + dshown, total);
 		else
 			snprintf(more, sizeof more, " event ");
+		if (b != RLB_HELD && b != RLB_FETCHED) {
+			/* what is held of it: the figures, not the body */
+			size_t n = strlen(more);
+
+			snprintf(more + n, sizeof more - n, "- %s%s%s; what execmon kept of it ",
+			    body_note(b), b == RLB_ERROR && rl_bodies_error()[0] ? ": " : "",
+			    b == RLB_ERROR ? rl_bodies_error() : "");
+		}
 		ui_text(d, y, 0, r.w, TH_TITLE, more);
 	}
 }

@@ -97,12 +97,20 @@ if command -v tmux >/dev/null 2>&1; then
 	tui_run V 160 30 --redis "rediss://localhost:$TP" --redis-ca "$TMP/ca.pem" --stream s1
 	tui_wait V 15 '^ execmon .*s1 TLS '
 	ok $? "header: a verified rediss:// stream is marked TLS"
+	# a run's log reads its events back from Redis, over TLS too
+	for _ in 1 2 3 4 5; do
+		tui_keys V Enter
+		tui_wait V 2 '^ run r[0-9] ' && break
+	done
+	tui_wait V 10 '^ event *$'
+	ok $? "a run's log reads its events back over verified TLS"
 	tui_run I 160 30 --redis "rediss://localhost:$TP" --redis-insecure --stream s1
 	tui_wait I 15 '^ execmon .*s1 INSECURE '
 	ok $? "header: --redis-insecure is marked INSECURE"
 	tui_keys V q
 	tui_keys I q
 else
+	ok 0 "# SKIP tmux missing"
 	ok 0 "# SKIP tmux missing"
 	ok 0 "# SKIP tmux missing"
 fi

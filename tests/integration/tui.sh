@@ -197,7 +197,8 @@ open_log() { # open_log NAME: Enter on the first live run, once there is one
 }
 open_log M
 ok $? "Enter on a live run opens its event log"
-sleep 0.3
+# the events' bodies are read back from Redis: wait for the selected one's
+tui_wait M 10 '^ event( \(lines 1-[0-9]+ of [0-9]+, J/K scroll\))? *$'
 tui_cap M >"$TMP/log.cap"
 RID=$(sed -n 3p "$TMP/log.cap" | sed -n 's/^ run \([^ ]*\) .*/\1/p')
 TID=$(sed -n 3p "$TMP/log.cap" | sed -n 's/.* trace \([^ ]*\) .*/\1/p')
@@ -570,7 +571,8 @@ ok $? "hostile data: no pane was wiped"
 ok $? "hostile agent names are listed (sanitized) in the Agents pane"
 open_log HO
 ok $? "hostile data: a run's log opens"
-sleep 0.3
+# and its bodies, read back from Redis, are on the screen
+tui_wait HO 10 '^ event( \(lines 1-[0-9]+ of [0-9]+, J/K scroll\))? *$'
 tui_cap HO >"$TMP/ho-log.cap"
 check "hostile data: the log view holds no escape either" clean "$TMP/ho-log.cap"
 tui_cap HO -e >"$TMP/ho-e.cap"

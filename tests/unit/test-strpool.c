@@ -38,6 +38,10 @@ main(void)
 	is_str(a, "coder", "with the text");
 	ok(strpool_get(p, NULL) == NULL, "NULL stays NULL");
 	is_int(strpool_count(p), 1, "one string held");
+	snprintf(buf, sizeof buf, "%s", "coder");
+	ok(strpool_find(p, buf) == a, "find gives the pooled copy of an equal string");
+	ok(strpool_find(p, "nobody") == NULL && strpool_count(p) == 1,
+	    "and NULL for one not held, adding nothing");
 	strpool_put(p, a);
 	is_int(strpool_count(p), 1, "held while one holder is left");
 	strpool_put(p, b);

@@ -1,0 +1,89 @@
+/* execmon - searching the text of a run's events. */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "event.h"
+#include "store-log-int.h"
+#include "store.h"
+
+/* A JSON value holds needle in one of its strings (keys too), at any depth. */
+static int
+json_has_text(json_t *v, const char *needle, int depth)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (v == NULL || depth > 64)
+		return 0;
+	if (json_is_string(v))
+		return strcasestr(json_string_value(v), needle) != NULL;
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, e) {
+			if (strcasestr(k, needle) != NULL || json_has_text(e, needle, depth + 1))
+				return 1;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			if (json_has_text(e, needle, depth + 1))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int
+run_log_event_has_text(const struct run *r, size_t i, const char *needle)
+{
+	struct event ev;
+	const char *f[13];
+	int hit = 0;
+
+	/*
+	 * The known fields first, without copies; the payload's unknown fields
+	 * (only in a copy) only when those do not hold it.
+	 */
+	run_log_peek(r, i, &ev);
+	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
+	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;
+	f[7] = ev.error_message; f[8] = ev.queue; f[9] = ev.finish_reason;
+	f[10] = ev.fallback_reason; f[11] = ev.user_id; f[12] = ev.workspace_id;
+	for (size_t k = 0; k < sizeof f / sizeof f[0] && !hit; k++)
+		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
+	if (hit)
+		return 1;
+	if (!run_log_held(r, i)) {
+		/* a slim event keeps its payload's strings for this */
+		size_t len, at;
+		const char *t = log_texts(r, i, &len);
+
+		for (at = 0; t != NULL && at < len && !hit; at += strlen(t + at) + 1)
+			hit = strcasestr(t + at, needle) != NULL;
+		return hit;
+	}
+	run_log_get(r, i, &ev);
+	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
+	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;
+	f[7] = ev.error_message; f[8] = ev.queue; f[9] = ev.finish_reason;
+	f[10] = ev.fallback_reason; f[11] = ev.user_id; f[12] = ev.workspace_id;
+	for (size_t k = 0; k < sizeof f / sizeof f[0] && !hit; k++)
+		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
+	if (!hit)
+		hit = json_has_text(ev.extra, needle, 0);
+	event_done(&ev);
+	return hit;
+}
+
+int
+run_log_has_text(const struct run *r, const char *needle)
+{
+	for (size_t i = 0; i < r->nlog; i++) {
+		if (run_log_event_has_text(r, i, needle))
+			return 1;
+	}
+	return 0;
+}

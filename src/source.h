@@ -47,6 +47,7 @@ struct source_info {
 	char gap_off[128];     /* why gaps cannot be detected, "" = they can */
 	int fatal;             /* the last error is one retrying cannot mend */
 	int quiet_gone;        /* gone and not worth a look: a stream a pattern dropped */
+	int found_by;          /* registry index of the pattern that found it; -1 = named */
 };
 
 /* Registry: sources are added once and live until sources_clear(). */

@@ -337,6 +337,16 @@ found(struct source_pattern *ps, int pi, const char *key, size_t len)
 	free(k);
 }
 
+/* A round ended; after the first, its streams are waited for while they move. */
+static void
+round_counted(struct source_pattern *ps)
+{
+	if (ps->rounds_done++ == 0 && !ps->follow && ps->waiting > 0) {
+		ps->progress_ms = loop_now_ms();
+		uv_timer_start(&ps->stall, stall_check, (uint64_t)ps->stall_ms, 0);
+	}
+}
+
 /*
  * The round is over: drop what it did not find, say what it found. On a
  * cluster, covered says which slots the pass read.
@@ -380,10 +390,7 @@ round_done(struct source_pattern *ps, const unsigned char *covered)
 	}
 	free(gone);
 	ps->scanning = 0;
-	if (ps->rounds_done++ == 0 && !ps->follow && ps->waiting > 0) {
-		ps->progress_ms = loop_now_ms();
-		uv_timer_start(&ps->stall, stall_check, (uint64_t)ps->stall_ms, 0);
-	}
+	round_counted(ps);
 	for (int k = 0; k < ps->npats; k++)
 		pattern_note(ps, &ps->pats[k]);
 	maybe_caught_up(ps);
@@ -406,7 +413,7 @@ on_scan(struct rconn *ac, void *r_, void *priv)
 			    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		ps->round--; /* nothing is dropped on a round that failed */
 		ps->scanning = 0;
-		ps->rounds_done++;
+		round_counted(ps);
 		maybe_caught_up(ps);
 		source_redis_resume(ps->conn);
 		return;

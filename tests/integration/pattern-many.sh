@@ -44,7 +44,7 @@ sources "$TMP/snap.json" >"$TMP/snap.src"
 is "$(grep -c '^x:[0-9]* done ' "$TMP/snap.src")" "$N" "every stream is read to the end"
 is "$(awk '$1 != "x:*" { n += $3 } END { print n }' "$TMP/snap.src")" "$want" \
 	"every entry is counted once"
-is "$(awk '$1 == "x:*" { print $2 }' "$TMP/snap.src")" done "the pattern is done"
+is "$(awk '$1 == "x:*" { print $2 }' "$TMP/snap.src")" "done" "the pattern is done"
 grep -q "^execmon: $want events," "$TMP/snap.err"
 ok $? "the summary counts $want events"
 ! grep -q -E "unreachable|not read" "$TMP/snap.err"

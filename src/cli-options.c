@@ -109,7 +109,8 @@ const struct cli_option cli_options[] = {
 	          "status, trace, model, user, workspace, queue, error\n"
 	          "(a class, or 'CLASS: folded message'), text" },
 	{ .name = "connect-timeout", .arg = "D", .id = O_CONNECT_TIMEOUT, .section = SEC_COMMON,
-	  .help = "give up when no source answers within D (default 5s)" },
+	  .help = "give up when no source answers within D, and on the\n"
+	          "streams a glob found once none moves for D (default 5s)" },
 	{ .name = "duration", .arg = "DUR", .id = O_DURATION, .section = SEC_COMMON,
 	  .help = "stop after DUR; snapshot, runs and events read a\n"
 	          "WebSocket feed until then, or until its server closes" },

@@ -52,17 +52,15 @@ on_notice(void *ctx, int source, const char *msg)
 {
 	struct running *r = ctx;
 
-	(void)source;
 	log_msg(LOG_INFO, "%s", msg);
-	/* A refused password does not mend by retrying: a headless command ends. */
+	/*
+	 * A refused password does not mend by retrying: a headless command ends.
+	 * A connection marks its sources fatal, then tells of it on its first.
+	 */
 	if (r->c->interactive || loop_stopping())
 		return;
-	for (size_t i = 0; i < sources_count(); i++) {
-		if (sources_get((int)i)->fatal) {
-			loop_stop(1);
-			return;
-		}
-	}
+	if (source >= 0 && (size_t)source < sources_count() && sources_get(source)->fatal)
+		loop_stop(1);
 }
 
 /* Every source is one that cannot be read (its key is not a stream, an ACL refuses it). */
@@ -100,7 +98,11 @@ on_caught_up(void *ctx, int source)
 		loop_stop(none_readable() ? 1 : r->c->exit_status);
 }
 
-/* After --connect-timeout: fail if nothing answered; else go on without the rest. */
+/*
+ * After --connect-timeout: fail if nothing named answered; else go on without
+ * the rest. The streams a pattern found are not named: the pattern answered,
+ * and waits for them while they make progress (source-pattern.c).
+ */
 static void
 connect_timeout(uv_timer_t *t)
 {
@@ -111,6 +113,8 @@ connect_timeout(uv_timer_t *t)
 	for (size_t i = 0; i < sources_count(); i++) {
 		const struct source_info *si = sources_get((int)i);
 
+		if (si->found_by >= 0)
+			continue;
 		if (si->state == SRC_LIVE || si->state == SRC_BACKFILLING ||
 		    si->state == SRC_DONE || si->events > 0 || si->malformed_total > 0)
 			reached++;
@@ -131,7 +135,8 @@ connect_timeout(uv_timer_t *t)
 		for (size_t i = 0; i < sources_count(); i++) {
 			const struct source_info *si = sources_get((int)i);
 
-			if (si->state == SRC_CONNECTING || si->state == SRC_RETRYING) {
+			if (si->found_by < 0 && (si->state == SRC_CONNECTING ||
+			    si->state == SRC_RETRYING)) {
 				log_msg(LOG_WARN, "%s: unreachable (%s), going on without it",
 				    si->name, si->error);
 				on_caught_up(r, (int)i);

@@ -64,7 +64,7 @@ stream_start(struct source_start *ss, const struct source_spec *const *specs, in
 	}
 	if (globs > 0) {
 		struct source_pattern_opts po = { ss->o->discover_ms,
-		    (uint64_t)ss->o->max_streams };
+		    (uint64_t)ss->o->max_streams, ss->o->connect_timeout_ms };
 
 		ks->pattern = source_pattern_start(ss->server, streams, maps, nstreams,
 		    &po, ss->ro, ss->sink);

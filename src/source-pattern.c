@@ -52,7 +52,12 @@
  * Headless commands that do not follow: the patterns of a connection report
  * caught up once (as one source, the first pattern's) when the first round
  * is done and every stream it found has read its backfill; each plain
- * stream reports for itself.
+ * stream reports for itself. The connect timeout is for the sources named:
+ * the streams a pattern found (thousands of connections to open, on a
+ * cluster) are waited for as long as they make progress (one of them
+ * caught up, or an entry read) at least every stall_ms. When none did for
+ * that long, the ones not read to the end are given up: each is put in the
+ * error state, the pattern too, with how many, and a notice says so.
  */
 
 #define SCAN_COUNT "1000"
@@ -64,6 +69,7 @@ struct pattern {
 	uint64_t followed;     /* streams followed from it now */
 	uint64_t over;         /* found in the last round, not followed (limit) */
 	uint64_t dropped;      /* streams dropped since start */
+	uint64_t cut;          /* first-round streams given up (no progress) */
 	char said[200];        /* the last account of these counts given */
 };
 
@@ -88,6 +94,9 @@ struct source_pattern {
 	uint64_t nfollowed;    /* streams followed from patterns */
 	int64_t discover_ms;
 	uint64_t max_streams;
+	int64_t stall_ms;      /* give up the first round's streams after this long without progress */
+	int64_t progress_ms;   /* monotonic loop time one of them last made progress */
+	uv_timer_t stall;      /* checks progress while they are waited for */
 	int follow;
 
 	struct rconn *ac;      /* the follower's connection while it is up */
@@ -164,6 +173,8 @@ patterns_show(struct source_pattern *ps)
 		enum source_state st = !ps->caught_up_sent ? SRC_BACKFILLING :
 		    ps->follow ? SRC_LIVE : SRC_DONE;
 
+		struct pattern *p = &ps->pats[i];
+
 		if (ps->cluster != NULL && (ps->masters == 0 || ps->masters_failed > 0)) {
 			if (ps->masters == 0)
 				source_set_error(src, "discovery: %s", ps->pass_why);
@@ -172,6 +183,11 @@ patterns_show(struct source_pattern *ps)
 				    "(%s)", ps->masters_failed, ps->masters, ps->pass_why);
 			sources_get(src)->retry_at_ms = now + ps->discover_ms;
 			st = ps->follow ? SRC_RETRYING : SRC_ERROR;
+		} else if (p->cut > 0) {
+			source_set_error(src, "%" PRIu64 " of %" PRIu64 " streams not read to "
+			    "the end (no progress in %.1f s)", p->cut, p->followed,
+			    (double)ps->stall_ms / 1000.0);
+			st = SRC_ERROR;
 		} else if (ps->cluster != NULL)
 			source_set_error(src, "%s", "");
 		source_set_state(src, st, now);
@@ -220,6 +236,64 @@ pattern_note(struct source_pattern *ps, struct pattern *p)
 
 static void send_scan(struct source_pattern *, const char *cursor);
 
+/* No stream of the first round made progress for stall_ms: give up the rest. */
+static void
+give_up(struct source_pattern *ps)
+{
+	const char *key;
+	void *v;
+	size_t i = 0;
+	int64_t now = loop_now_ms();
+	double secs = (double)ps->stall_ms / 1000.0;
+
+	while (map_next(ps->keys, &i, &key, &v)) {
+		struct followed *f = v;
+		char was[sizeof sources_get(0)->error];
+
+		if (!f->waiting)
+			continue;
+		f->waiting = 0;
+		ps->pats[f->pattern].cut++;
+		if (f->source < 0)
+			continue;
+		/* Why it did not get there, when it knows. */
+		snprintf(was, sizeof was, "%s", sources_get(f->source)->error);
+		if (was[0] != '\0')
+			source_set_error(f->source, "not read to the end: no progress in "
+			    "%.1f s (%.180s)", secs, was);
+		else
+			source_set_error(f->source, "not read to the end: no progress in "
+			    "%.1f s", secs);
+		source_set_state(f->source, SRC_ERROR, now);
+	}
+	ps->waiting = 0;
+	for (int k = 0; k < ps->npats; k++) {
+		struct pattern *p = &ps->pats[k];
+
+		if (p->cut > 0)
+			sink_notice(&ps->sink, p->source, "%s: %" PRIu64 " of %" PRIu64
+			    " streams not read to the end (no progress in %.1f s); "
+			    "going on without them", sources_get(p->source)->name,
+			    p->cut, p->followed, secs);
+	}
+	maybe_caught_up(ps); /* the owner may stop us in it */
+}
+
+/* While the first round's streams are read: is any of them still moving? */
+static void
+stall_check(uv_timer_t *t)
+{
+	struct source_pattern *ps = t->data;
+	int64_t idle = loop_now_ms() - ps->progress_ms;
+
+	if (ps->stopping || ps->caught_up_sent || ps->waiting == 0)
+		return;
+	if (idle < ps->stall_ms)
+		uv_timer_start(&ps->stall, stall_check, (uint64_t)(ps->stall_ms - idle), 0);
+	else
+		give_up(ps);
+}
+
 /* A key the round found for pattern pi. */
 static void
 found(struct source_pattern *ps, int pi, const char *key, size_t len)
@@ -248,6 +322,8 @@ found(struct source_pattern *ps, int pi, const char *key, size_t len)
 	ps->added_caught_up = 0;
 	f->source = source_redis_add_stream_map(ps->conn, k, p->map);
 	ps->adding = 0;
+	if (f->source >= 0)
+		sources_get(f->source)->found_by = p->source;
 	pat_of_set(ps, f->source, pi, f);
 	if (ps->rounds_done == 0 && !ps->added_caught_up) {
 		f->waiting = 1;
@@ -259,6 +335,16 @@ found(struct source_pattern *ps, int pi, const char *key, size_t len)
 	p->followed++;
 	ps->nfollowed++;
 	free(k);
+}
+
+/* A round ended; after the first, its streams are waited for while they move. */
+static void
+round_counted(struct source_pattern *ps)
+{
+	if (ps->rounds_done++ == 0 && !ps->follow && ps->waiting > 0) {
+		ps->progress_ms = loop_now_ms();
+		uv_timer_start(&ps->stall, stall_check, (uint64_t)ps->stall_ms, 0);
+	}
 }
 
 /*
@@ -304,7 +390,7 @@ round_done(struct source_pattern *ps, const unsigned char *covered)
 	}
 	free(gone);
 	ps->scanning = 0;
-	ps->rounds_done++;
+	round_counted(ps);
 	for (int k = 0; k < ps->npats; k++)
 		pattern_note(ps, &ps->pats[k]);
 	maybe_caught_up(ps);
@@ -327,7 +413,7 @@ on_scan(struct rconn *ac, void *r_, void *priv)
 			    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		ps->round--; /* nothing is dropped on a round that failed */
 		ps->scanning = 0;
-		ps->rounds_done++;
+		round_counted(ps);
 		maybe_caught_up(ps);
 		source_redis_resume(ps->conn);
 		return;
@@ -520,6 +606,7 @@ inner_event(void *ctx, struct event *ev)
 		si->last_recv_ms = loop_now_ms();
 		if (ev->ts_ms > si->last_event_ms)
 			si->last_event_ms = ev->ts_ms;
+		ps->progress_ms = loop_now_ms();
 	}
 	ps->sink.event(ps->sink.ctx, ev);
 }
@@ -552,6 +639,7 @@ inner_caught_up(void *ctx, int source)
 		if (f != NULL && f->waiting) {
 			f->waiting = 0;
 			ps->waiting--;
+			ps->progress_ms = loop_now_ms();
 			maybe_caught_up(ps);
 		}
 		return;
@@ -579,10 +667,13 @@ source_pattern_start(const struct url *url, char *const *streams,
 	ps->closer.data = ps;
 	uv_timer_init(loop_uv(), &ps->tick);
 	ps->tick.data = ps;
-	ps->handles = 2;
+	uv_timer_init(loop_uv(), &ps->stall);
+	ps->stall.data = ps;
+	ps->handles = 3;
 	ps->follow = opts->follow;
 	ps->discover_ms = po->discover_ms > 0 ? po->discover_ms : 5000;
 	ps->max_streams = po->max_streams > 0 ? po->max_streams : 10000;
+	ps->stall_ms = po->stall_ms > 0 ? po->stall_ms : 5000;
 	url_display(url, ps->display, sizeof ps->display);
 	ps->pats = xcalloc((size_t)nstreams, sizeof *ps->pats);
 	for (int i = 0; i < nstreams; i++) {
@@ -658,5 +749,7 @@ source_pattern_stop(struct source_pattern *ps)
 	ps->cluster = NULL;
 	uv_timer_stop(&ps->tick);
 	uv_close((uv_handle_t *)&ps->tick, pattern_free);
+	uv_timer_stop(&ps->stall);
+	uv_close((uv_handle_t *)&ps->stall, pattern_free);
 	uv_close((uv_handle_t *)&ps->closer, pattern_free);
 }

@@ -11,6 +11,8 @@ struct evmap;
 struct source_pattern_opts {
 	int64_t discover_ms;   /* look for new and gone streams this often (5000) */
 	uint64_t max_streams;  /* follow at most this many from patterns (10000) */
+	int64_t stall_ms;      /* not following: the streams found are given up
+	                          when none made progress for this long (5000) */
 };
 
 /* True when a --stream is a Redis glob: an unescaped '*', '?' or '['. */

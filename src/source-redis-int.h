@@ -66,6 +66,9 @@ struct rstream {
 	int dup;               /* the same stream as another source's: not read */
 	int restarted;         /* found new since its last read was sent: drop that read */
 	enum stream_note note;
+	struct redis_conn *conn; /* the connection it is read on */
+	char *owns;            /* its name in the readers' map while it is the one read
+	                          under it (source-redis-read.c); NULL = none */
 };
 
 enum phase {
@@ -163,6 +166,8 @@ void rread_send_xrange(struct redis_conn *, struct rstream *);
 void rread_send_xread(struct redis_conn *);
 void rread_find_duplicates(struct redis_conn *, struct rstream *);
 void rread_register(struct redis_conn *);
+/* s goes, or its server changed: it is no longer the one read under its name. */
+void rread_forget(struct rstream *);
 void rread_unregister(struct redis_conn *);
 
 #endif

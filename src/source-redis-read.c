@@ -9,37 +9,34 @@
 #include "event.h"
 #include "evmap.h"
 #include "loop.h"
+#include "map.h"
 #include "redis-err.h"
 #include "source-redis-int.h"
 #include "xmalloc.h"
 
-/* Every connection, to find the same stream followed twice. */
-static struct redis_conn **all_conns;
-static int nall_conns, all_conns_cap;
+/*
+ * The streams read now, by server, database, decoder and key (reader_id):
+ * to find the same stream followed twice without comparing every pair. The
+ * map lives while any connection does.
+ */
+static struct map *readers;
+static int nconns;
 
 void
 rread_register(struct redis_conn *c)
 {
-	if (nall_conns == all_conns_cap) {
-		all_conns_cap = all_conns_cap ? all_conns_cap * 2 : 8;
-		all_conns = xreallocarray(all_conns, (size_t)all_conns_cap, sizeof *all_conns);
-	}
-	all_conns[nall_conns++] = c;
+	(void)c;
+	if (nconns++ == 0)
+		readers = map_create();
 }
 
 void
 rread_unregister(struct redis_conn *c)
 {
-	for (int i = 0; i < nall_conns; i++) {
-		if (all_conns[i] == c) {
-			all_conns[i] = all_conns[--nall_conns];
-			break;
-		}
-	}
-	if (nall_conns == 0) {
-		free(all_conns);
-		all_conns = NULL;
-		all_conns_cap = 0;
+	(void)c;
+	if (--nconns == 0) {
+		map_free(readers);
+		readers = NULL;
 	}
 }
 
@@ -60,6 +57,30 @@ rread_find(int source, struct redis_conn **cp, struct rstream **sp)
 		}
 	}
 	return -1;
+}
+
+/* The name s is read under on c: server, database, decoder and key. */
+static char *
+reader_id(const struct redis_conn *c, const struct rstream *s)
+{
+	char *id;
+
+	/* A run_id has no '|', a decoder's name neither: the key comes last. */
+	xasprintf(&id, "%s|%d|%s%s|%s", c->server_id, c->url.db,
+	    c->hooks.kind != NULL ? "k:" : "", c->hooks.kind != NULL ? c->hooks.kind : "",
+	    s->key);
+	return id;
+}
+
+void
+rread_forget(struct rstream *s)
+{
+	if (s->owns == NULL)
+		return;
+	if (readers != NULL && map_get(readers, s->owns) == s)
+		map_del(readers, s->owns);
+	free(s->owns);
+	s->owns = NULL;
 }
 
 /* A stream that is read: neither a duplicate nor refused. */
@@ -626,36 +647,47 @@ rread_send_xread(struct redis_conn *c)
 	rsrc_watchdog(c, c->opts.block_ms + c->opts.watchdog_ms);
 }
 
-/* Mark the streams of c that another connection to the same server follows. */
+/*
+ * Mark s a duplicate when another connection to the same server, database
+ * and decoder reads the same key; else it is the one read under that name.
+ */
 void
 rread_find_duplicates(struct redis_conn *c, struct rstream *s)
 {
+	struct rstream *t;
+	const struct source_info *ti;
+	char *id;
+
 	if (c->server_id[0] == '\0' || s->dup)
 		return;
-	for (int i = 0; i < nall_conns; i++) {
-		struct redis_conn *o = all_conns[i];
+	id = reader_id(c, s);
+	if (s->owns != NULL && strcmp(s->owns, id) != 0)
+		rread_forget(s); /* its connection is on another server now */
+	if ((t = map_get(readers, id)) != NULL && t != s) {
+		/* Its connection went down or moved since: it holds the name no more. */
+		char *tid = reader_id(t->conn, t);
 
-		/* Read by another decoder (a BullMQ queue's stream given as --stream too) is not the same. */
-		if (o == c || strcmp(o->server_id, c->server_id) != 0 || o->url.db != c->url.db ||
-		    (o->hooks.kind == NULL) != (c->hooks.kind == NULL) ||
-		    (o->hooks.kind != NULL && strcmp(o->hooks.kind, c->hooks.kind) != 0))
-			continue;
-		for (int k = 0; k < o->nstreams; k++) {
-			struct rstream *t = o->streams[k];
-			const struct source_info *ti = sources_get(t->source);
-
-			if (t->dup || strcmp(t->key, s->key) != 0)
-				continue;
-			s->dup = 1;
-			source_set_state(s->source, SRC_DUPLICATE, loop_now_ms());
-			sources_get(s->source)->error[0] = '\0';
-			source_set_note(s->source, "same stream as %s", ti->name);
-			sink_notice(&c->sink, s->source, "%s: the same stream as %s"
-			    " (same server): read once, there", sources_get(s->source)->name,
-			    ti->name);
-			rread_caught_up(c, s);
-			return;
+		if (strcmp(tid, id) != 0) {
+			rread_forget(t);
+			t = NULL;
 		}
+		free(tid);
 	}
+	if (t == NULL) {
+		map_put(readers, id, s);
+		s->owns = id;
+		return;
+	}
+	free(id);
+	if (t == s || t->conn == c)
+		return;
+	ti = sources_get(t->source);
+	s->dup = 1;
+	source_set_state(s->source, SRC_DUPLICATE, loop_now_ms());
+	sources_get(s->source)->error[0] = '\0';
+	source_set_note(s->source, "same stream as %s", ti->name);
+	sink_notice(&c->sink, s->source, "%s: the same stream as %s"
+	    " (same server): read once, there", sources_get(s->source)->name,
+	    ti->name);
+	rread_caught_up(c, s);
 }
-

@@ -137,6 +137,7 @@ cluster_split(struct redis_conn *c)
 
 		k->streams = xcalloc(1, sizeof *k->streams);
 		k->streams[0] = c->streams[i];
+		k->streams[0]->conn = k;
 		k->nstreams = k->streams_cap = 1;
 		k->cluster = rcluster_ref(c->cluster);
 		k->cluster_checked = 1;

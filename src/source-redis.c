@@ -612,6 +612,7 @@ stream_add(struct redis_conn *c, const char *key)
 	}
 	s = xcalloc(1, sizeof *s);
 	s->key = xstrdup(key);
+	s->conn = c;
 	spos_init(&s->pos, (struct sid){ (uint64_t)(c->opts.from_ms > 0 ? c->opts.from_ms : 0), 0 });
 	snprintf(name, sizeof name, "%s/%s", c->display, key);
 	s->source = sources_add(c->hooks.kind != NULL ? c->hooks.kind : "redis",
@@ -673,13 +674,14 @@ source_redis_start(const struct url *url, char *const *streams, int nstreams,
 static void
 conn_free(struct redis_conn *c)
 {
-	rread_unregister(c);
 	for (int i = 0; i < c->nstreams; i++) {
+		rread_forget(c->streams[i]);
 		free(c->streams[i]->key);
 		free(c->streams[i]);
 	}
 	free(c->streams);
 	free(c->kids);
+	rread_unregister(c);
 	url_done(&c->url);
 	reply_arena_free(c->arena);
 	free(c);
@@ -757,6 +759,7 @@ source_redis_drop_stream(struct redis_conn *c, const char *key)
 	if (i == c->nstreams)
 		return;
 	source_set_state(c->streams[i]->source, SRC_GONE, loop_now_ms());
+	rread_forget(c->streams[i]);
 	free(c->streams[i]->key);
 	free(c->streams[i]);
 	memmove(c->streams + i, c->streams + i + 1,

@@ -27,6 +27,7 @@ sources_add(const char *kind, const char *name)
 	s->name = xstrdup(name);
 	s->kind = kind;
 	s->gap_entries = 0;
+	s->found_by = -1;
 	list[count] = s;
 	return (int)count++;
 }

@@ -48,6 +48,7 @@ struct source_info {
 	int fatal;             /* the last error is one retrying cannot mend */
 	int quiet_gone;        /* gone and not worth a look: a stream a pattern dropped */
 	int rereadable;        /* an entry can be read back by its ID (source_redis_fetch) */
+	int found_by;          /* registry index of the pattern that found it; -1 = named */
 };
 
 /* Registry: sources are added once and live until sources_clear(). */

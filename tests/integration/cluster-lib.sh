@@ -121,3 +121,69 @@ for i in range(len(lines)-3):
 	done
 	return 0
 }
+
+# cluster_fill PORT PREFIX COUNT [EXTRA_EVERY]: streams PREFIX1..PREFIXCOUNT,
+# each written with redis-cli --pipe straight to the master of its slot (as
+# CLUSTER NODES at PORT says): one entry each, and one more on every
+# EXTRA_EVERY-th. Prints the number of entries written; 0 when all were.
+cluster_fill() {
+	python3 - "$@" <<'PY'
+import subprocess, sys
+port, prefix, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+every = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+
+def crc16(b):
+    crc = 0
+    for c in b:
+        crc ^= c << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+def slot(key):
+    k = key.encode()
+    s = k.find(b"{")
+    if s >= 0:
+        e = k.find(b"}", s + 1)
+        if e > s + 1:
+            k = k[s + 1:e]
+    return crc16(k) % 16384
+
+owner = {}
+nodes = subprocess.run(["redis-cli", "-p", port, "CLUSTER", "NODES"],
+                       capture_output=True, text=True, check=True).stdout
+for line in nodes.splitlines():
+    f = line.split()
+    if "master" not in f[2].split(","):
+        continue
+    p = f[1].split("@")[0].rsplit(":", 1)[1]
+    for r in f[8:]:
+        if r.startswith("["):
+            continue
+        a, _, b = r.partition("-")
+        for s in range(int(a), int(b or a) + 1):
+            owner[s] = p
+
+def cmd(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+per, entries = {}, 0
+for i in range(1, count + 1):
+    key = "%s%d" % (prefix, i)
+    buf = per.setdefault(owner[slot(key)], bytearray())
+    for n in range(2 if every and i % every == 0 else 1):
+        buf += cmd("XADD", key, "*", "type", "log", "run_id", key, "message", "m%d" % n)
+        entries += 1
+for p, buf in per.items():
+    r = subprocess.run(["redis-cli", "-p", p, "--pipe"], input=bytes(buf),
+                       capture_output=True)
+    if r.returncode != 0 or b"errors: 0" not in r.stdout:
+        sys.exit("redis-cli --pipe to %s: %s" % (p, r.stdout.decode()[-200:]))
+print(entries)
+PY
+}

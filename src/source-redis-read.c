@@ -22,21 +22,37 @@
 static struct map *readers;
 static int nconns;
 
+/* Every connection, to find the stream a source is read on (rread_find). */
+static struct redis_conn **all_conns;
+static int nall_conns, all_conns_cap;
+
 void
 rread_register(struct redis_conn *c)
 {
-	(void)c;
 	if (nconns++ == 0)
 		readers = map_create();
+	if (nall_conns == all_conns_cap) {
+		all_conns_cap = all_conns_cap ? all_conns_cap * 2 : 8;
+		all_conns = xreallocarray(all_conns, (size_t)all_conns_cap, sizeof *all_conns);
+	}
+	all_conns[nall_conns++] = c;
 }
 
 void
 rread_unregister(struct redis_conn *c)
 {
-	(void)c;
+	for (int i = nall_conns - 1; i >= 0; i--) {
+		if (all_conns[i] == c) {
+			all_conns[i] = all_conns[--nall_conns];
+			break;
+		}
+	}
 	if (--nconns == 0) {
 		map_free(readers);
 		readers = NULL;
+		free(all_conns);
+		all_conns = NULL;
+		nall_conns = all_conns_cap = 0;
 	}
 }
 

@@ -40,6 +40,10 @@ struct store {
 	size_t gn, ghead;
 	uint64_t *gtab;        /* open-addressing set, 2 * STORE_GLOBAL_SEEN */
 
+	store_watch_fn *watch; /* store_set_watch(), NULL = none */
+	void *watch_arg;
+	void (*watch_free)(void *);
+
 	uint64_t version;
 	uint64_t duplicates;
 	uint64_t evicted;

@@ -86,12 +86,6 @@ store_usd_to_nusd(double usd)
 	return (int64_t)llround(x);
 }
 
-
-
-
-
-
-
 /*
  * Strings a run holds: names that many runs share (agents, queues, models,
  * sources, workspaces...) are interned in the store's pool; values that are
@@ -141,13 +135,11 @@ str_set(struct store *st, const char **dst, const char *src)
 	*dst = str_hold(pool, src);
 }
 
-
-
-
-
 static void
 run_free(struct store *st, struct run *r)
 {
+	if (st->watch != NULL)
+		st->watch(st->watch_arg, r, STORE_RUN_GONE, NULL);
 	log_free(r);
 	free(r->seen);
 	free(r->id);
@@ -574,6 +566,9 @@ store_free(struct store *st)
 
 	if (st == NULL)
 		return;
+	if (st->watch_free != NULL)
+		st->watch_free(st->watch_arg);
+	st->watch = NULL;
 	for (i = 0; i < st->nruns; i++)
 		run_free(st, st->runs[i]);
 	free(st->runs);
@@ -626,6 +621,8 @@ store_apply(struct store *st, struct event *ev)
 		} else {
 			struct event *old = NULL;
 
+			if (st->watch != NULL)
+				st->watch(st->watch_arg, r, STORE_RUN_BEFORE, ev);
 			/* packed events may refer to identity about to change */
 			if (r->nlog > 0 && log_identity_changes(r, ev))
 				old = log_unpack_all(r);
@@ -633,6 +630,8 @@ store_apply(struct store *st, struct event *ev)
 			if (old != NULL)
 				log_repack_all(r, old);
 			log_insert(r, ev);
+			if (st->watch != NULL)
+				st->watch(st->watch_arg, r, STORE_RUN_AFTER, NULL);
 			changed = 1;
 		}
 	}

@@ -18,6 +18,7 @@
 
 #include "collect.h"
 #include "dash.h"
+#include "rollup.h"
 #include "dash-runs.h"
 #include "dash-stats.h"
 #include "event-text.h"
@@ -359,6 +360,9 @@ on_frame(uv_timer_t *t)
 		/* a replay's now is its newest event, as for the figures */
 		store_evict(d->store, (d->pinned_now_ms ? d->pinned_now_ms :
 		    d->replay ? replay_now() : now) - 2 * d->window_ms);
+		rollup_forget(rollup_of(d->store), (d->pinned_now_ms ?
+		    d->pinned_now_ms : d->replay ? replay_now() : now) -
+		    ROLLUP_KEEP_MS);
 		runs_kept = store_nruns(d->store);
 		if (store_evicted(d->store) != before) {
 			if (d->loaded_from_ms < now - 2 * d->window_ms)
@@ -610,6 +614,7 @@ dash_main(const struct opts *o)
 		d->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
 	}
 	d->store = store_create();
+	rollup_attach(d->store);
 	d->window_ms = o->window_ms;
 	d->can_reload = dash_can_reload(o);
 	d->views = o->views;
@@ -651,6 +656,7 @@ dash_main(const struct opts *o)
 		d->m = NULL;
 		store_free(d->store);
 		d->store = store_create();
+		rollup_attach(d->store);
 		sources_clear();
 		c.from_ms = (o->now_ms ? o->now_ms : loop_now_ms()) - 2 * d->window_ms;
 		d->loaded_from_ms = c.from_ms;

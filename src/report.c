@@ -18,6 +18,7 @@
 #include "record.h"
 #include "format.h"
 #include "report.h"
+#include "rollup.h"
 #include "report-int.h"
 #include "snapshot.h"
 #include "source.h"
@@ -313,6 +314,7 @@ report_snapshot_main(const struct opts *o)
 		return 1;
 	}
 	st = store_create();
+	rollup_attach(st);
 	now = o->now_ms ? o->now_ms : loop_now_ms();
 	span = alerts_span_ms(o->alerts, o->window_ms, now);
 	status = report_load(o, st, span, 1, &now);

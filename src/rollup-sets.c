@@ -72,7 +72,10 @@ pset_sub(struct pset *s, const struct run *r, uint32_t n)
 	}
 	/* backward-shift deletion keeps every probe chain whole */
 	s->k[i] = NULL;
-	s->n--;
+	if (--s->n == 0) {
+		pset_done(s);  /* a minute whose runs were all evicted holds none */
+		return;
+	}
 	for (j = (i + 1) & (s->cap - 1); s->k[j] != NULL;
 	    j = (j + 1) & (s->cap - 1)) {
 		h = pset_slot(s, s->k[j]);

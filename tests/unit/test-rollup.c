@@ -339,6 +339,9 @@ workload(uint64_t seed, int nruns, int64_t span)
 		metrics_free(m);
 		metrics_free(m2);
 	}
+	diag("seed %llu: %zu minutes held in %zu bytes (%zu a minute), %zu runs held",
+	    (unsigned long long)seed, rollup_minutes(ru), rollup_bytes(ru),
+	    rollup_bytes(ru) / (rollup_minutes(ru) + 1), store_nruns(st));
 	rollup_forget(ru, latest - 30 * MIN_MS);
 	ok(rollup_minutes(ru) > 0 && rollup_bytes(ru) > 0 &&
 	    compare(st, latest, 5 * MIN_MS, "after forgetting") &&

@@ -33,6 +33,21 @@
  * model and tool figures come only from the logs of those runs. Queue gauges
  * and worker samples are global and never filtered.
  *
+ * Two engines give this struct. metrics_compute_full() is the reference: one
+ * pass over every run held. A store with a rollup (rollup.c) is answered by
+ * rollup_metrics() instead, from per-minute figures kept up to date as runs
+ * change: O(minutes of W and P + runs of the at most three minutes an edge
+ * cuts + live runs), not O(runs held). It answers only without a filter (a
+ * filter, whatever its keys, goes to the reference pass over the runs that
+ * match), with at most METRICS_GROUPS_MAX agents, models and tools in the
+ * two windows (beyond that the "(other)" group depends on store order), and
+ * with its minutes held back to now - 2 window; else metrics_compute() falls
+ * back to the reference engine. The two give the same struct for the same
+ * store (tests/unit/test-rollup.c, tests/integration/metrics-diff.sh), with
+ * one difference by design: the rollup keeps the minutes of runs the store
+ * has evicted, so a window reaching past the store's eviction horizon counts
+ * runs the reference engine no longer sees.
+ *
  * Latencies (ms) of a finished run: queue = started - queued (needs both);
  * execution = finished - started (needs started); end-to-end = finished -
  * queued, or finished - started when it was never queued. A negative latency

@@ -344,7 +344,9 @@ report_snapshot_main(const struct opts *o)
 	}
 	if (o->verbose)
 		fprintf(stderr, "execmon: figures computed in %.1f ms from %zu runs "
-		    "held\n", (double)(mono_ns() - t0) / 1e6, store_nruns(st));
+		    "held; rollup: %zu minutes, %zu KiB\n",
+		    (double)(mono_ns() - t0) / 1e6, store_nruns(st),
+		    rollup_minutes(rollup_of(st)), rollup_bytes(rollup_of(st)) / 1024);
 	if (snapshot_write(j, out.f) != 0)
 		outfile_failed(&out);
 	status = report_finish(&out, "snapshot", safe);

@@ -199,7 +199,8 @@ uint64_t store_evicted(const struct store *);
  * ev changes r (r as it was; a new run is empty), fn(arg, r, STORE_RUN_AFTER,
  * NULL) once it has, and fn(arg, r, STORE_RUN_GONE, NULL) before an evicted
  * run is freed. Duplicates call nothing. free_arg(arg), if not NULL, when the
- * store is freed. The watcher must not change the store.
+ * store is freed. The watcher must not change the store. The watcher may keep
+ * r's address: a run stays where it is from its creation to STORE_RUN_GONE.
  */
 enum store_change { STORE_RUN_BEFORE, STORE_RUN_AFTER, STORE_RUN_GONE };
 typedef void store_watch_fn(void *arg, const struct run *r,

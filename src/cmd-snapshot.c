@@ -14,6 +14,7 @@
 #include "outfile.h"
 #include "report.h"
 #include "report-int.h"
+#include "rollup.h"
 #include "snapshot.h"
 #include "store.h"
 
@@ -50,6 +51,7 @@ cmd_snapshot_exec(const struct opts *o)
 		return 1;
 	}
 	st = store_create();
+	rollup_attach(st);
 	/* the figures need no event bodies; a text filter searches them */
 	if (f.text == NULL)
 		store_set_bodies(st, STORE_BODIES_REREAD);
@@ -82,7 +84,9 @@ cmd_snapshot_exec(const struct opts *o)
 	}
 	if (o->verbose)
 		fprintf(stderr, "execmon: figures computed in %.1f ms from %zu runs "
-		    "held\n", (double)(mono_ns() - t0) / 1e6, store_nruns(st));
+		    "held; rollup: %zu minutes, %zu KiB\n",
+		    (double)(mono_ns() - t0) / 1e6, store_nruns(st),
+		    rollup_minutes(rollup_of(st)), rollup_bytes(rollup_of(st)) / 1024);
 	if (snapshot_write(j, out.f) != 0)
 		outfile_failed(&out);
 	status = report_finish(&out, "snapshot", safe);

@@ -18,6 +18,7 @@
 
 #include "collect.h"
 #include "dash.h"
+#include "rollup.h"
 #include "dash-runs.h"
 #include "dash-stats.h"
 #include "event-text.h"
@@ -297,6 +298,8 @@ on_frame(uv_timer_t *t)
 
 		d->evicted_at_ms = now;
 		store_evict(d->store, horizon);
+		/* the minutes outlive the runs: look-back and w reach back this far */
+		rollup_forget(rollup_of(d->store), dash_live_now(d) - ROLLUP_KEEP_MS);
 		runs_kept = store_nruns(d->store);
 		if (store_evicted(d->store) != before) {
 			if (d->loaded_from_ms < horizon)
@@ -578,6 +581,7 @@ dash_main(const struct opts *o)
 	d->store = store_create();
 	store_set_bodies(d->store, STORE_BODIES_REREAD);
 	store_set_log_budget(d->store, (size_t)o->log_budget);
+	rollup_attach(d->store);
 	d->window_ms = o->window_ms;
 	d->can_reload = dash_can_reload(o);
 	d->views = o->views;
@@ -623,6 +627,7 @@ dash_main(const struct opts *o)
 		d->store = store_create();
 		store_set_bodies(d->store, STORE_BODIES_REREAD);
 		store_set_log_budget(d->store, (size_t)o->log_budget);
+		rollup_attach(d->store);
 		sources_clear();
 		/* two windows before the screen's now: the one looked back at too */
 		c.from_ms = (d->asof_ms ? d->asof_ms : o->now_ms ? o->now_ms :

@@ -103,6 +103,23 @@ struct ctx {
 	size_t last_tool_i;
 };
 
+/* metrics.c: the computation's two ends, which both engines share. */
+void metrics_ctx_start(struct ctx *c, const struct store *st, int64_t now_ms,
+    int64_t window_ms);
+struct metrics *metrics_ctx_finish(struct ctx *c);
+int64_t metrics_floor_to(int64_t v, int64_t d);
+int metrics_dist_bucket(int64_t ms);
+void metrics_run_latencies(const struct run *r, int64_t *q, int64_t *x,
+    int64_t *e);
+size_t metrics_agent_named(struct ctx *c, const char *name, const char *id);
+struct live_run *metrics_live_push(struct live_run **v, size_t *n,
+    size_t *cap, const struct run *r, int64_t elapsed);
+/* metrics-log.c: the model and tool groups, and the log pass of one run. */
+size_t metrics_model_index(struct ctx *c, const char *key);
+size_t metrics_tool_index(struct ctx *c, const char *key);
+void metrics_tool_kind(struct tool_acc *ta, const char *kind, uint64_t n);
+void metrics_scan_log(struct ctx *c, const struct run *r);
+
 /* Grow *p (of *cap items of size sz) to hold at least n. */
 void *metrics_grow(void *p, size_t *cap, size_t n, size_t sz);
 /* The queue a run waits in ("default" when it named none). */

@@ -31,6 +31,21 @@
  * model and tool figures come only from the logs of those runs. Queue gauges
  * and worker samples are global and never filtered.
  *
+ * Two engines give this struct. metrics_compute_full() is the reference: one
+ * pass over every run held. A store with a rollup (rollup.c) is answered by
+ * rollup_metrics() instead, from per-minute figures kept up to date as runs
+ * change: O(minutes of W and P + runs of the at most three minutes an edge
+ * cuts + live runs), not O(runs held). It answers only without a filter (a
+ * filter, whatever its keys, goes to the reference pass over the runs that
+ * match), with at most METRICS_GROUPS_MAX agents, models and tools in the
+ * two windows (beyond that the "(other)" group depends on store order), and
+ * with its minutes held back to now - 2 window; else metrics_compute() falls
+ * back to the reference engine. The two give the same struct for the same
+ * store (tests/unit/test-rollup.c, tests/integration/metrics-diff.sh), with
+ * one difference by design: the rollup keeps the minutes of runs the store
+ * has evicted, so a window reaching past the store's eviction horizon counts
+ * runs the reference engine no longer sees.
+ *
  * Latencies (ms) of a finished run: queue = started - queued (needs both);
  * execution = finished - started (needs started); end-to-end = finished -
  * queued, or finished - started when it was never queued. A negative latency
@@ -127,8 +142,8 @@ pcache_get(struct pcache *pc, const struct map *map, const char *key)
 
 
 /* Round down to a multiple of d (d > 0), also for negative values. */
-static int64_t
-floor_to(int64_t v, int64_t d)
+int64_t
+metrics_floor_to(int64_t v, int64_t d)
 {
 	int64_t q = v / d;
 
@@ -231,6 +246,43 @@ agent_index(struct ctx *c, const struct run *r)
 	return i;
 }
 
+/*
+ * The index of the agent group named name (owned by the caller, outliving
+ * the result), created on first use; id, when not NULL, is kept if it is the
+ * smallest seen. Groups are never folded into "(other)" here: the caller
+ * keeps to METRICS_GROUPS_MAX.
+ */
+size_t
+metrics_agent_named(struct ctx *c, const char *name, const char *id)
+{
+	struct metrics *m = c->m;
+	struct agent_stats *a;
+	void *v = map_get(c->agent_map, name);
+	size_t i;
+
+	if (v != NULL) {
+		i = (size_t)(uintptr_t)v - 1;
+		a = &m->agents[i];
+		if (id != NULL && (a->agent_id == NULL ||
+		    strcmp(id, a->agent_id) < 0))
+			a->agent_id = id;
+		return i;
+	}
+	i = m->nagents++;
+	m->agents = metrics_grow(m->agents, &c->acap, m->nagents, sizeof *m->agents);
+	c->aacc = xreallocarray(c->aacc, c->acap, sizeof *c->aacc);
+	a = &m->agents[i];
+	memset(a, 0, sizeof *a);
+	hist_init(&a->exec);
+	a->agent_name = name;
+	a->agent_id = id;
+	a->avg_runtime_ms = -1;
+	memset(&c->aacc[i], 0, sizeof c->aacc[i]);
+	c->aacc[i].p50 = c->aacc[i].p99 = -1;
+	map_put(c->agent_map, name, (void *)(uintptr_t)(i + 1));
+	return i;
+}
+
 /* The index of the group of a run agent_index() has seen. */
 size_t
 metrics_agent_find(struct ctx *c, const struct run *r)
@@ -240,170 +292,8 @@ metrics_agent_find(struct ctx *c, const struct run *r)
 	return v != NULL ? (size_t)(uintptr_t)v - 1 : c->other_agent - 1;
 }
 
-static size_t
-model_index(struct ctx *c, const char *key)
-{
-	struct metrics *m = c->m;
-	struct model_stats *ms;
-	void *v;
-	size_t i;
-
-	if (c->last_model != NULL && strcmp(c->last_model, key) == 0)
-		return c->last_model_i;
-	v = map_get(c->model_map, key);
-	if (v != NULL)
-		i = (size_t)(uintptr_t)v - 1;
-	else if (m->nmodels >= METRICS_GROUPS_MAX && c->other_model != 0)
-		i = c->other_model - 1;
-	else {
-		int other = m->nmodels >= METRICS_GROUPS_MAX;
-
-		if (other)
-			key = METRICS_OTHER;
-		i = m->nmodels++;
-		m->models = metrics_grow(m->models, &c->mcap, m->nmodels,
-		    sizeof *m->models);
-		c->macc = xreallocarray(c->macc, c->mcap, sizeof *c->macc);
-		ms = &m->models[i];
-		memset(ms, 0, sizeof *ms);
-		ms->model_id = key;
-		ms->avg_latency_ms = -1;
-		memset(&c->macc[i], 0, sizeof c->macc[i]);
-		if (other)
-			c->other_model = i + 1;
-		else
-			map_put(c->model_map, key, (void *)(uintptr_t)(i + 1));
-	}
-	c->last_model = key;
-	c->last_model_i = i;
-	return i;
-}
-
-static size_t
-tool_index(struct ctx *c, const char *key)
-{
-	struct metrics *m = c->m;
-	struct tool_stats *ts;
-	void *v;
-	size_t i;
-
-	if (c->last_tool != NULL && strcmp(c->last_tool, key) == 0)
-		return c->last_tool_i;
-	v = map_get(c->tool_map, key);
-	if (v != NULL)
-		i = (size_t)(uintptr_t)v - 1;
-	else if (m->ntools >= METRICS_GROUPS_MAX && c->other_tool != 0)
-		i = c->other_tool - 1;
-	else {
-		int other = m->ntools >= METRICS_GROUPS_MAX;
-
-		if (other)
-			key = METRICS_OTHER;
-		i = m->ntools++;
-		m->tools = metrics_grow(m->tools, &c->tcap, m->ntools,
-		    sizeof *m->tools);
-		c->tacc = xreallocarray(c->tacc, c->tcap, sizeof *c->tacc);
-		ts = &m->tools[i];
-		memset(ts, 0, sizeof *ts);
-		ts->tool_id = key;
-		ts->p95_ms = -1;
-		hist_init(&ts->dur);
-		memset(&c->tacc[i], 0, sizeof c->tacc[i]);
-		if (other)
-			c->other_tool = i + 1;
-		else
-			map_put(c->tool_map, key, (void *)(uintptr_t)(i + 1));
-	}
-	c->last_tool = key;
-	c->last_tool_i = i;
-	return i;
-}
-
-static void
-tool_kind(struct tool_acc *ta, const char *kind)
-{
-	void *v;
-	size_t i;
-
-	if (ta->kinds == NULL)
-		ta->kinds = map_create();
-	v = map_get(ta->kinds, kind);
-	if (v != NULL) {
-		ta->k[(size_t)(uintptr_t)v - 1].count++;
-		return;
-	}
-	i = ta->nk++;
-	ta->k = metrics_grow(ta->k, &ta->capk, ta->nk, sizeof *ta->k);
-	ta->k[i].kind = kind;
-	ta->k[i].count = 1;
-	map_put(ta->kinds, kind, (void *)(uintptr_t)(i + 1));
-}
-
-/* Fold the llm.call and tool.call events of r's log that lie in W. */
-static void
-scan_log(struct ctx *c, const struct run *r)
-{
-	struct log_figures fig, *ev = &fig;
-	struct model_stats *ms;
-	struct tool_stats *ts;
-	size_t lo = 0, hi = r->first_ms > c->from ? 0 : r->nlog, mid, i, at;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (r->log[mid].ts_ms <= c->from)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (at = lo; at < r->nlog && r->log[at].ts_ms <= c->now; at++) {
-		if (r->log[at].type != EV_LLM_CALL &&
-		    r->log[at].type != EV_TOOL_CALL)
-			continue;
-		run_log_figures(r, at, ev);
-		if (r->log[at].type == EV_LLM_CALL) {
-			i = model_index(c, ev->model_id != NULL ?
-			    ev->model_id : NONE_NAME);
-			ms = &c->m->models[i];
-			ms->calls++;
-			if (ev->has & EF_INPUT_TOKENS)
-				ms->input_tokens = store_add_sat(ms->input_tokens,
-				    ev->input_tokens);
-			if (ev->has & EF_OUTPUT_TOKENS)
-				ms->output_tokens = store_add_sat(ms->output_tokens,
-				    ev->output_tokens);
-			if (ev->has & EF_COST_USD)
-				ms->cost_nusd = store_add_sat(ms->cost_nusd,
-				    store_usd_to_nusd(ev->cost_usd));
-			if (ev->has & EF_DURATION_MS) {
-				c->macc[i].dur_sum = store_add_sat(c->macc[i].dur_sum,
-				    ev->duration_ms);
-				c->macc[i].dur_n++;
-			}
-			if (ev->finish_reason != NULL &&
-			    strcmp(ev->finish_reason, "error") == 0)
-				ms->errors++;
-		} else {
-			i = tool_index(c, ev->tool_id != NULL ?
-			    ev->tool_id : NONE_NAME);
-			ts = &c->m->tools[i];
-			ts->calls++;
-			if (ev->outcome != NULL &&
-			    strcmp(ev->outcome, "error") == 0)
-				ts->errors++;
-			else if (ev->outcome != NULL &&
-			    strcmp(ev->outcome, "timeout") == 0)
-				ts->timeouts++;
-			if (ev->has & EF_DURATION_MS)
-				hist_record(&ts->dur, ev->duration_ms);
-			if (ev->error_kind != NULL && (ev->outcome == NULL ||
-			    strcmp(ev->outcome, "success") != 0))
-				tool_kind(&c->tacc[i], ev->error_kind);
-		}
-	}
-}
-
-static int
-dist_bucket(int64_t ms)
+int
+metrics_dist_bucket(int64_t ms)
 {
 	if (ms < 1000)
 		return DIST_0_1;
@@ -419,8 +309,8 @@ dist_bucket(int64_t ms)
 }
 
 /* The latencies of a finished run; -1 where unknown or negative. */
-static void
-run_latencies(const struct run *r, int64_t *q, int64_t *x, int64_t *e)
+void
+metrics_run_latencies(const struct run *r, int64_t *q, int64_t *x, int64_t *e)
 {
 	*q = *x = *e = -1;
 	if (r->queued_ms != 0 && r->started_ms != 0)
@@ -450,9 +340,9 @@ fold_current(struct ctx *c, const struct run *r, size_t ai)
 	int64_t q, x, e;
 	int hour;
 
-	run_latencies(r, &q, &x, &e);
+	metrics_run_latencies(r, &q, &x, &e);
 	mn = metrics_minute_at(c, r->finished_ms);
-	hour = (int)(floor_to(r->finished_ms, HOUR_MS) / HOUR_MS % 24);
+	hour = (int)(metrics_floor_to(r->finished_ms, HOUR_MS) / HOUR_MS % 24);
 	if (hour < 0)
 		hour += 24;
 	h = &m->hours[hour];
@@ -486,7 +376,7 @@ fold_current(struct ctx *c, const struct run *r, size_t ai)
 	if (x >= 0) {
 		hist_record(&c->exec, x);
 		hist_record(&a->exec, x);
-		m->dist[dist_bucket(x)]++;
+		m->dist[metrics_dist_bucket(x)]++;
 		c->aacc[ai].exec_sum = store_add_sat(c->aacc[ai].exec_sum, x);
 		c->aacc[ai].exec_n++;
 		mn->exec_sum_ms = store_add_sat(mn->exec_sum_ms, x);
@@ -512,7 +402,7 @@ fold_previous(struct ctx *c, const struct run *r, size_t ai)
 {
 	int64_t q, x, e;
 
-	run_latencies(r, &q, &x, &e);
+	metrics_run_latencies(r, &q, &x, &e);
 	c->m->prev.total++;
 	if (r->status == RUN_COMPLETED)
 		c->m->prev.completed++;
@@ -522,8 +412,8 @@ fold_previous(struct ctx *c, const struct run *r, size_t ai)
 	}
 }
 
-static struct live_run *
-live_push(struct live_run **v, size_t *n, size_t *cap, const struct run *r,
+struct live_run *
+metrics_live_push(struct live_run **v, size_t *n, size_t *cap, const struct run *r,
     int64_t elapsed)
 {
 	struct live_run *lr;
@@ -590,12 +480,12 @@ fold_runs(struct ctx *c, const struct filter *f)
 				fold_previous(c, r, ai);
 			if (running) {
 				m->agents[ai].running++;
-				live_push(&m->running, &m->nrunning, &c->rcap,
+				metrics_live_push(&m->running, &m->nrunning, &c->rcap,
 				    r, c->now - r->started_ms);
 			}
 			if (queued) {
 				m->agents[ai].queued++;
-				live_push(&m->queued, &m->nqueued, &c->qcap,
+				metrics_live_push(&m->queued, &m->nqueued, &c->qcap,
 				    r, c->now - r->queued_ms);
 				c->wait_sum = store_add_sat(c->wait_sum,
 				    c->now - r->queued_ms);
@@ -621,7 +511,7 @@ fold_runs(struct ctx *c, const struct filter *f)
 		}
 		if (r->nlog > 0 && (r->llm_calls > 0 || r->tool_calls > 0) &&
 		    r->last_ms > c->from && r->first_ms <= c->now)
-			scan_log(c, r);
+			metrics_scan_log(c, r);
 	}
 }
 
@@ -650,19 +540,6 @@ cmp_queued(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-
-
-
-
-
-
-
-
-
-
-
-
-
 static void
 ctx_done(struct ctx *c)
 {
@@ -686,67 +563,70 @@ ctx_done(struct ctx *c)
 	free(c->qacc);
 }
 
-struct metrics *
-metrics_compute(const struct store *st, const struct filter *f,
-    int64_t now_ms, int64_t window_ms)
+/* Set up c for a computation over (now - window, now]: m, the series, the queues. */
+void
+metrics_ctx_start(struct ctx *c, const struct store *st, int64_t now_ms,
+    int64_t window_ms)
 {
 	struct metrics *m = xcalloc(1, sizeof *m);
-	struct ctx c;
-	struct minute *mn;
-	size_t i;
 
 	if (window_ms < 1)
 		window_ms = 1;
-	if (!filter_active(f))
-		f = NULL;
-	memset(&c, 0, sizeof c);
-	c.m = m;
-	c.st = st;
-	c.now = now_ms;
-	c.from = now_ms - window_ms;
-	c.pfrom = c.from - window_ms;
-	c.m0 = floor_to(c.from, MINUTE_MS);
-	c.agent_map = map_create();
-	c.model_map = map_create();
-	c.tool_map = map_create();
-	c.queue_map = map_create();
+	memset(c, 0, sizeof *c);
+	c->m = m;
+	c->st = st;
+	c->now = now_ms;
+	c->from = now_ms - window_ms;
+	c->pfrom = c->from - window_ms;
+	c->m0 = metrics_floor_to(c->from, MINUTE_MS);
+	c->agent_map = map_create();
+	c->model_map = map_create();
+	c->tool_map = map_create();
+	c->queue_map = map_create();
 
 	m->now_ms = now_ms;
 	m->window_ms = window_ms;
-	m->from_ms = c.from;
+	m->from_ms = c->from;
 	m->avg_queue_wait_ms = -1;
-	m->nminutes = (size_t)((floor_to(now_ms, MINUTE_MS) - c.m0) /
+	m->nminutes = (size_t)((metrics_floor_to(now_ms, MINUTE_MS) - c->m0) /
 	    MINUTE_MS) + 1;
-	metrics_series_start(&c);
+	metrics_series_start(c);
+	metrics_queues_start(c);
+}
 
-	metrics_queues_start(&c);
-	fold_runs(&c, f);
+/* Everything derived once the runs are folded: percentiles, lists, tables, patterns. */
+struct metrics *
+metrics_ctx_finish(struct ctx *c)
+{
+	struct metrics *m = c->m;
+	struct minute *mn;
+	size_t i;
 
-	lat_fill(&m->queue, &c.queue);
-	lat_fill(&m->exec, &c.exec);
-	lat_fill(&m->e2e, &c.e2e);
-	lat_fill(&m->prev.exec, &c.pexec);
+	lat_fill(&m->queue, &c->queue);
+	lat_fill(&m->exec, &c->exec);
+	lat_fill(&m->e2e, &c->e2e);
+	lat_fill(&m->prev.exec, &c->pexec);
 	for (i = 0; i < m->nagents; i++) {
 		if (m->agents[i].exec.count > 0) {
-			c.aacc[i].p50 = hist_quantile(&m->agents[i].exec, 0.50);
-			c.aacc[i].p99 = hist_quantile(&m->agents[i].exec, 0.99);
+			c->aacc[i].p50 = hist_quantile(&m->agents[i].exec, 0.50);
+			c->aacc[i].p99 = hist_quantile(&m->agents[i].exec, 0.99);
 		}
 	}
 	if (m->nqueued > 0)
-		m->avg_queue_wait_ms = (double)c.wait_sum / (double)m->nqueued;
-	metrics_queues_finish(&c);
+		m->avg_queue_wait_ms = (double)c->wait_sum / (double)m->nqueued;
+	metrics_queues_finish(c);
 
 	metrics_sort(m->running, m->nrunning, sizeof *m->running, cmp_running);
 	metrics_sort(m->queued, m->nqueued, sizeof *m->queued, cmp_queued);
-	metrics_live_finish(&c);
+	metrics_live_finish(c);
 
-	metrics_agents_finish(&c);
-	metrics_models_finish(&c);
-	metrics_tools_finish(&c);
-	metrics_queues_sort(&c);
-	metrics_workers(&c);
+	metrics_agents_finish(c);
+	metrics_models_finish(c);
+	metrics_tools_finish(c);
+	metrics_queues_sort(c);
+	metrics_workers(c);
 
-	metrics_series_finish(&c);
+	metrics_series_finish(c);
 	for (i = 0; i < m->nactive; i++) {
 		mn = &m->active[i];
 		if (mn->finished > m->peak_per_minute) {
@@ -754,9 +634,23 @@ metrics_compute(const struct store *st, const struct filter *f,
 			m->peak_ms = mn->t0;
 		}
 	}
-	ctx_done(&c);
+	ctx_done(c);
 	anomaly_detect(m);
 	return m;
+}
+
+/* The reference engine: one pass over every run held. */
+struct metrics *
+metrics_compute_full(const struct store *st, const struct filter *f,
+    int64_t now_ms, int64_t window_ms)
+{
+	struct ctx c;
+
+	if (!filter_active(f))
+		f = NULL;
+	metrics_ctx_start(&c, st, now_ms, window_ms);
+	fold_runs(&c, f);
+	return metrics_ctx_finish(&c);
 }
 
 void

@@ -191,7 +191,18 @@ struct metrics {
 	uint64_t runs_seen;        /* runs in the store that passed the filter */
 };
 
+/*
+ * The figures at now over (now - window, now]. When the store has a rollup
+ * (rollup.h) and the rollup can answer (no filter, groups within
+ * METRICS_GROUPS_MAX, minutes held back to now - 2 window), from the rollup:
+ * O(minutes in the two windows + runs of their boundary minutes + live runs);
+ * else metrics_compute_full(). Both give the same struct, field for field.
+ * (Defined in rollup-query.c, beside the rollup it asks first.)
+ */
 struct metrics *metrics_compute(const struct store *, const struct filter *,
+    int64_t now_ms, int64_t window_ms);
+/* The reference engine: one pass over every run held (the contract above). */
+struct metrics *metrics_compute_full(const struct store *, const struct filter *,
     int64_t now_ms, int64_t window_ms);
 void metrics_free(struct metrics *);
 /* Minute i (< nminutes) of the window: the one held, else an empty one. */

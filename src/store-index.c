@@ -218,3 +218,20 @@ store_queue_get(struct store *st, const char *name)
 	map_put(st->by_queue, name, q);
 	return q;
 }
+
+void
+store_set_watch(struct store *st, store_watch_fn *fn, void *arg,
+    void (*free_arg)(void *))
+{
+	if (st->watch_free != NULL)
+		st->watch_free(st->watch_arg);
+	st->watch = fn;
+	st->watch_arg = arg;
+	st->watch_free = free_arg;
+}
+
+void *
+store_watch_arg(const struct store *st, store_watch_fn *fn)
+{
+	return st->watch == fn ? st->watch_arg : NULL;
+}

@@ -47,6 +47,10 @@ struct store {
 	size_t log_budget;     /* bound on body bytes held, 0 = none */
 	size_t body_bytes;     /* sum of the runs' pk_held */
 	uint64_t bodies_dropped; /* bodies let go by the budget */
+	store_watch_fn *watch; /* store_set_watch(), NULL = none */
+	void *watch_arg;
+	void (*watch_free)(void *);
+
 	uint64_t version;
 	uint64_t duplicates;
 	uint64_t evicted;

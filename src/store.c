@@ -92,12 +92,6 @@ store_usd_to_nusd(double usd)
 	return (int64_t)llround(x);
 }
 
-
-
-
-
-
-
 /*
  * Strings a run holds: names that many runs share (agents, queues, models,
  * sources, workspaces...) and ids that name runs (its own, its trace, its
@@ -148,13 +142,11 @@ str_set(struct store *st, const char **dst, const char *src)
 	*dst = str_hold(pool, src);
 }
 
-
-
-
-
 static void
 run_free(struct store *st, struct run *r)
 {
+	if (st->watch != NULL)
+		st->watch(st->watch_arg, r, STORE_RUN_GONE, NULL);
 	st->body_bytes -= r->pk_held;
 	log_free(r);
 	free(r->gone);
@@ -556,6 +548,9 @@ store_free(struct store *st)
 
 	if (st == NULL)
 		return;
+	if (st->watch_free != NULL)
+		st->watch_free(st->watch_arg);
+	st->watch = NULL;
 	for (i = 0; i < st->nruns; i++)
 		run_free(st, st->runs[i]);
 	free(st->runs);
@@ -624,6 +619,8 @@ store_apply(struct store *st, struct event *ev)
 			uint32_t held = r->pk_held;
 			int type = ev->type;
 
+			if (st->watch != NULL)
+				st->watch(st->watch_arg, r, STORE_RUN_BEFORE, ev);
 			/* packed events may refer to identity about to change */
 			if (r->nlog > 0 && log_identity_changes(r, ev))
 				old = log_unpack_all(r, &slim);
@@ -637,6 +634,8 @@ store_apply(struct store *st, struct event *ev)
 			st->body_bytes -= held;
 			if (st->log_budget > 0 && st->body_bytes > st->log_budget)
 				store_bodies_trim(st);
+			if (st->watch != NULL)
+				st->watch(st->watch_arg, r, STORE_RUN_AFTER, NULL);
 			changed = 1;
 		}
 	}

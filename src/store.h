@@ -240,6 +240,23 @@ uint64_t store_type_count(const struct store *, enum event_type);
 uint64_t store_duplicates(const struct store *);
 uint64_t store_evicted(const struct store *);
 
+/*
+ * A watcher of run changes (one per store), for figures kept up to date as
+ * runs change (rollup.c). fn(arg, r, STORE_RUN_BEFORE, ev) is called before
+ * ev changes r (r as it was; a new run is empty), fn(arg, r, STORE_RUN_AFTER,
+ * NULL) once it has, and fn(arg, r, STORE_RUN_GONE, NULL) before an evicted
+ * run is freed. Duplicates call nothing. free_arg(arg), if not NULL, when the
+ * store is freed. The watcher must not change the store. The watcher may keep
+ * r's address: a run stays where it is from its creation to STORE_RUN_GONE.
+ */
+enum store_change { STORE_RUN_BEFORE, STORE_RUN_AFTER, STORE_RUN_GONE };
+typedef void store_watch_fn(void *arg, const struct run *r,
+    enum store_change what, const struct event *ev);
+void store_set_watch(struct store *, store_watch_fn *fn, void *arg,
+    void (*free_arg)(void *));
+/* The watcher's arg when fn is the watcher, else NULL. */
+void *store_watch_arg(const struct store *, store_watch_fn *fn);
+
 /* Evict finished runs whose last_ms < horizon_ms, with their logs. */
 void store_evict(struct store *, int64_t horizon_ms);
 

@@ -51,14 +51,14 @@ PY
 
 tui_init || exit 1
 
-# window_seq NAME W H KEYS...: start at 1h with now pinned, press w once per
+# window_seq NAME W H N [START]: start at START (1h) with now pinned, press w once per
 # KEY, wait for the figures, write a snapshot with S and compare it with a
 # headless snapshot of the window the header names.
 window_seq() {
-	local name=$1 w=$2 h=$3 n=$4 snap win now
+	local name=$1 w=$2 h=$3 n=$4 start=${5:-1h} snap win now
 	now=$(ms_now)
-	tui_run "$name" "$w" "$h" --redis "$R" --window 1h --now "$now"
-	tui_wait "$name" 30 ' window 1h ' || { ok 1 "$name: the dashboard starts"; return; }
+	tui_run "$name" "$w" "$h" --redis "$R" --window "$start" --now "$now"
+	tui_wait "$name" 30 " window $start " || { ok 1 "$name: the dashboard starts"; return; }
 	tui_wait "$name" 30 'ok +p50' >/dev/null
 	for _ in $(seq 1 "$n"); do
 		tui_keys "$name" w
@@ -98,6 +98,8 @@ window_seq big 120 40 5
 window_seq small 80 24 4
 # 1h -> 6h -> 24h -> 5m -> 15m -> 1h -> 6h
 window_seq wide 200 60 7
+# 5m -> 15m -> 1h -> 6h -> 24h -> 5m: the figures of 5m again after a day's window
+window_seq back 120 40 5 5m
 
 # --- every bundled theme loads under every common terminal type -------------
 # (#rrggbb colours map to the nearest the terminal has; the themes are found

@@ -148,7 +148,7 @@ cli_usage(FILE *f, enum cli_command cmd)
 		    "  --stats FILE         log one line per frame: wall ms, events since the last\n"
 		    "                       frame, event-to-screen ms, events in all, events not\n"
 		    "                       yet in the figures, recompute ms, one state letter\n"
-		    "                       per source;\n"
+		    "                       per source, the window in seconds;\n"
 		    "                       at the end, per-event p50/p99/max event-to-screen ms\n\n"
 		    "Keys in the dashboard:\n", common, alerts_usage_options);
 		keys_write_help(f);

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
 from benchlib import (BUILD, ROUNDS, TOP, Dash, Redis, Resp, build, in_pty,
                       load, loading, log, parse_stats, peak_rss_kib, record, results, run,
                       timed)

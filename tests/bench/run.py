@@ -37,7 +37,7 @@ import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-from benchlib import (BUILD, ROUNDS, TOP, Dash, Redis, Resp, build, in_pty,
+from benchlib import (BUILD, ROUNDS, TOP, Dash, Redis, Resp, build, free_port, in_pty,
                       load, loading, log, parse_stats, peak_rss_kib, record, results, run,
                       timed)
 import bench_window

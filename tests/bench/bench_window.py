@@ -21,7 +21,11 @@ counts as a reload. Finally S writes the dashboard's snapshot at 24h, `w`
 goes to 5m, S again, and each is compared with `execmon snapshot` of that
 window (every figure but the ones about the process, as
 tests/integration/dash-truth.sh compares them, and but when each alert
-rule's state began, which is this process's own).
+rule's state began, which is this process's own). At 5m the comparison with
+the previous period (performance.vsLastPeriod) is left out: a headless
+snapshot reads the entries of two windows back (their IDs are the event
+times), so a run of the previous period that began before that lacks its
+start there, while the dashboard holds it; at 24h nothing is left out.
 """
 
 import glob
@@ -42,25 +46,27 @@ NAMES = {300: "5m", 900: "15m", 3600: "1h", 21600: "6h", 86400: "24h"}
 SKIP = {"generatedAt", "resources", "sources", "filter", "window"}
 
 
-def diffs(a, b, p="", out=None):
+def diffs(a, b, p="", out=None, skip=()):
     """Where two snapshots differ (at most 10 places), skipping SKIP at the
-    top and the alerts' "since" (the state of the rules in this process)."""
+    top, the alerts' "since" (the state of the rules in this process) and
+    the paths in skip ("performance.vsLastPeriod")."""
     out = [] if out is None else out
     if len(out) >= 10:
         return out
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
-            if (p == "" and k in SKIP) or (p.startswith("alerts.") and k == "since"):
+            if (p == "" and k in SKIP) or (p.startswith("alerts.") and k == "since") or \
+                    p + k in skip:
                 continue
             if k not in a or k not in b:
                 out.append("only in one: " + p + k)
             else:
-                diffs(a[k], b[k], p + k + ".", out)
+                diffs(a[k], b[k], p + k + ".", out, skip)
     elif isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             out.append("%s: %d items against %d" % (p, len(a), len(b)))
         for i, (u, v) in enumerate(zip(a, b)):
-            diffs(u, v, "%s%d." % (p, i), out)
+            diffs(u, v, "%s%d." % (p, i), out, skip)
     elif a != b:
         out.append("%s: %r against %r" % (p, a, b))
     return out
@@ -70,11 +76,13 @@ def change(d, target, timeout=900):
     """Press w; wait for the first frame of window `target` showing
     everything. Returns (key to frame ms, recompute ms, reloaded) or None.
 
-    A change that reads the history again first draws a frame of the new
-    window with the old figures and no source reading, then starts reading
-    (in a few ms): a frame is taken once 0.5 s went by without a source
-    starting to read, or as the first whole frame after the reading."""
+    A change that reads the history again first draws frames of the new
+    window with the old figures (the recompute field unchanged) and no
+    source reading, while it frees what it held; then it reads. So a frame
+    counts when its figures were recomputed since the key, or when it is the
+    first whole frame after the reading."""
     k0 = len(d.lines)
+    before = d.lines[-1][7] if d.lines else None
     t_key = time.time()
     d.key("w")
     deadline = t_key + timeout
@@ -83,10 +91,9 @@ def change(d, target, timeout=900):
         new = d.lines[k0:]
         last = max((i for i, x in enumerate(new) if loading(x[5])), default=-1)
         for st in new[last + 1:]:
-            if st[6] == target and st[4] == 0 and not loading(st[5]):
-                if last >= 0 or time.time() - st[0] / 1000.0 >= 0.5:
-                    return (st[0] - t_key * 1000.0, st[7], last >= 0)
-                break
+            if st[6] == target and st[4] == 0 and not loading(st[5]) and \
+                    (last >= 0 or st[7] != before):
+                return (st[0] - t_key * 1000.0, st[7], last >= 0)
     return None
 
 
@@ -167,8 +174,10 @@ def bench_window(execmon, gen, redis):
                 dash, _ = snap_key(d, tmp)
                 head = os.path.join(tmp, "head-%s.json" % win)
                 run([execmon, "snapshot"] + common + ["--window", win, "-o", head])
+                skip = ("performance.vsLastPeriod",) if win == "5m" else ()
                 with open(head) as f:
-                    same.append((win, None if dash is None else diffs(dash, json.load(f))))
+                    same.append((win, None if dash is None else
+                                 diffs(dash, json.load(f), skip=skip)))
     finally:
         d.stop()
         redis.cli("DEL", "bench:day")
@@ -198,6 +207,6 @@ def bench_window(execmon, gen, redis):
            % (NAMES[worst[0]], NAMES[worst[1]], ROUNDS, steps, reloads, ROUNDS * len(STEPS)))
     bad = [(w, x) for w, x in same if x is None or x]
     record("9. window change: figures equal `snapshot` of the window (24h, then 5m)",
-           "yes" if not bad else "no", "", "equal", not bad,
+           "yes" if not bad else "no", "", "equal", not bad, "5m without vsLastPeriod; " +
            "; ".join("%s: %s" % (w, "no snapshot written by S" if x is None else
                                  ", ".join(x[:3])) for w, x in bad))

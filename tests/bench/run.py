@@ -8,7 +8,7 @@ against PostgreSQL's PERCENTILE_CONT (seed 001's method) and against htop.
 Prints a table and writes the figures to doc/performance-results.md.
 What the cases share is in benchlib.py; the window case in bench_window.py.
 
-Environment knobs (defaults in brackets; the whole run takes about 25 min):
+Environment knobs (defaults in brackets; the whole run takes about 30 min):
   BENCH_ROUNDS        rounds of each timed figure, medians reported [5]
   BENCH_ENTRIES       entries of the ingest streams (both workloads) and of the
                       first memory stream [1000000]
@@ -21,6 +21,7 @@ Environment knobs (defaults in brackets; the whole run takes about 25 min):
   BENCH_WINDOW_RATE   events/s of the window case's history [100; the issue's
                       figure is 1000, which Redis alone needs ~26 GB to hold]
   BENCH_WINDOW_HOURS  hours of that history [24]
+  BENCH_WINDOW_ROUNDS rounds of the window changes [BENCH_ROUNDS, at most 3]
   BENCH_ONLY          a comma-separated subset of: ingest, ingest4, live, latency,
                       postgres, idle, memory, bandwidth, startup, accuracy, window
 """

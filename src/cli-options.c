@@ -225,7 +225,7 @@ const struct cli_option cli_options[] = {
 	  .help = "log one line per frame: wall ms, events since the last\n"
 	          "frame, event-to-screen ms, events in all, events not\n"
 	          "yet in the figures, recompute ms, one state letter\n"
-	          "per source;\n"
+	          "per source, the window in seconds;\n"
 	          "at the end, per-event p50/p99/max event-to-screen ms" },
 };
 const int cli_noptions = (int)(sizeof cli_options / sizeof cli_options[0]);

@@ -55,7 +55,7 @@ dash_stats_computed(struct dash *d)
  * frame; ms from the oldest one's arrival to this frame (-1: none); events
  * received in all; of those, how many the figures shown do not hold yet; ms
  * the last recompute of the figures took; the state of each source, one
- * letter each (see execmon.1).
+ * letter each (see execmon.1); the window of the figures, in seconds.
  */
 void
 dash_stats_frame(struct dash *d)
@@ -77,7 +77,8 @@ dash_stats_frame(struct dash *d)
 
 		fputc((unsigned)st < SRC__COUNT ? letter[st] : '?', d->stats);
 	}
-	fputs(sources_count() == 0 ? "-\n" : "\n", d->stats);
+	fprintf(d->stats, "%s %" PRId64 "\n", sources_count() == 0 ? "-" : "",
+	    d->window_ms / 1000);
 	fflush(d->stats);
 	if (arrivals_shown == 0)
 		return;

@@ -64,6 +64,10 @@ gen_usage(FILE *f)
 "  --seed N            the same seed gives the same events (default 1)\n"
 "  --start-ts MS       batch mode: simulated time starts at epoch MS, nothing\n"
 "                      sleeps, every ts is exact\n"
+"  --short-runs        every run is one LLM call and its end: run.queued,\n"
+"                      run.started, llm.call, then run.completed or\n"
+"                      run.failed (4 events; no thinking, tool calls, logs,\n"
+"                      progress, retries or child runs)\n"
 "  --time-scale X      multiply every duration in the workload (runs, calls,\n"
 "                      waits) by X; the start rate is unchanged (default 1)\n"
 "  --encoding E        flat, json, or mixed: each run one or the other\n"
@@ -237,7 +241,8 @@ enum {
 	OPT_REDIS = 256, OPT_STREAM, OPT_RATE, OPT_RUNS, OPT_DURATION,
 	OPT_SEED, OPT_START_TS, OPT_TIME_SCALE, OPT_ENCODING, OPT_MALFORMED,
 	OPT_HOSTILE, OPT_INJECT, OPT_MAXLEN, OPT_PIPELINE, OPT_TS_MODE,
-	OPT_OUT_OF_ORDER, OPT_PRINT, OPT_WORKERS, OPT_WS_LISTEN, OPT_CELERY, OPT_FORMAT
+	OPT_OUT_OF_ORDER, OPT_PRINT, OPT_WORKERS, OPT_WS_LISTEN, OPT_CELERY, OPT_FORMAT,
+	OPT_SHORT_RUNS
 };
 
 static const struct option gen_longopts[] = {
@@ -262,6 +267,7 @@ static const struct option gen_longopts[] = {
 	{ "ws-listen", required_argument, NULL, OPT_WS_LISTEN },
 	{ "celery", no_argument, NULL, OPT_CELERY },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "short-runs", no_argument, NULL, OPT_SHORT_RUNS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -391,6 +397,9 @@ gen_parse_args(struct gen_opts *o, int argc, char **argv)
 			break;
 		case OPT_CELERY:
 			o->celery = 1;
+			break;
+		case OPT_SHORT_RUNS:
+			o->short_runs = 1;
 			break;
 		case OPT_WORKERS:
 			o->workers = (int)gen_parse_uint("--workers", optarg, 1,

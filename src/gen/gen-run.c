@@ -312,19 +312,25 @@ gen_run_plan(struct gen_run *run, struct gen_rng *rng, double scale)
 	k = (int)gen_rng_range(rng, a->llm_min, a->llm_max);
 	spawn = (run->depth < 2 && gen_rng_chance(rng, a->spawn_p)) ?
 	    (int)gen_rng_range(rng, 1, 3) : 0;
+	if (run->short_run) {
+		k = 1;
+		spawn = 0;
+	}
 
 	/* At most 5 steps per LLM call, think, the end, and a retry's two. */
 	run->steps = xreallocarray(NULL, (size_t)k * 5 + 4,
 	    sizeof *run->steps);
 	run->nsteps = 0;
-	gen_run_add(run, GEN_STEP_THINK,
-	    gen_scale(gen_rng_lognormal(rng, 90, 0.5) * difficulty, scale));
+	if (!run->short_run)
+		gen_run_add(run, GEN_STEP_THINK, gen_scale(gen_rng_lognormal(
+		    rng, 90, 0.5) * difficulty, scale));
 	for (i = 0; i < k; i++) {
 		gen_run_add(run, GEN_STEP_LLM, gen_scale(gen_rng_lognormal(rng,
 		    a->llm_ms * m->speed, 0.45) * difficulty, scale));
 		if (i == 0 && spawn > 0)
 			gen_run_add(run, GEN_STEP_SPAWN, 0)->arg = spawn;
-		if (a->tools != 0 && gen_rng_chance(rng, a->tool_p)) {
+		if (!run->short_run && a->tools != 0 &&
+		    gen_rng_chance(rng, a->tool_p)) {
 			tool = gen_pick_tool(rng, a->tools);
 			s = gen_run_add(run, GEN_STEP_TOOL, 0);
 			s->arg = tool;
@@ -336,7 +342,7 @@ gen_run_plan(struct gen_run *run, struct gen_rng *rng, double scale)
 			    gen_tools[tool].median_ms, 0.6) *
 			    (s->outcome == 2 ? 5 : 1), scale);
 		}
-		if (gen_rng_chance(rng, 0.3))
+		if (!run->short_run && gen_rng_chance(rng, 0.3))
 			gen_run_add(run, GEN_STEP_LOG, 0)->arg =
 			    (int)gen_rng_below(rng, GEN_LOGLINES);
 		if (i + 1 < k)
@@ -360,12 +366,13 @@ gen_run_plan(struct gen_run *run, struct gen_rng *rng, double scale)
 
 struct gen_run *
 gen_run_create(struct gen_rng *rng, uint64_t seed, uint64_t n,
-    const struct gen_run *parent, double scale)
+    const struct gen_run *parent, double scale, int short_run)
 {
 	struct gen_run *run = xcalloc(1, sizeof *run);
 
 	run->n = n;
 	run->attempt = 1;
+	run->short_run = short_run;
 	gen_run_identity(run, rng, seed, parent);
 	gen_run_plan(run, rng, scale);
 	return run;
@@ -390,7 +397,7 @@ gen_run_begin(struct gen_run *run, struct gen_rng *rng, int surge,
 		nllm += run->steps[j].kind == GEN_STEP_LLM;
 
 	/* A failed LLM call and a retry, perhaps on another model. */
-	if (gen_rng_chance(rng, surge ? 0.30 : 0.08)) {
+	if (!run->short_run && gen_rng_chance(rng, surge ? 0.30 : 0.08)) {
 		pick = (size_t)gen_rng_below(rng, nllm);
 		for (j = 0; j < run->nsteps; j++) {
 			if (run->steps[j].kind == GEN_STEP_LLM && pick-- == 0)

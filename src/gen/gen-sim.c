@@ -303,7 +303,7 @@ gen_sim_new_run(struct gen_sim *sim, const struct gen_run *parent)
 	struct gen_run *run;
 
 	run = gen_run_create(&sim->work, sim->o->seed, sim->created, parent,
-	    sim->o->time_scale);
+	    sim->o->time_scale, sim->o->short_runs);
 	gen_sim_admit(sim, run);
 }
 

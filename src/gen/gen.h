@@ -48,6 +48,7 @@ struct gen_opts {
 	int use_redis;        /* write to Redis (not with only --ws-listen) */
 	int celery;           /* --celery: publish as a Celery cluster instead */
 	int shannon;          /* --format shannon */
+	int short_runs;       /* --short-runs: one LLM call a run, 4 events */
 };
 
 /* A small deterministic PRNG (splitmix64). */
@@ -185,6 +186,7 @@ struct gen_run {
 	int stream;
 	int json;
 	int hostile;
+	int short_run;        /* one LLM call and the end (--short-runs) */
 	int surge;            /* started during a failure surge */
 	enum gen_run_state state;
 	int64_t queued_at;    /* simulated ms */
@@ -208,10 +210,11 @@ extern const char *const gen_queue_names[GEN_QUEUES];
 
 /*
  * Create a run and plan its work. parent is NULL for a top-level run.
- * Durations are multiplied by scale.
+ * Durations are multiplied by scale. A short run (--short-runs) is one LLM
+ * call and its end: queued, started, llm.call and the end, 4 events.
  */
 struct gen_run *gen_run_create(struct gen_rng *, uint64_t seed, uint64_t n,
-    const struct gen_run *parent, double scale);
+    const struct gen_run *parent, double scale, int short_run);
 /*
  * The run gets a worker: decide retries and the outcome (a surge makes
  * failure likely) and time every step.

@@ -49,4 +49,19 @@ for l in open(sys.argv[1]):
     bad += any("\x1b" in str(v) for v in e.values())
 assert bad > 0, "expected escape sequences kept in the data"' "$TMP/h.jsonl"
 
+# --short-runs: every run is queued, started, one llm.call and its end
+gen 11 --stream s --short-runs >/dev/null 2>&1
+"$EXECMON" record --redis "$R" --stream s --window 3650d -o "$TMP/s.jsonl" --duration 2s 2>/dev/null
+check "--short-runs: 4 events a run (queued, started, llm.call, its end)" python3 -c '
+import collections, json, sys
+runs = collections.defaultdict(list)
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get("run_id"):
+        runs[e["run_id"]].append(e["type"])
+assert len(runs) == 50, len(runs)
+for rid, t in runs.items():
+    assert len(t) == 4 and t[:3] == ["run.queued", "run.started", "llm.call"] and \
+        t[3] in ("run.completed", "run.failed", "run.cancelled"), (rid, t)' "$TMP/s.jsonl"
+
 done_testing

@@ -163,8 +163,9 @@ lines = open(sys.argv[1]).read().splitlines()
 frames = [l.split() for l in lines if not l.startswith("#")]
 assert len(frames) >= 3, "only %d frame lines" % len(frames)
 for f in frames:
-    assert len(f) == 7 and re.match(r"^[cblrdgi?]+$|^-$", f[6]), f
+    assert len(f) == 8 and re.match(r"^[cblrdgi?]+$|^-$", f[6]), f
     int(f[0]); int(f[1]); float(f[2]); int(f[3]); int(f[4]); float(f[5])
+    assert int(f[7]) == 3600, f  # the default window, 1h
 total = int(frames[-1][3])
 m = re.match(r"^# event-to-screen: (\d+) events timed, (\d+) not timed; "
              r"ms p50 ([\d.]+) p99 ([\d.]+) max ([\d.]+)$", lines[-1])

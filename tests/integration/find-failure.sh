@@ -52,6 +52,9 @@ tui_init || exit 1
 tui_run F 120 40 --redis "$R" --stream ev --stream surge --window 1h
 tui_wait F 30 'peak [0-9]+/min at' >/dev/null
 ok $? "the dashboard is up"
+# both streams read (the surge is judged), so the lists below do not re-sort
+# under the keys as the rest of the history comes in
+tui_wait F 30 'failure-surge' >/dev/null
 
 keys=0
 press() { tui_keys F "$@"; keys=$((keys + $#)); sleep 0.5; }
@@ -77,7 +80,9 @@ for _ in $(seq 1 8); do
 done
 press Enter
 tui_wait F 5 'recent runs: 120 finished' >/dev/null
-ok $? "Enter lists the 120 runs that had it ($(tui_cap F | grep -o 'recent runs: [0-9]* finished'))"
+rc=$?
+ok $rc "Enter lists the 120 runs that had it ($(tui_cap F | grep -o 'recent runs: [0-9]* finished'))"
+[ $rc -eq 0 ] || tui_cap F | head -12 | sed 's/^/#   |/'
 press Enter
 tui_wait F 5 '^ run surge-' >/dev/null
 tui_cap F >"$TMP/log.cap"

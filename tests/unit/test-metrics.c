@@ -12,6 +12,7 @@
 #include "filter.h"
 #include "metrics.h"
 #include "snapshot.h"
+#include "store-util.h"
 #include "store.h"
 #include "tap.h"
 #include "xmalloc.h"
@@ -66,36 +67,6 @@ rng_poisson(double lambda)
 }
 
 /* ---------------------------------------------------------------- events */
-
-struct evlist {
-	struct event *v;
-	size_t n, cap;
-};
-
-static int evseq;
-
-static struct event *
-ev_add(struct evlist *l, enum event_type type, const char *run, int64_t ts)
-{
-	struct event *ev;
-	char id[32];
-
-	if (l->n == l->cap) {
-		l->cap = l->cap == 0 ? 256 : l->cap * 2;
-		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
-	}
-	ev = &l->v[l->n++];
-	event_init(ev);
-	ev->type = type;
-	ev->type_name = xstrdup(event_type_name(type));
-	ev->ts_ms = ts;
-	ev->has = EF_TS;
-	ev->source = 0;
-	snprintf(id, sizeof id, "%d-0", ++evseq);
-	ev->entry_id = xstrdup(id);
-	ev->run_id = run != NULL ? xstrdup(run) : NULL;
-	return ev;
-}
 
 static void
 evlist_free(struct evlist *l)

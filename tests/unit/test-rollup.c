@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "rollup.h"
 #include "snapshot.h"
+#include "store-util.h"
 #include "store.h"
 #include "tap.h"
 #include "xmalloc.h"
@@ -35,36 +36,6 @@ static int64_t
 rr(int64_t lo, int64_t hi)
 {
 	return lo + (int64_t)(rng() % (uint64_t)(hi - lo + 1));
-}
-
-struct evlist {
-	struct event *v;
-	size_t n, cap;
-};
-
-static int seq;
-
-static struct event *
-ev_add(struct evlist *l, enum event_type type, const char *run, int64_t ts)
-{
-	struct event *ev;
-	char id[32];
-
-	if (l->n == l->cap) {
-		l->cap = l->cap == 0 ? 1024 : l->cap * 2;
-		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
-	}
-	ev = &l->v[l->n++];
-	event_init(ev);
-	ev->type = type;
-	ev->type_name = xstrdup(event_type_name(type));
-	ev->ts_ms = ts;
-	ev->has = EF_TS;
-	ev->source = 0;
-	snprintf(id, sizeof id, "%d-0", ++seq);
-	ev->entry_id = xstrdup(id);
-	ev->run_id = xstrdup(run);
-	return ev;
 }
 
 static const char *const names[] = { "planner", "coder", "critic", NULL, NULL };

@@ -10,30 +10,11 @@
 #include "store-log-int.h"
 #include "store.h"
 
-/* A JSON value holds needle in one of its strings (keys too), at any depth. */
+/* The text holds needle (any case). */
 static int
-json_has_text(json_t *v, const char *needle, int depth)
+has_needle(const char *s, void *needle)
 {
-	const char *k;
-	json_t *e;
-	size_t i;
-
-	if (v == NULL || depth > 64)
-		return 0;
-	if (json_is_string(v))
-		return strcasestr(json_string_value(v), needle) != NULL;
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, e) {
-			if (strcasestr(k, needle) != NULL || json_has_text(e, needle, depth + 1))
-				return 1;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (json_has_text(e, needle, depth + 1))
-				return 1;
-		}
-	}
-	return 0;
+	return strcasestr(s, needle) != NULL;
 }
 
 /* One of ev's known string fields holds needle. */
@@ -78,7 +59,7 @@ run_log_event_has_text(const struct run *r, size_t i, const char *needle)
 	}
 	run_log_get(r, i, &ev);
 	hit = fields_have_text(&ev, needle) ||
-	    json_has_text(ev.extra, needle, 0);
+	    log_json_texts(ev.extra, has_needle, (void *)needle);
 	event_done(&ev);
 	return hit;
 }

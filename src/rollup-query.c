@@ -146,27 +146,6 @@ push_minute(struct racc *a, const struct minute *mn)
 	a->mins[a->nmins++] = *mn;
 }
 
-/* n more calls of error kind id to a tool. */
-static void
-kind_add(struct tw *t, uint32_t id, uint32_t n)
-{
-	uint32_t j;
-
-	for (j = 0; j < t->nkinds && t->kinds[j].id != id; j++)
-		;
-	if (j == t->nkinds) {
-		size_t cap = t->capkinds;
-
-		t->kinds = metrics_grow(t->kinds, &cap, (size_t)j + 1,
-		    sizeof *t->kinds);
-		t->capkinds = (uint32_t)cap;
-		t->kinds[j].id = id;
-		t->kinds[j].n = 0;
-		t->nkinds++;
-	}
-	t->kinds[j].n += n;
-}
-
 static void
 merge_w(struct racc *a, struct rbucket *b)
 {
@@ -255,7 +234,8 @@ merge_w(struct racc *a, struct rbucket *b)
 		w->timeouts += g->timeouts;
 		shmerge(&w->dur, &g->dur);
 		for (k = 0; k < g->nkinds; k++)
-			kind_add(w, g->kinds[k].id, g->kinds[k].n);
+			ru_count_add(&w->kinds, &w->nkinds, &w->capkinds,
+			    g->kinds[k].id, g->kinds[k].n);
 	}
 	for (i = 0; i < b->nqu; i++) {
 		if (b->qu[i].wait_n == 0)
@@ -388,7 +368,8 @@ call_w(struct racc *a, const struct rcall *c)
 	if (c->has & EF_DURATION_MS)
 		hist_record(&t->dur, c->dur);
 	if (c->kind >= 0)
-		kind_add(t, (uint32_t)c->kind, 1);
+		ru_count_add(&t->kinds, &t->nkinds, &t->capkinds,
+		    (uint32_t)c->kind, 1);
 }
 
 /* A minute an edge cuts: its runs, each on its side. */

@@ -12,6 +12,7 @@
 #include "filter.h"
 #include "metrics.h"
 #include "snapshot.h"
+#include "splitmix.h"
 #include "store-util.h"
 #include "store.h"
 #include "tap.h"
@@ -26,11 +27,7 @@ static uint64_t rng_s;
 static uint64_t
 rng_next(void)
 {
-	uint64_t z = (rng_s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_s);
 }
 
 static double

@@ -44,14 +44,8 @@ window_seq() {
 	done
 	win=$(tui_cap "$name" | head -1 | grep -oE 'window [0-9]+[smhd]' | awk '{print $2}')
 	case $win in 1d) win=24h ;; esac
-	rm -f "$TUI_DIR"/execmon-snapshot-*.json
-	tui_keys "$name" S
-	for _ in $(seq 1 40); do
-		snap=$(ls "$TUI_DIR"/execmon-snapshot-*.json 2>/dev/null | head -1)
-		[ -n "$snap" ] && break
-		sleep 0.25
-	done
-	[ -n "$snap" ]
+	snap="$TMP/$name.snap.json"
+	tui_snap "$name" "$snap"
 	ok $? "$name (${w}x${h}): $n window changes, then S writes a snapshot of the $win window"
 	"$EXECMON" snapshot --redis "$R" --window "$win" --now "$now" -o "$TMP/$name.head.json" 2>/dev/null
 	same_figures "$snap" "$TMP/$name.head.json"

@@ -34,19 +34,6 @@ settle() {
 	done
 }
 
-# snap NAME OUT: S on the screen, the snapshot written moved to OUT
-snap() {
-	local f=""
-	rm -f "$TUI_DIR"/execmon-snapshot-*.json
-	tui_keys "$1" S
-	for _ in $(seq 1 60); do
-		f=$(ls "$TUI_DIR"/execmon-snapshot-*.json 2>/dev/null | head -1)
-		[ -n "$f" ] && break
-		sleep 0.25
-	done
-	[ -n "$f" ] && sleep 0.2 && mv "$f" "$2"
-}
-
 # same_figures A B [KEY...]: every figure but the ones about this process,
 # asOf, alerts, budgets and the KEYs named.
 same_figures() {
@@ -166,7 +153,7 @@ compare_at() {
 	python3 "$TMP/compare.py" "$TMP/$name.cap" "$TMP/cur.json" "$TMP/prev.json" "$TMP" \
 		"$([ "$h" -ge 40 ] && echo big || echo small)"
 	ok $? "$name: the previous window's runs, success, latency and the tables' changes equal execmon snapshot's"
-	snap "$name" "$TMP/$name.snap.json"
+	tui_snap "$name" "$TMP/$name.snap.json"
 	ok $? "$name: S writes a snapshot"
 	same_figures "$TMP/$name.snap.json" "$TMP/cur.json"
 	ok $? "$name: it equals execmon snapshot --now, vsLastPeriod included"
@@ -196,7 +183,7 @@ tui_run lb 120 40 "${SRC[@]}" --window 15m --now "$NOW"
 tui_wait lb 30 ' window 15m ' >/dev/null
 tui_wait lb 30 'ok +p50' >/dev/null
 settle lb
-snap lb "$TMP/live0.json"
+tui_snap lb "$TMP/live0.json"
 same_figures "$TMP/live0.json" "$TMP/cur.json"
 ok $? "live: the screen equals execmon snapshot --now"
 N=3
@@ -211,7 +198,7 @@ tui_cap lb -e | head -1 >"$TMP/lb.head"
 tui_sgr "$TMP/lb.head" >"$TMP/lb.sgr"
 grep -qE '^(7|bg)$' "$TMP/lb.sgr"
 ok $? "in a style of its own (reverse or a background)"
-snap lb "$TMP/lb.json"
+tui_snap lb "$TMP/lb.json"
 ok $? "S while looking back writes a snapshot"
 is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("asOf"))' "$TMP/lb.json")" \
 	"$(iso "$ASOF")" "it says asOf"
@@ -240,7 +227,7 @@ ok $? "the summary line shows the success rate then ($want)"
 	--time-scale 0.2 --seed 12 --ts-mode id >/dev/null 2>>"$TMP/gen.err"
 ok $? "six more runs are written while looking back"
 sleep 2
-snap lb "$TMP/lb2.json"
+tui_snap lb "$TMP/lb2.json"
 same_figures "$TMP/lb2.json" "$TMP/asof.json" "${ASOF_SKIP[@]}"
 ok $? "new events after the as-of time leave the screen as it was"
 tui_keys lb ']'
@@ -251,7 +238,7 @@ tui_keys lb l
 wait_for 10 sh -c "! tmux -L '$TUI_SOCK' -f /dev/null capture-pane -p -t '=lb:' | head -1 | grep -q 'not live'"
 ok $? "l goes live: the header no longer says not live"
 "$EXECMON" snapshot "${SRC[@]}" --window 15m --now "$NOW" -o "$TMP/cur2.json" 2>>"$TMP/snap.err"
-snap lb "$TMP/live1.json"
+tui_snap lb "$TMP/live1.json"
 same_figures "$TMP/live1.json" "$TMP/cur2.json"
 ok $? "live again: every figure equals execmon snapshot --now, the new events included"
 python3 -c 'import json,sys; sys.exit(0 if "asOf" not in json.load(open(sys.argv[1])) else 1)' "$TMP/live1.json"
@@ -286,7 +273,7 @@ done
 RASOF=$(( (LAST - 1) / STEP * STEP - STEP ))
 tui_wait rp 10 "as of $(hms "$RASOF"), not live"
 ok $? "--replay: two steps back from its newest event show as of $(hms "$RASOF")"
-snap rp "$TMP/rp.json"
+tui_snap rp "$TMP/rp.json"
 "$EXECMON" snapshot --replay "$TMP/lb.jsonl" --window 15m --now "$RASOF" -o "$TMP/rp.head.json" 2>>"$TMP/snap.err"
 same_figures "$TMP/rp.json" "$TMP/rp.head.json"
 ok $? "--replay: every figure equals execmon snapshot --replay --now of that time"

@@ -203,24 +203,50 @@ metrics_run_queue(const struct run *r)
 	return r->queue != NULL ? r->queue : "default";
 }
 
+/* Group i seen again with id (may be NULL): the smallest id is kept. */
+static size_t
+agent_seen(struct metrics *m, size_t i, const char *id)
+{
+	struct agent_stats *a = &m->agents[i];
+
+	if (id != NULL && id != a->agent_id &&
+	    (a->agent_id == NULL || strcmp(id, a->agent_id) < 0))
+		a->agent_id = id;
+	return i;
+}
+
+/* A new, empty agent group named name (kept by the caller); its index. */
+static size_t
+agent_new(struct ctx *c, const char *name, const char *id)
+{
+	struct metrics *m = c->m;
+	struct agent_stats *a;
+	size_t i = m->nagents++;
+
+	m->agents = metrics_grow(m->agents, &c->acap, m->nagents, sizeof *m->agents);
+	c->aacc = xreallocarray(c->aacc, c->acap, sizeof *c->aacc);
+	a = &m->agents[i];
+	memset(a, 0, sizeof *a);
+	hist_init(&a->exec);
+	a->agent_name = name;
+	a->agent_id = id;
+	a->avg_runtime_ms = -1;
+	memset(&c->aacc[i], 0, sizeof c->aacc[i]);
+	c->aacc[i].p50 = c->aacc[i].p99 = -1;
+	return i;
+}
+
 /* The index of r's agent group, created on first use. */
 static size_t
 agent_index(struct ctx *c, const struct run *r)
 {
 	struct metrics *m = c->m;
-	struct agent_stats *a;
 	const char *key = agent_key(r);
 	void *v = pcache_get(&c->agent_cache, c->agent_map, key);
 	size_t i;
 
-	if (v != NULL) {
-		i = (size_t)(uintptr_t)v - 1;
-		a = &m->agents[i];
-		if (r->agent_id != NULL && r->agent_id != a->agent_id &&
-		    (a->agent_id == NULL || strcmp(r->agent_id, a->agent_id) < 0))
-			a->agent_id = r->agent_id;
-		return i;
-	}
+	if (v != NULL)
+		return agent_seen(m, (size_t)(uintptr_t)v - 1, r->agent_id);
 	if (m->nagents >= METRICS_GROUPS_MAX) {
 		/* A feed with endless names: fold the rest into one group. */
 		if (c->other_agent != 0)
@@ -228,17 +254,7 @@ agent_index(struct ctx *c, const struct run *r)
 		key = METRICS_OTHER;
 		r = NULL;
 	}
-	i = m->nagents++;
-	m->agents = metrics_grow(m->agents, &c->acap, m->nagents, sizeof *m->agents);
-	c->aacc = xreallocarray(c->aacc, c->acap, sizeof *c->aacc);
-	a = &m->agents[i];
-	memset(a, 0, sizeof *a);
-	hist_init(&a->exec);
-	a->agent_name = key;
-	a->agent_id = r != NULL ? r->agent_id : NULL;
-	a->avg_runtime_ms = -1;
-	memset(&c->aacc[i], 0, sizeof c->aacc[i]);
-	c->aacc[i].p50 = c->aacc[i].p99 = -1;
+	i = agent_new(c, key, r != NULL ? r->agent_id : NULL);
 	if (r == NULL)
 		c->other_agent = i + 1;
 	else
@@ -256,29 +272,12 @@ size_t
 metrics_agent_named(struct ctx *c, const char *name, const char *id)
 {
 	struct metrics *m = c->m;
-	struct agent_stats *a;
 	void *v = map_get(c->agent_map, name);
 	size_t i;
 
-	if (v != NULL) {
-		i = (size_t)(uintptr_t)v - 1;
-		a = &m->agents[i];
-		if (id != NULL && (a->agent_id == NULL ||
-		    strcmp(id, a->agent_id) < 0))
-			a->agent_id = id;
-		return i;
-	}
-	i = m->nagents++;
-	m->agents = metrics_grow(m->agents, &c->acap, m->nagents, sizeof *m->agents);
-	c->aacc = xreallocarray(c->aacc, c->acap, sizeof *c->aacc);
-	a = &m->agents[i];
-	memset(a, 0, sizeof *a);
-	hist_init(&a->exec);
-	a->agent_name = name;
-	a->agent_id = id;
-	a->avg_runtime_ms = -1;
-	memset(&c->aacc[i], 0, sizeof c->aacc[i]);
-	c->aacc[i].p50 = c->aacc[i].p99 = -1;
+	if (v != NULL)
+		return agent_seen(m, (size_t)(uintptr_t)v - 1, id);
+	i = agent_new(c, name, id);
 	map_put(c->agent_map, name, (void *)(uintptr_t)(i + 1));
 	return i;
 }

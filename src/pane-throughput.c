@@ -51,49 +51,6 @@ minutes(const struct metrics *m, int n)
 	return v;
 }
 
-/*
- * Compare: the chart of this window over the previous window's, minute for
- * minute on one scale: where the previous one stood higher, its part is
- * drawn dim above this one's bar.
- */
-static void
-chart_vs(struct dash *d, struct rect r, const double *v, const double *pv, int n)
-{
-	static const wchar_t *const blocks = L" ▁▂▃▄▅▆▇█";
-	static const char *const ascii = " ..::||##";
-	int start = n > r.w ? n - r.w : 0, off = r.w - (n - start);
-	double max = 0;
-
-	for (int i = start; i < n; i++) {
-		max = v[i] > max ? v[i] : max;
-		max = pv[i] > max ? pv[i] : max;
-	}
-	for (int i = start; i < n; i++) {
-		int e = max > 0 ? (int)(v[i] / max * r.h * 8 + 0.5) : 0;
-		int pe = max > 0 ? (int)(pv[i] / max * r.h * 8 + 0.5) : 0;
-
-		e = v[i] > 0 && e == 0 ? 1 : e;
-		pe = pv[i] > 0 && pe == 0 ? 1 : pe;
-		for (int row = 0; row < r.h; row++) {
-			int base = (r.h - 1 - row) * 8, fill = e - base, pfill = pe - base;
-
-			fill = fill < 0 ? 0 : fill > 8 ? 8 : fill;
-			pfill = pfill < 0 ? 0 : pfill > 8 ? 8 : pfill;
-			if (fill == 0 && pfill > 0) {
-				attrset(ui_attr(d, TH_DIM));
-				fill = pfill;
-			} else
-				attrset(ui_attr(d, TH_SPARK));
-			move(r.y + row, r.x + off + (i - start));
-			if (d->utf8)
-				addnwstr(&blocks[fill], 1);
-			else
-				addch((chtype)ascii[fill]);
-		}
-	}
-	attrset(A_NORMAL);
-}
-
 /* Compare: the previous window's runs and success, and the change. */
 static void
 prev_line(struct dash *d, int y, int x, int w)
@@ -150,19 +107,13 @@ draw(struct dash *d, struct rect r, int focused)
 		/* the chart, a time axis under it, and the peak */
 		struct rect c = { r.y + 1, r.x + 1, r.h - 3, r.w - 2 };
 
-		if (pv != NULL)
-			chart_vs(d, c, v, pv, n);
-		else
-			ui_chart(d, c, v, n, TH_SPARK);
+		ui_chart_vs(d, c, v, pv, n, TH_SPARK);
 		draw_axis(d, r.y + r.h - 2, c.x, c.w,
 		    m->minute0_ms + (int64_t)first * 60000, n);
 	} else if (r.h >= 3) {
 		struct rect c = { r.y + 1, r.x + 1, r.h - 2, r.w - 2 };
 
-		if (pv != NULL)
-			chart_vs(d, c, v, pv, n);
-		else
-			ui_chart(d, c, v, n, TH_SPARK);
+		ui_chart_vs(d, c, v, pv, n, TH_SPARK);
 	}
 	if (r.h >= 2 && pv != NULL)
 		prev_line(d, r.y + r.h - 1, r.x + 1, r.w - 1);

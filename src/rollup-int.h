@@ -168,6 +168,12 @@ struct rbucket *ru_bucket(const struct rollup *, int64_t t);
 size_t ru_bucket_seek(const struct rollup *, int64_t t);
 /* Find a stale minute's extremes again. */
 void ru_refresh(struct rollup *, struct rbucket *);
+/*
+ * d more (or, d < 0, fewer) of group id in the list v[0..*n); a group is
+ * added on first use and dropped when it comes to 0 by a decrease.
+ */
+void ru_count_add(struct rcount **v, uint32_t *n, uint32_t *cap, uint32_t id,
+    int64_t d);
 /* rollup-sets.c. A set of runs: add n to r's count; take n off (all when
    0), r leaving at 0; iterate with i from 0 while pset_next gives a run. */
 void pset_add(struct pset *, const struct run *r, uint32_t n);

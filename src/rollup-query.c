@@ -233,26 +233,9 @@ merge_w(struct racc *a, struct rbucket *b)
 		w->errors += g->errors;
 		w->timeouts += g->timeouts;
 		shmerge(&w->dur, &g->dur);
-		for (k = 0; k < g->nkinds; k++) {
-			struct rcount *kc;
-			uint32_t j;
-
-			for (j = 0; j < w->nkinds &&
-			    w->kinds[j].id != g->kinds[k].id; j++)
-				;
-			if (j == w->nkinds) {
-				size_t cap = w->capkinds;
-
-				w->kinds = metrics_grow(w->kinds, &cap,
-				    (size_t)j + 1, sizeof *w->kinds);
-				w->capkinds = (uint32_t)cap;
-				w->kinds[j].id = g->kinds[k].id;
-				w->kinds[j].n = 0;
-				w->nkinds++;
-			}
-			kc = &w->kinds[j];
-			kc->n += g->kinds[k].n;
-		}
+		for (k = 0; k < g->nkinds; k++)
+			ru_count_add(&w->kinds, &w->nkinds, &w->capkinds,
+			    g->kinds[k].id, g->kinds[k].n);
 	}
 	for (i = 0; i < b->nqu; i++) {
 		if (b->qu[i].wait_n == 0)
@@ -359,7 +342,6 @@ call_w(struct racc *a, const struct rcall *c)
 {
 	struct mw *m;
 	struct tw *t;
-	uint32_t j;
 
 	if (c->type == EV_LLM_CALL) {
 		a->mo = dense(a->mo, &a->nmo, c->group, sizeof *a->mo);
@@ -385,21 +367,9 @@ call_w(struct racc *a, const struct rcall *c)
 	t->timeouts += c->timeout;
 	if (c->has & EF_DURATION_MS)
 		hist_record(&t->dur, c->dur);
-	if (c->kind < 0)
-		return;
-	for (j = 0; j < t->nkinds && t->kinds[j].id != (uint32_t)c->kind; j++)
-		;
-	if (j == t->nkinds) {
-		size_t cap = t->capkinds;
-
-		t->kinds = metrics_grow(t->kinds, &cap, (size_t)j + 1,
-		    sizeof *t->kinds);
-		t->capkinds = (uint32_t)cap;
-		t->kinds[j].id = (uint32_t)c->kind;
-		t->kinds[j].n = 0;
-		t->nkinds++;
-	}
-	t->kinds[j].n++;
+	if (c->kind >= 0)
+		ru_count_add(&t->kinds, &t->nkinds, &t->capkinds,
+		    (uint32_t)c->kind, 1);
 }
 
 /* A minute an edge cuts: its runs, each on its side. */

@@ -137,6 +137,16 @@ shist_find(const struct shist *h, int idx)
 	return lo;
 }
 
+/* v clamped at 0, its bin, and where that bin stands (or would) in h. */
+static uint32_t
+shist_place(const struct shist *h, int64_t *v, int *idx)
+{
+	if (*v < 0)
+		*v = 0;
+	*idx = hist_index(*v);
+	return shist_find(h, *idx);
+}
+
 void
 shist_ext(struct shist *h, int64_t v)
 {
@@ -151,12 +161,8 @@ void
 shist_add(struct shist *h, int64_t v)
 {
 	int idx;
-	uint32_t at;
+	uint32_t at = shist_place(h, &v, &idx);
 
-	if (v < 0)
-		v = 0;
-	idx = hist_index(v);
-	at = shist_find(h, idx);
 	if (at == h->n || h->e[at].idx != idx) {
 		if (h->n == h->cap) {
 			h->cap = h->cap == 0 ? 4 : h->cap * 2;
@@ -178,12 +184,8 @@ int
 shist_sub(struct shist *h, int64_t v)
 {
 	int idx;
-	uint32_t at;
+	uint32_t at = shist_place(h, &v, &idx);
 
-	if (v < 0)
-		v = 0;
-	idx = hist_index(v);
-	at = shist_find(h, idx);
 	if (at == h->n || h->e[at].idx != idx || h->count == 0)
 		return 0;
 	if (--h->e[at].c == 0) {

@@ -302,8 +302,9 @@ bucket_free(struct rbucket *b)
 	(out) = &(arr)[i_];						\
 } while (0)
 
-static void
-count_add(struct rcount **v, uint32_t *n, uint32_t *cap, uint32_t id, int sign)
+void
+ru_count_add(struct rcount **v, uint32_t *n, uint32_t *cap, uint32_t id,
+    int64_t d)
 {
 	uint32_t i;
 	size_t c;
@@ -311,7 +312,7 @@ count_add(struct rcount **v, uint32_t *n, uint32_t *cap, uint32_t id, int sign)
 	for (i = 0; i < *n && (*v)[i].id != id; i++)
 		;
 	if (i == *n) {
-		if (sign < 0)
+		if (d < 0)
 			return;
 		c = *cap;
 		*v = metrics_grow(*v, &c, (size_t)*n + 1, sizeof **v);
@@ -320,9 +321,9 @@ count_add(struct rcount **v, uint32_t *n, uint32_t *cap, uint32_t id, int sign)
 		(*v)[i].n = 0;
 		(*n)++;
 	}
-	if (sign > 0)
-		(*v)[i].n++;
-	else if (--(*v)[i].n == 0)
+	if (d >= 0)
+		(*v)[i].n += (uint32_t)d;
+	else if (((*v)[i].n -= (uint32_t)-d) == 0)
 		(*v)[i] = (*v)[--(*n)];
 }
 
@@ -333,6 +334,29 @@ span(struct rbucket *b, int64_t t)
 		b->tmin = t;
 	if (t > b->tmax)
 		b->tmax = t;
+}
+
+/*
+ * r in or out of one of b's sets of runs, as mode says (what it gave at t);
+ * 0 when that is all there is to do (RU_GONE, RU_EXT), 1 when the figures
+ * are to be counted too.
+ */
+static int
+listed(struct rbucket *b, struct pset *set, const struct run *r, int64_t t,
+    int mode)
+{
+	if (mode == RU_GONE) {
+		pset_sub(set, r, 0);
+		return 0;
+	}
+	if (mode == RU_EXT)
+		return 0;
+	if (mode == RU_ADD) {
+		pset_add(set, r, 1);
+		span(b, t);
+	} else
+		pset_sub(set, r, 1);
+	return 1;
 }
 
 /* One value into a minute's histogram, as mode says. */
@@ -371,17 +395,8 @@ apply_fin(struct rbucket *b, const struct run *r, const struct rfin *f, int mode
 	hval(b, &b->exec, x, mode);
 	hval(b, &b->e2e, f->e, mode);
 	hval(b, &a->exec, x, mode);
-	if (mode == RU_GONE) {
-		pset_sub(&b->fins, r, 0);
+	if (!listed(b, &b->fins, r, f->t, mode))
 		return;
-	}
-	if (mode == RU_EXT)
-		return;
-	if (mode == RU_ADD) {
-		pset_add(&b->fins, r, 1);
-		span(b, f->t);
-	} else
-		pset_sub(&b->fins, r, 1);
 	b->total += s;
 	a->executions += s;
 	if (f->status == RUN_COMPLETED) {
@@ -407,7 +422,7 @@ apply_fin(struct rbucket *b, const struct run *r, const struct rfin *f, int mode
 	a->out += s * (rwide)f->out;
 	a->cost += s * (rwide)f->cost;
 	if (f->id >= 0)
-		count_add(&a->ids, &a->nids, &a->capids, (uint32_t)f->id, s);
+		ru_count_add(&a->ids, &a->nids, &a->capids, (uint32_t)f->id, s);
 }
 
 static void
@@ -417,17 +432,8 @@ apply_start(struct rbucket *b, const struct run *r, const struct rstart *st,
 	int s = mode == RU_SUB ? -1 : 1;
 	struct rqueue *q;
 
-	if (mode == RU_GONE) {
-		pset_sub(&b->starts, r, 0);
+	if (!listed(b, &b->starts, r, st->t, mode))
 		return;
-	}
-	if (mode == RU_EXT)
-		return;
-	if (mode == RU_ADD) {
-		pset_add(&b->starts, r, 1);
-		span(b, st->t);
-	} else
-		pset_sub(&b->starts, r, 1);
 	b->started += s;
 	if (st->queue >= 0) {
 		ENTRY(b->qu, b->nqu, b->capqu, (uint32_t)st->queue, q);
@@ -450,23 +456,14 @@ apply_call(struct rbucket *b, const struct run *r, const struct rcall *c,
 		if (c->has & EF_DURATION_MS)
 			hval(b, &t->dur, c->dur < 0 ? 0 : c->dur, mode);
 	}
-	if (mode == RU_GONE) {
-		pset_sub(&b->calls, r, 0);
+	if (!listed(b, &b->calls, r, c->t, mode))
 		return;
-	}
-	if (mode == RU_EXT)
-		return;
-	if (mode == RU_ADD) {
-		pset_add(&b->calls, r, 1);
-		span(b, c->t);
-	} else
-		pset_sub(&b->calls, r, 1);
 	if (c->type == EV_TOOL_CALL) {
 		t->calls += s;
 		t->errors += c->err ? s : 0;
 		t->timeouts += c->timeout ? s : 0;
 		if (c->kind >= 0)
-			count_add(&t->kinds, &t->nkinds, &t->capkinds,
+			ru_count_add(&t->kinds, &t->nkinds, &t->capkinds,
 			    (uint32_t)c->kind, s);
 		return;
 	}

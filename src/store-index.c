@@ -79,6 +79,22 @@ store_keyset_del(uint64_t *tab, size_t cap, uint64_t key)
 	}
 }
 
+/* Where key stands, or would, in r's sorted gone keys. */
+static size_t
+gone_at(const struct run *r, uint64_t key)
+{
+	size_t lo = 0, hi = r->ngone, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (r->gone[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * Remember the key of an event that is not (or no longer) in r's log, so a
  * repeat of it is still known: a sorted array, made only for runs that
@@ -87,17 +103,11 @@ store_keyset_del(uint64_t *tab, size_t cap, uint64_t key)
 void
 store_run_gone_add(struct run *r, uint64_t key)
 {
-	size_t lo = 0, hi = r->ngone, mid;
+	size_t lo;
 
 	if (key == 0)
 		return;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (r->gone[mid] < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = gone_at(r, key);
 	if (lo < r->ngone && r->gone[lo] == key)
 		return;
 	if (r->ngone == r->gone_cap) {
@@ -113,15 +123,8 @@ store_run_gone_add(struct run *r, uint64_t key)
 int
 store_run_gone_has(const struct run *r, uint64_t key)
 {
-	size_t lo = 0, hi = r->ngone, mid;
+	size_t lo = gone_at(r, key);
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (r->gone[mid] < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < r->ngone && r->gone[lo] == key;
 }
 

@@ -21,6 +21,11 @@ int log_has(const struct run *r, const struct event *ev);
  * NUL, *len bytes in all (what search reads); NULL if none or not slim.
  */
 const char *log_texts(const struct run *r, size_t i, size_t *len);
+/*
+ * fn(text, arg) on every key and string of v, at any depth (to 64), in
+ * order, until it returns nonzero: that value, else 0.
+ */
+int log_json_texts(json_t *v, int (*fn)(const char *, void *), void *arg);
 /* Give back the room r's log holds for more events (a finished run rarely gets more). */
 void log_shrink(struct run *r);
 /* Make every entry of r's log slim; the number of bodies let go. */

@@ -233,33 +233,55 @@ run_str(const struct run *r, size_t i)
 	return *CFIELD(r, str_fields[i].run, char *);
 }
 
-/* Every key and string of v, at any depth (to 64), each followed by a NUL. */
-static void
-texts_of(json_t *v, struct buf *t, int depth)
+/*
+ * fn on every key and string of v, at any depth (to 64), in order, until it
+ * returns nonzero; that value, else 0.
+ */
+static int
+texts_walk(json_t *v, int (*fn)(const char *, void *), void *arg, int depth)
 {
 	const char *k;
 	json_t *e;
 	size_t i;
+	int r = 0;
 
 	if (v == NULL || depth > 64)
-		return;
+		return 0;
 	if (json_is_string(v))
-		buf_put(t, json_string_value(v), strlen(json_string_value(v)) + 1);
-	else if (json_is_object(v)) {
+		return fn(json_string_value(v), arg);
+	if (json_is_object(v)) {
 		json_object_foreach(v, k, e) {
-			buf_put(t, k, strlen(k) + 1);
-			texts_of(e, t, depth + 1);
+			if ((r = fn(k, arg)) != 0 ||
+			    (r = texts_walk(e, fn, arg, depth + 1)) != 0)
+				return r;
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-			texts_of(e, t, depth + 1);
+		json_array_foreach(v, i, e) {
+			if ((r = texts_walk(e, fn, arg, depth + 1)) != 0)
+				return r;
+		}
 	}
+	return 0;
+}
+
+int
+log_json_texts(json_t *v, int (*fn)(const char *, void *), void *arg)
+{
+	return texts_walk(v, fn, arg, 0);
+}
+
+/* One text into the buffer, followed by a NUL. */
+static int
+put_text(const char *s, void *arg)
+{
+	buf_put(arg, s, strlen(s) + 1);
+	return 0;
 }
 
 /*
  * Whether a slim pack keeps string field i: every one but identity that is
  * not the run's own (the run's costs a bit). The payload goes too, but for
- * its keys and strings (texts_of), which search reads.
+ * its keys and strings (log_json_texts), which search reads.
  */
 static int
 slim_keeps(size_t i, int same)
@@ -323,7 +345,7 @@ log_pack(const struct run *r, const struct event *ev, struct buf *b, int slim)
 		struct buf t;
 
 		buf_init(&t);
-		texts_of(ev->extra, &t, 0);
+		log_json_texts(ev->extra, put_text, &t);
 		pb_opt(b, t.len > 0 ? t.p : NULL, t.len);
 		buf_done(&t);
 		return;

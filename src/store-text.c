@@ -10,28 +10,27 @@
 #include "store-log-int.h"
 #include "store.h"
 
-/* A JSON value holds needle in one of its strings (keys too), at any depth. */
+/* The text holds needle (any case). */
 static int
-json_has_text(json_t *v, const char *needle, int depth)
+has_needle(const char *s, void *needle)
 {
-	const char *k;
-	json_t *e;
-	size_t i;
+	return strcasestr(s, needle) != NULL;
+}
 
-	if (v == NULL || depth > 64)
-		return 0;
-	if (json_is_string(v))
-		return strcasestr(json_string_value(v), needle) != NULL;
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, e) {
-			if (strcasestr(k, needle) != NULL || json_has_text(e, needle, depth + 1))
-				return 1;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (json_has_text(e, needle, depth + 1))
-				return 1;
-		}
+/* One of ev's known string fields holds needle. */
+static int
+fields_have_text(const struct event *ev, const char *needle)
+{
+	const char *f[] = {
+		ev->type_name, ev->message, ev->model_id, ev->tool_id,
+		ev->outcome, ev->error_kind, ev->error_class, ev->error_message,
+		ev->queue, ev->finish_reason, ev->fallback_reason, ev->user_id,
+		ev->workspace_id,
+	};
+
+	for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+		if (f[k] != NULL && strcasestr(f[k], needle) != NULL)
+			return 1;
 	}
 	return 0;
 }
@@ -40,7 +39,6 @@ int
 run_log_event_has_text(const struct run *r, size_t i, const char *needle)
 {
 	struct event ev;
-	const char *f[13];
 	int hit = 0;
 
 	/*
@@ -48,13 +46,7 @@ run_log_event_has_text(const struct run *r, size_t i, const char *needle)
 	 * (only in a copy) only when those do not hold it.
 	 */
 	run_log_peek(r, i, &ev);
-	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
-	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;
-	f[7] = ev.error_message; f[8] = ev.queue; f[9] = ev.finish_reason;
-	f[10] = ev.fallback_reason; f[11] = ev.user_id; f[12] = ev.workspace_id;
-	for (size_t k = 0; k < sizeof f / sizeof f[0] && !hit; k++)
-		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
-	if (hit)
+	if (fields_have_text(&ev, needle))
 		return 1;
 	if (!run_log_held(r, i)) {
 		/* a slim event keeps its payload's strings for this */
@@ -66,14 +58,8 @@ run_log_event_has_text(const struct run *r, size_t i, const char *needle)
 		return hit;
 	}
 	run_log_get(r, i, &ev);
-	f[0] = ev.type_name; f[1] = ev.message; f[2] = ev.model_id; f[3] = ev.tool_id;
-	f[4] = ev.outcome; f[5] = ev.error_kind; f[6] = ev.error_class;
-	f[7] = ev.error_message; f[8] = ev.queue; f[9] = ev.finish_reason;
-	f[10] = ev.fallback_reason; f[11] = ev.user_id; f[12] = ev.workspace_id;
-	for (size_t k = 0; k < sizeof f / sizeof f[0] && !hit; k++)
-		hit = f[k] != NULL && strcasestr(f[k], needle) != NULL;
-	if (!hit)
-		hit = json_has_text(ev.extra, needle, 0);
+	hit = fields_have_text(&ev, needle) ||
+	    log_json_texts(ev.extra, has_needle, (void *)needle);
 	event_done(&ev);
 	return hit;
 }

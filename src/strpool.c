@@ -83,24 +83,36 @@ grow(struct strpool *p)
 	free(old);
 }
 
+/* The slot of s in p: the one holding it, or the empty one it would take. */
+static struct pstr **
+slot_of(const struct strpool *p, const char *s, size_t len, uint64_t h)
+{
+	size_t mask = p->nslots - 1, i;
+	struct pstr *e;
+
+	for (i = h & mask; (e = p->slots[i]) != NULL; i = (i + 1) & mask) {
+		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+			break;
+	}
+	return &p->slots[i];
+}
+
 const char *
 strpool_get(struct strpool *p, const char *s)
 {
-	size_t len, mask, i;
+	size_t len;
 	uint64_t h;
-	struct pstr *e;
+	struct pstr *e, **slot;
 
 	if (s == NULL)
 		return NULL;
 	len = strlen(s);
 	h = map_hash(s, len);
-	mask = p->nslots - 1;
-	for (i = h & mask; (e = p->slots[i]) != NULL; i = (i + 1) & mask) {
-		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0) {
-			if (e->refs < UINT32_MAX)
-				e->refs++;
-			return e->s;
-		}
+	slot = slot_of(p, s, len, h);
+	if ((e = *slot) != NULL) {
+		if (e->refs < UINT32_MAX)
+			e->refs++;
+		return e->s;
 	}
 	if (len >= UINT32_MAX)
 		len = UINT32_MAX - 1; /* never: strings are bounded far below */
@@ -110,7 +122,7 @@ strpool_get(struct strpool *p, const char *s)
 	e->len = (uint32_t)len;
 	memcpy(e->s, s, len);
 	e->s[len] = '\0';
-	p->slots[i] = e;
+	*slot = e;
 	if (++p->count * 2 > p->nslots)
 		grow(p);
 	return e->s;
@@ -119,20 +131,14 @@ strpool_get(struct strpool *p, const char *s)
 const char *
 strpool_find(const struct strpool *p, const char *s)
 {
-	size_t len, mask, i;
-	uint64_t h;
+	size_t len;
 	struct pstr *e;
 
 	if (s == NULL)
 		return NULL;
 	len = strlen(s);
-	h = map_hash(s, len);
-	mask = p->nslots - 1;
-	for (i = h & mask; (e = p->slots[i]) != NULL; i = (i + 1) & mask) {
-		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
-			return e->s;
-	}
-	return NULL;
+	e = *slot_of(p, s, len, map_hash(s, len));
+	return e != NULL ? e->s : NULL;
 }
 
 void

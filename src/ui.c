@@ -365,23 +365,39 @@ status_role(enum run_status s)
 void
 ui_chart(const struct dash *d, struct rect r, const double *v, int n, enum theme_role role)
 {
+	ui_chart_vs(d, r, v, NULL, n, role);
+}
+
+void
+ui_chart_vs(const struct dash *d, struct rect r, const double *v,
+    const double *pv, int n, enum theme_role role)
+{
 	static const wchar_t *const blocks = L" ▁▂▃▄▅▆▇█";
 	static const char *const ascii = " ..::||##";
 	int start = n > r.w ? n - r.w : 0, off = r.w - (n - start);
 	double max = 0;
 
-	for (int i = start; i < n; i++)
-		max = v[i] > max ? v[i] : max;
-	attrset(ui_attr(d, role));
 	for (int i = start; i < n; i++) {
-		int eighths = max > 0 ? (int)(v[i] / max * r.h * 8 + 0.5) : 0;
+		max = v[i] > max ? v[i] : max;
+		if (pv != NULL)
+			max = pv[i] > max ? pv[i] : max;
+	}
+	for (int i = start; i < n; i++) {
+		int e = max > 0 ? (int)(v[i] / max * r.h * 8 + 0.5) : 0;
+		int pe = pv != NULL && max > 0 ? (int)(pv[i] / max * r.h * 8 + 0.5) : 0;
 
-		if (v[i] > 0 && eighths == 0)
-			eighths = 1;
+		e = v[i] > 0 && e == 0 ? 1 : e;
+		pe = pv != NULL && pv[i] > 0 && pe == 0 ? 1 : pe;
 		for (int row = 0; row < r.h; row++) {
-			int fill = eighths - (r.h - 1 - row) * 8;
+			int base = (r.h - 1 - row) * 8, fill = e - base, pfill = pe - base;
 
 			fill = fill < 0 ? 0 : fill > 8 ? 8 : fill;
+			pfill = pfill < 0 ? 0 : pfill > 8 ? 8 : pfill;
+			if (fill == 0 && pfill > 0) {
+				attrset(ui_attr(d, TH_DIM));
+				fill = pfill;
+			} else
+				attrset(ui_attr(d, role));
 			move(r.y + row, r.x + off + (i - start));
 			if (d->utf8)
 				addnwstr(&blocks[fill], 1);

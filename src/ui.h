@@ -208,6 +208,12 @@ void ui_spark_scaled(const struct dash *, int y, int x, int w, const double *v, 
     double max, enum theme_role);
 /* A bar chart of n values over a rectangle, the last r.w values, eighth blocks. */
 void ui_chart(const struct dash *, struct rect r, const double *v, int n, enum theme_role);
+/*
+ * ui_chart with pv[0..n) (NULL: none), the previous values on the same
+ * scale: where one stood higher, its part is drawn dim above the bar.
+ */
+void ui_chart_vs(const struct dash *, struct rect r, const double *v,
+    const double *pv, int n, enum theme_role);
 /* Text width in columns of a UTF-8 string. */
 int ui_width(const char *utf8);
 

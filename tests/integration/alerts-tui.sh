@@ -9,16 +9,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tui/lib.sh"
 
-for tool in tmux redis-server python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
+need_tools tmux redis-server python3
 
 start_redis t || exit 1
 R="redis://127.0.0.1:$REDIS_PORT_t"
-ms_now() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 
 # Ten minutes of quiet history, then live load with a surge 6 s in.
 "$EXECMON_GEN" --redis "$R" --stream live --start-ts $(($(ms_now) - 11 * 60000)) \

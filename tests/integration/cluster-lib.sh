@@ -15,23 +15,26 @@ while True:
     print(p); break'
 }
 
+# cluster_node I [redis-server args...]: node nI, a cluster-enabled
+# redis-server on a free port pair; REDIS_PORT_nI and REDIS_PID_nI set. 0 once
+# it answers.
+cluster_node() {
+	local i=$1
+	shift
+	START_PORT=$(cluster_port) start_redis "n$i" --cluster-enabled yes \
+		--cluster-config-file nodes.conf --cluster-node-timeout 1000 \
+		--cluster-replica-validity-factor 0 --appendonly no "$@"
+}
+
 # cluster_make NODES REPLICAS [redis-server args...]: nodes n1..nNODES, each
 # REDIS_PORT_n<i> and REDIS_PID_n<i>; CLUSTER_NODES counts them. 0 when made.
 cluster_make() {
-	local count=$1 replicas=$2 i port dir nodes=""
+	local count=$1 replicas=$2 i port nodes=""
 	shift 2
 	CLUSTER_NODES=$count
 	for i in $(seq 1 "$count"); do
-		port=$(cluster_port)
-		dir="$TMP/redis-n$i"
-		mkdir -p "$dir"
-		redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
-			--logfile "$dir/log" --cluster-enabled yes --cluster-config-file nodes.conf \
-			--cluster-node-timeout 1000 --cluster-replica-validity-factor 0 \
-			--appendonly no "$@" &
-		REDIS_PIDS="$REDIS_PIDS $!"
-		eval "REDIS_PORT_n$i=$port REDIS_PID_n$i=$!"
-		wait_for 5 redis-cli -p "$port" ping || { echo "Bail out! node $i"; exit 1; }
+		cluster_node "$i" "$@" || { echo "Bail out! node $i"; exit 1; }
+		eval "port=\$REDIS_PORT_n$i"
 		nodes="$nodes 127.0.0.1:$port"
 	done
 	# shellcheck disable=SC2086
@@ -67,19 +70,11 @@ for i in range(len(lines)-3):
 # empty) or as a replica of the master at MASTER_PORT; 0 once every node
 # knows it (and a replica has its master's data).
 cluster_add_node() {
-	local master=$1 i port dir p how=()
+	local master=$1 i port p how=()
 	shift
 	i=$((CLUSTER_NODES + 1))
-	port=$(cluster_port)
-	dir="$TMP/redis-n$i"
-	mkdir -p "$dir"
-	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
-		--logfile "$dir/log" --cluster-enabled yes --cluster-config-file nodes.conf \
-		--cluster-node-timeout 1000 --cluster-replica-validity-factor 0 \
-		--appendonly no "$@" &
-	REDIS_PIDS="$REDIS_PIDS $!"
-	eval "REDIS_PORT_n$i=$port REDIS_PID_n$i=$!"
-	wait_for 5 redis-cli -p "$port" ping || return 1
+	cluster_node "$i" "$@" || return 1
+	eval "port=\$REDIS_PORT_n$i"
 	eval "p=\$REDIS_PORT_n1"
 	[ -n "$master" ] && how=(--cluster-slave --cluster-master-id "$(redis-cli -p "$master" CLUSTER MYID)")
 	redis-cli --cluster add-node "127.0.0.1:$port" "127.0.0.1:$p" "${how[@]}" \

@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tui/lib.sh"
 
-ms_now() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 # addn KEY PORT FROM TO [ID_BASE]: entries FROM..TO (run_id rI); IDs * or ID_BASE+I
 addn() {
 	python3 -c '

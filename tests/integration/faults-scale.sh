@@ -9,18 +9,11 @@
 : "${SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 SCHEMA="$SRCDIR/doc/snapshot.schema.json"
 
-for tool in tmux redis-server redis-cli python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
+need_tools tmux redis-server redis-cli python3
 if [ ! -x /usr/bin/time ] || ! python3 -c 'import jsonschema' 2>/dev/null; then
 	echo "1..0 # SKIP /usr/bin/time and python3-jsonschema are needed"
 	exit 0
 fi
-
-ms_now() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 
 start_redis s || { echo "Bail out! redis-server did not start"; exit 1; }
 P=$REDIS_PORT_s

@@ -6,13 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tui/lib.sh"
 
-for tool in tmux redis-server python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
-ms_now() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+need_tools tmux redis-server python3
 
 start_redis f || exit 1
 P=$REDIS_PORT_f

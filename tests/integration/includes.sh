@@ -8,10 +8,7 @@
 # make it.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "1..0 # SKIP python3 is not installed"
-	exit 0
-fi
+need_tools python3
 
 python3 - "$SRCDIR/src" >"$TMP/cycles" <<'PY'
 import os, re, sys

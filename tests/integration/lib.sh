@@ -8,6 +8,47 @@ TMP=$(mktemp -d /tmp/execmon-test.XXXXXX)
 REDIS_PIDS=""
 BG_PIDS=""
 
+need_tools() { # need_tools TOOL...: the whole test is skipped without one
+	local tool
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			echo "1..0 # SKIP $tool is not installed"
+			exit 0
+		fi
+	done
+}
+
+# ws_python: the python3 that can import websockets (for ws-server.py), or
+# nothing and status 1.
+ws_python() {
+	local p
+	for p in python3 /usr/bin/python3; do
+		if "$p" -c 'import websockets' 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start_ws NAME PORT ARGS...: tests/integration/ws-server.py PORT ARGS... in
+# the background with $PY (from ws_python), its output in $TMP/ws-NAME.out
+# and .err; WS_PID_<NAME> set. 0 once it is ready.
+start_ws() {
+	local name=$1 port=$2 pid
+	shift 2
+	"$PY" "${SRCDIR:-$(dirname "${BASH_SOURCE[0]}")/../..}/tests/integration/ws-server.py" \
+		"$port" "$@" >"$TMP/ws-$name.out" 2>"$TMP/ws-$name.err" &
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	eval "WS_PID_$name=$pid"
+	wait_for 10 grep -q ready "$TMP/ws-$name.out" || {
+		echo "# ws server $name did not start"; cat "$TMP/ws-$name.err" >&2; return 1; }
+}
+
+# ms_now: the time now in milliseconds since the epoch
+ms_now() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+
 cleanup() {
 	for p in $BG_PIDS; do kill -9 "$p" 2>/dev/null; done
 	for p in $REDIS_PIDS; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
@@ -55,11 +96,12 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# start_redis NAME [extra args...]: sets REDIS_PORT_<NAME> and REDIS_PID_<NAME>
+# start_redis NAME [extra args...]: sets REDIS_PORT_<NAME> and REDIS_PID_<NAME>;
+# on a free port, or on $START_PORT when set.
 start_redis() {
 	local name=$1 port dir
 	shift
-	port=$(free_port)
+	port=${START_PORT:-$(free_port)}
 	dir="$TMP/redis-$name"
 	mkdir -p "$dir"
 	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \

@@ -226,16 +226,10 @@ for line in open(sys.argv[1]):
 python3 "$TRUTH" snap "$TMP/ws-replay.json" >"$TMP/got-replay.txt"
 cmp -s "$TMP/truth.txt" "$TMP/got-replay.txt"
 ok $? "the WebSocket form, replayed from a file, agrees with the ground truth"
-PY=""
-for p in python3 /usr/bin/python3; do
-	if "$p" -c 'import websockets' 2>/dev/null; then PY=$p; break; fi
-done
+PY=$(ws_python)
 if [ -n "$PY" ]; then
 	WSP=$(free_port)
-	"$PY" "${SRCDIR:-$(dirname "$0")/../..}/tests/integration/ws-server.py" "$WSP" serve \
-		"$TMP/sh-ws.jsonl" --close >"$TMP/ws.out" 2>"$TMP/ws.err" &
-	BG_PIDS="$BG_PIDS $!"
-	wait_for 10 grep -q ready "$TMP/ws.out"
+	start_ws sh "$WSP" serve "$TMP/sh-ws.jsonl" --close
 	"$EXECMON" snapshot --map shannon --ws "ws://127.0.0.1:$WSP/api/v1/stream/ws?workflow_id=all" \
 		--window 1h --now "$NOW_MS" -o "$TMP/ws-feed.json" 2>/dev/null
 	python3 "$TRUTH" snap "$TMP/ws-feed.json" >"$TMP/got-feed.txt"

@@ -26,6 +26,18 @@ for s in json.load(open(sys.argv[1]))["sources"]:
     print(s["address"].rsplit("/",1)[1], s["state"], s["events"])' "$1" | sort
 }
 
+# read_whole NAME LABEL: the snapshot $TMP/NAME.json read each of the $N
+# streams to the end and counted each of the $want entries once, and
+# $TMP/NAME.err's summary says so; $TMP/NAME.src is left for more checks.
+read_whole() {
+	sources "$TMP/$1.json" >"$TMP/$1.src"
+	is "$(grep -c '^x:[0-9]* done ' "$TMP/$1.src")" "$N" "${2}every stream is read to the end"
+	is "$(awk '$1 != "x:*" { n += $3 } END { print n }' "$TMP/$1.src")" "$want" \
+		"${2}every entry is counted once"
+	grep -q "^execmon: $want events," "$TMP/$1.err"
+	ok $? "${2}the summary counts $want events"
+}
+
 cluster_make 3 0
 ok $? "redis-cli --cluster create made three masters"
 wait_for 30 cluster_healthy
@@ -40,13 +52,8 @@ is "$(for i in 1 2 3; do eval "redis-cli -p \$REDIS_PORT_n$i DBSIZE"; done | awk
 "$EXECMON" snapshot --redis "redis://127.0.0.1:$P1" --stream 'x:*' \
 	-o "$TMP/snap.json" 2>"$TMP/snap.err"
 is "$?" 0 "snapshot --stream 'x:*' over $N streams on three masters"
-sources "$TMP/snap.json" >"$TMP/snap.src"
-is "$(grep -c '^x:[0-9]* done ' "$TMP/snap.src")" "$N" "every stream is read to the end"
-is "$(awk '$1 != "x:*" { n += $3 } END { print n }' "$TMP/snap.src")" "$want" \
-	"every entry is counted once"
+read_whole snap ""
 is "$(awk '$1 == "x:*" { print $2 }' "$TMP/snap.src")" "done" "the pattern is done"
-grep -q "^execmon: $want events," "$TMP/snap.err"
-ok $? "the summary counts $want events"
 ! grep -q -E "unreachable|not read" "$TMP/snap.err"
 ok $? "no stream is said to be left out"
 
@@ -100,11 +107,6 @@ is "$(redis-cli -p "$PO" DBSIZE)" "$N" "one server holds $N streams"
 "$EXECMON" snapshot --redis "redis://127.0.0.1:$PO" --stream 'x:*' \
 	-o "$TMP/one.json" 2>"$TMP/one.err"
 is "$?" 0 "snapshot --stream 'x:*' over $N streams on one server"
-sources "$TMP/one.json" >"$TMP/one.src"
-is "$(grep -c '^x:[0-9]* done ' "$TMP/one.src")" "$N" "one server: every stream is read to the end"
-is "$(awk '$1 != "x:*" { n += $3 } END { print n }' "$TMP/one.src")" "$want" \
-	"one server: every entry is counted once"
-grep -q "^execmon: $want events," "$TMP/one.err"
-ok $? "one server: the summary counts $want events"
+read_whole one "one server: "
 
 done_testing

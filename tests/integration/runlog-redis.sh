@@ -7,12 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tui/lib.sh"
 
-for tool in tmux redis-server python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
+need_tools tmux redis-server python3
 
 start_redis b || exit 1
 R="redis://127.0.0.1:$REDIS_PORT_b"
@@ -117,10 +112,7 @@ tui_wait L 10 '^ planner +4 '
 ok $? "the runs and their figures are still held"
 
 # --- a WebSocket run keeps its bodies
-PY=""
-for p in python3 /usr/bin/python3; do
-	if "$p" -c 'import websockets' 2>/dev/null; then PY=$p; break; fi
-done
+PY=$(ws_python)
 if [ -n "$PY" ]; then
 	WSP=$(free_port)
 	cat >"$TMP/ws.jsonl" <<EOF
@@ -128,9 +120,7 @@ if [ -n "$PY" ]; then
 {"type":"log","run_id":"run-w","ts":$((T + 1030)),"message":"held websocket body"}
 {"type":"run.completed","run_id":"run-w","ts":$((T + 2030))}
 EOF
-	"$PY" "$SRCDIR/tests/integration/ws-server.py" "$WSP" serve "$TMP/ws.jsonl" >"$TMP/ws.out" 2>"$TMP/ws.err" &
-	BG_PIDS="$BG_PIDS $!"
-	wait_for 10 grep -q ready "$TMP/ws.out"
+	start_ws run "$WSP" serve "$TMP/ws.jsonl"
 	ok $? "a WebSocket server"
 	tui_run W 160 45 --ws "ws://127.0.0.1:$WSP/" --window 1h
 	tui_wait W 20 '^ planner +1 '

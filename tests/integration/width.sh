@@ -8,12 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tui/lib.sh"
 
-for tool in tmux redis-server python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
+need_tools tmux redis-server python3
 
 start_redis w || exit 1
 R="redis://127.0.0.1:$REDIS_PORT_w"

@@ -7,28 +7,12 @@
 # request headers; the command line.
 . "$(dirname "$0")/lib.sh"
 
-SERVER="$SRCDIR/tests/integration/ws-server.py"
-[ -n "${SRCDIR:-}" ] || SERVER="$(dirname "$0")/ws-server.py"
-PY=""
-for p in python3 /usr/bin/python3; do
-	if "$p" -c 'import websockets' 2>/dev/null; then PY=$p; break; fi
-done
+PY=$(ws_python)
 if [ -z "$PY" ]; then
 	echo "1..0 # SKIP python3-websockets is not installed"
 	exit 0
 fi
 
-# start_ws NAME PORT ARGS...: a server in the background; WS_PID_<NAME> set
-start_ws() {
-	local name=$1 port=$2
-	shift 2
-	"$PY" "$SERVER" "$port" "$@" >"$TMP/ws-$name.out" 2>"$TMP/ws-$name.err" &
-	local pid=$!
-	BG_PIDS="$BG_PIDS $pid"
-	eval "WS_PID_$name=$pid"
-	wait_for 10 grep -q ready "$TMP/ws-$name.out" || {
-		echo "# ws server $name did not start"; cat "$TMP/ws-$name.err" >&2; return 1; }
-}
 stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 

@@ -105,6 +105,20 @@ tui_cap() {
 	tui capture-pane -p -t "=$name:" "$@"
 }
 
+# tui_snap NAME OUT: S on the screen; the snapshot it writes moved to OUT.
+# 0 once it is there.
+tui_snap() {
+	local f=""
+	rm -f "$TUI_DIR"/execmon-snapshot-*.json
+	tui_keys "$1" S
+	for _ in $(seq 1 60); do
+		f=$(ls "$TUI_DIR"/execmon-snapshot-*.json 2>/dev/null | head -1)
+		[ -n "$f" ] && break
+		sleep 0.25
+	done
+	[ -n "$f" ] && sleep 0.2 && mv "$f" "$2"
+}
+
 tui_fmt() { tui display-message -p -t "=$1:" "$2"; }
 
 tui_match() { tui_cap "$1" | grep -Eq -- "$2"; }

@@ -9,6 +9,7 @@
 
 #include "event-json.h"
 #include "event.h"
+#include "rng.h"
 #include "tap.h"
 #include "xmalloc.h"
 
@@ -148,17 +149,6 @@ static const char *const values[] = {
 	"[1,2]", "\"caf\xc3\xa9\"", "\"a\\\"b\"", "\"\\u0000\"", "1.5e-320",
 	"123456789012345678", "0.1", "3.14159265358979", "\"NaN\"",
 };
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 32);
-}
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 #define NVALUES (sizeof values / sizeof values[0])
@@ -313,6 +303,7 @@ test_lines(void)
 int
 main(void)
 {
+	rng_seed(0x9e3779b97f4a7c15ULL);
 	test_scan();
 	test_differential();
 	test_duplicates();

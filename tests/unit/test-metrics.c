@@ -12,6 +12,8 @@
 #include "filter.h"
 #include "metrics.h"
 #include "snapshot.h"
+#include "splitmix.h"
+#include "store-util.h"
 #include "store.h"
 #include "tap.h"
 #include "xmalloc.h"
@@ -25,11 +27,7 @@ static uint64_t rng_s;
 static uint64_t
 rng_next(void)
 {
-	uint64_t z = (rng_s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_s);
 }
 
 static double
@@ -66,36 +64,6 @@ rng_poisson(double lambda)
 }
 
 /* ---------------------------------------------------------------- events */
-
-struct evlist {
-	struct event *v;
-	size_t n, cap;
-};
-
-static int evseq;
-
-static struct event *
-ev_add(struct evlist *l, enum event_type type, const char *run, int64_t ts)
-{
-	struct event *ev;
-	char id[32];
-
-	if (l->n == l->cap) {
-		l->cap = l->cap == 0 ? 256 : l->cap * 2;
-		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
-	}
-	ev = &l->v[l->n++];
-	event_init(ev);
-	ev->type = type;
-	ev->type_name = xstrdup(event_type_name(type));
-	ev->ts_ms = ts;
-	ev->has = EF_TS;
-	ev->source = 0;
-	snprintf(id, sizeof id, "%d-0", ++evseq);
-	ev->entry_id = xstrdup(id);
-	ev->run_id = run != NULL ? xstrdup(run) : NULL;
-	return ev;
-}
 
 static void
 evlist_free(struct evlist *l)

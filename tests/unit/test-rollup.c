@@ -11,6 +11,8 @@
 #include "metrics.h"
 #include "rollup.h"
 #include "snapshot.h"
+#include "splitmix.h"
+#include "store-util.h"
 #include "store.h"
 #include "tap.h"
 #include "xmalloc.h"
@@ -24,47 +26,13 @@ static uint64_t rng_s;
 static uint64_t
 rng(void)
 {
-	uint64_t z = (rng_s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_s);
 }
 
 static int64_t
 rr(int64_t lo, int64_t hi)
 {
 	return lo + (int64_t)(rng() % (uint64_t)(hi - lo + 1));
-}
-
-struct evlist {
-	struct event *v;
-	size_t n, cap;
-};
-
-static int seq;
-
-static struct event *
-ev_add(struct evlist *l, enum event_type type, const char *run, int64_t ts)
-{
-	struct event *ev;
-	char id[32];
-
-	if (l->n == l->cap) {
-		l->cap = l->cap == 0 ? 1024 : l->cap * 2;
-		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
-	}
-	ev = &l->v[l->n++];
-	event_init(ev);
-	ev->type = type;
-	ev->type_name = xstrdup(event_type_name(type));
-	ev->ts_ms = ts;
-	ev->has = EF_TS;
-	ev->source = 0;
-	snprintf(id, sizeof id, "%d-0", ++seq);
-	ev->entry_id = xstrdup(id);
-	ev->run_id = xstrdup(run);
-	return ev;
 }
 
 static const char *const names[] = { "planner", "coder", "critic", NULL, NULL };

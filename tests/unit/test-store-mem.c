@@ -7,71 +7,12 @@
 #include <string.h>
 
 #include "event.h"
+#include "rng.h"
 #include "source.h"
+#include "store-util.h"
 #include "store.h"
 #include "tap.h"
 #include "xmalloc.h"
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 32);
-}
-
-static void
-shuffle(size_t *v, size_t n)
-{
-	for (size_t i = n; i > 1; i--) {
-		size_t j = rng() % i, t = v[i - 1];
-
-		v[i - 1] = v[j];
-		v[j] = t;
-	}
-}
-
-static struct event
-ev_new(enum event_type type, const char *run, int64_t ts, int source,
-    const char *id)
-{
-	struct event ev;
-
-	event_init(&ev);
-	ev.type = type;
-	ev.type_name = xstrdup(event_type_name(type));
-	ev.ts_ms = ts;
-	ev.has = EF_TS;
-	ev.source = source;
-	ev.entry_id = id != NULL ? xstrdup(id) : NULL;
-	ev.run_id = run != NULL ? xstrdup(run) : NULL;
-	return ev;
-}
-
-static int
-apply_copy(struct store *st, const struct event *ev)
-{
-	struct event c;
-	int r;
-
-	event_copy(&c, ev);
-	r = store_apply(st, &c);
-	event_done(&c);
-	return r;
-}
-
-/* Apply ev and release it. */
-static int
-apply(struct store *st, struct event ev)
-{
-	int r = store_apply(st, &ev);
-
-	event_done(&ev);
-	return r;
-}
 
 /* Repeats are told by the log (and, past its bound, by the gone keys). */
 static void
@@ -366,6 +307,7 @@ test_runs_churn(void)
 int
 main(void)
 {
+	rng_seed(0x9e3779b97f4a7c15ULL);
 	test_dedup_log();
 	test_slim();
 	test_budget();

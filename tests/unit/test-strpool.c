@@ -7,18 +7,8 @@
 #include <string.h>
 
 #include "strpool.h"
+#include "rng.h"
 #include "tap.h"
-
-static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 32);
-}
 
 #define NAMES 5000
 

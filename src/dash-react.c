@@ -64,6 +64,8 @@ set_window(struct dash *d, int64_t ms)
 	char buf[32];
 
 	d->window_ms = ms;
+	if (ms > d->hold_ms)
+		d->hold_ms = ms;
 	if (d->now_ms - 2 * d->window_ms < d->loaded_from_ms && d->can_reload) {
 		dash_set_status(d, "window %s: reading its history again",
 		    format_window(d->window_ms, buf, sizeof buf));

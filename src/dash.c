@@ -285,8 +285,9 @@ on_frame(uv_timer_t *t)
 	 * Every 10 s, and whenever the runs held have doubled (a backfill of a
 	 * stream whose entry IDs are newer than its event times can hold hours
 	 * of them), drop the finished runs whose every event is more than two
-	 * windows old (the metrics hold pointers into the store: recompute
-	 * right after).
+	 * of the longest window shown old (so that going back to a longer
+	 * window after a shorter one reads nothing again; the metrics hold
+	 * pointers into the store: recompute right after).
 	 */
 	if (!d->paused && (now - d->evicted_at_ms >= 10000 ||
 	    store_nruns(d->store) >= 2 * runs_kept + 4096)) {
@@ -294,7 +295,7 @@ on_frame(uv_timer_t *t)
 
 		/* the screen's now: a replay's newest event, or the time looked back at */
 		int64_t horizon = (d->asof_ms ? d->asof_ms : dash_live_now(d)) -
-		    2 * d->window_ms;
+		    2 * (d->hold_ms > d->window_ms ? d->hold_ms : d->window_ms);
 
 		d->evicted_at_ms = now;
 		store_evict(d->store, horizon);
@@ -583,6 +584,7 @@ dash_main(const struct opts *o)
 	store_set_log_budget(d->store, (size_t)o->log_budget);
 	rollup_attach(d->store);
 	d->window_ms = o->window_ms;
+	d->hold_ms = o->window_ms;
 	d->can_reload = dash_can_reload(o);
 	d->views = o->views;
 	d->mouse = o->mouse;

@@ -112,6 +112,7 @@ struct dash {
 	struct metrics *m;        /* what is shown (kept while paused) */
 	struct filter filter;
 	int64_t window_ms;
+	int64_t hold_ms;          /* the longest window shown: runs are held for two of it */
 	int64_t loaded_from_ms;   /* oldest time the backfill covers */
 	int can_reload;           /* the sources keep their past (dash_can_reload) */
 	int64_t pinned_now_ms;    /* --now, 0 = wall clock */

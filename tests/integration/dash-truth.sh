@@ -59,7 +59,8 @@ window_seq() {
 	tui_keys "$name" q
 }
 
-# 1h -> 6h -> 24h -> 5m -> 15m -> 1h: shrinking drops history, growing reads it again.
+# 1h -> 6h -> 24h -> 5m -> 15m -> 1h: growing past the history held reads it again;
+# what was read stays for two of the longest window shown.
 window_seq big 120 40 5
 # 1h -> 6h -> 24h -> 5m -> 15m
 window_seq small 80 24 4

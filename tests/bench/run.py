@@ -517,7 +517,8 @@ def bench_postgres(execmon, gen, redis, now_ms):
                 if m:
                     # metrics_compute alone when printed (the snapshot's
                     # run lists and the alert rules are output, not figures)
-                    into.append(float(m.group(3) or m.group(1)))
+                    whole = float(m.group(1))
+                    into.append(whole if into is fig_alerts_ms else float(m.group(3) or whole))
                     whole_ms.append(float(m.group(1)))
                     held = int(m.group(2))
             if SNAP_TIMES:

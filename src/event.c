@@ -335,7 +335,20 @@ arena_text(struct event *ev, const char *s, size_t len)
 	size_t i = 0;
 	char *out, *fixed;
 
-	/* Plain printable ASCII is the common case: copy it as it is. */
+	/*
+	 * Plain printable ASCII is the common case: copy it as it is. Eight
+	 * bytes at a time: a byte below 0x20 borrows into its top bit when 0x20
+	 * is taken from it, one of 0x7f or more carries into it (or has it set)
+	 * when 1 is added, and nothing else sets a top bit.
+	 */
+	for (; len - i >= 8; i += 8) {
+		const uint64_t ones = 0x0101010101010101ull;
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (((w - 0x20 * ones) | (w + ones) | w) & (0x80 * ones))
+			break;
+	}
 	while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f)
 		i++;
 	if (i == len) {

@@ -269,11 +269,11 @@ fail(struct rconn *rc, const char *why)
 
 /* Send what obuf holds (now, or when the running callback returns). */
 static void
-flush(struct rconn *rc)
+send_now(struct rconn *rc)
 {
 	int st;
 
-	if (rc->olen == 0 || rc->state != RC_UP || rc->depth > 0)
+	if (rc->olen == 0 || rc->state != RC_UP)
 		return;
 	if (rc->ssl != NULL) {
 		/* Into a memory BIO: it grows, so this fails only on a dead session. */
@@ -288,6 +288,20 @@ flush(struct rconn *rc)
 	/* A socket that failed is reported by the read side: not here, where
 	 * the caller is in the middle of issuing commands. */
 	(void)st;
+}
+
+/* Commands issued from a callback wait for its end, and go out together. */
+static void
+flush(struct rconn *rc)
+{
+	if (rc->depth == 0)
+		send_now(rc);
+}
+
+void
+rconn_flush(struct rconn *rc)
+{
+	send_now(rc);
 }
 
 /* Call the callbacks of the replies the reader holds complete. */

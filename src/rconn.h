@@ -75,6 +75,12 @@ int rconn_command_argv(struct rconn *, rconn_reply_cb *, void *priv, int argc,
     const char **argv, const size_t *argvlen);
 
 /*
+ * Commands issued from a reply's callback go out when it returns; this sends
+ * them now (a read-ahead, so the server works while the callback does).
+ */
+void rconn_flush(struct rconn *);
+
+/*
  * Replies that answer no command (pub/sub messages after SUBSCRIBE) go to cb;
  * without one they fail the connection.
  */

@@ -97,6 +97,9 @@ struct redis_conn {
 	int bf;                /* stream being backfilled */
 	int bf_full;           /* its last XRANGE chunk was full */
 	int bf_err;            /* its last XRANGE was refused */
+	int pf;                /* the next XRANGE and XINFO are in flight (prefetched) */
+	int pf_drop;           /* ... and their replies are to be dropped */
+	struct sid pf_last;    /* the entry ID that prefetch was sent after */
 	int round_broke;       /* a stream broke since the last XREAD was sent */
 	int verifying;         /* an XREAD refusal is being traced to its stream */
 	int connected_once;

@@ -423,6 +423,47 @@ rread_info_refused(struct redis_conn *c, struct rstream *s, const redisReply *r)
 }
 
 static void on_xinfo_chunk(struct rconn *, void *, void *);
+static void on_xrange(struct rconn *, void *, void *);
+static void send_xrange_after(struct redis_conn *, struct rstream *, const struct sid *);
+
+/*
+ * Backfill reads ahead: on a full chunk the next XRANGE (after the chunk's
+ * last entry) and its XINFO are sent before the chunk is handled, so Redis
+ * makes the next reply while this one is decoded. The XINFO after this chunk
+ * still answers for this chunk alone (Redis runs the commands in order), and
+ * the prefetch is kept only if handling the chunk ended exactly at that last
+ * entry with nothing else to do (no refusal, recreation or re-check):
+ * otherwise its replies are dropped and the next read is sent as before.
+ * Sources with hooks (BullMQ, patterns) read a chunk at a time.
+ */
+static void
+prefetch(struct redis_conn *c, struct rstream *s, const redisReply *r)
+{
+	const redisReply *e, *id;
+
+	if ((int)r->elements < c->opts.chunk || c->hooks.hold != NULL ||
+	    c->hooks.batch_end != NULL || c->hooks.entry != NULL || s->broken ||
+	    c->phase != P_BACKFILL)
+		return;
+	e = r->element[r->elements - 1];
+	if (e->type != REDIS_REPLY_ARRAY || e->elements < 2)
+		return;
+	id = e->element[0];
+	if (id->type != REDIS_REPLY_STRING || sid_parse(id->str, id->len, &c->pf_last) != 0)
+		return;
+	send_xrange_after(c, s, &c->pf_last);
+	rconn_flush(c->ac);
+	c->pf = 1;
+}
+
+/* After a chunk's XINFO: keep the prefetch (1) or drop its replies (0). */
+static int
+prefetch_holds(struct redis_conn *c, struct rstream *s)
+{
+	return !c->bf_err && !s->broken && !s->restarted && c->bf_full &&
+	    c->phase == P_BACKFILL && c->streams[c->bf] == s && s->pos.have_last &&
+	    sid_cmp(s->pos.last, c->pf_last) == 0;
+}
 
 static void
 on_xrange(struct rconn *ac, void *r_, void *priv)
@@ -432,8 +473,9 @@ on_xrange(struct rconn *ac, void *r_, void *priv)
 	struct rstream *s;
 
 	(void)ac;
-	if (c->ac == NULL || r == NULL)
+	if (c->ac == NULL || r == NULL || c->pf_drop)
 		return;
+	c->pf = 0; /* this is the reply of any prefetch */
 	s = c->streams[c->bf];
 	c->bf_err = 0;
 	c->bf_full = 0;
@@ -454,6 +496,7 @@ on_xrange(struct rconn *ac, void *r_, void *priv)
 		rsrc_fail(c, "XRANGE: unexpected reply");
 		return;
 	}
+	prefetch(c, s, r);
 	for (size_t i = 0; i < r->elements; i++)
 		handle_entry(c, s, r->element[i]);
 	c->bf_full = (int)r->elements >= c->opts.chunk;
@@ -474,11 +517,26 @@ on_xinfo_chunk(struct rconn *ac, void *r_, void *priv)
 	if (c == NULL || c->ac == NULL || r == NULL)
 		return;
 	rsrc_timer_disarm(c);
+	if (c->pf_drop) {
+		/* A dropped prefetch's XINFO: read again from where handling ended. */
+		c->pf_drop = 0;
+		rsrc_next(c);
+		return;
+	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		if (rread_info_refused(c, s, r))
 			return;
 	} else
 		rread_info(c, s, r);
+	if (c->pf && c->ac != NULL) {
+		int keep = prefetch_holds(c, s);
+
+		s->restarted = 0;
+		if (!keep)
+			c->pf_drop = 1;
+		rsrc_watchdog(c, c->opts.watchdog_ms);
+		return;
+	}
 	if (!c->bf_err && !s->broken && !s->restarted && !c->bf_full) {
 		/* The stream is read up to its end. */
 		if (s->verify) {
@@ -498,13 +556,14 @@ on_xinfo_chunk(struct rconn *ac, void *r_, void *priv)
 	rsrc_next(c);
 }
 
-void
-rread_send_xrange(struct redis_conn *c, struct rstream *s)
+/* Send the XRANGE of the entries after `after` (NULL: from the start) and its XINFO. */
+static void
+send_xrange_after(struct redis_conn *c, struct rstream *s, const struct sid *after)
 {
 	char start[48], end[32];
 
-	if (s->pos.have_last) {
-		struct sid n = s->pos.last;
+	if (after != NULL) {
+		struct sid n = *after;
 
 		if (n.seq == UINT64_MAX) {
 			n.ms++;
@@ -525,6 +584,14 @@ rread_send_xrange(struct redis_conn *c, struct rstream *s)
 	    start, end, c->opts.chunk);
 	rconn_command(c->ac, on_xinfo_chunk, s, "XINFO STREAM %s", s->key);
 	rsrc_watchdog(c, c->opts.watchdog_ms);
+}
+
+void
+rread_send_xrange(struct redis_conn *c, struct rstream *s)
+{
+	c->pf = 0;
+	c->pf_drop = 0;
+	send_xrange_after(c, s, s->pos.have_last ? &s->pos.last : NULL);
 }
 
 static void

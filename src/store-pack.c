@@ -151,23 +151,46 @@ get_opt(const unsigned char **pp, size_t *lenp)
  * a string: tag 2 * length + 1, the bytes, a NUL. Tag 0 = none.
  */
 
+/* v in decimal at p; returns the end. */
+static char *
+eid_put(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
 static void
 eid_fmt(uint64_t ms, uint64_t seq, uint64_t gen, char *buf)
 {
-	if (gen > 0)
-		snprintf(buf, EID_MAX, "%" PRIu64 "-%" PRIu64 "#%" PRIu64, ms, seq, gen);
-	else
-		snprintf(buf, EID_MAX, "%" PRIu64 "-%" PRIu64, ms, seq);
+	char *p = eid_put(buf, ms);
+
+	*p++ = '-';
+	p = eid_put(p, seq);
+	if (gen > 0) {
+		*p++ = '#';
+		p = eid_put(p, gen);
+	}
+	*p = '\0';
 }
 
-/* Digits at *pp into *v (no sign, no overflow); 0, or -1. */
+/*
+ * Digits at *pp into *v, as eid_fmt writes them (no sign, no leading zero,
+ * no overflow); 0, or -1.
+ */
 static int
 eid_num(const char **pp, uint64_t *v)
 {
 	const char *p = *pp;
 
 	*v = 0;
-	if (*p < '0' || *p > '9')
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
 		return -1;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		if (*v > (UINT64_MAX - 9) / 10)
@@ -178,12 +201,12 @@ eid_num(const char **pp, uint64_t *v)
 	return 0;
 }
 
+/* As numbers when eid_fmt gives the ID back byte for byte, else as a string. */
 static void
 pb_eid(struct buf *b, const char *id)
 {
 	uint64_t ms, seq, gen = 0;
 	const char *p = id;
-	char back[EID_MAX];
 	size_t n;
 
 	if (id == NULL) {
@@ -193,18 +216,31 @@ pb_eid(struct buf *b, const char *id)
 	if (eid_num(&p, &ms) == 0 && *p++ == '-' && eid_num(&p, &seq) == 0 &&
 	    (*p == '\0' || (*p++ == '#' && eid_num(&p, &gen) == 0 && gen > 0 &&
 	    gen < UINT32_MAX)) && *p == '\0') {
-		eid_fmt(ms, seq, gen, back);
-		if (strcmp(back, id) == 0) {
-			pb_uv(b, 2 * (gen + 1));
-			pb_uv(b, ms);
-			pb_uv(b, seq);
-			return;
-		}
+		pb_uv(b, 2 * (gen + 1));
+		pb_uv(b, ms);
+		pb_uv(b, seq);
+		return;
 	}
 	n = strlen(id);
 	pb_uv(b, 2 * (uint64_t)n + 1);
 	buf_put(b, id, n);
 	buf_put(b, "", 1);
+}
+
+/* Step over the entry ID at *pp. */
+static void
+skip_eid(const unsigned char **pp)
+{
+	uint64_t t = get_uv(pp);
+
+	if (t == 0)
+		return;
+	if (t & 1)
+		*pp += (t - 1) / 2 + 1;
+	else {
+		(void)get_uv(pp);
+		(void)get_uv(pp);
+	}
 }
 
 /* The entry ID at *pp: in the pack, or formatted into buf (EID_MAX); NULL = none. */
@@ -452,11 +488,10 @@ run_log_figures(const struct run *r, size_t i, struct log_figures *f)
 	const unsigned char *p = r->pk + r->log[i].off;
 	uint64_t present, same;
 	const char **dst;
-	char eid[EID_MAX];
 	size_t k, n;
 
 	memset(f, 0, sizeof *f);
-	get_eid(&p, eid); /* entry ID */
+	skip_eid(&p);
 	f->has = (uint32_t)get_uv(&p);
 	present = get_uv(&p);
 	same = get_uv(&p);

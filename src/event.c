@@ -589,14 +589,19 @@ event_init(struct event *ev)
 void
 event_done(struct event *ev)
 {
-	size_t i;
-
+	static const struct field_def *strs[FD__COUNT];
+	static size_t nstrs;
 	char *s;
 
-	for (i = 1; i < FD__COUNT; i++) {
-		if (event_fields[i].kind != FK_STR && event_fields[i].kind != FK_TYPE)
-			continue;
-		s = *MEMBER(ev, &event_fields[i], char *);
+	if (nstrs == 0) {
+		/* The text fields, once: most of the table is numbers. */
+		for (size_t i = 1; i < FD__COUNT; i++) {
+			if (event_fields[i].kind == FK_STR || event_fields[i].kind == FK_TYPE)
+				strs[nstrs++] = &event_fields[i];
+		}
+	}
+	for (size_t i = 0; i < nstrs; i++) {
+		s = *MEMBER(ev, strs[i], char *);
 		if (s != NULL && !in_arena(ev, s))
 			free(s);
 	}

@@ -45,10 +45,18 @@ struct rcount {
 };
 
 /* Names: interned once, numbered in order of first sight. */
+#define RU_CACHE 16
+
 struct rgroups {
 	struct map *map;       /* name -> id + 1 */
 	char **name;
 	size_t n, cap;
+	/*
+	 * The names asked for come mostly from the store's interned strings: the
+	 * last id found for a pointer, checked against the name (a pointer
+	 * freed and reused for another string is then just a miss).
+	 */
+	struct { const char *ptr; uint32_t id; } cache[RU_CACHE];
 };
 
 struct ragent {            /* runs of one agent finished in a minute */

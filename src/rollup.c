@@ -62,16 +62,25 @@ ru_clamp(rwide v)
 uint32_t
 ru_intern(struct rgroups *g, const char *name)
 {
-	void *v = map_get(g->map, name);
+	size_t slot = ((uintptr_t)name >> 4 ^ (uintptr_t)name >> 9) % RU_CACHE;
+	void *v;
 
-	if (v != NULL)
-		return (uint32_t)((uintptr_t)v - 1);
+	if (g->cache[slot].ptr == name && strcmp(g->name[g->cache[slot].id], name) == 0)
+		return g->cache[slot].id;
+	v = map_get(g->map, name);
+	if (v != NULL) {
+		g->cache[slot].ptr = name;
+		g->cache[slot].id = (uint32_t)((uintptr_t)v - 1);
+		return g->cache[slot].id;
+	}
 	if (g->n == g->cap) {
 		g->cap = g->cap == 0 ? 16 : g->cap * 2;
 		g->name = xreallocarray(g->name, g->cap, sizeof *g->name);
 	}
 	g->name[g->n] = xstrdup(name);
 	map_put(g->map, name, (void *)(uintptr_t)(g->n + 1));
+	g->cache[slot].ptr = name;
+	g->cache[slot].id = (uint32_t)g->n;
 	return (uint32_t)g->n++;
 }
 

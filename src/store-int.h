@@ -25,8 +25,10 @@ struct store {
 	size_t nslabs, slabs_cap;
 	struct run *free_runs; /* free slots, linked by trace_next */
 	struct run **idtab;    /* id index: open addressing by id_hash */
+	uint32_t *idtag;       /* beside each entry, the low bits of its key */
 	size_t idcap, nid;
 	struct run **trtab;    /* trace index: each trace's first run */
+	uint32_t *trtag;
 	size_t trcap, ntr;
 	struct run **trace_out; /* store_trace's answer */
 	size_t trace_out_cap;

@@ -37,62 +37,60 @@ ptr_hash(const void *p)
 	return map_hash(&v, sizeof v);
 }
 
-static uint64_t
-trace_key(const struct run *r)
-{
-	return ptr_hash(r->trace_id);
-}
-
-static uint64_t
-id_key(const struct run *r)
-{
-	return r->id_hash;
-}
-
-/* Slot of the entry matching (h, match) or the empty slot where it would go. */
+/*
+ * Slot of the entry matching (h, match) or the empty slot where it would go.
+ * Beside each entry its tag, the key's low 32 bits, is held: a probe reads a
+ * run only when its tag matches, and a deletion finds each entry's home slot
+ * from its tag, so neither touches the runs of the cluster it walks.
+ */
 static size_t
-tab_slot(struct run **tab, size_t cap, uint64_t h, uint64_t (*key)(const struct run *),
+tab_slot(struct run **tab, const uint32_t *tags, size_t cap, uint64_t h,
     int (*match)(const struct run *, const void *), const void *arg)
 {
 	size_t mask = cap - 1, i = (size_t)h & mask;
 
-	while (tab[i] != NULL && !(key(tab[i]) == h && match(tab[i], arg)))
+	while (tab[i] != NULL && !(tags[i] == (uint32_t)h && match(tab[i], arg)))
 		i = (i + 1) & mask;
 	return i;
 }
 
 /* Double the table (or make it), putting every entry again. */
 static void
-tab_grow(struct run ***tabp, size_t *capp, uint64_t (*key)(const struct run *))
+tab_grow(struct run ***tabp, uint32_t **tagsp, size_t *capp)
 {
 	struct run **old = *tabp, **tab;
+	uint32_t *oldtags = *tagsp, *tags;
 	size_t oldcap = *capp, cap = oldcap == 0 ? TAB_MIN : oldcap * 2, i, j;
 
 	tab = xcalloc(cap, sizeof *tab);
+	tags = xcalloc(cap, sizeof *tags);
 	for (i = 0; i < oldcap; i++) {
 		if (old[i] == NULL)
 			continue;
-		for (j = (size_t)key(old[i]) & (cap - 1); tab[j] != NULL;
-		    j = (j + 1) & (cap - 1))
+		for (j = oldtags[i] & (cap - 1); tab[j] != NULL; j = (j + 1) & (cap - 1))
 			;
 		tab[j] = old[i];
+		tags[j] = oldtags[i];
 	}
 	free(old);
+	free(oldtags);
 	*tabp = tab;
+	*tagsp = tags;
 	*capp = cap;
 }
 
 /* Empty slot i, shifting the rest of its cluster back over it. */
 static void
-tab_del(struct run **tab, size_t cap, size_t i, uint64_t (*key)(const struct run *))
+tab_del(struct run **tab, uint32_t *tags, size_t cap, size_t i)
 {
 	size_t mask = cap - 1, j, home;
 
 	tab[i] = NULL;
 	for (j = (i + 1) & mask; tab[j] != NULL; j = (j + 1) & mask) {
-		home = (size_t)key(tab[j]) & mask;
+		home = tags[j] & mask;
 		if (((j - home) & mask) >= ((j - i) & mask)) {
 			tab[i] = tab[j];
+			tags[i] = tags[j];
 			tab[j] = NULL;
 			i = j;
 		}
@@ -118,7 +116,7 @@ store_run_lookup(const struct store *st, const char *id)
 
 	if (st->idcap == 0 || id == NULL)
 		return NULL;
-	i = tab_slot(st->idtab, st->idcap, map_hash(id, strlen(id)), id_key,
+	i = tab_slot(st->idtab, st->idtag, st->idcap, map_hash(id, strlen(id)),
 	    id_match, id);
 	return st->idtab[i];
 }
@@ -149,9 +147,10 @@ store_run_new(struct store *st, const char *id)
 	r->id = strpool_get(st->strings, id);
 	r->id_hash = map_hash(id, strlen(id));
 	if ((st->nid + 1) * 2 > st->idcap)
-		tab_grow(&st->idtab, &st->idcap, id_key);
-	i = tab_slot(st->idtab, st->idcap, r->id_hash, id_key, id_match, id);
+		tab_grow(&st->idtab, &st->idtag, &st->idcap);
+	i = tab_slot(st->idtab, st->idtag, st->idcap, r->id_hash, id_match, id);
 	st->idtab[i] = r;
+	st->idtag[i] = (uint32_t)r->id_hash;
 	st->nid++;
 	return r;
 }
@@ -159,11 +158,11 @@ store_run_new(struct store *st, const char *id)
 void
 store_run_release(struct store *st, struct run *r)
 {
-	size_t i = tab_slot(st->idtab, st->idcap, r->id_hash, id_key, id_match,
+	size_t i = tab_slot(st->idtab, st->idtag, st->idcap, r->id_hash, id_match,
 	    r->id);
 
 	if (st->idtab[i] == r) {
-		tab_del(st->idtab, st->idcap, i, id_key);
+		tab_del(st->idtab, st->idtag, st->idcap, i);
 		st->nid--;
 	}
 	strpool_put(st->strings, r->id);
@@ -179,7 +178,9 @@ store_runs_done(struct store *st)
 		free(st->slabs[i]);
 	free(st->slabs);
 	free(st->idtab);
+	free(st->idtag);
 	free(st->trtab);
+	free(st->trtag);
 	free(st->trace_out);
 }
 
@@ -193,7 +194,7 @@ trace_first(const struct store *st, const char *trace_id, size_t *slot)
 		*slot = 0;
 		return NULL;
 	}
-	i = tab_slot(st->trtab, st->trcap, ptr_hash(trace_id), trace_key,
+	i = tab_slot(st->trtab, st->trtag, st->trcap, ptr_hash(trace_id),
 	    trace_match, trace_id);
 	*slot = i;
 	return st->trtab[i];
@@ -207,11 +208,12 @@ store_trace_add(struct store *st, struct run *r)
 	size_t i;
 
 	if (st->trcap == 0 || (st->ntr + 1) * 2 > st->trcap)
-		tab_grow(&st->trtab, &st->trcap, trace_key);
+		tab_grow(&st->trtab, &st->trtag, &st->trcap);
 	head = trace_first(st, r->trace_id, &i);
 	if (head == NULL) {
 		r->trace_prev = r->trace_next = r;
 		st->trtab[i] = r;
+		st->trtag[i] = (uint32_t)ptr_hash(r->trace_id);
 		st->ntr++;
 		return;
 	}
@@ -233,7 +235,7 @@ store_trace_remove(struct store *st, struct run *r)
 	head = trace_first(st, r->trace_id, &i);
 	if (r->trace_next == r) {
 		if (head == r) {
-			tab_del(st->trtab, st->trcap, i, trace_key);
+			tab_del(st->trtab, st->trtag, st->trcap, i);
 			st->ntr--;
 		}
 	} else {

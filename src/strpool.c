@@ -13,8 +13,10 @@
 /*
  * Each string lives in a block with a small header in front of it, so a put
  * finds its entry from the string's address. The table (open addressing,
- * linear probing, at most half full) holds the blocks; deletion shifts the
- * following cluster back, so lookups need no tombstones.
+ * linear probing, at most half full) holds the blocks, and beside each its
+ * hash's low 32 bits, so a probe reads a block only when those match and a
+ * deletion finds the home slots of the cluster without reading theirs;
+ * deletion shifts the following cluster back, so lookups need no tombstones.
  */
 struct pstr {
 	uint64_t hash;
@@ -25,6 +27,7 @@ struct pstr {
 
 struct strpool {
 	struct pstr **slots;
+	uint32_t *tags;        /* the low 32 bits of each slot's hash */
 	size_t nslots, count;  /* nslots: a power of two */
 };
 
@@ -43,6 +46,7 @@ strpool_create(void)
 
 	p->nslots = POOL_MIN_SLOTS;
 	p->slots = xcalloc(p->nslots, sizeof *p->slots);
+	p->tags = xcalloc(p->nslots, sizeof *p->tags);
 	return p;
 }
 
@@ -54,6 +58,7 @@ strpool_free(struct strpool *p)
 	for (size_t i = 0; i < p->nslots; i++)
 		free(p->slots[i]);
 	free(p->slots);
+	free(p->tags);
 	free(p);
 }
 
@@ -67,49 +72,53 @@ static void
 grow(struct strpool *p)
 {
 	struct pstr **old = p->slots;
+	uint32_t *oldtags = p->tags;
 	size_t n = p->nslots, mask, j;
 
 	p->nslots *= 2;
 	p->slots = xcalloc(p->nslots, sizeof *p->slots);
+	p->tags = xcalloc(p->nslots, sizeof *p->tags);
 	mask = p->nslots - 1;
 	for (size_t i = 0; i < n; i++) {
 		if (old[i] == NULL)
 			continue;
-		for (j = old[i]->hash & mask; p->slots[j] != NULL;
-		    j = (j + 1) & mask)
+		for (j = oldtags[i] & mask; p->slots[j] != NULL; j = (j + 1) & mask)
 			;
 		p->slots[j] = old[i];
+		p->tags[j] = oldtags[i];
 	}
 	free(old);
+	free(oldtags);
 }
 
 /* The slot of s in p: the one holding it, or the empty one it would take. */
-static struct pstr **
+static size_t
 slot_of(const struct strpool *p, const char *s, size_t len, uint64_t h)
 {
 	size_t mask = p->nslots - 1, i;
 	struct pstr *e;
 
 	for (i = h & mask; (e = p->slots[i]) != NULL; i = (i + 1) & mask) {
-		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+		if (p->tags[i] == (uint32_t)h && e->hash == h && e->len == len &&
+		    memcmp(e->s, s, len) == 0)
 			break;
 	}
-	return &p->slots[i];
+	return i;
 }
 
 const char *
 strpool_get(struct strpool *p, const char *s)
 {
-	size_t len;
+	size_t len, i;
 	uint64_t h;
-	struct pstr *e, **slot;
+	struct pstr *e;
 
 	if (s == NULL)
 		return NULL;
 	len = strlen(s);
 	h = map_hash(s, len);
-	slot = slot_of(p, s, len, h);
-	if ((e = *slot) != NULL) {
+	i = slot_of(p, s, len, h);
+	if ((e = p->slots[i]) != NULL) {
 		if (e->refs < UINT32_MAX)
 			e->refs++;
 		return e->s;
@@ -122,7 +131,8 @@ strpool_get(struct strpool *p, const char *s)
 	e->len = (uint32_t)len;
 	memcpy(e->s, s, len);
 	e->s[len] = '\0';
-	*slot = e;
+	p->slots[i] = e;
+	p->tags[i] = (uint32_t)h;
 	if (++p->count * 2 > p->nslots)
 		grow(p);
 	return e->s;
@@ -137,7 +147,7 @@ strpool_find(const struct strpool *p, const char *s)
 	if (s == NULL)
 		return NULL;
 	len = strlen(s);
-	e = *slot_of(p, s, len, map_hash(s, len));
+	e = p->slots[slot_of(p, s, len, map_hash(s, len))];
 	return e != NULL ? e->s : NULL;
 }
 
@@ -157,9 +167,10 @@ strpool_put(struct strpool *p, const char *s)
 		;
 	/* Shift the rest of the cluster back over the hole. */
 	for (j = (i + 1) & mask; p->slots[j] != NULL; j = (j + 1) & mask) {
-		k = p->slots[j]->hash & mask;
+		k = p->tags[j] & mask;
 		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
 			p->slots[i] = p->slots[j];
+			p->tags[i] = p->tags[j];
 			i = j;
 		}
 	}

@@ -34,19 +34,27 @@ proxy() {
 	wait_for 10 test -e "$PD/ready"
 }
 xranges() { grep -c "^XRANGE" "$PD/log"; }
+xranges_reach() { [ "$(xranges)" -ge "$1" ]; }
+# follow NAME [ARGS...]: record the stream NAME through the proxy, in the
+# background, into $TMP/NAME.jsonl and NAME.err; sets pid
+follow() {
+	local name=$1
+	shift
+	"$EXECMON" record --redis "redis://127.0.0.1:$PX" --stream "$name" "$@" -o - \
+		>"$TMP/$name.jsonl" 2>"$TMP/$name.err" &
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+}
 [ -n "$KEEP_LOGS" ] && trap 'cp -r "$TMP" "$KEEP_LOGS"; cleanup' EXIT
 
 # --- 1. the next read goes out before the last one's XINFO is answered -------
 base=$(( $(ms_now) - 60000 ))
 addn plain 1 3500 "$base"
 proxy plain XINFO XRANGE
-"$EXECMON" record --redis "redis://127.0.0.1:$PX" --stream plain -o - >"$TMP/plain.jsonl" \
-	--count 3500 2>"$TMP/plain.err" &
-pid=$!
-BG_PIDS="$BG_PIDS $pid"
+follow plain --count 3500
 wait_for 10 test -e "$PD/held"
 ok $? "the first chunk's XINFO is held at the proxy"
-wait_for 5 test "$(xranges)" -ge 2
+wait_for 5 xranges_reach 2
 ok $? "the second XRANGE was sent while that XINFO was unanswered (read-ahead)"
 touch "$PD/release"
 wait "$pid"
@@ -63,13 +71,10 @@ is "$(xranges)" 4 "four chunks, four reads: none sent twice"
 base=$(( $(ms_now) - 60000 ))
 addn re 1 3500 "$base"
 proxy re XINFO XRANGE 2
-"$EXECMON" record --redis "redis://127.0.0.1:$PX" --stream re -o - >"$TMP/re.jsonl" \
-	2>"$TMP/re.err" &
-pid=$!
-BG_PIDS="$BG_PIDS $pid"
+follow re
 wait_for 10 test -e "$PD/held"
 ok $? "held after the second chunk"
-wait_for 5 test "$(xranges)" -ge 3
+wait_for 5 xranges_reach 3
 ok $? "the read-ahead is in flight"
 rc DEL re >/dev/null
 addn re 1 3 "$base" n
@@ -113,10 +118,7 @@ ok $? "2003 events read: the 2000 before and the 3 new"
 base=$(( $(ms_now) - 60000 ))
 addn tr 1 2500 "$base"
 proxy tr XINFO XRANGE
-"$EXECMON" record --redis "redis://127.0.0.1:$PX" --stream tr -o - >"$TMP/tr.jsonl" \
-	2>"$TMP/tr.err" &
-pid=$!
-BG_PIDS="$BG_PIDS $pid"
+follow tr
 wait_for 10 test -e "$PD/held"
 ok $? "held after the first chunk"
 rc XTRIM tr MAXLEN 100 >/dev/null

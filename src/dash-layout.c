@@ -91,6 +91,7 @@ draw_dash(struct dash *d, int H, int W)
 		int focused = d->focus == i && d->overlay == OV_NONE;
 		struct rect c = { r[i].y + 1, r[i].x, r[i].h - 1, r[i].w };
 
+		d->pane[i].lead = pk->lead;
 		ui_blank(r[i].y, r[i].x, r[i].w);
 		tw = ui_textf(d, r[i].y, r[i].x, r[i].w, focused ? TH_FOCUS : TH_TITLE, " %s ",
 		    pk->title);

@@ -1,42 +1,77 @@
 /* execmon - the anomalies pane: newest first, severity colours, why each fired. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "anomaly.h"
 #include "event.h"
+#include "textwidth.h"
 #include "ui.h"
+
+/* A sentence over the rows of r from y, wrapped between words. */
+static void
+say(struct dash *d, struct rect r, int y, enum theme_role role, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void
+say(struct dash *d, struct rect r, int y, enum theme_role role, const char *fmt, ...)
+{
+	char text[512], line[512];
+	const char *p = text;
+	int flags = d->utf8 ? 0 : TW_ASCII;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	for (; *p != '\0' && y < r.y + r.h; y++) {
+		size_t n = tw_take(p, r.w - 1, flags), k = n;
+
+		if (p[n] != '\0' && y + 1 < r.y + r.h) {
+			while (k > 0 && p[k - 1] != ' ')
+				k--;
+			if (k > 0)
+				n = k;
+		}
+		if (y + 1 == r.y + r.h)
+			n = strlen(p); /* the last row: cut with an ellipsis */
+		snprintf(line, sizeof line, "%.*s", (int)n, p);
+		ui_text(d, y, r.x + 1, r.w - 1, role, line);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
 
 /*
  * Nothing to list: say what is true, never "normal" when the rules could
  * not judge (a source down, a status filter, too little history, no data).
  */
 static void
-say_why_none(struct dash *d, struct rect r)
+say_why_none(struct dash *d, struct rect r, int y)
 {
 	const struct metrics *m = d->m;
-	char name[128], win[32];
+	char win[32];
 	int need = ANOMALY_HISTORY_MIN + 1;
 
-	if (dash_sources_down(name, sizeof name) > 0)
-		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
-		    "cannot judge: %s is down; the figures are stale", name);
-	else if (d->filter.status >= 0)
-		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+	if (d->filter.status >= 0)
+		say(d, r, y, TH_WARN,
 		    "not judged under a status filter: the rules need every run (f clears)");
 	else if (m->anomaly_history == 0 && m->total == 0 && m->nrunning == 0)
-		ui_text(d, r.y, r.x + 1, r.w - 1, TH_DIM,
+		say(d, r, y, TH_DIM,
 		    "nothing to judge: no run started or finished in the window");
 	else if (m->anomaly_judged == 0 && m->window_ms < (int64_t)(need + 1) * 60000)
-		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		say(d, r, y, TH_WARN,
 		    "not judged: a %s window is too short (the rules need %d minutes; w)",
 		    format_window(m->window_ms, win, sizeof win), need);
 	else if (m->anomaly_judged == 0)
-		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_WARN,
+		say(d, r, y, TH_WARN,
 		    "not enough history to judge: %d of %d minutes",
 		    m->anomaly_history, need);
 	else
-		ui_textf(d, r.y, r.x + 1, r.w - 1, TH_DIM,
+		say(d, r, y, TH_DIM,
 		    "none in %d minute%s judged%s: throughput, failures, latency normal",
 		    m->anomaly_judged, m->anomaly_judged == 1 ? "" : "s",
 		    filter_active(&d->filter) ? " (filtered runs)" : "");
@@ -103,13 +138,16 @@ draw(struct dash *d, struct rect r, int focused)
 
 	/* a source down comes first: what follows may be out of date */
 	if (dash_sources_down(name, sizeof name) > 0) {
+		if (n == 0) {
+			say(d, r, y, TH_WARN,
+			    "cannot judge: %s is down; the figures are stale", name);
+			return;
+		}
 		ui_textf(d, y++, r.x + 1, r.w - 1, TH_WARN,
 		    "cannot judge: %s is down; the figures are stale", name);
-		if (n == 0)
-			return;
 	}
 	if (n == 0) {
-		say_why_none(d, r);
+		say_why_none(d, r, y);
 		return;
 	}
 	/* the list scrolls (Tab here, then j/k); a last row says what is hidden */
@@ -126,4 +164,5 @@ const struct pane_kind pane_anomalies = {
 	.title = "Anomalies & stuck runs",
 	.draw = draw,
 	.rows = rows_of,
+	.lead = 1,
 };

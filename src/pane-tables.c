@@ -556,10 +556,13 @@ rows_tools(struct dash *d)
 
 const struct pane_kind pane_agents = {
 	.name = "agents", .title = "Agents", .draw = draw_agents, .rows = rows_agents,
+	.lead = 1,
 };
 const struct pane_kind pane_models = {
 	.name = "models", .title = "Models (tokens, cost)", .draw = draw_models, .rows = rows_models,
+	.lead = 1,
 };
 const struct pane_kind pane_tools = {
 	.name = "tools", .title = "Tools", .draw = draw_tools, .rows = rows_tools,
+	.lead = 1,
 };

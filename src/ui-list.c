@@ -25,6 +25,7 @@ ui_list_reset(struct ui_list *l)
 {
 	l->sel = l->top = 0;
 	l->follow = 0;
+	l->moved = 0;
 	free(l->key);
 	l->key = NULL;
 }
@@ -71,11 +72,14 @@ ui_list_sync(struct ui_list *l, const struct ui_rows *r)
 		return;
 	if (l->follow)
 		l->sel = l->n - 1;
+	else if (l->lead && !l->moved)
+		l->sel = 0;
 	clamp_sel(l);
 	if (l->n == 0)
 		return;
 	k = key_at(r, l->sel, buf, sizeof buf);
-	if (l->key != NULL && k != NULL && strcmp(k, l->key) != 0 && !l->follow) {
+	if (l->key != NULL && k != NULL && strcmp(k, l->key) != 0 && !l->follow &&
+	    !(l->lead && !l->moved)) {
 		/* the rows moved under the selection: find its row again */
 		for (int i = 0; i < l->n; i++) {
 			const char *ki = key_at(r, i, buf, sizeof buf);
@@ -110,6 +114,7 @@ ui_list_move(struct ui_list *l, const struct ui_rows *r, int delta)
 		return;
 	}
 	l->follow = delta >= UI_LIST_END;
+	l->moved = 1;
 	if (delta >= UI_LIST_END)
 		l->sel = l->n - 1;
 	else if (delta <= UI_LIST_HOME)
@@ -125,6 +130,7 @@ ui_list_select(struct ui_list *l, const struct ui_rows *r, int i)
 {
 	ui_list_sync(l, r);
 	l->follow = 0;
+	l->moved = 1;
 	l->sel = i;
 	clamp_sel(l);
 	remember(l, r);

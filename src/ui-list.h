@@ -31,6 +31,13 @@ struct ui_list {
 	int shown;        /* of which rows, not the "+N more" line */
 	int follow;       /* End was pressed: the selection stays on the last row as rows come */
 	int scroll_only;  /* no selection: the keys move the top */
+	/*
+	 * Until a key or a click moves the selection (moved), it is the first
+	 * row by place, not by identity: an untouched table shows its top rows
+	 * as they re-sort, instead of following whichever row was first.
+	 */
+	int lead;
+	int moved;
 	char *key;        /* the selected row's key; NULL = none yet */
 };
 

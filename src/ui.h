@@ -30,6 +30,12 @@ struct pane_kind {
 	void (*draw)(struct dash *, struct rect r, int focused);
 	/* The rows the pane selects in, for its list (NULL: none). */
 	struct ui_rows (*rows)(struct dash *);
+	/*
+	 * Read from the top (a table sorted by size, a feed newest first): until
+	 * a key moves in it, its selection is its first row, wherever that row
+	 * goes (see struct ui_list's lead).
+	 */
+	int lead;
 };
 
 enum view { VIEW_DASH, VIEW_LOG, VIEW_TRACE, VIEW_RECENT, VIEW_ERRORS, VIEW_ALERTS, VIEW__COUNT };

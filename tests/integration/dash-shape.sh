@@ -140,6 +140,19 @@ tui_keys m80 w w w
 tui_wait m80 10 'window 5m' >/dev/null
 tui_wait m80 10 'too short' >/dev/null
 ok $? "a 5m window: the anomalies pane says it is too short to judge"
+# the anomalies pane's text, its lines joined (the sentence wraps in it)
+anomalies_text() {
+	tui_cap "$1" | python3 -c '
+import sys
+cap = sys.stdin.read().splitlines()
+top = next(i for i, l in enumerate(cap) if "Anomalies & stuck runs" in l)
+x = cap[top].index("Anomalies") - 1
+print(" ".join(l[x:].strip() for l in cap[top + 1:top + 5]))
+'
+}
+whole_sentence() { anomalies_text m80 | grep -Eq 'too short \(the rules need [0-9]+ minutes; w\)'; }
+wait_for 10 whole_sentence
+ok $? "... the whole sentence, wrapped in the pane at 80x24, not cut"
 ! tui_match m80 'look normal'
 ok $? "... and never that all looks normal"
 
@@ -448,6 +461,32 @@ ok $? "L opens execmon's own messages"
 tui_cap m200 | grep -Eq '[0-9]{2}:[0-9]{2}:[0-9]{2}Z .*(redis|hist|live|hand)'
 ok $? "each message has its time and names the source"
 tui_keys m200 x
+
+# An untouched table shows its top rows as they re-sort: agent a leads at
+# the start, then b, c and d overtake it. The Agents pane at 80x24 shows two
+# rows; it must show the new leaders and say "+2 more", not follow a down.
+start_redis lead || exit 1
+addruns() { # addruns AGENT N
+	for i in $(seq 1 "$2"); do
+		printf 'XADD lead * type run.started run_id %s-%s agent_name %s\n' "$1" "$i" "$1"
+		printf 'XADD lead * type run.completed run_id %s-%s agent_name %s\n' "$1" "$i" "$1"
+	done | redis-cli -p "$REDIS_PORT_lead" >/dev/null
+}
+addruns a 5; addruns b 1; addruns c 1; addruns d 1
+tui_run lead 80 24 --redis "redis://127.0.0.1:$REDIS_PORT_lead" --stream lead --window 1h
+tui_wait lead 10 ' a +5 ' >/dev/null
+ok $? "80x24: agent a leads the Agents table at first"
+addruns b 10; addruns c 11; addruns d 12
+tui_wait lead 10 ' d +12 ' >/dev/null
+tui_cap lead | grep -A3 '^ Agents' >"$TMP/lead.cap"
+sed 's/^/# /' "$TMP/lead.cap"
+sed -n 3p "$TMP/lead.cap" | grep -Eq '^ d +12 '
+ok $? "the new leader is the table's first row"
+sed -n 4p "$TMP/lead.cap" | grep -Eq '^ c +11 '
+ok $? "the second is the next"
+sed -n 1p "$TMP/lead.cap" | grep -q 'Agents.*+2 more'
+ok $? "and the title says the two hidden rows are there"
+tui_keys lead q
 
 for sz in $SIZES; do tui_keys "m${sz%x*}" q; done
 tui_keys err q

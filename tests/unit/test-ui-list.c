@@ -194,10 +194,51 @@ test_follow_and_scroll_only(void)
 	ui_list_done(&l);
 }
 
+/* A table read from its top: untouched, it shows its leaders; moved, identity. */
+static void
+test_lead(void)
+{
+	struct ui_list l;
+	struct names s;
+	struct ui_rows r;
+
+	ui_list_init(&l);
+	l.lead = 1;
+	fill(&s, 5);
+	r = rows(&s);
+	ui_list_show(&l, &r, 2, 0);
+	is_str(s.v[l.sel], "r00", "untouched: the first row is selected");
+
+	/* the rows re-sort: r00 goes last */
+	qsort(s.v, (size_t)s.n, sizeof s.v[0], cmp_str_rev);
+	r = rows(&s);
+	ui_list_show(&l, &r, 2, 0);
+	is_int(l.sel, 0, "untouched and re-sorted: still the first row, by place");
+	is_int(l.top, 0, "the top rows are shown");
+	is_int(ui_list_more(&l), 3, "three hidden below");
+
+	/* a key moves in it: from then on, by identity */
+	ui_list_move(&l, &r, 1);
+	is_str(s.v[l.sel], "r03", "moved to the second row");
+	qsort(s.v, (size_t)s.n, sizeof s.v[0], cmp_str);
+	r = rows(&s);
+	ui_list_show(&l, &r, 2, 0);
+	is_str(s.v[l.sel], "r03", "moved, then re-sorted: the selection stays on its row");
+
+	/* a reset (a new sort or filter) leads again */
+	ui_list_reset(&l);
+	qsort(s.v, (size_t)s.n, sizeof s.v[0], cmp_str_rev);
+	r = rows(&s);
+	ui_list_show(&l, &r, 2, 0);
+	is_int(l.sel, 0, "after a reset: the first row again");
+	ui_list_done(&l);
+}
+
 int
 main(void)
 {
 	test_identity();
+	test_lead();
 	test_clamp_and_paging();
 	test_follow_and_scroll_only();
 	return tap_done();

@@ -75,6 +75,9 @@ source_set_state(int idx, enum source_state st, int64_t now_ms)
 }
 
 /* Format into dst (size bytes), made safe for the terminal. */
+static void set_text(char *, size_t, const char *, va_list)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 set_text(char *dst, size_t size, const char *fmt, va_list ap)
 {

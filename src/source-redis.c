@@ -465,6 +465,7 @@ on_connect(struct rconn *ac, const char *err)
 	}
 	rsrc_timer_disarm(c);
 	c->phase = P_SETUP;
+	c->pf = c->pf_drop = 0; /* what was read ahead went with the old connection */
 	c->setup_pending = 0;
 	c->server_id[0] = '\0';
 	c->dbsize = -1;

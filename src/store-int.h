@@ -67,6 +67,7 @@ struct run *store_run_lookup(const struct store *, const char *id);
 struct run *store_run_new(struct store *, const char *id);
 /* Unindex r, drop its id and give its slot back (its other fields are freed by the caller). */
 void store_run_release(struct store *, struct run *r);
+/* The runs, their slabs and indexes, at the store's end (the pool is freed after). */
 void store_runs_done(struct store *);
 /* Let bodies go, runs seen first first, until 7/8 of the log budget is held. */
 void store_bodies_trim(struct store *);

@@ -171,9 +171,24 @@ store_run_release(struct store *st, struct run *r)
 	st->free_runs = r;
 }
 
+/*
+ * Every run goes, and with them the string pool and the indexes, whole (the
+ * caller frees the pool): only what each run holds apart from them is freed
+ * one by one.
+ */
 void
 store_runs_done(struct store *st)
 {
+	for (size_t i = 0; i < st->nruns; i++) {
+		struct run *r = st->runs[i];
+
+		log_free(r);
+		free(r->gone);
+		free((char *)(uintptr_t)r->span_id);
+		free((char *)(uintptr_t)r->request_id);
+		free((char *)(uintptr_t)r->error_message);
+	}
+	free(st->runs);
 	for (size_t i = 0; i < st->nslabs; i++)
 		free(st->slabs[i]);
 	free(st->slabs);

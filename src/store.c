@@ -551,20 +551,6 @@ store_free(struct store *st)
 	if (st->watch_free != NULL)
 		st->watch_free(st->watch_arg);
 	st->watch = NULL;
-	/*
-	 * Every run goes, and with them the pool and the indexes, whole: only
-	 * what each run holds apart from them is freed one by one.
-	 */
-	for (i = 0; i < st->nruns; i++) {
-		struct run *r = st->runs[i];
-
-		log_free(r);
-		free(r->gone);
-		free((char *)(uintptr_t)r->span_id);
-		free((char *)(uintptr_t)r->request_id);
-		free((char *)(uintptr_t)r->error_message);
-	}
-	free(st->runs);
 	store_runs_done(st);
 	for (i = 0; i < st->nqueues; i++) {
 		free(st->queues[i]->name);

@@ -81,4 +81,10 @@ while IFS=$'\t' read -r comp why; do
 done <"$TMP/cycles"
 ok $((n != 0)) "every module in src/ checked for include cycles ($n group(s) found)"
 
+# No source file over 800 lines (doc/architecture.md): a file past it is
+# split by what it does, not trimmed to fit.
+long=$(find "$SRCDIR/src" -name '*.[ch]' -exec wc -l {} + | awk '$2 != "total" && $1 > 800 { print $2 " (" $1 ")" }')
+[ -z "$long" ]
+ok $? "no file in src/ is over 800 lines${long:+: $long}"
+
 done_testing

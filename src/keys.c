@@ -570,20 +570,12 @@ keys_help_draw(struct dash *d, struct rect r)
 			if (keys[i].label[0] == '\0')
 				continue; /* more keys of the row above */
 			do {
-				size_t take = tw_take(t + off, textw, d->utf8 ? 0 : TW_ASCII);
+				size_t take = tw_take_words(t + off, textw,
+				    d->utf8 ? 0 : TW_ASCII);
 				char buf[256];
 
 				if (take == 0)
 					take = len - off;
-				/* break between words when the line has a space */
-				if (off + take < len && t[off + take] != ' ') {
-					size_t sp = take;
-
-					while (sp > 0 && t[off + sp] != ' ')
-						sp--;
-					if (sp > take / 2)
-						take = sp;
-				}
 				if (pass == 1 && ln >= d->help.top && shown < in.h) {
 					y = in.y + shown++;
 					if (off == 0)

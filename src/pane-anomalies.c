@@ -27,16 +27,9 @@ say(struct dash *d, struct rect r, int y, enum theme_role role, const char *fmt,
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	for (; *p != '\0' && y < r.y + r.h; y++) {
-		size_t n = tw_take(p, r.w - 1, flags), k = n;
+		size_t n = y + 1 < r.y + r.h ? tw_take_words(p, r.w - 1, flags) :
+		    strlen(p); /* the last row: cut with an ellipsis */
 
-		if (p[n] != '\0' && y + 1 < r.y + r.h) {
-			while (k > 0 && p[k - 1] != ' ')
-				k--;
-			if (k > 0)
-				n = k;
-		}
-		if (y + 1 == r.y + r.h)
-			n = strlen(p); /* the last row: cut with an ellipsis */
 		snprintf(line, sizeof line, "%.*s", (int)n, p);
 		ui_text(d, y, r.x + 1, r.w - 1, role, line);
 		p += n;

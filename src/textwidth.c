@@ -122,6 +122,18 @@ tw_take(const char *s, int w, int flags)
 	return i;
 }
 
+size_t
+tw_take_words(const char *s, int w, int flags)
+{
+	size_t take = tw_take(s, w, flags), sp;
+
+	if (s == NULL || s[take] == '\0' || s[take] == ' ')
+		return take;
+	for (sp = take; sp > 0 && s[sp] != ' '; sp--)
+		;
+	return sp > take / 2 ? sp : take;
+}
+
 /* Put the text (o bytes, cells used) in place: pad it to w cells on its side. */
 static int
 tw_pad(char *out, size_t o, int used, int w, int flags)

@@ -43,4 +43,11 @@ int tw_fit(const char *s, int w, int flags, char *out, size_t size);
  */
 size_t tw_take(const char *s, int w, int flags);
 
+/*
+ * tw_take(), ending between words: when the line goes on past a word cut at
+ * w, back to the last space, if that keeps more than half of the line. The
+ * space stays with what follows.
+ */
+size_t tw_take_words(const char *s, int w, int flags);
+
 #endif

@@ -115,6 +115,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k = tw_take(in, w, mw);
 	FUZZ_CHECK(k <= len, "took %zu of %zu bytes", k, len);
 	FUZZ_CHECK(w == 0 || len == 0 || k > 0, "took nothing with %d cells", w);
+	{
+		/* between words: tw_take's cut, or back at a space past its half */
+		size_t kw = tw_take_words(in, w, mw);
+
+		FUZZ_CHECK(kw == k || (kw < k && kw > k / 2 && in[kw] == ' '),
+		    "took %zu bytes between words, %zu in all", kw, k);
+	}
 	a = xmalloc(fullsize);
 	b = xmalloc(fullsize);
 	joined = xmalloc(2 * fullsize);

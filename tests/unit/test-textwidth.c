@@ -108,6 +108,9 @@ test_take(void)
 	is_int(tw_take(E_ACUTE "x", 1, 0), 3, "take: a letter with its mark");
 	is_int(tw_take(RLO "abc", 4, 0), 3, "take: an escape wider than the width whole, to move on");
 	is_int(tw_take("ab" RLO, 4, 0), 2, "take: never inside what becomes an escape");
+	is_int(tw_take_words("one two three", 10, 0), 7, "take words: back to the space before a cut word");
+	is_int(tw_take_words("one two", 7, 0), 7, "take words: the whole line when it fits");
+	is_int(tw_take_words("a verylongword", 10, 0), 10, "take words: a cut word when the space is in the first half");
 	is_int(tw_take("", 4, 0), 0, "take: nothing from nothing");
 	/* found by fuzz-textwidth: marks after a piece wider than the width */
 	is_int(tw_take("\xcc\x81\xcc\x81", 4, 0), 4, "take: marks stay with a piece wider than the width");

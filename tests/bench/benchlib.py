@@ -149,6 +149,15 @@ def record(name, value, unit, target, ok, note=""):
         "MET" if ok else ("n/a" if ok is None else "NOT MET"), note))
 
 
+def timed_snapshot(execmon, redis, stream, now_ms):
+    """`execmon snapshot` of stream (1 h window, now pinned) to /dev/null:
+    its wall seconds and peak RSS (KiB, from GNU time)."""
+    dt, p = timed(["/usr/bin/time", "-f", "%M", execmon, "snapshot", "--redis", redis.url,
+                   "--stream", stream, "--window", "1h", "--now", str(now_ms),
+                   "-o", "/dev/null"])
+    return dt, int(p.stderr.strip().splitlines()[-1])
+
+
 def peak_rss_kib(cmd):
     """Peak RSS (KiB) of a command that must succeed, from GNU time."""
     p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)

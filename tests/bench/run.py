@@ -40,7 +40,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 from benchlib import (BUILD, ROUNDS, TOP, Dash, Redis, Resp, build, free_port, in_pty,
                       load, loading, log, parse_stats, peak_rss_kib, record, results, run,
-                      timed)
+                      timed, timed_snapshot)
 import bench_window
 
 ENTRIES = int(os.environ.get("BENCH_ENTRIES", "1000000"))
@@ -88,11 +88,9 @@ def bench_ingest(execmon, bare, redis, n):
                        "--window", "2h", "--now", str(now_ms), "-o", "/dev/null",
                        "--count", str(n)])
         rec_t.append(dt)
-        dt, p = timed(["/usr/bin/time", "-f", "%M", execmon, "snapshot", "--redis", redis.url,
-                       "--stream", "bench:ingest", "--window", "1h", "--now", str(now_ms),
-                       "-o", "/dev/null"])
+        dt, peak = timed_snapshot(execmon, redis, "bench:ingest", now_ms)
         snap_t.append(dt)
-        peaks.append(int(p.stderr.strip().splitlines()[-1]))
+        peaks.append(peak)
     b, r, s = map(statistics.median, (bare_t, rec_t, snap_t))
     BARE_RATE = n / b
     SNAP_TIMES[:] = snap_t
@@ -119,11 +117,9 @@ def bench_ingest4(execmon, bare, gen, redis):
     for _ in range(ROUNDS):
         dt, _ = timed([bare, "127.0.0.1", str(redis.port), "bench:ingest4"])
         bare_t.append(dt)
-        dt, p = timed(["/usr/bin/time", "-f", "%M", execmon, "snapshot", "--redis", redis.url,
-                       "--stream", "bench:ingest4", "--window", "1h", "--now", str(now_ms),
-                       "-o", "/dev/null"])
+        dt, peak = timed_snapshot(execmon, redis, "bench:ingest4", now_ms)
         snap_t.append(dt)
-        peaks.append(int(p.stderr.strip().splitlines()[-1]))
+        peaks.append(peak)
     redis.cli("DEL", "bench:ingest4")
     b, s = statistics.median(bare_t), statistics.median(snap_t)
     record("1. snapshot entries/s, 4 events a run (ratio to bare)", b / s, "x", ">= 0.9",

@@ -375,16 +375,23 @@ alert_set_hint(struct alert_set *s, const struct metrics *m)
 	s->hint = m;
 }
 
+int64_t
+alert_replay_back_ms(const struct alert_config *c)
+{
+	int64_t back = 0;
+
+	for (size_t i = 0; i < c->nrules; i++)
+		if (!c->rules[i].off && c->rules[i].for_ms > back)
+			back = c->rules[i].for_ms;
+	return back + c->hold_ms + c->resolved_ms + ALERT_STEP_MS;
+}
+
 void
 alert_set_replay(struct alert_set *s, const struct store *st,
     const struct alert_env *env, int64_t now_ms, int whole)
 {
-	int64_t back = 0, t, stepms = ALERT_STEP_MS;
+	int64_t back = alert_replay_back_ms(s->cfg), t, stepms = ALERT_STEP_MS;
 
-	for (size_t i = 0; i < s->n; i++)
-		if (s->alerts[i].rule->for_ms > back)
-			back = s->alerts[i].rule->for_ms;
-	back += s->cfg->hold_ms + s->cfg->resolved_ms + ALERT_STEP_MS;
 	if (whole && env->window_ms > back)
 		back = env->window_ms;
 	if (back / ALERT_REPLAY_STEPS > stepms)

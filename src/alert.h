@@ -101,6 +101,8 @@ void alert_set_hint(struct alert_set *, const struct metrics *);
  */
 void alert_set_replay(struct alert_set *, const struct store *,
     const struct alert_env *, int64_t now_ms, int whole);
+/* How far back from now alert_set_replay() judges when not whole. */
+int64_t alert_replay_back_ms(const struct alert_config *);
 
 /* Every alert back to ok, never judged. */
 void alert_set_reset(struct alert_set *);

@@ -324,3 +324,20 @@ errors_json(const struct errors *e, size_t max)
 	}
 	return arr;
 }
+
+int
+errors_run_gives(const struct run *r)
+{
+	struct occ o;
+
+	if (r->status == RUN_FAILED)
+		return 1;
+	if (!(r->types & ((1u << EV_LLM_CALL) | (1u << EV_TOOL_CALL))))
+		return 0;
+	for (size_t i = 0; i < r->nlog; i++) {
+		if ((r->log[i].type == EV_LLM_CALL ||
+		    r->log[i].type == EV_TOOL_CALL) && log_occ(r, i, &o))
+			return 1;
+	}
+	return 0;
+}

@@ -92,6 +92,8 @@ void errors_free(struct errors *);
  * g (any time, not only in the window g was computed over).
  */
 int errors_run_matches(const struct run *r, const struct error_group *g);
+/* Whether r gives errors_compute() anything: it failed, or a call failed. */
+int errors_run_gives(const struct run *r);
 
 
 const char *errors_where_name(enum errors_where); /* run, llm, tool */

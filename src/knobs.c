@@ -15,6 +15,7 @@ static const struct {
 	{ "EXECMON_WS_HANGUP_S", offsetof(struct knobs, ws_hangup_s) },
 	{ "EXECMON_OTLP_BODY_TIMEOUT_S", offsetof(struct knobs, otlp_body_timeout_s) },
 	{ "EXECMON_OTLP_GRACE_MS", offsetof(struct knobs, otlp_grace_ms) },
+	{ "EXECMON_HOLD_ALL", offsetof(struct knobs, hold_all) },
 };
 
 void

@@ -12,6 +12,7 @@ struct knobs {
 	int ws_hangup_s;         /* EXECMON_WS_HANGUP_S: and hung up on after this, s */
 	int otlp_body_timeout_s; /* EXECMON_OTLP_BODY_TIMEOUT_S: a request body's deadline, s */
 	int otlp_grace_ms;       /* EXECMON_OTLP_GRACE_MS: a span waits this for its parent, ms */
+	int hold_all;            /* EXECMON_HOLD_ALL: a snapshot holds every run it reads */
 };
 
 /* Fill k from the environment. */

@@ -15,6 +15,7 @@
 #include "outfile.h"
 #include "report.h"
 #include "report-int.h"
+#include "snap-hold.h"
 #include "source.h"
 #include "source-kind.h"
 #include "store.h"
@@ -32,6 +33,7 @@ struct loader {
 	int64_t span_ms;
 	int64_t newest_ms;     /* newest event time so far (a replay's now) */
 	size_t runs_kept;      /* runs after the last eviction */
+	struct snap_hold *hold; /* NULL = none */
 };
 
 static void
@@ -43,6 +45,8 @@ to_store(struct collect *c, struct event *ev)
 	if (ev->ts_ms > l->newest_ms)
 		l->newest_ms = ev->ts_ms;
 	store_apply(l->st, ev);
+	if (l->hold != NULL)
+		snap_hold_tick(l->hold, l->st);
 	if (store_nruns(l->st) < 2 * l->runs_kept + 4096)
 		return;
 	/* now so far is never later than the final one: only less is dropped */
@@ -83,8 +87,15 @@ int
 report_load(const struct opts *o, struct store *st, int64_t span_ms,
     int summary, int64_t *now_out)
 {
+	return report_load_held(o, st, span_ms, summary, now_out, NULL);
+}
+
+int
+report_load_held(const struct opts *o, struct store *st, int64_t span_ms,
+    int summary, int64_t *now_out, struct snap_hold *hold)
+{
 	struct collect c;
-	struct loader l = { st, o, span_ms, 0, 0 };
+	struct loader l = { st, o, span_ms, 0, 0, hold };
 	int64_t now = o->now_ms ? o->now_ms : loop_now_ms();
 	int status;
 

@@ -14,5 +14,9 @@
  */
 int report_load(const struct opts *, struct store *, int64_t span_ms, int summary,
     int64_t *now_out);
+/* The same, letting runs go as hold says while it reads (snap-hold.h). */
+struct snap_hold;
+int report_load_held(const struct opts *, struct store *, int64_t span_ms,
+    int summary, int64_t *now_out, struct snap_hold *hold);
 
 #endif

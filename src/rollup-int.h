@@ -98,6 +98,8 @@ struct rqueue {            /* runs of one queue that started in a minute */
 struct rbucket {
 	int64_t t0;
 	int64_t tmin, tmax;    /* every time counted lies in [tmin, tmax] */
+	int64_t gtmin, gtmax;  /* the times evicted runs gave, while still
+	                          counted; gtmin > gtmax = none */
 	uint64_t total, completed, failed, cancelled, started;
 	uint64_t dist[DIST__COUNT];
 	rwide exec_sum, exec_sumsq, in, out, cost;
@@ -147,6 +149,7 @@ struct rollup {
 	int64_t horizon;       /* minutes before it are gone; INT64_MIN = none */
 	struct rgroups agents, ids, models, tools, kinds, queues;
 	struct pset live;      /* runs not finished */
+	uint64_t inexact;      /* rollup_inexact() */
 
 	/* the change in progress, between STORE_RUN_BEFORE and _AFTER */
 	struct rfin fin;

@@ -386,6 +386,8 @@ split(struct racc *a, struct rbucket *b)
 
 	memset(&mn, 0, sizeof mn);
 	mn.t0 = b->t0;
+	if (b->gtmin <= b->gtmax && b->gtmax > a->pfrom && b->gtmin <= a->now)
+		ru->inexact++;  /* an evicted run gave something this side */
 	while ((r = pset_next(&b->fins, &i)) != NULL) {
 		ru_fin_of(ru, r, &f);
 		if (f.t > a->from && f.t <= a->now)
@@ -698,5 +700,7 @@ metrics_compute(const struct store *st, const struct filter *f,
 
 	if (ru != NULL && (m = rollup_metrics(ru, st, f, now_ms, window_ms)) != NULL)
 		return m;
+	if (ru != NULL && store_evicted(st) > 0)
+		ru->inexact++;  /* the pass sees only the runs still held */
 	return metrics_compute_full(st, f, now_ms, window_ms);
 }

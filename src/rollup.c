@@ -263,8 +263,8 @@ bucket_make(struct rollup *ru, int64_t t)
 	ru->nb++;
 	b = ru->b[i] = xcalloc(1, sizeof *b);
 	b->t0 = metrics_floor_to(t, RU_MINUTE);
-	b->tmin = INT64_MAX;
-	b->tmax = INT64_MIN;
+	b->tmin = b->gtmin = INT64_MAX;
+	b->tmax = b->gtmax = INT64_MIN;
 	return b;
 }
 
@@ -356,6 +356,10 @@ listed(struct rbucket *b, struct pset *set, const struct run *r, int64_t t,
 {
 	if (mode == RU_GONE) {
 		pset_sub(set, r, 0);
+		if (t < b->gtmin)
+			b->gtmin = t;
+		if (t > b->gtmax)
+			b->gtmax = t;
 		return 0;
 	}
 	if (mode == RU_EXT)
@@ -676,6 +680,12 @@ struct rollup *
 rollup_of(const struct store *st)
 {
 	return store_watch_arg(st, rollup_watch);
+}
+
+uint64_t
+rollup_inexact(const struct rollup *ru)
+{
+	return ru != NULL ? ru->inexact : 0;
 }
 
 void

@@ -29,6 +29,13 @@ struct rollup *rollup_of(const struct store *st);
  * the reference engine.
  */
 void rollup_forget(struct rollup *, int64_t before_ms);
+/*
+ * Answers that may have missed runs evicted since they were counted: a
+ * minute split at a window's edge where an evicted run gave something
+ * inside the windows, or the reference pass over the runs held after some
+ * were evicted. 0 means every figure asked for so far was exact.
+ */
+uint64_t rollup_inexact(const struct rollup *);
 /* Minutes held, and the bytes the rollup takes (its own allocations). */
 size_t rollup_minutes(const struct rollup *);
 size_t rollup_bytes(const struct rollup *);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "snap-hold.h"
 #include "snapshot.h"
 #include "source.h"
 #include "xmalloc.h"
@@ -34,13 +35,20 @@ snap_match(const struct filter *f, const struct run *r)
 	return f == NULL || filter_match(f, r);
 }
 
-/* The one workspace_id among the runs that pass the filter, else null. */
+/*
+ * The one workspace_id among the runs that pass the filter, else null
+ * (with h, the runs it let go count too).
+ */
 static json_t *
-snap_workspace(const struct store *st, const struct filter *f)
+snap_workspace(const struct store *st, const struct filter *f,
+    const struct snap_hold *h)
 {
-	const char *ws = NULL;
+	int several;
+	const char *ws = snap_hold_workspace(h, &several);
 	size_t i, n = store_nruns(st);
 
+	if (several)
+		return json_null();
 	for (i = 0; i < n; i++) {
 		const struct run *r = store_run_at(st, i);
 
@@ -722,6 +730,13 @@ json_t *
 snapshot_build(const struct metrics *m, const struct store *st,
     const struct filter *f, const char *filter_expr)
 {
+	return snapshot_build_held(m, st, f, filter_expr, NULL);
+}
+
+json_t *
+snapshot_build_held(const struct metrics *m, const struct store *st,
+    const struct filter *f, const char *filter_expr, const struct snap_hold *h)
+{
 	json_t *o = json_object(), *win, *runs, *rc;
 	struct errors *errs;
 	const struct run **list;
@@ -732,7 +747,7 @@ snapshot_build(const struct metrics *m, const struct store *st,
 	snap_set(o, "generatedAt", snap_time(m->now_ms));
 	snap_timeframe(m->window_ms, tf, sizeof tf);
 	snap_set(o, "timeframe", json_string(tf));
-	snap_set(o, "workspaceId", snap_workspace(st, f));
+	snap_set(o, "workspaceId", snap_workspace(st, f, h));
 	win = json_object();
 	snap_set(win, "from", snap_time(m->now_ms - m->window_ms));
 	snap_set(win, "to", snap_time(m->now_ms));
@@ -764,7 +779,7 @@ snapshot_build(const struct metrics *m, const struct store *st,
 	snap_set(o, "runs", runs);
 	rc = json_object();
 	snap_set(rc, "unfinished", snap_count(counts[0]));
-	snap_set(rc, "finished", snap_count(counts[1]));
+	snap_set(rc, "finished", snap_count(counts[1] + snap_hold_finished(h)));
 	snap_set(o, "runCounts", rc);
 	snap_set(o, "flagged", snap_flagged(m));
 	snap_set(o, "flaggedTotal", snap_count(m->nflags));

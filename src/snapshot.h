@@ -35,6 +35,10 @@
  */
 json_t *snapshot_build(const struct metrics *, const struct store *,
     const struct filter *, const char *filter_expr);
+/* The same, for a reading that let runs go as it went (snap-hold.h). */
+struct snap_hold;
+json_t *snapshot_build_held(const struct metrics *, const struct store *,
+    const struct filter *, const char *filter_expr, const struct snap_hold *);
 
 /*
  * The runs to list at now_ms, passing filter (may be NULL): every queued or

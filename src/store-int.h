@@ -56,9 +56,16 @@ struct store {
 	uint64_t version;
 	uint64_t duplicates;
 	uint64_t evicted;
+	uint64_t *let_go;      /* store_evict_where's ids (id_hash, 0 as 1) */
+	size_t let_go_n, let_go_cap;
+	uint64_t *let_go_bits; /* a filter of them: let_go_cap / 4 words */
+	uint64_t revived;      /* runs made again for those ids */
 	uint64_t type_count[EV__COUNT];
 };
 
+
+/* Remove every run whose index is SIZE_MAX (store.c). */
+void store_remove_marked(struct store *);
 
 /* store-runs.c: slabs, the id index, the trace index. */
 /* The run with that id, or NULL. */

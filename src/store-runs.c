@@ -121,6 +121,77 @@ store_run_lookup(const struct store *st, const char *id)
 	return st->idtab[i];
 }
 
+/*
+ * The ids store_evict_where() let go: a set of their hashes (open
+ * addressing, at most half full). Two ids of one hash only make a revival
+ * seen where there was none, which costs the caller a second look, never a
+ * wrong figure. Every new run asks it, so a filter small enough to stay in
+ * the cache (two bits of 16 a hash, in one word) answers most of them.
+ */
+static uint64_t
+let_go_key(uint64_t h)
+{
+	return h != 0 ? h : 1;
+}
+
+static uint64_t
+let_go_mask(uint64_t h)
+{
+	return (1ULL << (h & 63)) | (1ULL << ((h >> 6) & 63));
+}
+
+static uint64_t *
+let_go_word(const struct store *st, uint64_t h)
+{
+	return &st->let_go_bits[(h >> 32) & (st->let_go_cap / 4 - 1)];
+}
+
+static int
+let_go_has(const struct store *st, uint64_t h)
+{
+	size_t mask = st->let_go_cap - 1, i;
+
+	if (st->let_go_n == 0)
+		return 0;
+	h = let_go_key(h);
+	if ((*let_go_word(st, h) & let_go_mask(h)) != let_go_mask(h))
+		return 0;
+	for (i = h & mask; st->let_go[i] != 0; i = (i + 1) & mask)
+		if (st->let_go[i] == h)
+			return 1;
+	return 0;
+}
+
+static void
+let_go_add(struct store *st, uint64_t h)
+{
+	size_t mask, i;
+
+	if ((st->let_go_n + 1) * 2 > st->let_go_cap) {
+		uint64_t *old = st->let_go;
+		size_t oldcap = st->let_go_cap;
+
+		st->let_go_cap = oldcap == 0 ? 1024 : oldcap * 2;
+		st->let_go = xcalloc(st->let_go_cap, sizeof *st->let_go);
+		free(st->let_go_bits);
+		st->let_go_bits = xcalloc(st->let_go_cap / 4,
+		    sizeof *st->let_go_bits);
+		st->let_go_n = 0;
+		for (i = 0; i < oldcap; i++)
+			if (old[i] != 0)
+				let_go_add(st, old[i]);
+		free(old);
+	}
+	h = let_go_key(h);
+	mask = st->let_go_cap - 1;
+	for (i = h & mask; st->let_go[i] != 0; i = (i + 1) & mask)
+		if (st->let_go[i] == h)
+			return;
+	st->let_go[i] = h;
+	*let_go_word(st, h) |= let_go_mask(h);
+	st->let_go_n++;
+}
+
 struct run *
 store_run_new(struct store *st, const char *id)
 {
@@ -146,6 +217,8 @@ store_run_new(struct store *st, const char *id)
 	memset(r, 0, sizeof *r);
 	r->id = strpool_get(st->strings, id);
 	r->id_hash = map_hash(id, strlen(id));
+	if (let_go_has(st, r->id_hash))
+		st->revived++;
 	if ((st->nid + 1) * 2 > st->idcap)
 		tab_grow(&st->idtab, &st->idtag, &st->idcap);
 	i = tab_slot(st->idtab, st->idtag, st->idcap, r->id_hash, id_match, id);
@@ -197,6 +270,34 @@ store_runs_done(struct store *st)
 	free(st->trtab);
 	free(st->trtag);
 	free(st->trace_out);
+	free(st->let_go);
+	free(st->let_go_bits);
+}
+
+size_t
+store_evict_where(struct store *st, int (*evict)(const struct run *, void *),
+    void *arg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < st->nruns; i++) {
+		struct run *r = st->runs[i];
+
+		if (run_is_finished(r) && evict(r, arg)) {
+			let_go_add(st, r->id_hash);
+			r->index = SIZE_MAX;
+			n++;
+		}
+	}
+	if (n > 0)
+		store_remove_marked(st);
+	return n;
+}
+
+uint64_t
+store_revived(const struct store *st)
+{
+	return st->revived;
 }
 
 /* The first run of the trace whose interned id is trace_id, or NULL. */

@@ -173,7 +173,7 @@ run_free(struct store *st, struct run *r)
 }
 
 /* Remove every run whose index is SIZE_MAX, keeping the others' order. */
-static void
+void
 store_remove_marked(struct store *st)
 {
 	struct run *r;

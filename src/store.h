@@ -259,6 +259,15 @@ void *store_watch_arg(const struct store *, store_watch_fn *fn);
 
 /* Evict finished runs whose last_ms < horizon_ms, with their logs. */
 void store_evict(struct store *, int64_t horizon_ms);
+/*
+ * Evict the finished runs for which evict(r, arg) says 1 (it may note what
+ * it lets go) and remember their ids: an event for one of them afterwards
+ * makes a new run, and counts in store_revived(). Returns how many went.
+ */
+size_t store_evict_where(struct store *,
+    int (*evict)(const struct run *r, void *arg), void *arg);
+/* New runs made for ids store_evict_where() had let go. */
+uint64_t store_revived(const struct store *);
 
 /*
  * Set the bound on runs held (default STORE_RUNS_MAX, at least 1); it is

@@ -1,0 +1,55 @@
+/* execmon - what a snapshot holds as it reads: the runs it can still show. */
+#ifndef EXECMON_SNAP_HOLD_H
+#define EXECMON_SNAP_HOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct alert_config;
+struct store;
+
+/*
+ * A snapshot shows its figures from the rollup (rollup.h), and of the runs
+ * only the unfinished ones, the newest finished ones, those that failed or
+ * whose calls failed (top errors), and how many finished. So while it reads
+ * it lets go of every other finished run once nothing more can arrive for
+ * it, keeping those that the rollup needs to split a minute at an edge of
+ * the window, of the window before it, or of an alert rule's window.
+ *
+ * What is let go is counted, so the snapshot is the one it would be with
+ * every run held, or the reading is done again holding them all: when a
+ * run let go gets another event, when the rollup could not answer exactly
+ * (rollup_inexact), or when now moved further than the bands assumed.
+ */
+struct snap_hold;
+
+/*
+ * For a snapshot of window_ms at now_ms (fixed: --now; else now_ms is when
+ * the reading began, and now is when it ends), showing keep finished runs,
+ * with the alert rules of alerts judged at the end.
+ */
+struct snap_hold *snap_hold_create(const struct alert_config *alerts,
+    int64_t window_ms, int64_t now_ms, int fixed, size_t keep);
+void snap_hold_free(struct snap_hold *);
+
+/* After each event applied to st: now and then, let go what it can. */
+void snap_hold_tick(struct snap_hold *, struct store *st);
+
+/* Runs let go so far. */
+uint64_t snap_hold_evicted(const struct snap_hold *);
+/*
+ * Whether what was let go leaves the snapshot at now_ms exact (after the
+ * figures, the lists and the alert rules were computed); if not, why, into
+ * buf.
+ */
+int snap_hold_exact(const struct snap_hold *, const struct store *st,
+    int64_t now_ms, char *buf, size_t size);
+/* Runs let go that finished in the window (the snapshot's runCounts). */
+uint64_t snap_hold_finished(const struct snap_hold *);
+/*
+ * The workspace_id of the runs let go: NULL when none had one; *several
+ * set when they had more than one.
+ */
+const char *snap_hold_workspace(const struct snap_hold *, int *several);
+
+#endif

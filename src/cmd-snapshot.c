@@ -37,12 +37,10 @@ mono_ns(void)
  * read every run) and now is known before the reading ends.
  */
 static int
-may_let_go(const struct opts *o, const struct filter *f, const struct store *st)
+may_let_go(const struct opts *o, const struct filter *f, const struct store *st,
+    const struct knobs *k)
 {
-	struct knobs k;
-
-	knobs_read(&k);
-	return !k.hold_all && rollup_of(st) != NULL && !filter_active(f) &&
+	return !k->hold_all && rollup_of(st) != NULL && !filter_active(f) &&
 	    f->text == NULL && (o->alerts == NULL || o->alerts->nbudgets == 0) &&
 	    (o->now_ms != 0 || !cli_specs_any(o, SK_FINITE));
 }
@@ -57,6 +55,7 @@ snapshot_read(const struct opts *o, struct filter *f, int let_go, json_t **jp,
     int *exact)
 {
 	struct snap_hold *hold = NULL;
+	struct knobs k;
 	struct store *st;
 	struct metrics *m;
 	json_t *j;
@@ -74,9 +73,10 @@ snapshot_read(const struct opts *o, struct filter *f, int let_go, json_t **jp,
 		store_set_bodies(st, STORE_BODIES_REREAD);
 	now = o->now_ms ? o->now_ms : loop_now_ms();
 	span = alerts_span_ms(o->alerts, o->window_ms, now);
-	if (let_go && may_let_go(o, f, st))
+	knobs_read(&k);
+	if (let_go && may_let_go(o, f, st, &k))
 		hold = snap_hold_create(o->alerts, o->window_ms, now,
-		    o->now_ms != 0, SNAPSHOT_RUNS_FINISHED);
+		    o->now_ms != 0, SNAPSHOT_RUNS_FINISHED, (size_t)k.hold_pass);
 	status = report_load_held(o, st, span, 1, &now, hold);
 	if (status != 0) {
 		snap_hold_free(hold);

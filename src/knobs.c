@@ -16,6 +16,7 @@ static const struct {
 	{ "EXECMON_OTLP_BODY_TIMEOUT_S", offsetof(struct knobs, otlp_body_timeout_s) },
 	{ "EXECMON_OTLP_GRACE_MS", offsetof(struct knobs, otlp_grace_ms) },
 	{ "EXECMON_HOLD_ALL", offsetof(struct knobs, hold_all) },
+	{ "EXECMON_HOLD_PASS", offsetof(struct knobs, hold_pass) },
 };
 
 void

@@ -13,6 +13,7 @@ struct knobs {
 	int otlp_body_timeout_s; /* EXECMON_OTLP_BODY_TIMEOUT_S: a request body's deadline, s */
 	int otlp_grace_ms;       /* EXECMON_OTLP_GRACE_MS: a span waits this for its parent, ms */
 	int hold_all;            /* EXECMON_HOLD_ALL: a snapshot holds every run it reads */
+	int hold_pass;           /* EXECMON_HOLD_PASS: and else lets runs go every this many new runs */
 };
 
 /* Fill k from the environment. */

@@ -45,8 +45,8 @@ to_store(struct collect *c, struct event *ev)
 	if (ev->ts_ms > l->newest_ms)
 		l->newest_ms = ev->ts_ms;
 	store_apply(l->st, ev);
-	if (l->hold != NULL)
-		snap_hold_tick(l->hold, l->st);
+	if (l->hold != NULL && snap_hold_due(l->hold, l->st))
+		snap_hold_pass(l->hold, l->st, loop_now_ms());
 	if (store_nruns(l->st) < 2 * l->runs_kept + 4096)
 		return;
 	/* now so far is never later than the final one: only less is dropped */

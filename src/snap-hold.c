@@ -9,7 +9,6 @@
 #include "alert-rule.h"
 #include "alert.h"
 #include "errors.h"
-#include "loop.h"
 #include "rollup.h"
 #include "snap-hold.h"
 #include "source.h"
@@ -41,6 +40,7 @@ struct snap_hold {
 	size_t nwindows;
 	int64_t promise;       /* the latest now the passes allowed for */
 	size_t next;           /* pass when this many runs are held */
+	size_t every;          /* growth between passes, at least */
 	uint64_t evicted, finished;
 	char *ws;
 	int ws_several;
@@ -66,7 +66,7 @@ add_window(struct snap_hold *h, int64_t w)
 
 struct snap_hold *
 snap_hold_create(const struct alert_config *alerts, int64_t window_ms,
-    int64_t now_ms, int fixed, size_t keep)
+    int64_t now_ms, int fixed, size_t keep, size_t every)
 {
 	struct snap_hold *h = xcalloc(1, sizeof *h);
 
@@ -75,7 +75,8 @@ snap_hold_create(const struct alert_config *alerts, int64_t window_ms,
 	h->fixed = fixed;
 	h->keep = keep;
 	h->promise = INT64_MAX;
-	h->next = HOLD_GROWTH;
+	h->every = every > 0 ? every : HOLD_GROWTH;
+	h->next = h->every;
 	add_window(h, window_ms);
 	if (alerts != NULL) {
 		h->back_ms = alert_replay_back_ms(alerts);
@@ -190,17 +191,21 @@ read_to(int64_t newest)
 	return to != INT64_MAX ? to : newest;
 }
 
+int
+snap_hold_due(const struct snap_hold *h, const struct store *st)
+{
+	return store_nruns(st) >= h->next;
+}
+
 void
-snap_hold_tick(struct snap_hold *h, struct store *st)
+snap_hold_pass(struct snap_hold *h, struct store *st, int64_t wall_ms)
 {
 	size_t i, n = store_nruns(st), ncand = 0;
 	const struct run **cand;
 	int64_t newest = INT64_MIN, now_hi;
 
-	if (n < h->next)
-		return;
 	cand = xcalloc(h->keep + 1, sizeof *cand);
-	now_hi = h->fixed ? h->now_lo : loop_now_ms() + HOLD_SLACK_MS;
+	now_hi = h->fixed ? h->now_lo : wall_ms + HOLD_SLACK_MS;
 	if (now_hi < h->now_lo)
 		now_hi = h->now_lo;
 	if (now_hi < h->promise)
@@ -235,7 +240,7 @@ snap_hold_tick(struct snap_hold *h, struct store *st)
 	h->evicted += store_evict_where(st, let_go, h);
 	free(cand);
 	n = store_nruns(st);
-	h->next = n + (n > HOLD_GROWTH ? n : HOLD_GROWTH);
+	h->next = n + (n > h->every ? n : h->every);
 }
 
 uint64_t

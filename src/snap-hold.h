@@ -26,14 +26,18 @@ struct snap_hold;
 /*
  * For a snapshot of window_ms at now_ms (fixed: --now; else now_ms is when
  * the reading began, and now is when it ends), showing keep finished runs,
- * with the alert rules of alerts judged at the end.
+ * with the alert rules of alerts judged at the end. A pass comes whenever
+ * the runs held have grown by every runs (0: the default, 16384) or have
+ * doubled, whichever is more.
  */
 struct snap_hold *snap_hold_create(const struct alert_config *alerts,
-    int64_t window_ms, int64_t now_ms, int fixed, size_t keep);
+    int64_t window_ms, int64_t now_ms, int fixed, size_t keep, size_t every);
 void snap_hold_free(struct snap_hold *);
 
-/* After each event applied to st: now and then, let go what it can. */
-void snap_hold_tick(struct snap_hold *, struct store *st);
+/* Whether, after an event applied to st, a pass is due. */
+int snap_hold_due(const struct snap_hold *, const struct store *st);
+/* A pass: let go what can be, wall_ms being the wall clock now. */
+void snap_hold_pass(struct snap_hold *, struct store *st, int64_t wall_ms);
 
 /* Runs let go so far. */
 uint64_t snap_hold_evicted(const struct snap_hold *);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "filter.h"
 #include "metrics.h"
 #include "rollup.h"
 #include "snapshot.h"
@@ -297,6 +298,32 @@ workload(uint64_t seed, int nruns, int64_t span)
 	    compare(st, latest + 4000, 5 * MIN_MS, "after eviction, later"),
 	    "seed %llu: after evicting runs older than two 5m windows, the same 5m figures",
 	    (unsigned long long)seed);
+	{
+		uint64_t x0 = rollup_inexact(ru);
+		struct metrics *m3;
+
+		m3 = metrics_compute(st, NULL, latest, 5 * MIN_MS);
+		metrics_free(m3);
+		ok(rollup_inexact(ru) == x0, "seed %llu: 5m windows split no minute an evicted run gave to: exact",
+		    (unsigned long long)seed);
+		m3 = metrics_compute(st, NULL, latest, 7 * MIN_MS);
+		metrics_free(m3);
+		ok(rollup_inexact(ru) > x0, "seed %llu: a 7m window's edge splits such a minute: said to be inexact",
+		    (unsigned long long)seed);
+		x0 = rollup_inexact(ru);
+		{
+			struct filter f;
+			char err[128];
+
+			ok(filter_parse(&f, "status=completed", err, sizeof err) == 0,
+			    "a filter parses");
+			m3 = metrics_compute(st, &f, latest, 5 * MIN_MS);
+			metrics_free(m3);
+			filter_done(&f);
+		}
+		ok(rollup_inexact(ru) > x0, "seed %llu: a filter after eviction (the reference pass over the runs held): said to be inexact",
+		    (unsigned long long)seed);
+	}
 	{
 		struct metrics *m = metrics_compute(st, NULL, latest, 24 * HOUR_MS);
 		struct metrics *m2 = metrics_compute_full(st, NULL, latest, 24 * HOUR_MS);

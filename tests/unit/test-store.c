@@ -844,6 +844,13 @@ test_workers(void)
 	store_free(st);
 }
 
+static int
+not_b(const struct run *r, void *arg)
+{
+	(void)arg;
+	return strcmp(r->id, "b") != 0;
+}
+
 static void
 test_evict(void)
 {
@@ -916,6 +923,35 @@ test_evict(void)
 	is_int(store_nruns(st) + store_evicted(st), 2000,
 	    "every run held or evicted");
 	ok(store_find(st, "x1999") != NULL, "the newest run is held");
+	store_free(st);
+
+	/* Letting go by a rule, and runs that come back. */
+	st = store_create();
+	apply(st, ev_new(EV_RUN_COMPLETED, "a", 10, 0, NULL));
+	apply(st, ev_new(EV_RUN_COMPLETED, "b", 20, 0, NULL));
+	apply(st, ev_new(EV_RUN_STARTED, "c", 30, 0, NULL));
+	apply(st, ev_new(EV_RUN_COMPLETED, "d", 40, 0, NULL));
+	is_int(store_evict_where(st, not_b, NULL), 2,
+	    "the rule lets the finished runs it names go (a, d)");
+	ok(store_find(st, "a") == NULL && store_find(st, "d") == NULL &&
+	    store_find(st, "b") != NULL && store_find(st, "c") != NULL,
+	    "b (kept by the rule) and c (unfinished) stay");
+	is_int(store_revived(st), 0, "none came back yet");
+	apply(st, ev_new(EV_LOG, "z", 50, 0, NULL));
+	apply(st, ev_new(EV_LOG, "b", 60, 0, NULL));
+	is_int(store_revived(st), 0, "a new id and a held one are not a return");
+	apply(st, ev_new(EV_LOG, "a", 70, 0, NULL));
+	is_int(store_revived(st), 1, "an event for a run let go is counted");
+	for (i = 0; i < 3000; i++) {
+		snprintf(id, sizeof id, "y%zu", i);
+		apply(st, ev_new(EV_RUN_COMPLETED, id, 100 + (int64_t)i, 0, NULL));
+	}
+	is_int(store_evict_where(st, not_b, NULL), 3000,
+	    "3000 more let go (the set grows)");
+	apply(st, ev_new(EV_LOG, "y1234", 5000, 0, NULL));
+	apply(st, ev_new(EV_LOG, "d", 5000, 0, NULL));
+	apply(st, ev_new(EV_LOG, "y999999", 5000, 0, NULL));
+	is_int(store_revived(st), 3, "returns are found after it grew: y1234, d");
 	store_free(st);
 }
 

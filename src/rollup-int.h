@@ -99,7 +99,11 @@ struct rbucket {
 	int64_t t0;
 	int64_t tmin, tmax;    /* every time counted lies in [tmin, tmax] */
 	int64_t gtmin, gtmax;  /* the times evicted runs gave, while still
-	                          counted; gtmin > gtmax = none */
+	                          counted, and not kept below; gtmin > gtmax = none */
+	struct rfin *kfin;     /* what evicted runs gave, kept (rollup_keep) */
+	struct rstart *kstart;
+	struct rcall *kcall;
+	uint32_t nkfin, capkfin, nkstart, capkstart, nkcall, capkcall;
 	uint64_t total, completed, failed, cancelled, started;
 	uint64_t dist[DIST__COUNT];
 	rwide exec_sum, exec_sumsq, in, out, cost;
@@ -150,6 +154,8 @@ struct rollup {
 	struct rgroups agents, ids, models, tools, kinds, queues;
 	struct pset live;      /* runs not finished */
 	uint64_t inexact;      /* rollup_inexact() */
+	int64_t (*keep)[2];    /* rollup_keep(): what evicted runs gave in these */
+	size_t nkeep;
 
 	/* the change in progress, between STORE_RUN_BEFORE and _AFTER */
 	struct rfin fin;

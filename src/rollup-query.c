@@ -372,7 +372,31 @@ call_w(struct racc *a, const struct rcall *c)
 		    (uint32_t)c->kind, 1);
 }
 
-/* A minute an edge cuts: its runs, each on its side. */
+/* A finish in a minute an edge cuts, on its side. */
+static void
+split_fin(struct racc *a, const struct rfin *f, struct minute *mn)
+{
+	if (f->t > a->from && f->t <= a->now)
+		fin_w(a, f, mn);
+	else if (f->t > a->pfrom && f->t <= a->from)
+		fin_p(a, f);
+}
+
+/* A start in a minute an edge cuts: counted when in the window. */
+static void
+split_start(struct racc *a, const struct rstart *s, struct minute *mn)
+{
+	if (s->t <= a->from || s->t > a->now)
+		return;
+	mn->started++;
+	if (s->queue >= 0) {
+		a->qu = dense(a->qu, &a->nqu, (size_t)s->queue, sizeof *a->qu);
+		a->qu[s->queue].wait_n++;
+		a->qu[s->queue].wait_sum += s->wait;
+	}
+}
+
+/* A minute an edge cuts: its runs and what evicted ones left, each on its side. */
 static void
 split(struct racc *a, struct rbucket *b)
 {
@@ -390,24 +414,17 @@ split(struct racc *a, struct rbucket *b)
 		ru->inexact++;  /* an evicted run gave something this side */
 	while ((r = pset_next(&b->fins, &i)) != NULL) {
 		ru_fin_of(ru, r, &f);
-		if (f.t > a->from && f.t <= a->now)
-			fin_w(a, &f, &mn);
-		else if (f.t > a->pfrom && f.t <= a->from)
-			fin_p(a, &f);
+		split_fin(a, &f, &mn);
 	}
+	for (k = 0; k < b->nkfin; k++)
+		split_fin(a, &b->kfin[k], &mn);
 	i = 0;
 	while ((r = pset_next(&b->starts, &i)) != NULL) {
 		ru_start_of(ru, r, &s);
-		if (s.t <= a->from || s.t > a->now)
-			continue;
-		mn.started++;
-		if (s.queue >= 0) {
-			a->qu = dense(a->qu, &a->nqu, (size_t)s.queue,
-			    sizeof *a->qu);
-			a->qu[s.queue].wait_n++;
-			a->qu[s.queue].wait_sum += s.wait;
-		}
+		split_start(a, &s, &mn);
 	}
+	for (k = 0; k < b->nkstart; k++)
+		split_start(a, &b->kstart[k], &mn);
 	lo = b->t0 > a->from ? b->t0 : a->from + 1;
 	hi = b->t0 + RU_MINUTE - 1 < a->now ? b->t0 + RU_MINUTE - 1 : a->now;
 	i = 0;
@@ -416,6 +433,9 @@ split(struct racc *a, struct rbucket *b)
 		for (k = 0; k < n; k++)
 			call_w(a, &ru->nc[k]);
 	}
+	for (k = 0; k < b->nkcall; k++)
+		if (b->kcall[k].t >= lo && b->kcall[k].t <= hi)
+			call_w(a, &b->kcall[k]);
 	push_minute(a, &mn);
 }
 

@@ -291,6 +291,9 @@ bucket_free(struct rbucket *b)
 	pset_done(&b->fins);
 	pset_done(&b->starts);
 	pset_done(&b->calls);
+	free(b->kfin);
+	free(b->kstart);
+	free(b->kcall);
 	free(b);
 }
 
@@ -356,10 +359,6 @@ listed(struct rbucket *b, struct pset *set, const struct run *r, int64_t t,
 {
 	if (mode == RU_GONE) {
 		pset_sub(set, r, 0);
-		if (t < b->gtmin)
-			b->gtmin = t;
-		if (t > b->gtmax)
-			b->gtmax = t;
 		return 0;
 	}
 	if (mode == RU_EXT)
@@ -504,13 +503,42 @@ bucket_for(struct rollup *ru, int64_t t, int mode)
 	return mode == RU_ADD ? bucket_make(ru, t) : ru_bucket(ru, t);
 }
 
+/*
+ * An evicted run's value at t in b: kept as a record when t is in a span of
+ * rollup_keep (1), else only its time is noted (0).
+ */
+static int
+gone_kept(const struct rollup *ru, struct rbucket *b, int64_t t)
+{
+	for (size_t i = 0; i < ru->nkeep; i++)
+		if (t >= ru->keep[i][0] && t <= ru->keep[i][1])
+			return 1;
+	if (t < b->gtmin)
+		b->gtmin = t;
+	if (t > b->gtmax)
+		b->gtmax = t;
+	return 0;
+}
+
+#define KEEP(b, arr, n, cap, v) do {                                     \
+	if ((b)->n == (b)->cap) {                                        \
+		(b)->cap = (b)->cap ? 2 * (b)->cap : 4;                  \
+		(b)->arr = xreallocarray((b)->arr, (b)->cap,             \
+		    sizeof *(b)->arr);                                   \
+	}                                                                \
+	(b)->arr[(b)->n++] = *(v);                                       \
+} while (0)
+
 static void
 fin_apply(struct rollup *ru, const struct run *r, const struct rfin *f, int mode)
 {
 	struct rbucket *b;
 
-	if (f->on && (b = bucket_for(ru, f->t, mode)) != NULL)
-		apply_fin(b, r, f, mode);
+	if (!f->on || (b = bucket_for(ru, f->t, mode)) == NULL)
+		return;
+	apply_fin(b, r, f, mode);
+	if (mode == RU_GONE && gone_kept(ru, b, f->t))
+		KEEP(b, kfin, nkfin, capkfin, f);
 }
 
 static void
@@ -519,8 +547,11 @@ start_apply(struct rollup *ru, const struct run *r, const struct rstart *s,
 {
 	struct rbucket *b;
 
-	if (s->on && (b = bucket_for(ru, s->t, mode)) != NULL)
-		apply_start(b, r, s, mode);
+	if (!s->on || (b = bucket_for(ru, s->t, mode)) == NULL)
+		return;
+	apply_start(b, r, s, mode);
+	if (mode == RU_GONE && gone_kept(ru, b, s->t))
+		KEEP(b, kstart, nkstart, capkstart, s);
 }
 
 static void
@@ -530,8 +561,11 @@ calls_apply(struct rollup *ru, const struct run *r, const struct rcall *c,
 	struct rbucket *b;
 
 	for (size_t i = 0; i < n; i++) {
-		if ((b = bucket_for(ru, c[i].t, mode)) != NULL)
-			apply_call(b, r, &c[i], mode);
+		if ((b = bucket_for(ru, c[i].t, mode)) == NULL)
+			continue;
+		apply_call(b, r, &c[i], mode);
+		if (mode == RU_GONE && gone_kept(ru, b, c[i].t))
+			KEEP(b, kcall, nkcall, capkcall, &c[i]);
 	}
 }
 
@@ -651,6 +685,7 @@ rollup_free(void *arg)
 	groups_done(&ru->kinds);
 	groups_done(&ru->queues);
 	pset_done(&ru->live);
+	free(ru->keep);
 	free(ru->pc);
 	free(ru->nc);
 	free(ru);
@@ -680,6 +715,18 @@ struct rollup *
 rollup_of(const struct store *st)
 {
 	return store_watch_arg(st, rollup_watch);
+}
+
+void
+rollup_keep(struct rollup *ru, const int64_t (*spans)[2], size_t n)
+{
+	if (ru == NULL)
+		return;
+	free(ru->keep);
+	ru->keep = n > 0 ? xreallocarray(NULL, n, sizeof *ru->keep) : NULL;
+	if (n > 0)
+		memcpy(ru->keep, spans, n * sizeof *ru->keep);
+	ru->nkeep = n;
 }
 
 uint64_t
@@ -742,6 +789,8 @@ rollup_bytes(const struct rollup *ru)
 			    b->to[j].capkinds * sizeof(struct rcount);
 		n += (b->fins.cap + b->starts.cap + b->calls.cap) *
 		    (sizeof(void *) + sizeof(uint32_t));
+		n += b->capkfin * sizeof *b->kfin + b->capkstart *
+		    sizeof *b->kstart + b->capkcall * sizeof *b->kcall;
 	}
 	return n;
 }

@@ -36,6 +36,13 @@ void rollup_forget(struct rollup *, int64_t before_ms);
  * were evicted. 0 means every figure asked for so far was exact.
  */
 uint64_t rollup_inexact(const struct rollup *);
+/*
+ * From now on, what a run evicted gave at a time within one of the n spans
+ * [lo, hi] (inclusive) is kept beside its minute (a record of tens of bytes,
+ * not the run), so that a window's edge in that minute is still split
+ * exactly; what it gave elsewhere is counted only. n = 0: nothing kept.
+ */
+void rollup_keep(struct rollup *, const int64_t (*spans)[2], size_t n);
 /* Minutes held, and the bytes the rollup takes (its own allocations). */
 size_t rollup_minutes(const struct rollup *);
 size_t rollup_bytes(const struct rollup *);

@@ -28,10 +28,6 @@
 #define HOLD_GROWTH 16384
 #define HOLD_WINDOWS_MAX 16
 
-struct band {
-	int64_t lo, hi;
-};
-
 struct snap_hold {
 	int64_t window_ms, now_lo, back_ms;
 	int fixed;
@@ -46,7 +42,7 @@ struct snap_hold {
 	int ws_several;
 
 	/* one pass */
-	struct band bands[1 + 2 * HOLD_WINDOWS_MAX];
+	int64_t bands[1 + 2 * HOLD_WINDOWS_MAX][2]; /* kept by the rollup */
 	size_t nbands;
 	int64_t settle, fin_lo;
 	const struct run *cut; /* the keep-th newest finished, NULL = fewer */
@@ -134,25 +130,18 @@ heap_offer(const struct run **heap, size_t *n, size_t k, const struct run *r)
 }
 
 static int
-in_band(const struct snap_hold *h, const struct run *r)
-{
-	for (size_t i = 0; i < h->nbands; i++)
-		if (r->last_ms >= h->bands[i].lo && r->first_ms <= h->bands[i].hi)
-			return 1;
-	return 0;
-}
-
-static int
 let_go(const struct run *r, void *arg)
 {
 	struct snap_hold *h = arg;
 	int in_window;
 
 	if (r->first_ms <= 0 || r->finished_ms <= 0 || r->last_ms >= h->settle ||
-	    r->cost_estimated ||
-	    in_band(h, r))
+	    r->cost_estimated || r->finished_ms > h->now_lo)
+		return 0;       /* may change, or be live at now */
+	/* without --now, whether a run near the window's start is in it waits for now */
+	if (!h->fixed && r->finished_ms > h->now_lo - h->window_ms -
+	    HOLD_EDGE_MS && r->finished_ms <= h->fin_lo + HOLD_EDGE_MS)
 		return 0;
-	/* out of the bands: in the window exactly when it finished after fin_lo */
 	in_window = r->finished_ms > h->fin_lo;
 	if (in_window && (h->cut == NULL || newer(r, h->cut) <= 0))
 		return 0;
@@ -191,6 +180,14 @@ read_to(int64_t newest)
 	return to != INT64_MAX ? to : newest;
 }
 
+static void
+band(struct snap_hold *h, int64_t lo, int64_t hi)
+{
+	h->bands[h->nbands][0] = lo;
+	h->bands[h->nbands][1] = hi;
+	h->nbands++;
+}
+
 int
 snap_hold_due(const struct snap_hold *h, const struct store *st)
 {
@@ -225,18 +222,17 @@ snap_hold_pass(struct snap_hold *h, struct store *st, int64_t wall_ms)
 	h->settle = read_to(newest) - HOLD_SETTLE_MS;
 	/* the edges any figure asked for at the end can cut a minute at */
 	h->nbands = 0;
-	h->bands[h->nbands++] = (struct band){
-		h->now_lo - h->back_ms - HOLD_EDGE_MS, INT64_MAX };
+	band(h, h->now_lo - h->back_ms - HOLD_EDGE_MS, INT64_MAX);
 	for (i = 0; i < h->nwindows; i++) {
 		int64_t w = h->windows[i];
 
-		h->bands[h->nbands++] = (struct band){
-			h->now_lo - h->back_ms - w - HOLD_EDGE_MS,
-			now_hi - w + HOLD_EDGE_MS };
-		h->bands[h->nbands++] = (struct band){
-			h->now_lo - h->back_ms - 2 * w - HOLD_EDGE_MS,
-			now_hi - 2 * w + HOLD_EDGE_MS };
+		band(h, h->now_lo - h->back_ms - w - HOLD_EDGE_MS,
+		    now_hi - w + HOLD_EDGE_MS);
+		band(h, h->now_lo - h->back_ms - 2 * w - HOLD_EDGE_MS,
+		    now_hi - 2 * w + HOLD_EDGE_MS);
 	}
+	/* what the runs let go gave there stays, as records beside the minutes */
+	rollup_keep(rollup_of(st), (const int64_t (*)[2])h->bands, h->nbands);
 	h->evicted += store_evict_where(st, let_go, h);
 	free(cand);
 	n = store_nruns(st);

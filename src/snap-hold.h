@@ -13,13 +13,15 @@ struct store;
  * only the unfinished ones, the newest finished ones, those that failed or
  * whose calls failed (top errors), and how many finished. So while it reads
  * it lets go of every other finished run once nothing more can arrive for
- * it, keeping those that the rollup needs to split a minute at an edge of
- * the window, of the window before it, or of an alert rule's window.
+ * it. Where a window's edge can fall at the end (the snapshot's window, the
+ * one before it, an alert rule's), what a run let go gave is kept beside
+ * its minute as a record (rollup_keep), so that the edge still splits the
+ * minute exactly.
  *
  * What is let go is counted, so the snapshot is the one it would be with
  * every run held, or the reading is done again holding them all: when a
  * run let go gets another event, when the rollup could not answer exactly
- * (rollup_inexact), or when now moved further than the bands assumed.
+ * (rollup_inexact), or when now moved further than the passes allowed for.
  */
 struct snap_hold;
 

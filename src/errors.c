@@ -54,7 +54,25 @@ struct ctx {
 	const struct run **last_run; /* per group: the run last counted */
 	size_t cap;
 	char norm[ERRORS_MESSAGE_MAX];
+	struct map *own;       /* errors_acc: copies of what is borrowed */
+	size_t *touched;       /* errors_acc: groups the run counted in */
+	size_t ntouched, captouched;
 };
+
+/* What a group borrows from r: with c->own, a copy that outlives r. */
+static const char *
+keep(struct ctx *c, const char *s)
+{
+	char *copy;
+
+	if (c->own == NULL || s == NULL)
+		return s;
+	if ((copy = map_get(c->own, s)) != NULL)
+		return copy;
+	copy = xstrdup(s);
+	map_put(c->own, copy, copy);
+	return copy;
+}
 
 static void
 key_of(const struct occ *o, const char *norm, char **key)
@@ -107,6 +125,14 @@ add(struct ctx *c, const struct run *r, const struct occ *o)
 	if (c->last_run[i] != r) {
 		c->last_run[i] = r;
 		g->runs++;
+		if (c->own != NULL) {
+			if (c->ntouched == c->captouched) {
+				c->captouched = c->captouched ? 2 * c->captouched : 8;
+				c->touched = xreallocarray(c->touched,
+				    c->captouched, sizeof *c->touched);
+			}
+			c->touched[c->ntouched++] = i;
+		}
 	}
 	if (o->ts_ms > g->last_ms)
 		g->last_ms = o->ts_ms;
@@ -123,13 +149,13 @@ add(struct ctx *c, const struct run *r, const struct occ *o)
 			free(g->example);
 			g->example = xstrdup(line);
 			g->first_ms = o->ts_ms;
-			g->first_run = r->id;
+			g->first_run = keep(c, r->id);
 		}
 	}
-	names_add(&g->agents, r->agent_name != NULL ? r->agent_name :
-	    r->agent_id);
-	names_add(&g->models, o->model);
-	names_add(&g->tools, o->tool);
+	names_add(&g->agents, keep(c, r->agent_name != NULL ? r->agent_name :
+	    r->agent_id));
+	names_add(&g->models, keep(c, o->model));
+	names_add(&g->tools, keep(c, o->tool));
 	return g;
 }
 
@@ -150,62 +176,160 @@ group_cmp(const void *a, const void *b)
 	return strcmp(x->message, y->message);
 }
 
+/* Count what r shows in (from, now] when it passes f. */
+static void
+visit(struct ctx *c, const struct run *r, const struct filter *f)
+{
+	struct error_group *g;
+	struct occ o;
+	int64_t now_ms = c->e->now_ms, from = now_ms - c->e->window_ms;
+	uint32_t logged = (1u << EV_LLM_CALL) | (1u << EV_TOOL_CALL);
+	size_t lo, hi, mid, at;
+
+	if (r->first_ms > now_ms || r->last_ms <= from ||
+	    (f != NULL && !filter_match(f, r)))
+		return;
+	if (r->status == RUN_FAILED && r->finished_ms > from &&
+	    r->finished_ms <= now_ms) {
+		run_occ(r, &o);
+		g = add(c, r, &o);
+		for (at = 0; g != NULL && at < r->nlog; at++) {
+			struct occ t;
+
+			if (r->log[at].type == EV_TOOL_CALL &&
+			    log_occ(r, at, &t))
+				names_add(&g->tools, keep(c, t.tool));
+		}
+	}
+	if (!(r->types & logged))
+		return;
+	lo = 0;
+	hi = r->first_ms > from ? 0 : r->nlog;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (r->log[mid].ts_ms <= from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (at = lo; at < r->nlog && r->log[at].ts_ms <= now_ms; at++) {
+		if (log_occ(r, at, &o))
+			add(c, r, &o);
+	}
+}
+
+static void
+ctx_init(struct ctx *c, int64_t now_ms, int64_t window_ms)
+{
+	memset(c, 0, sizeof *c);
+	c->e = xcalloc(1, sizeof *c->e);
+	c->index = map_create();
+	c->e->now_ms = now_ms;
+	c->e->window_ms = window_ms;
+}
+
+/* The groups in order; the context is done with. */
+static struct errors *
+ctx_finish(struct ctx *c)
+{
+	struct errors *e = c->e;
+
+	if (e->ngroups > 1)
+		qsort(e->groups, e->ngroups, sizeof *e->groups, group_cmp);
+	map_free(c->index);
+	free(c->last_run);
+	c->e = NULL;
+	c->index = NULL;
+	c->last_run = NULL;
+	return e;
+}
+
 struct errors *
 errors_compute(const struct store *st, const struct filter *f, int64_t now_ms,
     int64_t window_ms)
 {
+	return errors_compute_from(st, f, now_ms, window_ms, NULL);
+}
+
+struct errors_acc {
 	struct ctx c;
-	struct errors *e = xcalloc(1, sizeof *e);
-	struct error_group *g;
-	struct occ o;
-	int64_t from = now_ms - window_ms;
-	uint32_t logged = (1u << EV_LLM_CALL) | (1u << EV_TOOL_CALL);
-	size_t i, n = store_nruns(st), lo, hi, mid, at;
+	struct map *copies;    /* c.own while runs are added: freed last */
+	int bad;               /* the answer may differ from every run held */
+};
 
-	memset(&c, 0, sizeof c);
-	c.e = e;
-	c.index = map_create();
-	e->now_ms = now_ms;
-	e->window_ms = window_ms;
-	for (i = 0; i < n; i++) {
-		const struct run *r = store_run_at(st, i);
+struct errors_acc *
+errors_acc_create(int64_t now_ms, int64_t window_ms)
+{
+	struct errors_acc *a = xcalloc(1, sizeof *a);
 
-		if (r->first_ms > now_ms || r->last_ms <= from ||
-		    (f != NULL && !filter_match(f, r)))
-			continue;
-		if (r->status == RUN_FAILED && r->finished_ms > from &&
-		    r->finished_ms <= now_ms) {
-			run_occ(r, &o);
-			g = add(&c, r, &o);
-			for (at = 0; g != NULL && at < r->nlog; at++) {
-				struct occ t;
+	ctx_init(&a->c, now_ms, window_ms);
+	a->c.own = a->copies = map_create();
+	return a;
+}
 
-				if (r->log[at].type == EV_TOOL_CALL &&
-				    log_occ(r, at, &t))
-					names_add(&g->tools, t.tool);
-			}
-		}
-		if (!(r->types & logged))
-			continue;
-		lo = 0;
-		hi = r->first_ms > from ? 0 : r->nlog;
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			if (r->log[mid].ts_ms <= from)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (at = lo; at < r->nlog && r->log[at].ts_ms <= now_ms; at++) {
-			if (log_occ(r, at, &o))
-				add(&c, r, &o);
-		}
+void
+errors_acc_add(struct errors_acc *a, const struct run *r)
+{
+	if (a->c.e == NULL) {
+		a->bad = 1;
+		return;
 	}
-	if (e->ngroups > 1)
-		qsort(e->groups, e->ngroups, sizeof *e->groups, group_cmp);
-	map_free(c.index);
-	free(c.last_run);
-	return e;
+	a->c.ntouched = 0;
+	visit(&a->c, r, NULL);
+	/* r goes: a run at its address later is another run */
+	for (size_t i = 0; i < a->c.ntouched; i++)
+		a->c.last_run[a->c.touched[i]] = NULL;
+	a->c.ntouched = 0;
+}
+
+int
+errors_acc_exact(const struct errors_acc *a)
+{
+	return a == NULL || !a->bad;
+}
+
+void
+errors_acc_free(struct errors_acc *a)
+{
+	size_t i = 0;
+	const char *k;
+	void *v;
+
+	if (a == NULL)
+		return;
+	if (a->c.e != NULL)
+		errors_free(ctx_finish(&a->c));
+	while (map_next(a->copies, &i, &k, &v))
+		free(v);
+	map_free(a->copies);
+	free(a->c.touched);
+	free(a);
+}
+
+struct errors *
+errors_compute_from(const struct store *st, const struct filter *f,
+    int64_t now_ms, int64_t window_ms, struct errors_acc *acc)
+{
+	struct ctx fresh, *c = &fresh;
+	size_t i, n = store_nruns(st);
+	uint64_t before = 0;
+
+	if (acc != NULL && acc->c.e != NULL && acc->c.e->now_ms == now_ms &&
+	    acc->c.e->window_ms == window_ms && !filter_active(f)) {
+		c = &acc->c;
+		before = c->e->total;
+		c->own = NULL;  /* the held runs outlive the answer */
+	} else {
+		if (acc != NULL && (acc->c.e == NULL || acc->c.e->total > 0))
+			acc->bad = 1;
+		ctx_init(c, now_ms, window_ms);
+	}
+	for (i = 0; i < n; i++)
+		visit(c, store_run_at(st, i), f);
+	/* beyond the bound, which groups were made follows the visiting order */
+	if (c != &fresh && before > 0 && c->e->other > 0)
+		acc->bad = 1;
+	return ctx_finish(c);
 }
 
 void

@@ -83,6 +83,23 @@ struct errors {
 
 struct errors *errors_compute(const struct store *, const struct filter *,
     int64_t now_ms, int64_t window_ms);
+
+/*
+ * The same over runs that are no longer all held: an errors_acc counts each
+ * run as it goes (keeping copies of the names it borrows), and
+ * errors_compute_from() goes on from there over the runs held, giving what
+ * errors_compute() would have given had they all been (acc is then used up;
+ * free it after the answer). Beyond ERRORS_GROUPS_MAX groups, which were
+ * made depends on the order runs were seen in: errors_acc_exact() then says
+ * 0, as it does when acc was asked for another window or with a filter.
+ */
+struct errors_acc;
+struct errors_acc *errors_acc_create(int64_t now_ms, int64_t window_ms);
+void errors_acc_add(struct errors_acc *, const struct run *r);
+struct errors *errors_compute_from(const struct store *, const struct filter *,
+    int64_t now_ms, int64_t window_ms, struct errors_acc *acc);
+int errors_acc_exact(const struct errors_acc *);
+void errors_acc_free(struct errors_acc *);
 void errors_free(struct errors *);
 
 

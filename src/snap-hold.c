@@ -40,6 +40,7 @@ struct snap_hold {
 	uint64_t evicted, finished;
 	char *ws;
 	int ws_several;
+	struct errors_acc *errs; /* the top errors of runs let go (--now) */
 
 	/* one pass */
 	int64_t bands[1 + 2 * HOLD_WINDOWS_MAX][2]; /* kept by the rollup */
@@ -74,6 +75,8 @@ snap_hold_create(const struct alert_config *alerts, int64_t window_ms,
 	h->every = every > 0 ? every : HOLD_GROWTH;
 	h->next = h->every;
 	add_window(h, window_ms);
+	if (fixed)
+		h->errs = errors_acc_create(now_ms, window_ms);
 	if (alerts != NULL) {
 		h->back_ms = alert_replay_back_ms(alerts);
 		for (size_t i = 0; i < alerts->nrules; i++)
@@ -89,6 +92,7 @@ snap_hold_free(struct snap_hold *h)
 	if (h == NULL)
 		return;
 	free(h->ws);
+	errors_acc_free(h->errs);
 	free(h);
 }
 
@@ -145,8 +149,12 @@ let_go(const struct run *r, void *arg)
 	in_window = r->finished_ms > h->fin_lo;
 	if (in_window && (h->cut == NULL || newer(r, h->cut) <= 0))
 		return 0;
-	if (errors_run_gives(r))
-		return 0;
+	if (errors_run_gives(r)) {
+		/* counted now, when now is known and no event of it can be after */
+		if (h->errs == NULL || r->last_ms > h->now_lo)
+			return 0;
+		errors_acc_add(h->errs, r);
+	}
 	h->finished += in_window;
 	if (r->workspace_id != NULL) {
 		if (h->ws == NULL)
@@ -256,6 +264,8 @@ snap_hold_exact(const struct snap_hold *h, const struct store *st,
 		    (unsigned long long)store_revived(st));
 	else if (rollup_inexact(rollup_of(st)) != 0)
 		snprintf(buf, size, "a figure needed runs let go");
+	else if (!errors_acc_exact(h->errs))
+		snprintf(buf, size, "the top errors needed runs let go");
 	else if (now_ms > h->promise || now_ms < h->now_lo)
 		snprintf(buf, size, "the reading ended later than allowed for");
 	else
@@ -274,4 +284,10 @@ snap_hold_workspace(const struct snap_hold *h, int *several)
 {
 	*several = h != NULL && h->ws_several;
 	return h != NULL ? h->ws : NULL;
+}
+
+struct errors_acc *
+snap_hold_errors(const struct snap_hold *h)
+{
+	return h != NULL ? h->errs : NULL;
 }

@@ -6,22 +6,24 @@
 #include <stdint.h>
 
 struct alert_config;
+struct errors_acc;
 struct store;
 
 /*
  * A snapshot shows its figures from the rollup (rollup.h), and of the runs
- * only the unfinished ones, the newest finished ones, those that failed or
- * whose calls failed (top errors), and how many finished. So while it reads
- * it lets go of every other finished run once nothing more can arrive for
- * it. Where a window's edge can fall at the end (the snapshot's window, the
+ * only the unfinished ones, the newest finished ones, the top errors and
+ * how many finished. So while it reads it lets go of every other finished
+ * run once nothing more can arrive for it. Where a window's edge can fall at the end (the snapshot's window, the
  * one before it, an alert rule's), what a run let go gave is kept beside
  * its minute as a record (rollup_keep), so that the edge still splits the
- * minute exactly.
+ * minute exactly; with --now, the errors a run let go shows are counted
+ * as it goes (errors_acc), else runs with errors are held.
  *
  * What is let go is counted, so the snapshot is the one it would be with
  * every run held, or the reading is done again holding them all: when a
  * run let go gets another event, when the rollup could not answer exactly
- * (rollup_inexact), or when now moved further than the passes allowed for.
+ * (rollup_inexact), when the top errors could not be counted apart
+ * (errors_acc_exact), or when now moved further than the passes allowed for.
  */
 struct snap_hold;
 
@@ -57,5 +59,7 @@ uint64_t snap_hold_finished(const struct snap_hold *);
  * set when they had more than one.
  */
 const char *snap_hold_workspace(const struct snap_hold *, int *several);
+/* The top errors of the runs let go, for errors_compute_from(); NULL = none. */
+struct errors_acc *snap_hold_errors(const struct snap_hold *);
 
 #endif

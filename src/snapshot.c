@@ -783,7 +783,8 @@ snapshot_build_held(const struct metrics *m, const struct store *st,
 	snap_set(o, "runCounts", rc);
 	snap_set(o, "flagged", snap_flagged(m));
 	snap_set(o, "flaggedTotal", snap_count(m->nflags));
-	errs = errors_compute(st, f, m->now_ms, m->window_ms);
+	errs = errors_compute_from(st, f, m->now_ms, m->window_ms,
+	    snap_hold_errors(h));
 	snap_set(o, "topErrors", errors_json(errs, SNAPSHOT_TOP_ERRORS));
 	snap_set(o, "topErrorsTotal", snap_count(errs->ngroups));
 	errors_free(errs);

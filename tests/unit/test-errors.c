@@ -40,6 +40,8 @@ put(struct store *st, enum event_type type, const char *run, int64_t ts, ...)
 	va_start(ap, ts);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
+		if (v == NULL)
+			continue; /* a field left out */
 #define F(name) if (strcmp(k, #name) == 0) ev.name = xstrdup(v); else
 		F(agent_name) F(agent_id) F(model_id) F(tool_id) F(outcome)
 		F(error_kind) F(error_class) F(error_message) F(message)
@@ -370,6 +372,123 @@ test_order(void)
 	store_free(b);
 }
 
+/* Runs of every kind of error, some of them outside the window. */
+static void
+acc_runs(struct store *st, int from, int to)
+{
+	char run[32], msg[64], agent[32], cls[16];
+
+	for (int i = from; i < to; i++) {
+		int64_t t = NOW - 60000 * (i % 90); /* a third before the window */
+
+		snprintf(run, sizeof run, "a%03d", i);
+		snprintf(msg, sizeof msg, "timed out after %d ms on shard %d", i * 3, i % 5);
+		snprintf(agent, sizeof agent, "ag%d", i % 7);
+		snprintf(cls, sizeof cls, "E%d", i % 4);
+		put(st, EV_TOOL_CALL, run, t - 3000, "agent_name", agent,
+		    "tool_id", i % 2 ? "search" : "fetch", "outcome",
+		    i % 3 ? "ok" : i % 2 ? "error" : "timeout", "error_class",
+		    i % 3 ? NULL : cls, "error_message", msg, NULL);
+		put(st, EV_LLM_CALL, run, t - 2000, "agent_name", agent,
+		    "model_id", i % 2 ? "m-large" : "m-small", "finish_reason",
+		    i % 5 ? "stop" : "error", "error_class", i % 5 ? NULL : cls,
+		    "message", msg, NULL);
+		put(st, i % 4 == 0 ? EV_RUN_FAILED : EV_RUN_COMPLETED, run, t,
+		    "agent_name", agent, "error_class", i % 4 ? NULL : cls,
+		    "error_message", i % 4 ? NULL : msg, NULL);
+	}
+}
+
+struct acc_arg {
+	struct errors_acc *acc;
+	int n;
+};
+
+/* Let every other finished run go, counting it first. */
+static int
+acc_let_go(const struct run *r, void *arg)
+{
+	struct acc_arg *a = arg;
+
+	if (a->n++ % 2)
+		return 0;
+	errors_acc_add(a->acc, r);
+	return 1;
+}
+
+static char *
+errors_text(struct errors *e)
+{
+	json_t *x = errors_json(e, 0);
+	char *s = json_dumps(x, JSON_COMPACT);
+
+	json_decref(x);
+	errors_free(e);
+	return s;
+}
+
+/* Counting runs as they go, then the rest: what holding them all gives. */
+static void
+test_acc(void)
+{
+	struct store *a = store_create(), *b = store_create();
+	struct acc_arg arg = { NULL, 0 };
+	struct filter f;
+	char *ja, *jb, err[64];
+	size_t n;
+	int i;
+
+	acc_runs(a, 0, 300);
+	acc_runs(b, 0, 200);
+	arg.acc = errors_acc_create(NOW, HOUR);
+	n = store_evict_where(b, acc_let_go, &arg);
+	acc_runs(b, 200, 300); /* new runs in the slots of those let go */
+	ja = errors_text(errors_compute(a, NULL, NOW, HOUR));
+	jb = errors_text(errors_compute_from(b, NULL, NOW, HOUR, arg.acc));
+	ok(n == 100 && store_nruns(b) == 200, "100 runs let go, 200 held");
+	ok(strlen(ja) > 100, "errors of every kind: %.60s...", ja);
+	is_str(jb, ja, "counted as they went, then over the held: the same groups");
+	ok(errors_acc_exact(arg.acc), "and said to be exact");
+	free(ja);
+	free(jb);
+	errors_acc_free(arg.acc);
+
+	/* another window, or a filter: not the same count */
+	arg.acc = errors_acc_create(NOW, HOUR);
+	arg.n = 0;
+	store_evict_where(b, acc_let_go, &arg);
+	errors_free(errors_compute_from(b, NULL, NOW, 2 * HOUR, arg.acc));
+	ok(!errors_acc_exact(arg.acc), "asked for another window: not exact");
+	errors_acc_free(arg.acc);
+	arg.acc = errors_acc_create(NOW, HOUR);
+	arg.n = 0;
+	store_evict_where(b, acc_let_go, &arg);
+	ok(filter_parse(&f, "status=failed", err, sizeof err) == 0, "a filter");
+	errors_free(errors_compute_from(b, &f, NOW, HOUR, arg.acc));
+	ok(!errors_acc_exact(arg.acc), "with a filter: not exact");
+	filter_done(&f);
+	errors_acc_free(arg.acc);
+	store_free(a);
+	store_free(b);
+
+	/* beyond the bound on groups, which were made follows the order */
+	a = store_create();
+	for (i = 0; i < ERRORS_GROUPS_MAX + 10; i++) {
+		char run[32], cls[32];
+
+		snprintf(run, sizeof run, "b%d", i);
+		snprintf(cls, sizeof cls, "Class%d", i);
+		put(a, EV_RUN_FAILED, run, NOW - 1000 - i, "error_class", cls, NULL);
+	}
+	arg.acc = errors_acc_create(NOW, HOUR);
+	arg.n = 0;
+	store_evict_where(a, acc_let_go, &arg);
+	errors_free(errors_compute_from(a, NULL, NOW, HOUR, arg.acc));
+	ok(!errors_acc_exact(arg.acc), "more groups than the bound: not exact");
+	errors_acc_free(arg.acc);
+	store_free(a);
+}
+
 int
 main(void)
 {
@@ -377,5 +496,6 @@ main(void)
 	test_groups();
 	test_bounds();
 	test_order();
+	test_acc();
 	return tap_done();
 }

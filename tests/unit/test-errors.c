@@ -471,6 +471,23 @@ test_acc(void)
 	store_free(a);
 	store_free(b);
 
+	/* a run let go, and a new run of the same error in its slot: two runs */
+	a = store_create();
+	put(a, EV_RUN_FAILED, "x1", NOW - 5000, "error_class", "Q", NULL);
+	arg.acc = errors_acc_create(NOW, HOUR);
+	arg.n = 0;
+	store_evict_where(a, acc_let_go, &arg);
+	put(a, EV_RUN_FAILED, "x2", NOW - 4000, "error_class", "Q", NULL);
+	{
+		struct errors *e = errors_compute_from(a, NULL, NOW, HOUR, arg.acc);
+
+		ok(e->ngroups == 1 && e->groups[0].count == 2 &&
+		    e->groups[0].runs == 2, "a run let go and one held: 2 occurrences in 2 runs");
+		errors_free(e);
+	}
+	errors_acc_free(arg.acc);
+	store_free(a);
+
 	/* beyond the bound on groups, which were made follows the order */
 	a = store_create();
 	for (i = 0; i < ERRORS_GROUPS_MAX + 10; i++) {

@@ -55,7 +55,6 @@ snapshot_read(const struct opts *o, struct filter *f, int let_go, json_t **jp,
     int *exact)
 {
 	struct snap_hold *hold = NULL;
-	struct knobs k;
 	struct store *st;
 	struct metrics *m;
 	json_t *j;
@@ -73,10 +72,10 @@ snapshot_read(const struct opts *o, struct filter *f, int let_go, json_t **jp,
 		store_set_bodies(st, STORE_BODIES_REREAD);
 	now = o->now_ms ? o->now_ms : loop_now_ms();
 	span = alerts_span_ms(o->alerts, o->window_ms, now);
-	knobs_read(&k);
-	if (let_go && may_let_go(o, f, st, &k))
+	if (let_go && may_let_go(o, f, st, &o->knobs))
 		hold = snap_hold_create(o->alerts, o->window_ms, now,
-		    o->now_ms != 0, SNAPSHOT_RUNS_FINISHED, (size_t)k.hold_pass);
+		    o->now_ms != 0, SNAPSHOT_RUNS_FINISHED,
+		    (size_t)o->knobs.hold_pass);
 	status = report_load_held(o, st, span, 1, &now, hold);
 	if (status != 0) {
 		snap_hold_free(hold);

@@ -41,4 +41,15 @@ void snap_timeframe(int64_t ms, char *buf, size_t size);
 json_t *snap_hours(const struct metrics *m, int quiet);
 json_t *snap_patterns(const struct metrics *m);
 
+struct filter;
+struct store;
+/*
+ * snapshot_select_runs() with a bound on the unfinished runs too (0 = all);
+ * counts[0] and counts[1] get how many unfinished and finished runs there
+ * were before the bounds (snapshot-runs.c).
+ */
+size_t snap_select_runs(const struct store *st, const struct filter *f,
+    int64_t now_ms, int64_t since_ms, size_t max_active, size_t max_finished,
+    const struct run ***out, size_t counts[2]);
+
 #endif

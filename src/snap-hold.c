@@ -259,7 +259,9 @@ snap_hold_exact(const struct snap_hold *h, const struct store *st,
 {
 	if (h == NULL || h->evicted == 0)
 		return 1;
-	if (store_revived(st) != 0)
+	if (store_revived(st) == 1)
+		snprintf(buf, size, "a run let go had another event");
+	else if (store_revived(st) != 0)
 		snprintf(buf, size, "%llu runs let go had more events",
 		    (unsigned long long)store_revived(st));
 	else if (rollup_inexact(rollup_of(st)) != 0)

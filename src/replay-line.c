@@ -94,6 +94,8 @@ replay_line_decode_map(int source, const char *line, size_t len,
 	si->events++;
 	if (ev.ts_ms > si->last_event_ms)
 		si->last_event_ms = ev.ts_ms;
+	if (src != source && ev.ts_ms > sources_get(source)->read_event_ms)
+		sources_get(source)->read_event_ms = ev.ts_ms;
 	ev.source = src;
 	if (id != NULL && json_is_string(jsrc))
 		ev.entry_id = xstrdup(id);

@@ -176,14 +176,18 @@ read_to(int64_t newest)
 
 	for (size_t i = 0; i < sources_count(); i++) {
 		const struct source_info *si = sources_get((int)i);
+		int64_t at = si->last_event_ms > si->read_event_ms ?
+		    si->last_event_ms : si->read_event_ms;
 
+		/* done, or named by a replay's lines (which the file reads) */
 		if (si->state == SRC_DONE || si->state == SRC_GONE ||
-		    si->state == SRC_ERROR || si->state == SRC_DUPLICATE)
+		    si->state == SRC_ERROR || si->state == SRC_DUPLICATE ||
+		    si->state == SRC_IDLE)
 			continue;
-		if (si->last_event_ms <= 0)
+		if (at <= 0)
 			return INT64_MIN + HOLD_SETTLE_MS;
-		if (si->last_event_ms < to)
-			to = si->last_event_ms;
+		if (at < to)
+			to = at;
 	}
 	return to != INT64_MAX ? to : newest;
 }

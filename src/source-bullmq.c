@@ -165,6 +165,10 @@ on_event(void *arg, struct event *ev, const char *job_id, int need_name)
 		if (ev->ts_ms > si->last_event_ms)
 			si->last_event_ms = ev->ts_ms;
 	}
+	/* what discovery found is read: for the snapshot's hold (snap-hold.c) */
+	if (q->b->discovery >= 0 &&
+	    ev->ts_ms > sources_get(q->b->discovery)->read_event_ms)
+		sources_get(q->b->discovery)->read_event_ms = ev->ts_ms;
 	if (need_name && job_id != NULL && map_get(q->asked, job_id) == NULL &&
 	    map_get(q->wanted, job_id) == NULL) {
 		int64_t *ts = xmalloc(sizeof *ts);

@@ -36,8 +36,9 @@ struct source_info {
 	int64_t gap_entries;   /* entries lost in total, -1 = unknown size */
 	int64_t last_recv_ms;  /* wall clock of the last entry, 0 = none */
 	int64_t last_event_ms; /* event time of the newest entry, 0 = none */
-	int64_t read_event_ms; /* the same of the entries it read for other
-	                          sources (a replay file's), 0 = none */
+	int64_t read_event_ms; /* the same of the entries read for other
+	                          sources (a replay file's lines, the queues
+	                          BullMQ's discovery found), 0 = none */
 	double backfill;       /* 0..1 while backfilling */
 	int insecure;          /* TLS verification disabled */
 	int tls;               /* read over TLS */

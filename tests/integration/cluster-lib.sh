@@ -94,14 +94,25 @@ cluster_add_node() {
 }
 
 # cluster_give_slot SLOT PORT: hand SLOT (holding no key) to the master at PORT
-cluster_give_slot() {
-	local slot=$1 dst=$2 src dst_id src_id j q
-	src=$(redis-cli -p "$dst" CLUSTER SLOTS | python3 -c '
+cluster_slot_owner() { # cluster_slot_owner SLOT PORT: the port owning SLOT, as PORT sees it
+	redis-cli -p "$2" CLUSTER SLOTS | python3 -c '
 import sys
 slot=int(sys.argv[1]); lines=[l.strip() for l in sys.stdin]
 for i in range(len(lines)-3):
     if lines[i].isdigit() and lines[i+1].isdigit() and int(lines[i]) <= slot <= int(lines[i+1]) and lines[i+2].count(".")==3:
-        print(lines[i+3]); break' "$slot")
+        print(lines[i+3]); break' "$1"
+}
+
+cluster_give_slot() {
+	local slot=$1 dst=$2 src="" dst_id src_id i j q
+	# the owner as the first master sees it (a node just added may not know
+	# the slot map yet), asked again while the cluster settles
+	for i in $(seq 1 60); do
+		src=$(cluster_slot_owner "$slot" "$REDIS_PORT_n1")
+		[ -n "$src" ] && [ "$src" != "$dst" ] && break
+		sleep 0.5
+	done
+	[ -n "$src" ] || return 1
 	dst_id=$(redis-cli -p "$dst" CLUSTER MYID)
 	src_id=$(redis-cli -p "$src" CLUSTER MYID)
 	redis-cli -p "$dst" CLUSTER SETSLOT "$slot" IMPORTING "$src_id" >/dev/null &&

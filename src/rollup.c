@@ -520,13 +520,11 @@ gone_kept(const struct rollup *ru, struct rbucket *b, int64_t t)
 	return 0;
 }
 
-#define KEEP(b, arr, n, cap, v) do {                                     \
-	if ((b)->n == (b)->cap) {                                        \
-		(b)->cap = (b)->cap ? 2 * (b)->cap : 4;                  \
-		(b)->arr = xreallocarray((b)->arr, (b)->cap,             \
-		    sizeof *(b)->arr);                                   \
-	}                                                                \
-	(b)->arr[(b)->n++] = *(v);                                       \
+#define KEEP(arr, n, cap, v) do {					\
+	size_t c_ = (cap);						\
+	(arr) = metrics_grow((arr), &c_, (size_t)(n) + 1, sizeof *(arr));	\
+	(cap) = (uint32_t)c_;						\
+	(arr)[(n)++] = *(v);						\
 } while (0)
 
 static void
@@ -538,7 +536,7 @@ fin_apply(struct rollup *ru, const struct run *r, const struct rfin *f, int mode
 		return;
 	apply_fin(b, r, f, mode);
 	if (mode == RU_GONE && gone_kept(ru, b, f->t))
-		KEEP(b, kfin, nkfin, capkfin, f);
+		KEEP(b->kfin, b->nkfin, b->capkfin, f);
 }
 
 static void
@@ -551,7 +549,7 @@ start_apply(struct rollup *ru, const struct run *r, const struct rstart *s,
 		return;
 	apply_start(b, r, s, mode);
 	if (mode == RU_GONE && gone_kept(ru, b, s->t))
-		KEEP(b, kstart, nkstart, capkstart, s);
+		KEEP(b->kstart, b->nkstart, b->capkstart, s);
 }
 
 static void
@@ -565,7 +563,7 @@ calls_apply(struct rollup *ru, const struct run *r, const struct rcall *c,
 			continue;
 		apply_call(b, r, &c[i], mode);
 		if (mode == RU_GONE && gone_kept(ru, b, c[i].t))
-			KEEP(b, kcall, nkcall, capkcall, &c[i]);
+			KEEP(b->kcall, b->nkcall, b->capkcall, &c[i]);
 	}
 }
 

@@ -149,23 +149,17 @@ let_go_word(const struct store *st, uint64_t h)
 static int
 let_go_has(const struct store *st, uint64_t h)
 {
-	size_t mask = st->let_go_cap - 1, i;
-
 	if (st->let_go_n == 0)
 		return 0;
 	h = let_go_key(h);
-	if ((*let_go_word(st, h) & let_go_mask(h)) != let_go_mask(h))
-		return 0;
-	for (i = h & mask; st->let_go[i] != 0; i = (i + 1) & mask)
-		if (st->let_go[i] == h)
-			return 1;
-	return 0;
+	return (*let_go_word(st, h) & let_go_mask(h)) == let_go_mask(h) &&
+	    store_keyset_has(st->let_go, st->let_go_cap, h);
 }
 
 static void
 let_go_add(struct store *st, uint64_t h)
 {
-	size_t mask, i;
+	size_t i;
 
 	if ((st->let_go_n + 1) * 2 > st->let_go_cap) {
 		uint64_t *old = st->let_go;
@@ -183,11 +177,8 @@ let_go_add(struct store *st, uint64_t h)
 		free(old);
 	}
 	h = let_go_key(h);
-	mask = st->let_go_cap - 1;
-	for (i = h & mask; st->let_go[i] != 0; i = (i + 1) & mask)
-		if (st->let_go[i] == h)
-			return;
-	st->let_go[i] = h;
+	if (store_keyset_add(st->let_go, st->let_go_cap, h))
+		return;
 	*let_go_word(st, h) |= let_go_mask(h);
 	st->let_go_n++;
 }
